@@ -1,0 +1,73 @@
+//! The one error type of admin-core. Messages are written for the staff user who
+//! reads them; details for developers go to the log.
+
+use crate::record::Record;
+
+/// A result with [`Error`] as its default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A problem with one field of a submitted form, or with the form as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name, or `None` for a problem with the whole form.
+    pub field: Option<String>,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with one field.
+    #[must_use]
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self { field: Some(field.to_owned()), message: message.into() }
+    }
+
+    /// A problem with the form as a whole.
+    #[must_use]
+    pub fn form(message: impl Into<String>) -> Self {
+        Self { field: None, message: message.into() }
+    }
+}
+
+/// Everything that can go wrong in an admin operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The model, record or page does not exist ("No account with id 42.").
+    #[error("{0}")]
+    NotFound(String),
+    /// The signed-in user may not do this; the message names the missing permission.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nobody is signed in.
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// A submitted form has errors; nothing was saved.
+    #[error("Please correct the errors below.")]
+    Invalid(Vec<FieldError>),
+    /// The record changed since the form was loaded; nothing was saved.
+    #[error("This record was changed by someone else since you opened it. Nothing was saved.")]
+    Conflict {
+        /// The record as it is now.
+        current: Box<Record>,
+    },
+    /// The operation is refused for a business reason, said in plain words.
+    #[error("{0}")]
+    Refused(String),
+    /// The request itself is malformed (a bad parameter).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The database failed.
+    #[error("The database could not complete the request. Nothing was changed.")]
+    Db(#[from] sea_orm::DbErr),
+    /// Anything else that should not happen; the message is for the log.
+    #[error("Something went wrong on our side. Nothing was changed.")]
+    Internal(String),
+}
+
+impl Error {
+    /// Whether this is the server's fault (and should be logged as an error).
+    #[must_use]
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, Error::Db(_) | Error::Internal(_))
+    }
+}

@@ -1,0 +1,424 @@
+//! Field kinds and the conversion of column values to and from form text.
+//!
+//! Every column type the admin can show or edit implements [`AdminField`]: it says
+//! which form control it needs ([`FieldKind`]), how a form's text becomes a value
+//! (with a message a person can act on when it does not), and how a value becomes a
+//! [`Cell`] for display.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::Value;
+
+/// The kind of a field, which decides its form control, its display and its filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Free text (`String`).
+    Text,
+    /// A whole number (`i16`, `i32`, `i64`, `u32`).
+    Integer,
+    /// A floating point number (`f32`, `f64`).
+    Float,
+    /// An exact decimal (`rust_decimal::Decimal`).
+    Decimal,
+    /// Yes or no (`bool`).
+    Boolean,
+    /// A calendar date (`chrono::NaiveDate`).
+    Date,
+    /// A date and time without a zone, read as UTC (`chrono::NaiveDateTime`).
+    DateTime,
+    /// A date and time in UTC (`chrono::DateTime<Utc>`).
+    DateTimeUtc,
+    /// One of a fixed set of values (an enum with `#[derive(AdminChoices)]`).
+    Choice,
+}
+
+impl FieldKind {
+    /// Whether values of this kind are dates or date-times (filtered by range).
+    #[must_use]
+    pub fn is_temporal(self) -> bool {
+        matches!(self, Self::Date | Self::DateTime | Self::DateTimeUtc)
+    }
+}
+
+/// A value read from a record, ready to be displayed or put back into a form.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// SQL `NULL` (a `None`).
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A floating point number.
+    Float(f64),
+    /// An exact decimal.
+    Decimal(Decimal),
+    /// Text, or the stored value of a choice.
+    Text(String),
+    /// A date.
+    Date(NaiveDate),
+    /// A date and time (UTC).
+    DateTime(NaiveDateTime),
+}
+
+/// The format used for date-times in forms and displays: `2026-03-02 14:05:00`.
+pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+impl Cell {
+    /// The text to put in a form control's `value` for this cell.
+    #[must_use]
+    pub fn form_value(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Decimal(d) => d.to_string(),
+            Cell::Text(s) => s.clone(),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            // `datetime-local` controls take `YYYY-MM-DDTHH:MM:SS`.
+            Cell::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        }
+    }
+
+    /// Plain text for lists, CSV and history (no markup).
+    #[must_use]
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+            Cell::DateTime(dt) => dt.format("%Y-%m-%d %H:%M").to_string(),
+            other => other.form_value(),
+        }
+    }
+
+    /// Whether this is `NULL`.
+    #[must_use]
+    pub fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+}
+
+/// A column type the admin can display, edit and filter.
+///
+/// Implemented for the usual sea-orm column types and for `Option` of each; enums get
+/// it from `#[derive(AdminChoices)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be shown in the admin",
+    note = "supported column types: String, integers, f32/f64, Decimal, bool, NaiveDate, NaiveDateTime, DateTime<Utc>, Option of these, and enums with #[derive(AdminChoices)]"
+)]
+pub trait AdminField: Sized {
+    /// The form control and display this type needs.
+    const KIND: FieldKind;
+    /// Whether the column may be `NULL` (true for `Option<T>`).
+    const NULLABLE: bool = false;
+
+    /// Reads a form's text. Empty text means "no value" (only valid when nullable).
+    ///
+    /// # Errors
+    /// A message for the person who typed it, e.g. "Enter a whole number."
+    fn parse_form(raw: &str) -> Result<Self, String>;
+
+    /// The value as a display cell.
+    fn to_cell(&self) -> Cell;
+
+    /// The allowed values and their labels, for choice fields.
+    const CHOICES: Option<&'static [Choice]> = None;
+}
+
+/// One allowed value of a choice field and the label staff see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The stored value.
+    pub value: &'static str,
+    /// The label shown to staff.
+    pub label: &'static str,
+}
+
+/// A fixed set of values with labels, from `#[derive(AdminChoices)]` on an enum.
+///
+/// Used as `#[admin(choices = Plan)]` on a text column, or directly as the column's
+/// type when the enum is a sea-orm `ActiveEnum`.
+#[diagnostic::on_unimplemented(note = "add #[derive(AdminChoices)] to the enum")]
+pub trait AdminChoices {
+    /// Every allowed value, in display order.
+    const CHOICES: &'static [Choice];
+}
+
+/// Converts a parsed field value into the value sea-orm binds.
+pub fn to_value<T: Into<Value>>(v: T) -> Value {
+    v.into()
+}
+
+fn required() -> String {
+    "This field is required.".to_owned()
+}
+
+impl AdminField for String {
+    const KIND: FieldKind = FieldKind::Text;
+    fn parse_form(raw: &str) -> Result<Self, String> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return Err(required());
+        }
+        Ok(t.to_owned())
+    }
+    fn to_cell(&self) -> Cell {
+        Cell::Text(self.clone())
+    }
+}
+
+macro_rules! int_field {
+    ($($t:ty),*) => {$(
+        impl AdminField for $t {
+            const KIND: FieldKind = FieldKind::Integer;
+            fn parse_form(raw: &str) -> Result<Self, String> {
+                let t = raw.trim();
+                if t.is_empty() {
+                    return Err(required());
+                }
+                let t = t.replace(['_', ','], "");
+                t.parse::<$t>().map_err(|_| {
+                    if t.parse::<i128>().is_ok() {
+                        format!("Enter a whole number between {} and {}.", <$t>::MIN, <$t>::MAX)
+                    } else {
+                        "Enter a whole number.".to_owned()
+                    }
+                })
+            }
+            fn to_cell(&self) -> Cell {
+                Cell::Int(i64::from(*self))
+            }
+        }
+    )*};
+}
+int_field!(i16, i32, i64, u16, u32);
+
+macro_rules! float_field {
+    ($($t:ty),*) => {$(
+        impl AdminField for $t {
+            const KIND: FieldKind = FieldKind::Float;
+            fn parse_form(raw: &str) -> Result<Self, String> {
+                let t = raw.trim();
+                if t.is_empty() {
+                    return Err(required());
+                }
+                match t.parse::<$t>() {
+                    Ok(v) if v.is_finite() => Ok(v),
+                    _ => Err("Enter a number.".to_owned()),
+                }
+            }
+            fn to_cell(&self) -> Cell {
+                Cell::Float(f64::from(*self))
+            }
+        }
+    )*};
+}
+float_field!(f32, f64);
+
+impl AdminField for Decimal {
+    const KIND: FieldKind = FieldKind::Decimal;
+    fn parse_form(raw: &str) -> Result<Self, String> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return Err(required());
+        }
+        t.replace(',', "")
+            .parse::<Decimal>()
+            .map_err(|_| "Enter a decimal number, like 12.50.".to_owned())
+    }
+    fn to_cell(&self) -> Cell {
+        Cell::Decimal(*self)
+    }
+}
+
+impl AdminField for bool {
+    const KIND: FieldKind = FieldKind::Boolean;
+    fn parse_form(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "on" | "yes" => Ok(true),
+            "0" | "false" | "off" | "no" | "" => Ok(false),
+            _ => Err("Choose yes or no.".to_owned()),
+        }
+    }
+    fn to_cell(&self) -> Cell {
+        Cell::Bool(*self)
+    }
+}
+
+/// Parses `YYYY-MM-DD`.
+///
+/// # Errors
+/// A message naming the expected format.
+pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| "Enter a date as YYYY-MM-DD, like 2026-03-02.".to_owned())
+}
+
+/// Parses `YYYY-MM-DD HH:MM[:SS]` (also with a `T`, as browsers send it).
+///
+/// # Errors
+/// A message naming the expected format.
+pub fn parse_datetime(raw: &str) -> Result<NaiveDateTime, String> {
+    let t = raw.trim().replace('T', " ");
+    NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M"))
+        .map_err(|_| "Enter a date and time as YYYY-MM-DD HH:MM, like 2026-03-02 14:05.".to_owned())
+}
+
+impl AdminField for NaiveDate {
+    const KIND: FieldKind = FieldKind::Date;
+    fn parse_form(raw: &str) -> Result<Self, String> {
+        if raw.trim().is_empty() {
+            return Err(required());
+        }
+        parse_date(raw)
+    }
+    fn to_cell(&self) -> Cell {
+        Cell::Date(*self)
+    }
+}
+
+impl AdminField for NaiveDateTime {
+    const KIND: FieldKind = FieldKind::DateTime;
+    fn parse_form(raw: &str) -> Result<Self, String> {
+        if raw.trim().is_empty() {
+            return Err(required());
+        }
+        parse_datetime(raw)
+    }
+    fn to_cell(&self) -> Cell {
+        Cell::DateTime(*self)
+    }
+}
+
+impl AdminField for DateTime<Utc> {
+    const KIND: FieldKind = FieldKind::DateTimeUtc;
+    fn parse_form(raw: &str) -> Result<Self, String> {
+        if raw.trim().is_empty() {
+            return Err(required());
+        }
+        parse_datetime(raw).map(|dt| dt.and_utc())
+    }
+    fn to_cell(&self) -> Cell {
+        Cell::DateTime(self.naive_utc())
+    }
+}
+
+impl<T: AdminField> AdminField for Option<T> {
+    const KIND: FieldKind = T::KIND;
+    const NULLABLE: bool = true;
+    fn parse_form(raw: &str) -> Result<Self, String> {
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            T::parse_form(raw).map(Some)
+        }
+    }
+    fn to_cell(&self) -> Cell {
+        match self {
+            Some(v) => v.to_cell(),
+            None => Cell::Null,
+        }
+    }
+    const CHOICES: Option<&'static [Choice]> = T::CHOICES;
+}
+
+/// Checks that `raw` is one of `choices` (by stored value) and returns it.
+///
+/// # Errors
+/// "Choose one of: Free, Trial, Monthly, Annual." when it is not.
+pub fn parse_choice(raw: &str, choices: &[Choice]) -> Result<String, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(required());
+    }
+    if choices.iter().any(|c| c.value == t) {
+        Ok(t.to_owned())
+    } else {
+        Err(choose_one_of(choices))
+    }
+}
+
+/// Like [`parse_choice`], but empty text means `None`.
+///
+/// # Errors
+/// As [`parse_choice`].
+pub fn parse_optional_choice(raw: &str, choices: &[Choice]) -> Result<Option<String>, String> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_choice(raw, choices).map(Some)
+    }
+}
+
+/// "Choose one of: Free, Trial, Monthly, Annual."
+#[must_use]
+pub fn choose_one_of(choices: &[Choice]) -> String {
+    let labels: Vec<&str> = choices.iter().map(|c| c.label).collect();
+    format!("Choose one of: {}.", labels.join(", "))
+}
+
+/// The message for an empty required field: "This field is required."
+#[must_use]
+pub fn required_message() -> String {
+    required()
+}
+
+/// Turns a field name into a label: `billing_state` becomes "Billing state".
+#[must_use]
+pub fn humanize(name: &str) -> String {
+    let words = name.trim_matches('_').replace('_', " ");
+    let mut out = String::with_capacity(words.len());
+    let mut chars = words.chars();
+    if let Some(c) = chars.next() {
+        out.extend(c.to_uppercase());
+    }
+    out.extend(chars);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_reject_text_and_overflow_with_a_plain_message() {
+        assert_eq!(i64::parse_form(" 42 "), Ok(42));
+        assert_eq!(i64::parse_form("1,234"), Ok(1234));
+        assert_eq!(i32::parse_form("abc"), Err("Enter a whole number.".into()));
+        assert!(i16::parse_form("70000").unwrap_err().contains("between -32768 and 32767"));
+        assert_eq!(i64::parse_form(""), Err("This field is required.".into()));
+    }
+
+    #[test]
+    fn optional_fields_accept_empty_as_null() {
+        assert_eq!(Option::<i64>::parse_form("  "), Ok(None));
+        assert_eq!(Option::<i64>::parse_form("7"), Ok(Some(7)));
+        assert_eq!(Option::<String>::parse_form(""), Ok(None));
+        assert!(<Option<NaiveDate> as AdminField>::NULLABLE);
+    }
+
+    #[test]
+    fn dates_and_datetimes_accept_browser_formats() {
+        assert_eq!(parse_date("2026-03-02").unwrap().to_string(), "2026-03-02");
+        assert!(parse_date("02/03/2026").is_err());
+        let dt = NaiveDateTime::parse_form("2026-03-02T14:05").unwrap();
+        assert_eq!(dt.format(DATETIME_FORMAT).to_string(), "2026-03-02 14:05:00");
+        assert_eq!(Cell::DateTime(dt).form_value(), "2026-03-02T14:05:00");
+    }
+
+    #[test]
+    fn humanize_makes_labels_from_field_names() {
+        assert_eq!(humanize("billing_state"), "Billing state");
+        assert_eq!(humanize("id"), "Id");
+        assert_eq!(humanize("signup_at"), "Signup at");
+    }
+
+    #[test]
+    fn floats_refuse_non_finite_values() {
+        assert!(f64::parse_form("NaN").is_err());
+        assert!(f64::parse_form("inf").is_err());
+        assert_eq!(f64::parse_form("1.5"), Ok(1.5));
+    }
+}

@@ -1,0 +1,54 @@
+//! Creates and upgrades the admin's own tables, on SQLite and PostgreSQL alike.
+//!
+//! Each step runs once, in order, and is recorded in `admin_schema_version`, so a
+//! database made by an older release is brought up to date at start-up.
+
+use sea_orm::sea_query::{ColumnDef, Expr, Query, Table};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Schema, TransactionTrait};
+
+use crate::entities::{session, staff_user};
+use crate::error::Result;
+
+const VERSION_TABLE: &str = "admin_schema_version";
+
+/// Brings the admin tables up to date. Safe to call at every start, from several
+/// instances at once (each step is idempotent).
+///
+/// # Errors
+/// When the database refuses a statement.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    let backend = db.get_database_backend();
+    db.execute(
+        Table::create()
+            .table(VERSION_TABLE)
+            .if_not_exists()
+            .col(ColumnDef::new("version").big_integer().not_null().primary_key()),
+    )
+    .await?;
+    let applied: Vec<i64> = db
+        .query_all(Query::select().column("version").from(VERSION_TABLE))
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get::<i64>("", "version").ok())
+        .collect();
+    let schema = Schema::new(backend);
+    if !applied.contains(&1) {
+        let txn = db.begin().await?;
+        create_entity(&txn, &schema, staff_user::Entity).await?;
+        create_entity(&txn, &schema, session::Entity).await?;
+        txn.execute(
+            Query::insert().into_table(VERSION_TABLE).columns(["version"]).values_panic([Expr::val(1i64)]),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+async fn create_entity<C: ConnectionTrait, E: EntityTrait>(conn: &C, schema: &Schema, e: E) -> Result<()> {
+    conn.execute(schema.create_table_from_entity(e).if_not_exists()).await?;
+    for mut idx in schema.create_index_from_entity(e) {
+        conn.execute(idx.if_not_exists()).await?;
+    }
+    Ok(())
+}

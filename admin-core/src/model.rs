@@ -1,0 +1,154 @@
+//! What the admin knows about a model: its fields and options, written by
+//! `#[derive(AdminModel)]` into a static [`ModelMeta`].
+
+use sea_orm::{EntityTrait, IntoActiveModel, ModelTrait, Value};
+
+use crate::field::{Cell, Choice, FieldKind};
+
+/// One field of a model as the admin shows it.
+#[derive(Debug)]
+pub struct FieldMeta {
+    /// The Rust field name, which is also the column name and the form field name.
+    pub name: &'static str,
+    /// The label staff see ("Billing state").
+    pub label: &'static str,
+    /// Help text shown under the form control, or "".
+    pub help: &'static str,
+    /// The form control and display kind.
+    pub kind: FieldKind,
+    /// Whether the column may be `NULL`.
+    pub nullable: bool,
+    /// Whether this is the primary key.
+    pub primary_key: bool,
+    /// Whether the database assigns the value on insert (auto-increment keys).
+    pub auto_increment: bool,
+    /// Read-only: shown as text, never taken from a form.
+    pub readonly: bool,
+    /// The allowed values, for choice fields.
+    pub choices: Option<&'static [Choice]>,
+    /// The slug of the model this column refers to, for foreign keys.
+    pub foreign_key: Option<&'static str>,
+}
+
+impl FieldMeta {
+    /// The label of a stored choice value, or the value itself if it is unknown.
+    #[must_use]
+    pub fn choice_label<'a>(&self, value: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        self.choices
+            .and_then(|cs| cs.iter().find(|c| c.value == value))
+            .map_or(value, |c| c.label)
+    }
+
+    /// The text a person sees for this field's value (choices by label, booleans as yes/no).
+    #[must_use]
+    pub fn display(&self, cell: &Cell) -> String {
+        match cell {
+            Cell::Text(s) if self.choices.is_some() => self.choice_label(s).to_owned(),
+            other => other.display(),
+        }
+    }
+
+    /// Whether a filter can be offered on this field.
+    #[must_use]
+    pub fn filterable(&self) -> bool {
+        self.choices.is_some()
+            || self.foreign_key.is_some()
+            || matches!(self.kind, FieldKind::Boolean | FieldKind::Choice)
+            || self.kind.is_temporal()
+    }
+}
+
+/// Everything the admin knows about one model.
+#[derive(Debug)]
+pub struct ModelMeta {
+    /// The URL slug: the table name (`account`, `email_job`).
+    pub slug: &'static str,
+    /// The singular label ("Account").
+    pub label: &'static str,
+    /// The plural label ("Accounts").
+    pub label_plural: &'static str,
+    /// Every field, in declaration order.
+    pub fields: &'static [FieldMeta],
+    /// Index of the primary key in `fields`.
+    pub pk: usize,
+    /// Columns on the list screen (indexes into `fields`).
+    pub list_display: &'static [usize],
+    /// Columns searched by `q` (case-insensitive substring).
+    pub search: &'static [usize],
+    /// Columns offered as filters.
+    pub filters: &'static [usize],
+    /// Default order: `(field, descending)` pairs.
+    pub ordering: &'static [(usize, bool)],
+    /// Rows per list page.
+    pub per_page: u64,
+}
+
+impl ModelMeta {
+    /// Finds a field by name.
+    #[must_use]
+    pub fn field(&self, name: &str) -> Option<(usize, &'static FieldMeta)> {
+        self.fields.iter().enumerate().find(|(_, f)| f.name == name)
+    }
+
+    /// The primary key field.
+    #[must_use]
+    pub fn pk_field(&self) -> &'static FieldMeta {
+        &self.fields[self.pk]
+    }
+
+    /// The plural label in lower case, for sentences ("1,234 accounts").
+    #[must_use]
+    pub fn noun_plural(&self) -> String {
+        self.label_plural.to_lowercase()
+    }
+
+    /// "1 account" or "1,234 accounts".
+    #[must_use]
+    pub fn count_phrase(&self, n: u64) -> String {
+        if n == 1 {
+            format!("1 {}", self.label.to_lowercase())
+        } else {
+            format!("{} {}", thousands(n), self.noun_plural())
+        }
+    }
+}
+
+/// Formats a count with thousands separators: `1234567` becomes "1,234,567".
+#[must_use]
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The sea-orm entity of a model.
+pub type EntityOf<M> = <M as ModelTrait>::Entity;
+/// The sea-orm active model of a model.
+pub type ActiveModelOf<M> = <EntityOf<M> as EntityTrait>::ActiveModel;
+
+/// A sea-orm `Model` the admin can serve. Written by `#[derive(AdminModel)]`.
+#[diagnostic::on_unimplemented(note = "add #[derive(AdminModel)] to the entity's Model")]
+pub trait AdminModel:
+    ModelTrait + sea_orm::FromQueryResult + IntoActiveModel<ActiveModelOf<Self>> + Clone + Send + Sync + Sized + 'static
+{
+    /// The static description of the model.
+    fn meta() -> &'static ModelMeta;
+
+    /// The value of field `field` (an index into `meta().fields`).
+    fn cell(&self, field: usize) -> Cell;
+
+    /// Parses form or query text for field `field` into the value sea-orm binds.
+    ///
+    /// # Errors
+    /// A message for the person who typed it.
+    fn parse_value(field: usize, raw: &str) -> Result<Value, String>;
+}

@@ -1,0 +1,233 @@
+//! The list screen's query: search, filters, sort and page, parsed from URL
+//! parameters with a plain message for every value that does not make sense.
+//!
+//! Parsing never fails: a bad value is dropped and explained in
+//! [`ListQuery::messages`], and the list is shown without it.
+
+use sea_orm::Value;
+
+use crate::field::{FieldKind, parse_date};
+use crate::model::ModelMeta;
+use crate::record::Record;
+use crate::registry::ModelAdmin;
+
+/// How a filter compares.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FilterOp {
+    /// `field = value`.
+    Eq,
+    /// `field >= value` (from a `{field}__from` date).
+    From,
+    /// `field < value` (the day after a `{field}__to` date).
+    Before,
+}
+
+/// One active filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filter {
+    /// Index of the field in `ModelMeta::fields`.
+    pub field: usize,
+    /// The URL parameter it came from (`plan`, `signup_at__from`).
+    pub param: String,
+    /// The raw value as given, for links and the "active filters" list.
+    pub raw: String,
+    /// How it compares.
+    pub op: FilterOp,
+    /// The typed value bound in SQL.
+    pub value: Value,
+}
+
+/// A validated list query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListQuery {
+    /// The search text, trimmed, if any.
+    pub q: Option<String>,
+    /// The 1-based page.
+    pub page: u64,
+    /// A chosen sort: `(field, descending)`.
+    pub sort: Option<(usize, bool)>,
+    /// Active filters.
+    pub filters: Vec<Filter>,
+    /// What was wrong with the parameters, in plain words.
+    pub messages: Vec<String>,
+}
+
+/// Longest search text accepted.
+pub const MAX_SEARCH_LEN: usize = 200;
+
+impl ListQuery {
+    /// Parses URL query pairs for the model behind `admin`.
+    #[must_use]
+    pub fn parse(admin: &dyn ModelAdmin, params: &[(String, String)]) -> Self {
+        let meta = admin.meta();
+        let mut out =
+            ListQuery { q: None, page: 1, sort: None, filters: Vec::new(), messages: Vec::new() };
+        for (key, raw) in params {
+            match key.as_str() {
+                "q" => out.parse_q(meta, raw),
+                "page" => out.parse_page(raw),
+                "sort" => out.parse_sort(meta, raw),
+                // Parameters the screens add for themselves.
+                "_saved" | "_flash" | "exact" => {}
+                _ => out.parse_filter(admin, key, raw),
+            }
+        }
+        out
+    }
+
+    fn parse_q(&mut self, meta: &ModelMeta, raw: &str) {
+        let t = raw.trim();
+        if t.is_empty() {
+            return;
+        }
+        if meta.search.is_empty() {
+            self.messages.push(format!("{} cannot be searched; showing all.", meta.label_plural));
+            return;
+        }
+        let t: String = t.chars().take(MAX_SEARCH_LEN).collect();
+        self.q = Some(t);
+    }
+
+    fn parse_page(&mut self, raw: &str) {
+        match raw.trim().parse::<u64>() {
+            Ok(0) => self.messages.push("Pages start at 1; showing page 1.".to_owned()),
+            Ok(n) => self.page = n,
+            Err(_) if raw.trim().is_empty() => {}
+            Err(_) => self
+                .messages
+                .push(format!("\u{201c}{}\u{201d} is not a page number; showing page 1.", short(raw))),
+        }
+    }
+
+    fn parse_sort(&mut self, meta: &ModelMeta, raw: &str) {
+        let t = raw.trim();
+        if t.is_empty() {
+            return;
+        }
+        let (name, desc) = t.strip_prefix('-').map_or((t, false), |n| (n, true));
+        match meta.field(name) {
+            Some((i, _)) if meta.list_display.contains(&i) => self.sort = Some((i, desc)),
+            _ => self.messages.push(format!(
+                "The list cannot be sorted by \u{201c}{}\u{201d}; showing the default order.",
+                short(name)
+            )),
+        }
+    }
+
+    fn parse_filter(&mut self, admin: &dyn ModelAdmin, key: &str, raw: &str) {
+        let meta = admin.meta();
+        let (name, op) = if let Some(n) = key.strip_suffix("__from") {
+            (n, FilterOp::From)
+        } else if let Some(n) = key.strip_suffix("__to") {
+            (n, FilterOp::Before)
+        } else {
+            (key, FilterOp::Eq)
+        };
+        let Some((idx, field)) = meta.field(name).filter(|(i, _)| meta.filters.contains(i)) else {
+            self.messages.push(format!(
+                "\u{201c}{}\u{201d} is not a filter of this list; it was ignored.",
+                short(key)
+            ));
+            return;
+        };
+        if raw.trim().is_empty() {
+            return;
+        }
+        let temporal = field.kind.is_temporal();
+        let value = match (&op, temporal) {
+            (FilterOp::Eq, _) => admin.parse_value(idx, raw).map_err(|e| {
+                format!(
+                    "\u{201c}{}\u{201d} is not a valid {} filter ({}); it was ignored.",
+                    short(raw),
+                    field.label,
+                    e.trim_end_matches('.')
+                )
+            }),
+            (_, true) => parse_date(raw)
+                .map(|d| if op == FilterOp::Before { d.succ_opt().unwrap_or(d) } else { d })
+                .and_then(|d| {
+                    let text = if field.kind == FieldKind::Date {
+                        d.format("%Y-%m-%d").to_string()
+                    } else {
+                        d.format("%Y-%m-%d 00:00:00").to_string()
+                    };
+                    admin.parse_value(idx, &text)
+                })
+                .map_err(|_| {
+                    format!(
+                        "\u{201c}{}\u{201d} is not a date for {}; use YYYY-MM-DD. It was ignored.",
+                        short(raw),
+                        field.label
+                    )
+                }),
+            (_, false) => Err(format!(
+                "{} is not a date, so it has no range filter; \u{201c}{}\u{201d} was ignored.",
+                field.label,
+                short(key)
+            )),
+        };
+        match value {
+            Ok(value) => {
+                self.filters.retain(|f| f.param != key);
+                self.filters.push(Filter {
+                    field: idx,
+                    param: key.to_owned(),
+                    raw: raw.trim().to_owned(),
+                    op,
+                    value,
+                });
+            }
+            Err(m) => self.messages.push(m),
+        }
+    }
+
+    /// The query's parameters (without `page`), for building links that keep them.
+    #[must_use]
+    pub fn params(&self, meta: &ModelMeta) -> Vec<(String, String)> {
+        let mut p = Vec::new();
+        if let Some(q) = &self.q {
+            p.push(("q".to_owned(), q.clone()));
+        }
+        for f in &self.filters {
+            p.push((f.param.clone(), f.raw.clone()));
+        }
+        if let Some((i, desc)) = self.sort {
+            let name = meta.fields[i].name;
+            p.push(("sort".to_owned(), if desc { format!("-{name}") } else { name.to_owned() }));
+        }
+        p
+    }
+}
+
+/// Cuts user input for quoting in a message.
+fn short(s: &str) -> String {
+    let t = s.trim();
+    if t.chars().count() > 40 {
+        let mut c: String = t.chars().take(40).collect();
+        c.push('\u{2026}');
+        c
+    } else {
+        t.to_owned()
+    }
+}
+
+/// One page of a list.
+#[derive(Clone, Debug)]
+pub struct ListResult {
+    /// The rows of this page.
+    pub rows: Vec<Record>,
+    /// How many rows match in all.
+    pub total: u64,
+    /// The page shown (1-based; clamped to the last page).
+    pub page: u64,
+    /// Rows per page.
+    pub per_page: u64,
+}
+
+impl ListResult {
+    /// How many pages there are (at least 1).
+    #[must_use]
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+}

@@ -1,0 +1,103 @@
+//! A record as the admin sees it: its key and one [`Cell`] per field, plus the
+//! submitted form data that edits it.
+
+use sha2::{Digest, Sha256};
+
+use crate::field::Cell;
+use crate::model::ModelMeta;
+
+/// One row of a model, model-independent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// The primary key as text, as it appears in URLs.
+    pub key: String,
+    /// One cell per field, in `ModelMeta::fields` order.
+    pub cells: Vec<Cell>,
+}
+
+impl Record {
+    /// A short fingerprint of every value, carried by edit forms as `_version`.
+    ///
+    /// A save is refused when the record's fingerprint no longer matches the one
+    /// the form was loaded with, so nobody overwrites a change they did not see.
+    #[must_use]
+    pub fn version(&self) -> String {
+        let mut h = Sha256::new();
+        for c in &self.cells {
+            // The variant tag keeps `NULL` apart from an empty string.
+            h.update(format!("{:?}", std::mem::discriminant(c)).as_bytes());
+            h.update(c.form_value().as_bytes());
+            h.update([0u8]);
+        }
+        let digest = h.finalize();
+        digest.iter().take(10).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The cell of the field named `name`.
+    #[must_use]
+    pub fn get<'a>(&'a self, meta: &ModelMeta, name: &str) -> Option<&'a Cell> {
+        meta.field(name).and_then(|(i, _)| self.cells.get(i))
+    }
+
+    /// A short title for headings and links: "Account 42".
+    #[must_use]
+    pub fn title(&self, meta: &ModelMeta) -> String {
+        format!("{} {}", meta.label, self.key)
+    }
+}
+
+/// Submitted form fields, in the order they came. Repeated names are kept; the last
+/// one wins for single-valued fields (so a hidden `0` before a checked box's `1`
+/// reads as checked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The last value given for `name`.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value given for `name`, in order.
+    #[must_use]
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+impl From<Vec<(String, String)>> for FormData {
+    fn from(v: Vec<(String, String)>) -> Self {
+        Self(v)
+    }
+}
+
+impl<const N: usize> From<[(&str, &str); N]> for FormData {
+    fn from(v: [(&str, &str); N]) -> Self {
+        Self(v.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_changes_with_any_value_and_tells_null_from_empty() {
+        let a = Record { key: "1".into(), cells: vec![Cell::Int(1), Cell::Text(String::new())] };
+        let b = Record { key: "1".into(), cells: vec![Cell::Int(1), Cell::Null] };
+        let c = Record { key: "1".into(), cells: vec![Cell::Int(2), Cell::Text(String::new())] };
+        assert_ne!(a.version(), b.version());
+        assert_ne!(a.version(), c.version());
+        assert_eq!(a.version(), a.clone().version());
+        assert_eq!(a.version().len(), 20);
+    }
+
+    #[test]
+    fn form_data_last_value_wins() {
+        let f = FormData::from([("locked", "0"), ("locked", "1"), ("ids", "3")]);
+        assert_eq!(f.get("locked"), Some("1"));
+        assert_eq!(f.all("locked"), vec!["0", "1"]);
+        assert_eq!(f.get("missing"), None);
+    }
+}

@@ -1,0 +1,512 @@
+//! The registry of models (Django's `AdminSite`): an object-safe [`ModelAdmin`] per
+//! model, bridged from the static [`AdminModel`] by [`EntityAdmin`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, TransactionTrait, Value,
+};
+
+use crate::error::{Error, FieldError, Result};
+use crate::field::FieldKind;
+use crate::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
+use crate::query::{FilterOp, ListQuery, ListResult};
+use crate::record::{FormData, Record};
+
+/// A boxed, sendable future, as returned by the object-safe [`ModelAdmin`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a save changed: `(field index, before, after)` for every changed field.
+pub type Changes = Vec<(usize, crate::field::Cell, crate::field::Cell)>;
+
+/// One model's admin operations, independent of its Rust type.
+///
+/// These are the raw data operations; permission checks and audit are done by the
+/// callers in [`crate::service`], so every path goes through the same checks.
+pub trait ModelAdmin: Send + Sync {
+    /// The model's static description.
+    fn meta(&self) -> &'static ModelMeta;
+
+    /// Parses text for field `field` into a typed value.
+    ///
+    /// # Errors
+    /// A message for the person who typed it.
+    fn parse_value(&self, field: usize, raw: &str) -> Result<Value, String>;
+
+    /// One page of the list for `query`.
+    fn list<'a>(&'a self, db: &'a DatabaseConnection, query: &'a ListQuery)
+    -> BoxFuture<'a, Result<ListResult>>;
+
+    /// Every row matching `query` (for export), at most `limit`.
+    fn export<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>>;
+
+    /// The record with primary key `key` (as text), if it exists.
+    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
+
+    /// Creates a record from a form.
+    fn create<'a>(&'a self, db: &'a DatabaseConnection, form: &'a FormData) -> BoxFuture<'a, Result<Record>>;
+
+    /// Saves a form onto record `key`, if it still has version `version`.
+    fn update<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+        version: &'a str,
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<(Record, Changes)>>;
+
+    /// Deletes record `key`, if it still has version `version`.
+    fn delete<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str, version: &'a str)
+    -> BoxFuture<'a, Result<Record>>;
+
+    /// How many rows have `field = value`.
+    fn count_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+    ) -> BoxFuture<'a, Result<u64>>;
+
+    /// The newest `limit` rows with `field = value`.
+    fn list_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>>;
+}
+
+/// The bridge from a derived [`AdminModel`] to the object-safe [`ModelAdmin`].
+pub struct EntityAdmin<M: AdminModel> {
+    columns: Vec<<EntityOf<M> as EntityTrait>::Column>,
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M> EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    /// Resolves every field's column.
+    ///
+    /// # Panics
+    /// If a field has no column of the same name; the derive only emits fields of
+    /// the entity's `Model`, so this means the entity and its model disagree.
+    #[must_use]
+    pub fn new() -> Self {
+        let columns = M::meta()
+            .fields
+            .iter()
+            .map(|f| {
+                f.name.parse().unwrap_or_else(|_| {
+                    panic!("model `{}` has no column `{}`", M::meta().slug, f.name)
+                })
+            })
+            .collect();
+        Self { columns, _m: PhantomData }
+    }
+
+    fn record(m: &M) -> Record {
+        let meta = M::meta();
+        let cells: Vec<_> = (0..meta.fields.len()).map(|i| m.cell(i)).collect();
+        let key = cells[meta.pk].form_value();
+        Record { key, cells }
+    }
+
+    fn pk_value(&self, key: &str) -> Option<Value> {
+        M::parse_value(M::meta().pk, key).ok()
+    }
+
+    fn filtered(&self, query: &ListQuery) -> Select<EntityOf<M>> {
+        let meta = M::meta();
+        let mut select = EntityOf::<M>::find();
+        for f in &query.filters {
+            let col = self.columns[f.field];
+            let cond = match f.op {
+                FilterOp::Eq => col.eq(f.value.clone()),
+                FilterOp::From => col.gte(f.value.clone()),
+                FilterOp::Before => col.lt(f.value.clone()),
+            };
+            select = select.filter(cond);
+        }
+        if let Some(q) = &query.q {
+            let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+            let mut any = Condition::any();
+            for &i in meta.search {
+                let col = self.columns[i];
+                any = any.add(
+                    Expr::expr(Func::lower(Expr::col(col.as_column_ref())))
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                );
+            }
+            select = select.filter(any);
+        }
+        select
+    }
+
+    fn ordered(&self, mut select: Select<EntityOf<M>>, query: &ListQuery) -> Select<EntityOf<M>> {
+        let meta = M::meta();
+        let order = |desc: bool| if desc { Order::Desc } else { Order::Asc };
+        let mut has_pk = false;
+        let sorts: Vec<(usize, bool)> = match query.sort {
+            Some(s) => vec![s],
+            None => meta.ordering.to_vec(),
+        };
+        for (i, desc) in sorts {
+            has_pk |= i == meta.pk;
+            select = select.order_by(self.columns[i], order(desc));
+        }
+        if !has_pk {
+            // A unique tiebreaker keeps pages stable.
+            select = select.order_by(self.columns[meta.pk], Order::Desc);
+        }
+        select
+    }
+
+    /// Applies a form to an active model: every editable field, collecting errors.
+    fn apply_form(
+        &self,
+        am: &mut ActiveModelOf<M>,
+        form: &FormData,
+        creating: bool,
+    ) -> std::result::Result<(), Vec<FieldError>> {
+        let meta = M::meta();
+        let mut errors = Vec::new();
+        for (i, f) in meta.fields.iter().enumerate() {
+            let editable = if f.primary_key { creating && !f.auto_increment } else { !f.readonly };
+            if !editable {
+                continue;
+            }
+            let raw = match form.get(f.name) {
+                Some(v) => v,
+                // An unchecked checkbox sends nothing.
+                None if f.kind == FieldKind::Boolean && !f.nullable => "0",
+                None => "",
+            };
+            match M::parse_value(i, raw) {
+                Ok(v) => {
+                    if let Err(e) = am.try_set(self.columns[i], v) {
+                        errors.push(FieldError::field(f.name, "This value cannot be stored."));
+                        tracing::error!(model = meta.slug, field = f.name, error = %e, "try_set failed");
+                    }
+                }
+                Err(msg) => errors.push(FieldError::field(f.name, msg)),
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    async fn find_in<C: ConnectionTrait>(&self, conn: &C, key: &str) -> Result<Option<M>> {
+        let Some(pk) = self.pk_value(key) else { return Ok(None) };
+        let mut select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk));
+        if conn.get_database_backend() == DbBackend::Postgres {
+            select = select.lock_exclusive();
+        }
+        Ok(select.one(conn).await?)
+    }
+}
+
+impl<M> Default for EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+#[must_use]
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Turns a database error on insert or update into a message on the form.
+fn write_refused(e: sea_orm::DbErr) -> Error {
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    let msg = if lower.contains("unique") || lower.contains("duplicate") {
+        "Another record already has this value; it must be unique."
+    } else if lower.contains("foreign key") {
+        "A referenced record does not exist."
+    } else if lower.contains("not null") || lower.contains("null value") {
+        "A required value is missing."
+    } else {
+        tracing::error!(error = %text, "write failed");
+        return Error::Db(e);
+    };
+    tracing::info!(error = %text, "write refused by the database");
+    Error::Invalid(vec![FieldError::form(format!("The database refused the record: {msg}"))])
+}
+
+impl<M> ModelAdmin for EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    fn meta(&self) -> &'static ModelMeta {
+        M::meta()
+    }
+
+    fn parse_value(&self, field: usize, raw: &str) -> Result<Value, String> {
+        M::parse_value(field, raw)
+    }
+
+    fn list<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+    ) -> BoxFuture<'a, Result<ListResult>> {
+        Box::pin(async move {
+            let per_page = M::meta().per_page;
+            let filtered = self.filtered(query);
+            let total = filtered.clone().count(db).await?;
+            let pages = Ord::max(total.div_ceil(per_page), 1);
+            let page = Ord::min(query.page, pages);
+            let rows = self
+                .ordered(filtered, query)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+                .all(db)
+                .await?;
+            Ok(ListResult { rows: rows.iter().map(Self::record).collect(), total, page, per_page })
+        })
+    }
+
+    fn export<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>> {
+        Box::pin(async move {
+            let rows = self.ordered(self.filtered(query), query).limit(limit).all(db).await?;
+            Ok(rows.iter().map(Self::record).collect())
+        })
+    }
+
+    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
+        Box::pin(async move {
+            let Some(pk) = self.pk_value(key) else { return Ok(None) };
+            let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).one(db).await?;
+            Ok(m.as_ref().map(Self::record))
+        })
+    }
+
+    fn create<'a>(&'a self, db: &'a DatabaseConnection, form: &'a FormData) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
+            self.apply_form(&mut am, form, true).map_err(Error::Invalid)?;
+            let txn = db.begin().await?;
+            let model = am.insert(&txn).await.map_err(write_refused)?;
+            // Audit seam: the create's audit entry is written here, in `txn`.
+            txn.commit().await?;
+            Ok(Self::record(&model))
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+        version: &'a str,
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<(Record, Changes)>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let txn = db.begin().await?;
+            let Some(model) = self.find_in(&txn, key).await? else {
+                return Err(Error::NotFound(format!("No {} with {} {key}.", meta.label.to_lowercase(), meta.pk_field().name)));
+            };
+            let before = Self::record(&model);
+            if before.version() != version {
+                return Err(Error::Conflict { current: Box::new(before) });
+            }
+            let mut am = model.into_active_model();
+            self.apply_form(&mut am, form, false).map_err(Error::Invalid)?;
+            let saved = am.update(&txn).await.map_err(write_refused)?;
+            let after = Self::record(&saved);
+            let changes: Changes = before
+                .cells
+                .iter()
+                .zip(&after.cells)
+                .enumerate()
+                .filter(|(_, (b, a))| b != a)
+                .map(|(i, (b, a))| (i, b.clone(), a.clone()))
+                .collect();
+            // Audit seam: the update's audit entry (with `changes`) is written here, in `txn`.
+            txn.commit().await?;
+            Ok((after, changes))
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let txn = db.begin().await?;
+            let Some(model) = self.find_in(&txn, key).await? else {
+                return Err(Error::NotFound(format!("No {} with {} {key}.", meta.label.to_lowercase(), meta.pk_field().name)));
+            };
+            let before = Self::record(&model);
+            if before.version() != version {
+                return Err(Error::Conflict { current: Box::new(before) });
+            }
+            EntityOf::<M>::delete_many()
+                .filter(self.columns[meta.pk].eq(self.pk_value(key).unwrap_or(Value::Int(None))))
+                .exec(&txn)
+                .await
+                .map_err(|e| {
+                    if e.to_string().to_lowercase().contains("foreign key") {
+                        Error::Refused(format!(
+                            "{} cannot be deleted: other records still refer to it.",
+                            before.title(meta)
+                        ))
+                    } else {
+                        Error::Db(e)
+                    }
+                })?;
+            // Audit seam: the delete's audit entry is written here, in `txn`.
+            txn.commit().await?;
+            Ok(before)
+        })
+    }
+
+    fn count_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            Ok(EntityOf::<M>::find().filter(self.columns[field].eq(value)).count(db).await?)
+        })
+    }
+
+    fn list_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let rows = EntityOf::<M>::find()
+                .filter(self.columns[field].eq(value))
+                .order_by(self.columns[meta.pk], Order::Desc)
+                .limit(limit)
+                .all(db)
+                .await?;
+            Ok(rows.iter().map(Self::record).collect())
+        })
+    }
+}
+
+/// A model that refers to another: `model.fields[field]` is a foreign key to it.
+#[derive(Clone)]
+pub struct Related {
+    /// The referring model.
+    pub admin: Arc<dyn ModelAdmin>,
+    /// The index of its foreign-key field.
+    pub field: usize,
+}
+
+/// Every registered model, by slug (Django's `AdminSite`).
+#[derive(Clone, Default)]
+pub struct Registry {
+    models: BTreeMap<&'static str, Arc<dyn ModelAdmin>>,
+    order: Vec<&'static str>,
+}
+
+impl Registry {
+    /// An empty registry.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers model `M`.
+    ///
+    /// # Panics
+    /// If a model with the same slug is already registered: two models cannot share
+    /// one URL, and this is a programming error found at start-up.
+    #[must_use]
+    pub fn register<M>(mut self) -> Self
+    where
+        M: AdminModel,
+        EntityOf<M>: EntityTrait<Model = M>,
+        ActiveModelOf<M>: Send + Sync,
+    {
+        let admin: Arc<dyn ModelAdmin> = Arc::new(EntityAdmin::<M>::new());
+        let slug = admin.meta().slug;
+        assert!(
+            self.models.insert(slug, admin).is_none(),
+            "two admin models share the slug `{slug}`; table names must be unique"
+        );
+        self.order.push(slug);
+        self
+    }
+
+    /// The model with this slug.
+    #[must_use]
+    pub fn get(&self, slug: &str) -> Option<&Arc<dyn ModelAdmin>> {
+        self.models.get(slug)
+    }
+
+    /// Every model, in registration order.
+    pub fn models(&self) -> impl Iterator<Item = &Arc<dyn ModelAdmin>> {
+        self.order.iter().filter_map(|s| self.models.get(s))
+    }
+
+    /// The models with a foreign key to `slug`, in registration order.
+    #[must_use]
+    pub fn related_to(&self, slug: &str) -> Vec<Related> {
+        let mut out = Vec::new();
+        for admin in self.models() {
+            for (i, f) in admin.meta().fields.iter().enumerate() {
+                if f.foreign_key == Some(slug) {
+                    out.push(Related { admin: Arc::clone(admin), field: i });
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(escape_like("acme-42"), "acme-42");
+    }
+}

@@ -1,0 +1,221 @@
+//! The permission-checked operations every caller uses: the screens, an API or a
+//! script. Each one checks the staff user's permission first, then does the work in
+//! one transaction (where the audit entry is written too).
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Staff;
+use crate::error::{Error, Result};
+use crate::query::{ListQuery, ListResult};
+use crate::record::{FormData, Record};
+use crate::registry::{Changes, ModelAdmin, Registry, Related};
+
+/// The permission string for an operation on a model: `account.change`.
+#[must_use]
+pub fn permission(slug: &str, op: &str) -> String {
+    format!("{slug}.{op}")
+}
+
+/// Refuses unless `staff` holds `{slug}.{op}`, with a sentence naming what is missing.
+///
+/// # Errors
+/// `Forbidden` when the permission is missing.
+pub fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result<()> {
+    let meta = admin.meta();
+    let perm = permission(meta.slug, op);
+    if staff.may(&perm) {
+        return Ok(());
+    }
+    let noun = meta.noun_plural();
+    let verb = match op {
+        "view" => format!("view {noun}"),
+        "add" => format!("add {noun}"),
+        "change" => format!("change {noun}"),
+        "delete" => format!("delete {noun}"),
+        "export" => format!("export {noun}"),
+        other => format!("{other} {noun}"),
+    };
+    Err(Error::Forbidden(format!(
+        "You cannot {verb}. Ask an admin for the {perm} permission."
+    )))
+}
+
+fn not_found(admin: &dyn ModelAdmin, key: &str) -> Error {
+    let meta = admin.meta();
+    Error::NotFound(format!("There is no {} with {} {}.", meta.label.to_lowercase(), meta.pk_field().name, key))
+}
+
+/// One page of a model's list.
+///
+/// # Errors
+/// `Forbidden` without `{model}.view`; `Db` when the database fails.
+pub async fn list(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, query: &ListQuery) -> Result<ListResult> {
+    require(staff, admin, "view")?;
+    admin.list(db, query).await
+}
+
+/// Largest number of rows a CSV export writes.
+pub const EXPORT_LIMIT: u64 = 50_000;
+
+/// The rows of a list for CSV export, at most `EXPORT_LIMIT + 1` (so the caller can
+/// tell that the bound was reached).
+///
+/// # Errors
+/// `Forbidden` without `{model}.export`; `Db` when the database fails.
+pub async fn export(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, query: &ListQuery) -> Result<Vec<Record>> {
+    require(staff, admin, "export")?;
+    admin.export(db, query, EXPORT_LIMIT + 1).await
+}
+
+/// One record.
+///
+/// # Errors
+/// `Forbidden` without `{model}.view`; `NotFound` when there is no such record.
+pub async fn get(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, key: &str) -> Result<Record> {
+    require(staff, admin, "view")?;
+    admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))
+}
+
+/// Creates a record from a form.
+///
+/// # Errors
+/// `Forbidden` without `{model}.add`; `Invalid` with a message per field.
+pub async fn create(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, form: &FormData) -> Result<Record> {
+    require(staff, admin, "add")?;
+    admin.create(db, form).await
+}
+
+/// Saves a form onto a record, if nobody changed it since `version` was read.
+///
+/// # Errors
+/// `Forbidden` without `{model}.change`; `NotFound`; `Conflict` when the record
+/// changed meanwhile; `Invalid` with a message per field.
+pub async fn update(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    admin: &dyn ModelAdmin,
+    key: &str,
+    version: &str,
+    form: &FormData,
+) -> Result<(Record, Changes)> {
+    require(staff, admin, "change")?;
+    admin.update(db, key, version, form).await
+}
+
+/// What deleting a record would touch: per referring model, how many rows refer to it.
+#[derive(Clone)]
+pub struct DeletePlan {
+    /// The record to delete.
+    pub record: Record,
+    /// Referring models and their counts (only those with rows).
+    pub blockers: Vec<(Related, u64)>,
+}
+
+impl DeletePlan {
+    /// The plain sentence explaining why the record cannot be deleted, if it cannot.
+    #[must_use]
+    pub fn blocked_reason(&self, admin: &dyn ModelAdmin) -> Option<String> {
+        if self.blockers.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self.blockers.iter().map(|(r, n)| r.admin.meta().count_phrase(*n)).collect();
+        Some(format!(
+            "{} cannot be deleted: {} still refer to it. Delete or move those first.",
+            self.record.title(admin.meta()),
+            join_and(&parts)
+        ))
+    }
+}
+
+fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {}", init.join(", "), last),
+    }
+}
+
+/// Looks at what a delete would affect.
+///
+/// # Errors
+/// `Forbidden` without `{model}.delete`; `NotFound`.
+pub async fn plan_delete(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    registry: &Registry,
+    admin: &dyn ModelAdmin,
+    key: &str,
+) -> Result<DeletePlan> {
+    require(staff, admin, "delete")?;
+    let record = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
+    let mut blockers = Vec::new();
+    for rel in registry.related_to(admin.meta().slug) {
+        let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else { continue };
+        let n = rel.admin.count_where(db, rel.field, value).await?;
+        if n > 0 {
+            blockers.push((rel, n));
+        }
+    }
+    Ok(DeletePlan { record, blockers })
+}
+
+/// Deletes a record, unless other records refer to it or it changed since `version`.
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Refused` (with the blocking sentence), `Conflict`.
+pub async fn delete(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    registry: &Registry,
+    admin: &dyn ModelAdmin,
+    key: &str,
+    version: &str,
+) -> Result<Record> {
+    let plan = plan_delete(db, staff, registry, admin, key).await?;
+    if let Some(reason) = plan.blocked_reason(admin) {
+        return Err(Error::Refused(reason));
+    }
+    admin.delete(db, key, version).await
+}
+
+/// Records of other models that refer to a record, newest first.
+pub struct RelatedRows {
+    /// The referring model and field.
+    pub related: Related,
+    /// Up to the requested number of rows.
+    pub rows: Vec<Record>,
+    /// How many rows refer to the record in all.
+    pub total: u64,
+}
+
+/// The related-records section of a detail page: for each model with a foreign key
+/// to this one (and that `staff` may view), the newest `limit` rows.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn related(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    registry: &Registry,
+    admin: &dyn ModelAdmin,
+    record: &Record,
+    limit: u64,
+) -> Result<Vec<RelatedRows>> {
+    let mut out = Vec::new();
+    for rel in registry.related_to(admin.meta().slug) {
+        if require(staff, rel.admin.as_ref(), "view").is_err() {
+            continue;
+        }
+        let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else { continue };
+        let rows = rel.admin.list_where(db, rel.field, value.clone(), limit).await?;
+        let total = if (rows.len() as u64) < limit {
+            rows.len() as u64
+        } else {
+            rel.admin.count_where(db, rel.field, value).await?
+        };
+        out.push(RelatedRows { related: Related { admin: Arc::clone(&rel.admin), field: rel.field }, rows, total });
+    }
+    Ok(out)
+}

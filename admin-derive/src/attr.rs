@@ -1,0 +1,832 @@
+//! Parsing of `#[admin(...)]` and the parts of `#[sea_orm(...)]` the derives read.
+//!
+//! Every mistake is recorded in a [`Ctxt`] with its span and parsing goes on, so
+//! the user sees all of them at once. Cross-field rules (does this name exist, can
+//! this field be filtered) are in `check.rs`.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::thread;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
+
+use crate::symbol::{
+    ADMIN, AUTO_INCREMENT, CHOICES, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP,
+    IGNORE, LABEL, LABEL_PLURAL, LIST_DISPLAY, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE,
+    PRIMARY_KEY, READONLY, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE,
+    VARIANT_OPTIONS, one_of,
+};
+
+/// The largest `per_page` a model may ask for.
+pub const MAX_PER_PAGE: u64 = 1000;
+
+/// Collects the errors of one derive invocation, each with its span.
+///
+/// It must be consumed with [`Ctxt::check`]; dropping it unchecked is a bug in this
+/// crate and panics.
+pub struct Ctxt {
+    errors: RefCell<Option<Vec<syn::Error>>>,
+}
+
+impl Ctxt {
+    /// An empty context.
+    pub fn new() -> Self {
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
+    }
+
+    /// Records an error that covers the tokens of `obj`.
+    pub fn error_spanned_by<A: ToTokens, T: Display>(&self, obj: A, msg: T) {
+        self.syn_error(syn::Error::new_spanned(obj.into_token_stream(), msg));
+    }
+
+    /// Records an error at `span`.
+    pub fn error_at<T: Display>(&self, span: Span, msg: T) {
+        self.syn_error(syn::Error::new(span, msg));
+    }
+
+    /// Records an error from syn.
+    pub fn syn_error(&self, err: syn::Error) {
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("Ctxt used after check")
+            .push(err);
+    }
+
+    /// Consumes the context.
+    ///
+    /// # Errors
+    /// Every recorded error, combined into one.
+    pub fn check(self) -> syn::Result<()> {
+        let mut errors = self
+            .errors
+            .borrow_mut()
+            .take()
+            .expect("Ctxt checked twice")
+            .into_iter();
+        let Some(mut combined) = errors.next() else {
+            return Ok(());
+        };
+        for rest in errors {
+            combined.combine(rest);
+        }
+        Err(combined)
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if !thread::panicking() && self.errors.borrow().is_some() {
+            panic!("forgot to check for errors");
+        }
+    }
+}
+
+/// A field name written in an option, with where it was written.
+#[derive(Clone, Debug)]
+pub struct Name {
+    /// The field name, without any `r#`.
+    pub value: String,
+    /// Where to point an error about it.
+    pub span: Span,
+}
+
+impl Name {
+    fn from_ident(ident: &Ident) -> Self {
+        Name {
+            value: ident.unraw().to_string(),
+            span: ident.span(),
+        }
+    }
+}
+
+/// One key of `ordering = "-id,email"`.
+#[derive(Clone, Debug)]
+pub struct OrderKey {
+    /// The field (its span is the whole string, which cannot be split on stable).
+    pub name: Name,
+    /// Whether the key had a `-` prefix.
+    pub descending: bool,
+}
+
+/// An option's value together with the tokens of the whole option, for errors.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// The tokens `key = value`.
+    pub tokens: TokenStream,
+}
+
+/// One option while it is parsed: reports a second occurrence as a duplicate.
+struct Opt<'c, T> {
+    cx: &'c Ctxt,
+    name: Symbol,
+    seen: bool,
+    value: Option<T>,
+}
+
+impl<'c, T> Opt<'c, T> {
+    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
+        Opt {
+            cx,
+            name,
+            seen: false,
+            value: None,
+        }
+    }
+
+    /// Marks the option as seen. On a second occurrence reports it, skips its value
+    /// and returns `false`.
+    fn first(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
+        if self.seen {
+            self.cx.error_spanned_by(
+                &meta.path,
+                format!("duplicate admin option `{}`", self.name),
+            );
+            skip_value(meta.input)?;
+            return Ok(false);
+        }
+        self.seen = true;
+        Ok(true)
+    }
+
+    fn set(&mut self, value: Option<T>) {
+        if value.is_some() {
+            self.value = value;
+        }
+    }
+
+    fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// Options of `#[derive(AdminModel)]` from the struct's attributes.
+pub struct Model {
+    /// `crate = "..."`.
+    pub krate: Option<Path>,
+    /// `#[sea_orm(table_name = "...")]`.
+    pub table_name: Option<String>,
+    /// `label = "..."`.
+    pub label: Option<String>,
+    /// `label_plural = "..."`.
+    pub label_plural: Option<String>,
+    /// `list_display(...)`; `None` shows every field.
+    pub list_display: Option<Vec<Name>>,
+    /// `search(...)`.
+    pub search: Vec<Name>,
+    /// `filters(...)`.
+    pub filters: Vec<Name>,
+    /// `readonly(...)`.
+    pub readonly: Vec<Name>,
+    /// `ordering = "..."`; `None` orders by the primary key, newest first.
+    pub ordering: Option<Vec<OrderKey>>,
+    /// `per_page = N`.
+    pub per_page: Option<u64>,
+}
+
+impl Model {
+    /// Reads the struct-level `#[admin(...)]` and `#[sea_orm(...)]` attributes.
+    pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut krate = Opt::none(cx, CRATE);
+        let mut label = Opt::none(cx, LABEL);
+        let mut label_plural = Opt::none(cx, LABEL_PLURAL);
+        let mut list_display = Opt::none(cx, LIST_DISPLAY);
+        let mut search = Opt::none(cx, SEARCH);
+        let mut filters = Opt::none(cx, FILTERS);
+        let mut readonly = Opt::none(cx, READONLY);
+        let mut ordering = Opt::none(cx, ORDERING);
+        let mut per_page = Opt::none(cx, PER_PAGE);
+
+        for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                let key = &meta.path;
+                if key == LABEL {
+                    if label.first(&meta)? {
+                        label.set(parse_label(cx, &meta, LABEL)?);
+                    }
+                } else if key == LABEL_PLURAL {
+                    if label_plural.first(&meta)? {
+                        label_plural.set(parse_label(cx, &meta, LABEL_PLURAL)?);
+                    }
+                } else if key == LIST_DISPLAY {
+                    if list_display.first(&meta)? {
+                        let names = parse_name_list(cx, &meta, LIST_DISPLAY)?;
+                        if names.as_ref().is_some_and(Vec::is_empty) {
+                            cx.error_spanned_by(
+                                &meta.path,
+                                "list_display needs at least one field; leave it out to show every field",
+                            );
+                        }
+                        list_display.set(names);
+                    }
+                } else if key == SEARCH {
+                    if search.first(&meta)? {
+                        search.set(parse_name_list(cx, &meta, SEARCH)?);
+                    }
+                } else if key == FILTERS {
+                    if filters.first(&meta)? {
+                        filters.set(parse_name_list(cx, &meta, FILTERS)?);
+                    }
+                } else if key == READONLY {
+                    if readonly.first(&meta)? {
+                        readonly.set(parse_name_list(cx, &meta, READONLY)?);
+                    }
+                } else if key == ORDERING {
+                    if ordering.first(&meta)? {
+                        ordering.set(parse_ordering(cx, &meta)?);
+                    }
+                } else if key == PER_PAGE {
+                    if per_page.first(&meta)? {
+                        per_page.set(parse_per_page(cx, &meta)?);
+                    }
+                } else if key == CRATE {
+                    if krate.first(&meta)? {
+                        krate.set(parse_crate_path(cx, &meta)?);
+                    }
+                } else {
+                    unknown_option(cx, &meta, MODEL_OPTIONS)?;
+                }
+                Ok(())
+            });
+            if let Err(err) = parsed {
+                cx.syn_error(err);
+            }
+        }
+
+        let mut table_name = None;
+        for attr in attrs.iter().filter(|a| a.path() == SEA_ORM) {
+            // Malformed sea_orm attributes are reported by sea-orm's own derive.
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path == TABLE_NAME && meta.input.peek(Token![=]) {
+                    if let Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) = meta.value()?.parse::<Expr>()?
+                    {
+                        table_name = Some(s.value());
+                    }
+                } else {
+                    skip_value(meta.input)?;
+                }
+                Ok(())
+            });
+        }
+
+        Model {
+            krate: krate.get(),
+            table_name,
+            label: label.get(),
+            label_plural: label_plural.get(),
+            list_display: list_display.get(),
+            search: search.get().unwrap_or_default(),
+            filters: filters.get().unwrap_or_default(),
+            readonly: readonly.get().unwrap_or_default(),
+            ordering: ordering.get(),
+            per_page: per_page.get(),
+        }
+    }
+}
+
+/// Options of one field of a model, from `#[admin(...)]` and `#[sea_orm(...)]`.
+pub struct Field {
+    /// `label = "..."`.
+    pub label: Option<String>,
+    /// `help = "..."`.
+    pub help: Option<String>,
+    /// `choices = Type`.
+    pub choices: Option<Spanned<Type>>,
+    /// `foreign_key = "slug"`.
+    pub foreign_key: Option<Spanned<String>>,
+    /// The flag `readonly`.
+    pub readonly: bool,
+    /// `#[sea_orm(primary_key)]`, with the tokens to point at.
+    pub primary_key: Option<TokenStream>,
+    /// `#[sea_orm(auto_increment = ...)]`.
+    pub auto_increment: Option<bool>,
+    /// `#[sea_orm(ignore)]`: not a column.
+    pub ignore: bool,
+}
+
+impl Field {
+    /// Reads a field's attributes.
+    pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut primary_key = None;
+        let mut auto_increment = None;
+        let mut ignore = false;
+        for attr in attrs.iter().filter(|a| a.path() == SEA_ORM) {
+            // Malformed sea_orm attributes are reported by sea-orm's own derive.
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path == PRIMARY_KEY {
+                    primary_key = Some(meta.path.to_token_stream());
+                    skip_value(meta.input)?;
+                } else if meta.path == IGNORE {
+                    ignore = true;
+                    skip_value(meta.input)?;
+                } else if meta.path == AUTO_INCREMENT && meta.input.peek(Token![=]) {
+                    if let Expr::Lit(ExprLit {
+                        lit: Lit::Bool(b), ..
+                    }) = meta.value()?.parse::<Expr>()?
+                    {
+                        auto_increment = Some(b.value);
+                    }
+                } else {
+                    skip_value(meta.input)?;
+                }
+                Ok(())
+            });
+        }
+
+        let mut label = Opt::none(cx, LABEL);
+        let mut help = Opt::none(cx, HELP);
+        let mut choices = Opt::none(cx, CHOICES);
+        let mut foreign_key = Opt::none(cx, FOREIGN_KEY);
+        let mut readonly = Opt::none(cx, READONLY);
+        if !ignore {
+            for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
+                let parsed = attr.parse_nested_meta(|meta| {
+                    let key = &meta.path;
+                    if key == LABEL {
+                        if label.first(&meta)? {
+                            label.set(parse_label(cx, &meta, LABEL)?);
+                        }
+                    } else if key == HELP {
+                        if help.first(&meta)? {
+                            help.set(parse_string(cx, &meta, HELP)?.map(|s| s.value()));
+                        }
+                    } else if key == CHOICES {
+                        if choices.first(&meta)? {
+                            choices.set(parse_choices(cx, &meta)?);
+                        }
+                    } else if key == FOREIGN_KEY {
+                        if foreign_key.first(&meta)? {
+                            foreign_key.set(parse_foreign_key(cx, &meta)?);
+                        }
+                    } else if key == READONLY {
+                        if readonly.first(&meta)? {
+                            readonly.set(parse_flag(cx, &meta, READONLY)?);
+                        }
+                    } else {
+                        unknown_option(cx, &meta, FIELD_OPTIONS)?;
+                    }
+                    Ok(())
+                });
+                if let Err(err) = parsed {
+                    cx.syn_error(err);
+                }
+            }
+        }
+
+        Field {
+            label: label.get(),
+            help: help.get(),
+            choices: choices.get(),
+            foreign_key: foreign_key.get(),
+            readonly: readonly.get().is_some(),
+            primary_key,
+            auto_increment,
+            ignore,
+        }
+    }
+}
+
+/// Options of `#[derive(AdminChoices)]` from the enum's attributes.
+pub struct Choices {
+    /// `crate = "..."`.
+    pub krate: Option<Path>,
+}
+
+impl Choices {
+    /// Reads the enum-level `#[admin(...)]` attributes.
+    pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut krate = Opt::none(cx, CRATE);
+        for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path == CRATE {
+                    if krate.first(&meta)? {
+                        krate.set(parse_crate_path(cx, &meta)?);
+                    }
+                } else {
+                    unknown_option(cx, &meta, ENUM_OPTIONS)?;
+                }
+                Ok(())
+            });
+            if let Err(err) = parsed {
+                cx.syn_error(err);
+            }
+        }
+        Choices { krate: krate.get() }
+    }
+}
+
+/// Where a choice's stored value comes from.
+#[derive(Clone, Debug)]
+pub enum ValueSource {
+    /// `#[admin(value = "...")]`.
+    Admin(LitStr),
+    /// `#[sea_orm(string_value = "...")]`.
+    StringValue(LitStr),
+    /// `#[sea_orm(num_value = N)]`, as decimal text.
+    NumValue(String, Span),
+}
+
+/// Options of one variant of an enum with `#[derive(AdminChoices)]`.
+pub struct Variant {
+    /// The stored value, if one was given.
+    pub value: Option<ValueSource>,
+    /// `label = "..."`.
+    pub label: Option<String>,
+}
+
+impl Variant {
+    /// Reads a variant's `#[admin(...)]` and `#[sea_orm(...)]` attributes.
+    pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut value = Opt::none(cx, VALUE);
+        let mut label = Opt::none(cx, LABEL);
+        for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path == VALUE {
+                    if value.first(&meta)? {
+                        value.set(parse_string(cx, &meta, VALUE)?);
+                    }
+                } else if meta.path == LABEL {
+                    if label.first(&meta)? {
+                        label.set(parse_label(cx, &meta, LABEL)?);
+                    }
+                } else {
+                    unknown_option(cx, &meta, VARIANT_OPTIONS)?;
+                }
+                Ok(())
+            });
+            if let Err(err) = parsed {
+                cx.syn_error(err);
+            }
+        }
+
+        let mut string_value = None;
+        let mut num_value = None;
+        for attr in attrs.iter().filter(|a| a.path() == SEA_ORM) {
+            // Malformed sea_orm attributes are reported by sea-orm's own derive.
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path == STRING_VALUE && meta.input.peek(Token![=]) {
+                    if let Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) = meta.value()?.parse::<Expr>()?
+                    {
+                        string_value = Some(s);
+                    }
+                } else if meta.path == NUM_VALUE && meta.input.peek(Token![=]) {
+                    let expr: Expr = meta.value()?.parse()?;
+                    num_value = int_text(&expr).map(|text| (text, expr_span(&expr)));
+                } else {
+                    skip_value(meta.input)?;
+                }
+                Ok(())
+            });
+        }
+
+        let value = value
+            .get()
+            .map(ValueSource::Admin)
+            .or(string_value.map(ValueSource::StringValue))
+            .or(num_value.map(|(text, span)| ValueSource::NumValue(text, span)));
+        Variant {
+            value,
+            label: label.get(),
+        }
+    }
+}
+
+/// Skips an option's value, whatever its shape: `= value`, `(...)` or nothing.
+fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// Reports an unknown option and skips its value.
+fn unknown_option(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &[Symbol]) -> syn::Result<()> {
+    let key = meta.path.to_token_stream().to_string().replace(' ', "");
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown admin option `{key}`; expected one of: {}",
+            one_of(expected)
+        ),
+    );
+    skip_value(meta.input)
+}
+
+/// Parses `key = <expr>`, or reports that `key` needs `= value` and returns `None`.
+fn parse_expr_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    expected: &str,
+) -> syn::Result<Option<Expr>> {
+    if !meta.input.peek(Token![=]) {
+        cx.error_spanned_by(&meta.path, format!("expected {expected}"));
+        skip_value(meta.input)?;
+        return Ok(None);
+    }
+    meta.value()?.parse().map(Some)
+}
+
+/// Parses `key = "text"`.
+fn parse_string(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<Option<LitStr>> {
+    let expected = format!("a string, like `{key} = \"...\"`");
+    Ok(match parse_expr_value(cx, meta, &expected)? {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => Some(s),
+        Some(other) => {
+            cx.error_spanned_by(other, format!("expected {expected}"));
+            None
+        }
+        None => None,
+    })
+}
+
+/// Parses `key = "text"` where the text is a label and must not be blank.
+fn parse_label(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<Option<String>> {
+    let Some(lit) = parse_string(cx, meta, key)? else {
+        return Ok(None);
+    };
+    let value = lit.value();
+    if value.trim().is_empty() {
+        cx.error_spanned_by(&lit, format!("`{key}` cannot be empty"));
+        return Ok(None);
+    }
+    Ok(Some(value))
+}
+
+/// Parses a bare flag; `flag = ...` or `flag(...)` is reported.
+fn parse_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<Option<()>> {
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        return Ok(Some(()));
+    }
+    let start = meta.path.to_token_stream();
+    let mut rest = TokenStream::new();
+    while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+        rest.extend([meta.input.parse::<TokenTree>()?]);
+    }
+    cx.error_spanned_by(
+        quote!(#start #rest),
+        format!("`{key}` takes no value: write `#[admin({key})]`"),
+    );
+    Ok(None)
+}
+
+/// Parses `key(a, b, c)` into field names.
+fn parse_name_list(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: Symbol,
+) -> syn::Result<Option<Vec<Name>>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("expected a list of field names, like `{key}(id, email)`"),
+        );
+        skip_value(meta.input)?;
+        return Ok(None);
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut names = Vec::new();
+    while !content.is_empty() {
+        if content.peek(Ident::peek_any) && (content.peek2(Token![,]) || peek_last(&content)) {
+            names.push(Name::from_ident(&content.call(Ident::parse_any)?));
+        } else {
+            let mut bad = TokenStream::new();
+            while !content.is_empty() && !content.peek(Token![,]) {
+                bad.extend([content.parse::<TokenTree>()?]);
+            }
+            cx.error_spanned_by(
+                bad,
+                format!("expected a field name, like `{key}(id, email)`"),
+            );
+        }
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(Some(names))
+}
+
+/// Whether the stream holds exactly one token tree.
+fn peek_last(input: ParseStream<'_>) -> bool {
+    let mut cursor = input.cursor();
+    match cursor.token_tree() {
+        Some((_, rest)) => {
+            cursor = rest;
+            cursor.eof()
+        }
+        None => false,
+    }
+}
+
+/// Parses `ordering = "-id, email"`.
+fn parse_ordering(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Vec<OrderKey>>> {
+    let Some(lit) = parse_string(cx, meta, ORDERING)? else {
+        return Ok(None);
+    };
+    match parse_ordering_text(&lit.value()) {
+        Ok(keys) => Ok(Some(
+            keys.into_iter()
+                .map(|(name, descending)| OrderKey {
+                    name: Name {
+                        value: name,
+                        span: lit.span(),
+                    },
+                    descending,
+                })
+                .collect(),
+        )),
+        Err(msg) => {
+            cx.error_spanned_by(&lit, msg);
+            Ok(None)
+        }
+    }
+}
+
+/// Splits `"-id, email"` into `[("id", true), ("email", false)]`.
+fn parse_ordering_text(text: &str) -> Result<Vec<(String, bool)>, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "ordering needs at least one field, like `ordering = \"-id\"`; leave it out to order by the primary key, newest first"
+                .to_owned(),
+        );
+    }
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            let (name, descending) = match part.strip_prefix('-') {
+                Some(rest) => (rest.trim(), true),
+                None => (part, false),
+            };
+            let is_name = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if is_name {
+                Ok((name.to_owned(), descending))
+            } else {
+                Err(format!(
+                    "expected field names separated by commas, each with an optional `-` for descending order, like \"-id, email\"; found `{part}`"
+                ))
+            }
+        })
+        .collect()
+}
+
+/// Parses `per_page = N` with `1 <= N <= 1000`.
+fn parse_per_page(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<u64>> {
+    let expected = format!("an integer between 1 and {MAX_PER_PAGE}, like `per_page = 100`");
+    let Some(expr) = parse_expr_value(cx, meta, &expected)? else {
+        return Ok(None);
+    };
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = &expr
+        && let Ok(n) = int.base10_parse::<u64>()
+        && (1..=MAX_PER_PAGE).contains(&n)
+    {
+        return Ok(Some(n));
+    }
+    cx.error_spanned_by(expr, format!("expected {expected}"));
+    Ok(None)
+}
+
+/// Parses `crate = "::path"`.
+fn parse_crate_path(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Path>> {
+    let Some(lit) = parse_string(cx, meta, CRATE)? else {
+        return Ok(None);
+    };
+    match lit.parse::<Path>() {
+        Ok(path) => Ok(Some(path)),
+        Err(_) => {
+            cx.error_spanned_by(
+                &lit,
+                "expected the path of the opsadmin crate, like `crate = \"::opsadmin\"`",
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Parses `choices = Type`.
+fn parse_choices(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Spanned<Type>>> {
+    let key = meta.path.to_token_stream();
+    if !meta.input.peek(Token![=]) {
+        cx.error_spanned_by(&meta.path, "expected a type path, like `choices = Plan`");
+        skip_value(meta.input)?;
+        return Ok(None);
+    }
+    let value = meta.value()?;
+    if value.peek(Lit) {
+        let lit: Lit = value.parse()?;
+        let hint = match &lit {
+            Lit::Str(s) => format!("; write `choices = {}` without quotes", s.value()),
+            _ => String::new(),
+        };
+        cx.error_spanned_by(
+            lit,
+            format!("expected a type path, like `choices = Plan`{hint}"),
+        );
+        return Ok(None);
+    }
+    let ty: Type = value.parse()?;
+    if let Type::Path(_) = &ty {
+        Ok(Some(Spanned {
+            tokens: quote!(#key = #ty),
+            value: ty,
+        }))
+    } else {
+        cx.error_spanned_by(ty, "expected a type path, like `choices = Plan`");
+        Ok(None)
+    }
+}
+
+/// Parses `foreign_key = "slug"`.
+fn parse_foreign_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+) -> syn::Result<Option<Spanned<String>>> {
+    let key = meta.path.to_token_stream();
+    let Some(lit) = parse_string(cx, meta, FOREIGN_KEY)? else {
+        return Ok(None);
+    };
+    let slug = lit.value();
+    if slug.trim().is_empty() || slug.chars().any(char::is_whitespace) {
+        cx.error_spanned_by(
+            &lit,
+            "expected the slug (table name) of the model this field refers to, like `foreign_key = \"account\"`",
+        );
+        return Ok(None);
+    }
+    Ok(Some(Spanned {
+        value: slug,
+        tokens: quote!(#key = #lit),
+    }))
+}
+
+/// The decimal text of an integer literal, possibly negated: `-3` gives "-3".
+fn int_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => Some(int.base10_digits().to_owned()),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => {
+            int_text(&unary.expr).map(|digits| format!("-{digits}"))
+        }
+        Expr::Group(group) => int_text(&group.expr),
+        Expr::Paren(paren) => int_text(&paren.expr),
+        _ => None,
+    }
+}
+
+fn expr_span(expr: &Expr) -> Span {
+    syn::spanned::Spanned::span(expr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordering_text_is_split_into_keys() {
+        assert_eq!(
+            parse_ordering_text("-id, email").unwrap(),
+            vec![("id".to_owned(), true), ("email".to_owned(), false)]
+        );
+        assert_eq!(
+            parse_ordering_text(" - signup_at ").unwrap(),
+            vec![("signup_at".to_owned(), true)]
+        );
+    }
+
+    #[test]
+    fn ordering_text_rejects_blanks_and_junk() {
+        assert!(parse_ordering_text("").is_err());
+        assert!(parse_ordering_text("id,").is_err());
+        assert!(parse_ordering_text("id email").is_err());
+        assert!(parse_ordering_text("+id").is_err());
+    }
+
+    #[test]
+    fn num_values_become_decimal_text() {
+        let expr: Expr = syn::parse_quote!(-0x10);
+        assert_eq!(int_text(&expr).as_deref(), Some("-16"));
+        let expr: Expr = syn::parse_quote!(7i32);
+        assert_eq!(int_text(&expr).as_deref(), Some("7"));
+    }
+}

@@ -1,0 +1,261 @@
+//! Rules that span several fields or options: every named field exists, filters and
+//! search fit the field's type, one primary key, no duplicate choice values.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast::{Choices, Field, Model, TypeClass};
+use crate::attr::{Ctxt, Name};
+use crate::symbol::{FILTERS, LIST_DISPLAY, ORDERING, READONLY, SEARCH, Symbol};
+
+/// Checks a model; every problem goes into `cx`.
+pub fn check_model(cx: &Ctxt, model: &Model<'_>) {
+    check_table_name(cx, model);
+    check_primary_key(cx, model);
+    for field in &model.fields {
+        check_field_options(cx, field);
+    }
+
+    let attrs = &model.attrs;
+    if let Some(list_display) = &attrs.list_display {
+        check_names(cx, model, LIST_DISPLAY, list_display);
+    }
+    check_names(cx, model, SEARCH, &attrs.search);
+    check_names(cx, model, FILTERS, &attrs.filters);
+    check_names(cx, model, READONLY, &attrs.readonly);
+    if let Some(ordering) = &attrs.ordering {
+        let names: Vec<Name> = ordering.iter().map(|key| key.name.clone()).collect();
+        check_names(cx, model, ORDERING, &names);
+    }
+
+    for name in &attrs.search {
+        if let Some(i) = model.field_index(&name.value) {
+            check_searchable(cx, name, &model.fields[i]);
+        }
+    }
+    for name in &attrs.filters {
+        if let Some(i) = model.field_index(&name.value) {
+            check_filterable(cx, name, &model.fields[i]);
+        }
+    }
+}
+
+fn check_table_name(cx: &Ctxt, model: &Model<'_>) {
+    if model.attrs.table_name.is_none() {
+        cx.error_spanned_by(
+            model.ident,
+            "#[derive(AdminModel)] needs #[sea_orm(table_name = \"...\")] on the struct: the table name is the model's slug in the admin's URLs",
+        );
+    }
+}
+
+fn check_primary_key(cx: &Ctxt, model: &Model<'_>) {
+    let mut keys = model
+        .fields
+        .iter()
+        .filter(|f| f.attrs.primary_key.is_some());
+    if keys.next().is_none() {
+        cx.error_spanned_by(
+            model.ident,
+            format!(
+                "#[derive(AdminModel)] needs a primary key: mark one field of `{}` with #[sea_orm(primary_key)]",
+                model.ident
+            ),
+        );
+    }
+    for extra in keys {
+        cx.error_spanned_by(
+            extra.attrs.primary_key.as_ref(),
+            format!(
+                "the admin supports models with one primary key; `{}` is a second one (composite keys are not supported)",
+                extra.name
+            ),
+        );
+    }
+}
+
+fn check_field_options(cx: &Ctxt, field: &Field<'_>) {
+    let attrs = &field.attrs;
+    if let Some(choices) = &attrs.choices
+        && field.class != TypeClass::Text
+    {
+        cx.error_spanned_by(
+            &choices.tokens,
+            format!(
+                "choices work on `String` or `Option<String>` fields; `{}` is `{}`. For an enum column, derive AdminChoices on the enum and leave out `choices`",
+                field.name,
+                field.type_name()
+            ),
+        );
+    }
+    if let Some(foreign_key) = &attrs.foreign_key
+        && field.class != TypeClass::Integer
+    {
+        cx.error_spanned_by(
+            &foreign_key.tokens,
+            format!(
+                "foreign_key works on integer fields; `{}` is `{}`",
+                field.name,
+                field.type_name()
+            ),
+        );
+    }
+    if let (Some(_), Some(foreign_key)) = (&attrs.choices, &attrs.foreign_key) {
+        cx.error_spanned_by(
+            &foreign_key.tokens,
+            format!(
+                "`{}` cannot have both choices and a foreign_key",
+                field.name
+            ),
+        );
+    }
+}
+
+/// Every name exists, and none is listed twice.
+fn check_names(cx: &Ctxt, model: &Model<'_>, option: Symbol, names: &[Name]) {
+    let mut seen = HashSet::new();
+    for name in names {
+        if model.field_index(&name.value).is_none() {
+            cx.error_at(name.span, unknown_field_message(model, &name.value));
+        } else if !seen.insert(name.value.as_str()) {
+            cx.error_at(
+                name.span,
+                format!("duplicate field `{}` in {option}", name.value),
+            );
+        }
+    }
+}
+
+fn unknown_field_message(model: &Model<'_>, name: &str) -> String {
+    let names: Vec<&str> = model.fields.iter().map(|f| f.name.as_str()).collect();
+    let hint = closest(name, &names)
+        .map(|close| format!(" (did you mean `{close}`?)"))
+        .unwrap_or_default();
+    format!(
+        "unknown field `{name}`{hint}; fields of {} are: {}",
+        model.ident,
+        names.join(", ")
+    )
+}
+
+fn check_searchable(cx: &Ctxt, name: &Name, field: &Field<'_>) {
+    if field.class != TypeClass::Text {
+        cx.error_at(
+            name.span,
+            format!(
+                "search works on text fields; `{}` is not text (it is `{}`)",
+                field.name,
+                field.type_name()
+            ),
+        );
+    }
+}
+
+fn check_filterable(cx: &Ctxt, name: &Name, field: &Field<'_>) {
+    if field.attrs.choices.is_some() || field.attrs.foreign_key.is_some() {
+        return;
+    }
+    let why = match field.class {
+        TypeClass::Bool | TypeClass::Date | TypeClass::DateTime | TypeClass::EnumLike => return,
+        TypeClass::Text => {
+            "text fields are searched, not filtered; put it in search(...) or give it choices"
+        }
+        TypeClass::Integer => {
+            "integer fields are filtered only when they refer to another model; mark it #[admin(foreign_key = \"...\")]"
+        }
+        TypeClass::Float | TypeClass::Decimal => {
+            "numbers cannot be filtered; filters work on yes/no, date, choice and foreign key fields"
+        }
+    };
+    cx.error_at(
+        name.span,
+        format!("cannot filter on `{}`: {why}", field.name),
+    );
+}
+
+/// Checks a choices enum; every problem goes into `cx`.
+pub fn check_choices(cx: &Ctxt, choices: &Choices<'_>) {
+    if choices.variants.is_empty() {
+        cx.error_spanned_by(
+            choices.ident,
+            "#[derive(AdminChoices)] needs at least one variant",
+        );
+    }
+    let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
+    for variant in &choices.variants {
+        if variant.value.trim().is_empty() {
+            cx.error_at(
+                variant.value_span,
+                format!("the value of `{}` cannot be empty", variant.ident),
+            );
+        } else if variant.value.trim() != variant.value {
+            cx.error_at(
+                variant.value_span,
+                format!(
+                    "the value of `{}` cannot start or end with spaces",
+                    variant.ident
+                ),
+            );
+        }
+        if let Some(first) = seen.insert(&variant.value, variant.ident) {
+            cx.error_at(
+                variant.value_span,
+                format!(
+                    "duplicate choice value `{}`: `{first}` already has it",
+                    variant.value
+                ),
+            );
+        }
+    }
+}
+
+/// The candidate closest to `name` when it looks like a typo of it.
+fn closest<'n>(name: &str, candidates: &[&'n str]) -> Option<&'n str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, counting an adjacent swap as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for (i, row) in d.chunks_mut(width).enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_suggest_the_closest_field() {
+        let fields = ["id", "email", "company", "plan"];
+        assert_eq!(closest("emial", &fields), Some("email"));
+        assert_eq!(closest("compnay", &fields), Some("company"));
+        assert_eq!(closest("signup_at", &fields), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,362 @@
+//! Code generation: the checked model becomes static metadata and trait impls.
+//!
+//! Everything is emitted inside `const _: () = { ... };` and reaches the library
+//! only through `#krate::__private` (`::opsadmin::__private` unless the input says
+//! `#[admin(crate = "...")]`). When the input has errors, they are emitted together
+//! with a placeholder impl whose bodies are `unreachable!()`, so code that uses the
+//! trait does not pile up secondary errors.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Path, parse_quote};
+
+use crate::ast::{Choices, Field, Model, TypeClass};
+use crate::attr::Ctxt;
+use crate::check;
+
+/// The facade crate the generated code names unless told otherwise.
+fn default_crate() -> Path {
+    parse_quote!(::opsadmin)
+}
+
+/// Expands `#[derive(AdminModel)]`.
+pub fn derive_admin_model(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let model = Model::from_ast(&cx, input);
+    if let Some(model) = &model {
+        check::check_model(&cx, model);
+    }
+    match (cx.check(), model) {
+        (Ok(()), Some(model)) => expand_model(&model),
+        (Err(err), model) => {
+            let errors = err.to_compile_error();
+            let placeholder = model.as_ref().map(model_placeholder);
+            quote!(#errors #placeholder)
+        }
+        (Ok(()), None) => TokenStream::new(),
+    }
+}
+
+/// Expands `#[derive(AdminChoices)]`.
+pub fn derive_admin_choices(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let choices = Choices::from_ast(&cx, input);
+    if let Some(choices) = &choices {
+        check::check_choices(&cx, choices);
+    }
+    match (cx.check(), choices) {
+        (Ok(()), Some(choices)) => expand_choices(&choices),
+        (Err(err), choices) => {
+            let errors = err.to_compile_error();
+            let placeholder = choices.as_ref().map(choices_placeholder);
+            quote!(#errors #placeholder)
+        }
+        (Ok(()), None) => TokenStream::new(),
+    }
+}
+
+fn expand_model(model: &Model<'_>) -> TokenStream {
+    let krate = model.attrs.krate.clone().unwrap_or_else(default_crate);
+    let ident = model.ident;
+    let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
+    let attrs = &model.attrs;
+    let index = |name: &str| {
+        let i = model
+            .field_index(name)
+            .expect("field names are checked before expansion");
+        Literal::usize_unsuffixed(i)
+    };
+
+    let pk = model
+        .pk_index()
+        .expect("the primary key is checked before expansion");
+    let readonly: HashSet<&str> = attrs.readonly.iter().map(|n| n.value.as_str()).collect();
+    let field_metas = model.fields.iter().enumerate().map(|(i, field)| {
+        let is_pk = i == pk;
+        field_meta(
+            field,
+            is_pk,
+            is_pk || field.attrs.readonly || readonly.contains(field.name.as_str()),
+        )
+    });
+    let field_count = Literal::usize_unsuffixed(model.fields.len());
+
+    let slug = attrs.table_name.as_deref().unwrap_or_default();
+    let label = model.label();
+    let label_plural = model.label_plural();
+    let pk_lit = Literal::usize_unsuffixed(pk);
+    let list_display: Vec<Literal> = match &attrs.list_display {
+        Some(names) => names.iter().map(|n| index(&n.value)).collect(),
+        None => (0..model.fields.len())
+            .map(Literal::usize_unsuffixed)
+            .collect(),
+    };
+    let search = attrs.search.iter().map(|n| index(&n.value));
+    let filters = attrs.filters.iter().map(|n| index(&n.value));
+    let ordering: Vec<TokenStream> = match &attrs.ordering {
+        Some(keys) => keys
+            .iter()
+            .map(|key| {
+                let i = index(&key.name.value);
+                let descending = key.descending;
+                quote!((#i, #descending))
+            })
+            .collect(),
+        None => vec![quote!((#pk_lit, true))],
+    };
+    let per_page = Literal::u64_unsuffixed(attrs.per_page.unwrap_or(100));
+
+    let cell_arms = model.fields.iter().enumerate().map(|(i, field)| {
+        let i = Literal::usize_unsuffixed(i);
+        let member = field.ident;
+        let ty = field.ty;
+        // `self` keeps the call-site span: only the trait path points at the type.
+        let value = quote!(&self.#member);
+        let to_cell = quote_spanned!(ty.span()=> <#ty as __a::AdminField>::to_cell(#value));
+        quote!(#i => #to_cell,)
+    });
+    let parse_arms = model.fields.iter().enumerate().map(|(i, field)| {
+        let i = Literal::usize_unsuffixed(i);
+        let parse = parse_value(field);
+        quote!(#i => #parse,)
+    });
+
+    quote! {
+        const _: () = {
+            use #krate::__private as __a;
+
+            static __ADMIN_FIELDS: [__a::FieldMeta; #field_count] = [#(#field_metas),*];
+
+            static __ADMIN_META: __a::ModelMeta = __a::ModelMeta {
+                slug: #slug,
+                label: #label,
+                label_plural: #label_plural,
+                fields: &__ADMIN_FIELDS,
+                pk: #pk_lit,
+                list_display: &[#(#list_display),*],
+                search: &[#(#search),*],
+                filters: &[#(#filters),*],
+                ordering: &[#(#ordering),*],
+                per_page: #per_page,
+            };
+
+            #[automatically_derived]
+            impl #impl_generics __a::AdminModel for #ident #ty_generics #where_clause {
+                fn meta() -> &'static __a::ModelMeta {
+                    &__ADMIN_META
+                }
+
+                fn cell(&self, field: usize) -> __a::Cell {
+                    match field {
+                        #(#cell_arms)*
+                        _ => __a::Cell::Null,
+                    }
+                }
+
+                fn parse_value(
+                    field: usize,
+                    raw: &str,
+                ) -> ::core::result::Result<__a::sea_orm::Value, ::std::string::String> {
+                    match field {
+                        #(#parse_arms)*
+                        _ => ::core::result::Result::Err(::std::format!(
+                            "{} has no field number {}", #slug, field,
+                        )),
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// The `FieldMeta { ... }` of one field.
+fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStream {
+    let name = &field.name;
+    let label = field.label();
+    let help = field.attrs.help.as_deref().unwrap_or_default();
+    let ty = field.ty;
+    let (kind, choices) = match &field.attrs.choices {
+        Some(choices) => {
+            let choices_ty = &choices.value;
+            (
+                quote!(__a::FieldKind::Choice),
+                quote_spanned! {choices_ty.span()=>
+                    ::core::option::Option::Some(<#choices_ty as __a::AdminChoices>::CHOICES)
+                },
+            )
+        }
+        None => (
+            quote_spanned!(ty.span()=> <#ty as __a::AdminField>::KIND),
+            quote_spanned!(ty.span()=> <#ty as __a::AdminField>::CHOICES),
+        ),
+    };
+    let nullable = quote_spanned!(ty.span()=> <#ty as __a::AdminField>::NULLABLE);
+    let auto_increment = field.auto_increment();
+    let foreign_key = match &field.attrs.foreign_key {
+        Some(slug) => {
+            let slug = &slug.value;
+            quote!(::core::option::Option::Some(#slug))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        __a::FieldMeta {
+            name: #name,
+            label: #label,
+            help: #help,
+            kind: #kind,
+            nullable: #nullable,
+            primary_key: #primary_key,
+            auto_increment: #auto_increment,
+            readonly: #readonly,
+            choices: #choices,
+            foreign_key: #foreign_key,
+        }
+    }
+}
+
+/// The expression that parses `raw` for one field into a `sea_orm::Value`.
+fn parse_value(field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    // `raw` keeps the call-site span so it names the method's parameter.
+    let raw = quote!(raw);
+    match &field.attrs.choices {
+        Some(choices) if field.class == TypeClass::Text => {
+            let choices_ty = &choices.value;
+            let parse = if field.optional {
+                quote!(__a::parse_optional_choice)
+            } else {
+                quote!(__a::parse_choice)
+            };
+            quote_spanned! {choices_ty.span()=>
+                #parse(#raw, <#choices_ty as __a::AdminChoices>::CHOICES).map(__a::to_value)
+            }
+        }
+        _ => quote_spanned! {ty.span()=>
+            <#ty as __a::AdminField>::parse_form(#raw).map(__a::to_value)
+        },
+    }
+}
+
+/// An impl with the right signatures and no content, emitted next to errors.
+fn model_placeholder(model: &Model<'_>) -> TokenStream {
+    let krate = model.attrs.krate.clone().unwrap_or_else(default_crate);
+    let ident = model.ident;
+    let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            use #krate::__private as __a;
+
+            #[automatically_derived]
+            impl #impl_generics __a::AdminModel for #ident #ty_generics #where_clause {
+                fn meta() -> &'static __a::ModelMeta {
+                    ::core::unreachable!()
+                }
+
+                fn cell(&self, _: usize) -> __a::Cell {
+                    ::core::unreachable!()
+                }
+
+                fn parse_value(
+                    _: usize,
+                    _: &str,
+                ) -> ::core::result::Result<__a::sea_orm::Value, ::std::string::String> {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}
+
+fn expand_choices(choices: &Choices<'_>) -> TokenStream {
+    let krate = choices.attrs.krate.clone().unwrap_or_else(default_crate);
+    let ident = choices.ident;
+    let (impl_generics, ty_generics, where_clause) = choices.generics.split_for_impl();
+    let entries = choices.variants.iter().map(|variant| {
+        let value = &variant.value;
+        let label = &variant.label;
+        quote!(__a::Choice { value: #value, label: #label })
+    });
+    let parse_arms = choices.variants.iter().map(|variant| {
+        let value = &variant.value;
+        let variant = variant.ident;
+        quote!(#value => ::core::result::Result::Ok(Self::#variant),)
+    });
+    let value_arms = choices.variants.iter().map(|variant| {
+        let value = &variant.value;
+        let variant = variant.ident;
+        quote!(Self::#variant => #value,)
+    });
+
+    quote! {
+        const _: () = {
+            use #krate::__private as __a;
+
+            #[automatically_derived]
+            impl #impl_generics __a::AdminChoices for #ident #ty_generics #where_clause {
+                const CHOICES: &'static [__a::Choice] = &[#(#entries),*];
+            }
+
+            #[automatically_derived]
+            impl #impl_generics __a::AdminField for #ident #ty_generics #where_clause {
+                const KIND: __a::FieldKind = __a::FieldKind::Choice;
+                const CHOICES: ::core::option::Option<&'static [__a::Choice]> =
+                    ::core::option::Option::Some(<Self as __a::AdminChoices>::CHOICES);
+
+                fn parse_form(
+                    raw: &str,
+                ) -> ::core::result::Result<Self, ::std::string::String> {
+                    match raw.trim() {
+                        #(#parse_arms)*
+                        "" => ::core::result::Result::Err(__a::required_message()),
+                        _ => ::core::result::Result::Err(__a::choose_one_of(
+                            <Self as __a::AdminChoices>::CHOICES,
+                        )),
+                    }
+                }
+
+                fn to_cell(&self) -> __a::Cell {
+                    let value: &'static str = match self {
+                        #(#value_arms)*
+                    };
+                    __a::Cell::Text(::std::borrow::ToOwned::to_owned(value))
+                }
+            }
+        };
+    }
+}
+
+/// Impls with the right signatures and no content, emitted next to errors.
+fn choices_placeholder(choices: &Choices<'_>) -> TokenStream {
+    let krate = choices.attrs.krate.clone().unwrap_or_else(default_crate);
+    let ident = choices.ident;
+    let (impl_generics, ty_generics, where_clause) = choices.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            use #krate::__private as __a;
+
+            #[automatically_derived]
+            impl #impl_generics __a::AdminChoices for #ident #ty_generics #where_clause {
+                const CHOICES: &'static [__a::Choice] = &[];
+            }
+
+            #[automatically_derived]
+            impl #impl_generics __a::AdminField for #ident #ty_generics #where_clause {
+                const KIND: __a::FieldKind = __a::FieldKind::Choice;
+
+                fn parse_form(
+                    _: &str,
+                ) -> ::core::result::Result<Self, ::std::string::String> {
+                    ::core::unreachable!()
+                }
+
+                fn to_cell(&self) -> __a::Cell {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,95 @@
+//! Derives for opsadmin: `#[derive(AdminModel)]` on a sea-orm entity's `Model` and
+//! `#[derive(AdminChoices)]` on an enum of allowed values. Use them through the
+//! `opsadmin` facade, which re-exports both.
+//!
+//! ```ignore
+//! use opsadmin::{AdminChoices, AdminModel};
+//! use sea_orm::entity::prelude::*;
+//!
+//! #[derive(Clone, Copy, Debug, PartialEq, Eq, AdminChoices)]
+//! pub enum Plan {
+//!     Free,
+//!     #[admin(label = "Monthly plan")]
+//!     Monthly,
+//! }
+//!
+//! #[derive(Clone, Debug, PartialEq, DeriveEntityModel, AdminModel)]
+//! #[sea_orm(table_name = "account")]
+//! #[admin(list_display(id, email, plan), search(email), filters(plan), per_page = 50)]
+//! pub struct Model {
+//!     #[sea_orm(primary_key)]
+//!     pub id: i64,
+//!     #[admin(help = "Where we send receipts.")]
+//!     pub email: String,
+//!     #[admin(choices = Plan)]
+//!     pub plan: String,
+//! }
+//! # #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+//! # pub enum Relation {}
+//! # impl ActiveModelBehavior for ActiveModel {}
+//! ```
+//!
+//! The example is compiled and run by the UI tests in `tests/ui/pass/`; this crate
+//! cannot depend on the facade it is re-exported from.
+//!
+//! Inside, the derives work like serde's: the input is parsed into a model
+//! (`ast`, with the options of `attr`), checked across fields (`check`), then
+//! expanded (`expand`). Mistakes are collected with their spans and reported
+//! together.
+
+extern crate proc_macro;
+
+mod ast;
+mod attr;
+mod check;
+mod expand;
+mod symbol;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Describes a sea-orm `Model` to the admin: implements `AdminModel` with a static
+/// `ModelMeta` (fields, labels, list columns, search, filters, ordering, page size).
+///
+/// Struct options, all optional, in `#[admin(...)]`:
+///
+/// | option | meaning | default |
+/// |---|---|---|
+/// | `label = "Account"` | singular label | the table name, humanized |
+/// | `label_plural = "Accounts"` | plural label | the label made plural |
+/// | `list_display(id, email)` | list columns | every field |
+/// | `search(email, company)` | text fields searched by `q` | none |
+/// | `filters(plan, locked)` | filters (yes/no, dates, choices, foreign keys, enums) | none |
+/// | `readonly(id, billing_state)` | fields never taken from a form | the primary key |
+/// | `ordering = "-signup_at, id"` | default order, `-` for descending | `"-{pk}"` |
+/// | `per_page = 50` | rows per page, 1 to 1000 | 100 |
+/// | `crate = "::opsadmin"` | where `__private` lives | `::opsadmin` |
+///
+/// Field options: `label = "..."`, `help = "..."`, `choices = Plan` (a type with
+/// `AdminChoices`, on `String` or `Option<String>` fields), `foreign_key = "account"`
+/// (on integer fields) and the flag `readonly`.
+///
+/// The struct needs `#[sea_orm(table_name = "...")]` (the table name is the model's
+/// slug) and exactly one `#[sea_orm(primary_key)]` field. Fields with
+/// `#[sea_orm(ignore)]` and sea-orm relation fields are left out.
+#[proc_macro_derive(AdminModel, attributes(admin))]
+pub fn derive_admin_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_admin_model(&input).into()
+}
+
+/// Makes a fieldless enum a set of choices: implements `AdminChoices` (the values and
+/// labels, for `#[admin(choices = ThisEnum)]`) and `AdminField` (so the enum can be a
+/// column's type, as a sea-orm `ActiveEnum`).
+///
+/// A variant's value is `#[admin(value = "...")]`, else sea-orm's
+/// `#[sea_orm(string_value = "...")]` or `#[sea_orm(num_value = N)]`, else its name
+/// in snake case (`FailedFirstCharge` is `failed_first_charge`). Its label is
+/// `#[admin(label = "...")]`, else the value humanized ("Failed first charge"), or
+/// for a `num_value` the variant name humanized. The enum takes
+/// `#[admin(crate = "...")]` like `AdminModel`.
+#[proc_macro_derive(AdminChoices, attributes(admin))]
+pub fn derive_admin_choices(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_admin_choices(&input).into()
+}

@@ -1,0 +1,109 @@
+//! The names of every attribute and option the derives read, in one place.
+
+use std::fmt;
+
+use syn::{Ident, Path};
+
+/// The name of an attribute (`admin`, `sea_orm`) or of an option inside one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Symbol(pub &'static str);
+
+/// `#[admin(...)]`: this crate's attribute.
+pub const ADMIN: Symbol = Symbol("admin");
+/// `#[sea_orm(...)]`: sea-orm's attribute, read for table names, keys and enum values.
+pub const SEA_ORM: Symbol = Symbol("sea_orm");
+
+/// `label = "..."`: the label of a model, a field or a choice.
+pub const LABEL: Symbol = Symbol("label");
+/// `label_plural = "..."`: the plural label of a model.
+pub const LABEL_PLURAL: Symbol = Symbol("label_plural");
+/// `list_display(a, b)`: the list screen's columns.
+pub const LIST_DISPLAY: Symbol = Symbol("list_display");
+/// `search(a, b)`: the text fields searched by `q`.
+pub const SEARCH: Symbol = Symbol("search");
+/// `filters(a, b)`: the fields offered as filters.
+pub const FILTERS: Symbol = Symbol("filters");
+/// `readonly(a, b)` on a model, or the bare flag `readonly` on a field.
+pub const READONLY: Symbol = Symbol("readonly");
+/// `ordering = "-id,email"`: the default order of the list.
+pub const ORDERING: Symbol = Symbol("ordering");
+/// `per_page = 100`: rows per list page.
+pub const PER_PAGE: Symbol = Symbol("per_page");
+/// `crate = "::opsadmin"`: where the generated code finds `__private`.
+pub const CRATE: Symbol = Symbol("crate");
+/// `help = "..."`: a field's help text.
+pub const HELP: Symbol = Symbol("help");
+/// `choices = Plan`: the allowed values of a text field.
+pub const CHOICES: Symbol = Symbol("choices");
+/// `foreign_key = "account"`: the model an integer field refers to.
+pub const FOREIGN_KEY: Symbol = Symbol("foreign_key");
+/// `value = "..."`: the stored value of a choice.
+pub const VALUE: Symbol = Symbol("value");
+
+/// `#[sea_orm(table_name = "...")]`: the table, which is also the model's slug.
+pub const TABLE_NAME: Symbol = Symbol("table_name");
+/// `#[sea_orm(primary_key)]`.
+pub const PRIMARY_KEY: Symbol = Symbol("primary_key");
+/// `#[sea_orm(auto_increment = false)]`.
+pub const AUTO_INCREMENT: Symbol = Symbol("auto_increment");
+/// `#[sea_orm(ignore)]`: a field that is not a column.
+pub const IGNORE: Symbol = Symbol("ignore");
+/// `#[sea_orm(string_value = "...")]` on an active enum's variant.
+pub const STRING_VALUE: Symbol = Symbol("string_value");
+/// `#[sea_orm(num_value = N)]` on an active enum's variant.
+pub const NUM_VALUE: Symbol = Symbol("num_value");
+
+/// The options `#[admin(...)]` takes on a model struct.
+pub const MODEL_OPTIONS: &[Symbol] = &[
+    LABEL,
+    LABEL_PLURAL,
+    LIST_DISPLAY,
+    SEARCH,
+    FILTERS,
+    READONLY,
+    ORDERING,
+    PER_PAGE,
+    CRATE,
+];
+/// The options `#[admin(...)]` takes on a model's field.
+pub const FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY];
+/// The options `#[admin(...)]` takes on an enum with `#[derive(AdminChoices)]`.
+pub const ENUM_OPTIONS: &[Symbol] = &[CRATE];
+/// The options `#[admin(...)]` takes on a variant of such an enum.
+pub const VARIANT_OPTIONS: &[Symbol] = &[VALUE, LABEL];
+
+/// "label, help, choices" for error messages.
+pub fn one_of(options: &[Symbol]) -> String {
+    let names: Vec<&str> = options.iter().map(|s| s.0).collect();
+    names.join(", ")
+}
+
+impl PartialEq<Symbol> for Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for &Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        *self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl PartialEq<Symbol> for &Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.0)
+    }
+}

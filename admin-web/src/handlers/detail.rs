@@ -1,0 +1,323 @@
+//! The detail/edit screen and the create screen.
+
+use std::collections::HashMap;
+
+use admin_core::field::{Cell, FieldKind};
+use admin_core::{Error as CoreError, FieldError, FormData, ModelAdmin, Record, service};
+use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+
+use super::{Pairs, csrf_of, list_url, safe_back};
+use crate::error::Result;
+use crate::extract::{ModelParam, record_key};
+use crate::handlers::list::url_path_segment;
+use crate::render::Templates;
+use crate::session::Ctx;
+use crate::views::{cell_view, field_view};
+
+/// How many related records the detail page shows per model.
+pub const RELATED_LIMIT: u64 = 10;
+
+fn back_of(q: &Pairs) -> String {
+    safe_back(q.iter().find(|(k, _)| k == "_back").map(|(_, v)| v.as_str()))
+}
+
+/// What the form shows: values (from the record or from a rejected submission),
+/// errors by field, and form-wide errors.
+struct FormState<'a> {
+    values: HashMap<&'static str, String>,
+    errors: &'a [FieldError],
+}
+
+impl FormState<'_> {
+    fn from_record(model: &dyn ModelAdmin, record: Option<&Record>) -> Self {
+        let meta = model.meta();
+        let values = meta
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name, record.map(|r| r.cells[i].form_value()).unwrap_or_default()))
+            .collect();
+        Self { values, errors: &[] }
+    }
+
+    /// Overlays what the user submitted for editable fields.
+    fn with_submitted(mut self, model: &dyn ModelAdmin, form: &FormData, creating: bool) -> Self {
+        for f in model.meta().fields {
+            if editable(f, creating) {
+                let v = match form.get(f.name) {
+                    Some(v) => v.to_owned(),
+                    None if f.kind == FieldKind::Boolean && !f.nullable => "0".to_owned(),
+                    None => String::new(),
+                };
+                self.values.insert(f.name, v);
+            }
+        }
+        self
+    }
+}
+
+fn editable(f: &admin_core::FieldMeta, creating: bool) -> bool {
+    if f.primary_key { creating && !f.auto_increment } else { !f.readonly }
+}
+
+struct Page<'a> {
+    ctx: &'a Ctx,
+    model: &'a dyn ModelAdmin,
+    record: Option<&'a Record>,
+    version: String,
+    back: String,
+    state: FormState<'a>,
+    conflict: Vec<Value>,
+}
+
+impl Page<'_> {
+    async fn render(self, status: StatusCode) -> Result<Response> {
+        let meta = self.model.meta();
+        let prefix = self.ctx.state.prefix();
+        let creating = self.record.is_none();
+        let may_change = self.ctx.may(self.model, if creating { "add" } else { "change" });
+        let field_error = |name: &str| {
+            self.state.errors.iter().find(|e| e.field.as_deref() == Some(name)).map(|e| e.message.as_str())
+        };
+        let fields: Vec<Value> = meta
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !(creating && f.primary_key && f.auto_increment))
+            .map(|(i, f)| {
+                let display = self.record.map_or(Cell::Null, |r| r.cells[i].clone());
+                let value = self.state.values.get(f.name).cloned().unwrap_or_default();
+                field_view(prefix, meta, i, &value, &display, !may_change || !editable(f, creating), field_error(f.name))
+            })
+            .collect();
+        let form_errors: Vec<&str> =
+            self.state.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.as_str()).collect();
+        let related = match self.record {
+            Some(r) => self.related(r).await?,
+            None => Vec::new(),
+        };
+        let title = self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
+        let back_q = if self.back.is_empty() {
+            String::new()
+        } else {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair("_back", self.back.trim_start_matches('?'));
+            format!("?{}", s.finish())
+        };
+        let ctx = context! {
+            base => self.ctx.base(&title),
+            model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural },
+            title => title,
+            creating => creating,
+            key => self.record.map(|r| r.key.clone()),
+            fields => fields,
+            form_errors => form_errors,
+            has_errors => !self.state.errors.is_empty(),
+            version => self.version,
+            back => self.back.trim_start_matches('?'),
+            list_url => list_url(prefix, meta.slug, &self.back),
+            action_url => match self.record {
+                Some(r) => format!("{prefix}/{}/{}", meta.slug, url_path_segment(&r.key)),
+                None => format!("{prefix}/{}/new", meta.slug),
+            },
+            may_change => may_change,
+            delete_url => self.record.filter(|_| self.ctx.may(self.model, "delete")).map(|r| format!("{prefix}/{}/{}/delete{back_q}", meta.slug, url_path_segment(&r.key))),
+            related => related,
+            conflict => self.conflict,
+        };
+        let html = self.ctx.state.templates.render(&Templates::chain(meta.slug, "detail.html"), ctx)?;
+        Ok((status, html).into_response())
+    }
+
+    async fn related(&self, record: &Record) -> Result<Vec<Value>> {
+        let prefix = self.ctx.state.prefix();
+        let groups = service::related(
+            &self.ctx.state.db,
+            &self.ctx.staff,
+            &self.ctx.state.registry,
+            self.model,
+            record,
+            RELATED_LIMIT,
+        )
+        .await?;
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                let m = g.related.admin.meta();
+                let fk = &m.fields[g.related.field];
+                let cols: Vec<usize> = m.list_display.iter().copied().filter(|&i| i != g.related.field).collect();
+                let columns: Vec<&str> = cols.iter().map(|&i| m.fields[i].label).collect();
+                let rows: Vec<Value> = g
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let cells: Vec<Value> = cols.iter().map(|&i| cell_view(prefix, &m.fields[i], &r.cells[i])).collect();
+                        context! { url => format!("{prefix}/{}/{}", m.slug, url_path_segment(&r.key)), cells => cells }
+                    })
+                    .collect();
+                let mut s = form_urlencoded::Serializer::new(String::new());
+                s.append_pair(fk.name, &record.key);
+                context! {
+                    label_plural => m.label_plural,
+                    total => g.total,
+                    total_phrase => m.count_phrase(g.total),
+                    columns => columns,
+                    rows => rows,
+                    all_url => format!("{prefix}/{}/?{}", m.slug, s.finish()),
+                    filterable => m.filters.contains(&g.related.field),
+                }
+            })
+            .collect())
+    }
+}
+
+/// `GET {prefix}/{model}/{id}`.
+pub async fn show(
+    ctx: Ctx,
+    ModelParam(model): ModelParam,
+    Path(path): Path<Pairs>,
+    Query(q): Query<Pairs>,
+) -> Result<Response> {
+    let key = record_key(&path);
+    let record = service::get(&ctx.state.db, &ctx.staff, model.as_ref(), &key).await?;
+    let page = Page {
+        ctx: &ctx,
+        model: model.as_ref(),
+        record: Some(&record),
+        version: record.version(),
+        back: back_of(&q),
+        state: FormState::from_record(model.as_ref(), Some(&record)),
+        conflict: Vec::new(),
+    };
+    page.render(StatusCode::OK).await
+}
+
+/// `POST {prefix}/{model}/{id}`: fields of the form, `csrf_token`, `_version`, `_back`.
+pub async fn save(
+    ctx: Ctx,
+    ModelParam(model): ModelParam,
+    Path(path): Path<Pairs>,
+    Form(form): Form<Pairs>,
+) -> Result<Response> {
+    let form = FormData::from(form);
+    ctx.check_csrf(csrf_of(&form))?;
+    let key = record_key(&path);
+    let meta = model.meta();
+    let back = safe_back(form.get("_back"));
+    let version = form.get("_version").unwrap_or("");
+    match service::update(&ctx.state.db, &ctx.staff, model.as_ref(), &key, version, &form).await {
+        Ok((record, changes)) => {
+            let msg = if changes.is_empty() {
+                format!("{} saved (nothing had changed).", record.title(meta))
+            } else {
+                format!("{} saved.", record.title(meta))
+            };
+            ctx.flash(&msg).await;
+            let to = if form.get("_continue").is_some() {
+                let mut s = form_urlencoded::Serializer::new(String::new());
+                s.append_pair("_back", back.trim_start_matches('?'));
+                format!("{}/{}/{}?{}", ctx.state.prefix(), meta.slug, url_path_segment(&record.key), s.finish())
+            } else {
+                list_url(ctx.state.prefix(), meta.slug, &back)
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(CoreError::Invalid(errors)) => {
+            let record = service::get(&ctx.state.db, &ctx.staff, model.as_ref(), &key).await?;
+            let page = Page {
+                ctx: &ctx,
+                model: model.as_ref(),
+                record: Some(&record),
+                version: version.to_owned(),
+                back,
+                state: FormState { errors: &errors, ..FormState::from_record(model.as_ref(), Some(&record)) }
+                    .with_submitted(model.as_ref(), &form, false),
+                conflict: Vec::new(),
+            };
+            page.render(StatusCode::BAD_REQUEST).await
+        }
+        Err(CoreError::Conflict { current }) => {
+            // Show what changed meanwhile next to what this person tried to save,
+            // and offer their values again on top of the current version.
+            let conflict: Vec<Value> = meta
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| editable(f, false))
+                .filter_map(|(i, f)| {
+                    let theirs = current.cells[i].form_value();
+                    let yours = form.get(f.name).unwrap_or("");
+                    (theirs != yours).then(|| {
+                        context! { label => f.label, now => meta.fields[i].display(&current.cells[i]), yours => yours }
+                    })
+                })
+                .collect();
+            let errors = [FieldError::form(
+                "Someone else changed this record after you opened it, so nothing was saved. Their values are shown below; your values are filled in again, so you can review and save on top of theirs.",
+            )];
+            let page = Page {
+                ctx: &ctx,
+                model: model.as_ref(),
+                record: Some(&current),
+                version: current.version(),
+                back,
+                state: FormState { errors: &errors, ..FormState::from_record(model.as_ref(), Some(&current)) }
+                    .with_submitted(model.as_ref(), &form, false),
+                conflict,
+            };
+            page.render(StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET {prefix}/{model}/new`.
+pub async fn new_form(ctx: Ctx, ModelParam(model): ModelParam, Query(q): Query<Pairs>) -> Result<Response> {
+    service::require(&ctx.staff, model.as_ref(), "add")?;
+    let page = Page {
+        ctx: &ctx,
+        model: model.as_ref(),
+        record: None,
+        version: String::new(),
+        back: back_of(&q),
+        state: FormState::from_record(model.as_ref(), None),
+        conflict: Vec::new(),
+    };
+    page.render(StatusCode::OK).await
+}
+
+/// `POST {prefix}/{model}/new`.
+pub async fn create(ctx: Ctx, ModelParam(model): ModelParam, Form(form): Form<Pairs>) -> Result<Response> {
+    let form = FormData::from(form);
+    ctx.check_csrf(csrf_of(&form))?;
+    let meta = model.meta();
+    let back = safe_back(form.get("_back"));
+    match service::create(&ctx.state.db, &ctx.staff, model.as_ref(), &form).await {
+        Ok(record) => {
+            ctx.flash(&format!("{} created.", record.title(meta))).await;
+            let to = if form.get("_continue").is_some() {
+                format!("{}/{}/{}", ctx.state.prefix(), meta.slug, url_path_segment(&record.key))
+            } else {
+                list_url(ctx.state.prefix(), meta.slug, &back)
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(CoreError::Invalid(errors)) => {
+            let page = Page {
+                ctx: &ctx,
+                model: model.as_ref(),
+                record: None,
+                version: String::new(),
+                back,
+                state: FormState { errors: &errors, ..FormState::from_record(model.as_ref(), None) }
+                    .with_submitted(model.as_ref(), &form, true),
+                conflict: Vec::new(),
+            };
+            page.render(StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

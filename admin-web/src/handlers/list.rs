@@ -1,0 +1,334 @@
+//! The list screen (Django's change list) and its CSV export.
+
+use admin_core::field::FieldKind;
+use admin_core::model::thousands;
+use admin_core::query::FilterOp;
+use admin_core::{ListQuery, ListResult, ModelAdmin, ModelMeta, service};
+use axum::extract::Query;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Value, context};
+
+use super::Pairs;
+use crate::error::Result;
+use crate::extract::ModelParam;
+use crate::render::{Templates, query_string};
+use crate::session::Ctx;
+use crate::views::cell_view;
+
+/// `GET {prefix}/{model}/`.
+pub async fn show(ctx: Ctx, ModelParam(model): ModelParam, Query(params): Query<Pairs>) -> Result<Html<String>> {
+    let query = ListQuery::parse(model.as_ref(), &params);
+    let result = service::list(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
+    let page = ListPage { ctx: &ctx, model: model.as_ref(), query: &query, result: &result };
+    let meta = model.meta();
+    ctx.state
+        .templates
+        .render(&Templates::chain(meta.slug, "list.html"), page.context())
+}
+
+struct ListPage<'a> {
+    ctx: &'a Ctx,
+    model: &'a dyn ModelAdmin,
+    query: &'a ListQuery,
+    result: &'a ListResult,
+}
+
+impl ListPage<'_> {
+    fn meta(&self) -> &'static ModelMeta {
+        self.model.meta()
+    }
+
+    fn base_url(&self) -> String {
+        format!("{}/{}/", self.ctx.state.prefix(), self.meta().slug)
+    }
+
+    /// The list URL for the current query changed by `edit`.
+    fn url_with(&self, edit: impl FnOnce(&mut Pairs)) -> String {
+        let mut p = self.query.params(self.meta());
+        edit(&mut p);
+        format!("{}{}", self.base_url(), query_string(&p))
+    }
+
+    fn page_url(&self, page: u64) -> String {
+        self.url_with(|p| {
+            if page > 1 {
+                p.push(("page".to_owned(), page.to_string()));
+            }
+        })
+    }
+
+    fn context(&self) -> Value {
+        let meta = self.meta();
+        let prefix = self.ctx.state.prefix();
+        let current_qs = {
+            let mut p = self.query.params(meta);
+            if self.result.page > 1 {
+                p.push(("page".to_owned(), self.result.page.to_string()));
+            }
+            query_string(&p)
+        };
+        let back = {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair("_back", current_qs.trim_start_matches('?'));
+            s.finish()
+        };
+        let columns: Vec<Value> = meta
+            .list_display
+            .iter()
+            .map(|&i| {
+                let f = &meta.fields[i];
+                let sorted = match self.query.sort {
+                    Some((s, desc)) if s == i => Some(if desc { "desc" } else { "asc" }),
+                    Some(_) => None,
+                    None => meta.ordering.first().filter(|(s, _)| *s == i).map(|(_, d)| if *d { "desc" } else { "asc" }),
+                };
+                let next = if sorted == Some("asc") { format!("-{}", f.name) } else { f.name.to_owned() };
+                let sort_url = self.url_with(|p| {
+                    p.retain(|(k, _)| k != "sort");
+                    p.push(("sort".to_owned(), next));
+                });
+                let numeric = matches!(f.kind, FieldKind::Integer | FieldKind::Float | FieldKind::Decimal)
+                    && f.foreign_key.is_none();
+                context! { name => f.name, label => f.label, sort_url => sort_url, sorted => sorted, numeric => numeric }
+            })
+            .collect();
+        let rows: Vec<Value> = self
+            .result
+            .rows
+            .iter()
+            .map(|r| {
+                let cells: Vec<Value> =
+                    meta.list_display.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i])).collect();
+                context! {
+                    key => &r.key,
+                    url => format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key)),
+                    cells => cells,
+                }
+            })
+            .collect();
+        let total = self.result.total;
+        let pages = self.result.pages();
+        let page = self.result.page;
+        let pagination = context! {
+            page => page,
+            pages => pages,
+            prev_url => (page > 1).then(|| self.page_url(page - 1)),
+            next_url => (page < pages).then(|| self.page_url(page + 1)),
+            links => self.page_links(page, pages),
+            first_row => if total == 0 { 0 } else { (page - 1) * self.result.per_page + 1 },
+            last_row => ((page - 1) * self.result.per_page + self.result.rows.len() as u64),
+        };
+        let mut messages = self.query.messages.clone();
+        if self.query.page > page && total > 0 {
+            messages.push(format!("There is no page {}; showing the last page, {}.", self.query.page, page));
+        }
+        let search_labels: Vec<&str> = meta.search.iter().map(|&i| meta.fields[i].label).collect();
+        // The search form keeps filters and sort as hidden fields.
+        let keep: Vec<Value> = self
+            .query
+            .params(meta)
+            .into_iter()
+            .filter(|(k, _)| k != "q")
+            .map(|(k, v)| context! { name => k, value => v })
+            .collect();
+        context! {
+            base => self.ctx.base(meta.label_plural),
+            model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural, noun_plural => meta.noun_plural() },
+            columns => columns,
+            rows => rows,
+            total => total,
+            total_phrase => meta.count_phrase(total),
+            q => self.query.q.clone().unwrap_or_default(),
+            searchable => !meta.search.is_empty(),
+            search_labels => search_labels.join(", "),
+            keep => keep,
+            filters => self.filters(),
+            active_filters => self.active_filters(),
+            clear_url => (self.query.q.is_some() || !self.query.filters.is_empty()).then(|| self.url_with(|p| p.retain(|(k, _)| k == "sort"))),
+            pagination => pagination,
+            messages => messages,
+            add_url => self.ctx.may(self.model, "add").then(|| format!("{prefix}/{}/new?{back}", meta.slug)),
+            export_url => self.ctx.may(self.model, "export").then(|| format!("{prefix}/{}/export.csv{current_qs}", meta.slug)),
+        }
+    }
+
+    fn page_links(&self, page: u64, pages: u64) -> Vec<Value> {
+        let mut shown: Vec<u64> = vec![1, 2, pages.saturating_sub(1), pages];
+        shown.extend(page.saturating_sub(2)..=(page + 2));
+        shown.retain(|&n| n >= 1 && n <= pages);
+        shown.sort_unstable();
+        shown.dedup();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for n in shown {
+            if n > last + 1 {
+                out.push(context! { gap => true });
+            }
+            out.push(context! { gap => false, n => thousands(n), url => self.page_url(n), current => n == page });
+            last = n;
+        }
+        out
+    }
+
+    fn filters(&self) -> Vec<Value> {
+        let meta = self.meta();
+        meta.filters
+            .iter()
+            .map(|&i| {
+                let f = &meta.fields[i];
+                let current = self.query.filters.iter().find(|x| x.field == i && x.op == FilterOp::Eq);
+                let option = |value: &str, label: &str| {
+                    let v = value.to_owned();
+                    let url = self.url_with(|p| {
+                        p.retain(|(k, _)| k != f.name);
+                        if !v.is_empty() {
+                            p.push((f.name.to_owned(), v.clone()));
+                        }
+                    });
+                    let active = current.map_or(value.is_empty(), |c| c.raw == value);
+                    context! { label => label, url => url, active => active }
+                };
+                if f.kind.is_temporal() {
+                    let get = |suffix: &str| {
+                        self.query
+                            .filters
+                            .iter()
+                            .find(|x| x.param == format!("{}{suffix}", f.name))
+                            .map(|x| x.raw.clone())
+                            .unwrap_or_default()
+                    };
+                    let keep: Vec<Value> = self
+                        .query
+                        .params(meta)
+                        .into_iter()
+                        .filter(|(k, _)| !k.starts_with(&format!("{}__", f.name)))
+                        .map(|(k, v)| context! { name => k, value => v })
+                        .collect();
+                    return context! {
+                        kind => "date", name => f.name, label => f.label,
+                        from => get("__from"), to => get("__to"), keep => keep,
+                    };
+                }
+                if f.foreign_key.is_some() {
+                    let keep: Vec<Value> = self
+                        .query
+                        .params(meta)
+                        .into_iter()
+                        .filter(|(k, _)| k != f.name)
+                        .map(|(k, v)| context! { name => k, value => v })
+                        .collect();
+                    return context! {
+                        kind => "fk", name => f.name, label => f.label,
+                        value => current.map(|c| c.raw.clone()).unwrap_or_default(), keep => keep,
+                    };
+                }
+                let mut options = vec![option("", "All")];
+                if let Some(choices) = f.choices {
+                    options.extend(choices.iter().map(|c| option(c.value, c.label)));
+                } else if f.kind == FieldKind::Boolean {
+                    options.push(option("1", "Yes"));
+                    options.push(option("0", "No"));
+                }
+                context! { kind => "options", name => f.name, label => f.label, options => options }
+            })
+            .collect()
+    }
+
+    fn active_filters(&self) -> Vec<Value> {
+        let meta = self.meta();
+        let mut out: Vec<Value> = self
+            .query
+            .filters
+            .iter()
+            .map(|x| {
+                let f = &meta.fields[x.field];
+                let value = match x.op {
+                    FilterOp::Eq if f.kind == FieldKind::Boolean => {
+                        if matches!(x.raw.as_str(), "1" | "true" | "yes" | "on") { "yes".to_owned() } else { "no".to_owned() }
+                    }
+                    FilterOp::Eq => f.choice_label(&x.raw).to_owned(),
+                    FilterOp::From => format!("from {}", x.raw),
+                    FilterOp::Before => format!("to {}", x.raw),
+                };
+                let param = x.param.clone();
+                let url = self.url_with(|p| p.retain(|(k, _)| *k != param));
+                context! { label => f.label, value => value, remove_url => url }
+            })
+            .collect();
+        if let Some(q) = &self.query.q {
+            let url = self.url_with(|p| p.retain(|(k, _)| k != "q"));
+            out.insert(0, context! { label => "Search", value => format!("\u{201c}{q}\u{201d}"), remove_url => url });
+        }
+        out
+    }
+}
+
+/// Percent-encodes a key for use as one path segment.
+#[must_use]
+pub fn url_path_segment(key: &str) -> String {
+    form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// Defuses a CSV cell that a spreadsheet would run as a formula.
+#[must_use]
+pub fn csv_cell(text: &str) -> String {
+    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+/// `GET {prefix}/{model}/export.csv`: the current filtered list, up to
+/// [`service::EXPORT_LIMIT`] rows.
+pub async fn export(ctx: Ctx, ModelParam(model): ModelParam, Query(params): Query<Pairs>) -> Result<Response> {
+    let query = ListQuery::parse(model.as_ref(), &params);
+    let meta = model.meta();
+    let rows = service::export(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
+    if rows.len() as u64 > service::EXPORT_LIMIT {
+        return Err(admin_core::Error::Refused(format!(
+            "This list has more than {} {}, more than one export may hold. Narrow it with a search or filters and export again.",
+            thousands(service::EXPORT_LIMIT),
+            meta.noun_plural()
+        ))
+        .into());
+    }
+    let mut out = String::new();
+    let header: Vec<String> = meta.list_display.iter().map(|&i| csv_cell(meta.fields[i].label)).collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for r in &rows {
+        let line: Vec<String> =
+            meta.list_display.iter().map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i]))).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    let mut resp = out.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.csv\"", meta.slug)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_defused_and_quoted() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-5"), "'-5");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("plain"), "plain");
+    }
+}

@@ -1,0 +1,143 @@
+//! Sign-in and sign-out.
+//!
+//! The sign-in form has no session yet, so its CSRF token is a random value set in a
+//! short-lived cookie and repeated in the form (double submit). A successful sign-in
+//! always starts a new session (the old one, if any, is deleted), so a session id
+//! planted before sign-in is worthless.
+
+use admin_core::auth;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+
+use super::Pairs;
+use crate::error::{Error, Result};
+use crate::session::{SESSION_COOKIE, cookie, set_cookie};
+use crate::state::AdminState;
+
+const LOGIN_CSRF_COOKIE: &str = "opsadmin_login_csrf";
+
+/// Accepts `next` only as a local path: `/admin/account/?q=x`, never `//evil` or
+/// `https://evil`.
+#[must_use]
+pub fn safe_next(prefix: &str, next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_owned()
+        }
+        _ => format!("{prefix}/"),
+    }
+}
+
+fn render_form(
+    state: &AdminState,
+    csrf: &str,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response> {
+    let html = state.templates.render(
+        &["admin/login.html".to_owned()],
+        context! {
+            base => context! {
+                prefix => state.prefix(),
+                site_title => &state.config.site_title,
+                title => "Sign in",
+                user => (),
+                csrf_token => csrf,
+                flash => (),
+                nav_models => Vec::<String>::new(),
+            },
+            next => next,
+            username => username,
+            error => error,
+        },
+    )?;
+    let mut resp = (status, html).into_response();
+    let c = set_cookie(state, LOGIN_CSRF_COOKIE, csrf, Some(3600));
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// `GET {prefix}/login`.
+pub async fn form(State(state): State<AdminState>, Query(q): Query<Pairs>) -> Result<Response> {
+    let next = q.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str());
+    let csrf = auth::random_hex(32)?;
+    render_form(&state, &csrf, &safe_next(state.prefix(), next), "", None, StatusCode::OK)
+}
+
+/// `POST {prefix}/login`: fields `username`, `password`, `csrf_token`, `next`.
+pub async fn submit(State(state): State<AdminState>, headers: HeaderMap, Form(form): Form<Pairs>) -> Result<Response> {
+    let get = |k: &str| form.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    match get("csrf_token") {
+        Some(t) if !expected.is_empty() && auth::constant_time_eq(t, expected) => {}
+        _ => return Err(Error::Csrf),
+    }
+    let next = safe_next(state.prefix(), get("next"));
+    let username = get("username").unwrap_or("").trim();
+    let password = get("password").unwrap_or("");
+    let Some(session) = auth::sign_in(&state.db, username, password).await? else {
+        tracing::info!(username, "sign-in failed");
+        let csrf = auth::random_hex(32)?;
+        return render_form(
+            &state,
+            &csrf,
+            &next,
+            username,
+            Some("Wrong username or password."),
+            StatusCode::OK,
+        );
+    };
+    // Rotate: the session cookie the browser had before (if any) ends now.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        auth::sign_out(&state.db, old).await?;
+    }
+    tracing::info!(username = %session.staff.username, "signed in");
+    let mut resp = Redirect::to(&next).into_response();
+    let lifetime = auth::SESSION_LIFETIME.num_seconds();
+    for c in [
+        set_cookie(&state, SESSION_COOKIE, &session.token, Some(lifetime)),
+        set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0)),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// `POST {prefix}/logout`: field `csrf_token`.
+pub async fn logout(ctx: crate::session::Ctx, Form(form): Form<Pairs>) -> Result<Response> {
+    let token = form.iter().rev().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
+    ctx.check_csrf(token)?;
+    auth::sign_out(&ctx.state.db, &ctx.token).await?;
+    let mut resp = Redirect::to(&format!("{}/login", ctx.state.prefix())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(&ctx.state, SESSION_COOKIE, "", Some(0))) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_accepts_only_local_paths() {
+        assert_eq!(safe_next("/admin", Some("/admin/account/?q=a")), "/admin/account/?q=a");
+        assert_eq!(safe_next("/admin", Some("//evil.example/")), "/admin/");
+        assert_eq!(safe_next("/admin", Some("https://evil.example/")), "/admin/");
+        assert_eq!(safe_next("/admin", Some("/\\evil.example")), "/admin/");
+        assert_eq!(safe_next("/admin", None), "/admin/");
+    }
+}

@@ -1,0 +1,38 @@
+//! One module per screen. Handlers are thin: extractors in, one admin-core call,
+//! one render out.
+
+pub mod dashboard;
+pub mod delete;
+pub mod detail;
+pub mod list;
+pub mod login;
+pub mod static_files;
+
+use admin_core::FormData;
+
+/// A query or form's pairs, in order.
+pub type Pairs = Vec<(String, String)>;
+
+/// Keeps only a list query string that is safe to append to a list URL: it must
+/// parse as pairs and carry no path, so it can never redirect elsewhere.
+#[must_use]
+pub fn safe_back(raw: Option<&str>) -> String {
+    let raw = raw.unwrap_or("").trim_start_matches('?');
+    if raw.is_empty() {
+        return String::new();
+    }
+    let pairs: Pairs = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+    crate::render::query_string(&pairs)
+}
+
+/// The list URL of a model with a kept query string.
+#[must_use]
+pub fn list_url(prefix: &str, slug: &str, back: &str) -> String {
+    format!("{prefix}/{slug}/{back}")
+}
+
+/// The CSRF token a form carried.
+#[must_use]
+pub fn csrf_of(form: &FormData) -> Option<&str> {
+    form.get("csrf_token")
+}

@@ -1,0 +1,110 @@
+//! The admin's routes, mounted at a prefix, with security headers on every response
+//! and a full page for every error.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use minijinja::context;
+
+use crate::error::ErrorPage;
+use crate::handlers::{dashboard, delete, detail, list, login, static_files};
+use crate::render::Templates;
+use crate::state::AdminState;
+
+/// The admin's router at the default prefix `/admin`; merge it into your app and
+/// give it an [`AdminState`] (directly or through `FromRef`).
+///
+/// ```no_run
+/// # async fn run(db: sea_orm::DatabaseConnection) {
+/// let admin = admin_web::AdminState::new(db, admin_core::Registry::new());
+/// let app: axum::Router = axum::Router::new().merge(admin_web::router()).with_state(admin);
+/// # let _ = app;
+/// # }
+/// ```
+pub fn router<S>() -> Router<S>
+where
+    AdminState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    router_at("/admin")
+}
+
+/// The admin's router at another prefix (no trailing slash, e.g. `/ops`). The
+/// [`crate::Config::prefix`] of the state must be the same.
+///
+/// # Panics
+/// If `prefix` does not start with `/` or ends with `/`.
+pub fn router_at<S>(prefix: &str) -> Router<S>
+where
+    AdminState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    assert!(
+        prefix.starts_with('/') && !prefix.ends_with('/'),
+        "the admin prefix must start with / and not end with one, like /admin"
+    );
+    let p = |path: &str| format!("{prefix}{path}");
+    let root = format!("{prefix}/");
+    let error_prefix: Arc<str> = Arc::from(prefix);
+    Router::new()
+        .route(prefix, get(move || async move { Redirect::permanent(&root) }))
+        .route(&p("/"), get(dashboard::show))
+        .route(&p("/login"), get(login::form).post(login::submit))
+        .route(&p("/logout"), axum::routing::post(login::logout))
+        .route(&p("/static/{file}"), get(static_files::serve))
+        .route(&p("/{model}/"), get(list::show))
+        .route(&p("/{model}/export.csv"), get(list::export))
+        .route(&p("/{model}/new"), get(detail::new_form).post(detail::create))
+        .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
+        .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
+        .fallback(|| async { crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned())) })
+        .layer(axum::middleware::map_response(move |resp: Response| {
+            let prefix = Arc::clone(&error_prefix);
+            async move { finish(&prefix, resp) }
+        }))
+}
+
+fn error_templates() -> &'static Templates {
+    static T: OnceLock<Templates> = OnceLock::new();
+    T.get_or_init(Templates::new)
+}
+
+/// Renders error pages and adds the security headers.
+fn finish(prefix: &str, mut resp: Response) -> Response {
+    if let Some(page) = resp.extensions_mut().remove::<ErrorPage>() {
+        if resp.status() != StatusCode::UNAUTHORIZED {
+            let status = resp.status();
+            let ctx = context! {
+                base => context! {
+                    prefix => prefix, site_title => "Ops console", title => page.title,
+                    user => (), csrf_token => (), flash => (), nav_models => Vec::<String>::new(),
+                },
+                title => page.title,
+                message => page.message,
+                status => status.as_u16(),
+            };
+            if let Ok(html) = error_templates().render(&["admin/error.html".to_owned()], ctx) {
+                resp = (status, html).into_response();
+            }
+        }
+    }
+    let is_static = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/css"));
+    let h = resp.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    if !is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}

@@ -1,0 +1,141 @@
+//! Session cookies and the signed-in user extractor.
+
+use admin_core::auth::{self, CurrentSession};
+use admin_core::{ModelAdmin, Staff};
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use minijinja::{Value, context};
+
+use crate::error::{Error, Result};
+use crate::state::AdminState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "opsadmin_session";
+
+/// Reads a cookie from request headers.
+#[must_use]
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, scoped to the admin.
+#[must_use]
+pub fn set_cookie(state: &AdminState, name: &str, value: &str, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path={}/; HttpOnly; SameSite=Lax", state.prefix());
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// Whether the client is a browser asking for a page (else it gets 401, not a redirect).
+#[must_use]
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// The context of a signed-in request: the state, the user and their session.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The admin's state.
+    pub state: AdminState,
+    /// The signed-in staff user.
+    pub staff: Staff,
+    /// The session's CSRF token, for forms.
+    pub csrf: String,
+    /// The session cookie's token.
+    pub token: String,
+    /// A message left by the previous request.
+    pub flash: Option<String>,
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    AdminState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let state = AdminState::from_ref(state);
+        let sign_in = || {
+            let location = wants_html(&parts.headers).then(|| {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let mut s = form_urlencoded::Serializer::new(String::new());
+                s.append_pair("next", next);
+                format!("{}/login?{}", state.prefix(), s.finish())
+            });
+            Error::SignIn { location }
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
+            return Err(sign_in());
+        };
+        match auth::load_session(&state.db, &token).await? {
+            Some(CurrentSession { staff, csrf_token, flash }) => {
+                Ok(Ctx { state, staff, csrf: csrf_token, token, flash })
+            }
+            None => Err(sign_in()),
+        }
+    }
+}
+
+impl Ctx {
+    /// Checks a submitted CSRF token against the session's.
+    ///
+    /// # Errors
+    /// `Csrf` when it is missing or wrong.
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<()> {
+        match submitted {
+            Some(t) if auth::constant_time_eq(t, &self.csrf) => Ok(()),
+            _ => Err(Error::Csrf),
+        }
+    }
+
+    /// Leaves a message for the next page.
+    pub async fn flash(&self, message: &str) {
+        if let Err(e) = auth::set_flash(&self.state.db, &self.token, message).await {
+            tracing::warn!(error = %e, "could not store a flash message");
+        }
+    }
+
+    /// The values every page's layout needs.
+    #[must_use]
+    pub fn base(&self, title: &str) -> Value {
+        let models: Vec<Value> = self
+            .state
+            .registry
+            .models()
+            .filter(|m| admin_core::service::require(&self.staff, m.as_ref(), "view").is_ok())
+            .map(|m| {
+                let meta = m.meta();
+                context! { slug => meta.slug, label_plural => meta.label_plural }
+            })
+            .collect();
+        context! {
+            prefix => self.state.prefix(),
+            site_title => &self.state.config.site_title,
+            title => title,
+            user => &self.staff.username,
+            csrf_token => &self.csrf,
+            flash => &self.flash,
+            nav_models => models,
+        }
+    }
+
+    /// Whether the user may do `op` on the model.
+    #[must_use]
+    pub fn may(&self, admin: &dyn ModelAdmin, op: &str) -> bool {
+        admin_core::service::require(&self.staff, admin, op).is_ok()
+    }
+}

@@ -1,0 +1,87 @@
+//! Turns records and model metadata into the values templates show.
+
+use admin_core::field::{Cell, FieldKind};
+use admin_core::{FieldMeta, ModelMeta, Record};
+use minijinja::{Value, context};
+
+/// One cell for a list or related-records table.
+#[must_use]
+pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
+    match cell {
+        Cell::Null => context! { kind => "null", text => "" },
+        Cell::Bool(b) => context! { kind => "bool", value => *b, text => if *b { "yes" } else { "no" } },
+        Cell::Int(_) if field.foreign_key.is_some() => {
+            let target = field.foreign_key.unwrap_or_default();
+            context! {
+                kind => "link",
+                text => cell.display(),
+                href => format!("{prefix}/{target}/{}", cell.form_value()),
+            }
+        }
+        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) => context! { kind => "number", text => cell.display() },
+        _ => context! { kind => "text", text => field.display(cell) },
+    }
+}
+
+/// The HTML input type for a field kind.
+#[must_use]
+pub fn input_type(field: &FieldMeta) -> &'static str {
+    match field.kind {
+        _ if field.choices.is_some() => "select",
+        FieldKind::Boolean if field.nullable => "select-bool",
+        FieldKind::Boolean => "checkbox",
+        FieldKind::Integer => "number",
+        FieldKind::Float => "number-any",
+        FieldKind::Decimal => "decimal",
+        FieldKind::Date => "date",
+        FieldKind::DateTime | FieldKind::DateTimeUtc => "datetime-local",
+        FieldKind::Text | FieldKind::Choice => "text",
+    }
+}
+
+/// One form control: the field's metadata, its current (or submitted) value, and
+/// its error, if any.
+#[must_use]
+pub fn field_view(
+    prefix: &str,
+    meta: &ModelMeta,
+    index: usize,
+    value: &str,
+    display: &Cell,
+    readonly: bool,
+    error: Option<&str>,
+) -> Value {
+    let f = &meta.fields[index];
+    let choices: Vec<Value> = f
+        .choices
+        .unwrap_or(&[])
+        .iter()
+        .map(|c| context! { value => c.value, label => c.label, selected => c.value == value })
+        .collect();
+    let fk_url = f
+        .foreign_key
+        .filter(|_| !value.is_empty())
+        .map(|t| format!("{prefix}/{t}/{value}"));
+    context! {
+        name => f.name,
+        id => format!("id_{}", f.name),
+        label => f.label,
+        help => f.help,
+        input => input_type(f),
+        value => value,
+        checked => value == "1",
+        display => cell_view(prefix, f, display),
+        readonly => readonly,
+        required => !f.nullable && f.kind != FieldKind::Boolean,
+        nullable => f.nullable,
+        error => error,
+        choices => choices,
+        fk_url => fk_url,
+    }
+}
+
+/// A record's title for headings and links.
+#[must_use]
+pub fn title(meta: &ModelMeta, record: &Record) -> String {
+    record.title(meta)
+}

@@ -1,0 +1,101 @@
+//! Outgoing email jobs (`email_job`): welcome emails, receipts, password resets and
+//! payment reminders, with their delivery attempts.
+
+use opsadmin::{AdminChoices, AdminModel};
+use sea_orm::ActiveValue::Set;
+use sea_orm::entity::prelude::*;
+
+/// What the email is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AdminChoices)]
+pub enum EmailKind {
+    /// Sent once, right after signup.
+    Welcome,
+    /// Sent after each successful payment.
+    Receipt,
+    /// Sent when the customer asks to reset their password.
+    PasswordReset,
+    /// A reminder that a payment failed.
+    #[admin(label = "Payment reminder (dunning)")]
+    Dunning,
+}
+
+/// Whether the email went out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AdminChoices)]
+pub enum EmailStatus {
+    /// Waiting for the mail worker.
+    Queued,
+    /// Handed to the mail provider.
+    Sent,
+    /// Gave up after the last attempt; see the last error.
+    Failed,
+}
+
+as_str!(EmailKind, EmailStatus);
+
+/// One email to one account, and how delivering it went.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, AdminModel)]
+#[sea_orm(table_name = "email_job")]
+#[admin(
+    label = "Email job",
+    label_plural = "Email jobs",
+    list_display(id, account_id, kind, status, attempts, updated_at),
+    search(last_error),
+    filters(kind, status, account_id),
+    readonly(id, updated_at),
+    ordering = "-id",
+    per_page = 100
+)]
+pub struct Model {
+    /// Primary key.
+    #[sea_orm(primary_key)]
+    #[admin(label = "ID")]
+    pub id: i64,
+    /// The recipient account.
+    #[admin(label = "Account", foreign_key = "account", help = "The account this email goes to.")]
+    pub account_id: i64,
+    /// What the email is for.
+    #[admin(label = "Kind", choices = EmailKind)]
+    pub kind: String,
+    /// Whether it went out.
+    #[admin(label = "Status", choices = EmailStatus, help = "Queued emails are picked up by the mail worker within a minute.")]
+    pub status: String,
+    /// How many times delivery was tried.
+    #[admin(label = "Attempts", help = "How many times the mail worker tried to send it.")]
+    pub attempts: i32,
+    /// The mail provider's answer to the last failed attempt.
+    #[admin(label = "Last error", help = "What the mail server answered to the last failed attempt.")]
+    pub last_error: Option<String>,
+    /// The last change to this row (UTC), kept by the application.
+    #[admin(label = "Last changed")]
+    pub updated_at: DateTime,
+}
+
+/// An email job belongs to an account.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// The recipient account.
+    #[sea_orm(
+        belongs_to = "super::account::Entity",
+        from = "Column::AccountId",
+        to = "super::account::Column::Id"
+    )]
+    Account,
+}
+
+impl Related<super::account::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Account.def()
+    }
+}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// Keeps `updated_at` current on every save.
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        self.updated_at = Set(super::now());
+        Ok(self)
+    }
+}

@@ -1,0 +1,14 @@
+//! opsadmin: an ops console for sea-orm entities. One dependency brings the core
+//! ([`admin_core`]), the derives and the web screens ([`admin_web`]).
+//!
+//! ```
+//! use opsadmin::field::humanize;
+//! assert_eq!(humanize("manual_review"), "Manual review");
+//! ```
+
+pub use admin_core::*;
+pub use admin_derive::{AdminChoices, AdminModel};
+pub use admin_web as web;
+
+#[doc(hidden)]
+pub use admin_core::__private;

@@ -1,0 +1,9 @@
+use opsadmin::AdminModel;
+
+#[derive(AdminModel)]
+pub enum Plan {
+    Free,
+    Paid,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use opsadmin::AdminChoices;
+
+#[derive(AdminChoices)]
+pub enum Plan {
+    Free,
+    Custom(String),
+    Trial { days: u32 },
+}
+
+fn main() {}

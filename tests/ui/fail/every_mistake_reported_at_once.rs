@@ -1,0 +1,21 @@
+use opsadmin::AdminModel;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, AdminModel)]
+#[sea_orm(table_name = "account")]
+#[admin(list_display(id, emial), search(manual_review), per_page = 5000, colour = "blue")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub email: String,
+    #[admin(foreign_key = "company")]
+    pub company: Option<String>,
+    pub manual_review: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+fn main() {}
