@@ -1,3 +1,4 @@
 //! The one integration-test binary of the workspace.
 
 mod ui;
+mod web;

@@ -5,8 +5,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{Duration, NaiveDateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
@@ -41,7 +41,13 @@ impl Staff {
             id: m.id,
             username: m.username.clone(),
             is_superuser: m.is_superuser,
-            roles: m.roles.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect(),
+            roles: m
+                .roles
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(String::from)
+                .collect(),
         }
     }
 }
@@ -112,7 +118,10 @@ pub async fn create_user(
     use crate::error::FieldError;
     let username = username.trim();
     if username.is_empty() {
-        return Err(Error::Invalid(vec![FieldError::field("username", "Enter a user name.")]));
+        return Err(Error::Invalid(vec![FieldError::field(
+            "username",
+            "Enter a user name.",
+        )]));
     }
     if password.chars().count() < 8 {
         return Err(Error::Invalid(vec![FieldError::field(
@@ -170,7 +179,11 @@ pub struct NewSession {
 ///
 /// # Errors
 /// `Db` when the database fails.
-pub async fn sign_in(db: &DatabaseConnection, username: &str, password: &str) -> Result<Option<NewSession>> {
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> Result<Option<NewSession>> {
     let user = staff_user::Entity::find()
         .filter(staff_user::Column::Username.eq(username.trim()))
         .one(db)
@@ -200,7 +213,11 @@ pub async fn sign_in(db: &DatabaseConnection, username: &str, password: &str) ->
     let mut am: staff_user::ActiveModel = user.clone().into();
     am.last_login_at = Set(Some(t));
     am.update(db).await?;
-    Ok(Some(NewSession { token, csrf_token, staff: Staff::from_model(&user) }))
+    Ok(Some(NewSession {
+        token,
+        csrf_token,
+        staff: Staff::from_model(&user),
+    }))
 }
 
 /// A session found from its cookie token.
@@ -237,7 +254,11 @@ pub async fn load_session(db: &DatabaseConnection, token: &str) -> Result<Option
                 am.flash = Set(None);
                 am.update(db).await?;
             }
-            Ok(Some(CurrentSession { staff: Staff::from_model(&u), csrf_token: s.csrf_token, flash }))
+            Ok(Some(CurrentSession {
+                staff: Staff::from_model(&u),
+                csrf_token: s.csrf_token,
+                flash,
+            }))
         }
         _ => Ok(None),
     }
@@ -249,7 +270,10 @@ pub async fn load_session(db: &DatabaseConnection, token: &str) -> Result<Option
 /// `Db` when the database fails.
 pub async fn set_flash(db: &DatabaseConnection, token: &str, message: &str) -> Result<()> {
     session::Entity::update_many()
-        .col_expr(session::Column::Flash, sea_orm::sea_query::Expr::val(message.to_owned()).into())
+        .col_expr(
+            session::Column::Flash,
+            sea_orm::sea_query::Expr::val(message.to_owned()).into(),
+        )
         .filter(session::Column::Id.eq(token_id(token)))
         .exec(db)
         .await?;
@@ -261,7 +285,9 @@ pub async fn set_flash(db: &DatabaseConnection, token: &str, message: &str) -> R
 /// # Errors
 /// `Db` when the database fails.
 pub async fn sign_out(db: &DatabaseConnection, token: &str) -> Result<()> {
-    session::Entity::delete_by_id(token_id(token)).exec(db).await?;
+    session::Entity::delete_by_id(token_id(token))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -276,8 +302,7 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// An argon2id hash of a random password, verified against when a user is unknown.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Kf1QdQ4m7Rr0r4yqyXo7bO7b9x4C1k1T3eGzVwWl1M";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Kf1QdQ4m7Rr0r4yqyXo7bO7b9x4C1k1T3eGzVwWl1M";
 
 #[cfg(test)]
 mod tests {

@@ -387,7 +387,11 @@ mod tests {
         assert_eq!(i64::parse_form(" 42 "), Ok(42));
         assert_eq!(i64::parse_form("1,234"), Ok(1234));
         assert_eq!(i32::parse_form("abc"), Err("Enter a whole number.".into()));
-        assert!(i16::parse_form("70000").unwrap_err().contains("between -32768 and 32767"));
+        assert!(
+            i16::parse_form("70000")
+                .unwrap_err()
+                .contains("between -32768 and 32767")
+        );
         assert_eq!(i64::parse_form(""), Err("This field is required.".into()));
     }
 
@@ -404,7 +408,10 @@ mod tests {
         assert_eq!(parse_date("2026-03-02").unwrap().to_string(), "2026-03-02");
         assert!(parse_date("02/03/2026").is_err());
         let dt = NaiveDateTime::parse_form("2026-03-02T14:05").unwrap();
-        assert_eq!(dt.format(DATETIME_FORMAT).to_string(), "2026-03-02 14:05:00");
+        assert_eq!(
+            dt.format(DATETIME_FORMAT).to_string(),
+            "2026-03-02 14:05:00"
+        );
         assert_eq!(Cell::DateTime(dt).form_value(), "2026-03-02T14:05:00");
     }
 

@@ -19,10 +19,12 @@ const VERSION_TABLE: &str = "admin_schema_version";
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     let backend = db.get_database_backend();
     db.execute(
-        Table::create()
-            .table(VERSION_TABLE)
-            .if_not_exists()
-            .col(ColumnDef::new("version").big_integer().not_null().primary_key()),
+        Table::create().table(VERSION_TABLE).if_not_exists().col(
+            ColumnDef::new("version")
+                .big_integer()
+                .not_null()
+                .primary_key(),
+        ),
     )
     .await?;
     let applied: Vec<i64> = db
@@ -37,7 +39,10 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         create_entity(&txn, &schema, staff_user::Entity).await?;
         create_entity(&txn, &schema, session::Entity).await?;
         txn.execute(
-            Query::insert().into_table(VERSION_TABLE).columns(["version"]).values_panic([Expr::val(1i64)]),
+            Query::insert()
+                .into_table(VERSION_TABLE)
+                .columns(["version"])
+                .values_panic([Expr::val(1i64)]),
         )
         .await?;
         txn.commit().await?;
@@ -45,8 +50,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
-async fn create_entity<C: ConnectionTrait, E: EntityTrait>(conn: &C, schema: &Schema, e: E) -> Result<()> {
-    conn.execute(schema.create_table_from_entity(e).if_not_exists()).await?;
+async fn create_entity<C: ConnectionTrait, E: EntityTrait>(
+    conn: &C,
+    schema: &Schema,
+    e: E,
+) -> Result<()> {
+    conn.execute(schema.create_table_from_entity(e).if_not_exists())
+        .await?;
     for mut idx in schema.create_index_from_entity(e) {
         conn.execute(idx.if_not_exists()).await?;
     }

@@ -138,7 +138,14 @@ pub type ActiveModelOf<M> = <EntityOf<M> as EntityTrait>::ActiveModel;
 /// A sea-orm `Model` the admin can serve. Written by `#[derive(AdminModel)]`.
 #[diagnostic::on_unimplemented(note = "add #[derive(AdminModel)] to the entity's Model")]
 pub trait AdminModel:
-    ModelTrait + sea_orm::FromQueryResult + IntoActiveModel<ActiveModelOf<Self>> + Clone + Send + Sync + Sized + 'static
+    ModelTrait
+    + sea_orm::FromQueryResult
+    + IntoActiveModel<ActiveModelOf<Self>>
+    + Clone
+    + Send
+    + Sync
+    + Sized
+    + 'static
 {
     /// The static description of the model.
     fn meta() -> &'static ModelMeta;

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, TransactionTrait, Value,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, TransactionTrait, Value,
 };
 
 use crate::error::{Error, FieldError, Result};
@@ -41,8 +41,11 @@ pub trait ModelAdmin: Send + Sync {
     fn parse_value(&self, field: usize, raw: &str) -> Result<Value, String>;
 
     /// One page of the list for `query`.
-    fn list<'a>(&'a self, db: &'a DatabaseConnection, query: &'a ListQuery)
-    -> BoxFuture<'a, Result<ListResult>>;
+    fn list<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+    ) -> BoxFuture<'a, Result<ListResult>>;
 
     /// Every row matching `query` (for export), at most `limit`.
     fn export<'a>(
@@ -53,10 +56,18 @@ pub trait ModelAdmin: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
 
     /// The record with primary key `key` (as text), if it exists.
-    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
+    fn get<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Record>>>;
 
     /// Creates a record from a form.
-    fn create<'a>(&'a self, db: &'a DatabaseConnection, form: &'a FormData) -> BoxFuture<'a, Result<Record>>;
+    fn create<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<Record>>;
 
     /// Saves a form onto record `key`, if it still has version `version`.
     fn update<'a>(
@@ -68,8 +79,12 @@ pub trait ModelAdmin: Send + Sync {
     ) -> BoxFuture<'a, Result<(Record, Changes)>>;
 
     /// Deletes record `key`, if it still has version `version`.
-    fn delete<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str, version: &'a str)
-    -> BoxFuture<'a, Result<Record>>;
+    fn delete<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Record>>;
 
     /// How many rows have `field = value`.
     fn count_where<'a>(
@@ -116,7 +131,10 @@ where
                 })
             })
             .collect();
-        Self { columns, _m: PhantomData }
+        Self {
+            columns,
+            _m: PhantomData,
+        }
     }
 
     fn record(m: &M) -> Record {
@@ -186,7 +204,11 @@ where
         let meta = M::meta();
         let mut errors = Vec::new();
         for (i, f) in meta.fields.iter().enumerate() {
-            let editable = if f.primary_key { creating && !f.auto_increment } else { !f.readonly };
+            let editable = if f.primary_key {
+                creating && !f.auto_increment
+            } else {
+                !f.readonly
+            };
             if !editable {
                 continue;
             }
@@ -206,11 +228,17 @@ where
                 Err(msg) => errors.push(FieldError::field(f.name, msg)),
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     async fn find_in<C: ConnectionTrait>(&self, conn: &C, key: &str) -> Result<Option<M>> {
-        let Some(pk) = self.pk_value(key) else { return Ok(None) };
+        let Some(pk) = self.pk_value(key) else {
+            return Ok(None);
+        };
         let mut select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk));
         if conn.get_database_backend() == DbBackend::Postgres {
             select = select.lock_exclusive();
@@ -257,7 +285,9 @@ fn write_refused(e: sea_orm::DbErr) -> Error {
         return Error::Db(e);
     };
     tracing::info!(error = %text, "write refused by the database");
-    Error::Invalid(vec![FieldError::form(format!("The database refused the record: {msg}"))])
+    Error::Invalid(vec![FieldError::form(format!(
+        "The database refused the record: {msg}"
+    ))])
 }
 
 impl<M> ModelAdmin for EntityAdmin<M>
@@ -291,7 +321,12 @@ where
                 .limit(per_page)
                 .all(db)
                 .await?;
-            Ok(ListResult { rows: rows.iter().map(Self::record).collect(), total, page, per_page })
+            Ok(ListResult {
+                rows: rows.iter().map(Self::record).collect(),
+                total,
+                page,
+                per_page,
+            })
         })
     }
 
@@ -302,23 +337,41 @@ where
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
-            let rows = self.ordered(self.filtered(query), query).limit(limit).all(db).await?;
+            let rows = self
+                .ordered(self.filtered(query), query)
+                .limit(limit)
+                .all(db)
+                .await?;
             Ok(rows.iter().map(Self::record).collect())
         })
     }
 
-    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
+    fn get<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Record>>> {
         Box::pin(async move {
-            let Some(pk) = self.pk_value(key) else { return Ok(None) };
-            let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).one(db).await?;
+            let Some(pk) = self.pk_value(key) else {
+                return Ok(None);
+            };
+            let m = EntityOf::<M>::find()
+                .filter(self.columns[M::meta().pk].eq(pk))
+                .one(db)
+                .await?;
             Ok(m.as_ref().map(Self::record))
         })
     }
 
-    fn create<'a>(&'a self, db: &'a DatabaseConnection, form: &'a FormData) -> BoxFuture<'a, Result<Record>> {
+    fn create<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
             let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
-            self.apply_form(&mut am, form, true).map_err(Error::Invalid)?;
+            self.apply_form(&mut am, form, true)
+                .map_err(Error::Invalid)?;
             let txn = db.begin().await?;
             let model = am.insert(&txn).await.map_err(write_refused)?;
             // Audit seam: the create's audit entry is written here, in `txn`.
@@ -338,14 +391,21 @@ where
             let meta = M::meta();
             let txn = db.begin().await?;
             let Some(model) = self.find_in(&txn, key).await? else {
-                return Err(Error::NotFound(format!("No {} with {} {key}.", meta.label.to_lowercase(), meta.pk_field().name)));
+                return Err(Error::NotFound(format!(
+                    "No {} with {} {key}.",
+                    meta.label.to_lowercase(),
+                    meta.pk_field().name
+                )));
             };
             let before = Self::record(&model);
             if before.version() != version {
-                return Err(Error::Conflict { current: Box::new(before) });
+                return Err(Error::Conflict {
+                    current: Box::new(before),
+                });
             }
             let mut am = model.into_active_model();
-            self.apply_form(&mut am, form, false).map_err(Error::Invalid)?;
+            self.apply_form(&mut am, form, false)
+                .map_err(Error::Invalid)?;
             let saved = am.update(&txn).await.map_err(write_refused)?;
             let after = Self::record(&saved);
             let changes: Changes = before
@@ -372,11 +432,17 @@ where
             let meta = M::meta();
             let txn = db.begin().await?;
             let Some(model) = self.find_in(&txn, key).await? else {
-                return Err(Error::NotFound(format!("No {} with {} {key}.", meta.label.to_lowercase(), meta.pk_field().name)));
+                return Err(Error::NotFound(format!(
+                    "No {} with {} {key}.",
+                    meta.label.to_lowercase(),
+                    meta.pk_field().name
+                )));
             };
             let before = Self::record(&model);
             if before.version() != version {
-                return Err(Error::Conflict { current: Box::new(before) });
+                return Err(Error::Conflict {
+                    current: Box::new(before),
+                });
             }
             EntityOf::<M>::delete_many()
                 .filter(self.columns[meta.pk].eq(self.pk_value(key).unwrap_or(Value::Int(None))))
@@ -405,7 +471,10 @@ where
         value: Value,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
-            Ok(EntityOf::<M>::find().filter(self.columns[field].eq(value)).count(db).await?)
+            Ok(EntityOf::<M>::find()
+                .filter(self.columns[field].eq(value))
+                .count(db)
+                .await?)
         })
     }
 
@@ -492,7 +561,10 @@ impl Registry {
         for admin in self.models() {
             for (i, f) in admin.meta().fields.iter().enumerate() {
                 if f.foreign_key == Some(slug) {
-                    out.push(Related { admin: Arc::clone(admin), field: i });
+                    out.push(Related {
+                        admin: Arc::clone(admin),
+                        field: i,
+                    });
                 }
             }
         }

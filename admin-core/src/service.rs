@@ -44,14 +44,24 @@ pub fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result<()> {
 
 fn not_found(admin: &dyn ModelAdmin, key: &str) -> Error {
     let meta = admin.meta();
-    Error::NotFound(format!("There is no {} with {} {}.", meta.label.to_lowercase(), meta.pk_field().name, key))
+    Error::NotFound(format!(
+        "There is no {} with {} {}.",
+        meta.label.to_lowercase(),
+        meta.pk_field().name,
+        key
+    ))
 }
 
 /// One page of a model's list.
 ///
 /// # Errors
 /// `Forbidden` without `{model}.view`; `Db` when the database fails.
-pub async fn list(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, query: &ListQuery) -> Result<ListResult> {
+pub async fn list(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    admin: &dyn ModelAdmin,
+    query: &ListQuery,
+) -> Result<ListResult> {
     require(staff, admin, "view")?;
     admin.list(db, query).await
 }
@@ -64,7 +74,12 @@ pub const EXPORT_LIMIT: u64 = 50_000;
 ///
 /// # Errors
 /// `Forbidden` without `{model}.export`; `Db` when the database fails.
-pub async fn export(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, query: &ListQuery) -> Result<Vec<Record>> {
+pub async fn export(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    admin: &dyn ModelAdmin,
+    query: &ListQuery,
+) -> Result<Vec<Record>> {
     require(staff, admin, "export")?;
     admin.export(db, query, EXPORT_LIMIT + 1).await
 }
@@ -73,16 +88,29 @@ pub async fn export(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdm
 ///
 /// # Errors
 /// `Forbidden` without `{model}.view`; `NotFound` when there is no such record.
-pub async fn get(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, key: &str) -> Result<Record> {
+pub async fn get(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    admin: &dyn ModelAdmin,
+    key: &str,
+) -> Result<Record> {
     require(staff, admin, "view")?;
-    admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))
+    admin
+        .get(db, key)
+        .await?
+        .ok_or_else(|| not_found(admin, key))
 }
 
 /// Creates a record from a form.
 ///
 /// # Errors
 /// `Forbidden` without `{model}.add`; `Invalid` with a message per field.
-pub async fn create(db: &DatabaseConnection, staff: &Staff, admin: &dyn ModelAdmin, form: &FormData) -> Result<Record> {
+pub async fn create(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    admin: &dyn ModelAdmin,
+    form: &FormData,
+) -> Result<Record> {
     require(staff, admin, "add")?;
     admin.create(db, form).await
 }
@@ -120,7 +148,11 @@ impl DeletePlan {
         if self.blockers.is_empty() {
             return None;
         }
-        let parts: Vec<String> = self.blockers.iter().map(|(r, n)| r.admin.meta().count_phrase(*n)).collect();
+        let parts: Vec<String> = self
+            .blockers
+            .iter()
+            .map(|(r, n)| r.admin.meta().count_phrase(*n))
+            .collect();
         Some(format!(
             "{} cannot be deleted: {} still refer to it. Delete or move those first.",
             self.record.title(admin.meta()),
@@ -149,10 +181,15 @@ pub async fn plan_delete(
     key: &str,
 ) -> Result<DeletePlan> {
     require(staff, admin, "delete")?;
-    let record = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
+    let record = admin
+        .get(db, key)
+        .await?
+        .ok_or_else(|| not_found(admin, key))?;
     let mut blockers = Vec::new();
     for rel in registry.related_to(admin.meta().slug) {
-        let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else { continue };
+        let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else {
+            continue;
+        };
         let n = rel.admin.count_where(db, rel.field, value).await?;
         if n > 0 {
             blockers.push((rel, n));
@@ -208,14 +245,26 @@ pub async fn related(
         if require(staff, rel.admin.as_ref(), "view").is_err() {
             continue;
         }
-        let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else { continue };
-        let rows = rel.admin.list_where(db, rel.field, value.clone(), limit).await?;
+        let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else {
+            continue;
+        };
+        let rows = rel
+            .admin
+            .list_where(db, rel.field, value.clone(), limit)
+            .await?;
         let total = if (rows.len() as u64) < limit {
             rows.len() as u64
         } else {
             rel.admin.count_where(db, rel.field, value).await?
         };
-        out.push(RelatedRows { related: Related { admin: Arc::clone(&rel.admin), field: rel.field }, rows, total });
+        out.push(RelatedRows {
+            related: Related {
+                admin: Arc::clone(&rel.admin),
+                field: rel.field,
+            },
+            rows,
+            total,
+        });
     }
     Ok(out)
 }

@@ -11,16 +11,46 @@ use crate::error::Result;
 
 /// Built-in templates: name and source.
 const BUILTIN: &[(&str, &str)] = &[
-    ("admin/base.html", include_str!("../templates/admin/base.html")),
-    ("admin/login.html", include_str!("../templates/admin/login.html")),
-    ("admin/dashboard.html", include_str!("../templates/admin/dashboard.html")),
-    ("admin/list.html", include_str!("../templates/admin/list.html")),
-    ("admin/detail.html", include_str!("../templates/admin/detail.html")),
-    ("admin/delete.html", include_str!("../templates/admin/delete.html")),
-    ("admin/error.html", include_str!("../templates/admin/error.html")),
-    ("admin/includes/messages.html", include_str!("../templates/admin/includes/messages.html")),
-    ("admin/includes/field.html", include_str!("../templates/admin/includes/field.html")),
-    ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
+    (
+        "admin/base.html",
+        include_str!("../templates/admin/base.html"),
+    ),
+    (
+        "admin/login.html",
+        include_str!("../templates/admin/login.html"),
+    ),
+    (
+        "admin/dashboard.html",
+        include_str!("../templates/admin/dashboard.html"),
+    ),
+    (
+        "admin/list.html",
+        include_str!("../templates/admin/list.html"),
+    ),
+    (
+        "admin/detail.html",
+        include_str!("../templates/admin/detail.html"),
+    ),
+    (
+        "admin/delete.html",
+        include_str!("../templates/admin/delete.html"),
+    ),
+    (
+        "admin/error.html",
+        include_str!("../templates/admin/error.html"),
+    ),
+    (
+        "admin/includes/messages.html",
+        include_str!("../templates/admin/includes/messages.html"),
+    ),
+    (
+        "admin/includes/field.html",
+        include_str!("../templates/admin/includes/field.html"),
+    ),
+    (
+        "admin/includes/cell.html",
+        include_str!("../templates/admin/includes/cell.html"),
+    ),
 ];
 
 /// The template environment of an admin site.
@@ -49,13 +79,28 @@ impl Templates {
             if let Some(src) = ov.read().ok().and_then(|m| m.get(name).cloned()) {
                 return Ok(Some(src));
             }
-            Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s).to_owned()))
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| (*s).to_owned()))
         });
         if cfg!(debug_assertions) {
             env.set_undefined_behavior(UndefinedBehavior::Strict);
         } else {
             env.set_undefined_behavior(UndefinedBehavior::Chainable);
         }
+        // HTML escaping of the five characters that matter; minijinja's default also
+        // escapes `/`, which makes every URL in an attribute unreadable in the source.
+        env.set_formatter(|out, state, value| {
+            if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
+                if let Some(s) = value.as_str() {
+                    return out
+                        .write_str(&escape_html(s))
+                        .map_err(minijinja::Error::from);
+                }
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         Self { env, overrides }
@@ -82,7 +127,11 @@ impl Templates {
                     });
                 }
                 Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound => {}
-                Err(e) => return Err(admin_core::Error::Internal(format!("loading {name}: {e:#}")).into()),
+                Err(e) => {
+                    return Err(
+                        admin_core::Error::Internal(format!("loading {name}: {e:#}")).into(),
+                    );
+                }
             }
         }
         Err(admin_core::Error::Internal(format!("no template among {names:?}")).into())
@@ -93,6 +142,23 @@ impl Templates {
     pub fn chain(slug: &str, page: &str) -> Vec<String> {
         vec![format!("admin/{slug}/{page}"), format!("admin/{page}")]
     }
+}
+
+/// Escapes `& < > " '` for HTML text and attribute values.
+#[must_use]
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Builds a query string (`?a=1&b=2`, or "" when empty) from pairs.

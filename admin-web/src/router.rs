@@ -51,17 +51,30 @@ where
     let root = format!("{prefix}/");
     let error_prefix: Arc<str> = Arc::from(prefix);
     Router::new()
-        .route(prefix, get(move || async move { Redirect::permanent(&root) }))
+        .route(
+            prefix,
+            get(move || async move { Redirect::permanent(&root) }),
+        )
         .route(&p("/"), get(dashboard::show))
         .route(&p("/login"), get(login::form).post(login::submit))
         .route(&p("/logout"), axum::routing::post(login::logout))
         .route(&p("/static/{file}"), get(static_files::serve))
         .route(&p("/{model}/"), get(list::show))
         .route(&p("/{model}/export.csv"), get(list::export))
-        .route(&p("/{model}/new"), get(detail::new_form).post(detail::create))
+        .route(
+            &p("/{model}/new"),
+            get(detail::new_form).post(detail::create),
+        )
         .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
-        .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
-        .fallback(|| async { crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned())) })
+        .route(
+            &p("/{model}/{id}/delete"),
+            get(delete::confirm).post(delete::delete),
+        )
+        .fallback(|| async {
+            crate::Error::from(admin_core::Error::NotFound(
+                "There is no such page.".to_owned(),
+            ))
+        })
         .layer(axum::middleware::map_response(move |resp: Response| {
             let prefix = Arc::clone(&error_prefix);
             async move { finish(&prefix, resp) }
@@ -92,11 +105,20 @@ fn finish(prefix: &str, mut resp: Response) -> Response {
             }
         }
     }
-    let is_static = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/css"));
+    let is_static = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/css"));
     let h = resp.headers_mut();
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

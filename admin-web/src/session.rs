@@ -29,7 +29,10 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, scoped to the admin.
 #[must_use]
 pub fn set_cookie(state: &AdminState, name: &str, value: &str, max_age: Option<i64>) -> String {
-    let mut c = format!("{name}={value}; Path={}/; HttpOnly; SameSite=Lax", state.prefix());
+    let mut c = format!(
+        "{name}={value}; Path={}/; HttpOnly; SameSite=Lax",
+        state.prefix()
+    );
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
     }
@@ -42,7 +45,10 @@ pub fn set_cookie(state: &AdminState, name: &str, value: &str, max_age: Option<i
 /// Whether the client is a browser asking for a page (else it gets 401, not a redirect).
 #[must_use]
 pub fn wants_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
 }
 
 /// The context of a signed-in request: the state, the user and their session.
@@ -82,9 +88,17 @@ where
             return Err(sign_in());
         };
         match auth::load_session(&state.db, &token).await? {
-            Some(CurrentSession { staff, csrf_token, flash }) => {
-                Ok(Ctx { state, staff, csrf: csrf_token, token, flash })
-            }
+            Some(CurrentSession {
+                staff,
+                csrf_token,
+                flash,
+            }) => Ok(Ctx {
+                state,
+                staff,
+                csrf: csrf_token,
+                token,
+                flash,
+            }),
             None => Err(sign_in()),
         }
     }

@@ -9,7 +9,9 @@ use minijinja::{Value, context};
 pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
     match cell {
         Cell::Null => context! { kind => "null", text => "" },
-        Cell::Bool(b) => context! { kind => "bool", value => *b, text => if *b { "yes" } else { "no" } },
+        Cell::Bool(b) => {
+            context! { kind => "bool", value => *b, text => if *b { "yes" } else { "no" } }
+        }
         Cell::Int(_) if field.foreign_key.is_some() => {
             let target = field.foreign_key.unwrap_or_default();
             context! {
@@ -18,7 +20,9 @@ pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
                 href => format!("{prefix}/{target}/{}", cell.form_value()),
             }
         }
-        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) => context! { kind => "number", text => cell.display() },
+        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) => {
+            context! { kind => "number", text => cell.display() }
+        }
         _ => context! { kind => "text", text => field.display(cell) },
     }
 }

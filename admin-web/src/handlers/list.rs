@@ -17,10 +17,19 @@ use crate::session::Ctx;
 use crate::views::cell_view;
 
 /// `GET {prefix}/{model}/`.
-pub async fn show(ctx: Ctx, ModelParam(model): ModelParam, Query(params): Query<Pairs>) -> Result<Html<String>> {
+pub async fn show(
+    ctx: Ctx,
+    ModelParam(model): ModelParam,
+    Query(params): Query<Pairs>,
+) -> Result<Html<String>> {
     let query = ListQuery::parse(model.as_ref(), &params);
     let result = service::list(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
-    let page = ListPage { ctx: &ctx, model: model.as_ref(), query: &query, result: &result };
+    let page = ListPage {
+        ctx: &ctx,
+        model: model.as_ref(),
+        query: &query,
+        result: &result,
+    };
     let meta = model.meta();
     ctx.state
         .templates
@@ -98,8 +107,11 @@ impl ListPage<'_> {
             .rows
             .iter()
             .map(|r| {
-                let cells: Vec<Value> =
-                    meta.list_display.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i])).collect();
+                let cells: Vec<Value> = meta
+                    .list_display
+                    .iter()
+                    .map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i]))
+                    .collect();
                 context! {
                     key => &r.key,
                     url => format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key)),
@@ -121,7 +133,10 @@ impl ListPage<'_> {
         };
         let mut messages = self.query.messages.clone();
         if self.query.page > page && total > 0 {
-            messages.push(format!("There is no page {}; showing the last page, {}.", self.query.page, page));
+            messages.push(format!(
+                "There is no page {}; showing the last page, {}.",
+                self.query.page, page
+            ));
         }
         let search_labels: Vec<&str> = meta.search.iter().map(|&i| meta.fields[i].label).collect();
         // The search form keeps filters and sort as hidden fields.
@@ -177,7 +192,11 @@ impl ListPage<'_> {
             .iter()
             .map(|&i| {
                 let f = &meta.fields[i];
-                let current = self.query.filters.iter().find(|x| x.field == i && x.op == FilterOp::Eq);
+                let current = self
+                    .query
+                    .filters
+                    .iter()
+                    .find(|x| x.field == i && x.op == FilterOp::Eq);
                 let option = |value: &str, label: &str| {
                     let v = value.to_owned();
                     let url = self.url_with(|p| {
@@ -245,7 +264,11 @@ impl ListPage<'_> {
                 let f = &meta.fields[x.field];
                 let value = match x.op {
                     FilterOp::Eq if f.kind == FieldKind::Boolean => {
-                        if matches!(x.raw.as_str(), "1" | "true" | "yes" | "on") { "yes".to_owned() } else { "no".to_owned() }
+                        if matches!(x.raw.as_str(), "1" | "true" | "yes" | "on") {
+                            "yes".to_owned()
+                        } else {
+                            "no".to_owned()
+                        }
                     }
                     FilterOp::Eq => f.choice_label(&x.raw).to_owned(),
                     FilterOp::From => format!("from {}", x.raw),
@@ -267,7 +290,9 @@ impl ListPage<'_> {
 /// Percent-encodes a key for use as one path segment.
 #[must_use]
 pub fn url_path_segment(key: &str) -> String {
-    form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>().replace('+', "%20")
+    form_urlencoded::byte_serialize(key.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// Defuses a CSV cell that a spreadsheet would run as a formula.
@@ -287,7 +312,11 @@ pub fn csv_cell(text: &str) -> String {
 
 /// `GET {prefix}/{model}/export.csv`: the current filtered list, up to
 /// [`service::EXPORT_LIMIT`] rows.
-pub async fn export(ctx: Ctx, ModelParam(model): ModelParam, Query(params): Query<Pairs>) -> Result<Response> {
+pub async fn export(
+    ctx: Ctx,
+    ModelParam(model): ModelParam,
+    Query(params): Query<Pairs>,
+) -> Result<Response> {
     let query = ListQuery::parse(model.as_ref(), &params);
     let meta = model.meta();
     let rows = service::export(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
@@ -300,18 +329,28 @@ pub async fn export(ctx: Ctx, ModelParam(model): ModelParam, Query(params): Quer
         .into());
     }
     let mut out = String::new();
-    let header: Vec<String> = meta.list_display.iter().map(|&i| csv_cell(meta.fields[i].label)).collect();
+    let header: Vec<String> = meta
+        .list_display
+        .iter()
+        .map(|&i| csv_cell(meta.fields[i].label))
+        .collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for r in &rows {
-        let line: Vec<String> =
-            meta.list_display.iter().map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i]))).collect();
+        let line: Vec<String> = meta
+            .list_display
+            .iter()
+            .map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i])))
+            .collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
     let mut resp = out.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.csv\"", meta.slug)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

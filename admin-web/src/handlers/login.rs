@@ -72,12 +72,28 @@ fn render_form(
 pub async fn form(State(state): State<AdminState>, Query(q): Query<Pairs>) -> Result<Response> {
     let next = q.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str());
     let csrf = auth::random_hex(32)?;
-    render_form(&state, &csrf, &safe_next(state.prefix(), next), "", None, StatusCode::OK)
+    render_form(
+        &state,
+        &csrf,
+        &safe_next(state.prefix(), next),
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// `POST {prefix}/login`: fields `username`, `password`, `csrf_token`, `next`.
-pub async fn submit(State(state): State<AdminState>, headers: HeaderMap, Form(form): Form<Pairs>) -> Result<Response> {
-    let get = |k: &str| form.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+pub async fn submit(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    Form(form): Form<Pairs>,
+) -> Result<Response> {
+    let get = |k: &str| {
+        form.iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     match get("csrf_token") {
         Some(t) if !expected.is_empty() && auth::constant_time_eq(t, expected) => {}
@@ -118,7 +134,11 @@ pub async fn submit(State(state): State<AdminState>, headers: HeaderMap, Form(fo
 
 /// `POST {prefix}/logout`: field `csrf_token`.
 pub async fn logout(ctx: crate::session::Ctx, Form(form): Form<Pairs>) -> Result<Response> {
-    let token = form.iter().rev().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
+    let token = form
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str());
     ctx.check_csrf(token)?;
     auth::sign_out(&ctx.state.db, &ctx.token).await?;
     let mut resp = Redirect::to(&format!("{}/login", ctx.state.prefix())).into_response();
@@ -134,9 +154,15 @@ mod tests {
 
     #[test]
     fn next_accepts_only_local_paths() {
-        assert_eq!(safe_next("/admin", Some("/admin/account/?q=a")), "/admin/account/?q=a");
+        assert_eq!(
+            safe_next("/admin", Some("/admin/account/?q=a")),
+            "/admin/account/?q=a"
+        );
         assert_eq!(safe_next("/admin", Some("//evil.example/")), "/admin/");
-        assert_eq!(safe_next("/admin", Some("https://evil.example/")), "/admin/");
+        assert_eq!(
+            safe_next("/admin", Some("https://evil.example/")),
+            "/admin/"
+        );
         assert_eq!(safe_next("/admin", Some("/\\evil.example")), "/admin/");
         assert_eq!(safe_next("/admin", None), "/admin/");
     }

@@ -21,7 +21,9 @@ pub fn safe_back(raw: Option<&str>) -> String {
     if raw.is_empty() {
         return String::new();
     }
-    let pairs: Pairs = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+    let pairs: Pairs = form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect();
     crate::render::query_string(&pairs)
 }
 

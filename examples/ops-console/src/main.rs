@@ -1,1 +1,245 @@
-fn main() {}
+//! `ops-console`: the reference ops console. See `ops-console --help`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use ops_console::cli::{self, Command, CreateUserArgs, ServeArgs, USAGE};
+use ops_console::seed;
+use sea_orm::DatabaseConnection;
+use tracing_subscriber::EnvFilter;
+
+/// Exit code for a command line or input that cannot be used.
+const EXIT_USAGE: u8 = 2;
+/// Exit code for a failure while running.
+const EXIT_FAILURE: u8 = 1;
+
+/// A failure to report: the exit code and a sentence for the operator.
+struct Failure(u8, String);
+
+type Outcome = Result<(), Failure>;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let args = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
+    let command = match cli::parse(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ops-console: {e}\n\n{USAGE}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let outcome = match command {
+        Command::Help => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Command::Demo => demo().await,
+        Command::Serve(args) => serve_command(args).await,
+        Command::CreateUser(args) => createuser(args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, msg)) => {
+            eprintln!("ops-console: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn env_database_url() -> Option<String> {
+    std::env::var("DATABASE_URL").ok()
+}
+
+/// Connects and brings the schema up to date.
+async fn open(url: &str, code: u8) -> Result<DatabaseConnection, Failure> {
+    let shown = cli::redact(url);
+    let db = ops_console::connect(url)
+        .await
+        .map_err(|e| Failure(code, format!("Cannot open the database {shown}: {e}")))?;
+    ops_console::prepare(&db).await.map_err(|e| {
+        Failure(
+            code,
+            format!("Cannot prepare the database {shown}: {}", detail(&e)),
+        )
+    })?;
+    tracing::info!(database = %shown, "database ready");
+    Ok(db)
+}
+
+/// The error's message, with the database's own words for database failures.
+fn detail(e: &opsadmin::Error) -> String {
+    match e {
+        opsadmin::Error::Db(db) => format!("the database failed: {db}"),
+        opsadmin::Error::Internal(msg) => msg.clone(),
+        opsadmin::Error::Invalid(errors) => errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// No arguments: the demo database, filled on first start.
+async fn demo() -> Outcome {
+    if env_database_url().is_some() {
+        tracing::info!(
+            "DATABASE_URL is set, but the demo always uses ops-console.db; run `ops-console serve` to serve DATABASE_URL"
+        );
+    }
+    let db = open(ops_console::DEFAULT_DATABASE_URL, EXIT_FAILURE).await?;
+    match seed::seed_demo(&db, seed::DEFAULT_SEED).await {
+        Ok(Some(summary)) => tracing::info!("filled the new database with demo data: {summary}"),
+        Ok(None) => {}
+        Err(e) => {
+            return Err(Failure(
+                EXIT_FAILURE,
+                format!("Cannot fill the demo database: {e}"),
+            ));
+        }
+    }
+    first_user(&db).await?;
+    let addr: SocketAddr = cli::DEFAULT_ADDR
+        .parse()
+        .map_err(|_| Failure(EXIT_FAILURE, "bad default address".into()))?;
+    serve(db, addr).await
+}
+
+/// Creates `admin` if there is no staff user and prints its password once.
+async fn first_user(db: &DatabaseConnection) -> Outcome {
+    match ops_console::ensure_admin_user(db).await {
+        Ok(Some(password)) => {
+            println!(
+                "Created staff user {} with password {password} \u{2014} shown once, store it now.",
+                ops_console::FIRST_USER
+            );
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(Failure(
+            EXIT_FAILURE,
+            format!("Cannot create the first staff user: {}", detail(&e)),
+        )),
+    }
+}
+
+/// `serve`: an existing database, never filled with demo data.
+async fn serve_command(args: ServeArgs) -> Outcome {
+    let url = cli::database_url(args.database_url, env_database_url());
+    let db = open(&url, EXIT_FAILURE).await?;
+    match opsadmin::auth::count_users(&db).await {
+        Ok(0) => tracing::warn!(
+            "there is no staff user yet, so nobody can sign in; create one with \
+             `ops-console createuser NAME --role admin --superuser`"
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            return Err(Failure(
+                EXIT_FAILURE,
+                format!("Cannot read the staff users: {}", detail(&e)),
+            ));
+        }
+    }
+    serve(db, args.addr).await
+}
+
+/// Serves the app until Ctrl-C or SIGTERM, then closes the database.
+async fn serve(db: DatabaseConnection, addr: SocketAddr) -> Outcome {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
+    let local = listener.local_addr().unwrap_or(addr);
+    println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
+    let app = ops_console::app(db.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}.")))?;
+    if let Err(e) = db.close().await {
+        tracing::warn!(error = %e, "closing the database failed");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The new user's password: `ADMIN_PASSWORD`, else one line of standard input.
+fn read_password(name: &str) -> Result<String, Failure> {
+    if let Ok(p) = std::env::var("ADMIN_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for {name} (typing is visible; set ADMIN_PASSWORD to avoid that): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    let n = stdin.lock().read_line(&mut line).map_err(|e| {
+        Failure(
+            EXIT_USAGE,
+            format!("Cannot read the password from standard input: {e}."),
+        )
+    })?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if n == 0 || password.is_empty() {
+        return Err(Failure(
+            EXIT_USAGE,
+            "No password given: set ADMIN_PASSWORD or type the password as one line on standard input.".into(),
+        ));
+    }
+    Ok(password)
+}
+
+/// `createuser`.
+async fn createuser(args: CreateUserArgs) -> Outcome {
+    let password = read_password(&args.name)?;
+    let url = cli::database_url(args.database_url, env_database_url());
+    let db = open(&url, EXIT_USAGE).await?;
+    let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
+    let created =
+        opsadmin::auth::create_user(&db, &args.name, &password, &roles, args.superuser).await;
+    db.close().await.ok();
+    match created {
+        Ok(staff) => {
+            println!("Created staff user {}.", staff.username);
+            Ok(())
+        }
+        Err(e) => Err(Failure(
+            EXIT_USAGE,
+            format!("Cannot create staff user {}: {}", args.name, detail(&e)),
+        )),
+    }
+}

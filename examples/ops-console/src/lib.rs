@@ -1,0 +1,350 @@
+//! The reference ops console: accounts, invoices and email jobs, served by opsadmin.
+//!
+//! The binary (`ops-console`) is a thin shell around this library, which the
+//! integration tests use directly:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = ops_console::connect("sqlite::memory:").await?;
+//! ops_console::prepare(&db).await?;
+//! ops_console::seed::seed_demo(&db, ops_console::seed::DEFAULT_SEED).await?;
+//! let app: axum::Router = ops_console::app(db);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod cli;
+pub mod models;
+pub mod roles;
+pub mod seed;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::get;
+use sea_orm::sea_query::{Index, IndexCreateStatement};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Iden, Schema};
+
+use models::{account, email_job, invoice};
+
+/// The database the console uses when none is given: a SQLite file in the working
+/// directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ops-console.db?mode=rwc";
+
+/// The registry of the console's models: accounts, invoices and email jobs.
+#[must_use]
+pub fn registry() -> opsadmin::Registry {
+    opsadmin::Registry::new()
+        .register::<account::Model>()
+        .register::<invoice::Model>()
+        .register::<email_job::Model>()
+}
+
+/// Whether a SQLite URL names an in-memory database, which lives only as long as
+/// its one connection.
+fn is_sqlite_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Connects to the database at `url`: `sqlite:…` or `postgres://…`.
+///
+/// A SQLite file is created if it does not exist (unless the URL says otherwise with
+/// `mode=ro` or `mode=rw`), and runs in WAL mode with a busy
+/// timeout, so readers never block the writer and a briefly busy database is waited
+/// for instead of failing. An in-memory SQLite database (`sqlite::memory:`) gets a
+/// single connection that is never closed, so it keeps its data.
+///
+/// # Errors
+/// When the URL is malformed or the database cannot be reached.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        if is_sqlite_memory(url) {
+            opts.max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+            opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(10)));
+        } else {
+            // An explicit `mode=` (ro, rw, rwc) in the URL is respected.
+            let create = !url.contains("mode=");
+            opts.max_connections(8).min_connections(1);
+            opts.map_sqlx_sqlite_opts(move |o| {
+                let o = if create { o.create_if_missing(true) } else { o };
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        }
+    } else {
+        opts.max_connections(16).min_connections(1);
+    }
+    Database::connect(opts).await
+}
+
+fn index(
+    name: &str,
+    table: impl Iden + 'static,
+    column: impl Iden + 'static,
+) -> IndexCreateStatement {
+    Index::create()
+        .name(name)
+        .table(table)
+        .col(column)
+        .if_not_exists()
+        .to_owned()
+}
+
+/// Creates the console's tables and their indexes where they are missing.
+///
+/// Uses the index names of `bench/make_ops_db.py`, so on a database it made this
+/// changes nothing.
+///
+/// # Errors
+/// When the database refuses a statement.
+pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let schema = Schema::new(db.get_database_backend());
+    db.execute(
+        schema
+            .create_table_from_entity(account::Entity)
+            .if_not_exists(),
+    )
+    .await?;
+    db.execute(
+        schema
+            .create_table_from_entity(invoice::Entity)
+            .if_not_exists(),
+    )
+    .await?;
+    db.execute(
+        schema
+            .create_table_from_entity(email_job::Entity)
+            .if_not_exists(),
+    )
+    .await?;
+    let indexes = [
+        index("account_plan_idx", account::Entity, account::Column::Plan),
+        index(
+            "account_billing_state_idx",
+            account::Entity,
+            account::Column::BillingState,
+        ),
+        index(
+            "account_signup_at_idx",
+            account::Entity,
+            account::Column::SignupAt,
+        ),
+        index(
+            "invoice_account_id_idx",
+            invoice::Entity,
+            invoice::Column::AccountId,
+        ),
+        index(
+            "invoice_status_idx",
+            invoice::Entity,
+            invoice::Column::Status,
+        ),
+        index(
+            "email_job_account_id_idx",
+            email_job::Entity,
+            email_job::Column::AccountId,
+        ),
+        index(
+            "email_job_status_idx",
+            email_job::Entity,
+            email_job::Column::Status,
+        ),
+    ];
+    for idx in &indexes {
+        db.execute(idx).await?;
+    }
+    Ok(())
+}
+
+/// Makes a database ready to serve: the console's tables ([`create_schema`]) and the
+/// admin's own (staff users, sessions, ...). Idempotent; run it at every start.
+///
+/// # Errors
+/// When the database refuses a statement.
+pub async fn prepare(db: &DatabaseConnection) -> opsadmin::Result<()> {
+    create_schema(db).await?;
+    opsadmin::migration::migrate(db).await?;
+    Ok(())
+}
+
+/// The web app: the admin under `/admin`, and `/` redirecting there.
+pub fn app(db: DatabaseConnection) -> Router {
+    let state = opsadmin::web::AdminState::new(db, registry());
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/admin/") }))
+        .merge(opsadmin::web::router())
+        .with_state(state)
+}
+
+/// The name of the staff user created on first start.
+pub const FIRST_USER: &str = "admin";
+
+/// Creates the first staff user, `admin` (superuser, role `admin`), with a random
+/// password, when there is no staff user at all. Returns the password, which is
+/// stored only as a hash: show it once.
+///
+/// # Errors
+/// When the database fails.
+pub async fn ensure_admin_user(db: &DatabaseConnection) -> opsadmin::Result<Option<String>> {
+    if opsadmin::auth::count_users(db).await? > 0 {
+        return Ok(None);
+    }
+    let password = opsadmin::auth::random_hex(10)?;
+    opsadmin::auth::create_user(db, FIRST_USER, &password, &[roles::ADMIN], true).await?;
+    Ok(Some(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::account::{BillingState, PaymentResult, Plan};
+    use sea_orm::ActiveValue::Set;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    async fn memory_db() -> DatabaseConnection {
+        let db = connect("sqlite::memory:").await.unwrap();
+        prepare(&db).await.unwrap();
+        db
+    }
+
+    #[tokio::test]
+    async fn prepare_is_idempotent_and_seeding_happens_once() {
+        let db = memory_db().await;
+        prepare(&db).await.unwrap();
+        let summary = seed::seed_demo(&db, seed::DEFAULT_SEED)
+            .await
+            .unwrap()
+            .expect("seeded");
+        assert_eq!(summary.accounts, seed::DEMO_ACCOUNTS);
+        assert_eq!(
+            account::Entity::find().count(&db).await.unwrap(),
+            summary.accounts as u64
+        );
+        assert_eq!(
+            invoice::Entity::find().count(&db).await.unwrap(),
+            summary.invoices as u64
+        );
+        assert_eq!(
+            email_job::Entity::find().count(&db).await.unwrap(),
+            summary.email_jobs as u64
+        );
+        assert!(
+            seed::seed_demo(&db, seed::DEFAULT_SEED)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // The trouble states can be found with the list screen's filters.
+        let upgraded = account::Entity::find()
+            .filter(account::Column::Plan.is_in([Plan::Monthly.as_str(), Plan::Annual.as_str()]))
+            .filter(account::Column::BillingState.is_in([
+                BillingState::PastDue.as_str(),
+                BillingState::FailedFirstCharge.as_str(),
+            ]))
+            .filter(account::Column::LastPaymentResult.eq(PaymentResult::Approved.as_str()))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(upgraded, summary.trouble.upgraded_wrong_flag as u64);
+        let unwelcomed = account::Entity::find()
+            .filter(account::Column::WelcomeEmailSent.eq(false))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            unwelcomed,
+            (summary.trouble.welcome_failed + summary.trouble.welcome_queued) as u64
+        );
+
+        // Dates come back exactly as stored.
+        let first = account::Entity::find_by_id(1)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            first,
+            seed::generate(seed::DEFAULT_SEED, seed::DEMO_ACCOUNTS).accounts[0]
+        );
+    }
+
+    #[tokio::test]
+    async fn new_accounts_get_defaults_and_saves_touch_updated_at() {
+        let db = memory_db().await;
+        let a = account::ActiveModel {
+            email: Set("new@example.com".into()),
+            company: Set("Initech 3 LLC".into()),
+            plan: Set(Plan::Trial.as_str().into()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        assert_eq!(a.billing_state, "ok");
+        assert!(!a.welcome_email_sent && !a.manual_review && !a.locked);
+        assert_eq!(a.last_payment_result, None);
+        assert!((models::now() - a.signup_at).num_seconds().abs() < 5);
+        assert_eq!(a.updated_at, a.signup_at);
+
+        let mut am: account::ActiveModel = a.clone().into();
+        am.updated_at = Set(chrono::NaiveDateTime::default());
+        am.manual_review = Set(true);
+        let b = am.update(&db).await.unwrap();
+        assert!(b.manual_review);
+        assert!(
+            b.updated_at >= a.updated_at,
+            "before_save overrides updated_at"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_first_start_creates_one_admin() {
+        let db = memory_db().await;
+        let password = ensure_admin_user(&db).await.unwrap().expect("created");
+        assert_eq!(password.len(), 20);
+        assert!(ensure_admin_user(&db).await.unwrap().is_none());
+        let session = opsadmin::auth::sign_in(&db, FIRST_USER, &password)
+            .await
+            .unwrap()
+            .expect("signs in");
+        assert!(session.staff.is_superuser);
+        assert_eq!(session.staff.roles, vec!["admin".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_created_in_wal_mode() {
+        let dir = std::env::temp_dir().join(format!("ops-console-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fresh.db");
+        let _ = std::fs::remove_file(&path);
+        let db = connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        prepare(&db).await.unwrap();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "PRAGMA journal_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "wal");
+        db.close().await.unwrap();
+        assert!(path.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,380 @@
+//! A test app over a fresh SQLite file, and a small HTTP client with a cookie jar
+//! that drives the real router in process.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::NaiveDate;
+use ops_console::models::{account, email_job, invoice};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
+use tower::ServiceExt;
+
+/// A staff user every test app has.
+pub const USER: &str = "staff";
+/// Their password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+static N: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh app on its own SQLite file with known rows.
+pub struct TestApp {
+    pub db: DatabaseConnection,
+    pub router: Router,
+    pub path: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", self.path.display()));
+        }
+    }
+}
+
+/// A response, read whole.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, needle: &str) {
+        assert!(
+            self.body.contains(needle),
+            "expected {needle:?} in the page (status {}):\n{}",
+            self.status,
+            self.body
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, needle: &str) {
+        assert!(
+            !self.body.contains(needle),
+            "did not expect {needle:?} in the page:\n{}",
+            self.body
+        );
+    }
+
+    /// The value of the first `<input name="{name}" value="...">`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(html_unescape(&self.body[start..end]))
+    }
+
+    /// How many rows the first results table has.
+    pub fn row_count(&self) -> usize {
+        match self.body.find("<tbody>") {
+            Some(start) => {
+                let end = self.body[start..]
+                    .find("</tbody>")
+                    .map_or(self.body.len(), |e| e + start);
+                self.body[start..end].matches("<tr>").count()
+            }
+            None => 0,
+        }
+    }
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+/// Account ids the fixture creates, with their properties.
+pub const ALICE: i64 = 1; // trial, failed_first_charge, acme-42, signup 2026-01-10
+pub const BOB: i64 = 2; // annual, ok, Globex, signup 2026-02-20, manual review
+pub const CAROL: i64 = 3; // monthly, past_due, acme-420, signup 2026-03-05, locked
+
+fn dt(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(9, 30, 0)
+        .unwrap()
+}
+
+impl TestApp {
+    /// A fresh app with three accounts (and invoices and email jobs for Alice) plus
+    /// `extra` more plain accounts.
+    pub async fn new(extra: usize) -> Self {
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let path =
+            std::env::temp_dir().join(format!("opsadmin-test-{}-{n}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = ops_console::connect(&url).await.expect("connect");
+        ops_console::prepare(&db).await.expect("prepare");
+        opsadmin::auth::create_user(&db, USER, PASSWORD, &["admin"], true)
+            .await
+            .expect("user");
+        let acc = |id: i64,
+                   email: &str,
+                   company: &str,
+                   plan: &str,
+                   state: &str,
+                   signup,
+                   review: bool,
+                   locked: bool| account::ActiveModel {
+            id: Set(id),
+            email: Set(email.to_owned()),
+            company: Set(company.to_owned()),
+            plan: Set(plan.to_owned()),
+            billing_state: Set(state.to_owned()),
+            last_payment_result: Set(None),
+            signup_at: Set(signup),
+            welcome_email_sent: Set(false),
+            manual_review: Set(review),
+            locked: Set(locked),
+            updated_at: Set(signup),
+        };
+        acc(
+            ALICE,
+            "user1@acme-42-ltd.example",
+            "Acme 42 Ltd",
+            "trial",
+            "failed_first_charge",
+            dt(2026, 1, 10),
+            false,
+            false,
+        )
+        .insert(&db)
+        .await
+        .unwrap();
+        acc(
+            BOB,
+            "user2@globex-7-inc.example",
+            "Globex 7 Inc",
+            "annual",
+            "ok",
+            dt(2026, 2, 20),
+            true,
+            false,
+        )
+        .insert(&db)
+        .await
+        .unwrap();
+        acc(
+            CAROL,
+            "user3@acme-420-gmbh.example",
+            "Acme 420 GmbH",
+            "monthly",
+            "past_due",
+            dt(2026, 3, 5),
+            false,
+            true,
+        )
+        .insert(&db)
+        .await
+        .unwrap();
+        for i in 0..extra {
+            let id = 4 + i as i64;
+            acc(
+                id,
+                &format!("user{id}@hooli-{id}-llc.example"),
+                &format!("Hooli {id} LLC"),
+                "free",
+                "ok",
+                dt(2025, 6, 1),
+                false,
+                false,
+            )
+            .insert(&db)
+            .await
+            .unwrap();
+        }
+        for (id, status) in [(1, "paid"), (2, "open")] {
+            invoice::ActiveModel {
+                id: Set(id),
+                account_id: Set(ALICE),
+                number: Set(format!("INV-{id:08}")),
+                amount_cents: Set(4900),
+                currency: Set("USD".to_owned()),
+                status: Set(status.to_owned()),
+                issued_at: Set(dt(2026, 1, 11)),
+            }
+            .insert(&db)
+            .await
+            .unwrap();
+        }
+        email_job::ActiveModel {
+            id: Set(1),
+            account_id: Set(ALICE),
+            kind: Set("welcome".to_owned()),
+            status: Set("failed".to_owned()),
+            attempts: Set(3),
+            last_error: Set(Some("SMTP 550 mailbox unavailable".to_owned())),
+            updated_at: Set(dt(2026, 1, 10)),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let router = ops_console::app(db.clone());
+        Self { db, router, path }
+    }
+
+    /// A client with an empty cookie jar.
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: Vec::new(),
+        }
+    }
+
+    /// A client signed in as the fixture's staff user.
+    pub async fn signed_in(&self) -> Client {
+        let mut c = self.client();
+        c.sign_in(USER, PASSWORD).await;
+        c
+    }
+}
+
+/// A browser-like client: keeps cookies, asks for HTML.
+pub struct Client {
+    router: Router,
+    cookies: Vec<(String, String)>,
+}
+
+impl Client {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> Resp {
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !attrs.contains("Max-Age=0") {
+                self.cookies.push((k.to_owned(), val.to_owned()));
+            }
+        }
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+            .await
+            .unwrap();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let req = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A GET as an API client would make it (no `Accept: text/html`).
+    pub async fn get_api(&mut self, path: &str) -> Resp {
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Resp {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            ser.append_pair(k, v);
+        }
+        let req = Request::post(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::from(ser.finish()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub fn cookies_set(&mut self, name: &str, value: &str) {
+        self.cookies.retain(|(k, _)| k != name);
+        self.cookies.push((name.to_owned(), value.to_owned()));
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Signs in through the real form.
+    pub async fn sign_in(&mut self, user: &str, password: &str) -> Resp {
+        let form = self.get("/admin/login").await;
+        let csrf = form
+            .input_value("csrf_token")
+            .expect("login form has a csrf token");
+        self.post(
+            "/admin/login",
+            &[
+                ("username", user),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await
+    }
+
+    /// The CSRF token of the signed-in session, read from a page's form.
+    pub async fn csrf(&mut self) -> String {
+        self.get("/admin/")
+            .await
+            .input_value("csrf_token")
+            .expect("page has a csrf token")
+    }
+
+    /// GETs a record's edit page and returns its form's fields as pairs (the
+    /// hidden and visible inputs), ready to post back.
+    pub async fn edit_form(&mut self, path: &str) -> (Resp, Vec<(String, String)>) {
+        let page = self.get(path).await;
+        let mut pairs = Vec::new();
+        for name in ["csrf_token", "_version", "_back"] {
+            if let Some(v) = page.input_value(name) {
+                pairs.push((name.to_owned(), v));
+            }
+        }
+        (page, pairs)
+    }
+}
+
+/// Borrows owned pairs as `(&str, &str)`.
+pub fn refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
