@@ -12,3 +12,8 @@ pub use admin_web as web;
 
 #[doc(hidden)]
 pub use admin_core::__private;
+
+/// The README's example, compiled as a doc test so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

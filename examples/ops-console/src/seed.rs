@@ -298,9 +298,9 @@ impl Builder {
     }
 
     /// A delivered email: one attempt, sometimes two after a soft bounce.
-    fn sent_job(&mut self, account_id: i64, kind: EmailKind, at: NaiveDateTime) {
+    fn sent_job(&mut self, account_id: i64, kind: EmailKind, when: NaiveDateTime) {
         let attempts = if self.rng.chance(100) { 2 } else { 1 };
-        self.job(account_id, kind, EmailStatus::Sent, attempts, None, at);
+        self.job(account_id, kind, EmailStatus::Sent, attempts, None, when);
     }
 
     fn account(&mut self, id: i64, n: usize, companies: &[String]) {
@@ -407,8 +407,8 @@ impl Builder {
             Story::Normal => match plan {
                 Plan::Free => {}
                 Plan::Trial => {
-                    let at = at(signup, 60);
-                    self.invoice(id, price, currency, InvoiceStatus::Draft, at);
+                    let when = at(signup, 60);
+                    self.invoice(id, price, currency, InvoiceStatus::Draft, when);
                 }
                 Plan::Monthly | Plan::Annual => {
                     let (period, max) = if plan == Plan::Monthly {
@@ -417,7 +417,7 @@ impl Builder {
                         (365, 2)
                     };
                     let count = self.rng.range(2, max);
-                    let issued: Vec<NaiveDateTime> = (0..count)
+                    let dates: Vec<NaiveDateTime> = (0..count)
                         .map(|k| {
                             signup
                                 + Duration::days(14 + k * period)
@@ -429,8 +429,8 @@ impl Builder {
                     // now and then simply not yet paid.
                     let newest_open = state == BillingState::PastDue
                         || (state == BillingState::Ok && self.rng.chance(60));
-                    for (k, &issued) in issued.iter().enumerate() {
-                        let status = if k + 1 == issued.len() && newest_open {
+                    for (k, &issued) in dates.iter().enumerate() {
+                        let status = if k + 1 == dates.len() && newest_open {
                             InvoiceStatus::Open
                         } else {
                             self.rng.weighted(&[
@@ -443,7 +443,7 @@ impl Builder {
                         self.invoice(id, price, currency, status, issued);
                         touched = issued;
                         if status == InvoiceStatus::Paid && self.rng.chance(200) {
-                            let at = at(issued, 120);
+                            let when = at(issued, 120);
                             if self.rng.chance(30) {
                                 let err = self.rng.pick(MAIL_ERRORS);
                                 let attempts = self.rng.range(2, 5) as i32;
@@ -453,15 +453,15 @@ impl Builder {
                                     EmailStatus::Failed,
                                     attempts,
                                     Some(err),
-                                    at,
+                                    when,
                                 );
                             } else {
-                                self.sent_job(id, EmailKind::Receipt, at);
+                                self.sent_job(id, EmailKind::Receipt, when);
                             }
                         }
                         if status == InvoiceStatus::Open && state == BillingState::PastDue {
-                            let at = at(issued, 3 * DAY);
-                            self.sent_job(id, EmailKind::Dunning, at);
+                            let when = at(issued, 3 * DAY);
+                            self.sent_job(id, EmailKind::Dunning, when);
                         }
                     }
                 }
@@ -489,30 +489,30 @@ impl Builder {
         // The welcome email, and the account flag that must agree with it.
         match welcome {
             Welcome::Sent => {
-                let at = at(signup, self.rng.range(5, 90));
-                self.sent_job(id, EmailKind::Welcome, at);
+                let when = at(signup, self.rng.range(5, 90));
+                self.sent_job(id, EmailKind::Welcome, when);
             }
             Welcome::Failed => {
                 let err = self.rng.pick(MAIL_ERRORS);
                 let attempts = self.rng.range(3, 5) as i32;
-                let at = at(signup, self.rng.range(3600, 6 * 3600));
+                let when = at(signup, self.rng.range(3600, 6 * 3600));
                 self.job(
                     id,
                     EmailKind::Welcome,
                     EmailStatus::Failed,
                     attempts,
                     Some(err),
-                    at,
+                    when,
                 );
             }
             Welcome::Stuck => {
-                let at = at(signup, self.rng.range(1, 5));
-                self.job(id, EmailKind::Welcome, EmailStatus::Queued, 0, None, at);
+                let when = at(signup, self.rng.range(1, 5));
+                self.job(id, EmailKind::Welcome, EmailStatus::Queued, 0, None, when);
             }
         }
         if self.rng.chance(50) {
-            let at = at(signup, self.rng.range(DAY, 60 * DAY));
-            self.sent_job(id, EmailKind::PasswordReset, at);
+            let when = at(signup, self.rng.range(DAY, 60 * DAY));
+            self.sent_job(id, EmailKind::PasswordReset, when);
         }
 
         let email = format!("user{id}@{}.example", slug(&company));
