@@ -5,8 +5,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{Duration, NaiveDateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
@@ -41,13 +41,7 @@ impl Staff {
             id: m.id,
             username: m.username.clone(),
             is_superuser: m.is_superuser,
-            roles: m
-                .roles
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(String::from)
-                .collect(),
+            roles: m.roles.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect(),
         }
     }
 }
@@ -118,10 +112,7 @@ pub async fn create_user(
     use crate::error::FieldError;
     let username = username.trim();
     if username.is_empty() {
-        return Err(Error::Invalid(vec![FieldError::field(
-            "username",
-            "Enter a user name.",
-        )]));
+        return Err(Error::Invalid(vec![FieldError::field("username", "Enter a user name.")]));
     }
     if password.chars().count() < 8 {
         return Err(Error::Invalid(vec![FieldError::field(
@@ -129,10 +120,8 @@ pub async fn create_user(
             "Use a password of at least 8 characters.",
         )]));
     }
-    let taken = staff_user::Entity::find()
-        .filter(staff_user::Column::Username.eq(username))
-        .count(db)
-        .await?;
+    let taken =
+        staff_user::Entity::find().filter(staff_user::Column::Username.eq(username)).count(db).await?;
     if taken > 0 {
         return Err(Error::Invalid(vec![FieldError::field(
             "username",
@@ -183,22 +172,32 @@ pub async fn sign_in(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
+    audit: &crate::audit::Context,
 ) -> Result<Option<NewSession>> {
-    let user = staff_user::Entity::find()
-        .filter(staff_user::Column::Username.eq(username.trim()))
-        .one(db)
-        .await?;
-    let Some(user) = user else {
-        // Spend the same time as a real check so timing does not reveal names.
-        let _ = verify_password(password, DUMMY_HASH);
+    let username = username.trim();
+    let user = staff_user::Entity::find().filter(staff_user::Column::Username.eq(username)).one(db).await?;
+    let ok = match &user {
+        Some(u) => verify_password(password, &u.password_hash) && u.is_active,
+        None => {
+            // Spend the same time as a real check so timing does not reveal names.
+            let _ = verify_password(password, DUMMY_HASH);
+            false
+        }
+    };
+    let (Some(user), true) = (user, ok) else {
+        let mut ctx = audit.clone();
+        ctx.actor = None;
+        ctx.actor_name = Some(username.chars().take(150).collect());
+        let txn = crate::txn::begin_write(db).await?;
+        crate::audit::record(&txn, &ctx, bare_event("login_failed")).await?;
+        txn.commit().await?;
         return Ok(None);
     };
-    if !verify_password(password, &user.password_hash) || !user.is_active {
-        return Ok(None);
-    }
     let token = random_hex(32)?;
     let csrf_token = random_hex(32)?;
     let t = now();
+    let staff = Staff::from_model(&user);
+    let txn = crate::txn::begin_write(db).await?;
     session::ActiveModel {
         id: Set(token_id(&token)),
         user_id: Set(user.id),
@@ -208,16 +207,20 @@ pub async fn sign_in(
         expires_at: Set(t + SESSION_LIFETIME),
         flash: Set(None),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
-    let mut am: staff_user::ActiveModel = user.clone().into();
+    let mut am: staff_user::ActiveModel = user.into();
     am.last_login_at = Set(Some(t));
-    am.update(db).await?;
-    Ok(Some(NewSession {
-        token,
-        csrf_token,
-        staff: Staff::from_model(&user),
-    }))
+    am.update(&txn).await?;
+    let mut ctx = audit.clone();
+    ctx.actor = Some(staff.clone());
+    crate::audit::record(&txn, &ctx, bare_event("login")).await?;
+    txn.commit().await?;
+    Ok(Some(NewSession { token, csrf_token, staff }))
+}
+
+fn bare_event(kind: &str) -> crate::audit::Event<'_> {
+    crate::audit::Event { kind, model: None, object_id: None, changes: serde_json::json!({}) }
 }
 
 /// A session found from its cookie token.
@@ -254,11 +257,7 @@ pub async fn load_session(db: &DatabaseConnection, token: &str) -> Result<Option
                 am.flash = Set(None);
                 am.update(db).await?;
             }
-            Ok(Some(CurrentSession {
-                staff: Staff::from_model(&u),
-                csrf_token: s.csrf_token,
-                flash,
-            }))
+            Ok(Some(CurrentSession { staff: Staff::from_model(&u), csrf_token: s.csrf_token, flash }))
         }
         _ => Ok(None),
     }
@@ -270,10 +269,7 @@ pub async fn load_session(db: &DatabaseConnection, token: &str) -> Result<Option
 /// `Db` when the database fails.
 pub async fn set_flash(db: &DatabaseConnection, token: &str, message: &str) -> Result<()> {
     session::Entity::update_many()
-        .col_expr(
-            session::Column::Flash,
-            sea_orm::sea_query::Expr::val(message.to_owned()).into(),
-        )
+        .col_expr(session::Column::Flash, sea_orm::sea_query::Expr::val(message.to_owned()))
         .filter(session::Column::Id.eq(token_id(token)))
         .exec(db)
         .await?;
@@ -284,10 +280,13 @@ pub async fn set_flash(db: &DatabaseConnection, token: &str, message: &str) -> R
 ///
 /// # Errors
 /// `Db` when the database fails.
-pub async fn sign_out(db: &DatabaseConnection, token: &str) -> Result<()> {
-    session::Entity::delete_by_id(token_id(token))
-        .exec(db)
-        .await?;
+pub async fn sign_out(db: &DatabaseConnection, token: &str, audit: &crate::audit::Context) -> Result<()> {
+    let txn = crate::txn::begin_write(db).await?;
+    let gone = session::Entity::delete_by_id(token_id(token)).exec(&txn).await?;
+    if gone.rows_affected > 0 && audit.actor.is_some() {
+        crate::audit::record(&txn, audit, bare_event("logout")).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -302,7 +301,8 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// An argon2id hash of a random password, verified against when a user is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Kf1QdQ4m7Rr0r4yqyXo7bO7b9x4C1k1T3eGzVwWl1M";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Kf1QdQ4m7Rr0r4yqyXo7bO7b9x4C1k1T3eGzVwWl1M";
 
 #[cfg(test)]
 mod tests {

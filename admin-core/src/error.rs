@@ -19,19 +19,13 @@ impl FieldError {
     /// A problem with one field.
     #[must_use]
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: Some(field.to_owned()),
-            message: message.into(),
-        }
+        Self { field: Some(field.to_owned()), message: message.into() }
     }
 
     /// A problem with the form as a whole.
     #[must_use]
     pub fn form(message: impl Into<String>) -> Self {
-        Self {
-            field: None,
-            message: message.into(),
-        }
+        Self { field: None, message: message.into() }
     }
 }
 

@@ -223,9 +223,7 @@ impl AdminField for Decimal {
         if t.is_empty() {
             return Err(required());
         }
-        t.replace(',', "")
-            .parse::<Decimal>()
-            .map_err(|_| "Enter a decimal number, like 12.50.".to_owned())
+        t.replace(',', "").parse::<Decimal>().map_err(|_| "Enter a decimal number, like 12.50.".to_owned())
     }
     fn to_cell(&self) -> Cell {
         Cell::Decimal(*self)
@@ -309,11 +307,7 @@ impl<T: AdminField> AdminField for Option<T> {
     const KIND: FieldKind = T::KIND;
     const NULLABLE: bool = true;
     fn parse_form(raw: &str) -> Result<Self, String> {
-        if raw.trim().is_empty() {
-            Ok(None)
-        } else {
-            T::parse_form(raw).map(Some)
-        }
+        if raw.trim().is_empty() { Ok(None) } else { T::parse_form(raw).map(Some) }
     }
     fn to_cell(&self) -> Cell {
         match self {
@@ -333,11 +327,7 @@ pub fn parse_choice(raw: &str, choices: &[Choice]) -> Result<String, String> {
     if t.is_empty() {
         return Err(required());
     }
-    if choices.iter().any(|c| c.value == t) {
-        Ok(t.to_owned())
-    } else {
-        Err(choose_one_of(choices))
-    }
+    if choices.iter().any(|c| c.value == t) { Ok(t.to_owned()) } else { Err(choose_one_of(choices)) }
 }
 
 /// Like [`parse_choice`], but empty text means `None`.
@@ -345,11 +335,7 @@ pub fn parse_choice(raw: &str, choices: &[Choice]) -> Result<String, String> {
 /// # Errors
 /// As [`parse_choice`].
 pub fn parse_optional_choice(raw: &str, choices: &[Choice]) -> Result<Option<String>, String> {
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        parse_choice(raw, choices).map(Some)
-    }
+    if raw.trim().is_empty() { Ok(None) } else { parse_choice(raw, choices).map(Some) }
 }
 
 /// "Choose one of: Free, Trial, Monthly, Annual."
@@ -387,11 +373,7 @@ mod tests {
         assert_eq!(i64::parse_form(" 42 "), Ok(42));
         assert_eq!(i64::parse_form("1,234"), Ok(1234));
         assert_eq!(i32::parse_form("abc"), Err("Enter a whole number.".into()));
-        assert!(
-            i16::parse_form("70000")
-                .unwrap_err()
-                .contains("between -32768 and 32767")
-        );
+        assert!(i16::parse_form("70000").unwrap_err().contains("between -32768 and 32767"));
         assert_eq!(i64::parse_form(""), Err("This field is required.".into()));
     }
 
@@ -400,7 +382,7 @@ mod tests {
         assert_eq!(Option::<i64>::parse_form("  "), Ok(None));
         assert_eq!(Option::<i64>::parse_form("7"), Ok(Some(7)));
         assert_eq!(Option::<String>::parse_form(""), Ok(None));
-        assert!(<Option<NaiveDate> as AdminField>::NULLABLE);
+        const { assert!(<Option<NaiveDate> as AdminField>::NULLABLE) };
     }
 
     #[test]
@@ -408,10 +390,7 @@ mod tests {
         assert_eq!(parse_date("2026-03-02").unwrap().to_string(), "2026-03-02");
         assert!(parse_date("02/03/2026").is_err());
         let dt = NaiveDateTime::parse_form("2026-03-02T14:05").unwrap();
-        assert_eq!(
-            dt.format(DATETIME_FORMAT).to_string(),
-            "2026-03-02 14:05:00"
-        );
+        assert_eq!(dt.format(DATETIME_FORMAT).to_string(), "2026-03-02 14:05:00");
         assert_eq!(Cell::DateTime(dt).form_value(), "2026-03-02T14:05:00");
     }
 

@@ -9,6 +9,7 @@
 //! assert_eq!(<Option<i64> as AdminField>::parse_form(""), Ok(None));
 //! ```
 
+pub mod audit;
 pub mod auth;
 pub mod entities;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod query;
 pub mod record;
 pub mod registry;
 pub mod service;
+pub mod txn;
 
 pub use auth::Staff;
 pub use error::{Error, FieldError, Result};

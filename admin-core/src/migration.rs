@@ -6,25 +6,24 @@
 use sea_orm::sea_query::{ColumnDef, Expr, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Schema, TransactionTrait};
 
+use crate::audit::{GENESIS, entry, head};
 use crate::entities::{session, staff_user};
 use crate::error::Result;
 
 const VERSION_TABLE: &str = "admin_schema_version";
 
-/// Brings the admin tables up to date. Safe to call at every start, from several
-/// instances at once (each step is idempotent).
+/// Brings the admin tables up to date. Safe to call at every start: each step runs
+/// once, in its own transaction, and is recorded when it is done.
 ///
 /// # Errors
 /// When the database refuses a statement.
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     let backend = db.get_database_backend();
     db.execute(
-        Table::create().table(VERSION_TABLE).if_not_exists().col(
-            ColumnDef::new("version")
-                .big_integer()
-                .not_null()
-                .primary_key(),
-        ),
+        Table::create()
+            .table(VERSION_TABLE)
+            .if_not_exists()
+            .col(ColumnDef::new("version").big_integer().not_null().primary_key()),
     )
     .await?;
     let applied: Vec<i64> = db
@@ -39,10 +38,24 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         create_entity(&txn, &schema, staff_user::Entity).await?;
         create_entity(&txn, &schema, session::Entity).await?;
         txn.execute(
+            Query::insert().into_table(VERSION_TABLE).columns(["version"]).values_panic([Expr::val(1i64)]),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    if !applied.contains(&2) {
+        let txn = db.begin().await?;
+        create_entity(&txn, &schema, entry::Entity).await?;
+        create_entity(&txn, &schema, head::Entity).await?;
+        txn.execute(
             Query::insert()
-                .into_table(VERSION_TABLE)
-                .columns(["version"])
-                .values_panic([Expr::val(1i64)]),
+                .into_table(head::Entity)
+                .columns([head::Column::Id, head::Column::Seq, head::Column::Hash])
+                .values_panic([Expr::val(1i32), Expr::val(0i64), Expr::val(GENESIS)]),
+        )
+        .await?;
+        txn.execute(
+            Query::insert().into_table(VERSION_TABLE).columns(["version"]).values_panic([Expr::val(2i64)]),
         )
         .await?;
         txn.commit().await?;
@@ -50,13 +63,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
-async fn create_entity<C: ConnectionTrait, E: EntityTrait>(
-    conn: &C,
-    schema: &Schema,
-    e: E,
-) -> Result<()> {
-    conn.execute(schema.create_table_from_entity(e).if_not_exists())
-        .await?;
+async fn create_entity<C: ConnectionTrait, E: EntityTrait>(conn: &C, schema: &Schema, e: E) -> Result<()> {
+    conn.execute(schema.create_table_from_entity(e).if_not_exists()).await?;
     for mut idx in schema.create_index_from_entity(e) {
         conn.execute(idx.if_not_exists()).await?;
     }

@@ -28,6 +28,8 @@ pub struct FieldMeta {
     pub choices: Option<&'static [Choice]>,
     /// The slug of the model this column refers to, for foreign keys.
     pub foreign_key: Option<&'static str>,
+    /// Changing this field needs a reason, kept in the audit log.
+    pub reason_required: bool,
 }
 
 impl FieldMeta {
@@ -37,9 +39,7 @@ impl FieldMeta {
     where
         'static: 'a,
     {
-        self.choices
-            .and_then(|cs| cs.iter().find(|c| c.value == value))
-            .map_or(value, |c| c.label)
+        self.choices.and_then(|cs| cs.iter().find(|c| c.value == value)).map_or(value, |c| c.label)
     }
 
     /// The text a person sees for this field's value (choices by label, booleans as yes/no).
@@ -84,6 +84,8 @@ pub struct ModelMeta {
     pub ordering: &'static [(usize, bool)],
     /// Rows per list page.
     pub per_page: u64,
+    /// Every change to a record needs a reason, kept in the audit log.
+    pub reason_required: bool,
 }
 
 impl ModelMeta {
@@ -122,7 +124,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -60,13 +60,7 @@ impl ListQuery {
     #[must_use]
     pub fn parse(admin: &dyn ModelAdmin, params: &[(String, String)]) -> Self {
         let meta = admin.meta();
-        let mut out = ListQuery {
-            q: None,
-            page: 1,
-            sort: None,
-            filters: Vec::new(),
-            messages: Vec::new(),
-        };
+        let mut out = ListQuery { q: None, page: 1, sort: None, filters: Vec::new(), messages: Vec::new() };
         for (key, raw) in params {
             match key.as_str() {
                 "q" => out.parse_q(meta, raw),
@@ -86,10 +80,7 @@ impl ListQuery {
             return;
         }
         if meta.search.is_empty() {
-            self.messages.push(format!(
-                "{} cannot be searched; showing all.",
-                meta.label_plural
-            ));
+            self.messages.push(format!("{} cannot be searched; showing all.", meta.label_plural));
             return;
         }
         let t: String = t.chars().take(MAX_SEARCH_LEN).collect();
@@ -98,15 +89,12 @@ impl ListQuery {
 
     fn parse_page(&mut self, raw: &str) {
         match raw.trim().parse::<u64>() {
-            Ok(0) => self
-                .messages
-                .push("Pages start at 1; showing page 1.".to_owned()),
+            Ok(0) => self.messages.push("Pages start at 1; showing page 1.".to_owned()),
             Ok(n) => self.page = n,
             Err(_) if raw.trim().is_empty() => {}
-            Err(_) => self.messages.push(format!(
-                "\u{201c}{}\u{201d} is not a page number; showing page 1.",
-                short(raw)
-            )),
+            Err(_) => self
+                .messages
+                .push(format!("\u{201c}{}\u{201d} is not a page number; showing page 1.", short(raw))),
         }
     }
 
@@ -155,13 +143,7 @@ impl ListQuery {
                 )
             }),
             (_, true) => parse_date(raw)
-                .map(|d| {
-                    if op == FilterOp::Before {
-                        d.succ_opt().unwrap_or(d)
-                    } else {
-                        d
-                    }
-                })
+                .map(|d| if op == FilterOp::Before { d.succ_opt().unwrap_or(d) } else { d })
                 .and_then(|d| {
                     let text = if field.kind == FieldKind::Date {
                         d.format("%Y-%m-%d").to_string()
@@ -210,14 +192,7 @@ impl ListQuery {
         }
         if let Some((i, desc)) = self.sort {
             let name = meta.fields[i].name;
-            p.push((
-                "sort".to_owned(),
-                if desc {
-                    format!("-{name}")
-                } else {
-                    name.to_owned()
-                },
-            ));
+            p.push(("sort".to_owned(), if desc { format!("-{name}") } else { name.to_owned() }));
         }
         p
     }

@@ -56,21 +56,13 @@ impl FormData {
     /// The last value given for `name`.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Every value given for `name`, in order.
     #[must_use]
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 }
 
@@ -82,11 +74,7 @@ impl From<Vec<(String, String)>> for FormData {
 
 impl<const N: usize> From<[(&str, &str); N]> for FormData {
     fn from(v: [(&str, &str); N]) -> Self {
-        Self(
-            v.iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        Self(v.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
     }
 }
 
@@ -96,18 +84,9 @@ mod tests {
 
     #[test]
     fn version_changes_with_any_value_and_tells_null_from_empty() {
-        let a = Record {
-            key: "1".into(),
-            cells: vec![Cell::Int(1), Cell::Text(String::new())],
-        };
-        let b = Record {
-            key: "1".into(),
-            cells: vec![Cell::Int(1), Cell::Null],
-        };
-        let c = Record {
-            key: "1".into(),
-            cells: vec![Cell::Int(2), Cell::Text(String::new())],
-        };
+        let a = Record { key: "1".into(), cells: vec![Cell::Int(1), Cell::Text(String::new())] };
+        let b = Record { key: "1".into(), cells: vec![Cell::Int(1), Cell::Null] };
+        let c = Record { key: "1".into(), cells: vec![Cell::Int(2), Cell::Text(String::new())] };
         assert_ne!(a.version(), b.version());
         assert_ne!(a.version(), c.version());
         assert_eq!(a.version(), a.clone().version());

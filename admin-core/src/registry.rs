@@ -9,16 +9,17 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, TransactionTrait, Value,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 
+use crate::audit;
 use crate::error::{Error, FieldError, Result};
 use crate::field::FieldKind;
 use crate::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
 use crate::query::{FilterOp, ListQuery, ListResult};
 use crate::record::{FormData, Record};
+use crate::txn::begin_write;
 
 /// A boxed, sendable future, as returned by the object-safe [`ModelAdmin`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -56,35 +57,45 @@ pub trait ModelAdmin: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
 
     /// The record with primary key `key` (as text), if it exists.
-    fn get<'a>(
-        &'a self,
-        db: &'a DatabaseConnection,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Record>>>;
+    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
 
-    /// Creates a record from a form.
+    /// Creates a record from a form, with its audit entry in the same transaction.
     fn create<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
         form: &'a FormData,
     ) -> BoxFuture<'a, Result<Record>>;
 
-    /// Saves a form onto record `key`, if it still has version `version`.
+    /// Saves a form onto record `key`, if it still has version `version`, with its
+    /// audit entry in the same transaction. `check` sees the changes before they are
+    /// written and may refuse them (to require a reason, say).
     fn update<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
         key: &'a str,
         version: &'a str,
         form: &'a FormData,
     ) -> BoxFuture<'a, Result<(Record, Changes)>>;
 
-    /// Deletes record `key`, if it still has version `version`.
+    /// Deletes record `key`, if it still has version `version`, with its audit entry
+    /// in the same transaction.
     fn delete<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
         key: &'a str,
         version: &'a str,
     ) -> BoxFuture<'a, Result<Record>>;
+
+    /// Which of `keys` exist.
+    fn existing<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>>;
 
     /// How many rows have `field = value`.
     fn count_where<'a>(
@@ -126,15 +137,12 @@ where
             .fields
             .iter()
             .map(|f| {
-                f.name.parse().unwrap_or_else(|_| {
-                    panic!("model `{}` has no column `{}`", M::meta().slug, f.name)
-                })
+                f.name
+                    .parse()
+                    .unwrap_or_else(|_| panic!("model `{}` has no column `{}`", M::meta().slug, f.name))
             })
             .collect();
-        Self {
-            columns,
-            _m: PhantomData,
-        }
+        Self { columns, _m: PhantomData }
     }
 
     fn record(m: &M) -> Record {
@@ -204,11 +212,7 @@ where
         let meta = M::meta();
         let mut errors = Vec::new();
         for (i, f) in meta.fields.iter().enumerate() {
-            let editable = if f.primary_key {
-                creating && !f.auto_increment
-            } else {
-                !f.readonly
-            };
+            let editable = if f.primary_key { creating && !f.auto_increment } else { !f.readonly };
             if !editable {
                 continue;
             }
@@ -228,11 +232,7 @@ where
                 Err(msg) => errors.push(FieldError::field(f.name, msg)),
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
     async fn find_in<C: ConnectionTrait>(&self, conn: &C, key: &str) -> Result<Option<M>> {
@@ -244,6 +244,37 @@ where
             select = select.lock_exclusive();
         }
         Ok(select.one(conn).await?)
+    }
+}
+
+impl<M> EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    fn not_found(&self, key: &str) -> Error {
+        let meta = M::meta();
+        Error::NotFound(format!(
+            "There is no {} with {} {key}.",
+            meta.label.to_lowercase(),
+            meta.pk_field().name
+        ))
+    }
+
+    /// Loads record `key` for writing (row-locked on PostgreSQL; SQLite write
+    /// transactions hold the database lock) and checks it still has `version`.
+    async fn locked_at_version<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        key: &str,
+        version: &str,
+    ) -> Result<Record> {
+        let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
+        let record = Self::record(&model);
+        if record.version() != version {
+            return Err(Error::Conflict { current: Box::new(record) });
+        }
+        Ok(record)
     }
 }
 
@@ -285,9 +316,7 @@ fn write_refused(e: sea_orm::DbErr) -> Error {
         return Error::Db(e);
     };
     tracing::info!(error = %text, "write refused by the database");
-    Error::Invalid(vec![FieldError::form(format!(
-        "The database refused the record: {msg}"
-    ))])
+    Error::Invalid(vec![FieldError::form(format!("The database refused the record: {msg}"))])
 }
 
 impl<M> ModelAdmin for EntityAdmin<M>
@@ -315,18 +344,9 @@ where
             let total = filtered.clone().count(db).await?;
             let pages = Ord::max(total.div_ceil(per_page), 1);
             let page = Ord::min(query.page, pages);
-            let rows = self
-                .ordered(filtered, query)
-                .offset((page - 1) * per_page)
-                .limit(per_page)
-                .all(db)
-                .await?;
-            Ok(ListResult {
-                rows: rows.iter().map(Self::record).collect(),
-                total,
-                page,
-                per_page,
-            })
+            let rows =
+                self.ordered(filtered, query).offset((page - 1) * per_page).limit(per_page).all(db).await?;
+            Ok(ListResult { rows: rows.iter().map(Self::record).collect(), total, page, per_page })
         })
     }
 
@@ -337,28 +357,17 @@ where
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
-            let rows = self
-                .ordered(self.filtered(query), query)
-                .limit(limit)
-                .all(db)
-                .await?;
+            let rows = self.ordered(self.filtered(query), query).limit(limit).all(db).await?;
             Ok(rows.iter().map(Self::record).collect())
         })
     }
 
-    fn get<'a>(
-        &'a self,
-        db: &'a DatabaseConnection,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Record>>> {
+    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
         Box::pin(async move {
             let Some(pk) = self.pk_value(key) else {
                 return Ok(None);
             };
-            let m = EntityOf::<M>::find()
-                .filter(self.columns[M::meta().pk].eq(pk))
-                .one(db)
-                .await?;
+            let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).one(db).await?;
             Ok(m.as_ref().map(Self::record))
         })
     }
@@ -366,46 +375,44 @@ where
     fn create<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
         form: &'a FormData,
     ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
+            let meta = M::meta();
             let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
-            self.apply_form(&mut am, form, true)
-                .map_err(Error::Invalid)?;
-            let txn = db.begin().await?;
+            self.apply_form(&mut am, form, true).map_err(Error::Invalid)?;
+            let txn = begin_write(db).await?;
             let model = am.insert(&txn).await.map_err(write_refused)?;
-            // Audit seam: the create's audit entry is written here, in `txn`.
+            let record = Self::record(&model);
+            let event = audit::Event {
+                kind: "create",
+                model: Some(meta.slug),
+                object_id: Some(&record.key),
+                changes: audit::snapshot_json(meta, &record.cells, true),
+            };
+            audit::record(&txn, audit, event).await?;
             txn.commit().await?;
-            Ok(Self::record(&model))
+            Ok(record)
         })
     }
 
     fn update<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
         key: &'a str,
         version: &'a str,
         form: &'a FormData,
     ) -> BoxFuture<'a, Result<(Record, Changes)>> {
         Box::pin(async move {
             let meta = M::meta();
-            let txn = db.begin().await?;
-            let Some(model) = self.find_in(&txn, key).await? else {
-                return Err(Error::NotFound(format!(
-                    "No {} with {} {key}.",
-                    meta.label.to_lowercase(),
-                    meta.pk_field().name
-                )));
-            };
-            let before = Self::record(&model);
-            if before.version() != version {
-                return Err(Error::Conflict {
-                    current: Box::new(before),
-                });
-            }
+            let txn = begin_write(db).await?;
+            let before = self.locked_at_version(&txn, key, version).await?;
+            let model = self.find_in(&txn, key).await?.ok_or_else(|| self.not_found(key))?;
             let mut am = model.into_active_model();
-            self.apply_form(&mut am, form, false)
-                .map_err(Error::Invalid)?;
+            self.apply_form(&mut am, form, false).map_err(Error::Invalid)?;
             let saved = am.update(&txn).await.map_err(write_refused)?;
             let after = Self::record(&saved);
             let changes: Changes = before
@@ -416,7 +423,17 @@ where
                 .filter(|(_, (b, a))| b != a)
                 .map(|(i, (b, a))| (i, b.clone(), a.clone()))
                 .collect();
-            // Audit seam: the update's audit entry (with `changes`) is written here, in `txn`.
+            // A refusal here drops `txn`, which rolls the update back.
+            check(&changes)?;
+            if !changes.is_empty() {
+                let event = audit::Event {
+                    kind: "update",
+                    model: Some(meta.slug),
+                    object_id: Some(&after.key),
+                    changes: audit::diff_json(meta, &changes),
+                };
+                audit::record(&txn, audit, event).await?;
+            }
             txn.commit().await?;
             Ok((after, changes))
         })
@@ -425,30 +442,17 @@ where
     fn delete<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
         key: &'a str,
         version: &'a str,
     ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
             let meta = M::meta();
-            let txn = db.begin().await?;
-            let Some(model) = self.find_in(&txn, key).await? else {
-                return Err(Error::NotFound(format!(
-                    "No {} with {} {key}.",
-                    meta.label.to_lowercase(),
-                    meta.pk_field().name
-                )));
-            };
-            let before = Self::record(&model);
-            if before.version() != version {
-                return Err(Error::Conflict {
-                    current: Box::new(before),
-                });
-            }
-            EntityOf::<M>::delete_many()
-                .filter(self.columns[meta.pk].eq(self.pk_value(key).unwrap_or(Value::Int(None))))
-                .exec(&txn)
-                .await
-                .map_err(|e| {
+            let txn = begin_write(db).await?;
+            let before = self.locked_at_version(&txn, key, version).await?;
+            let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+            EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(&txn).await.map_err(
+                |e| {
                     if e.to_string().to_lowercase().contains("foreign key") {
                         Error::Refused(format!(
                             "{} cannot be deleted: other records still refer to it.",
@@ -457,10 +461,33 @@ where
                     } else {
                         Error::Db(e)
                     }
-                })?;
-            // Audit seam: the delete's audit entry is written here, in `txn`.
+                },
+            )?;
+            let event = audit::Event {
+                kind: "delete",
+                model: Some(meta.slug),
+                object_id: Some(&before.key),
+                changes: audit::snapshot_json(meta, &before.cells, false),
+            };
+            audit::record(&txn, audit, event).await?;
             txn.commit().await?;
             Ok(before)
+        })
+    }
+
+    fn existing<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>> {
+        Box::pin(async move {
+            let pk = M::meta().pk;
+            let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
+            if values.is_empty() {
+                return Ok(std::collections::HashSet::new());
+            }
+            let rows = EntityOf::<M>::find().filter(self.columns[pk].is_in(values)).all(db).await?;
+            Ok(rows.iter().map(|m| m.cell(pk).form_value()).collect())
         })
     }
 
@@ -470,12 +497,9 @@ where
         field: usize,
         value: Value,
     ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move {
-            Ok(EntityOf::<M>::find()
-                .filter(self.columns[field].eq(value))
-                .count(db)
-                .await?)
-        })
+        Box::pin(
+            async move { Ok(EntityOf::<M>::find().filter(self.columns[field].eq(value)).count(db).await?) },
+        )
     }
 
     fn list_where<'a>(
@@ -561,10 +585,7 @@ impl Registry {
         for admin in self.models() {
             for (i, f) in admin.meta().fields.iter().enumerate() {
                 if f.foreign_key == Some(slug) {
-                    out.push(Related {
-                        admin: Arc::clone(admin),
-                        field: i,
-                    });
+                    out.push(Related { admin: Arc::clone(admin), field: i });
                 }
             }
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::audit::Context;
 use crate::auth::Staff;
 use crate::error::{Error, Result};
 use crate::query::{ListQuery, ListResult};
@@ -37,9 +38,7 @@ pub fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result<()> {
         "export" => format!("export {noun}"),
         other => format!("{other} {noun}"),
     };
-    Err(Error::Forbidden(format!(
-        "You cannot {verb}. Ask an admin for the {perm} permission."
-    )))
+    Err(Error::Forbidden(format!("You cannot {verb}. Ask an admin for the {perm} permission.")))
 }
 
 fn not_found(admin: &dyn ModelAdmin, key: &str) -> Error {
@@ -95,10 +94,7 @@ pub async fn get(
     key: &str,
 ) -> Result<Record> {
     require(staff, admin, "view")?;
-    admin
-        .get(db, key)
-        .await?
-        .ok_or_else(|| not_found(admin, key))
+    admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))
 }
 
 /// Creates a record from a form.
@@ -107,12 +103,20 @@ pub async fn get(
 /// `Forbidden` without `{model}.add`; `Invalid` with a message per field.
 pub async fn create(
     db: &DatabaseConnection,
-    staff: &Staff,
+    ctx: &Context,
     admin: &dyn ModelAdmin,
     form: &FormData,
 ) -> Result<Record> {
-    require(staff, admin, "add")?;
-    admin.create(db, form).await
+    require(actor(ctx)?, admin, "add")?;
+    admin.create(db, ctx, form).await
+}
+
+/// The staff user acting in `ctx`.
+///
+/// # Errors
+/// `Unauthenticated` when nobody is signed in.
+pub fn actor(ctx: &Context) -> Result<&Staff> {
+    ctx.actor.as_ref().ok_or(Error::Unauthenticated)
 }
 
 /// Saves a form onto a record, if nobody changed it since `version` was read.
@@ -122,14 +126,38 @@ pub async fn create(
 /// changed meanwhile; `Invalid` with a message per field.
 pub async fn update(
     db: &DatabaseConnection,
-    staff: &Staff,
+    ctx: &Context,
     admin: &dyn ModelAdmin,
     key: &str,
     version: &str,
     form: &FormData,
 ) -> Result<(Record, Changes)> {
-    require(staff, admin, "change")?;
-    admin.update(db, key, version, form).await
+    require(actor(ctx)?, admin, "change")?;
+    let meta = admin.meta();
+    let has_reason = ctx.reason.is_some();
+    let check = move |changes: &Changes| -> Result<()> {
+        if has_reason {
+            return Ok(());
+        }
+        let needs: Vec<&str> = changes
+            .iter()
+            .map(|(i, _, _)| &meta.fields[*i])
+            .filter(|f| meta.reason_required || f.reason_required)
+            .map(|f| f.label)
+            .collect();
+        if needs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(vec![crate::error::FieldError::field(
+                "_reason",
+                format!(
+                    "Say why you are changing {}: the reason is kept in the record's history.",
+                    join_and(&needs.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>())
+                ),
+            )]))
+        }
+    };
+    admin.update(db, ctx, &check, key, version, form).await
 }
 
 /// What deleting a record would touch: per referring model, how many rows refer to it.
@@ -148,11 +176,7 @@ impl DeletePlan {
         if self.blockers.is_empty() {
             return None;
         }
-        let parts: Vec<String> = self
-            .blockers
-            .iter()
-            .map(|(r, n)| r.admin.meta().count_phrase(*n))
-            .collect();
+        let parts: Vec<String> = self.blockers.iter().map(|(r, n)| r.admin.meta().count_phrase(*n)).collect();
         Some(format!(
             "{} cannot be deleted: {} still refer to it. Delete or move those first.",
             self.record.title(admin.meta()),
@@ -181,10 +205,7 @@ pub async fn plan_delete(
     key: &str,
 ) -> Result<DeletePlan> {
     require(staff, admin, "delete")?;
-    let record = admin
-        .get(db, key)
-        .await?
-        .ok_or_else(|| not_found(admin, key))?;
+    let record = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
     let mut blockers = Vec::new();
     for rel in registry.related_to(admin.meta().slug) {
         let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else {
@@ -204,17 +225,23 @@ pub async fn plan_delete(
 /// `Forbidden`, `NotFound`, `Refused` (with the blocking sentence), `Conflict`.
 pub async fn delete(
     db: &DatabaseConnection,
-    staff: &Staff,
+    ctx: &Context,
     registry: &Registry,
     admin: &dyn ModelAdmin,
     key: &str,
     version: &str,
 ) -> Result<Record> {
-    let plan = plan_delete(db, staff, registry, admin, key).await?;
+    let plan = plan_delete(db, actor(ctx)?, registry, admin, key).await?;
     if let Some(reason) = plan.blocked_reason(admin) {
         return Err(Error::Refused(reason));
     }
-    admin.delete(db, key, version).await
+    if admin.meta().reason_required && ctx.reason.is_none() {
+        return Err(Error::Invalid(vec![crate::error::FieldError::field(
+            "_reason",
+            "Say why you are deleting this record: the reason is kept in its history.",
+        )]));
+    }
+    admin.delete(db, ctx, key, version).await
 }
 
 /// Records of other models that refer to a record, newest first.
@@ -248,20 +275,14 @@ pub async fn related(
         let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else {
             continue;
         };
-        let rows = rel
-            .admin
-            .list_where(db, rel.field, value.clone(), limit)
-            .await?;
+        let rows = rel.admin.list_where(db, rel.field, value.clone(), limit).await?;
         let total = if (rows.len() as u64) < limit {
             rows.len() as u64
         } else {
             rel.admin.count_where(db, rel.field, value).await?
         };
         out.push(RelatedRows {
-            related: Related {
-                admin: Arc::clone(&rel.admin),
-                field: rel.field,
-            },
+            related: Related { admin: Arc::clone(&rel.admin), field: rel.field },
             rows,
             total,
         });

@@ -2,9 +2,7 @@
 //! columns with their types classified, or the enum's choices with their values.
 
 use syn::ext::IdentExt;
-use syn::{
-    Data, DeriveInput, Fields, GenericArgument, Generics, Ident, PathArguments, Type, TypePath,
-};
+use syn::{Data, DeriveInput, Fields, GenericArgument, Generics, Ident, PathArguments, Type, TypePath};
 
 use crate::attr::{self, Ctxt, ValueSource};
 
@@ -74,8 +72,8 @@ impl TypeClass {
         };
         match last.ident.to_string().as_str() {
             "String" => TypeClass::Text,
-            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
-            | "u128" | "usize" => TypeClass::Integer,
+            "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+            | "usize" => TypeClass::Integer,
             "f32" | "f64" => TypeClass::Float,
             "Decimal" => TypeClass::Decimal,
             "bool" => TypeClass::Bool,
@@ -124,12 +122,7 @@ fn option_inner(ty: &Type) -> Option<&Type> {
 fn is_relation(ty: &Type) -> bool {
     type_path(ty)
         .and_then(|p| p.path.segments.last())
-        .is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "HasOne" | "HasMany" | "BelongsTo"
-            )
-        })
+        .is_some_and(|s| matches!(s.ident.to_string().as_str(), "HasOne" | "HasMany" | "BelongsTo"))
 }
 
 impl<'a> Model<'a> {
@@ -174,22 +167,10 @@ impl<'a> Model<'a> {
                     return None;
                 }
                 let (class, optional) = TypeClass::of(&field.ty);
-                Some(Field {
-                    ident,
-                    name: ident.unraw().to_string(),
-                    ty: &field.ty,
-                    class,
-                    optional,
-                    attrs,
-                })
+                Some(Field { ident, name: ident.unraw().to_string(), ty: &field.ty, class, optional, attrs })
             })
             .collect();
-        Some(Model {
-            ident: &input.ident,
-            generics: &input.generics,
-            attrs,
-            fields,
-        })
+        Some(Model { ident: &input.ident, generics: &input.generics, attrs, fields })
     }
 
     /// The index of the field called `name`.
@@ -199,9 +180,7 @@ impl<'a> Model<'a> {
 
     /// The index of the (first) primary key field.
     pub fn pk_index(&self) -> Option<usize> {
-        self.fields
-            .iter()
-            .position(|f| f.attrs.primary_key.is_some())
+        self.fields.iter().position(|f| f.attrs.primary_key.is_some())
     }
 
     /// The singular label: `label = ...`, else the humanized table name.
@@ -215,20 +194,14 @@ impl<'a> Model<'a> {
 
     /// The plural label: `label_plural = ...`, else the label made plural.
     pub fn label_plural(&self) -> String {
-        self.attrs
-            .label_plural
-            .clone()
-            .unwrap_or_else(|| pluralize(&self.label()))
+        self.attrs.label_plural.clone().unwrap_or_else(|| pluralize(&self.label()))
     }
 }
 
 impl Field<'_> {
     /// The label: `label = ...`, else the humanized field name.
     pub fn label(&self) -> String {
-        self.attrs
-            .label
-            .clone()
-            .unwrap_or_else(|| humanize(&self.name))
+        self.attrs.label.clone().unwrap_or_else(|| humanize(&self.name))
     }
 
     /// Whether the database assigns this field on insert: sea-orm's rule, a single
@@ -326,20 +299,10 @@ impl<'a> Choices<'a> {
                         humanize(&value)
                     }
                 });
-                Variant {
-                    ident: &variant.ident,
-                    value,
-                    value_span,
-                    label,
-                }
+                Variant { ident: &variant.ident, value, value_span, label }
             })
             .collect();
-        Some(Choices {
-            ident: &input.ident,
-            generics: &input.generics,
-            attrs,
-            variants,
-        })
+        Some(Choices { ident: &input.ident, generics: &input.generics, attrs, variants })
     }
 }
 
@@ -360,10 +323,7 @@ pub fn humanize(name: &str) -> String {
 /// "Company" → "Companies".
 pub fn pluralize(label: &str) -> String {
     let lower = label.to_lowercase();
-    if ["s", "x", "z", "ch", "sh"]
-        .iter()
-        .any(|end| lower.ends_with(end))
-    {
+    if ["s", "x", "z", "ch", "sh"].iter().any(|end| lower.ends_with(end)) {
         return format!("{label}es");
     }
     let mut rev = lower.chars().rev();

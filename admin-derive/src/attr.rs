@@ -16,10 +16,9 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, CHOICES, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP,
-    IGNORE, LABEL, LABEL_PLURAL, LIST_DISPLAY, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE,
-    PRIMARY_KEY, READONLY, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE,
-    VARIANT_OPTIONS, one_of,
+    ADMIN, AUTO_INCREMENT, CHOICES, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP, IGNORE,
+    LABEL, LABEL_PLURAL, LIST_DISPLAY, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY, READONLY,
+    REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS, one_of,
 };
 
 /// The largest `per_page` a model may ask for.
@@ -36,9 +35,7 @@ pub struct Ctxt {
 impl Ctxt {
     /// An empty context.
     pub fn new() -> Self {
-        Ctxt {
-            errors: RefCell::new(Some(Vec::new())),
-        }
+        Ctxt { errors: RefCell::new(Some(Vec::new())) }
     }
 
     /// Records an error that covers the tokens of `obj`.
@@ -53,11 +50,7 @@ impl Ctxt {
 
     /// Records an error from syn.
     pub fn syn_error(&self, err: syn::Error) {
-        self.errors
-            .borrow_mut()
-            .as_mut()
-            .expect("Ctxt used after check")
-            .push(err);
+        self.errors.borrow_mut().as_mut().expect("Ctxt used after check").push(err);
     }
 
     /// Consumes the context.
@@ -65,12 +58,7 @@ impl Ctxt {
     /// # Errors
     /// Every recorded error, combined into one.
     pub fn check(self) -> syn::Result<()> {
-        let mut errors = self
-            .errors
-            .borrow_mut()
-            .take()
-            .expect("Ctxt checked twice")
-            .into_iter();
+        let mut errors = self.errors.borrow_mut().take().expect("Ctxt checked twice").into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());
         };
@@ -100,10 +88,7 @@ pub struct Name {
 
 impl Name {
     fn from_ident(ident: &Ident) -> Self {
-        Name {
-            value: ident.unraw().to_string(),
-            span: ident.span(),
-        }
+        Name { value: ident.unraw().to_string(), span: ident.span() }
     }
 }
 
@@ -135,22 +120,14 @@ struct Opt<'c, T> {
 
 impl<'c, T> Opt<'c, T> {
     fn none(cx: &'c Ctxt, name: Symbol) -> Self {
-        Opt {
-            cx,
-            name,
-            seen: false,
-            value: None,
-        }
+        Opt { cx, name, seen: false, value: None }
     }
 
     /// Marks the option as seen. On a second occurrence reports it, skips its value
     /// and returns `false`.
     fn first(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
         if self.seen {
-            self.cx.error_spanned_by(
-                &meta.path,
-                format!("duplicate admin option `{}`", self.name),
-            );
+            self.cx.error_spanned_by(&meta.path, format!("duplicate admin option `{}`", self.name));
             skip_value(meta.input)?;
             return Ok(false);
         }
@@ -191,6 +168,8 @@ pub struct Model {
     pub ordering: Option<Vec<OrderKey>>,
     /// `per_page = N`.
     pub per_page: Option<u64>,
+    /// The flag `reason_required`.
+    pub reason_required: bool,
 }
 
 impl Model {
@@ -205,6 +184,7 @@ impl Model {
         let mut readonly = Opt::none(cx, READONLY);
         let mut ordering = Opt::none(cx, ORDERING);
         let mut per_page = Opt::none(cx, PER_PAGE);
+        let mut reason_required = Opt::none(cx, REASON_REQUIRED);
 
         for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
             let parsed = attr.parse_nested_meta(|meta| {
@@ -248,6 +228,10 @@ impl Model {
                     if per_page.first(&meta)? {
                         per_page.set(parse_per_page(cx, &meta)?);
                     }
+                } else if key == REASON_REQUIRED {
+                    if reason_required.first(&meta)? {
+                        reason_required.set(parse_flag(cx, &meta, REASON_REQUIRED)?);
+                    }
                 } else if key == CRATE {
                     if krate.first(&meta)? {
                         krate.set(parse_crate_path(cx, &meta)?);
@@ -267,10 +251,7 @@ impl Model {
             // Malformed sea_orm attributes are reported by sea-orm's own derive.
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path == TABLE_NAME && meta.input.peek(Token![=]) {
-                    if let Expr::Lit(ExprLit {
-                        lit: Lit::Str(s), ..
-                    }) = meta.value()?.parse::<Expr>()?
-                    {
+                    if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = meta.value()?.parse::<Expr>()? {
                         table_name = Some(s.value());
                     }
                 } else {
@@ -291,6 +272,7 @@ impl Model {
             readonly: readonly.get().unwrap_or_default(),
             ordering: ordering.get(),
             per_page: per_page.get(),
+            reason_required: reason_required.get().is_some(),
         }
     }
 }
@@ -307,6 +289,8 @@ pub struct Field {
     pub foreign_key: Option<Spanned<String>>,
     /// The flag `readonly`.
     pub readonly: bool,
+    /// The flag `reason_required`.
+    pub reason_required: bool,
     /// `#[sea_orm(primary_key)]`, with the tokens to point at.
     pub primary_key: Option<TokenStream>,
     /// `#[sea_orm(auto_increment = ...)]`.
@@ -331,10 +315,7 @@ impl Field {
                     ignore = true;
                     skip_value(meta.input)?;
                 } else if meta.path == AUTO_INCREMENT && meta.input.peek(Token![=]) {
-                    if let Expr::Lit(ExprLit {
-                        lit: Lit::Bool(b), ..
-                    }) = meta.value()?.parse::<Expr>()?
-                    {
+                    if let Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) = meta.value()?.parse::<Expr>()? {
                         auto_increment = Some(b.value);
                     }
                 } else {
@@ -349,6 +330,7 @@ impl Field {
         let mut choices = Opt::none(cx, CHOICES);
         let mut foreign_key = Opt::none(cx, FOREIGN_KEY);
         let mut readonly = Opt::none(cx, READONLY);
+        let mut reason_required = Opt::none(cx, REASON_REQUIRED);
         if !ignore {
             for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
                 let parsed = attr.parse_nested_meta(|meta| {
@@ -373,6 +355,10 @@ impl Field {
                         if readonly.first(&meta)? {
                             readonly.set(parse_flag(cx, &meta, READONLY)?);
                         }
+                    } else if key == REASON_REQUIRED {
+                        if reason_required.first(&meta)? {
+                            reason_required.set(parse_flag(cx, &meta, REASON_REQUIRED)?);
+                        }
                     } else {
                         unknown_option(cx, &meta, FIELD_OPTIONS)?;
                     }
@@ -390,6 +376,7 @@ impl Field {
             choices: choices.get(),
             foreign_key: foreign_key.get(),
             readonly: readonly.get().is_some(),
+            reason_required: reason_required.get().is_some(),
             primary_key,
             auto_increment,
             ignore,
@@ -476,10 +463,7 @@ impl Variant {
             // Malformed sea_orm attributes are reported by sea-orm's own derive.
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path == STRING_VALUE && meta.input.peek(Token![=]) {
-                    if let Expr::Lit(ExprLit {
-                        lit: Lit::Str(s), ..
-                    }) = meta.value()?.parse::<Expr>()?
-                    {
+                    if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = meta.value()?.parse::<Expr>()? {
                         string_value = Some(s);
                     }
                 } else if meta.path == NUM_VALUE && meta.input.peek(Token![=]) {
@@ -497,10 +481,7 @@ impl Variant {
             .map(ValueSource::Admin)
             .or(string_value.map(ValueSource::StringValue))
             .or(num_value.map(|(text, span)| ValueSource::NumValue(text, span)));
-        Variant {
-            value,
-            label: label.get(),
-        }
+        Variant { value, label: label.get() }
     }
 }
 
@@ -517,20 +498,13 @@ fn unknown_option(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &[Symbol]) ->
     let key = meta.path.to_token_stream().to_string().replace(' ', "");
     cx.error_spanned_by(
         &meta.path,
-        format!(
-            "unknown admin option `{key}`; expected one of: {}",
-            one_of(expected)
-        ),
+        format!("unknown admin option `{key}`; expected one of: {}", one_of(expected)),
     );
     skip_value(meta.input)
 }
 
 /// Parses `key = <expr>`, or reports that `key` needs `= value` and returns `None`.
-fn parse_expr_value(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    expected: &str,
-) -> syn::Result<Option<Expr>> {
+fn parse_expr_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &str) -> syn::Result<Option<Expr>> {
     if !meta.input.peek(Token![=]) {
         cx.error_spanned_by(&meta.path, format!("expected {expected}"));
         skip_value(meta.input)?;
@@ -543,9 +517,7 @@ fn parse_expr_value(
 fn parse_string(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<Option<LitStr>> {
     let expected = format!("a string, like `{key} = \"...\"`");
     Ok(match parse_expr_value(cx, meta, &expected)? {
-        Some(Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        })) => Some(s),
+        Some(Expr::Lit(ExprLit { lit: Lit::Str(s), .. })) => Some(s),
         Some(other) => {
             cx.error_spanned_by(other, format!("expected {expected}"));
             None
@@ -577,24 +549,14 @@ fn parse_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result
     while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
         rest.extend([meta.input.parse::<TokenTree>()?]);
     }
-    cx.error_spanned_by(
-        quote!(#start #rest),
-        format!("`{key}` takes no value: write `#[admin({key})]`"),
-    );
+    cx.error_spanned_by(quote!(#start #rest), format!("`{key}` takes no value: write `#[admin({key})]`"));
     Ok(None)
 }
 
 /// Parses `key(a, b, c)` into field names.
-fn parse_name_list(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    key: Symbol,
-) -> syn::Result<Option<Vec<Name>>> {
+fn parse_name_list(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<Option<Vec<Name>>> {
     if !meta.input.peek(syn::token::Paren) {
-        cx.error_spanned_by(
-            &meta.path,
-            format!("expected a list of field names, like `{key}(id, email)`"),
-        );
+        cx.error_spanned_by(&meta.path, format!("expected a list of field names, like `{key}(id, email)`"));
         skip_value(meta.input)?;
         return Ok(None);
     }
@@ -609,10 +571,7 @@ fn parse_name_list(
             while !content.is_empty() && !content.peek(Token![,]) {
                 bad.extend([content.parse::<TokenTree>()?]);
             }
-            cx.error_spanned_by(
-                bad,
-                format!("expected a field name, like `{key}(id, email)`"),
-            );
+            cx.error_spanned_by(bad, format!("expected a field name, like `{key}(id, email)`"));
         }
         if !content.is_empty() {
             content.parse::<Token![,]>()?;
@@ -642,10 +601,7 @@ fn parse_ordering(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<V
         Ok(keys) => Ok(Some(
             keys.into_iter()
                 .map(|(name, descending)| OrderKey {
-                    name: Name {
-                        value: name,
-                        span: lit.span(),
-                    },
+                    name: Name { value: name, span: lit.span() },
                     descending,
                 })
                 .collect(),
@@ -694,9 +650,7 @@ fn parse_per_page(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<u
     let Some(expr) = parse_expr_value(cx, meta, &expected)? else {
         return Ok(None);
     };
-    if let Expr::Lit(ExprLit {
-        lit: Lit::Int(int), ..
-    }) = &expr
+    if let Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) = &expr
         && let Ok(n) = int.base10_parse::<u64>()
         && (1..=MAX_PER_PAGE).contains(&n)
     {
@@ -738,18 +692,12 @@ fn parse_choices(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Sp
             Lit::Str(s) => format!("; write `choices = {}` without quotes", s.value()),
             _ => String::new(),
         };
-        cx.error_spanned_by(
-            lit,
-            format!("expected a type path, like `choices = Plan`{hint}"),
-        );
+        cx.error_spanned_by(lit, format!("expected a type path, like `choices = Plan`{hint}"));
         return Ok(None);
     }
     let ty: Type = value.parse()?;
     if let Type::Path(_) = &ty {
-        Ok(Some(Spanned {
-            tokens: quote!(#key = #ty),
-            value: ty,
-        }))
+        Ok(Some(Spanned { tokens: quote!(#key = #ty), value: ty }))
     } else {
         cx.error_spanned_by(ty, "expected a type path, like `choices = Plan`");
         Ok(None)
@@ -757,10 +705,7 @@ fn parse_choices(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Sp
 }
 
 /// Parses `foreign_key = "slug"`.
-fn parse_foreign_key(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-) -> syn::Result<Option<Spanned<String>>> {
+fn parse_foreign_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Spanned<String>>> {
     let key = meta.path.to_token_stream();
     let Some(lit) = parse_string(cx, meta, FOREIGN_KEY)? else {
         return Ok(None);
@@ -773,18 +718,13 @@ fn parse_foreign_key(
         );
         return Ok(None);
     }
-    Ok(Some(Spanned {
-        value: slug,
-        tokens: quote!(#key = #lit),
-    }))
+    Ok(Some(Spanned { value: slug, tokens: quote!(#key = #lit) }))
 }
 
 /// The decimal text of an integer literal, possibly negated: `-3` gives "-3".
 fn int_text(expr: &Expr) -> Option<String> {
     match expr {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => Some(int.base10_digits().to_owned()),
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => Some(int.base10_digits().to_owned()),
         Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => {
             int_text(&unary.expr).map(|digits| format!("-{digits}"))
         }
@@ -808,10 +748,7 @@ mod tests {
             parse_ordering_text("-id, email").unwrap(),
             vec![("id".to_owned(), true), ("email".to_owned(), false)]
         );
-        assert_eq!(
-            parse_ordering_text(" - signup_at ").unwrap(),
-            vec![("signup_at".to_owned(), true)]
-        );
+        assert_eq!(parse_ordering_text(" - signup_at ").unwrap(), vec![("signup_at".to_owned(), true)]);
     }
 
     #[test]

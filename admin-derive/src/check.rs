@@ -49,10 +49,7 @@ fn check_table_name(cx: &Ctxt, model: &Model<'_>) {
 }
 
 fn check_primary_key(cx: &Ctxt, model: &Model<'_>) {
-    let mut keys = model
-        .fields
-        .iter()
-        .filter(|f| f.attrs.primary_key.is_some());
+    let mut keys = model.fields.iter().filter(|f| f.attrs.primary_key.is_some());
     if keys.next().is_none() {
         cx.error_spanned_by(
             model.ident,
@@ -92,20 +89,13 @@ fn check_field_options(cx: &Ctxt, field: &Field<'_>) {
     {
         cx.error_spanned_by(
             &foreign_key.tokens,
-            format!(
-                "foreign_key works on integer fields; `{}` is `{}`",
-                field.name,
-                field.type_name()
-            ),
+            format!("foreign_key works on integer fields; `{}` is `{}`", field.name, field.type_name()),
         );
     }
     if let (Some(_), Some(foreign_key)) = (&attrs.choices, &attrs.foreign_key) {
         cx.error_spanned_by(
             &foreign_key.tokens,
-            format!(
-                "`{}` cannot have both choices and a foreign_key",
-                field.name
-            ),
+            format!("`{}` cannot have both choices and a foreign_key", field.name),
         );
     }
 }
@@ -117,24 +107,15 @@ fn check_names(cx: &Ctxt, model: &Model<'_>, option: Symbol, names: &[Name]) {
         if model.field_index(&name.value).is_none() {
             cx.error_at(name.span, unknown_field_message(model, &name.value));
         } else if !seen.insert(name.value.as_str()) {
-            cx.error_at(
-                name.span,
-                format!("duplicate field `{}` in {option}", name.value),
-            );
+            cx.error_at(name.span, format!("duplicate field `{}` in {option}", name.value));
         }
     }
 }
 
 fn unknown_field_message(model: &Model<'_>, name: &str) -> String {
     let names: Vec<&str> = model.fields.iter().map(|f| f.name.as_str()).collect();
-    let hint = closest(name, &names)
-        .map(|close| format!(" (did you mean `{close}`?)"))
-        .unwrap_or_default();
-    format!(
-        "unknown field `{name}`{hint}; fields of {} are: {}",
-        model.ident,
-        names.join(", ")
-    )
+    let hint = closest(name, &names).map(|close| format!(" (did you mean `{close}`?)")).unwrap_or_default();
+    format!("unknown field `{name}`{hint}; fields of {} are: {}", model.ident, names.join(", "))
 }
 
 fn check_searchable(cx: &Ctxt, name: &Name, field: &Field<'_>) {
@@ -156,9 +137,7 @@ fn check_filterable(cx: &Ctxt, name: &Name, field: &Field<'_>) {
     }
     let why = match field.class {
         TypeClass::Bool | TypeClass::Date | TypeClass::DateTime | TypeClass::EnumLike => return,
-        TypeClass::Text => {
-            "text fields are searched, not filtered; put it in search(...) or give it choices"
-        }
+        TypeClass::Text => "text fields are searched, not filtered; put it in search(...) or give it choices",
         TypeClass::Integer => {
             "integer fields are filtered only when they refer to another model; mark it #[admin(foreign_key = \"...\")]"
         }
@@ -166,43 +145,28 @@ fn check_filterable(cx: &Ctxt, name: &Name, field: &Field<'_>) {
             "numbers cannot be filtered; filters work on yes/no, date, choice and foreign key fields"
         }
     };
-    cx.error_at(
-        name.span,
-        format!("cannot filter on `{}`: {why}", field.name),
-    );
+    cx.error_at(name.span, format!("cannot filter on `{}`: {why}", field.name));
 }
 
 /// Checks a choices enum; every problem goes into `cx`.
 pub fn check_choices(cx: &Ctxt, choices: &Choices<'_>) {
     if choices.variants.is_empty() {
-        cx.error_spanned_by(
-            choices.ident,
-            "#[derive(AdminChoices)] needs at least one variant",
-        );
+        cx.error_spanned_by(choices.ident, "#[derive(AdminChoices)] needs at least one variant");
     }
     let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
     for variant in &choices.variants {
         if variant.value.trim().is_empty() {
-            cx.error_at(
-                variant.value_span,
-                format!("the value of `{}` cannot be empty", variant.ident),
-            );
+            cx.error_at(variant.value_span, format!("the value of `{}` cannot be empty", variant.ident));
         } else if variant.value.trim() != variant.value {
             cx.error_at(
                 variant.value_span,
-                format!(
-                    "the value of `{}` cannot start or end with spaces",
-                    variant.ident
-                ),
+                format!("the value of `{}` cannot start or end with spaces", variant.ident),
             );
         }
         if let Some(first) = seen.insert(&variant.value, variant.ident) {
             cx.error_at(
                 variant.value_span,
-                format!(
-                    "duplicate choice value `{}`: `{first}` already has it",
-                    variant.value
-                ),
+                format!("duplicate choice value `{}`: `{first}` already has it", variant.value),
             );
         }
     }

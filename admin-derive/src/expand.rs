@@ -64,23 +64,15 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = model.generics.split_for_impl();
     let attrs = &model.attrs;
     let index = |name: &str| {
-        let i = model
-            .field_index(name)
-            .expect("field names are checked before expansion");
+        let i = model.field_index(name).expect("field names are checked before expansion");
         Literal::usize_unsuffixed(i)
     };
 
-    let pk = model
-        .pk_index()
-        .expect("the primary key is checked before expansion");
+    let pk = model.pk_index().expect("the primary key is checked before expansion");
     let readonly: HashSet<&str> = attrs.readonly.iter().map(|n| n.value.as_str()).collect();
     let field_metas = model.fields.iter().enumerate().map(|(i, field)| {
         let is_pk = i == pk;
-        field_meta(
-            field,
-            is_pk,
-            is_pk || field.attrs.readonly || readonly.contains(field.name.as_str()),
-        )
+        field_meta(field, is_pk, is_pk || field.attrs.readonly || readonly.contains(field.name.as_str()))
     });
     let field_count = Literal::usize_unsuffixed(model.fields.len());
 
@@ -90,9 +82,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
     let pk_lit = Literal::usize_unsuffixed(pk);
     let list_display: Vec<Literal> = match &attrs.list_display {
         Some(names) => names.iter().map(|n| index(&n.value)).collect(),
-        None => (0..model.fields.len())
-            .map(Literal::usize_unsuffixed)
-            .collect(),
+        None => (0..model.fields.len()).map(Literal::usize_unsuffixed).collect(),
     };
     let search = attrs.search.iter().map(|n| index(&n.value));
     let filters = attrs.filters.iter().map(|n| index(&n.value));
@@ -108,6 +98,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
         None => vec![quote!((#pk_lit, true))],
     };
     let per_page = Literal::u64_unsuffixed(attrs.per_page.unwrap_or(100));
+    let reason_required = attrs.reason_required;
 
     let cell_arms = model.fields.iter().enumerate().map(|(i, field)| {
         let i = Literal::usize_unsuffixed(i);
@@ -141,6 +132,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                 filters: &[#(#filters),*],
                 ordering: &[#(#ordering),*],
                 per_page: #per_page,
+                reason_required: #reason_required,
             };
 
             #[automatically_derived]
@@ -195,6 +187,7 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
     };
     let nullable = quote_spanned!(ty.span()=> <#ty as __a::AdminField>::NULLABLE);
     let auto_increment = field.auto_increment();
+    let reason_required = field.attrs.reason_required;
     let foreign_key = match &field.attrs.foreign_key {
         Some(slug) => {
             let slug = &slug.value;
@@ -214,6 +207,7 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             readonly: #readonly,
             choices: #choices,
             foreign_key: #foreign_key,
+            reason_required: #reason_required,
         }
     }
 }
@@ -226,11 +220,8 @@ fn parse_value(field: &Field<'_>) -> TokenStream {
     match &field.attrs.choices {
         Some(choices) if field.class == TypeClass::Text => {
             let choices_ty = &choices.value;
-            let parse = if field.optional {
-                quote!(__a::parse_optional_choice)
-            } else {
-                quote!(__a::parse_choice)
-            };
+            let parse =
+                if field.optional { quote!(__a::parse_optional_choice) } else { quote!(__a::parse_choice) };
             quote_spanned! {choices_ty.span()=>
                 #parse(#raw, <#choices_ty as __a::AdminChoices>::CHOICES).map(__a::to_value)
             }

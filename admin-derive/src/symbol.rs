@@ -40,6 +40,10 @@ pub const FOREIGN_KEY: Symbol = Symbol("foreign_key");
 /// `value = "..."`: the stored value of a choice.
 pub const VALUE: Symbol = Symbol("value");
 
+/// `reason_required`: changes need a reason (on a model: every change; on a field:
+/// changes to that field).
+pub const REASON_REQUIRED: Symbol = Symbol("reason_required");
+
 /// `#[sea_orm(table_name = "...")]`: the table, which is also the model's slug.
 pub const TABLE_NAME: Symbol = Symbol("table_name");
 /// `#[sea_orm(primary_key)]`.
@@ -63,10 +67,11 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     READONLY,
     ORDERING,
     PER_PAGE,
+    REASON_REQUIRED,
     CRATE,
 ];
 /// The options `#[admin(...)]` takes on a model's field.
-pub const FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY];
+pub const FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY, REASON_REQUIRED];
 /// The options `#[admin(...)]` takes on an enum with `#[derive(AdminChoices)]`.
 pub const ENUM_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a variant of such an enum.

@@ -20,9 +20,7 @@ pub enum Error {
         location: Option<String>,
     },
     /// A POST without a valid CSRF token.
-    #[error(
-        "This form has expired or did not come from this site. Go back, reload the page and try again."
-    )]
+    #[error("This form has expired or did not come from this site. Go back, reload the page and try again.")]
     Csrf,
 }
 
@@ -39,9 +37,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         use admin_core::Error as C;
         let (status, title) = match &self {
-            Error::SignIn {
-                location: Some(loc),
-            } => return Redirect::to(loc).into_response(),
+            Error::SignIn { location: Some(loc) } => return Redirect::to(loc).into_response(),
             Error::SignIn { location: None } => (StatusCode::UNAUTHORIZED, "Sign-in required"),
             Error::Csrf => (StatusCode::FORBIDDEN, "Form expired"),
             Error::Core(e) => match e {
@@ -51,33 +47,27 @@ impl IntoResponse for Error {
                 C::Invalid(_) | C::BadRequest(_) => (StatusCode::BAD_REQUEST, "Cannot do that"),
                 C::Conflict { .. } => (StatusCode::CONFLICT, "Changed by someone else"),
                 C::Refused(_) => (StatusCode::CONFLICT, "Cannot do that"),
-                C::Db(_) | C::Internal(_) => {
-                    (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
-                }
+                C::Db(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
             },
         };
-        if let Error::Core(e) = &self {
-            if e.is_server_error() {
-                match e {
-                    admin_core::Error::Db(db) => tracing::error!(error = %db, "database error"),
-                    admin_core::Error::Internal(m) => tracing::error!(error = %m, "internal error"),
-                    _ => {}
-                }
+        match &self {
+            Error::Core(admin_core::Error::Db(db)) => {
+                tracing::error!(error = %db, "database error")
             }
+            Error::Core(admin_core::Error::Internal(m)) => {
+                tracing::error!(error = %m, "internal error")
+            }
+            _ => {}
         }
         let message = match &self {
-            Error::Core(admin_core::Error::Invalid(errs)) if !errs.is_empty() => errs
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join(" "),
+            Error::Core(admin_core::Error::Invalid(errs)) if !errs.is_empty() => {
+                errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")
+            }
             other => other.to_string(),
         };
         let mut resp = (status, message.clone()).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
         resp.extensions_mut().insert(ErrorPage { title, message });
         resp
     }

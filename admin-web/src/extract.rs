@@ -22,27 +22,13 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
         let state = AdminState::from_ref(state);
-        let params: Path<Vec<(String, String)>> =
-            Path::from_request_parts(parts, state_ref(&state))
-                .await
-                .map_err(|_| admin_core::Error::NotFound("There is no such page.".to_owned()))?;
-        let slug = params
-            .0
-            .iter()
-            .find(|(k, _)| k == "model")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("");
-        state
-            .registry
-            .get(slug)
-            .cloned()
-            .map(ModelParam)
-            .ok_or_else(|| {
-                admin_core::Error::NotFound(format!(
-                    "There is no admin page for \u{201c}{slug}\u{201d}."
-                ))
-                .into()
-            })
+        let params: Path<Vec<(String, String)>> = Path::from_request_parts(parts, state_ref(&state))
+            .await
+            .map_err(|_| admin_core::Error::NotFound("There is no such page.".to_owned()))?;
+        let slug = params.0.iter().find(|(k, _)| k == "model").map(|(_, v)| v.as_str()).unwrap_or("");
+        state.registry.get(slug).cloned().map(ModelParam).ok_or_else(|| {
+            admin_core::Error::NotFound(format!("There is no admin page for \u{201c}{slug}\u{201d}.")).into()
+        })
     }
 }
 
@@ -52,9 +38,5 @@ fn state_ref(s: &AdminState) -> &AdminState {
 
 /// The `{id}` path segment, as text.
 pub fn record_key(parts: &[(String, String)]) -> String {
-    parts
-        .iter()
-        .find(|(k, _)| k == "id")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
+    parts.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default()
 }

@@ -11,46 +11,19 @@ use crate::error::Result;
 
 /// Built-in templates: name and source.
 const BUILTIN: &[(&str, &str)] = &[
-    (
-        "admin/base.html",
-        include_str!("../templates/admin/base.html"),
-    ),
-    (
-        "admin/login.html",
-        include_str!("../templates/admin/login.html"),
-    ),
-    (
-        "admin/dashboard.html",
-        include_str!("../templates/admin/dashboard.html"),
-    ),
-    (
-        "admin/list.html",
-        include_str!("../templates/admin/list.html"),
-    ),
-    (
-        "admin/detail.html",
-        include_str!("../templates/admin/detail.html"),
-    ),
-    (
-        "admin/delete.html",
-        include_str!("../templates/admin/delete.html"),
-    ),
-    (
-        "admin/error.html",
-        include_str!("../templates/admin/error.html"),
-    ),
-    (
-        "admin/includes/messages.html",
-        include_str!("../templates/admin/includes/messages.html"),
-    ),
-    (
-        "admin/includes/field.html",
-        include_str!("../templates/admin/includes/field.html"),
-    ),
-    (
-        "admin/includes/cell.html",
-        include_str!("../templates/admin/includes/cell.html"),
-    ),
+    ("admin/base.html", include_str!("../templates/admin/base.html")),
+    ("admin/login.html", include_str!("../templates/admin/login.html")),
+    ("admin/dashboard.html", include_str!("../templates/admin/dashboard.html")),
+    ("admin/list.html", include_str!("../templates/admin/list.html")),
+    ("admin/detail.html", include_str!("../templates/admin/detail.html")),
+    ("admin/delete.html", include_str!("../templates/admin/delete.html")),
+    ("admin/error.html", include_str!("../templates/admin/error.html")),
+    ("admin/history.html", include_str!("../templates/admin/history.html")),
+    ("admin/audit.html", include_str!("../templates/admin/audit.html")),
+    ("admin/includes/entry.html", include_str!("../templates/admin/includes/entry.html")),
+    ("admin/includes/messages.html", include_str!("../templates/admin/includes/messages.html")),
+    ("admin/includes/field.html", include_str!("../templates/admin/includes/field.html")),
+    ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
 ];
 
 /// The template environment of an admin site.
@@ -79,10 +52,7 @@ impl Templates {
             if let Some(src) = ov.read().ok().and_then(|m| m.get(name).cloned()) {
                 return Ok(Some(src));
             }
-            Ok(BUILTIN
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, s)| (*s).to_owned()))
+            Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s).to_owned()))
         });
         if cfg!(debug_assertions) {
             env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -92,12 +62,11 @@ impl Templates {
         // HTML escaping of the five characters that matter; minijinja's default also
         // escapes `/`, which makes every URL in an attribute unreadable in the source.
         env.set_formatter(|out, state, value| {
-            if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
-                if let Some(s) = value.as_str() {
-                    return out
-                        .write_str(&escape_html(s))
-                        .map_err(minijinja::Error::from);
-                }
+            if state.auto_escape() == minijinja::AutoEscape::Html
+                && !value.is_safe()
+                && let Some(s) = value.as_str()
+            {
+                return out.write_str(&escape_html(s)).map_err(minijinja::Error::from);
             }
             minijinja::escape_formatter(out, state, value)
         });
@@ -122,15 +91,14 @@ impl Templates {
         for name in names {
             match self.env.get_template(name) {
                 Ok(t) => {
-                    return t.render(ctx).map(Html).map_err(|e| {
-                        admin_core::Error::Internal(format!("rendering {name}: {e:#}")).into()
-                    });
+                    return t
+                        .render(ctx)
+                        .map(Html)
+                        .map_err(|e| admin_core::Error::Internal(format!("rendering {name}: {e:#}")).into());
                 }
                 Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound => {}
                 Err(e) => {
-                    return Err(
-                        admin_core::Error::Internal(format!("loading {name}: {e:#}")).into(),
-                    );
+                    return Err(admin_core::Error::Internal(format!("loading {name}: {e:#}")).into());
                 }
             }
         }

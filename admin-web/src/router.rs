@@ -11,7 +11,7 @@ use axum::routing::get;
 use minijinja::context;
 
 use crate::error::ErrorPage;
-use crate::handlers::{dashboard, delete, detail, list, login, static_files};
+use crate::handlers::{dashboard, delete, detail, history, list, login, static_files};
 use crate::render::Templates;
 use crate::state::AdminState;
 
@@ -51,29 +51,21 @@ where
     let root = format!("{prefix}/");
     let error_prefix: Arc<str> = Arc::from(prefix);
     Router::new()
-        .route(
-            prefix,
-            get(move || async move { Redirect::permanent(&root) }),
-        )
+        .route(prefix, get(move || async move { Redirect::permanent(&root) }))
         .route(&p("/"), get(dashboard::show))
         .route(&p("/login"), get(login::form).post(login::submit))
         .route(&p("/logout"), axum::routing::post(login::logout))
         .route(&p("/static/{file}"), get(static_files::serve))
+        .route(&p("/audit"), get(history::audit_log))
+        .route(&p("/audit/export.csv"), get(history::audit_export))
         .route(&p("/{model}/"), get(list::show))
         .route(&p("/{model}/export.csv"), get(list::export))
-        .route(
-            &p("/{model}/new"),
-            get(detail::new_form).post(detail::create),
-        )
+        .route(&p("/{model}/new"), get(detail::new_form).post(detail::create))
         .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
-        .route(
-            &p("/{model}/{id}/delete"),
-            get(delete::confirm).post(delete::delete),
-        )
+        .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
+        .route(&p("/{model}/{id}/history"), get(history::record_history))
         .fallback(|| async {
-            crate::Error::from(admin_core::Error::NotFound(
-                "There is no such page.".to_owned(),
-            ))
+            crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned()))
         })
         .layer(axum::middleware::map_response(move |resp: Response| {
             let prefix = Arc::clone(&error_prefix);
@@ -88,8 +80,10 @@ fn error_templates() -> &'static Templates {
 
 /// Renders error pages and adds the security headers.
 fn finish(prefix: &str, mut resp: Response) -> Response {
-    if let Some(page) = resp.extensions_mut().remove::<ErrorPage>() {
-        if resp.status() != StatusCode::UNAUTHORIZED {
+    if let Some(page) = resp.extensions_mut().remove::<ErrorPage>()
+        && resp.status() != StatusCode::UNAUTHORIZED
+    {
+        {
             let status = resp.status();
             let ctx = context! {
                 base => context! {
@@ -105,20 +99,12 @@ fn finish(prefix: &str, mut resp: Response) -> Response {
             }
         }
     }
-    let is_static = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/css"));
+    let is_static =
+        resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/css"));
     let h = resp.headers_mut();
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -29,10 +29,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, scoped to the admin.
 #[must_use]
 pub fn set_cookie(state: &AdminState, name: &str, value: &str, max_age: Option<i64>) -> String {
-    let mut c = format!(
-        "{name}={value}; Path={}/; HttpOnly; SameSite=Lax",
-        state.prefix()
-    );
+    let mut c = format!("{name}={value}; Path={}/; HttpOnly; SameSite=Lax", state.prefix());
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
     }
@@ -45,10 +42,7 @@ pub fn set_cookie(state: &AdminState, name: &str, value: &str, max_age: Option<i
 /// Whether the client is a browser asking for a page (else it gets 401, not a redirect).
 #[must_use]
 pub fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 /// The context of a signed-in request: the state, the user and their session.
@@ -64,6 +58,29 @@ pub struct Ctx {
     pub token: String,
     /// A message left by the previous request.
     pub flash: Option<String>,
+    /// This request's id, recorded in audit entries.
+    pub request_id: String,
+    /// The client's address, when the server knows it.
+    pub client_addr: Option<String>,
+}
+
+/// The request id and client address of a request, for audit entries.
+#[must_use]
+pub fn request_meta(parts: &Parts) -> (String, Option<String>) {
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| auth::random_hex(8).unwrap_or_default());
+    let client_addr = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    (request_id, client_addr)
 }
 
 impl<S> FromRequestParts<S> for Ctx
@@ -88,17 +105,10 @@ where
             return Err(sign_in());
         };
         match auth::load_session(&state.db, &token).await? {
-            Some(CurrentSession {
-                staff,
-                csrf_token,
-                flash,
-            }) => Ok(Ctx {
-                state,
-                staff,
-                csrf: csrf_token,
-                token,
-                flash,
-            }),
+            Some(CurrentSession { staff, csrf_token, flash }) => {
+                let (request_id, client_addr) = request_meta(parts);
+                Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr })
+            }
             None => Err(sign_in()),
         }
     }
@@ -114,6 +124,19 @@ impl Ctx {
             Some(t) if auth::constant_time_eq(t, &self.csrf) => Ok(()),
             _ => Err(Error::Csrf),
         }
+    }
+
+    /// The audit context of this request: who, from where, and why.
+    #[must_use]
+    pub fn audit(&self, reason: Option<&str>) -> admin_core::audit::Context {
+        admin_core::audit::Context {
+            actor: Some(self.staff.clone()),
+            actor_name: None,
+            reason: None,
+            request_id: Some(self.request_id.clone()),
+            client_addr: self.client_addr.clone(),
+        }
+        .with_reason(reason.map(str::to_owned))
     }
 
     /// Leaves a message for the next page.

@@ -21,11 +21,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            prefix: "/admin".to_owned(),
-            site_title: "Ops console".to_owned(),
-            secure_cookies: false,
-        }
+        Self { prefix: "/admin".to_owned(), site_title: "Ops console".to_owned(), secure_cookies: false }
     }
 }
 

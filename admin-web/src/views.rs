@@ -62,10 +62,7 @@ pub fn field_view(
         .iter()
         .map(|c| context! { value => c.value, label => c.label, selected => c.value == value })
         .collect();
-    let fk_url = f
-        .foreign_key
-        .filter(|_| !value.is_empty())
-        .map(|t| format!("{prefix}/{t}/{value}"));
+    let fk_url = f.foreign_key.filter(|_| !value.is_empty()).map(|t| format!("{prefix}/{t}/{value}"));
     context! {
         name => f.name,
         id => format!("id_{}", f.name),

@@ -6,21 +6,13 @@ async fn pages_redirect_to_sign_in_and_api_clients_get_401() {
     let mut c = app.client();
     let r = c.get("/admin/account/?q=acme").await;
     assert_eq!(r.status, 303);
-    assert_eq!(
-        r.location(),
-        "/admin/login?next=%2Fadmin%2Faccount%2F%3Fq%3Dacme"
-    );
+    assert_eq!(r.location(), "/admin/login?next=%2Fadmin%2Faccount%2F%3Fq%3Dacme");
     let r = c.get_api("/admin/account/").await;
     assert_eq!(r.status, 401);
     // The static stylesheet needs no sign-in.
     let r = c.get("/admin/static/admin.css").await;
     assert_eq!(r.status, 200);
-    assert!(
-        r.headers["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/css")
-    );
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/css"));
 }
 
 #[tokio::test]
@@ -32,26 +24,14 @@ async fn sign_in_goes_to_next_and_sets_a_hardened_session_cookie() {
     let r = c
         .post(
             "/admin/login",
-            &[
-                ("username", USER),
-                ("password", PASSWORD),
-                ("csrf_token", &csrf),
-                ("next", "/admin/invoice/"),
-            ],
+            &[("username", USER), ("password", PASSWORD), ("csrf_token", &csrf), ("next", "/admin/invoice/")],
         )
         .await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/admin/invoice/");
-    let set: Vec<_> = r
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let session = set
-        .iter()
-        .find(|c| c.starts_with("opsadmin_session="))
-        .expect("session cookie");
+    let set: Vec<_> =
+        r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let session = set.iter().find(|c| c.starts_with("opsadmin_session=")).expect("session cookie");
     assert!(session.contains("HttpOnly"));
     assert!(session.contains("SameSite=Lax"));
     let token = c.cookie("opsadmin_session").unwrap().to_owned();
@@ -101,12 +81,7 @@ async fn wrong_password_and_unknown_user_get_the_same_message() {
 async fn login_without_the_form_token_is_refused() {
     let app = TestApp::new(0).await;
     let mut c = app.client();
-    let r = c
-        .post(
-            "/admin/login",
-            &[("username", USER), ("password", PASSWORD)],
-        )
-        .await;
+    let r = c.post("/admin/login", &[("username", USER), ("password", PASSWORD)]).await;
     assert_eq!(r.status, 403);
     assert!(c.cookie("opsadmin_session").is_none());
 }
@@ -131,11 +106,7 @@ async fn sign_in_rotates_the_session_and_logout_ends_it_on_the_server() {
     assert_eq!(r.status, 303);
     let mut replay = app.client();
     replay.cookies_set("opsadmin_session", &second);
-    assert_eq!(
-        replay.get("/admin/").await.status,
-        303,
-        "a logged-out session is dead on the server"
-    );
+    assert_eq!(replay.get("/admin/").await.status, 303, "a logged-out session is dead on the server");
 }
 
 #[tokio::test]
@@ -147,12 +118,7 @@ async fn every_response_carries_security_headers() {
         assert_eq!(r.headers["x-frame-options"], "DENY", "{path}");
         assert_eq!(r.headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(r.headers["referrer-policy"], "same-origin", "{path}");
-        assert!(
-            r.headers["content-security-policy"]
-                .to_str()
-                .unwrap()
-                .contains("frame-ancestors 'none'")
-        );
+        assert!(r.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
         assert_eq!(r.headers["cache-control"], "no-store", "{path}");
         assert!(r.headers.get("server").is_none());
     }

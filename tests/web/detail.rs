@@ -53,14 +53,8 @@ async fn detail_page_lists_related_records_newest_first() {
     let mut c = app.signed_in().await;
     let r = c.get(&format!("/admin/account/{ALICE}")).await;
     r.assert_contains("Invoices <span class=\"muted\">(2 invoices)</span>");
-    let second = r
-        .body
-        .find("href=\"/admin/invoice/2\"")
-        .expect("invoice 2 linked");
-    let first = r
-        .body
-        .find("href=\"/admin/invoice/1\"")
-        .expect("invoice 1 linked");
+    let second = r.body.find("href=\"/admin/invoice/2\"").expect("invoice 2 linked");
+    let first = r.body.find("href=\"/admin/invoice/1\"").expect("invoice 1 linked");
     assert!(second < first, "newest first");
     r.assert_contains("Email jobs <span class=\"muted\">(1 email job)</span>");
     // And the invoice links back to its account.
@@ -76,11 +70,7 @@ async fn saving_an_edit_returns_to_the_same_filtered_list_with_a_message() {
     let mut c = app.signed_in().await;
     let list = c.get("/admin/account/?plan=annual&sort=email").await;
     assert_eq!(list.status, 200);
-    let (_, form) = c
-        .edit_form(&format!(
-            "/admin/account/{BOB}?_back=plan%3Dannual%26sort%3Demail"
-        ))
-        .await;
+    let (_, form) = c.edit_form(&format!("/admin/account/{BOB}?_back=plan%3Dannual%26sort%3Demail")).await;
     let form = with(form, BOB_FIELDS);
     let form = with(form, &[("company", "Globex Seven Inc")]);
     let r = c.post(&format!("/admin/account/{BOB}"), &refs(&form)).await;
@@ -90,14 +80,8 @@ async fn saving_an_edit_returns_to_the_same_filtered_list_with_a_message() {
     r.assert_contains("Account 2 saved.");
     r.assert_contains("Globex Seven Inc");
     // The message shows once.
-    c.get("/admin/account/")
-        .await
-        .assert_lacks("Account 2 saved.");
-    let bob = account::Entity::find_by_id(BOB)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    c.get("/admin/account/").await.assert_lacks("Account 2 saved.");
+    let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert_eq!(bob.company, "Globex Seven Inc");
     assert!(bob.manual_review, "a checked box saves as true");
 }
@@ -110,12 +94,7 @@ async fn validation_errors_keep_the_input_and_save_nothing() {
     let form = with(form, BOB_FIELDS);
     let form = with(
         form,
-        &[
-            ("company", "Typed by hand"),
-            ("email", ""),
-            ("signup_at", "yesterday"),
-            ("plan", "platinum"),
-        ],
+        &[("company", "Typed by hand"), ("email", ""), ("signup_at", "yesterday"), ("plan", "platinum")],
     );
     let r = c.post(&format!("/admin/account/{BOB}"), &refs(&form)).await;
     assert_eq!(r.status, 400);
@@ -124,11 +103,7 @@ async fn validation_errors_keep_the_input_and_save_nothing() {
     r.assert_contains("Choose one of: Free, Trial, Monthly, Annual.");
     assert_eq!(r.input_value("company").as_deref(), Some("Typed by hand"));
     assert_eq!(r.input_value("signup_at").as_deref(), Some("yesterday"));
-    let bob = account::Entity::find_by_id(BOB)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert_eq!(bob.company, "Globex 7 Inc");
 }
 
@@ -138,30 +113,14 @@ async fn read_only_fields_are_ignored_when_posted() {
     let mut c = app.signed_in().await;
     let (_, form) = c.edit_form(&format!("/admin/account/{BOB}")).await;
     let form = with(form, BOB_FIELDS);
-    let form = with(
-        form,
-        &[
-            ("billing_state", "canceled"),
-            ("id", "77"),
-            ("last_payment_result", "declined"),
-        ],
-    );
+    let form =
+        with(form, &[("billing_state", "canceled"), ("id", "77"), ("last_payment_result", "declined")]);
     let r = c.post(&format!("/admin/account/{BOB}"), &refs(&form)).await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let bob = account::Entity::find_by_id(BOB)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert_eq!(bob.billing_state, "ok");
     assert_eq!(bob.last_payment_result, None);
-    assert!(
-        account::Entity::find_by_id(77)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(account::Entity::find_by_id(77).one(&app.db).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -171,32 +130,17 @@ async fn a_post_without_a_valid_csrf_token_is_403_and_changes_nothing() {
     let (_, form) = c.edit_form(&format!("/admin/account/{BOB}")).await;
     let good = with(form, BOB_FIELDS);
     let good = with(good, &[("company", "Hijacked")]);
-    let missing: Vec<_> = good
-        .iter()
-        .filter(|(k, _)| k != "csrf_token")
-        .cloned()
-        .collect();
+    let missing: Vec<_> = good.iter().filter(|(k, _)| k != "csrf_token").cloned().collect();
     let wrong = with(good.clone(), &[("csrf_token", &"0".repeat(64))]);
     for form in [missing, wrong] {
         let r = c.post(&format!("/admin/account/{BOB}"), &refs(&form)).await;
         assert_eq!(r.status, 403);
         r.assert_contains("This form has expired or did not come from this site.");
     }
-    for path in [
-        "/admin/account/new",
-        &format!("/admin/account/{BOB}/delete"),
-    ] {
-        assert_eq!(
-            c.post(path, &[("company", "x")]).await.status,
-            403,
-            "{path}"
-        );
+    for path in ["/admin/account/new", &format!("/admin/account/{BOB}/delete")] {
+        assert_eq!(c.post(path, &[("company", "x")]).await.status, 403, "{path}");
     }
-    let bob = account::Entity::find_by_id(BOB)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert_eq!(bob.company, "Globex 7 Inc");
 }
 
@@ -217,22 +161,13 @@ async fn a_stale_version_gets_a_conflict_page_and_overwrites_nothing() {
     let r = second
         .post(
             &format!("/admin/account/{BOB}"),
-            &refs(&with(
-                with(form2, BOB_FIELDS),
-                &[("company", "Second loses")],
-            )),
+            &refs(&with(with(form2, BOB_FIELDS), &[("company", "Second loses")])),
         )
         .await;
     assert_eq!(r.status, 409);
-    r.assert_contains(
-        "Someone else changed this record after you opened it, so nothing was saved.",
-    );
+    r.assert_contains("Someone else changed this record after you opened it, so nothing was saved.");
     r.assert_contains("<th scope=\"row\">Company</th><td>First wins</td><td>Second loses</td>");
-    let bob = account::Entity::find_by_id(BOB)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert_eq!(bob.company, "First wins");
     // Re-applying on top of the new version works.
     let mut again: Vec<(String, String)> = ["csrf_token", "_version", "_back"]
@@ -240,9 +175,7 @@ async fn a_stale_version_gets_a_conflict_page_and_overwrites_nothing() {
         .filter_map(|n| r.input_value(n).map(|v| ((*n).to_owned(), v)))
         .collect();
     again = with(with(again, BOB_FIELDS), &[("company", "Second, on top")]);
-    let r = second
-        .post(&format!("/admin/account/{BOB}"), &refs(&again))
-        .await;
+    let r = second.post(&format!("/admin/account/{BOB}"), &refs(&again)).await;
     assert_eq!(r.status, 303, "{}", r.body);
 }
 
@@ -263,11 +196,7 @@ async fn nullable_fields_can_be_cleared() {
     );
     let r = c.post("/admin/email_job/1", &refs(&form)).await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let job = email_job::Entity::find_by_id(1)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let job = email_job::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap();
     assert_eq!(job.last_error, None);
     assert_eq!(job.status, "queued");
 }
@@ -283,11 +212,7 @@ async fn create_validates_then_saves() {
     let r = c
         .post(
             "/admin/account/new",
-            &[
-                ("csrf_token", &csrf),
-                ("email", "new@example.test"),
-                ("plan", "trial"),
-            ],
+            &[("csrf_token", &csrf), ("email", "new@example.test"), ("plan", "trial")],
         )
         .await;
     assert_eq!(r.status, 400);
@@ -307,19 +232,10 @@ async fn create_validates_then_saves() {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location(), "/admin/account/");
-    c.get("/admin/account/")
-        .await
-        .assert_contains("Account 4 created.");
-    let created = account::Entity::find_by_id(4)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    c.get("/admin/account/").await.assert_contains("Account 4 created.");
+    let created = account::Entity::find_by_id(4).one(&app.db).await.unwrap().unwrap();
     assert_eq!(created.company, "New Co");
-    assert_eq!(
-        created.billing_state, "ok",
-        "defaults come from the model's behaviour"
-    );
+    assert_eq!(created.billing_state, "ok", "defaults come from the model's behaviour");
     // A duplicate e-mail is refused with a sentence, not a 500.
     let r = c
         .post(
@@ -346,54 +262,27 @@ async fn delete_asks_first_and_refuses_while_other_records_refer() {
     r.assert_contains("Account 1 cannot be deleted: 2 invoices and 1 email job still refer to it.");
     r.assert_lacks("<button type=\"submit\" class=\"danger\">");
     let csrf = c.csrf().await;
-    let version = c
-        .get(&format!("/admin/account/{ALICE}"))
-        .await
-        .input_value("_version")
-        .unwrap();
+    let version = c.get(&format!("/admin/account/{ALICE}")).await.input_value("_version").unwrap();
     let r = c
-        .post(
-            &format!("/admin/account/{ALICE}/delete"),
-            &[("csrf_token", &csrf), ("_version", &version)],
-        )
+        .post(&format!("/admin/account/{ALICE}/delete"), &[("csrf_token", &csrf), ("_version", &version)])
         .await;
     assert_eq!(r.status, 409);
-    assert!(
-        account::Entity::find_by_id(ALICE)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().is_some());
 
     let r = c.get(&format!("/admin/account/{CAROL}/delete")).await;
     r.assert_contains("Nothing else refers to Account 3.");
     let version = r.input_value("_version").unwrap();
     // A stale version is refused.
     let r = c
-        .post(
-            &format!("/admin/account/{CAROL}/delete"),
-            &[("csrf_token", &csrf), ("_version", "stale")],
-        )
+        .post(&format!("/admin/account/{CAROL}/delete"), &[("csrf_token", &csrf), ("_version", "stale")])
         .await;
     assert_eq!(r.status, 409);
     let r = c
-        .post(
-            &format!("/admin/account/{CAROL}/delete"),
-            &[("csrf_token", &csrf), ("_version", &version)],
-        )
+        .post(&format!("/admin/account/{CAROL}/delete"), &[("csrf_token", &csrf), ("_version", &version)])
         .await;
     assert_eq!(r.status, 303);
-    c.get("/admin/account/")
-        .await
-        .assert_contains("Account 3 deleted.");
-    assert!(
-        account::Entity::find_by_id(CAROL)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    c.get("/admin/account/").await.assert_contains("Account 3 deleted.");
+    assert!(account::Entity::find_by_id(CAROL).one(&app.db).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -401,21 +290,9 @@ async fn output_is_escaped() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
     let (_, form) = c.edit_form(&format!("/admin/account/{BOB}")).await;
-    let form = with(
-        with(form, BOB_FIELDS),
-        &[("company", "<script>alert(1)</script>")],
-    );
-    assert_eq!(
-        c.post(&format!("/admin/account/{BOB}"), &refs(&form))
-            .await
-            .status,
-        303
-    );
-    for path in [
-        "/admin/account/",
-        "/admin/account/2",
-        "/admin/account/?q=%3Cscript%3E",
-    ] {
+    let form = with(with(form, BOB_FIELDS), &[("company", "<script>alert(1)</script>")]);
+    assert_eq!(c.post(&format!("/admin/account/{BOB}"), &refs(&form)).await.status, 303);
+    for path in ["/admin/account/", "/admin/account/2", "/admin/account/?q=%3Cscript%3E"] {
         let r = c.get(path).await;
         r.assert_lacks("<script>alert(1)</script>");
         r.assert_contains("&lt;script&gt;");

@@ -42,10 +42,7 @@ pub struct Resp {
 
 impl Resp {
     pub fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     #[track_caller]
@@ -60,11 +57,7 @@ impl Resp {
 
     #[track_caller]
     pub fn assert_lacks(&self, needle: &str) {
-        assert!(
-            !self.body.contains(needle),
-            "did not expect {needle:?} in the page:\n{}",
-            self.body
-        );
+        assert!(!self.body.contains(needle), "did not expect {needle:?} in the page:\n{}", self.body);
     }
 
     /// The value of the first `<input name="{name}" value="...">`.
@@ -79,9 +72,7 @@ impl Resp {
     pub fn row_count(&self) -> usize {
         match self.body.find("<tbody>") {
             Some(start) => {
-                let end = self.body[start..]
-                    .find("</tbody>")
-                    .map_or(self.body.len(), |e| e + start);
+                let end = self.body[start..].find("</tbody>").map_or(self.body.len(), |e| e + start);
                 self.body[start..end].matches("<tr>").count()
             }
             None => 0,
@@ -104,10 +95,7 @@ pub const BOB: i64 = 2; // annual, ok, Globex, signup 2026-02-20, manual review
 pub const CAROL: i64 = 3; // monthly, past_due, acme-420, signup 2026-03-05, locked
 
 fn dt(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
-    NaiveDate::from_ymd_opt(y, m, d)
-        .unwrap()
-        .and_hms_opt(9, 30, 0)
-        .unwrap()
+    NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(9, 30, 0).unwrap()
 }
 
 impl TestApp {
@@ -115,15 +103,12 @@ impl TestApp {
     /// `extra` more plain accounts.
     pub async fn new(extra: usize) -> Self {
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let path =
-            std::env::temp_dir().join(format!("opsadmin-test-{}-{n}.db", std::process::id()));
+        let path = std::env::temp_dir().join(format!("opsadmin-test-{}-{n}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let db = ops_console::connect(&url).await.expect("connect");
         ops_console::prepare(&db).await.expect("prepare");
-        opsadmin::auth::create_user(&db, USER, PASSWORD, &["admin"], true)
-            .await
-            .expect("user");
+        opsadmin::auth::create_user(&db, USER, PASSWORD, &["admin"], true).await.expect("user");
         let acc = |id: i64,
                    email: &str,
                    company: &str,
@@ -157,19 +142,10 @@ impl TestApp {
         .insert(&db)
         .await
         .unwrap();
-        acc(
-            BOB,
-            "user2@globex-7-inc.example",
-            "Globex 7 Inc",
-            "annual",
-            "ok",
-            dt(2026, 2, 20),
-            true,
-            false,
-        )
-        .insert(&db)
-        .await
-        .unwrap();
+        acc(BOB, "user2@globex-7-inc.example", "Globex 7 Inc", "annual", "ok", dt(2026, 2, 20), true, false)
+            .insert(&db)
+            .await
+            .unwrap();
         acc(
             CAROL,
             "user3@acme-420-gmbh.example",
@@ -231,10 +207,7 @@ impl TestApp {
 
     /// A client with an empty cookie jar.
     pub fn client(&self) -> Client {
-        Client {
-            router: self.router.clone(),
-            cookies: Vec::new(),
-        }
+        Client { router: self.router.clone(), cookies: Vec::new() }
     }
 
     /// A client signed in as the fixture's staff user.
@@ -253,20 +226,11 @@ pub struct Client {
 
 impl Client {
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     async fn send(&mut self, req: Request<Body>) -> Resp {
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
+        let resp = self.router.clone().oneshot(req).await.expect("router answers");
         for v in resp.headers().get_all(header::SET_COOKIE) {
             let v = v.to_str().unwrap();
             let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
@@ -278,14 +242,8 @@ impl Client {
         }
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
-            .await
-            .unwrap();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20).await.unwrap();
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
@@ -299,10 +257,8 @@ impl Client {
 
     /// A GET as an API client would make it (no `Accept: text/html`).
     pub async fn get_api(&mut self, path: &str) -> Resp {
-        let req = Request::get(path)
-            .header(header::COOKIE, self.cookie_header())
-            .body(Body::empty())
-            .unwrap();
+        let req =
+            Request::get(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
         self.send(req).await
     }
 
@@ -326,35 +282,19 @@ impl Client {
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Signs in through the real form.
     pub async fn sign_in(&mut self, user: &str, password: &str) -> Resp {
         let form = self.get("/admin/login").await;
-        let csrf = form
-            .input_value("csrf_token")
-            .expect("login form has a csrf token");
-        self.post(
-            "/admin/login",
-            &[
-                ("username", user),
-                ("password", password),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await
+        let csrf = form.input_value("csrf_token").expect("login form has a csrf token");
+        self.post("/admin/login", &[("username", user), ("password", password), ("csrf_token", &csrf)]).await
     }
 
     /// The CSRF token of the signed-in session, read from a page's form.
     pub async fn csrf(&mut self) -> String {
-        self.get("/admin/")
-            .await
-            .input_value("csrf_token")
-            .expect("page has a csrf token")
+        self.get("/admin/").await.input_value("csrf_token").expect("page has a csrf token")
     }
 
     /// GETs a record's edit page and returns its form's fields as pairs (the
@@ -373,8 +313,5 @@ impl Client {
 
 /// Borrows owned pairs as `(&str, &str)`.
 pub fn refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }

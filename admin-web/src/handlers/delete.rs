@@ -23,8 +23,7 @@ async fn render(
 ) -> Result<Response> {
     let meta = model.meta();
     let prefix = ctx.state.prefix();
-    let plan =
-        service::plan_delete(&ctx.state.db, &ctx.staff, &ctx.state.registry, model, key).await?;
+    let plan = service::plan_delete(&ctx.state.db, &ctx.staff, &ctx.state.registry, model, key).await?;
     let blockers: Vec<Value> = plan
         .blockers
         .iter()
@@ -69,20 +68,8 @@ pub async fn confirm(
     Path(path): Path<Pairs>,
     Query(q): Query<Pairs>,
 ) -> Result<Response> {
-    let back = safe_back(
-        q.iter()
-            .find(|(k, _)| k == "_back")
-            .map(|(_, v)| v.as_str()),
-    );
-    render(
-        &ctx,
-        model.as_ref(),
-        &record_key(&path),
-        &back,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let back = safe_back(q.iter().find(|(k, _)| k == "_back").map(|(_, v)| v.as_str()));
+    render(&ctx, model.as_ref(), &record_key(&path), &back, None, StatusCode::OK).await
 }
 
 /// `POST {prefix}/{model}/{id}/delete`: fields `csrf_token`, `_version`, `_back`.
@@ -98,42 +85,18 @@ pub async fn delete(
     let back = safe_back(form.get("_back"));
     let meta = model.meta();
     let version = form.get("_version").unwrap_or("");
-    match service::delete(
-        &ctx.state.db,
-        &ctx.staff,
-        &ctx.state.registry,
-        model.as_ref(),
-        &key,
-        version,
-    )
-    .await
-    {
+    let audit = ctx.audit(form.get("_reason"));
+    match service::delete(&ctx.state.db, &audit, &ctx.state.registry, model.as_ref(), &key, version).await {
         Ok(record) => {
             ctx.flash(&format!("{} deleted.", record.title(meta))).await;
             Ok(Redirect::to(&list_url(ctx.state.prefix(), meta.slug, &back)).into_response())
         }
         Err(CoreError::Refused(reason)) => {
-            render(
-                &ctx,
-                model.as_ref(),
-                &key,
-                &back,
-                Some(reason),
-                StatusCode::CONFLICT,
-            )
-            .await
+            render(&ctx, model.as_ref(), &key, &back, Some(reason), StatusCode::CONFLICT).await
         }
         Err(CoreError::Conflict { .. }) => {
             let msg = "Someone else changed this record after you opened this page, so it was not deleted. Review it as it is now before deleting.".to_owned();
-            render(
-                &ctx,
-                model.as_ref(),
-                &key,
-                &back,
-                Some(msg),
-                StatusCode::CONFLICT,
-            )
-            .await
+            render(&ctx, model.as_ref(), &key, &back, Some(msg), StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }

@@ -21,11 +21,7 @@ use crate::views::{cell_view, field_view};
 pub const RELATED_LIMIT: u64 = 10;
 
 fn back_of(q: &Pairs) -> String {
-    safe_back(
-        q.iter()
-            .find(|(k, _)| k == "_back")
-            .map(|(_, v)| v.as_str()),
-    )
+    safe_back(q.iter().find(|(k, _)| k == "_back").map(|(_, v)| v.as_str()))
 }
 
 /// What the form shows: values (from the record or from a rejected submission),
@@ -42,17 +38,9 @@ impl FormState<'_> {
             .fields
             .iter()
             .enumerate()
-            .map(|(i, f)| {
-                (
-                    f.name,
-                    record.map(|r| r.cells[i].form_value()).unwrap_or_default(),
-                )
-            })
+            .map(|(i, f)| (f.name, record.map(|r| r.cells[i].form_value()).unwrap_or_default()))
             .collect();
-        Self {
-            values,
-            errors: &[],
-        }
+        Self { values, errors: &[] }
     }
 
     /// Overlays what the user submitted for editable fields.
@@ -72,11 +60,7 @@ impl FormState<'_> {
 }
 
 fn editable(f: &admin_core::FieldMeta, creating: bool) -> bool {
-    if f.primary_key {
-        creating && !f.auto_increment
-    } else {
-        !f.readonly
-    }
+    if f.primary_key { creating && !f.auto_increment } else { !f.readonly }
 }
 
 struct Page<'a> {
@@ -94,15 +78,9 @@ impl Page<'_> {
         let meta = self.model.meta();
         let prefix = self.ctx.state.prefix();
         let creating = self.record.is_none();
-        let may_change = self
-            .ctx
-            .may(self.model, if creating { "add" } else { "change" });
+        let may_change = self.ctx.may(self.model, if creating { "add" } else { "change" });
         let field_error = |name: &str| {
-            self.state
-                .errors
-                .iter()
-                .find(|e| e.field.as_deref() == Some(name))
-                .map(|e| e.message.as_str())
+            self.state.errors.iter().find(|e| e.field.as_deref() == Some(name)).map(|e| e.message.as_str())
         };
         let fields: Vec<Value> = meta
             .fields
@@ -123,21 +101,14 @@ impl Page<'_> {
                 )
             })
             .collect();
-        let form_errors: Vec<&str> = self
-            .state
-            .errors
-            .iter()
-            .filter(|e| e.field.is_none())
-            .map(|e| e.message.as_str())
-            .collect();
+        let form_errors: Vec<&str> =
+            self.state.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.as_str()).collect();
         let related = match self.record {
             Some(r) => self.related(r).await?,
             None => Vec::new(),
         };
-        let title = self.record.map_or_else(
-            || format!("Add {}", meta.label.to_lowercase()),
-            |r| r.title(meta),
-        );
+        let title =
+            self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
         let back_q = if self.back.is_empty() {
             String::new()
         } else {
@@ -165,12 +136,15 @@ impl Page<'_> {
             delete_url => self.record.filter(|_| self.ctx.may(self.model, "delete")).map(|r| format!("{prefix}/{}/{}/delete{back_q}", meta.slug, url_path_segment(&r.key))),
             related => related,
             conflict => self.conflict,
+            history_url => self.record.map(|r| format!("{prefix}/{}/{}/history", meta.slug, url_path_segment(&r.key))),
+            reason => context! {
+                wanted => meta.reason_required || meta.fields.iter().any(|f| f.reason_required),
+                always => meta.reason_required,
+                fields => meta.fields.iter().filter(|f| f.reason_required).map(|f| f.label).collect::<Vec<_>>(),
+                error => field_error("_reason"),
+            },
         };
-        let html = self
-            .ctx
-            .state
-            .templates
-            .render(&Templates::chain(meta.slug, "detail.html"), ctx)?;
+        let html = self.ctx.state.templates.render(&Templates::chain(meta.slug, "detail.html"), ctx)?;
         Ok((status, html).into_response())
     }
 
@@ -250,16 +224,8 @@ pub async fn save(
     let meta = model.meta();
     let back = safe_back(form.get("_back"));
     let version = form.get("_version").unwrap_or("");
-    match service::update(
-        &ctx.state.db,
-        &ctx.staff,
-        model.as_ref(),
-        &key,
-        version,
-        &form,
-    )
-    .await
-    {
+    let audit = ctx.audit(form.get("_reason"));
+    match service::update(&ctx.state.db, &audit, model.as_ref(), &key, version, &form).await {
         Ok((record, changes)) => {
             let msg = if changes.is_empty() {
                 format!("{} saved (nothing had changed).", record.title(meta))
@@ -290,11 +256,8 @@ pub async fn save(
                 record: Some(&record),
                 version: version.to_owned(),
                 back,
-                state: FormState {
-                    errors: &errors,
-                    ..FormState::from_record(model.as_ref(), Some(&record))
-                }
-                .with_submitted(model.as_ref(), &form, false),
+                state: FormState { errors: &errors, ..FormState::from_record(model.as_ref(), Some(&record)) }
+                    .with_submitted(model.as_ref(), &form, false),
                 conflict: Vec::new(),
             };
             page.render(StatusCode::BAD_REQUEST).await
@@ -338,11 +301,7 @@ pub async fn save(
 }
 
 /// `GET {prefix}/{model}/new`.
-pub async fn new_form(
-    ctx: Ctx,
-    ModelParam(model): ModelParam,
-    Query(q): Query<Pairs>,
-) -> Result<Response> {
+pub async fn new_form(ctx: Ctx, ModelParam(model): ModelParam, Query(q): Query<Pairs>) -> Result<Response> {
     service::require(&ctx.staff, model.as_ref(), "add")?;
     let page = Page {
         ctx: &ctx,
@@ -357,25 +316,17 @@ pub async fn new_form(
 }
 
 /// `POST {prefix}/{model}/new`.
-pub async fn create(
-    ctx: Ctx,
-    ModelParam(model): ModelParam,
-    Form(form): Form<Pairs>,
-) -> Result<Response> {
+pub async fn create(ctx: Ctx, ModelParam(model): ModelParam, Form(form): Form<Pairs>) -> Result<Response> {
     let form = FormData::from(form);
     ctx.check_csrf(csrf_of(&form))?;
     let meta = model.meta();
     let back = safe_back(form.get("_back"));
-    match service::create(&ctx.state.db, &ctx.staff, model.as_ref(), &form).await {
+    let audit = ctx.audit(form.get("_reason"));
+    match service::create(&ctx.state.db, &audit, model.as_ref(), &form).await {
         Ok(record) => {
             ctx.flash(&format!("{} created.", record.title(meta))).await;
             let to = if form.get("_continue").is_some() {
-                format!(
-                    "{}/{}/{}",
-                    ctx.state.prefix(),
-                    meta.slug,
-                    url_path_segment(&record.key)
-                )
+                format!("{}/{}/{}", ctx.state.prefix(), meta.slug, url_path_segment(&record.key))
             } else {
                 list_url(ctx.state.prefix(), meta.slug, &back)
             };
@@ -388,11 +339,8 @@ pub async fn create(
                 record: None,
                 version: String::new(),
                 back,
-                state: FormState {
-                    errors: &errors,
-                    ..FormState::from_record(model.as_ref(), None)
-                }
-                .with_submitted(model.as_ref(), &form, true),
+                state: FormState { errors: &errors, ..FormState::from_record(model.as_ref(), None) }
+                    .with_submitted(model.as_ref(), &form, true),
                 conflict: Vec::new(),
             };
             page.render(StatusCode::BAD_REQUEST).await

@@ -24,16 +24,9 @@ pub async fn show(
 ) -> Result<Html<String>> {
     let query = ListQuery::parse(model.as_ref(), &params);
     let result = service::list(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
-    let page = ListPage {
-        ctx: &ctx,
-        model: model.as_ref(),
-        query: &query,
-        result: &result,
-    };
+    let page = ListPage { ctx: &ctx, model: model.as_ref(), query: &query, result: &result };
     let meta = model.meta();
-    ctx.state
-        .templates
-        .render(&Templates::chain(meta.slug, "list.html"), page.context())
+    ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())
 }
 
 struct ListPage<'a> {
@@ -133,10 +126,7 @@ impl ListPage<'_> {
         };
         let mut messages = self.query.messages.clone();
         if self.query.page > page && total > 0 {
-            messages.push(format!(
-                "There is no page {}; showing the last page, {}.",
-                self.query.page, page
-            ));
+            messages.push(format!("There is no page {}; showing the last page, {}.", self.query.page, page));
         }
         let search_labels: Vec<&str> = meta.search.iter().map(|&i| meta.fields[i].label).collect();
         // The search form keeps filters and sort as hidden fields.
@@ -180,7 +170,9 @@ impl ListPage<'_> {
             if n > last + 1 {
                 out.push(context! { gap => true });
             }
-            out.push(context! { gap => false, n => thousands(n), url => self.page_url(n), current => n == page });
+            out.push(
+                context! { gap => false, n => thousands(n), url => self.page_url(n), current => n == page },
+            );
             last = n;
         }
         out
@@ -192,11 +184,7 @@ impl ListPage<'_> {
             .iter()
             .map(|&i| {
                 let f = &meta.fields[i];
-                let current = self
-                    .query
-                    .filters
-                    .iter()
-                    .find(|x| x.field == i && x.op == FilterOp::Eq);
+                let current = self.query.filters.iter().find(|x| x.field == i && x.op == FilterOp::Eq);
                 let option = |value: &str, label: &str| {
                     let v = value.to_owned();
                     let url = self.url_with(|p| {
@@ -281,7 +269,10 @@ impl ListPage<'_> {
             .collect();
         if let Some(q) = &self.query.q {
             let url = self.url_with(|p| p.retain(|(k, _)| k != "q"));
-            out.insert(0, context! { label => "Search", value => format!("\u{201c}{q}\u{201d}"), remove_url => url });
+            out.insert(
+                0,
+                context! { label => "Search", value => format!("\u{201c}{q}\u{201d}"), remove_url => url },
+            );
         }
         out
     }
@@ -290,19 +281,14 @@ impl ListPage<'_> {
 /// Percent-encodes a key for use as one path segment.
 #[must_use]
 pub fn url_path_segment(key: &str) -> String {
-    form_urlencoded::byte_serialize(key.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
+    form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
 /// Defuses a CSV cell that a spreadsheet would run as a formula.
 #[must_use]
 pub fn csv_cell(text: &str) -> String {
-    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
+    let defused =
+        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
@@ -329,28 +315,18 @@ pub async fn export(
         .into());
     }
     let mut out = String::new();
-    let header: Vec<String> = meta
-        .list_display
-        .iter()
-        .map(|&i| csv_cell(meta.fields[i].label))
-        .collect();
+    let header: Vec<String> = meta.list_display.iter().map(|&i| csv_cell(meta.fields[i].label)).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for r in &rows {
-        let line: Vec<String> = meta
-            .list_display
-            .iter()
-            .map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i])))
-            .collect();
+        let line: Vec<String> =
+            meta.list_display.iter().map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i]))).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
     let mut resp = out.into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.csv\"", meta.slug)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -18,6 +18,21 @@ use crate::state::AdminState;
 
 const LOGIN_CSRF_COOKIE: &str = "opsadmin_login_csrf";
 
+/// The request id and client address, for requests without a session.
+pub struct RequestMeta(pub String, pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let (id, addr) = crate::session::request_meta(parts);
+        Ok(Self(id, addr))
+    }
+}
+
 /// Accepts `next` only as a local path: `/admin/account/?q=x`, never `//evil` or
 /// `https://evil`.
 #[must_use]
@@ -72,28 +87,17 @@ fn render_form(
 pub async fn form(State(state): State<AdminState>, Query(q): Query<Pairs>) -> Result<Response> {
     let next = q.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str());
     let csrf = auth::random_hex(32)?;
-    render_form(
-        &state,
-        &csrf,
-        &safe_next(state.prefix(), next),
-        "",
-        None,
-        StatusCode::OK,
-    )
+    render_form(&state, &csrf, &safe_next(state.prefix(), next), "", None, StatusCode::OK)
 }
 
 /// `POST {prefix}/login`: fields `username`, `password`, `csrf_token`, `next`.
 pub async fn submit(
     State(state): State<AdminState>,
+    RequestMeta(request_id, client_addr): RequestMeta,
     headers: HeaderMap,
     Form(form): Form<Pairs>,
 ) -> Result<Response> {
-    let get = |k: &str| {
-        form.iter()
-            .rev()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |k: &str| form.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     match get("csrf_token") {
         Some(t) if !expected.is_empty() && auth::constant_time_eq(t, expected) => {}
@@ -102,7 +106,9 @@ pub async fn submit(
     let next = safe_next(state.prefix(), get("next"));
     let username = get("username").unwrap_or("").trim();
     let password = get("password").unwrap_or("");
-    let Some(session) = auth::sign_in(&state.db, username, password).await? else {
+    let audit =
+        admin_core::audit::Context { request_id: Some(request_id), client_addr, ..Default::default() };
+    let Some(session) = auth::sign_in(&state.db, username, password, &audit).await? else {
         tracing::info!(username, "sign-in failed");
         let csrf = auth::random_hex(32)?;
         return render_form(
@@ -116,7 +122,7 @@ pub async fn submit(
     };
     // Rotate: the session cookie the browser had before (if any) ends now.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-        auth::sign_out(&state.db, old).await?;
+        auth::sign_out(&state.db, old, &admin_core::audit::Context::default()).await?;
     }
     tracing::info!(username = %session.staff.username, "signed in");
     let mut resp = Redirect::to(&next).into_response();
@@ -134,13 +140,9 @@ pub async fn submit(
 
 /// `POST {prefix}/logout`: field `csrf_token`.
 pub async fn logout(ctx: crate::session::Ctx, Form(form): Form<Pairs>) -> Result<Response> {
-    let token = form
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.as_str());
+    let token = form.iter().rev().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
     ctx.check_csrf(token)?;
-    auth::sign_out(&ctx.state.db, &ctx.token).await?;
+    auth::sign_out(&ctx.state.db, &ctx.token, &ctx.audit(None)).await?;
     let mut resp = Redirect::to(&format!("{}/login", ctx.state.prefix())).into_response();
     if let Ok(v) = HeaderValue::from_str(&set_cookie(&ctx.state, SESSION_COOKIE, "", Some(0))) {
         resp.headers_mut().append(header::SET_COOKIE, v);
@@ -154,15 +156,9 @@ mod tests {
 
     #[test]
     fn next_accepts_only_local_paths() {
-        assert_eq!(
-            safe_next("/admin", Some("/admin/account/?q=a")),
-            "/admin/account/?q=a"
-        );
+        assert_eq!(safe_next("/admin", Some("/admin/account/?q=a")), "/admin/account/?q=a");
         assert_eq!(safe_next("/admin", Some("//evil.example/")), "/admin/");
-        assert_eq!(
-            safe_next("/admin", Some("https://evil.example/")),
-            "/admin/"
-        );
+        assert_eq!(safe_next("/admin", Some("https://evil.example/")), "/admin/");
         assert_eq!(safe_next("/admin", Some("/\\evil.example")), "/admin/");
         assert_eq!(safe_next("/admin", None), "/admin/");
     }

@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod delete;
 pub mod detail;
+pub mod history;
 pub mod list;
 pub mod login;
 pub mod static_files;
@@ -21,9 +22,7 @@ pub fn safe_back(raw: Option<&str>) -> String {
     if raw.is_empty() {
         return String::new();
     }
-    let pairs: Pairs = form_urlencoded::parse(raw.as_bytes())
-        .into_owned()
-        .collect();
+    let pairs: Pairs = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
     crate::render::query_string(&pairs)
 }
 

@@ -116,26 +116,17 @@ impl Args {
     }
 
     /// The value of `flag`: after `=`, or the next argument.
-    fn value(
-        &mut self,
-        flag: &str,
-        inline: Option<String>,
-        example: &str,
-    ) -> Result<String, UsageError> {
+    fn value(&mut self, flag: &str, inline: Option<String>, example: &str) -> Result<String, UsageError> {
         let value = match inline {
             Some(v) => v,
             None => self
                 .items
                 .next()
                 .filter(|v| !v.starts_with("--"))
-                .ok_or_else(|| {
-                    usage_error(format!("{flag} needs a value, like {flag} {example}."))
-                })?,
+                .ok_or_else(|| usage_error(format!("{flag} needs a value, like {flag} {example}.")))?,
         };
         if value.trim().is_empty() {
-            return Err(usage_error(format!(
-                "{flag} needs a value, like {flag} {example}."
-            )));
+            return Err(usage_error(format!("{flag} needs a value, like {flag} {example}.")));
         }
         Ok(value)
     }
@@ -148,10 +139,7 @@ impl Args {
     }
 
     fn unknown(&self, flag: &str) -> UsageError {
-        usage_error(format!(
-            "Unknown option \u{201c}{flag}\u{201d} for {}.",
-            self.command
-        ))
+        usage_error(format!("Unknown option \u{201c}{flag}\u{201d} for {}.", self.command))
     }
 }
 
@@ -176,21 +164,13 @@ where
         return Ok(Command::Demo);
     };
     match command.as_str() {
-        "serve" => parse_serve(Args {
-            items,
-            command: "serve",
-        }),
-        "createuser" => parse_createuser(Args {
-            items,
-            command: "createuser",
-        }),
+        "serve" => parse_serve(Args { items, command: "serve" }),
+        "createuser" => parse_createuser(Args { items, command: "createuser" }),
         c if is_help(c) => Ok(Command::Help),
         c if c.starts_with('-') => Err(usage_error(format!(
             "Unknown option \u{201c}{c}\u{201d}. Options go after the command, like `ops-console serve --addr 0.0.0.0:8000`."
         ))),
-        c => Err(usage_error(format!(
-            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser."
-        ))),
+        c => Err(usage_error(format!("Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser."))),
     }
 }
 
@@ -207,9 +187,7 @@ fn parse_serve(mut args: Args) -> Result<Command, UsageError> {
     let mut database_url = None;
     while let Some(arg) = args.next() {
         match arg {
-            Arg::Flag(f, v) if f == "--addr" => {
-                addr = Some(parse_addr(&args.value(&f, v, DEFAULT_ADDR)?)?)
-            }
+            Arg::Flag(f, v) if f == "--addr" => addr = Some(parse_addr(&args.value(&f, v, DEFAULT_ADDR)?)?),
             Arg::Flag(f, v) if f == "--database-url" => {
                 database_url = Some(args.value(&f, v, "sqlite://bench.db")?);
             }
@@ -275,20 +253,14 @@ fn parse_createuser(mut args: Args) -> Result<Command, UsageError> {
             "Give {name} a role with --role ROLE ({role_list}), or all permissions with --superuser."
         )));
     }
-    Ok(Command::CreateUser(CreateUserArgs {
-        name,
-        roles: role_names,
-        superuser,
-        database_url,
-    }))
+    Ok(Command::CreateUser(CreateUserArgs { name, roles: role_names, superuser, database_url }))
 }
 
 /// The database URL to use: the flag, else `DATABASE_URL`, else the default SQLite
 /// file.
 #[must_use]
 pub fn database_url(flag: Option<String>, env: Option<String>) -> String {
-    flag.or(env.filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| crate::DEFAULT_DATABASE_URL.to_owned())
+    flag.or(env.filter(|v| !v.trim().is_empty())).unwrap_or_else(|| crate::DEFAULT_DATABASE_URL.to_owned())
 }
 
 /// The URL with any password replaced by `***`, fit for logs and messages.
@@ -319,10 +291,7 @@ mod tests {
     }
 
     fn serve(addr: &str, url: Option<&str>) -> Command {
-        Command::Serve(ServeArgs {
-            addr: addr.parse().unwrap(),
-            database_url: url.map(str::to_owned),
-        })
+        Command::Serve(ServeArgs { addr: addr.parse().unwrap(), database_url: url.map(str::to_owned) })
     }
 
     #[test]
@@ -338,19 +307,10 @@ mod tests {
     fn serve_takes_an_address_and_a_database_url() {
         assert_eq!(p(&["serve"]), Ok(serve(DEFAULT_ADDR, None)));
         assert_eq!(
-            p(&[
-                "serve",
-                "--addr",
-                "0.0.0.0:9000",
-                "--database-url",
-                "sqlite:///tmp/b.db?mode=rwc"
-            ]),
+            p(&["serve", "--addr", "0.0.0.0:9000", "--database-url", "sqlite:///tmp/b.db?mode=rwc"]),
             Ok(serve("0.0.0.0:9000", Some("sqlite:///tmp/b.db?mode=rwc")))
         );
-        assert_eq!(
-            p(&["serve", "--addr=127.0.0.1:1"]),
-            Ok(serve("127.0.0.1:1", None))
-        );
+        assert_eq!(p(&["serve", "--addr=127.0.0.1:1"]), Ok(serve("127.0.0.1:1", None)));
     }
 
     #[test]
@@ -358,14 +318,10 @@ mod tests {
         let err = |args: &[&str]| p(args).unwrap_err().0;
         assert!(err(&["serve", "--addr"]).contains("--addr needs a value"));
         assert!(err(&["serve", "--addr", "localhost"]).contains("is not an address"));
-        assert!(
-            err(&["serve", "--port", "80"])
-                .contains("Unknown option \u{201c}--port\u{201d} for serve")
-        );
+        assert!(err(&["serve", "--port", "80"]).contains("Unknown option \u{201c}--port\u{201d} for serve"));
         assert!(err(&["serve", "extra"]).contains("no arguments"));
         assert!(
-            err(&["serve", "--database-url", "--addr", "1.2.3.4:5"])
-                .contains("--database-url needs a value")
+            err(&["serve", "--database-url", "--addr", "1.2.3.4:5"]).contains("--database-url needs a value")
         );
         assert!(err(&["launch"]).contains("Unknown command \u{201c}launch\u{201d}"));
         assert!(err(&["--addr", "1.2.3.4:5"]).contains("Options go after the command"));
@@ -374,15 +330,7 @@ mod tests {
     #[test]
     fn createuser_takes_a_name_roles_and_superuser() {
         assert_eq!(
-            p(&[
-                "createuser",
-                "alice",
-                "--role",
-                "support",
-                "--role=finance",
-                "--role",
-                "support"
-            ]),
+            p(&["createuser", "alice", "--role", "support", "--role=finance", "--role", "support"]),
             Ok(Command::CreateUser(CreateUserArgs {
                 name: "alice".into(),
                 roles: vec!["support".into(), "finance".into()],
@@ -391,13 +339,7 @@ mod tests {
             }))
         );
         assert_eq!(
-            p(&[
-                "createuser",
-                "--superuser",
-                "root",
-                "--database-url",
-                "postgres://u:p@h/db"
-            ]),
+            p(&["createuser", "--superuser", "root", "--database-url", "postgres://u:p@h/db"]),
             Ok(Command::CreateUser(CreateUserArgs {
                 name: "root".into(),
                 roles: vec![],
@@ -412,10 +354,7 @@ mod tests {
         let err = |args: &[&str]| p(args).unwrap_err().0;
         assert!(err(&["createuser", "--role", "admin"]).contains("needs the new user's name"));
         assert!(err(&["createuser", "bob"]).contains("Give bob a role"));
-        assert!(
-            err(&["createuser", "bob", "--role", "root"])
-                .contains("Unknown role \u{201c}root\u{201d}")
-        );
+        assert!(err(&["createuser", "bob", "--role", "root"]).contains("Unknown role \u{201c}root\u{201d}"));
         assert!(err(&["createuser", "bob", "carol", "--role", "viewer"]).contains("one user name"));
         assert!(err(&["createuser", "bob", "--superuser=yes"]).contains("takes no value"));
     }
@@ -423,10 +362,7 @@ mod tests {
     #[test]
     fn the_database_url_comes_from_the_flag_then_the_environment() {
         let s = |v: &str| Some(v.to_owned());
-        assert_eq!(
-            database_url(s("sqlite://a.db"), s("postgres://x/y")),
-            "sqlite://a.db"
-        );
+        assert_eq!(database_url(s("sqlite://a.db"), s("postgres://x/y")), "sqlite://a.db");
         assert_eq!(database_url(None, s("postgres://x/y")), "postgres://x/y");
         assert_eq!(database_url(None, s(" ")), crate::DEFAULT_DATABASE_URL);
         assert_eq!(database_url(None, None), crate::DEFAULT_DATABASE_URL);
@@ -434,15 +370,9 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            redact("postgres://ops:s3cret@db:5432/ops"),
-            "postgres://ops:***@db:5432/ops"
-        );
+        assert_eq!(redact("postgres://ops:s3cret@db:5432/ops"), "postgres://ops:***@db:5432/ops");
         assert_eq!(redact("postgres://ops@db/ops"), "postgres://ops@db/ops");
-        assert_eq!(
-            redact("sqlite://ops-console.db?mode=rwc"),
-            "sqlite://ops-console.db?mode=rwc"
-        );
+        assert_eq!(redact("sqlite://ops-console.db?mode=rwc"), "sqlite://ops-console.db?mode=rwc");
         assert_eq!(redact("sqlite::memory:"), "sqlite::memory:");
     }
 }

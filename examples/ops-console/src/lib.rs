@@ -67,10 +67,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         if is_sqlite_memory(url) {
-            opts.max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None);
+            opts.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
             opts.map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(10)));
         } else {
             // An explicit `mode=` (ro, rw, rwc) in the URL is respected.
@@ -89,17 +86,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
-fn index(
-    name: &str,
-    table: impl Iden + 'static,
-    column: impl Iden + 'static,
-) -> IndexCreateStatement {
-    Index::create()
-        .name(name)
-        .table(table)
-        .col(column)
-        .if_not_exists()
-        .to_owned()
+fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) -> IndexCreateStatement {
+    Index::create().name(name).table(table).col(column).if_not_exists().to_owned()
 }
 
 /// Creates the console's tables and their indexes where they are missing.
@@ -111,56 +99,17 @@ fn index(
 /// When the database refuses a statement.
 pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
     let schema = Schema::new(db.get_database_backend());
-    db.execute(
-        schema
-            .create_table_from_entity(account::Entity)
-            .if_not_exists(),
-    )
-    .await?;
-    db.execute(
-        schema
-            .create_table_from_entity(invoice::Entity)
-            .if_not_exists(),
-    )
-    .await?;
-    db.execute(
-        schema
-            .create_table_from_entity(email_job::Entity)
-            .if_not_exists(),
-    )
-    .await?;
+    db.execute(schema.create_table_from_entity(account::Entity).if_not_exists()).await?;
+    db.execute(schema.create_table_from_entity(invoice::Entity).if_not_exists()).await?;
+    db.execute(schema.create_table_from_entity(email_job::Entity).if_not_exists()).await?;
     let indexes = [
         index("account_plan_idx", account::Entity, account::Column::Plan),
-        index(
-            "account_billing_state_idx",
-            account::Entity,
-            account::Column::BillingState,
-        ),
-        index(
-            "account_signup_at_idx",
-            account::Entity,
-            account::Column::SignupAt,
-        ),
-        index(
-            "invoice_account_id_idx",
-            invoice::Entity,
-            invoice::Column::AccountId,
-        ),
-        index(
-            "invoice_status_idx",
-            invoice::Entity,
-            invoice::Column::Status,
-        ),
-        index(
-            "email_job_account_id_idx",
-            email_job::Entity,
-            email_job::Column::AccountId,
-        ),
-        index(
-            "email_job_status_idx",
-            email_job::Entity,
-            email_job::Column::Status,
-        ),
+        index("account_billing_state_idx", account::Entity, account::Column::BillingState),
+        index("account_signup_at_idx", account::Entity, account::Column::SignupAt),
+        index("invoice_account_id_idx", invoice::Entity, invoice::Column::AccountId),
+        index("invoice_status_idx", invoice::Entity, invoice::Column::Status),
+        index("email_job_account_id_idx", email_job::Entity, email_job::Column::AccountId),
+        index("email_job_status_idx", email_job::Entity, email_job::Column::Status),
     ];
     for idx in &indexes {
         db.execute(idx).await?;
@@ -184,6 +133,7 @@ pub fn app(db: DatabaseConnection) -> Router {
     let state = opsadmin::web::AdminState::new(db, registry());
     Router::new()
         .route("/", get(|| async { Redirect::to("/admin/") }))
+        // The admin's router carries its `/admin` prefix itself.
         .merge(opsadmin::web::router())
         .with_state(state)
 }
@@ -223,37 +173,20 @@ mod tests {
     async fn prepare_is_idempotent_and_seeding_happens_once() {
         let db = memory_db().await;
         prepare(&db).await.unwrap();
-        let summary = seed::seed_demo(&db, seed::DEFAULT_SEED)
-            .await
-            .unwrap()
-            .expect("seeded");
+        let summary = seed::seed_demo(&db, seed::DEFAULT_SEED).await.unwrap().expect("seeded");
         assert_eq!(summary.accounts, seed::DEMO_ACCOUNTS);
-        assert_eq!(
-            account::Entity::find().count(&db).await.unwrap(),
-            summary.accounts as u64
-        );
-        assert_eq!(
-            invoice::Entity::find().count(&db).await.unwrap(),
-            summary.invoices as u64
-        );
-        assert_eq!(
-            email_job::Entity::find().count(&db).await.unwrap(),
-            summary.email_jobs as u64
-        );
-        assert!(
-            seed::seed_demo(&db, seed::DEFAULT_SEED)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert_eq!(account::Entity::find().count(&db).await.unwrap(), summary.accounts as u64);
+        assert_eq!(invoice::Entity::find().count(&db).await.unwrap(), summary.invoices as u64);
+        assert_eq!(email_job::Entity::find().count(&db).await.unwrap(), summary.email_jobs as u64);
+        assert!(seed::seed_demo(&db, seed::DEFAULT_SEED).await.unwrap().is_none());
 
         // The trouble states can be found with the list screen's filters.
         let upgraded = account::Entity::find()
             .filter(account::Column::Plan.is_in([Plan::Monthly.as_str(), Plan::Annual.as_str()]))
-            .filter(account::Column::BillingState.is_in([
-                BillingState::PastDue.as_str(),
-                BillingState::FailedFirstCharge.as_str(),
-            ]))
+            .filter(
+                account::Column::BillingState
+                    .is_in([BillingState::PastDue.as_str(), BillingState::FailedFirstCharge.as_str()]),
+            )
             .filter(account::Column::LastPaymentResult.eq(PaymentResult::Approved.as_str()))
             .count(&db)
             .await
@@ -264,21 +197,11 @@ mod tests {
             .count(&db)
             .await
             .unwrap();
-        assert_eq!(
-            unwelcomed,
-            (summary.trouble.welcome_failed + summary.trouble.welcome_queued) as u64
-        );
+        assert_eq!(unwelcomed, (summary.trouble.welcome_failed + summary.trouble.welcome_queued) as u64);
 
         // Dates come back exactly as stored.
-        let first = account::Entity::find_by_id(1)
-            .one(&db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            first,
-            seed::generate(seed::DEFAULT_SEED, seed::DEMO_ACCOUNTS).accounts[0]
-        );
+        let first = account::Entity::find_by_id(1).one(&db).await.unwrap().unwrap();
+        assert_eq!(first, seed::generate(seed::DEFAULT_SEED, seed::DEMO_ACCOUNTS).accounts[0]);
     }
 
     #[tokio::test]
@@ -304,10 +227,7 @@ mod tests {
         am.manual_review = Set(true);
         let b = am.update(&db).await.unwrap();
         assert!(b.manual_review);
-        assert!(
-            b.updated_at >= a.updated_at,
-            "before_save overrides updated_at"
-        );
+        assert!(b.updated_at >= a.updated_at, "before_save overrides updated_at");
     }
 
     #[tokio::test]
@@ -316,12 +236,36 @@ mod tests {
         let password = ensure_admin_user(&db).await.unwrap().expect("created");
         assert_eq!(password.len(), 20);
         assert!(ensure_admin_user(&db).await.unwrap().is_none());
-        let session = opsadmin::auth::sign_in(&db, FIRST_USER, &password)
-            .await
-            .unwrap()
-            .expect("signs in");
+        let session = opsadmin::auth::sign_in(&db, FIRST_USER, &password).await.unwrap().expect("signs in");
         assert!(session.staff.is_superuser);
         assert_eq!(session.staff.roles, vec!["admin".to_owned()]);
+    }
+
+    /// Runs on PostgreSQL when `OPS_CONSOLE_TEST_POSTGRES_URL` names an empty database.
+    #[tokio::test]
+    async fn postgres_is_prepared_seeded_and_writable() {
+        let Ok(url) = std::env::var("OPS_CONSOLE_TEST_POSTGRES_URL") else {
+            return;
+        };
+        let db = connect(&url).await.unwrap();
+        prepare(&db).await.unwrap();
+        prepare(&db).await.unwrap();
+        let summary = seed::seed_demo(&db, seed::DEFAULT_SEED).await.unwrap().expect("an empty database");
+        assert!(seed::seed_demo(&db, seed::DEFAULT_SEED).await.unwrap().is_none());
+        let first = account::Entity::find_by_id(1).one(&db).await.unwrap().unwrap();
+        assert_eq!(first, seed::generate(seed::DEFAULT_SEED, seed::DEMO_ACCOUNTS).accounts[0]);
+        // The sequences moved past the seeded ids.
+        let a = account::ActiveModel {
+            email: Set("pg@example.com".into()),
+            company: Set("Hooli 9 Inc".into()),
+            plan: Set(Plan::Free.as_str().into()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        assert_eq!(a.id, summary.accounts as i64 + 1);
+        assert!(ensure_admin_user(&db).await.unwrap().is_some());
     }
 
     #[tokio::test]
@@ -330,15 +274,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("fresh.db");
         let _ = std::fs::remove_file(&path);
-        let db = connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+        let db = connect(&format!("sqlite://{}", path.display())).await.unwrap();
         prepare(&db).await.unwrap();
         let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "PRAGMA journal_mode",
-            ))
+            .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA journal_mode"))
             .await
             .unwrap()
             .unwrap();

@@ -22,15 +22,11 @@ type Outcome = Result<(), Failure>;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .init();
 
-    let args = std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned());
+    let args = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
     let command = match cli::parse(args) {
         Ok(c) => c,
         Err(e) => {
@@ -66,12 +62,9 @@ async fn open(url: &str, code: u8) -> Result<DatabaseConnection, Failure> {
     let db = ops_console::connect(url)
         .await
         .map_err(|e| Failure(code, format!("Cannot open the database {shown}: {e}")))?;
-    ops_console::prepare(&db).await.map_err(|e| {
-        Failure(
-            code,
-            format!("Cannot prepare the database {shown}: {}", detail(&e)),
-        )
-    })?;
+    ops_console::prepare(&db)
+        .await
+        .map_err(|e| Failure(code, format!("Cannot prepare the database {shown}: {}", detail(&e))))?;
     tracing::info!(database = %shown, "database ready");
     Ok(db)
 }
@@ -81,11 +74,9 @@ fn detail(e: &opsadmin::Error) -> String {
     match e {
         opsadmin::Error::Db(db) => format!("the database failed: {db}"),
         opsadmin::Error::Internal(msg) => msg.clone(),
-        opsadmin::Error::Invalid(errors) => errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
+        opsadmin::Error::Invalid(errors) => {
+            errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ")
+        }
         other => other.to_string(),
     }
 }
@@ -102,16 +93,12 @@ async fn demo() -> Outcome {
         Ok(Some(summary)) => tracing::info!("filled the new database with demo data: {summary}"),
         Ok(None) => {}
         Err(e) => {
-            return Err(Failure(
-                EXIT_FAILURE,
-                format!("Cannot fill the demo database: {e}"),
-            ));
+            return Err(Failure(EXIT_FAILURE, format!("Cannot fill the demo database: {e}")));
         }
     }
     first_user(&db).await?;
-    let addr: SocketAddr = cli::DEFAULT_ADDR
-        .parse()
-        .map_err(|_| Failure(EXIT_FAILURE, "bad default address".into()))?;
+    let addr: SocketAddr =
+        cli::DEFAULT_ADDR.parse().map_err(|_| Failure(EXIT_FAILURE, "bad default address".into()))?;
     serve(db, addr).await
 }
 
@@ -126,10 +113,7 @@ async fn first_user(db: &DatabaseConnection) -> Outcome {
             Ok(())
         }
         Ok(None) => Ok(()),
-        Err(e) => Err(Failure(
-            EXIT_FAILURE,
-            format!("Cannot create the first staff user: {}", detail(&e)),
-        )),
+        Err(e) => Err(Failure(EXIT_FAILURE, format!("Cannot create the first staff user: {}", detail(&e)))),
     }
 }
 
@@ -144,10 +128,7 @@ async fn serve_command(args: ServeArgs) -> Outcome {
         ),
         Ok(_) => {}
         Err(e) => {
-            return Err(Failure(
-                EXIT_FAILURE,
-                format!("Cannot read the staff users: {}", detail(&e)),
-            ));
+            return Err(Failure(EXIT_FAILURE, format!("Cannot read the staff users: {}", detail(&e))));
         }
     }
     serve(db, args.addr).await
@@ -207,17 +188,16 @@ fn read_password(name: &str) -> Result<String, Failure> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    let n = stdin.lock().read_line(&mut line).map_err(|e| {
-        Failure(
-            EXIT_USAGE,
-            format!("Cannot read the password from standard input: {e}."),
-        )
-    })?;
+    let n = stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure(EXIT_USAGE, format!("Cannot read the password from standard input: {e}.")))?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
     if n == 0 || password.is_empty() {
         return Err(Failure(
             EXIT_USAGE,
-            "No password given: set ADMIN_PASSWORD or type the password as one line on standard input.".into(),
+            "No password given: set ADMIN_PASSWORD or type the password as one line on standard input."
+                .into(),
         ));
     }
     Ok(password)
@@ -229,17 +209,13 @@ async fn createuser(args: CreateUserArgs) -> Outcome {
     let url = cli::database_url(args.database_url, env_database_url());
     let db = open(&url, EXIT_USAGE).await?;
     let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
-    let created =
-        opsadmin::auth::create_user(&db, &args.name, &password, &roles, args.superuser).await;
+    let created = opsadmin::auth::create_user(&db, &args.name, &password, &roles, args.superuser).await;
     db.close().await.ok();
     match created {
         Ok(staff) => {
             println!("Created staff user {}.", staff.username);
             Ok(())
         }
-        Err(e) => Err(Failure(
-            EXIT_USAGE,
-            format!("Cannot create staff user {}: {}", args.name, detail(&e)),
-        )),
+        Err(e) => Err(Failure(EXIT_USAGE, format!("Cannot create staff user {}: {}", args.name, detail(&e)))),
     }
 }

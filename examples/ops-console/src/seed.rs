@@ -21,8 +21,8 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, TransactionTrait,
 };
 
 use crate::models::account::{self, BillingState, PaymentResult, Plan};
@@ -133,9 +133,7 @@ const WORDS: &[&str] = &[
 const SUFFIXES: &[&str] = &["Ltd", "Inc", "GmbH", "LLC"];
 
 fn ymd_hms(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(y, m, d)
-        .and_then(|d| d.and_hms_opt(h, 0, 0))
-        .expect("a valid constant date")
+    NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, 0, 0)).expect("a valid constant date")
 }
 
 /// The first demo signup.
@@ -231,12 +229,7 @@ fn slug(name: &str) -> String {
 fn companies(rng: &mut Rng, n: usize) -> Vec<String> {
     let mut out = vec!["Acme 42 Ltd".to_owned()];
     while out.len() < n {
-        let name = format!(
-            "{} {} {}",
-            rng.pick(WORDS),
-            rng.range(1, 99),
-            rng.pick(SUFFIXES)
-        );
+        let name = format!("{} {} {}", rng.pick(WORDS), rng.range(1, 99), rng.pick(SUFFIXES));
         if !out.contains(&name) {
             out.push(name);
         }
@@ -310,11 +303,7 @@ impl Builder {
         let signup = t_start() + Duration::seconds(signup_s);
         let recent = id as usize > n * 3 / 4;
         let company = companies[rng.below(companies.len() as u64) as usize].clone();
-        let currency = rng.weighted(&[
-            (Currency::Usd, 60),
-            (Currency::Eur, 25),
-            (Currency::Gbp, 15),
-        ]);
+        let currency = rng.weighted(&[(Currency::Usd, 60), (Currency::Eur, 25), (Currency::Gbp, 15)]);
 
         let story = if recent {
             rng.weighted(&[
@@ -326,11 +315,7 @@ impl Builder {
             rng.weighted(&[(Story::Normal, 99), (Story::FailedFirstCharge, 1)])
         };
         let welcome = if recent {
-            rng.weighted(&[
-                (Welcome::Sent, 78),
-                (Welcome::Failed, 12),
-                (Welcome::Stuck, 10),
-            ])
+            rng.weighted(&[(Welcome::Sent, 78), (Welcome::Failed, 12), (Welcome::Stuck, 10)])
         } else {
             rng.weighted(&[(Welcome::Sent, 98), (Welcome::Failed, 2)])
         };
@@ -349,9 +334,7 @@ impl Builder {
                     plan = Plan::Free;
                 }
                 let state = match plan {
-                    Plan::Free => {
-                        rng.weighted(&[(BillingState::Ok, 92), (BillingState::Canceled, 8)])
-                    }
+                    Plan::Free => rng.weighted(&[(BillingState::Ok, 92), (BillingState::Canceled, 8)]),
                     Plan::Trial => BillingState::Ok,
                     Plan::Monthly => rng.weighted(&[
                         (BillingState::Ok, 86),
@@ -371,9 +354,7 @@ impl Builder {
                         PaymentResult::InsufficientFunds,
                         PaymentResult::ExpiredCard,
                     ])),
-                    BillingState::Canceled if paying && rng.chance(300) => {
-                        Some(PaymentResult::ExpiredCard)
-                    }
+                    BillingState::Canceled if paying && rng.chance(300) => Some(PaymentResult::ExpiredCard),
                     _ if paying => Some(PaymentResult::Approved),
                     _ => None,
                 };
@@ -387,10 +368,7 @@ impl Builder {
             Story::FailedFirstCharge => (
                 paid_plan(rng),
                 BillingState::FailedFirstCharge,
-                Some(rng.weighted(&[
-                    (PaymentResult::Declined, 60),
-                    (PaymentResult::InsufficientFunds, 40),
-                ])),
+                Some(rng.weighted(&[(PaymentResult::Declined, 60), (PaymentResult::InsufficientFunds, 40)])),
             ),
         };
 
@@ -411,11 +389,7 @@ impl Builder {
                     self.invoice(id, price, currency, InvoiceStatus::Draft, when);
                 }
                 Plan::Monthly | Plan::Annual => {
-                    let (period, max) = if plan == Plan::Monthly {
-                        (30, 12)
-                    } else {
-                        (365, 2)
-                    };
+                    let (period, max) = if plan == Plan::Monthly { (30, 12) } else { (365, 2) };
                     let count = self.rng.range(2, max);
                     let dates: Vec<NaiveDateTime> = (0..count)
                         .map(|k| {
@@ -427,8 +401,8 @@ impl Builder {
                         .collect();
                     // The newest invoice is unpaid when the account is past due, and
                     // now and then simply not yet paid.
-                    let newest_open = state == BillingState::PastDue
-                        || (state == BillingState::Ok && self.rng.chance(60));
+                    let newest_open =
+                        state == BillingState::PastDue || (state == BillingState::Ok && self.rng.chance(60));
                     for (k, &issued) in dates.iter().enumerate() {
                         let status = if k + 1 == dates.len() && newest_open {
                             InvoiceStatus::Open
@@ -496,14 +470,7 @@ impl Builder {
                 let err = self.rng.pick(MAIL_ERRORS);
                 let attempts = self.rng.range(3, 5) as i32;
                 let when = at(signup, self.rng.range(3600, 6 * 3600));
-                self.job(
-                    id,
-                    EmailKind::Welcome,
-                    EmailStatus::Failed,
-                    attempts,
-                    Some(err),
-                    when,
-                );
+                self.job(id, EmailKind::Welcome, EmailStatus::Failed, attempts, Some(err), when);
             }
             Welcome::Stuck => {
                 let when = at(signup, self.rng.range(1, 5));
@@ -539,10 +506,7 @@ impl Builder {
 pub fn generate(rng_seed: u64, n: usize) -> DemoData {
     let mut rng = Rng::new(rng_seed);
     let names = companies(&mut rng, Ord::max(n / 10, 1));
-    let mut b = Builder {
-        rng,
-        data: DemoData::default(),
-    };
+    let mut b = Builder { rng, data: DemoData::default() };
     for id in 1..=n {
         b.account(id as i64, n, &names);
     }
@@ -586,15 +550,10 @@ where
     A: ActiveModelTrait + Send,
     M: IntoActiveModel<A>,
 {
-    let mut rows = rows
-        .into_iter()
-        .map(IntoActiveModel::into_active_model)
-        .peekable();
+    let mut rows = rows.into_iter().map(IntoActiveModel::into_active_model).peekable();
     while rows.peek().is_some() {
         let batch: Vec<A> = rows.by_ref().take(BATCH).collect();
-        <A::Entity as EntityTrait>::insert_many(batch)
-            .exec_without_returning(conn)
-            .await?;
+        <A::Entity as EntityTrait>::insert_many(batch).exec_without_returning(conn).await?;
     }
     Ok(())
 }
@@ -607,10 +566,7 @@ where
 ///
 /// # Errors
 /// When the database refuses a statement; nothing is inserted then.
-pub async fn seed_demo(
-    db: &DatabaseConnection,
-    rng_seed: u64,
-) -> Result<Option<SeedSummary>, DbErr> {
+pub async fn seed_demo(db: &DatabaseConnection, rng_seed: u64) -> Result<Option<SeedSummary>, DbErr> {
     if account::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
@@ -662,14 +618,8 @@ mod tests {
             assert_eq!(d.accounts.len(), DEMO_ACCOUNTS);
             let inv = d.invoices.len() as f64 / DEMO_ACCOUNTS as f64;
             let jobs = d.email_jobs.len() as f64 / DEMO_ACCOUNTS as f64;
-            assert!(
-                (1.6..=2.4).contains(&inv),
-                "seed {seed}: {inv} invoices per account"
-            );
-            assert!(
-                (1.3..=1.8).contains(&jobs),
-                "seed {seed}: {jobs} jobs per account"
-            );
+            assert!((1.6..=2.4).contains(&inv), "seed {seed}: {inv} invoices per account");
+            assert!((1.3..=1.8).contains(&jobs), "seed {seed}: {jobs} jobs per account");
         }
     }
 
@@ -678,14 +628,8 @@ mod tests {
         for seed in [1, DEFAULT_SEED, 1234] {
             let t = generate(seed, DEMO_ACCOUNTS).trouble();
             // The newest quarter (75 accounts) holds most of it.
-            assert!(
-                (6..=25).contains(&t.upgraded_wrong_flag),
-                "seed {seed}: {t:?}"
-            );
-            assert!(
-                (5..=25).contains(&t.failed_first_charge),
-                "seed {seed}: {t:?}"
-            );
+            assert!((6..=25).contains(&t.upgraded_wrong_flag), "seed {seed}: {t:?}");
+            assert!((5..=25).contains(&t.failed_first_charge), "seed {seed}: {t:?}");
             assert!((4..=25).contains(&t.welcome_failed), "seed {seed}: {t:?}");
             assert!((1..=15).contains(&t.welcome_queued), "seed {seed}: {t:?}");
         }
@@ -701,18 +645,13 @@ mod tests {
             assert!(valid(EmailStatus::CHOICES, &j.status), "{j:?}");
             assert_eq!(j.status == "failed", j.last_error.is_some(), "{j:?}");
             if j.kind == "welcome" {
-                assert!(
-                    welcome.insert(j.account_id, &j.status).is_none(),
-                    "one welcome job per account"
-                );
+                assert!(welcome.insert(j.account_id, &j.status).is_none(), "one welcome job per account");
             }
         }
         let mut emails = std::collections::HashSet::new();
         for (i, a) in d.accounts.iter().enumerate() {
             assert_eq!(a.id, i as i64 + 1);
-            assert!(
-                a.email.starts_with(&format!("user{}@", a.id)) && a.email.ends_with(".example")
-            );
+            assert!(a.email.starts_with(&format!("user{}@", a.id)) && a.email.ends_with(".example"));
             assert!(emails.insert(a.email.clone()));
             assert!(valid(Plan::CHOICES, &a.plan), "{a:?}");
             assert!(valid(BillingState::CHOICES, &a.billing_state), "{a:?}");
@@ -732,25 +671,14 @@ mod tests {
             prev = Some(inv.id);
         }
         assert!(d.accounts.iter().any(|a| a.company == "Acme 42 Ltd"));
-        assert!(
-            d.accounts
-                .windows(2)
-                .all(|w| w[0].signup_at < w[1].signup_at),
-            "ids grow with signup"
-        );
+        assert!(d.accounts.windows(2).all(|w| w[0].signup_at < w[1].signup_at), "ids grow with signup");
     }
 
     #[test]
     fn choice_values_match_the_stored_text() {
         assert_eq!(Plan::Annual.as_str(), "annual");
-        assert_eq!(
-            BillingState::FailedFirstCharge.as_str(),
-            "failed_first_charge"
-        );
-        assert_eq!(
-            PaymentResult::InsufficientFunds.as_str(),
-            "insufficient_funds"
-        );
+        assert_eq!(BillingState::FailedFirstCharge.as_str(), "failed_first_charge");
+        assert_eq!(PaymentResult::InsufficientFunds.as_str(), "insufficient_funds");
         assert_eq!(Currency::Gbp.as_str(), "GBP");
         assert_eq!(InvoiceStatus::Refunded.as_str(), "refunded");
         assert_eq!(EmailKind::PasswordReset.as_str(), "password_reset");

@@ -70,10 +70,7 @@ pub struct Model {
     #[admin(label = "Email", help = "Where we send receipts and sign-in links.")]
     pub email: String,
     /// The customer's company.
-    #[admin(
-        label = "Company",
-        help = "The company name the customer gave at signup."
-    )]
+    #[admin(label = "Company", help = "The company name the customer gave at signup.")]
     pub company: String,
     /// The current plan.
     #[admin(
@@ -97,10 +94,7 @@ pub struct Model {
     )]
     pub last_payment_result: Option<String>,
     /// When the account was created (UTC).
-    #[admin(
-        label = "Signed up",
-        help = "When the customer created the account (UTC)."
-    )]
+    #[admin(label = "Signed up", help = "When the customer created the account (UTC).")]
     pub signup_at: DateTime,
     /// Whether the welcome email went out.
     #[admin(
@@ -109,19 +103,13 @@ pub struct Model {
     )]
     pub welcome_email_sent: bool,
     /// Finance inspects the account before the next invoice.
-    #[admin(
-        label = "Manual review",
-        help = "Finance inspects the account before the next invoice runs."
-    )]
+    #[admin(label = "Manual review", help = "Finance inspects the account before the next invoice runs.")]
     pub manual_review: bool,
     /// The customer cannot sign in.
     #[admin(label = "Locked", help = "Customer cannot sign in while this is set.")]
     pub locked: bool,
     /// The last change to this row (UTC), kept by the application.
-    #[admin(
-        label = "Last changed",
-        help = "When anything on this account last changed (UTC)."
-    )]
+    #[admin(label = "Last changed", help = "When anything on this account last changed (UTC).")]
     pub updated_at: DateTime,
 }
 
@@ -161,11 +149,7 @@ impl ActiveModelBehavior for ActiveModel {
             if self.billing_state.is_not_set() {
                 self.billing_state = Set(BillingState::Ok.as_str().to_owned());
             }
-            for flag in [
-                &mut self.welcome_email_sent,
-                &mut self.manual_review,
-                &mut self.locked,
-            ] {
+            for flag in [&mut self.welcome_email_sent, &mut self.manual_review, &mut self.locked] {
                 if flag.is_not_set() {
                     *flag = Set(false);
                 }

@@ -51,11 +51,7 @@ pub struct Model {
     #[admin(label = "ID")]
     pub id: i64,
     /// The recipient account.
-    #[admin(
-        label = "Account",
-        foreign_key = "account",
-        help = "The account this email goes to."
-    )]
+    #[admin(label = "Account", foreign_key = "account", help = "The account this email goes to.")]
     pub account_id: i64,
     /// What the email is for.
     #[admin(label = "Kind", choices = EmailKind)]
@@ -64,16 +60,10 @@ pub struct Model {
     #[admin(label = "Status", choices = EmailStatus, help = "Queued emails are picked up by the mail worker within a minute.")]
     pub status: String,
     /// How many times delivery was tried.
-    #[admin(
-        label = "Attempts",
-        help = "How many times the mail worker tried to send it."
-    )]
+    #[admin(label = "Attempts", help = "How many times the mail worker tried to send it.")]
     pub attempts: i32,
     /// The mail provider's answer to the last failed attempt.
-    #[admin(
-        label = "Last error",
-        help = "What the mail server answered to the last failed attempt."
-    )]
+    #[admin(label = "Last error", help = "What the mail server answered to the last failed attempt.")]
     pub last_error: Option<String>,
     /// The last change to this row (UTC), kept by the application.
     #[admin(label = "Last changed")]

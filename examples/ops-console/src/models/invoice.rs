@@ -55,24 +55,14 @@ pub struct Model {
     #[admin(label = "ID")]
     pub id: i64,
     /// The billed account.
-    #[admin(
-        label = "Account",
-        foreign_key = "account",
-        help = "The account this invoice bills."
-    )]
+    #[admin(label = "Account", foreign_key = "account", help = "The account this invoice bills.")]
     pub account_id: i64,
     /// The invoice number the customer sees.
     #[sea_orm(unique)]
-    #[admin(
-        label = "Invoice number",
-        help = "The number printed on the invoice, like INV-00001234."
-    )]
+    #[admin(label = "Invoice number", help = "The number printed on the invoice, like INV-00001234.")]
     pub number: String,
     /// The amount in the currency's smallest unit.
-    #[admin(
-        label = "Amount (cents)",
-        help = "In the currency's smallest unit: 1999 means 19.99."
-    )]
+    #[admin(label = "Amount (cents)", help = "In the currency's smallest unit: 1999 means 19.99.")]
     pub amount_cents: i64,
     /// The currency code.
     #[admin(label = "Currency", choices = Currency)]
@@ -81,10 +71,7 @@ pub struct Model {
     #[admin(label = "Status", choices = InvoiceStatus)]
     pub status: String,
     /// When the invoice was issued (UTC).
-    #[admin(
-        label = "Issued",
-        help = "When the invoice was sent to the customer (UTC)."
-    )]
+    #[admin(label = "Issued", help = "When the invoice was sent to the customer (UTC).")]
     pub issued_at: DateTime,
 }
 
