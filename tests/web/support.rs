@@ -263,17 +263,25 @@ impl Client {
     }
 
     pub async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Resp {
-        let mut ser = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs {
-            ser.append_pair(k, v);
-        }
+        let body = {
+            let mut ser = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in pairs {
+                ser.append_pair(k, v);
+            }
+            ser.finish()
+        };
         let req = Request::post(path)
             .header(header::ACCEPT, "text/html")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, self.cookie_header())
-            .body(Body::from(ser.finish()))
+            .body(Body::from(body))
             .unwrap();
         self.send(req).await
+    }
+
+    /// Another client sharing this one's cookies (the same signed-in session).
+    pub fn clone_session(&self, app: &TestApp) -> Client {
+        Client { router: app.router.clone(), cookies: self.cookies.clone() }
     }
 
     pub fn cookies_set(&mut self, name: &str, value: &str) {
