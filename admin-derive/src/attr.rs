@@ -688,11 +688,11 @@ fn parse_choices(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Sp
     let value = meta.value()?;
     if value.peek(Lit) {
         let lit: Lit = value.parse()?;
-        let hint = match &lit {
-            Lit::Str(s) => format!("; write `choices = {}` without quotes", s.value()),
-            _ => String::new(),
+        let msg = match &lit {
+            Lit::Str(s) => format!("expected a type path, not a string: write `choices = {}`", s.value()),
+            _ => "expected a type path, like `choices = Plan`".to_owned(),
         };
-        cx.error_spanned_by(lit, format!("expected a type path, like `choices = Plan`{hint}"));
+        cx.error_spanned_by(lit, msg);
         return Ok(None);
     }
     let ty: Type = value.parse()?;

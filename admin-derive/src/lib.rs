@@ -63,11 +63,13 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `readonly(id, billing_state)` | fields never taken from a form | the primary key |
 /// | `ordering = "-signup_at, id"` | default order, `-` for descending | `"-{pk}"` |
 /// | `per_page = 50` | rows per page, 1 to 1000 | 100 |
+/// | `reason_required` | every change needs a reason, kept in the audit log | off |
 /// | `crate = "::opsadmin"` | where `__private` lives | `::opsadmin` |
 ///
 /// Field options: `label = "..."`, `help = "..."`, `choices = Plan` (a type with
 /// `AdminChoices`, on `String` or `Option<String>` fields), `foreign_key = "account"`
-/// (on integer fields) and the flag `readonly`.
+/// (on integer fields) and the flags `readonly` and `reason_required` (changing this
+/// field needs a reason).
 ///
 /// The struct needs `#[sea_orm(table_name = "...")]` (the table name is the model's
 /// slug) and exactly one `#[sea_orm(primary_key)]` field. Fields with

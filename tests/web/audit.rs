@@ -94,19 +94,14 @@ async fn every_write_and_sign_in_leaves_one_entry_with_a_field_diff() {
 async fn a_failed_audit_write_rolls_the_change_back() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
-    app.db
-        .execute_unprepared(
-            "CREATE TRIGGER audit_down BEFORE INSERT ON admin_audit BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END;",
-        )
-        .await
-        .unwrap();
+    app.break_inserts("admin_audit").await;
     let r = save_bob(&mut c, &[("company", "Never saved")]).await;
     assert_eq!(r.status, 500);
     r.assert_contains("Nothing was changed.");
-    r.assert_lacks("audit unavailable");
+    r.assert_lacks("injected failure");
     let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert_eq!(bob.company, "Globex 7 Inc");
-    app.db.execute_unprepared("DROP TRIGGER audit_down").await.unwrap();
+    app.heal_inserts("admin_audit").await;
     // And a change the database refuses leaves no entry.
     let before = entry::Entity::find().count(&app.db).await.unwrap();
     let r = save_bob(&mut c, &[("email", "user1@acme-42-ltd.example")]).await;

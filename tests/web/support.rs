@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
 use ops_console::models::{account, email_job, invoice};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 use tower::ServiceExt;
 
 /// A staff user every test app has.
@@ -18,19 +18,56 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 static N: AtomicU64 = AtomicU64::new(0);
 
-/// A fresh app on its own SQLite file with known rows.
+/// A fresh app on its own database with known rows: a SQLite file, or with
+/// `OPSADMIN_TEST_DB=postgres` a new PostgreSQL database on 127.0.0.1:5432.
 pub struct TestApp {
     pub db: DatabaseConnection,
     pub router: Router,
     pub path: std::path::PathBuf,
+    pub backend: Backend,
 }
+
+/// Which database a test app runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend chosen by `OPSADMIN_TEST_DB` (`sqlite`, the default, or `postgres`).
+    pub fn from_env() -> Self {
+        match std::env::var("OPSADMIN_TEST_DB").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+}
+
+/// The PostgreSQL server tests use.
+pub const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", self.path.display()));
+        if self.backend == Backend::Sqlite {
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", self.path.display()));
+            }
         }
     }
+}
+
+/// Creates a fresh PostgreSQL database and returns its URL; databases left by
+/// earlier runs of this process id are dropped first.
+async fn fresh_pg_database(n: u64) -> String {
+    let name = format!("opsadmin_t_{}_{n}", std::process::id());
+    let admin = sea_orm::Database::connect(format!("{PG_SERVER}/test")).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is not reachable at {PG_SERVER} ({e}); start it or run with OPSADMIN_TEST_DB=sqlite")
+    });
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await.ok();
+    format!("{PG_SERVER}/{name}")
 }
 
 /// A response, read whole.
@@ -103,9 +140,15 @@ impl TestApp {
     /// `extra` more plain accounts.
     pub async fn new(extra: usize) -> Self {
         let n = N.fetch_add(1, Ordering::SeqCst);
+        let backend = Backend::from_env();
         let path = std::env::temp_dir().join(format!("opsadmin-test-{}-{n}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let url = match backend {
+            Backend::Sqlite => {
+                let _ = std::fs::remove_file(&path);
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+            Backend::Postgres => fresh_pg_database(n).await,
+        };
         let db = ops_console::connect(&url).await.expect("connect");
         ops_console::prepare(&db).await.expect("prepare");
         opsadmin::auth::create_user(&db, USER, PASSWORD, &["admin"], true).await.expect("user");
@@ -201,8 +244,42 @@ impl TestApp {
         .insert(&db)
         .await
         .unwrap();
+        if backend == Backend::Postgres {
+            // Rows were inserted with explicit ids: move the sequences past them.
+            for table in ["account", "invoice", "email_job"] {
+                db.execute_unprepared(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                ))
+                .await
+                .unwrap();
+            }
+        }
         let router = ops_console::app(db.clone());
-        Self { db, router, path }
+        Self { db, router, path, backend }
+    }
+
+    /// Makes every insert into `table` fail, as a broken disk or a lost connection
+    /// would, until [`TestApp::heal_inserts`].
+    pub async fn break_inserts(&self, table: &str) {
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "CREATE TRIGGER break_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+            ),
+            Backend::Postgres => format!(
+                "CREATE FUNCTION break_{table}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END; $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER break_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION break_{table}();"
+            ),
+        };
+        self.db.execute_unprepared(&sql).await.unwrap();
+    }
+
+    /// Undoes [`TestApp::break_inserts`].
+    pub async fn heal_inserts(&self, table: &str) {
+        let sql = match self.backend {
+            Backend::Sqlite => format!("DROP TRIGGER break_{table}"),
+            Backend::Postgres => format!("DROP TRIGGER break_{table} ON {table}; DROP FUNCTION break_{table}();"),
+        };
+        self.db.execute_unprepared(&sql).await.unwrap();
     }
 
     /// A client with an empty cookie jar.

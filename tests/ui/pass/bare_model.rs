@@ -30,6 +30,7 @@ fn main() {
     assert_eq!(meta.ordering, &[(0, true)]);
     assert_eq!(meta.per_page, 100);
     assert_eq!(meta.pk, 0);
+    assert!(!meta.reason_required);
 
     let labels: Vec<&str> = meta.fields.iter().map(|f| f.label).collect();
     assert_eq!(labels, ["Id", "Recipient", "Attempts", "Last error"]);
@@ -38,5 +39,5 @@ fn main() {
     assert!(meta.fields[0].auto_increment);
     assert_eq!(meta.fields[2].kind, FieldKind::Integer);
     assert!(meta.fields[3].nullable && !meta.fields[1].nullable);
-    assert!(meta.fields.iter().all(|f| f.help.is_empty() && f.choices.is_none()));
+    assert!(meta.fields.iter().all(|f| f.help.is_empty() && f.choices.is_none() && !f.reason_required));
 }

@@ -30,6 +30,7 @@ pub enum Region {
     readonly(billing_note, updated_at),
     ordering = "-signup_at, email",
     per_page = 25,
+    reason_required,
 )]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -51,7 +52,7 @@ pub struct Model {
     #[admin(foreign_key = "staff_user", label = "Account owner")]
     pub owner_id: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
-    #[admin(readonly)]
+    #[admin(readonly, reason_required)]
     pub billing_state: Option<String>,
     pub billing_note: String,
     pub updated_at: DateTimeUtc,
@@ -74,6 +75,7 @@ fn main() {
     assert_eq!(meta.label, "Customer account");
     assert_eq!(meta.label_plural, "Customer accounts");
     assert_eq!(meta.per_page, 25);
+    assert!(meta.reason_required);
 
     // `scratch` is #[sea_orm(ignore)]: not a column, not in the admin.
     let all: Vec<&str> = meta.fields.iter().map(|f| f.name).collect();
@@ -155,6 +157,8 @@ fn main() {
 
     let readonly: Vec<&str> = meta.fields.iter().filter(|f| f.readonly).map(|f| f.name).collect();
     assert_eq!(readonly, ["id", "billing_state", "billing_note", "updated_at"]);
+    let needs_reason: Vec<&str> = meta.fields.iter().filter(|f| f.reason_required).map(|f| f.name).collect();
+    assert_eq!(needs_reason, ["billing_state"]);
 
     // Values in and out.
     let now = chrono::Utc::now();
