@@ -1,17 +1,23 @@
-//! Staff sign-in: argon2id password hashes, database-backed sessions and their CSRF
-//! tokens. Nothing lives in the web process, so several instances serve as one.
+//! Staff sign-in: argon2id password hashes, database-backed sessions with idle and
+//! absolute timeouts, CSRF tokens, sign-in throttling, and staff management. Nothing
+//! lives in the web process, so several instances serve as one.
+
+use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{Duration, NaiveDateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 
-use crate::entities::{session, staff_user};
-use crate::error::{Error, Result};
+use crate::audit::{self, Context, Event};
+use crate::entities::{login_throttle, session, staff_user};
+use crate::error::{Error, FieldError, Result};
+use crate::permission::{Permissions, Roles};
+use crate::txn::begin_write;
 
 /// The signed-in staff user, as every admin operation sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,30 +30,97 @@ pub struct Staff {
     pub is_superuser: bool,
     /// The user's role names.
     pub roles: Vec<String>,
+    /// What the roles grant.
+    pub permissions: Permissions,
 }
 
 impl Staff {
-    /// Whether this user holds `permission` (e.g. `account.change`).
-    ///
-    /// Until roles are configured every active staff user holds every permission;
-    /// this is the one place a permission is decided.
+    /// Whether this user holds `permission` (e.g. `account.change`). This is the one
+    /// place a permission is decided.
     #[must_use]
-    pub fn may(&self, _permission: &str) -> bool {
-        true
+    pub fn may(&self, permission: &str) -> bool {
+        self.is_superuser || self.permissions.allows(permission)
     }
 
-    fn from_model(m: &staff_user::Model) -> Self {
+    /// The user as the given roles make them.
+    #[must_use]
+    pub fn from_model(m: &staff_user::Model, roles: &Roles) -> Self {
+        let names = role_names(&m.roles);
         Self {
             id: m.id,
             username: m.username.clone(),
             is_superuser: m.is_superuser,
-            roles: m.roles.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect(),
+            permissions: roles.permissions_of(&names),
+            roles: names,
         }
     }
 }
 
-/// How long a session lives at most.
-pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+/// Splits the stored comma-separated role list.
+#[must_use]
+pub fn role_names(stored: &str) -> Vec<String> {
+    stored.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect()
+}
+
+/// How long sessions live and when they must prove themselves again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused this long ends.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub lifetime: Duration,
+    /// Operations marked sensitive ask for the password again when the last proof
+    /// is older than this.
+    pub reauth_after: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::hours(2),
+            lifetime: Duration::hours(12),
+            reauth_after: Duration::minutes(15),
+        }
+    }
+}
+
+/// When repeated failed sign-ins are slowed and then locked out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Failures for one user name within `window` before it is locked.
+    pub max_failures_per_user: i32,
+    /// Failures from one address within `window` before it is locked.
+    pub max_failures_per_address: i32,
+    /// The window failures are counted in.
+    pub window: Duration,
+    /// How long a lock lasts.
+    pub lockout: Duration,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            max_failures_per_user: 5,
+            max_failures_per_address: 20,
+            window: Duration::minutes(15),
+            lockout: Duration::minutes(15),
+        }
+    }
+}
+
+/// Everything sign-in needs to know: the roles, and the session and throttle policies.
+#[derive(Clone, Debug, Default)]
+pub struct AuthConfig {
+    /// The site's roles.
+    pub roles: Arc<Roles>,
+    /// Session lifetimes.
+    pub sessions: SessionPolicy,
+    /// Sign-in throttling.
+    pub throttle: ThrottlePolicy,
+}
+
+/// The shortest password accepted for a staff user.
+pub const MIN_PASSWORD_LEN: usize = 12;
 
 fn argon2() -> Argon2<'static> {
     // OWASP's argon2id minimum: 19 MiB, 2 passes, 1 lane.
@@ -97,11 +170,66 @@ fn token_id(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Creates a staff user.
+/// Passwords too common to allow, whatever their length (lower case).
+const COMMON_PASSWORDS: &[&str] = &[
+    "password1234",
+    "123456789012",
+    "qwertyuiopas",
+    "passwordpassword",
+    "iloveyou1234",
+    "adminadmin12",
+    "letmein12345",
+    "welcome12345",
+    "changeme1234",
+    "password123!",
+    "qwerty123456",
+    "111111111111",
+    "000000000000",
+    "abcdefghijkl",
+    "abc123abc123",
+    "correcthorsebatterystaple",
+    "trustno1trustno1",
+    "passw0rdpassw0rd",
+    "administrator",
+    "football1234",
+    "monkey123456",
+    "dragon123456",
+    "sunshine1234",
+    "princess1234",
+    "1q2w3e4r5t6y",
+    "zaq12wsxcde3",
+    "welcome123456",
+    "password12345",
+    "p@ssw0rd1234",
+];
+
+/// Checks a new password: at least [`MIN_PASSWORD_LEN`] characters, not a common
+/// password, not the user name.
 ///
 /// # Errors
-/// `Invalid` when the name is empty or taken or the password is shorter than 8
-/// characters; `Db` when the database fails.
+/// A message for the person choosing it.
+pub fn check_new_password(username: &str, password: &str) -> std::result::Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(format!("Use at least {MIN_PASSWORD_LEN} characters; a few words in a row work well."));
+    }
+    let lower = password.to_lowercase();
+    if COMMON_PASSWORDS.contains(&lower.as_str())
+        || lower.chars().all(|c| c == lower.chars().next().unwrap_or(' '))
+    {
+        return Err("This password is too common; choose another.".to_owned());
+    }
+    if lower.contains(&username.to_lowercase()) && !username.is_empty() {
+        return Err("The password must not contain the user name.".to_owned());
+    }
+    Ok(())
+}
+
+/// Creates a staff user (without an audit entry: for set-up scripts and the first
+/// user; the staff screens use [`admin_create_user`]).
+///
+/// # Errors
+/// `Invalid` when the name is empty or taken or the password is too weak; `Db` when
+/// the database fails.
 pub async fn create_user(
     db: &DatabaseConnection,
     username: &str,
@@ -109,38 +237,53 @@ pub async fn create_user(
     roles: &[&str],
     is_superuser: bool,
 ) -> Result<Staff> {
-    use crate::error::FieldError;
+    let txn = begin_write(db).await?;
+    let user = insert_user(&txn, username, password, roles, is_superuser).await?;
+    txn.commit().await?;
+    Ok(Staff::from_model(&user, &Roles::new()))
+}
+
+async fn insert_user<C: ConnectionTrait>(
+    conn: &C,
+    username: &str,
+    password: &str,
+    roles: &[&str],
+    is_superuser: bool,
+) -> Result<staff_user::Model> {
     let username = username.trim();
-    if username.is_empty() {
-        return Err(Error::Invalid(vec![FieldError::field("username", "Enter a user name.")]));
-    }
-    if password.chars().count() < 8 {
-        return Err(Error::Invalid(vec![FieldError::field(
-            "password",
-            "Use a password of at least 8 characters.",
-        )]));
-    }
-    let taken =
-        staff_user::Entity::find().filter(staff_user::Column::Username.eq(username)).count(db).await?;
-    if taken > 0 {
-        return Err(Error::Invalid(vec![FieldError::field(
+    let mut errors = Vec::new();
+    if username.is_empty() || username.chars().count() > 150 {
+        errors.push(FieldError::field("username", "Enter a user name of at most 150 characters."));
+    } else if staff_user::Entity::find().filter(staff_user::Column::Username.eq(username)).count(conn).await?
+        > 0
+    {
+        errors.push(FieldError::field(
             "username",
             format!("A staff user named \u{201c}{username}\u{201d} already exists."),
-        )]));
+        ));
     }
-    let user = staff_user::ActiveModel {
+    if let Err(m) = check_new_password(username, password) {
+        errors.push(FieldError::field("password", m));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let t = now();
+    Ok(staff_user::ActiveModel {
         username: Set(username.to_owned()),
         password_hash: Set(hash_password(password)?),
         is_superuser: Set(is_superuser),
         is_active: Set(true),
         roles: Set(roles.join(",")),
-        created_at: Set(now()),
+        created_at: Set(t),
         last_login_at: Set(None),
+        password_changed_at: Set(t),
+        totp_secret: Set(None),
+        totp_last_step: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(Staff::from_model(&user))
+    .insert(conn)
+    .await?)
 }
 
 /// How many staff users exist.
@@ -149,6 +292,25 @@ pub async fn create_user(
 /// When the database fails.
 pub async fn count_users(db: &DatabaseConnection) -> Result<u64> {
     Ok(staff_user::Entity::find().count(db).await?)
+}
+
+/// A staff user by name, with permissions from `roles` (for scripts acting as them).
+///
+/// # Errors
+/// `NotFound` when there is no active user of that name.
+pub async fn staff_by_name(db: &DatabaseConnection, roles: &Roles, username: &str) -> Result<Staff> {
+    staff_user::Entity::find()
+        .filter(staff_user::Column::Username.eq(username.trim()))
+        .one(db)
+        .await?
+        .filter(|u| u.is_active)
+        .map(|u| Staff::from_model(&u, roles))
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "There is no active staff user named \u{201c}{}\u{201d}.",
+                username.trim()
+            ))
+        })
 }
 
 /// A new session: the cookie token (secret, never stored) and the CSRF token.
@@ -160,22 +322,62 @@ pub struct NewSession {
     pub csrf_token: String,
     /// The signed-in user.
     pub staff: Staff,
+    /// The second factor is still to be given before the session is usable.
+    pub second_factor_pending: bool,
+}
+
+/// The outcome of a sign-in attempt.
+#[derive(Clone, Debug)]
+pub enum SignIn {
+    /// Signed in (or, with `second_factor_pending`, half-way).
+    Success(NewSession),
+    /// Wrong name or password (the same for unknown, inactive or wrong). The caller
+    /// should wait `delay` before answering, to slow guessing.
+    Failed {
+        /// How long to wait before answering.
+        delay: std::time::Duration,
+    },
+    /// Too many failures for this name or address: refused without checking.
+    Locked {
+        /// Minutes until the lock ends (rounded up).
+        minutes: i64,
+    },
+}
+
+fn throttle_keys(username: &str, addr: Option<&str>) -> Vec<(String, bool)> {
+    let mut keys = vec![(format!("user:{}", username.to_lowercase()), true)];
+    if let Some(a) = addr {
+        keys.push((format!("addr:{a}"), false));
+    }
+    keys
 }
 
 /// Checks a username and password and, when they match an active user, starts a
 /// session. The answer is the same whether the user is unknown, inactive or the
-/// password is wrong, and takes as long.
+/// password is wrong, and takes as long. Repeated failures for one name or from one
+/// address lock sign-in for a while; failures and locks are audited.
 ///
 /// # Errors
 /// `Db` when the database fails.
 pub async fn sign_in(
     db: &DatabaseConnection,
+    config: &AuthConfig,
     username: &str,
     password: &str,
-    audit: &crate::audit::Context,
-) -> Result<Option<NewSession>> {
-    let username = username.trim();
-    let user = staff_user::Entity::find().filter(staff_user::Column::Username.eq(username)).one(db).await?;
+    ctx: &Context,
+) -> Result<SignIn> {
+    let username: String = username.trim().chars().take(150).collect();
+    let keys = throttle_keys(&username, ctx.client_addr.as_deref());
+    let t = now();
+    for (key, _) in &keys {
+        if let Some(row) = login_throttle::Entity::find_by_id(key.clone()).one(db).await? {
+            if let Some(until) = row.locked_until.filter(|u| *u > t) {
+                let minutes = ((until - t).num_seconds() + 59).div_euclid(60).max(1);
+                return Ok(SignIn::Locked { minutes });
+            }
+        }
+    }
+    let user = staff_user::Entity::find().filter(staff_user::Column::Username.eq(&username)).one(db).await?;
     let ok = match &user {
         Some(u) => verify_password(password, &u.password_hash) && u.is_active,
         None => {
@@ -185,42 +387,109 @@ pub async fn sign_in(
         }
     };
     let (Some(user), true) = (user, ok) else {
-        let mut ctx = audit.clone();
-        ctx.actor = None;
-        ctx.actor_name = Some(username.chars().take(150).collect());
-        let txn = crate::txn::begin_write(db).await?;
-        crate::audit::record(&txn, &ctx, bare_event("login_failed")).await?;
+        let mut actx = ctx.clone();
+        actx.actor = None;
+        actx.actor_name = Some(username.clone());
+        let txn = begin_write(db).await?;
+        let mut failures = 0;
+        let mut locked = false;
+        for (key, per_user) in &keys {
+            let limit = if *per_user {
+                config.throttle.max_failures_per_user
+            } else {
+                config.throttle.max_failures_per_address
+            };
+            let (n, now_locked) = count_failure(&txn, key, limit, &config.throttle).await?;
+            if *per_user {
+                failures = n;
+            }
+            locked |= now_locked;
+        }
+        audit::record(&txn, &actx, bare_event("login_failed")).await?;
+        if locked {
+            audit::record(&txn, &actx, bare_event("login_locked")).await?;
+        }
         txn.commit().await?;
-        return Ok(None);
+        // Slow down guessing: 250 ms more per recent failure, at most 2 s.
+        let delay = std::time::Duration::from_millis(u64::try_from(failures.clamp(0, 8)).unwrap_or(0) * 250);
+        return Ok(SignIn::Failed { delay });
     };
+    let staff = Staff::from_model(&user, &config.roles);
+    let pending = user.totp_secret.is_some();
+    let txn = begin_write(db).await?;
+    let (token, csrf_token) = insert_session(&txn, user.id, t, &config.sessions, pending).await?;
+    if !pending {
+        let mut am: staff_user::ActiveModel = user.into();
+        am.last_login_at = Set(Some(t));
+        am.update(&txn).await?;
+    }
+    login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::Key.eq(keys[0].0.clone()))
+        .exec(&txn)
+        .await?;
+    let mut actx = ctx.clone();
+    actx.actor = Some(staff.clone());
+    audit::record(&txn, &actx, bare_event(if pending { "login_password" } else { "login" })).await?;
+    txn.commit().await?;
+    Ok(SignIn::Success(NewSession { token, csrf_token, staff, second_factor_pending: pending }))
+}
+
+/// Counts one failure for `key`; returns the failures in the window and whether this
+/// one locked the key.
+async fn count_failure<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    limit: i32,
+    policy: &ThrottlePolicy,
+) -> Result<(i32, bool)> {
+    let t = now();
+    let row = login_throttle::Entity::find_by_id(key.to_owned()).one(conn).await?;
+    let (failures, window_start) = match &row {
+        Some(r) if t - r.window_start < policy.window => (r.failures + 1, r.window_start),
+        _ => (1, t),
+    };
+    let locked = failures >= limit;
+    let am = login_throttle::ActiveModel {
+        key: Set(key.to_owned()),
+        failures: Set(if locked { 0 } else { failures }),
+        window_start: Set(if locked { t } else { window_start }),
+        locked_until: Set(locked.then(|| t + policy.lockout)),
+    };
+    if row.is_some() {
+        am.update(conn).await?;
+    } else {
+        am.insert(conn).await?;
+    }
+    Ok((failures, locked))
+}
+
+async fn insert_session<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    t: NaiveDateTime,
+    policy: &SessionPolicy,
+    second_factor_pending: bool,
+) -> Result<(String, String)> {
     let token = random_hex(32)?;
     let csrf_token = random_hex(32)?;
-    let t = now();
-    let staff = Staff::from_model(&user);
-    let txn = crate::txn::begin_write(db).await?;
     session::ActiveModel {
         id: Set(token_id(&token)),
-        user_id: Set(user.id),
+        user_id: Set(user_id),
         csrf_token: Set(csrf_token.clone()),
         created_at: Set(t),
         last_seen_at: Set(t),
-        expires_at: Set(t + SESSION_LIFETIME),
+        expires_at: Set(t + policy.lifetime),
+        authenticated_at: Set(t),
+        second_factor_pending: Set(second_factor_pending),
         flash: Set(None),
     }
-    .insert(&txn)
+    .insert(conn)
     .await?;
-    let mut am: staff_user::ActiveModel = user.into();
-    am.last_login_at = Set(Some(t));
-    am.update(&txn).await?;
-    let mut ctx = audit.clone();
-    ctx.actor = Some(staff.clone());
-    crate::audit::record(&txn, &ctx, bare_event("login")).await?;
-    txn.commit().await?;
-    Ok(Some(NewSession { token, csrf_token, staff }))
+    Ok((token, csrf_token))
 }
 
-fn bare_event(kind: &str) -> crate::audit::Event<'_> {
-    crate::audit::Event { kind, model: None, object_id: None, changes: serde_json::json!({}) }
+fn bare_event(kind: &str) -> Event<'_> {
+    Event { kind, model: None, object_id: None, changes: serde_json::json!({}) }
 }
 
 /// A session found from its cookie token.
@@ -232,35 +501,68 @@ pub struct CurrentSession {
     pub csrf_token: String,
     /// A message left for this page by the previous request, now consumed.
     pub flash: Option<String>,
+    /// When the user last proved who they are.
+    pub authenticated_at: NaiveDateTime,
+    /// The second factor is still to be given.
+    pub second_factor_pending: bool,
+    /// Whether the user has two-factor sign-in enrolled.
+    pub two_factor_enrolled: bool,
+    /// Whether a role of the user requires two-factor sign-in.
+    pub two_factor_required: bool,
 }
 
-/// Finds the live session for a cookie token: not expired, its user still active.
+impl CurrentSession {
+    /// Whether the last proof of identity is recent enough for a sensitive operation.
+    #[must_use]
+    pub fn recently_authenticated(&self, policy: &SessionPolicy) -> bool {
+        now() - self.authenticated_at < policy.reauth_after
+    }
+}
+
+/// Finds the live session for a cookie token: not past its lifetime, not idle too
+/// long, its user still active. Ends sessions that fail any of these.
 ///
 /// # Errors
 /// `Db` when the database fails.
-pub async fn load_session(db: &DatabaseConnection, token: &str) -> Result<Option<CurrentSession>> {
+pub async fn load_session(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    token: &str,
+) -> Result<Option<CurrentSession>> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
     let found = session::Entity::find_by_id(token_id(token)).one(db).await?;
     let Some(s) = found else { return Ok(None) };
-    if s.expires_at <= now() {
+    let t = now();
+    if s.expires_at <= t || t - s.last_seen_at > config.sessions.idle_timeout {
         session::Entity::delete_by_id(s.id).exec(db).await?;
         return Ok(None);
     }
     let user = staff_user::Entity::find_by_id(s.user_id).one(db).await?;
-    match user {
-        Some(u) if u.is_active => {
-            let flash = s.flash.clone();
-            if flash.is_some() {
-                let mut am: session::ActiveModel = s.clone().into();
-                am.flash = Set(None);
-                am.update(db).await?;
-            }
-            Ok(Some(CurrentSession { staff: Staff::from_model(&u), csrf_token: s.csrf_token, flash }))
-        }
-        _ => Ok(None),
+    let Some(u) = user.filter(|u| u.is_active) else {
+        session::Entity::delete_by_id(s.id).exec(db).await?;
+        return Ok(None);
+    };
+    let flash = s.flash.clone();
+    // Record activity at most once a minute, and take the flash message once.
+    if flash.is_some() || t - s.last_seen_at > Duration::seconds(60) {
+        let mut am: session::ActiveModel = s.clone().into();
+        am.flash = Set(None);
+        am.last_seen_at = Set(t);
+        am.update(db).await?;
     }
+    let staff = Staff::from_model(&u, &config.roles);
+    let two_factor_required = config.roles.two_factor_required(&staff.roles);
+    Ok(Some(CurrentSession {
+        staff,
+        csrf_token: s.csrf_token,
+        flash,
+        authenticated_at: s.authenticated_at,
+        second_factor_pending: s.second_factor_pending,
+        two_factor_enrolled: u.totp_secret.is_some(),
+        two_factor_required,
+    }))
 }
 
 /// Leaves a message for the next page this session sees.
@@ -276,16 +578,284 @@ pub async fn set_flash(db: &DatabaseConnection, token: &str, message: &str) -> R
     Ok(())
 }
 
+/// Marks a session as having just proved the user's identity (after a second factor
+/// or a re-authentication).
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn mark_authenticated<C: ConnectionTrait>(conn: &C, token: &str) -> Result<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::AuthenticatedAt, sea_orm::sea_query::Expr::val(now()))
+        .col_expr(session::Column::SecondFactorPending, sea_orm::sea_query::Expr::val(false))
+        .filter(session::Column::Id.eq(token_id(token)))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Re-authenticates a signed-in user with their password, for sensitive operations.
+///
+/// # Errors
+/// `Invalid` when the password is wrong (audited as `reauth_failed`).
+pub async fn reauthenticate(
+    db: &DatabaseConnection,
+    token: &str,
+    password: &str,
+    ctx: &Context,
+) -> Result<()> {
+    let staff = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
+    let user = staff_user::Entity::find_by_id(staff.id).one(db).await?.ok_or(Error::Unauthenticated)?;
+    let txn = begin_write(db).await?;
+    if !verify_password(password, &user.password_hash) {
+        audit::record(&txn, ctx, bare_event("reauth_failed")).await?;
+        txn.commit().await?;
+        return Err(Error::Invalid(vec![FieldError::field("password", "That is not your password.")]));
+    }
+    mark_authenticated(&txn, token).await?;
+    audit::record(&txn, ctx, bare_event("reauth")).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Ends the session of a cookie token (sign-out). Unknown tokens are ignored.
 ///
 /// # Errors
 /// `Db` when the database fails.
-pub async fn sign_out(db: &DatabaseConnection, token: &str, audit: &crate::audit::Context) -> Result<()> {
-    let txn = crate::txn::begin_write(db).await?;
+pub async fn sign_out(db: &DatabaseConnection, token: &str, ctx: &Context) -> Result<()> {
+    let txn = begin_write(db).await?;
     let gone = session::Entity::delete_by_id(token_id(token)).exec(&txn).await?;
-    if gone.rows_affected > 0 && audit.actor.is_some() {
-        crate::audit::record(&txn, audit, bare_event("logout")).await?;
+    if gone.rows_affected > 0 && ctx.actor.is_some() {
+        audit::record(&txn, ctx, bare_event("logout")).await?;
     }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of a user, except the one with `keep` (a cookie token).
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn revoke_sessions<C: ConnectionTrait>(conn: &C, user_id: i64, keep: Option<&str>) -> Result<u64> {
+    let mut q = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(k) = keep {
+        q = q.filter(session::Column::Id.ne(token_id(k)));
+    }
+    Ok(q.exec(conn).await?.rows_affected)
+}
+
+/// Every staff user, by name.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn list_users(db: &DatabaseConnection) -> Result<Vec<staff_user::Model>> {
+    Ok(staff_user::Entity::find().order_by_asc(staff_user::Column::Username).all(db).await?)
+}
+
+/// One staff user by id.
+///
+/// # Errors
+/// `NotFound` when there is none.
+pub async fn get_user(db: &DatabaseConnection, id: i64) -> Result<staff_user::Model> {
+    staff_user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no staff user with id {id}.")))
+}
+
+fn require_staff_change(ctx: &Context) -> Result<&Staff> {
+    let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
+    if actor.may("staff.change") {
+        Ok(actor)
+    } else {
+        Err(Error::Forbidden(
+            "You cannot manage staff users. Ask an admin for the staff.change permission.".to_owned(),
+        ))
+    }
+}
+
+/// Creates a staff user from the staff screens, audited.
+///
+/// # Errors
+/// `Forbidden` without `staff.change` (or when a non-superuser makes a superuser);
+/// `Invalid` for a bad name, password or role.
+pub async fn admin_create_user(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    ctx: &Context,
+    username: &str,
+    password: &str,
+    roles: &[String],
+    is_superuser: bool,
+) -> Result<staff_user::Model> {
+    let actor = require_staff_change(ctx)?;
+    if is_superuser && !actor.is_superuser {
+        return Err(Error::Forbidden("Only a superuser can make another superuser.".to_owned()));
+    }
+    check_roles(config, roles)?;
+    let txn = begin_write(db).await?;
+    let refs: Vec<&str> = roles.iter().map(String::as_str).collect();
+    let user = insert_user(&txn, username, password, &refs, is_superuser).await?;
+    let id = user.id.to_string();
+    let changes = serde_json::json!({
+        "username": [null, user.username],
+        "roles": [null, user.roles],
+        "is_superuser": [null, is_superuser],
+        "password": [null, "(set)"],
+    });
+    audit::record(&txn, ctx, Event { kind: "create", model: Some("staff"), object_id: Some(&id), changes })
+        .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+fn check_roles(config: &AuthConfig, roles: &[String]) -> Result<()> {
+    let unknown: Vec<&str> =
+        roles.iter().filter(|r| config.roles.get(r).is_none()).map(String::as_str).collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(vec![FieldError::field(
+            "roles",
+            format!("Unknown role: {}.", unknown.join(", ")),
+        )]))
+    }
+}
+
+/// Changes a staff user's roles, superuser flag and whether they may sign in. Any
+/// change ends all of their sessions at once.
+///
+/// # Errors
+/// `Forbidden` without `staff.change`, for superuser changes by a non-superuser, or
+/// when users would lock themselves out; `Invalid` for an unknown role.
+pub async fn admin_update_user(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    ctx: &Context,
+    id: i64,
+    roles: &[String],
+    is_active: bool,
+    is_superuser: bool,
+) -> Result<staff_user::Model> {
+    let actor = require_staff_change(ctx)?;
+    check_roles(config, roles)?;
+    let txn = begin_write(db).await?;
+    let user = staff_user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no staff user with id {id}.")))?;
+    if (user.is_superuser != is_superuser || user.is_superuser) && !actor.is_superuser {
+        return Err(Error::Forbidden("Only a superuser can change a superuser or make one.".to_owned()));
+    }
+    if user.id == actor.id && (!is_active || (actor.is_superuser && !is_superuser)) {
+        return Err(Error::Refused(
+            "You cannot deactivate yourself or drop your own superuser status; ask another admin.".to_owned(),
+        ));
+    }
+    let new_roles = roles.join(",");
+    let mut changes = serde_json::Map::new();
+    if user.roles != new_roles {
+        changes.insert("roles".into(), serde_json::json!([user.roles, new_roles]));
+    }
+    if user.is_active != is_active {
+        changes.insert("is_active".into(), serde_json::json!([user.is_active, is_active]));
+    }
+    if user.is_superuser != is_superuser {
+        changes.insert("is_superuser".into(), serde_json::json!([user.is_superuser, is_superuser]));
+    }
+    if changes.is_empty() {
+        txn.commit().await?;
+        return Ok(user);
+    }
+    let mut am: staff_user::ActiveModel = user.into();
+    am.roles = Set(new_roles);
+    am.is_active = Set(is_active);
+    am.is_superuser = Set(is_superuser);
+    let saved = am.update(&txn).await?;
+    revoke_sessions(&txn, id, None).await?;
+    let key = id.to_string();
+    audit::record(
+        &txn,
+        ctx,
+        Event {
+            kind: "update",
+            model: Some("staff"),
+            object_id: Some(&key),
+            changes: serde_json::Value::Object(changes),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Sets a staff user's password (an admin's reset). Ends all of their sessions.
+///
+/// # Errors
+/// `Forbidden` without `staff.change` (or for a superuser's password, unless the
+/// actor is one); `Invalid` for a weak password.
+pub async fn admin_set_password(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    id: i64,
+    password: &str,
+) -> Result<()> {
+    let actor = require_staff_change(ctx)?;
+    let user = get_user(db, id).await?;
+    if user.is_superuser && !actor.is_superuser {
+        return Err(Error::Forbidden("Only a superuser can reset a superuser's password.".to_owned()));
+    }
+    store_password(db, ctx, &user, password, None).await
+}
+
+/// Changes the signed-in user's own password; the current one is required. Ends
+/// their other sessions.
+///
+/// # Errors
+/// `Invalid` when the current password is wrong or the new one is weak.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
+    let user = get_user(db, actor.id).await?;
+    if !verify_password(current, &user.password_hash) {
+        return Err(Error::Invalid(vec![FieldError::field(
+            "current_password",
+            "That is not your current password.",
+        )]));
+    }
+    if current == new {
+        return Err(Error::Invalid(vec![FieldError::field(
+            "new_password",
+            "Choose a password different from the current one.",
+        )]));
+    }
+    store_password(db, ctx, &user, new, Some(token)).await
+}
+
+async fn store_password(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    user: &staff_user::Model,
+    password: &str,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    check_new_password(&user.username, password)
+        .map_err(|m| Error::Invalid(vec![FieldError::field("new_password", m)]))?;
+    let txn = begin_write(db).await?;
+    let mut am: staff_user::ActiveModel = user.clone().into();
+    am.password_hash = Set(hash_password(password)?);
+    am.password_changed_at = Set(now());
+    am.update(&txn).await?;
+    revoke_sessions(&txn, user.id, keep_session).await?;
+    let key = user.id.to_string();
+    // The hash is a secret too: the entry says only that it changed.
+    let changes = serde_json::json!({ "password": ["(hidden)", "(changed)"] });
+    audit::record(&txn, ctx, Event { kind: "update", model: Some("staff"), object_id: Some(&key), changes })
+        .await?;
     txn.commit().await?;
     Ok(())
 }

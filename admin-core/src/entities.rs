@@ -26,6 +26,12 @@ pub mod staff_user {
         pub created_at: DateTime,
         /// The last successful sign-in (UTC).
         pub last_login_at: Option<DateTime>,
+        /// When the password was last set (UTC).
+        pub password_changed_at: DateTime,
+        /// The base32 TOTP secret once two-factor sign-in is enrolled; never shown again.
+        pub totp_secret: Option<String>,
+        /// The last TOTP time step accepted, so a code works only once.
+        pub totp_last_step: Option<i64>,
     }
 
     /// No relations are navigated from staff users.
@@ -57,11 +63,70 @@ pub mod session {
         pub last_seen_at: DateTime,
         /// When the session ends at the latest (UTC).
         pub expires_at: DateTime,
+        /// When the user last proved who they are (password, and second factor if
+        /// enrolled): sign-in or re-authentication (UTC).
+        pub authenticated_at: DateTime,
+        /// The password was right but the second factor is still to come: the session
+        /// may only finish signing in.
+        pub second_factor_pending: bool,
         /// A message for the next page this session sees ("Account 42 saved.").
         pub flash: Option<String>,
     }
 
     /// No relations are navigated from sessions.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One-time recovery codes for two-factor sign-in (`admin_recovery_code`).
+pub mod recovery_code {
+    use sea_orm::entity::prelude::*;
+
+    /// A recovery code: only its SHA-256 is stored.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_recovery_code")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The staff user it belongs to.
+        #[sea_orm(indexed)]
+        pub user_id: i64,
+        /// Hex SHA-256 of the code.
+        pub code_hash: String,
+        /// When it was used, if it was (UTC).
+        pub used_at: Option<DateTime>,
+    }
+
+    /// No relations are navigated from recovery codes.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Failed sign-in counters (`admin_login_throttle`), per user name and per address.
+pub mod login_throttle {
+    use sea_orm::entity::prelude::*;
+
+    /// Failures for one key (`user:alice` or `addr:10.0.0.1`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_login_throttle")]
+    pub struct Model {
+        /// `user:{name}` or `addr:{ip}`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        /// Failures since `window_start`.
+        pub failures: i32,
+        /// When the current window of failures began (UTC).
+        pub window_start: DateTime,
+        /// Sign-in refused for this key until then (UTC).
+        pub locked_until: Option<DateTime>,
+    }
+
+    /// No relations are navigated from throttle rows.
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod field;
 pub mod migration;
 pub mod model;
+pub mod permission;
 pub mod query;
 pub mod record;
 pub mod registry;

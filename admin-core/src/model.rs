@@ -30,6 +30,10 @@ pub struct FieldMeta {
     pub foreign_key: Option<&'static str>,
     /// Changing this field needs a reason, kept in the audit log.
     pub reason_required: bool,
+    /// Roles that do not see this field at all (a user all of whose roles are listed).
+    pub hidden_for: &'static [&'static str],
+    /// Roles that see this field but may not change it.
+    pub readonly_for: &'static [&'static str],
 }
 
 impl FieldMeta {

@@ -6,6 +6,7 @@
 
 use sea_orm::Value;
 
+use crate::auth::Staff;
 use crate::field::{FieldKind, parse_date};
 use crate::model::ModelMeta;
 use crate::record::Record;
@@ -50,17 +51,32 @@ pub struct ListQuery {
     pub filters: Vec<Filter>,
     /// What was wrong with the parameters, in plain words.
     pub messages: Vec<String>,
+    /// The fields searched by `q`: the model's search fields this user may see.
+    pub search: Vec<usize>,
+    /// Per field, whether it is hidden from this user.
+    pub hidden: Vec<bool>,
 }
 
 /// Longest search text accepted.
 pub const MAX_SEARCH_LEN: usize = 200;
 
 impl ListQuery {
-    /// Parses URL query pairs for the model behind `admin`.
+    /// Parses URL query pairs for the model behind `admin`, as seen by `staff`:
+    /// fields hidden from them cannot be searched, filtered or sorted by.
     #[must_use]
-    pub fn parse(admin: &dyn ModelAdmin, params: &[(String, String)]) -> Self {
+    pub fn parse(admin: &dyn ModelAdmin, params: &[(String, String)], staff: &Staff) -> Self {
         let meta = admin.meta();
-        let mut out = ListQuery { q: None, page: 1, sort: None, filters: Vec::new(), messages: Vec::new() };
+        let hidden: Vec<bool> = meta.fields.iter().map(|f| crate::permission::hidden(staff, f)).collect();
+        let search = meta.search.iter().copied().filter(|&i| !hidden[i]).collect();
+        let mut out = ListQuery {
+            q: None,
+            page: 1,
+            sort: None,
+            filters: Vec::new(),
+            messages: Vec::new(),
+            search,
+            hidden,
+        };
         for (key, raw) in params {
             match key.as_str() {
                 "q" => out.parse_q(meta, raw),
@@ -79,7 +95,7 @@ impl ListQuery {
         if t.is_empty() {
             return;
         }
-        if meta.search.is_empty() {
+        if self.search.is_empty() {
             self.messages.push(format!("{} cannot be searched; showing all.", meta.label_plural));
             return;
         }
@@ -105,7 +121,7 @@ impl ListQuery {
         }
         let (name, desc) = t.strip_prefix('-').map_or((t, false), |n| (n, true));
         match meta.field(name) {
-            Some((i, _)) if meta.list_display.contains(&i) => self.sort = Some((i, desc)),
+            Some((i, _)) if meta.list_display.contains(&i) && !self.hidden[i] => self.sort = Some((i, desc)),
             _ => self.messages.push(format!(
                 "The list cannot be sorted by \u{201c}{}\u{201d}; showing the default order.",
                 short(name)
@@ -122,7 +138,9 @@ impl ListQuery {
         } else {
             (key, FilterOp::Eq)
         };
-        let Some((idx, field)) = meta.field(name).filter(|(i, _)| meta.filters.contains(i)) else {
+        let Some((idx, field)) =
+            meta.field(name).filter(|(i, _)| meta.filters.contains(i) && !self.hidden[*i])
+        else {
             self.messages.push(format!(
                 "\u{201c}{}\u{201d} is not a filter of this list; it was ignored.",
                 short(key)

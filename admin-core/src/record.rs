@@ -13,17 +13,33 @@ pub struct Record {
     pub key: String,
     /// One cell per field, in `ModelMeta::fields` order.
     pub cells: Vec<Cell>,
+    fingerprint: String,
 }
 
 impl Record {
-    /// A short fingerprint of every value, carried by edit forms as `_version`.
+    /// A record with its key and cells; its version is computed from the cells now,
+    /// so it stays the record's version even after hidden fields are blanked.
+    #[must_use]
+    pub fn new(key: String, cells: Vec<Cell>) -> Self {
+        let fingerprint = fingerprint(&cells);
+        Self { key, cells, fingerprint }
+    }
+
+    /// A short fingerprint of every value as stored, carried by edit forms as
+    /// `_version`.
     ///
     /// A save is refused when the record's fingerprint no longer matches the one
     /// the form was loaded with, so nobody overwrites a change they did not see.
     #[must_use]
     pub fn version(&self) -> String {
+        self.fingerprint.clone()
+    }
+}
+
+fn fingerprint(cells: &[Cell]) -> String {
+    {
         let mut h = Sha256::new();
-        for c in &self.cells {
+        for c in cells {
             // The variant tag keeps `NULL` apart from an empty string.
             h.update(format!("{:?}", std::mem::discriminant(c)).as_bytes());
             h.update(c.form_value().as_bytes());
@@ -32,7 +48,9 @@ impl Record {
         let digest = h.finalize();
         digest.iter().take(10).map(|b| format!("{b:02x}")).collect()
     }
+}
 
+impl Record {
     /// The cell of the field named `name`.
     #[must_use]
     pub fn get<'a>(&'a self, meta: &ModelMeta, name: &str) -> Option<&'a Cell> {
@@ -84,9 +102,9 @@ mod tests {
 
     #[test]
     fn version_changes_with_any_value_and_tells_null_from_empty() {
-        let a = Record { key: "1".into(), cells: vec![Cell::Int(1), Cell::Text(String::new())] };
-        let b = Record { key: "1".into(), cells: vec![Cell::Int(1), Cell::Null] };
-        let c = Record { key: "1".into(), cells: vec![Cell::Int(2), Cell::Text(String::new())] };
+        let a = Record::new("1".into(), vec![Cell::Int(1), Cell::Text(String::new())]);
+        let b = Record::new("1".into(), vec![Cell::Int(1), Cell::Null]);
+        let c = Record::new("1".into(), vec![Cell::Int(2), Cell::Text(String::new())]);
         assert_ne!(a.version(), b.version());
         assert_ne!(a.version(), c.version());
         assert_eq!(a.version(), a.clone().version());

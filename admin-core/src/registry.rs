@@ -17,6 +17,7 @@ use crate::audit;
 use crate::error::{Error, FieldError, Result};
 use crate::field::FieldKind;
 use crate::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
+use crate::permission::FieldAccess;
 use crate::query::{FilterOp, ListQuery, ListResult};
 use crate::record::{FormData, Record};
 use crate::txn::begin_write;
@@ -64,6 +65,7 @@ pub trait ModelAdmin: Send + Sync {
         &'a self,
         db: &'a DatabaseConnection,
         audit: &'a audit::Context,
+        access: &'a [FieldAccess],
         form: &'a FormData,
     ) -> BoxFuture<'a, Result<Record>>;
 
@@ -74,6 +76,7 @@ pub trait ModelAdmin: Send + Sync {
         &'a self,
         db: &'a DatabaseConnection,
         audit: &'a audit::Context,
+        access: &'a [FieldAccess],
         check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
         key: &'a str,
         version: &'a str,
@@ -149,7 +152,7 @@ where
         let meta = M::meta();
         let cells: Vec<_> = (0..meta.fields.len()).map(|i| m.cell(i)).collect();
         let key = cells[meta.pk].form_value();
-        Record { key, cells }
+        Record::new(key, cells)
     }
 
     fn pk_value(&self, key: &str) -> Option<Value> {
@@ -157,7 +160,6 @@ where
     }
 
     fn filtered(&self, query: &ListQuery) -> Select<EntityOf<M>> {
-        let meta = M::meta();
         let mut select = EntityOf::<M>::find();
         for f in &query.filters {
             let col = self.columns[f.field];
@@ -171,7 +173,7 @@ where
         if let Some(q) = &query.q {
             let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
             let mut any = Condition::any();
-            for &i in meta.search {
+            for &i in &query.search {
                 let col = self.columns[i];
                 any = any.add(
                     Expr::expr(Func::lower(Expr::col(col.as_column_ref())))
@@ -207,13 +209,13 @@ where
         &self,
         am: &mut ActiveModelOf<M>,
         form: &FormData,
-        creating: bool,
+        access: &[FieldAccess],
     ) -> std::result::Result<(), Vec<FieldError>> {
         let meta = M::meta();
         let mut errors = Vec::new();
         for (i, f) in meta.fields.iter().enumerate() {
-            let editable = if f.primary_key { creating && !f.auto_increment } else { !f.readonly };
-            if !editable {
+            // Only what this user may edit is read from the form; the rest is ignored.
+            if access.get(i) != Some(&FieldAccess::Editable) {
                 continue;
             }
             let raw = match form.get(f.name) {
@@ -376,12 +378,13 @@ where
         &'a self,
         db: &'a DatabaseConnection,
         audit: &'a audit::Context,
+        access: &'a [FieldAccess],
         form: &'a FormData,
     ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
             let meta = M::meta();
             let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
-            self.apply_form(&mut am, form, true).map_err(Error::Invalid)?;
+            self.apply_form(&mut am, form, access).map_err(Error::Invalid)?;
             let txn = begin_write(db).await?;
             let model = am.insert(&txn).await.map_err(write_refused)?;
             let record = Self::record(&model);
@@ -401,6 +404,7 @@ where
         &'a self,
         db: &'a DatabaseConnection,
         audit: &'a audit::Context,
+        access: &'a [FieldAccess],
         check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
         key: &'a str,
         version: &'a str,
@@ -412,7 +416,7 @@ where
             let before = self.locked_at_version(&txn, key, version).await?;
             let model = self.find_in(&txn, key).await?.ok_or_else(|| self.not_found(key))?;
             let mut am = model.into_active_model();
-            self.apply_form(&mut am, form, false).map_err(Error::Invalid)?;
+            self.apply_form(&mut am, form, access).map_err(Error::Invalid)?;
             let saved = am.update(&txn).await.map_err(write_refused)?;
             let after = Self::record(&saved);
             let changes: Changes = before
@@ -531,6 +535,10 @@ pub struct Related {
     pub field: usize,
 }
 
+/// Path segments the admin uses for its own pages, so no model may have them as slug.
+pub const RESERVED_SLUGS: &[&str] =
+    &["login", "logout", "static", "audit", "approvals", "api", "staff", "me", "search", "views"];
+
 /// Every registered model, by slug (Django's `AdminSite`).
 #[derive(Clone, Default)]
 pub struct Registry {
@@ -559,6 +567,10 @@ impl Registry {
     {
         let admin: Arc<dyn ModelAdmin> = Arc::new(EntityAdmin::<M>::new());
         let slug = admin.meta().slug;
+        assert!(
+            !RESERVED_SLUGS.contains(&slug),
+            "the table name `{slug}` is taken by an admin page; give the model another table name"
+        );
         assert!(
             self.models.insert(slug, admin).is_none(),
             "two admin models share the slug `{slug}`; table names must be unique"

@@ -41,6 +41,29 @@ pub fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result<()> {
     Err(Error::Forbidden(format!("You cannot {verb}. Ask an admin for the {perm} permission.")))
 }
 
+/// The sentence for a missing permission: "You can view accounts but not change
+/// them. Ask an admin for the account.change permission."
+#[must_use]
+pub fn refusal(staff: &Staff, slug: &str, noun: &str, op: &str) -> String {
+    let perm = permission(slug, op);
+    let verb = op.replace('_', " ");
+    if op != "view" && staff.may(&permission(slug, "view")) {
+        format!("You can view {noun} but not {verb} them. Ask an admin for the {perm} permission.")
+    } else {
+        format!("You cannot {verb} {noun}. Ask an admin for the {perm} permission.")
+    }
+}
+
+/// Blanks the cells of fields hidden from `staff`, so they cannot leak through any
+/// screen that forgets to skip them.
+pub fn mask(staff: &Staff, admin: &dyn ModelAdmin, record: &mut Record) {
+    for (f, cell) in admin.meta().fields.iter().zip(record.cells.iter_mut()) {
+        if crate::permission::hidden(staff, f) {
+            *cell = crate::field::Cell::Null;
+        }
+    }
+}
+
 fn not_found(admin: &dyn ModelAdmin, key: &str) -> Error {
     let meta = admin.meta();
     Error::NotFound(format!(
@@ -62,7 +85,11 @@ pub async fn list(
     query: &ListQuery,
 ) -> Result<ListResult> {
     require(staff, admin, "view")?;
-    admin.list(db, query).await
+    let mut result = admin.list(db, query).await?;
+    for r in &mut result.rows {
+        mask(staff, admin, r);
+    }
+    Ok(result)
 }
 
 /// Largest number of rows a CSV export writes.
@@ -80,7 +107,11 @@ pub async fn export(
     query: &ListQuery,
 ) -> Result<Vec<Record>> {
     require(staff, admin, "export")?;
-    admin.export(db, query, EXPORT_LIMIT + 1).await
+    let mut rows = admin.export(db, query, EXPORT_LIMIT + 1).await?;
+    for r in &mut rows {
+        mask(staff, admin, r);
+    }
+    Ok(rows)
 }
 
 /// One record.
@@ -94,7 +125,9 @@ pub async fn get(
     key: &str,
 ) -> Result<Record> {
     require(staff, admin, "view")?;
-    admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))
+    let mut record = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
+    mask(staff, admin, &mut record);
+    Ok(record)
 }
 
 /// Creates a record from a form.
@@ -107,8 +140,10 @@ pub async fn create(
     admin: &dyn ModelAdmin,
     form: &FormData,
 ) -> Result<Record> {
-    require(actor(ctx)?, admin, "add")?;
-    admin.create(db, ctx, form).await
+    let staff = actor(ctx)?;
+    require(staff, admin, "add")?;
+    let access = crate::permission::access_map(staff, admin.meta(), true);
+    admin.create(db, ctx, &access, form).await
 }
 
 /// The staff user acting in `ctx`.
@@ -132,8 +167,10 @@ pub async fn update(
     version: &str,
     form: &FormData,
 ) -> Result<(Record, Changes)> {
-    require(actor(ctx)?, admin, "change")?;
+    let staff = actor(ctx)?;
+    require(staff, admin, "change")?;
     let meta = admin.meta();
+    let access = crate::permission::access_map(staff, meta, false);
     let has_reason = ctx.reason.is_some();
     let check = move |changes: &Changes| -> Result<()> {
         if has_reason {
@@ -157,7 +194,7 @@ pub async fn update(
             )]))
         }
     };
-    admin.update(db, ctx, &check, key, version, form).await
+    admin.update(db, ctx, &access, &check, key, version, form).await
 }
 
 /// What deleting a record would touch: per referring model, how many rows refer to it.
@@ -275,7 +312,10 @@ pub async fn related(
         let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else {
             continue;
         };
-        let rows = rel.admin.list_where(db, rel.field, value.clone(), limit).await?;
+        let mut rows = rel.admin.list_where(db, rel.field, value.clone(), limit).await?;
+        for r in &mut rows {
+            mask(staff, rel.admin.as_ref(), r);
+        }
         let total = if (rows.len() as u64) < limit {
             rows.len() as u64
         } else {

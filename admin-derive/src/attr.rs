@@ -16,9 +16,10 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, CHOICES, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP, IGNORE,
-    LABEL, LABEL_PLURAL, LIST_DISPLAY, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY, READONLY,
-    REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS, one_of,
+    ADMIN, AUTO_INCREMENT, CHOICES, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP,
+    HIDDEN_FOR, IGNORE, LABEL, LABEL_PLURAL, LIST_DISPLAY, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE,
+    PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME,
+    VALUE, VARIANT_OPTIONS, one_of,
 };
 
 /// The largest `per_page` a model may ask for.
@@ -291,6 +292,10 @@ pub struct Field {
     pub readonly: bool,
     /// The flag `reason_required`.
     pub reason_required: bool,
+    /// `hidden_for(...)`: role names.
+    pub hidden_for: Vec<String>,
+    /// `readonly_for(...)`: role names.
+    pub readonly_for: Vec<String>,
     /// `#[sea_orm(primary_key)]`, with the tokens to point at.
     pub primary_key: Option<TokenStream>,
     /// `#[sea_orm(auto_increment = ...)]`.
@@ -331,6 +336,8 @@ impl Field {
         let mut foreign_key = Opt::none(cx, FOREIGN_KEY);
         let mut readonly = Opt::none(cx, READONLY);
         let mut reason_required = Opt::none(cx, REASON_REQUIRED);
+        let mut hidden_for = Opt::none(cx, HIDDEN_FOR);
+        let mut readonly_for = Opt::none(cx, READONLY_FOR);
         if !ignore {
             for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
                 let parsed = attr.parse_nested_meta(|meta| {
@@ -359,6 +366,14 @@ impl Field {
                         if reason_required.first(&meta)? {
                             reason_required.set(parse_flag(cx, &meta, REASON_REQUIRED)?);
                         }
+                    } else if key == HIDDEN_FOR {
+                        if hidden_for.first(&meta)? {
+                            hidden_for.set(parse_name_list(cx, &meta, HIDDEN_FOR)?);
+                        }
+                    } else if key == READONLY_FOR {
+                        if readonly_for.first(&meta)? {
+                            readonly_for.set(parse_name_list(cx, &meta, READONLY_FOR)?);
+                        }
                     } else {
                         unknown_option(cx, &meta, FIELD_OPTIONS)?;
                     }
@@ -377,6 +392,8 @@ impl Field {
             foreign_key: foreign_key.get(),
             readonly: readonly.get().is_some(),
             reason_required: reason_required.get().is_some(),
+            hidden_for: hidden_for.get().unwrap_or_default().into_iter().map(|n| n.value).collect(),
+            readonly_for: readonly_for.get().unwrap_or_default().into_iter().map(|n| n.value).collect(),
             primary_key,
             auto_increment,
             ignore,

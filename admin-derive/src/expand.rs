@@ -11,11 +11,14 @@ use std::collections::HashSet;
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Path, parse_quote};
+use syn::{DeriveInput, Path, Type, parse_quote};
 
 use crate::ast::{Choices, Field, Model, TypeClass};
 use crate::attr::Ctxt;
 use crate::check;
+
+/// The name sea-orm's `#[sea_orm::model]` gives the model-with-relations twin.
+const MODEL_EX: &str = "ModelEx";
 
 /// The facade crate the generated code names unless told otherwise.
 fn default_crate() -> Path {
@@ -24,6 +27,12 @@ fn default_crate() -> Path {
 
 /// Expands `#[derive(AdminModel)]`.
 pub fn derive_admin_model(input: &DeriveInput) -> TokenStream {
+    // sea-orm's `#[sea_orm::model]` repeats the struct's derives and attributes on its
+    // `ModelEx` twin (the model with relations loaded). The admin serves `Model`, and
+    // the options were already checked there, so the twin gets nothing.
+    if input.ident == MODEL_EX {
+        return TokenStream::new();
+    }
     let cx = Ctxt::new();
     let model = Model::from_ast(&cx, input);
     if let Some(model) = &model {
@@ -106,7 +115,8 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
         let ty = field.ty;
         // `self` keeps the call-site span: only the trait path points at the type.
         let value = quote!(&self.#member);
-        let to_cell = quote_spanned!(ty.span()=> <#ty as __a::AdminField>::to_cell(#value));
+        let field_impl = as_admin_field(ty);
+        let to_cell = quote!(#field_impl::to_cell(#value));
         quote!(#i => #to_cell,)
     });
     let parse_arms = model.fields.iter().enumerate().map(|(i, field)| {
@@ -169,25 +179,19 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
     let name = &field.name;
     let label = field.label();
     let help = field.attrs.help.as_deref().unwrap_or_default();
-    let ty = field.ty;
+    let field_impl = as_admin_field(field.ty);
     let (kind, choices) = match &field.attrs.choices {
         Some(choices) => {
-            let choices_ty = &choices.value;
-            (
-                quote!(__a::FieldKind::Choice),
-                quote_spanned! {choices_ty.span()=>
-                    ::core::option::Option::Some(<#choices_ty as __a::AdminChoices>::CHOICES)
-                },
-            )
+            let choices_impl = as_admin_choices(&choices.value);
+            (quote!(__a::FieldKind::Choice), quote!(::core::option::Option::Some(#choices_impl::CHOICES)))
         }
-        None => (
-            quote_spanned!(ty.span()=> <#ty as __a::AdminField>::KIND),
-            quote_spanned!(ty.span()=> <#ty as __a::AdminField>::CHOICES),
-        ),
+        None => (quote!(#field_impl::KIND), quote!(#field_impl::CHOICES)),
     };
-    let nullable = quote_spanned!(ty.span()=> <#ty as __a::AdminField>::NULLABLE);
+    let nullable = quote!(#field_impl::NULLABLE);
     let auto_increment = field.auto_increment();
     let reason_required = field.attrs.reason_required;
+    let hidden_for = &field.attrs.hidden_for;
+    let readonly_for = &field.attrs.readonly_for;
     let foreign_key = match &field.attrs.foreign_key {
         Some(slug) => {
             let slug = &slug.value;
@@ -208,28 +212,41 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             choices: #choices,
             foreign_key: #foreign_key,
             reason_required: #reason_required,
+            hidden_for: &[#(#hidden_for),*],
+            readonly_for: &[#(#readonly_for),*],
         }
     }
 }
 
 /// The expression that parses `raw` for one field into a `sea_orm::Value`.
 fn parse_value(field: &Field<'_>) -> TokenStream {
-    let ty = field.ty;
-    // `raw` keeps the call-site span so it names the method's parameter.
-    let raw = quote!(raw);
     match &field.attrs.choices {
         Some(choices) if field.class == TypeClass::Text => {
-            let choices_ty = &choices.value;
+            let choices_impl = as_admin_choices(&choices.value);
             let parse =
                 if field.optional { quote!(__a::parse_optional_choice) } else { quote!(__a::parse_choice) };
-            quote_spanned! {choices_ty.span()=>
-                #parse(#raw, <#choices_ty as __a::AdminChoices>::CHOICES).map(__a::to_value)
-            }
+            quote!(#parse(raw, #choices_impl::CHOICES).map(__a::to_value))
         }
-        _ => quote_spanned! {ty.span()=>
-            <#ty as __a::AdminField>::parse_form(#raw).map(__a::to_value)
-        },
+        _ => {
+            let field_impl = as_admin_field(field.ty);
+            quote!(#field_impl::parse_form(raw).map(__a::to_value))
+        }
     }
+}
+
+/// `<Ty as __a::AdminField>`. The angle brackets carry the type's span, so an
+/// unsupported type is reported at the field's type; the library path keeps the
+/// call-site span, so lints on the user's code (`unused_qualifications` when the trait
+/// is imported there) do not look at it.
+fn as_admin_field(ty: &Type) -> TokenStream {
+    let admin_field = quote!(__a::AdminField);
+    quote_spanned!(ty.span()=> <#ty as #admin_field>)
+}
+
+/// `<Ty as __a::AdminChoices>`, spanned like [`as_admin_field`].
+fn as_admin_choices(ty: &Type) -> TokenStream {
+    let admin_choices = quote!(__a::AdminChoices);
+    quote_spanned!(ty.span()=> <#ty as #admin_choices>)
 }
 
 /// An impl with the right signatures and no content, emitted next to errors.

@@ -40,6 +40,10 @@ pub const FOREIGN_KEY: Symbol = Symbol("foreign_key");
 /// `value = "..."`: the stored value of a choice.
 pub const VALUE: Symbol = Symbol("value");
 
+/// `hidden_for(role, ...)`: roles that do not see a field at all.
+pub const HIDDEN_FOR: Symbol = Symbol("hidden_for");
+/// `readonly_for(role, ...)`: roles that see a field but may not change it.
+pub const READONLY_FOR: Symbol = Symbol("readonly_for");
 /// `reason_required`: changes need a reason (on a model: every change; on a field:
 /// changes to that field).
 pub const REASON_REQUIRED: Symbol = Symbol("reason_required");
@@ -71,7 +75,8 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     CRATE,
 ];
 /// The options `#[admin(...)]` takes on a model's field.
-pub const FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY, REASON_REQUIRED];
+pub const FIELD_OPTIONS: &[Symbol] =
+    &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
 /// The options `#[admin(...)]` takes on an enum with `#[derive(AdminChoices)]`.
 pub const ENUM_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a variant of such an enum.

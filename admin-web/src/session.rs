@@ -62,6 +62,8 @@ pub struct Ctx {
     pub request_id: String,
     /// The client's address, when the server knows it.
     pub client_addr: Option<String>,
+    /// The session as loaded.
+    pub session: CurrentSession,
 }
 
 /// The request id and client address of a request, for audit entries.
@@ -104,10 +106,16 @@ where
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
             return Err(sign_in());
         };
-        match auth::load_session(&state.db, &token).await? {
-            Some(CurrentSession { staff, csrf_token, flash }) => {
+        match auth::load_session(&state.db, &state.auth, &token).await? {
+            Some(session) if session.second_factor_pending => {
+                let location =
+                    wants_html(&parts.headers).then(|| format!("{}/login/second-factor", state.prefix()));
+                Err(Error::SignIn { location })
+            }
+            Some(session) => {
                 let (request_id, client_addr) = request_meta(parts);
-                Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr })
+                let CurrentSession { staff, csrf_token, flash, .. } = session.clone();
+                Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session })
             }
             None => Err(sign_in()),
         }

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use admin_core::Registry;
+use admin_core::auth::{AuthConfig, SessionPolicy, ThrottlePolicy};
+use admin_core::permission::Roles;
 use sea_orm::DatabaseConnection;
 
 use crate::render::Templates;
@@ -37,6 +39,8 @@ pub struct AdminState {
     pub templates: Arc<Templates>,
     /// Site settings.
     pub config: Arc<Config>,
+    /// Roles, session lifetimes and sign-in throttling.
+    pub auth: Arc<AuthConfig>,
 }
 
 impl AdminState {
@@ -48,7 +52,37 @@ impl AdminState {
             registry: Arc::new(registry),
             templates: Arc::new(Templates::new()),
             config: Arc::new(Config::default()),
+            auth: Arc::new(AuthConfig::default()),
         }
+    }
+
+    /// Declares the site's roles. Without roles only superusers may do anything.
+    #[must_use]
+    pub fn with_roles(mut self, roles: Roles) -> Self {
+        let mut auth = (*self.auth).clone();
+        auth.roles = Arc::new(roles);
+        self.auth = Arc::new(auth);
+        self
+    }
+
+    /// Sets session lifetimes (defaults: 2 hours idle, 12 hours in all, password
+    /// again after 15 minutes for sensitive operations).
+    #[must_use]
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> Self {
+        let mut auth = (*self.auth).clone();
+        auth.sessions = policy;
+        self.auth = Arc::new(auth);
+        self
+    }
+
+    /// Sets sign-in throttling (defaults: 5 failures per name or 20 per address in
+    /// 15 minutes lock sign-in for 15 minutes).
+    #[must_use]
+    pub fn with_throttle_policy(mut self, policy: ThrottlePolicy) -> Self {
+        let mut auth = (*self.auth).clone();
+        auth.throttle = policy;
+        self.auth = Arc::new(auth);
+        self
     }
 
     /// Replaces the settings. The prefix must match the one given to

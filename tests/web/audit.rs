@@ -37,7 +37,15 @@ async fn entries(app: &TestApp) -> Vec<entry::Model> {
 async fn every_write_and_sign_in_leaves_one_entry_with_a_field_diff() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
-    assert_eq!(save_bob(&mut c, &[("company", "Globex Seven"), ("plan", "monthly")]).await.status, 303);
+    assert_eq!(
+        save_bob(
+            &mut c,
+            &[("company", "Globex Seven"), ("plan", "monthly"), ("_reason", "Customer asked to downgrade")]
+        )
+        .await
+        .status,
+        303
+    );
     let all = entries(&app).await;
     let kinds: Vec<&str> = all.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["login", "update"]);
@@ -50,6 +58,7 @@ async fn every_write_and_sign_in_leaves_one_entry_with_a_field_diff() {
     assert_eq!(diff["plan"], serde_json::json!(["annual", "monthly"]));
     assert!(diff.get("email").is_none(), "unchanged fields are not in the diff");
     assert!(update.request_id.as_deref().is_some_and(|r| !r.is_empty()));
+    assert_eq!(update.reason.as_deref(), Some("Customer asked to downgrade"));
 
     // Create and delete record the whole record.
     let csrf = c.csrf().await;
@@ -161,8 +170,8 @@ async fn verify_notices_removed_entries_in_the_middle_and_at_the_end() {
 async fn record_history_shows_who_changed_what_newest_first() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
-    save_bob(&mut c, &[("plan", "monthly")]).await;
-    save_bob(&mut c, &[("plan", "free")]).await;
+    save_bob(&mut c, &[("plan", "monthly"), ("_reason", "Downgrade, ticket 118")]).await;
+    save_bob(&mut c, &[("plan", "free"), ("_reason", "Card expired, ticket 131")]).await;
     let detail = c.get(&format!("/admin/account/{BOB}")).await;
     detail.assert_contains("href=\"/admin/account/2/history\"");
     let r = c.get(&format!("/admin/account/{BOB}/history")).await;
@@ -172,6 +181,7 @@ async fn record_history_shows_who_changed_what_newest_first() {
     let older = r.body.find("<td>Annual</td><td>Monthly</td>").expect("the older change");
     assert!(newest < older);
     r.assert_contains("by <strong>staff</strong>");
+    r.assert_contains("<span class=\"muted\">Reason:</span> Card expired, ticket 131");
     // Another record's history is its own.
     let r = c.get(&format!("/admin/account/{ALICE}/history")).await;
     r.assert_contains("No changes recorded yet.");
@@ -253,4 +263,24 @@ async fn fifty_concurrent_saves_of_one_version_have_exactly_one_winner() {
     let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert!(bob.company.starts_with("Writer "));
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+}
+
+#[tokio::test]
+async fn a_field_that_needs_a_reason_is_refused_without_one_and_nothing_is_saved() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    let page = c.get(&format!("/admin/account/{BOB}")).await;
+    page.assert_contains("name=\"_reason\"");
+    page.assert_contains("Needed when you change plan");
+    let before = entry::Entity::find().count(&app.db).await.unwrap();
+    let r = save_bob(&mut c, &[("plan", "free"), ("company", "Also changed")]).await;
+    assert_eq!(r.status, 400);
+    r.assert_contains("Say why you are changing plan: the reason is kept in the record&#x27;s history.");
+    // What was typed is kept.
+    r.assert_contains("<option value=\"free\" selected>Free</option>");
+    let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((bob.plan.as_str(), bob.company.as_str()), ("annual", "Globex 7 Inc"));
+    assert_eq!(entry::Entity::find().count(&app.db).await.unwrap(), before);
+    // Fields that need no reason save without one.
+    assert_eq!(save_bob(&mut c, &[("company", "No reason needed")]).await.status, 303);
 }

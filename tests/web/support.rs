@@ -62,7 +62,9 @@ impl Drop for TestApp {
 async fn fresh_pg_database(n: u64) -> String {
     let name = format!("opsadmin_t_{}_{n}", std::process::id());
     let admin = sea_orm::Database::connect(format!("{PG_SERVER}/test")).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL is not reachable at {PG_SERVER} ({e}); start it or run with OPSADMIN_TEST_DB=sqlite")
+        panic!(
+            "PostgreSQL is not reachable at {PG_SERVER} ({e}); start it or run with OPSADMIN_TEST_DB=sqlite"
+        )
     });
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
@@ -277,7 +279,9 @@ impl TestApp {
     pub async fn heal_inserts(&self, table: &str) {
         let sql = match self.backend {
             Backend::Sqlite => format!("DROP TRIGGER break_{table}"),
-            Backend::Postgres => format!("DROP TRIGGER break_{table} ON {table}; DROP FUNCTION break_{table}();"),
+            Backend::Postgres => {
+                format!("DROP TRIGGER break_{table} ON {table}; DROP FUNCTION break_{table}();")
+            }
         };
         self.db.execute_unprepared(&sql).await.unwrap();
     }

@@ -37,6 +37,7 @@ async fn render(
     let summary: Vec<Value> = meta
         .list_display
         .iter()
+        .filter(|&&i| !admin_core::permission::hidden(&ctx.staff, &meta.fields[i]))
         .map(|&i| context! { label => meta.fields[i].label, value => meta.fields[i].display(&plan.record.cells[i]) })
         .collect();
     let title = format!("Delete {}", plan.record.title(meta).to_lowercase());

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use admin_core::field::{Cell, FieldKind};
-use admin_core::{Error as CoreError, FieldError, FormData, ModelAdmin, Record, service};
+use admin_core::permission::{FieldAccess, field_access};
+use admin_core::{
+    Error as CoreError, FieldError, FieldMeta, FormData, ModelAdmin, ModelMeta, Record, service,
+};
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -44,9 +47,16 @@ impl FormState<'_> {
     }
 
     /// Overlays what the user submitted for editable fields.
-    fn with_submitted(mut self, model: &dyn ModelAdmin, form: &FormData, creating: bool) -> Self {
-        for f in model.meta().fields {
-            if editable(f, creating) {
+    fn with_submitted(
+        mut self,
+        staff: &admin_core::Staff,
+        model: &dyn ModelAdmin,
+        form: &FormData,
+        creating: bool,
+    ) -> Self {
+        let meta = model.meta();
+        for f in meta.fields {
+            if editable(staff, meta, f, creating) {
                 let v = match form.get(f.name) {
                     Some(v) => v.to_owned(),
                     None if f.kind == FieldKind::Boolean && !f.nullable => "0".to_owned(),
@@ -59,8 +69,8 @@ impl FormState<'_> {
     }
 }
 
-fn editable(f: &admin_core::FieldMeta, creating: bool) -> bool {
-    if f.primary_key { creating && !f.auto_increment } else { !f.readonly }
+fn editable(staff: &admin_core::Staff, meta: &ModelMeta, f: &FieldMeta, creating: bool) -> bool {
+    field_access(staff, meta, f, creating) == FieldAccess::Editable
 }
 
 struct Page<'a> {
@@ -87,6 +97,7 @@ impl Page<'_> {
             .iter()
             .enumerate()
             .filter(|(_, f)| !(creating && f.primary_key && f.auto_increment))
+            .filter(|(_, f)| field_access(&self.ctx.staff, meta, f, creating) != FieldAccess::Hidden)
             .map(|(i, f)| {
                 let display = self.record.map_or(Cell::Null, |r| r.cells[i].clone());
                 let value = self.state.values.get(f.name).cloned().unwrap_or_default();
@@ -96,7 +107,7 @@ impl Page<'_> {
                     i,
                     &value,
                     &display,
-                    !may_change || !editable(f, creating),
+                    !may_change || !editable(&self.ctx.staff, meta, f, creating),
                     field_error(f.name),
                 )
             })
@@ -138,9 +149,9 @@ impl Page<'_> {
             conflict => self.conflict,
             history_url => self.record.map(|r| format!("{prefix}/{}/{}/history", meta.slug, url_path_segment(&r.key))),
             reason => context! {
-                wanted => meta.reason_required || meta.fields.iter().any(|f| f.reason_required),
+                wanted => meta.reason_required || meta.fields.iter().any(|f| f.reason_required && editable(&self.ctx.staff, meta, f, creating)),
                 always => meta.reason_required,
-                fields => meta.fields.iter().filter(|f| f.reason_required).map(|f| f.label).collect::<Vec<_>>(),
+                fields => meta.fields.iter().filter(|f| f.reason_required && editable(&self.ctx.staff, meta, f, creating)).map(|f| f.label).collect::<Vec<_>>(),
                 error => field_error("_reason"),
             },
         };
@@ -164,7 +175,12 @@ impl Page<'_> {
             .map(|g| {
                 let m = g.related.admin.meta();
                 let fk = &m.fields[g.related.field];
-                let cols: Vec<usize> = m.list_display.iter().copied().filter(|&i| i != g.related.field).collect();
+                let cols: Vec<usize> = m
+                    .list_display
+                    .iter()
+                    .copied()
+                    .filter(|&i| i != g.related.field && !admin_core::permission::hidden(&self.ctx.staff, &m.fields[i]))
+                    .collect();
                 let columns: Vec<&str> = cols.iter().map(|&i| m.fields[i].label).collect();
                 let rows: Vec<Value> = g
                     .rows
@@ -257,7 +273,7 @@ pub async fn save(
                 version: version.to_owned(),
                 back,
                 state: FormState { errors: &errors, ..FormState::from_record(model.as_ref(), Some(&record)) }
-                    .with_submitted(model.as_ref(), &form, false),
+                    .with_submitted(&ctx.staff, model.as_ref(), &form, false),
                 conflict: Vec::new(),
             };
             page.render(StatusCode::BAD_REQUEST).await
@@ -269,7 +285,7 @@ pub async fn save(
                 .fields
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| editable(f, false))
+                .filter(|(_, f)| editable(&ctx.staff, meta, f, false))
                 .filter_map(|(i, f)| {
                     let theirs = current.cells[i].form_value();
                     let yours = form.get(f.name).unwrap_or("");
@@ -291,7 +307,7 @@ pub async fn save(
                     errors: &errors,
                     ..FormState::from_record(model.as_ref(), Some(&current))
                 }
-                .with_submitted(model.as_ref(), &form, false),
+                .with_submitted(&ctx.staff, model.as_ref(), &form, false),
                 conflict,
             };
             page.render(StatusCode::CONFLICT).await
@@ -340,7 +356,7 @@ pub async fn create(ctx: Ctx, ModelParam(model): ModelParam, Form(form): Form<Pa
                 version: String::new(),
                 back,
                 state: FormState { errors: &errors, ..FormState::from_record(model.as_ref(), None) }
-                    .with_submitted(model.as_ref(), &form, true),
+                    .with_submitted(&ctx.staff, model.as_ref(), &form, true),
                 conflict: Vec::new(),
             };
             page.render(StatusCode::BAD_REQUEST).await

@@ -40,6 +40,7 @@ fn kind_label(kind: &str) -> String {
 }
 
 fn entry_view(
+    staff: &admin_core::Staff,
     e: &entry::Model,
     meta: Option<&ModelMeta>,
     record_url: Option<String>,
@@ -47,6 +48,10 @@ fn entry_view(
 ) -> Value {
     let changes: Vec<Value> = audit::parse_changes(&e.changes)
         .into_iter()
+        // Fields hidden from this user stay out of history too.
+        .filter(|(field, _, _)| {
+            meta.and_then(|m| m.field(field)).is_none_or(|(_, f)| !admin_core::permission::hidden(staff, f))
+        })
         .map(|(field, before, after)| {
             let f = meta.and_then(|m| m.field(&field).map(|(_, f)| f));
             let label = f.map_or_else(|| field.clone(), |f| f.label.to_owned());
@@ -110,7 +115,8 @@ pub async fn record_history(
         .into());
     }
     let title = format!("History of {} {key}", meta.label.to_lowercase());
-    let rows: Vec<Value> = entries.iter().map(|e| entry_view(e, Some(meta), None, false)).collect();
+    let rows: Vec<Value> =
+        entries.iter().map(|e| entry_view(&ctx.staff, e, Some(meta), None, false)).collect();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page_url = |n: u64| {
         format!(
@@ -254,7 +260,7 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
                 }
                 _ => (None, false),
             };
-            entry_view(e, meta, url, deleted)
+            entry_view(&ctx.staff, e, meta, url, deleted)
         })
         .collect();
     let (actors, kinds) = audit::facets(&ctx.state.db).await?;

@@ -22,7 +22,7 @@ pub async fn show(
     ModelParam(model): ModelParam,
     Query(params): Query<Pairs>,
 ) -> Result<Html<String>> {
-    let query = ListQuery::parse(model.as_ref(), &params);
+    let query = ListQuery::parse(model.as_ref(), &params, &ctx.staff);
     let result = service::list(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
     let page = ListPage { ctx: &ctx, model: model.as_ref(), query: &query, result: &result };
     let meta = model.meta();
@@ -75,10 +75,10 @@ impl ListPage<'_> {
             s.append_pair("_back", current_qs.trim_start_matches('?'));
             s.finish()
         };
-        let columns: Vec<Value> = meta
-            .list_display
-            .iter()
-            .map(|&i| {
+        let columns: Vec<Value> = self
+            .columns()
+            .into_iter()
+            .map(|i| {
                 let f = &meta.fields[i];
                 let sorted = match self.query.sort {
                     Some((s, desc)) if s == i => Some(if desc { "desc" } else { "asc" }),
@@ -100,10 +100,10 @@ impl ListPage<'_> {
             .rows
             .iter()
             .map(|r| {
-                let cells: Vec<Value> = meta
-                    .list_display
-                    .iter()
-                    .map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i]))
+                let cells: Vec<Value> = self
+                    .columns()
+                    .into_iter()
+                    .map(|i| cell_view(prefix, &meta.fields[i], &r.cells[i]))
                     .collect();
                 context! {
                     key => &r.key,
@@ -128,7 +128,7 @@ impl ListPage<'_> {
         if self.query.page > page && total > 0 {
             messages.push(format!("There is no page {}; showing the last page, {}.", self.query.page, page));
         }
-        let search_labels: Vec<&str> = meta.search.iter().map(|&i| meta.fields[i].label).collect();
+        let search_labels: Vec<&str> = self.query.search.iter().map(|&i| meta.fields[i].label).collect();
         // The search form keeps filters and sort as hidden fields.
         let keep: Vec<Value> = self
             .query
@@ -145,7 +145,7 @@ impl ListPage<'_> {
             total => total,
             total_phrase => meta.count_phrase(total),
             q => self.query.q.clone().unwrap_or_default(),
-            searchable => !meta.search.is_empty(),
+            searchable => !self.query.search.is_empty(),
             search_labels => search_labels.join(", "),
             keep => keep,
             filters => self.filters(),
@@ -178,10 +178,16 @@ impl ListPage<'_> {
         out
     }
 
+    /// The listed columns this user may see.
+    fn columns(&self) -> Vec<usize> {
+        self.meta().list_display.iter().copied().filter(|&i| !self.query.hidden[i]).collect()
+    }
+
     fn filters(&self) -> Vec<Value> {
         let meta = self.meta();
         meta.filters
             .iter()
+            .filter(|&&i| !self.query.hidden[i])
             .map(|&i| {
                 let f = &meta.fields[i];
                 let current = self.query.filters.iter().find(|x| x.field == i && x.op == FilterOp::Eq);
@@ -303,7 +309,7 @@ pub async fn export(
     ModelParam(model): ModelParam,
     Query(params): Query<Pairs>,
 ) -> Result<Response> {
-    let query = ListQuery::parse(model.as_ref(), &params);
+    let query = ListQuery::parse(model.as_ref(), &params, &ctx.staff);
     let meta = model.meta();
     let rows = service::export(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
     if rows.len() as u64 > service::EXPORT_LIMIT {
@@ -315,12 +321,13 @@ pub async fn export(
         .into());
     }
     let mut out = String::new();
-    let header: Vec<String> = meta.list_display.iter().map(|&i| csv_cell(meta.fields[i].label)).collect();
+    let columns: Vec<usize> = meta.list_display.iter().copied().filter(|&i| !query.hidden[i]).collect();
+    let header: Vec<String> = columns.iter().map(|&i| csv_cell(meta.fields[i].label)).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for r in &rows {
         let line: Vec<String> =
-            meta.list_display.iter().map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i]))).collect();
+            columns.iter().map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i]))).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }

@@ -108,25 +108,45 @@ pub async fn submit(
     let password = get("password").unwrap_or("");
     let audit =
         admin_core::audit::Context { request_id: Some(request_id), client_addr, ..Default::default() };
-    let Some(session) = auth::sign_in(&state.db, username, password, &audit).await? else {
-        tracing::info!(username, "sign-in failed");
-        let csrf = auth::random_hex(32)?;
-        return render_form(
-            &state,
-            &csrf,
-            &next,
-            username,
-            Some("Wrong username or password."),
-            StatusCode::OK,
-        );
+    let session = match auth::sign_in(&state.db, &state.auth, username, password, &audit).await? {
+        auth::SignIn::Success(session) => session,
+        auth::SignIn::Failed { delay } => {
+            tracing::info!(username, "sign-in failed");
+            tokio::time::sleep(delay).await;
+            let csrf = auth::random_hex(32)?;
+            return render_form(
+                &state,
+                &csrf,
+                &next,
+                username,
+                Some("Wrong username or password."),
+                StatusCode::OK,
+            );
+        }
+        auth::SignIn::Locked { minutes } => {
+            tracing::warn!(username, "sign-in refused: too many failures");
+            let csrf = auth::random_hex(32)?;
+            let msg = format!(
+                "Too many failed sign-ins. Wait {minutes} minute{}, then try again.",
+                if minutes == 1 { "" } else { "s" }
+            );
+            return render_form(&state, &csrf, &next, username, Some(&msg), StatusCode::TOO_MANY_REQUESTS);
+        }
     };
     // Rotate: the session cookie the browser had before (if any) ends now.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
         auth::sign_out(&state.db, old, &admin_core::audit::Context::default()).await?;
     }
     tracing::info!(username = %session.staff.username, "signed in");
-    let mut resp = Redirect::to(&next).into_response();
-    let lifetime = auth::SESSION_LIFETIME.num_seconds();
+    let to = if session.second_factor_pending {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        q.append_pair("next", &next);
+        format!("{}/login/second-factor?{}", state.prefix(), q.finish())
+    } else {
+        next
+    };
+    let mut resp = Redirect::to(&to).into_response();
+    let lifetime = state.auth.sessions.lifetime.num_seconds();
     for c in [
         set_cookie(&state, SESSION_COOKIE, &session.token, Some(lifetime)),
         set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0)),

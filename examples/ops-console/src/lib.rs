@@ -130,7 +130,7 @@ pub async fn prepare(db: &DatabaseConnection) -> opsadmin::Result<()> {
 
 /// The web app: the admin under `/admin`, and `/` redirecting there.
 pub fn app(db: DatabaseConnection) -> Router {
-    let state = opsadmin::web::AdminState::new(db, registry());
+    let state = opsadmin::web::AdminState::new(db, registry()).with_roles(roles::roles());
     Router::new()
         .route("/", get(|| async { Redirect::to("/admin/") }))
         // The admin's router carries its `/admin` prefix itself.
@@ -236,9 +236,12 @@ mod tests {
         let password = ensure_admin_user(&db).await.unwrap().expect("created");
         assert_eq!(password.len(), 20);
         assert!(ensure_admin_user(&db).await.unwrap().is_none());
-        let session = opsadmin::auth::sign_in(&db, FIRST_USER, &password).await.unwrap().expect("signs in");
-        assert!(session.staff.is_superuser);
-        assert_eq!(session.staff.roles, vec!["admin".to_owned()]);
+        let users = opsadmin::entities::staff_user::Entity::find().all(&db).await.unwrap();
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].username, FIRST_USER);
+        assert!(users[0].is_superuser && users[0].is_active);
+        assert_eq!(users[0].roles, "admin");
+        assert!(opsadmin::auth::verify_password(&password, &users[0].password_hash));
     }
 
     /// Runs on PostgreSQL when `OPS_CONSOLE_TEST_POSTGRES_URL` names an empty database.

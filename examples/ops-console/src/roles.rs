@@ -7,9 +7,9 @@
 //! | `finance` | view invoices, request and approve refunds, export |
 //! | `viewer` | view only |
 //!
-//! The names are fixed here; the permissions behind them are wired in once the
-//! core's role configuration lands. Until then every signed-in staff user may do
-//! everything, so give out accounts with care.
+//! Support may also correct an account's e-mail and company, but the plan and the
+//! flags that actions own (manual review, locked) are read-only for them, and the
+//! card processor's last answer is hidden from viewers. See [`roles`].
 
 /// Everything.
 pub const ADMIN: &str = "admin";
@@ -22,6 +22,31 @@ pub const VIEWER: &str = "viewer";
 
 /// Every role name, as `createuser --role` accepts them.
 pub const ROLES: &[&str] = &[ADMIN, SUPPORT, FINANCE, VIEWER];
+
+/// The permissions behind each role.
+#[must_use]
+pub fn roles() -> opsadmin::permission::Roles {
+    opsadmin::permission::Roles::new()
+        .role(ADMIN, "Everything, including staff users and the audit log.", &["*"])
+        .role(
+            SUPPORT,
+            "Finds and fixes accounts, runs the support actions.",
+            &[
+                "account.view",
+                "account.change",
+                "account.action.mark_for_manual_review",
+                "account.action.retry_welcome_email",
+                "invoice.view",
+                "email_job.view",
+            ],
+        )
+        .role(
+            FINANCE,
+            "Invoices, refunds (asking and approving) and exports.",
+            &["invoice.view", "invoice.export", "invoice.action.refund_invoice", "approvals.decide"],
+        )
+        .role(VIEWER, "Looks, changes nothing.", &["*.view"])
+}
 
 /// Whether `name` is one of [`ROLES`].
 #[must_use]

@@ -76,7 +76,9 @@ pub struct Model {
     #[admin(
         label = "Plan",
         choices = Plan,
-        help = "What the customer pays for now. A trial becomes Monthly or Annual when the customer upgrades."
+        readonly_for(support),
+        reason_required,
+        help = "What the customer pays for now. A trial becomes Monthly or Annual when the customer upgrades. Changing it by hand needs a reason."
     )]
     pub plan: String,
     /// Where the account stands with billing.
@@ -90,6 +92,7 @@ pub struct Model {
     #[admin(
         label = "Last payment result",
         choices = PaymentResult,
+        hidden_for(viewer),
         help = "What the card processor answered to the most recent charge. Empty if the account was never charged."
     )]
     pub last_payment_result: Option<String>,
@@ -103,10 +106,14 @@ pub struct Model {
     )]
     pub welcome_email_sent: bool,
     /// Finance inspects the account before the next invoice.
-    #[admin(label = "Manual review", help = "Finance inspects the account before the next invoice runs.")]
+    #[admin(
+        label = "Manual review",
+        readonly_for(support),
+        help = "Finance inspects the account before the next invoice runs. Support sets it with the \"Mark for manual review\" action."
+    )]
     pub manual_review: bool,
     /// The customer cannot sign in.
-    #[admin(label = "Locked", help = "Customer cannot sign in while this is set.")]
+    #[admin(label = "Locked", readonly_for(support), help = "Customer cannot sign in while this is set.")]
     pub locked: bool,
     /// The last change to this row (UTC), kept by the application.
     #[admin(label = "Last changed", help = "When anything on this account last changed (UTC).")]

@@ -1,0 +1,211 @@
+//! Permissions and roles.
+//!
+//! A permission is a string: `{model}.view`, `{model}.add`, `{model}.change`,
+//! `{model}.delete`, `{model}.export`, `{model}.action.{action}`, `approvals.decide`,
+//! `audit.view`, `staff.view`, `staff.change`. A role is a named set of grants,
+//! declared in code; a grant is a permission or a pattern with `*` for one part
+//! (`account.*`, `*.view`, `*`). Staff users have roles (stored in the database), and
+//! superusers hold every permission.
+//!
+//! ```
+//! use admin_core::permission::Roles;
+//!
+//! let roles = Roles::new()
+//!     .role("support", "Answers customers", &["account.view", "invoice.view", "account.action.mark_for_review"])
+//!     .role("viewer", "Reads everything", &["*.view"]);
+//! let perms = roles.permissions_of(&["support".to_owned()]);
+//! assert!(perms.allows("account.view"));
+//! assert!(!perms.allows("account.change"));
+//! assert!(roles.permissions_of(&["viewer".to_owned()]).allows("email_job.view"));
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::auth::Staff;
+use crate::model::{FieldMeta, ModelMeta};
+
+/// One role: a name, what it is for, what it grants, and whether its members must
+/// sign in with a second factor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// The role's name, as stored on staff users (`support`).
+    pub name: String,
+    /// What the role is for, shown on the staff screens.
+    pub description: String,
+    /// Permissions and patterns it grants.
+    pub grants: Vec<String>,
+    /// Members must use two-factor sign-in.
+    pub requires_two_factor: bool,
+}
+
+/// The roles of an admin site, declared in code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Roles {
+    roles: BTreeMap<String, Role>,
+}
+
+impl Roles {
+    /// No roles: only superusers may do anything.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a role.
+    #[must_use]
+    pub fn role(mut self, name: &str, description: &str, grants: &[&str]) -> Self {
+        self.roles.insert(
+            name.to_owned(),
+            Role {
+                name: name.to_owned(),
+                description: description.to_owned(),
+                grants: grants.iter().map(|g| (*g).to_owned()).collect(),
+                requires_two_factor: false,
+            },
+        );
+        self
+    }
+
+    /// Requires members of `name` to sign in with a second factor.
+    ///
+    /// # Panics
+    /// If no role `name` was declared: a typo here would silently weaken sign-in.
+    #[must_use]
+    pub fn require_two_factor(mut self, name: &str) -> Self {
+        let role = self.roles.get_mut(name).unwrap_or_else(|| panic!("no role named `{name}` was declared"));
+        role.requires_two_factor = true;
+        self
+    }
+
+    /// A declared role.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&Role> {
+        self.roles.get(name)
+    }
+
+    /// Every declared role, by name.
+    pub fn all(&self) -> impl Iterator<Item = &Role> {
+        self.roles.values()
+    }
+
+    /// The permissions held through `roles` (unknown role names grant nothing).
+    #[must_use]
+    pub fn permissions_of(&self, roles: &[String]) -> Permissions {
+        let mut grants: Vec<String> =
+            roles.iter().filter_map(|r| self.roles.get(r)).flat_map(|r| r.grants.iter().cloned()).collect();
+        grants.sort();
+        grants.dedup();
+        Permissions { grants: Arc::from(grants) }
+    }
+
+    /// Whether any of `roles` requires a second factor.
+    #[must_use]
+    pub fn two_factor_required(&self, roles: &[String]) -> bool {
+        roles.iter().filter_map(|r| self.roles.get(r)).any(|r| r.requires_two_factor)
+    }
+}
+
+/// A resolved set of grants.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Permissions {
+    grants: Arc<[String]>,
+}
+
+impl Permissions {
+    /// Whether `permission` is granted, directly or by a pattern.
+    #[must_use]
+    pub fn allows(&self, permission: &str) -> bool {
+        self.grants.iter().any(|g| matches(g, permission))
+    }
+
+    /// The grants, sorted.
+    #[must_use]
+    pub fn grants(&self) -> &[String] {
+        &self.grants
+    }
+}
+
+/// `*` matches everything; `a.*` matches `a.` and anything after it; `*.view`
+/// matches one leading part; otherwise the grant must equal the permission.
+fn matches(grant: &str, permission: &str) -> bool {
+    if grant == "*" || grant == permission {
+        return true;
+    }
+    if let Some(prefix) = grant.strip_suffix(".*") {
+        return permission.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'));
+    }
+    if let Some(suffix) = grant.strip_prefix("*.") {
+        return permission.split_once('.').is_some_and(|(_, rest)| rest == suffix);
+    }
+    false
+}
+
+/// What a user may do with one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldAccess {
+    /// The field does not exist for this user: not listed, shown, filtered,
+    /// searched, exported, or in history.
+    Hidden,
+    /// Shown as text; ignored when posted.
+    ReadOnly,
+    /// Shown as a form control and saved when posted.
+    Editable,
+}
+
+/// Whether every one of the user's roles is in `listed` (so no role lifts the rule).
+fn all_roles_in(staff: &Staff, listed: &[&str]) -> bool {
+    !listed.is_empty() && !staff.is_superuser && staff.roles.iter().all(|r| listed.contains(&r.as_str()))
+}
+
+/// The user's access to one field, for editing an existing record (`creating` false)
+/// or a new one.
+#[must_use]
+pub fn field_access(staff: &Staff, meta: &ModelMeta, field: &FieldMeta, creating: bool) -> FieldAccess {
+    if all_roles_in(staff, field.hidden_for) {
+        return FieldAccess::Hidden;
+    }
+    let op = if creating { "add" } else { "change" };
+    let structural = if field.primary_key { !(creating && !field.auto_increment) } else { field.readonly };
+    if structural || all_roles_in(staff, field.readonly_for) || !staff.may(&format!("{}.{op}", meta.slug)) {
+        FieldAccess::ReadOnly
+    } else {
+        FieldAccess::Editable
+    }
+}
+
+/// The access to every field of a model, in field order.
+#[must_use]
+pub fn access_map(staff: &Staff, meta: &ModelMeta, creating: bool) -> Vec<FieldAccess> {
+    meta.fields.iter().map(|f| field_access(staff, meta, f, creating)).collect()
+}
+
+/// Whether the field is hidden from this user.
+#[must_use]
+pub fn hidden(staff: &Staff, field: &FieldMeta) -> bool {
+    all_roles_in(staff, field.hidden_for)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_one_part() {
+        assert!(matches("*", "account.view"));
+        assert!(matches("account.*", "account.action.lock"));
+        assert!(matches("account.*", "account.view"));
+        assert!(!matches("account.*", "accounting.view"));
+        assert!(matches("*.view", "invoice.view"));
+        assert!(!matches("*.view", "invoice.action.view"));
+        assert!(!matches("account.view", "account.change"));
+    }
+
+    #[test]
+    fn unknown_roles_grant_nothing_and_roles_combine() {
+        let roles = Roles::new().role("a", "", &["x.view"]).role("b", "", &["y.view"]);
+        assert!(!roles.permissions_of(&["nope".into()]).allows("x.view"));
+        let both = roles.permissions_of(&["a".into(), "b".into()]);
+        assert!(both.allows("x.view") && both.allows("y.view"));
+    }
+}
