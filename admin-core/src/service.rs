@@ -29,16 +29,7 @@ pub fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result<()> {
     if staff.may(&perm) {
         return Ok(());
     }
-    let noun = meta.noun_plural();
-    let verb = match op {
-        "view" => format!("view {noun}"),
-        "add" => format!("add {noun}"),
-        "change" => format!("change {noun}"),
-        "delete" => format!("delete {noun}"),
-        "export" => format!("export {noun}"),
-        other => format!("{other} {noun}"),
-    };
-    Err(Error::Forbidden(format!("You cannot {verb}. Ask an admin for the {perm} permission.")))
+    Err(Error::Forbidden(refusal(staff, meta.slug, &meta.noun_plural(), op)))
 }
 
 /// The sentence for a missing permission: "You can view accounts but not change

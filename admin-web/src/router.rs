@@ -11,7 +11,7 @@ use axum::routing::get;
 use minijinja::context;
 
 use crate::error::ErrorPage;
-use crate::handlers::{dashboard, delete, detail, history, list, login, static_files};
+use crate::handlers::{dashboard, delete, detail, history, list, login, staff, static_files};
 use crate::render::Templates;
 use crate::state::AdminState;
 
@@ -56,6 +56,11 @@ where
         .route(&p("/login"), get(login::form).post(login::submit))
         .route(&p("/logout"), axum::routing::post(login::logout))
         .route(&p("/static/{file}"), get(static_files::serve))
+        .route(&p("/staff/"), get(staff::list))
+        .route(&p("/staff/new"), get(staff::new_form).post(staff::create))
+        .route(&p("/staff/{id}"), get(staff::show).post(staff::save))
+        .route(&p("/staff/{id}/password"), axum::routing::post(staff::reset_password))
+        .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
         .route(&p("/audit"), get(history::audit_log))
         .route(&p("/audit/export.csv"), get(history::audit_export))
         .route(&p("/{model}/"), get(list::show))

@@ -175,6 +175,8 @@ impl Ctx {
             csrf_token => &self.csrf,
             flash => &self.flash,
             nav_models => models,
+            may_staff => self.staff.may("staff.view"),
+            may_audit => self.staff.may("audit.view"),
         }
     }
 

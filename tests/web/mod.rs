@@ -1,5 +1,6 @@
 //! HTTP tests of the admin screens over the reference app and a real SQLite file.
 
+mod access;
 mod audit;
 mod auth;
 mod detail;

@@ -303,6 +303,21 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
     )
 }
 
+/// The entry's changes without the fields hidden from this user.
+fn visible_changes(ctx: &Ctx, e: &entry::Model) -> String {
+    let meta = e.model.as_deref().and_then(|m| ctx.state.registry.get(m)).map(|a| a.meta());
+    let Some(meta) = meta else { return e.changes.clone() };
+    match serde_json::from_str::<serde_json::Value>(&e.changes) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.retain(|k, _| {
+                meta.field(k).is_none_or(|(_, f)| !admin_core::permission::hidden(&ctx.staff, f))
+            });
+            serde_json::Value::Object(map).to_string()
+        }
+        _ => e.changes.clone(),
+    }
+}
+
 /// Largest number of entries one audit CSV export holds.
 pub const AUDIT_EXPORT_LIMIT: u64 = 100_000;
 
@@ -330,7 +345,7 @@ pub async fn audit_export(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> 
             e.model.clone().unwrap_or_default(),
             e.object_id.clone().unwrap_or_default(),
             e.reason.clone().unwrap_or_default(),
-            e.changes.clone(),
+            visible_changes(&ctx, e),
             e.request_id.clone().unwrap_or_default(),
             e.client_addr.clone().unwrap_or_default(),
             e.hash.clone(),

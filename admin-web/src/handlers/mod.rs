@@ -7,6 +7,7 @@ pub mod detail;
 pub mod history;
 pub mod list;
 pub mod login;
+pub mod staff;
 pub mod static_files;
 
 use admin_core::FormData;
