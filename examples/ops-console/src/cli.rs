@@ -27,6 +27,10 @@ Usage:
       Create a staff user. The password comes from the environment variable
       ADMIN_PASSWORD, else from one line of standard input.
 
+  ops-console audit verify [--database-url URL]
+      Check the audit log's hash chain and name the first entry that was altered,
+      removed or inserted out of band. Exit code 0 when intact, 1 when broken.
+
   ops-console --help
       Show this help.
 
@@ -46,6 +50,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// `createuser`.
     CreateUser(CreateUserArgs),
+    /// `audit verify`: walk the audit log's hash chain.
+    AuditVerify {
+        /// `--database-url`, if given.
+        database_url: Option<String>,
+    },
     /// `--help` (anywhere on the line).
     Help,
 }
@@ -166,11 +175,12 @@ where
     match command.as_str() {
         "serve" => parse_serve(Args { items, command: "serve" }),
         "createuser" => parse_createuser(Args { items, command: "createuser" }),
+        "audit" => parse_audit(Args { items, command: "audit" }),
         c if is_help(c) => Ok(Command::Help),
         c if c.starts_with('-') => Err(usage_error(format!(
             "Unknown option \u{201c}{c}\u{201d}. Options go after the command, like `ops-console serve --addr 0.0.0.0:8000`."
         ))),
-        c => Err(usage_error(format!("Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser."))),
+        c => Err(usage_error(format!("Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify."))),
     }
 }
 
@@ -180,6 +190,28 @@ fn parse_addr(raw: &str) -> Result<SocketAddr, UsageError> {
             "\u{201c}{raw}\u{201d} is not an address to listen on; use IP:PORT, like {DEFAULT_ADDR} or 0.0.0.0:8000."
         ))
     })
+}
+
+fn parse_audit(mut args: Args) -> Result<Command, UsageError> {
+    let mut verify = false;
+    let mut database_url = None;
+    while let Some(arg) = args.next() {
+        match arg {
+            Arg::Positional(p) if p == "verify" && !verify => verify = true,
+            Arg::Flag(f, v) if f == "--database-url" => {
+                database_url = Some(args.value(&f, v, "sqlite://ops-console.db")?);
+            }
+            Arg::Flag(f, _) => return Err(args.unknown(&f)),
+            Arg::Positional(p) => {
+                return Err(usage_error(format!("Unknown audit command \u{201c}{p}\u{201d}. Try `ops-console audit verify`.")));
+            }
+        }
+    }
+    if verify {
+        Ok(Command::AuditVerify { database_url })
+    } else {
+        Err(usage_error("audit needs a command: `ops-console audit verify`.".to_owned()))
+    }
 }
 
 fn parse_serve(mut args: Args) -> Result<Command, UsageError> {
@@ -292,6 +324,17 @@ mod tests {
 
     fn serve(addr: &str, url: Option<&str>) -> Command {
         Command::Serve(ServeArgs { addr: addr.parse().unwrap(), database_url: url.map(str::to_owned) })
+    }
+
+    #[test]
+    fn audit_verify_takes_a_database_url_and_nothing_else() {
+        assert_eq!(p(&["audit", "verify"]), Ok(Command::AuditVerify { database_url: None }));
+        assert_eq!(
+            p(&["audit", "verify", "--database-url=sqlite://x.db"]),
+            Ok(Command::AuditVerify { database_url: Some("sqlite://x.db".into()) })
+        );
+        assert!(p(&["audit"]).unwrap_err().to_string().contains("ops-console audit verify"));
+        assert!(p(&["audit", "fix"]).unwrap_err().to_string().contains("Unknown audit command"));
     }
 
     #[test]

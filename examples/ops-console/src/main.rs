@@ -42,6 +42,7 @@ async fn main() -> ExitCode {
         Command::Demo => demo().await,
         Command::Serve(args) => serve_command(args).await,
         Command::CreateUser(args) => createuser(args).await,
+        Command::AuditVerify { database_url } => audit_verify(database_url).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,6 +50,23 @@ async fn main() -> ExitCode {
             eprintln!("ops-console: {msg}");
             ExitCode::from(code)
         }
+    }
+}
+
+/// `audit verify`: walks the chain and reports the first broken link.
+async fn audit_verify(database_url: Option<String>) -> Outcome {
+    let url = database_url.or_else(env_database_url).unwrap_or_else(|| ops_console::DEFAULT_DATABASE_URL.to_owned());
+    let db = open(&url, EXIT_FAILURE).await?;
+    match opsadmin::audit::verify(&db).await {
+        Ok(opsadmin::audit::Verdict::Intact { entries }) => {
+            println!("The audit log is intact: {entries} entries, every link checked.");
+            Ok(())
+        }
+        Ok(opsadmin::audit::Verdict::Broken { seq, problem, .. }) => Err(Failure(
+            EXIT_FAILURE,
+            format!("The audit log is broken at entry {seq}: {problem}."),
+        )),
+        Err(e) => Err(Failure(EXIT_FAILURE, format!("Cannot read the audit log: {}", detail(&e)))),
     }
 }
 
