@@ -166,7 +166,8 @@ fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-fn token_id(token: &str) -> String {
+/// The stored id of a session: the SHA-256 of its cookie token, as hex.
+pub(crate) fn token_id(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
@@ -436,7 +437,7 @@ pub async fn sign_in(
 
 /// Counts one failure for `key`; returns the failures in the window and whether this
 /// one locked the key.
-async fn count_failure<C: ConnectionTrait>(
+pub(crate) async fn count_failure<C: ConnectionTrait>(
     conn: &C,
     key: &str,
     limit: i32,
@@ -594,9 +595,12 @@ pub async fn mark_authenticated<C: ConnectionTrait>(conn: &C, token: &str) -> Re
 }
 
 /// Re-authenticates a signed-in user with their password, for sensitive operations.
+/// Users with two-factor sign-in must give a code too: use
+/// [`crate::two_factor::reauthenticate_with_code`], which works for everyone.
 ///
 /// # Errors
-/// `Invalid` when the password is wrong (audited as `reauth_failed`).
+/// `Invalid` when the password is wrong (audited as `reauth_failed`), or when the
+/// user has two-factor sign-in (field `code`).
 pub async fn reauthenticate(
     db: &DatabaseConnection,
     token: &str,
@@ -605,6 +609,12 @@ pub async fn reauthenticate(
 ) -> Result<()> {
     let staff = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let user = staff_user::Entity::find_by_id(staff.id).one(db).await?.ok_or(Error::Unauthenticated)?;
+    if user.totp_secret.is_some() {
+        return Err(Error::Invalid(vec![FieldError::field(
+            "code",
+            "Enter the 6-digit code from your authenticator app as well.",
+        )]));
+    }
     let txn = begin_write(db).await?;
     if !verify_password(password, &user.password_hash) {
         audit::record(&txn, ctx, bare_event("reauth_failed")).await?;

@@ -132,3 +132,38 @@ pub mod login_throttle {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// Runs of actions by idempotency key (`admin_action_run`): a second submission with
+/// the same key shows the first run's report instead of running again.
+pub mod action_run {
+    use sea_orm::entity::prelude::*;
+
+    /// One completed run.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_action_run")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The key the confirmation form carried.
+        #[sea_orm(unique)]
+        pub idempotency_key: String,
+        /// Who ran it.
+        pub actor_id: i64,
+        /// The model's slug.
+        pub model: String,
+        /// The action's name.
+        pub action: String,
+        /// The report, as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub report: String,
+        /// When (UTC).
+        pub created_at: DateTime,
+    }
+
+    /// No relations are navigated from runs.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -9,6 +9,8 @@
 //! assert_eq!(<Option<i64> as AdminField>::parse_form(""), Ok(None));
 //! ```
 
+pub mod action;
+pub mod approval;
 pub mod audit;
 pub mod auth;
 pub mod entities;
@@ -21,6 +23,8 @@ pub mod query;
 pub mod record;
 pub mod registry;
 pub mod service;
+pub mod totp;
+pub mod two_factor;
 pub mod txn;
 
 pub use auth::Staff;
@@ -42,5 +46,7 @@ pub mod __private {
         parse_optional_choice, required_message, to_value,
     };
     pub use crate::model::{AdminModel, FieldMeta, ModelMeta};
+    pub use inventory;
     pub use sea_orm;
+    pub use serde_json;
 }

@@ -7,7 +7,7 @@ use sea_orm::sea_query::{ColumnDef, Expr, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Schema, TransactionTrait};
 
 use crate::audit::{GENESIS, entry, head};
-use crate::entities::{login_throttle, recovery_code, session, staff_user};
+use crate::entities::{action_run, login_throttle, recovery_code, session, staff_user};
 use crate::error::Result;
 
 const VERSION_TABLE: &str = "admin_schema_version";
@@ -39,6 +39,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         create_entity(&txn, &schema, session::Entity).await?;
         create_entity(&txn, &schema, recovery_code::Entity).await?;
         create_entity(&txn, &schema, login_throttle::Entity).await?;
+        create_entity(&txn, &schema, action_run::Entity).await?;
+        create_entity(&txn, &schema, crate::approval::request::Entity).await?;
         txn.execute(
             Query::insert().into_table(VERSION_TABLE).columns(["version"]).values_panic([Expr::val(1i64)]),
         )

@@ -13,6 +13,7 @@ use sea_orm::{
     DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 
+use crate::action::{Action, ActionAdmin, DynAction};
 use crate::audit;
 use crate::error::{Error, FieldError, Result};
 use crate::field::FieldKind;
@@ -537,13 +538,14 @@ pub struct Related {
 
 /// Path segments the admin uses for its own pages, so no model may have them as slug.
 pub const RESERVED_SLUGS: &[&str] =
-    &["login", "logout", "static", "audit", "approvals", "api", "staff", "me", "search", "views"];
+    &["login", "logout", "static", "audit", "approval", "approvals", "api", "staff", "me", "search", "views"];
 
-/// Every registered model, by slug (Django's `AdminSite`).
+/// Every registered model, by slug (Django's `AdminSite`), and their actions.
 #[derive(Clone, Default)]
 pub struct Registry {
     models: BTreeMap<&'static str, Arc<dyn ModelAdmin>>,
     order: Vec<&'static str>,
+    actions: BTreeMap<(&'static str, &'static str), Arc<dyn DynAction>>,
 }
 
 impl Registry {
@@ -583,6 +585,71 @@ impl Registry {
     #[must_use]
     pub fn get(&self, slug: &str) -> Option<&Arc<dyn ModelAdmin>> {
         self.models.get(slug)
+    }
+
+    /// Adds an action explicitly (besides those found through `register_action!`).
+    ///
+    /// # Errors
+    /// When its model is not registered or another action on it has the same name.
+    pub fn action<A>(self, action: A) -> std::result::Result<Self, String>
+    where
+        A: Action,
+        EntityOf<A::Model>: EntityTrait<Model = A::Model>,
+        ActiveModelOf<A::Model>: Send + Sync,
+    {
+        self.add_action(Arc::new(ActionAdmin::new(action)))
+    }
+
+    /// Adds every action registered with `register_action!` in the linked crates
+    /// whose model is registered here. Call it after registering the models.
+    ///
+    /// # Errors
+    /// When two actions on one model share a name: a start-up error that names both.
+    pub fn with_registered_actions(mut self) -> std::result::Result<Self, String> {
+        let mut found: Vec<Box<dyn DynAction>> = crate::action::registered().collect();
+        // Inventory's order is unspecified: sort, so errors and menus are stable.
+        found.sort_by_key(|a| (a.model().slug, a.name()));
+        for a in found {
+            if self.models.contains_key(a.model().slug) {
+                self = self.add_action(Arc::from(a))?;
+            }
+        }
+        Ok(self)
+    }
+
+    fn add_action(mut self, action: Arc<dyn DynAction>) -> std::result::Result<Self, String> {
+        let slug = action.model().slug;
+        if !self.models.contains_key(slug) {
+            return Err(format!(
+                "The action `{}` is for model `{slug}`, which is not registered. Register the model first.",
+                action.name()
+            ));
+        }
+        if let Some(other) = self.actions.get(&(slug, action.name())) {
+            return Err(format!(
+                "Two actions on `{slug}` are named `{}` (\u{201c}{}\u{201d} and \u{201c}{}\u{201d}). Action names must be unique per model; rename one.",
+                action.name(),
+                other.label(),
+                action.label()
+            ));
+        }
+        self.actions.insert((slug, action.name()), action);
+        Ok(self)
+    }
+
+    /// The actions of a model, by label.
+    #[must_use]
+    pub fn actions_for(&self, slug: &str) -> Vec<Arc<dyn DynAction>> {
+        let mut out: Vec<_> =
+            self.actions.iter().filter(|((s, _), _)| *s == slug).map(|(_, a)| Arc::clone(a)).collect();
+        out.sort_by_key(|a| a.label());
+        out
+    }
+
+    /// One action of a model.
+    #[must_use]
+    pub fn action_named(&self, slug: &str, name: &str) -> Option<Arc<dyn DynAction>> {
+        self.actions.iter().find(|((s, n), _)| *s == slug && *n == name).map(|(_, a)| Arc::clone(a))
     }
 
     /// Every model, in registration order.

@@ -320,3 +320,186 @@ pub async fn related(
     }
     Ok(out)
 }
+
+/// A request to run an action.
+#[derive(Clone, Debug, Default)]
+pub struct ActionRequest {
+    /// The selected records' keys.
+    pub keys: Vec<String>,
+    /// The typed input as JSON (`{}` for none).
+    pub input: serde_json::Value,
+    /// The key the confirmation form carried: a second request with the same key
+    /// shows the first one's result instead of running again.
+    pub idempotency_key: Option<String>,
+}
+
+/// What became of an action request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionResult {
+    /// It ran now.
+    Ran(crate::action::Report),
+    /// It had already run with this idempotency key; this is the first run's report.
+    AlreadyRan(crate::action::Report),
+    /// It needs approval and waits as request `id`.
+    Queued {
+        /// The approval request's id.
+        id: i64,
+    },
+}
+
+/// Finds an action and checks that `staff` may run it.
+///
+/// # Errors
+/// `NotFound` for an unknown model or action; `Forbidden` without
+/// `{model}.action.{name}`.
+pub fn action_for(
+    staff: &Staff,
+    registry: &Registry,
+    slug: &str,
+    name: &str,
+) -> Result<Arc<dyn crate::action::DynAction>> {
+    let action = registry.action_named(slug, name).ok_or_else(|| {
+        Error::NotFound(format!("There is no action \u{201c}{name}\u{201d} for \u{201c}{slug}\u{201d}."))
+    })?;
+    let perm = format!("{slug}.action.{name}");
+    if !staff.may(&perm) {
+        return Err(Error::Forbidden(format!(
+            "You cannot run \u{201c}{}\u{201d} on {}. Ask an admin for the {perm} permission.",
+            action.label(),
+            action.model().noun_plural()
+        )));
+    }
+    Ok(action)
+}
+
+/// The records an action would touch and those it would skip, with reasons.
+///
+/// # Errors
+/// As [`action_for`]; `Refused` past the batch limit.
+pub async fn action_preview(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    registry: &Registry,
+    slug: &str,
+    name: &str,
+    keys: &[String],
+) -> Result<(Arc<dyn crate::action::DynAction>, crate::action::Preview)> {
+    let action = action_for(staff, registry, slug, name)?;
+    check_batch(action.as_ref(), keys)?;
+    let mut preview = action.preview(db, keys).await?;
+    if let Some(model) = registry.get(slug) {
+        for r in preview.ready.iter_mut().chain(preview.blocked.iter_mut().map(|b| &mut b.record)) {
+            mask(staff, model.as_ref(), r);
+        }
+    }
+    Ok((action, preview))
+}
+
+fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {
+    let noun = action.model().noun_plural();
+    if keys.is_empty() {
+        return Err(Error::Invalid(vec![crate::error::FieldError::field(
+            "ids",
+            format!("Select at least one of the {noun} first."),
+        )]));
+    }
+    let max = action.policy().max_batch;
+    if keys.len() > max {
+        return Err(Error::Refused(format!(
+            "You selected {} {noun}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
+            crate::model::thousands(keys.len() as u64),
+            action.label(),
+            crate::model::thousands(max as u64)
+        )));
+    }
+    Ok(())
+}
+
+/// Runs an action, or queues it for approval when its policy says so. The one path
+/// for the screens, the JSON API and scripts: permission, batch limit, reason, input
+/// validation, per-record checks, one transaction with one audit entry per changed
+/// record, and at most one run per idempotency key.
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Refused` (batch limit), `Invalid` (reason or input);
+/// any error from the action itself, in which case nothing was changed.
+pub async fn run_action(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    registry: &Registry,
+    slug: &str,
+    name: &str,
+    request: &ActionRequest,
+) -> Result<ActionResult> {
+    use crate::entities::action_run;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let staff = actor(ctx)?;
+    let action = action_for(staff, registry, slug, name)?;
+    let mut keys: Vec<String> = Vec::with_capacity(request.keys.len());
+    for k in &request.keys {
+        let k = k.trim();
+        if !k.is_empty() && !keys.iter().any(|x| x == k) {
+            keys.push(k.to_owned());
+        }
+    }
+    check_batch(action.as_ref(), &keys)?;
+    let policy = action.policy();
+    let mut errors = Vec::new();
+    if policy.reason_required && ctx.reason.is_none() {
+        errors.push(crate::error::FieldError::field(
+            "reason",
+            format!(
+                "Say why you run \u{201c}{}\u{201d}: the reason is kept in the audit log.",
+                action.label()
+            ),
+        ));
+    }
+    if let Err(m) = action.check_input(&request.input) {
+        errors.push(crate::error::FieldError::form(format!("The input does not fit: {m}")));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let idem = request.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 100);
+    if let Some(k) = idem {
+        if let Some(done) =
+            action_run::Entity::find().filter(action_run::Column::IdempotencyKey.eq(k)).one(db).await?
+        {
+            let report = serde_json::from_str(&done.report).unwrap_or_default();
+            return Ok(ActionResult::AlreadyRan(report));
+        }
+    }
+    if action.needs_approval(db, &keys, &request.input).await? {
+        let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input).await?;
+        return Ok(ActionResult::Queued { id: r.id });
+    }
+    let txn = crate::txn::begin_write(db).await?;
+    let report = action.execute(&txn, ctx, &keys, &request.input).await?;
+    if let Some(k) = idem {
+        let stored = action_run::ActiveModel {
+            idempotency_key: Set(k.to_owned()),
+            actor_id: Set(staff.id),
+            model: Set(slug.to_owned()),
+            action: Set(name.to_owned()),
+            report: Set(serde_json::to_string(&report).unwrap_or_default()),
+            created_at: Set(chrono::Utc::now().naive_utc()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        if stored.is_err() {
+            // A concurrent submission with the same key committed first: undo this run
+            // and show that one's report.
+            txn.rollback().await?;
+            if let Some(done) =
+                action_run::Entity::find().filter(action_run::Column::IdempotencyKey.eq(k)).one(db).await?
+            {
+                return Ok(ActionResult::AlreadyRan(serde_json::from_str(&done.report).unwrap_or_default()));
+            }
+            return Err(Error::Internal("the run could not be recorded".to_owned()));
+        }
+    }
+    txn.commit().await?;
+    Ok(ActionResult::Ran(report))
+}

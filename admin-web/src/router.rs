@@ -11,7 +11,7 @@ use axum::routing::get;
 use minijinja::context;
 
 use crate::error::ErrorPage;
-use crate::handlers::{dashboard, delete, detail, history, list, login, staff, static_files};
+use crate::handlers::{dashboard, delete, detail, history, list, login, staff, static_files, two_factor};
 use crate::render::Templates;
 use crate::state::AdminState;
 
@@ -55,6 +55,12 @@ where
         .route(&p("/"), get(dashboard::show))
         .route(&p("/login"), get(login::form).post(login::submit))
         .route(&p("/logout"), axum::routing::post(login::logout))
+        .route(
+            &p("/login/second-factor"),
+            get(two_factor::second_factor_form).post(two_factor::second_factor_submit),
+        )
+        .route(&p("/me/two-factor"), get(two_factor::settings).post(two_factor::change))
+        .route(&p("/me/confirm"), get(two_factor::confirm_form).post(two_factor::confirm_submit))
         .route(&p("/static/{file}"), get(static_files::serve))
         .route(&p("/staff/"), get(staff::list))
         .route(&p("/staff/new"), get(staff::new_form).post(staff::create))

@@ -112,6 +112,13 @@ where
                     wants_html(&parts.headers).then(|| format!("{}/login/second-factor", state.prefix()));
                 Err(Error::SignIn { location })
             }
+            Some(session)
+                if session.two_factor_required
+                    && !session.two_factor_enrolled
+                    && !open_before_enrolment(&state, parts.uri.path()) =>
+            {
+                Err(enrolment_required(&state, &parts.headers))
+            }
             Some(session) => {
                 let (request_id, client_addr) = request_meta(parts);
                 let CurrentSession { staff, csrf_token, flash, .. } = session.clone();
@@ -120,6 +127,54 @@ where
             None => Err(sign_in()),
         }
     }
+}
+
+/// The pages a user whose role requires two-factor sign-in may open before enrolling:
+/// the enrolment page, the password confirmation it may ask for, and sign-out.
+fn open_before_enrolment(state: &AdminState, path: &str) -> bool {
+    let rest = path.strip_prefix(state.prefix()).unwrap_or("");
+    matches!(rest, "/me/two-factor" | "/me/confirm" | "/logout")
+}
+
+/// Sends a user who must enrol in two-factor sign-in to the enrolment page (a 403
+/// for clients that do not ask for HTML).
+fn enrolment_required(state: &AdminState, headers: &HeaderMap) -> Error {
+    if wants_html(headers) {
+        Error::SignIn { location: Some(format!("{}/me/two-factor", state.prefix())) }
+    } else {
+        Error::Core(admin_core::Error::Forbidden(
+            "Your role requires two-factor sign-in. Set it up on the Two-factor sign-in page first."
+                .to_owned(),
+        ))
+    }
+}
+
+/// For the riskiest operations: passes when the user proved who they are recently
+/// (see [`admin_core::auth::SessionPolicy::reauth_after`]), else sends them to
+/// `{prefix}/me/confirm` (password, and a code when enrolled), which returns to `uri`
+/// afterwards. Call it after the CSRF check of a POST, and on the GET that shows the
+/// form, so the user confirms before filling it in.
+///
+/// ```
+/// use admin_web::session::{Ctx, require_recent_auth};
+/// use axum::extract::OriginalUri;
+///
+/// async fn purge(ctx: Ctx, OriginalUri(uri): OriginalUri) -> admin_web::Result<&'static str> {
+///     require_recent_auth(&ctx, &uri)?;
+///     Ok("purged")
+/// }
+/// ```
+///
+/// # Errors
+/// A redirect to the confirmation page when the last proof is too old.
+pub fn require_recent_auth(ctx: &Ctx, uri: &axum::http::Uri) -> Result<()> {
+    if ctx.session.recently_authenticated(&ctx.state.auth.sessions) {
+        return Ok(());
+    }
+    let next = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("next", next);
+    Err(Error::SignIn { location: Some(format!("{}/me/confirm?{}", ctx.state.prefix(), q.finish())) })
 }
 
 impl Ctx {

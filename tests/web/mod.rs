@@ -6,3 +6,4 @@ mod auth;
 mod detail;
 mod list;
 pub mod support;
+mod two_factor;

@@ -260,6 +260,15 @@ impl TestApp {
         Self { db, router, path, backend }
     }
 
+    /// A fresh app like [`TestApp::new`] (no extra accounts) whose admin has these
+    /// roles instead of the console's, e.g. with `require_two_factor("admin")`.
+    pub async fn with_roles(roles: opsadmin::permission::Roles) -> Self {
+        let mut app = Self::new(0).await;
+        let state = opsadmin::web::AdminState::new(app.db.clone(), ops_console::registry()).with_roles(roles);
+        app.router = Router::new().merge(opsadmin::web::router()).with_state(state);
+        app
+    }
+
     /// Makes every insert into `table` fail, as a broken disk or a lost connection
     /// would, until [`TestApp::heal_inserts`].
     pub async fn break_inserts(&self, table: &str) {

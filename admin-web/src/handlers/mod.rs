@@ -9,6 +9,7 @@ pub mod list;
 pub mod login;
 pub mod staff;
 pub mod static_files;
+pub mod two_factor;
 
 use admin_core::FormData;
 

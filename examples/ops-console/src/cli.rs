@@ -180,7 +180,9 @@ where
         c if c.starts_with('-') => Err(usage_error(format!(
             "Unknown option \u{201c}{c}\u{201d}. Options go after the command, like `ops-console serve --addr 0.0.0.0:8000`."
         ))),
-        c => Err(usage_error(format!("Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify."))),
+        c => Err(usage_error(format!(
+            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify."
+        ))),
     }
 }
 
@@ -203,7 +205,9 @@ fn parse_audit(mut args: Args) -> Result<Command, UsageError> {
             }
             Arg::Flag(f, _) => return Err(args.unknown(&f)),
             Arg::Positional(p) => {
-                return Err(usage_error(format!("Unknown audit command \u{201c}{p}\u{201d}. Try `ops-console audit verify`.")));
+                return Err(usage_error(format!(
+                    "Unknown audit command \u{201c}{p}\u{201d}. Try `ops-console audit verify`."
+                )));
             }
         }
     }

@@ -55,17 +55,18 @@ async fn main() -> ExitCode {
 
 /// `audit verify`: walks the chain and reports the first broken link.
 async fn audit_verify(database_url: Option<String>) -> Outcome {
-    let url = database_url.or_else(env_database_url).unwrap_or_else(|| ops_console::DEFAULT_DATABASE_URL.to_owned());
+    let url = database_url
+        .or_else(env_database_url)
+        .unwrap_or_else(|| ops_console::DEFAULT_DATABASE_URL.to_owned());
     let db = open(&url, EXIT_FAILURE).await?;
     match opsadmin::audit::verify(&db).await {
         Ok(opsadmin::audit::Verdict::Intact { entries }) => {
             println!("The audit log is intact: {entries} entries, every link checked.");
             Ok(())
         }
-        Ok(opsadmin::audit::Verdict::Broken { seq, problem, .. }) => Err(Failure(
-            EXIT_FAILURE,
-            format!("The audit log is broken at entry {seq}: {problem}."),
-        )),
+        Ok(opsadmin::audit::Verdict::Broken { seq, problem, .. }) => {
+            Err(Failure(EXIT_FAILURE, format!("The audit log is broken at entry {seq}: {problem}.")))
+        }
         Err(e) => Err(Failure(EXIT_FAILURE, format!("Cannot read the audit log: {}", detail(&e)))),
     }
 }

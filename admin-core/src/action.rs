@@ -1,0 +1,617 @@
+//! Actions: typed, permission-checked services on selected records.
+//!
+//! An action declares its model, a typed input, a [`Policy`] (confirmation, reason,
+//! largest batch, approval), a per-record [`Action::check`] that explains in plain
+//! words why a record is blocked, and a per-record [`Action::run`]. The runtime
+//! ([`crate::service::run_action`]) checks the permission `{model}.action.{name}`,
+//! the batch limit and the reason, runs every record in one transaction with one
+//! audit entry per changed record, and rolls everything back if any record fails.
+//! The screens, the JSON API and scripts all go through that one function.
+//!
+//! ```
+//! use admin_core::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext};
+//! # use admin_core::{AdminModel, Cell, FieldMeta, ModelMeta, FieldKind};
+//! # mod account {
+//! #     use sea_orm::entity::prelude::*;
+//! #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+//! #     #[sea_orm(table_name = "account")]
+//! #     pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub manual_review: bool }
+//! #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+//! #     pub enum Relation {}
+//! #     impl ActiveModelBehavior for ActiveModel {}
+//! # }
+//! # static FIELDS: [FieldMeta; 0] = [];
+//! # static META: ModelMeta = ModelMeta { slug: "account", label: "Account", label_plural: "Accounts",
+//! #     fields: &FIELDS, pk: 0, list_display: &[], search: &[], filters: &[], ordering: &[], per_page: 100,
+//! #     reason_required: false };
+//! # impl AdminModel for account::Model {
+//! #     fn meta() -> &'static ModelMeta { &META }
+//! #     fn cell(&self, _: usize) -> Cell { Cell::Null }
+//! #     fn parse_value(_: usize, _: &str) -> Result<sea_orm::Value, String> { Err(String::new()) }
+//! # }
+//! use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+//!
+//! /// "Mark for manual review": finance looks at the account before the next invoice.
+//! #[derive(Default)]
+//! struct MarkForReview;
+//!
+//! impl Action for MarkForReview {
+//!     type Model = account::Model;
+//!     type Input = NoInput;
+//!     const NAME: &'static str = "mark_for_manual_review";
+//!     const LABEL: &'static str = "Mark for manual review";
+//!
+//!     fn check(&self, account: &account::Model) -> Result<(), Blocked> {
+//!         if account.manual_review {
+//!             return Err(Blocked(format!("Account {} is already marked for review.", account.id)));
+//!         }
+//!         Ok(())
+//!     }
+//!
+//!     async fn run(&self, ctx: &RunContext<'_>, account: account::Model, _: &NoInput) -> admin_core::Result<Outcome> {
+//!         let mut am = account.into_active_model();
+//!         am.manual_review = Set(true);
+//!         am.update(ctx.txn).await?;
+//!         Ok(Outcome::Done("marked".into()))
+//!     }
+//! }
+//! admin_core::register_action!(MarkForReview);
+//! ```
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::audit;
+use crate::auth::Staff;
+use crate::error::{Error, FieldError, Result};
+use crate::field::Cell;
+use crate::model::{ActiveModelOf, AdminModel, EntityOf, FieldMeta, ModelMeta};
+use crate::record::{FormData, Record};
+use crate::registry::{BoxFuture, Changes};
+
+/// How careful the screens and the runtime are with an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Ask for confirmation on a page that lists the records first (the screens
+    /// always show that page; scripts are not asked).
+    pub confirm: bool,
+    /// A reason must be given; it is kept in every audit entry.
+    pub reason_required: bool,
+    /// The most records one run may touch.
+    pub max_batch: usize,
+    /// A second person must approve each request before it runs.
+    pub approval: bool,
+    /// The permission that approves requests.
+    pub approval_permission: &'static str,
+    /// Shown as a dangerous button (money, access, or hard to undo).
+    pub dangerous: bool,
+    /// The user must have proved who they are recently (password again).
+    pub recent_auth: bool,
+}
+
+impl Policy {
+    /// The defaults: confirmation, no reason, at most 500 records, no approval.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            confirm: true,
+            reason_required: false,
+            max_batch: 500,
+            approval: false,
+            approval_permission: "approvals.decide",
+            dangerous: false,
+            recent_auth: false,
+        }
+    }
+
+    /// Requires a reason.
+    #[must_use]
+    pub const fn reason_required(mut self) -> Self {
+        self.reason_required = true;
+        self
+    }
+
+    /// Sets the largest batch.
+    #[must_use]
+    pub const fn max_batch(mut self, n: usize) -> Self {
+        self.max_batch = n;
+        self
+    }
+
+    /// Requires approval by someone else holding `approvals.decide`.
+    #[must_use]
+    pub const fn approval(mut self) -> Self {
+        self.approval = true;
+        self
+    }
+
+    /// Requires approval by someone else holding `permission`.
+    #[must_use]
+    pub const fn approval_by(mut self, permission: &'static str) -> Self {
+        self.approval = true;
+        self.approval_permission = permission;
+        self
+    }
+
+    /// Marks the action as dangerous (a red button).
+    #[must_use]
+    pub const fn dangerous(mut self) -> Self {
+        self.dangerous = true;
+        self
+    }
+
+    /// Requires a recent proof of identity.
+    #[must_use]
+    pub const fn recent_auth(mut self) -> Self {
+        self.recent_auth = true;
+        self
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a record cannot take an action, in plain words ("Cannot refund: invoice
+/// INV-00001234 is already refunded.").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked(pub String);
+
+/// What happened to one record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Done; a short note ("requeued", "marked").
+    Done(String),
+    /// Left alone on purpose, with the reason.
+    Skipped(String),
+}
+
+/// What `run` gets besides the record: the transaction to write in, who acts, why.
+pub struct RunContext<'a> {
+    /// The one transaction of this run; write here and only here.
+    pub txn: &'a DatabaseTransaction,
+    /// Who is acting.
+    pub actor: &'a Staff,
+    /// The reason given, if any.
+    pub reason: Option<&'a str>,
+    /// The request that started the run.
+    pub request_id: Option<&'a str>,
+}
+
+/// The typed input of an action, read from a form (or JSON, for the API and
+/// approvals). `#[derive(ActionInput)]` writes it; [`NoInput`] has none.
+pub trait ActionInput: Sized + Send + Sync + 'static {
+    /// The form fields, as for a model.
+    fn fields() -> &'static [FieldMeta];
+    /// Reads and validates a form.
+    ///
+    /// # Errors
+    /// One message per field that is wrong.
+    fn from_form(form: &FormData) -> std::result::Result<Self, Vec<FieldError>>;
+    /// The input as JSON (stored with approval requests).
+    fn to_json(&self) -> serde_json::Value;
+    /// The input from JSON.
+    ///
+    /// # Errors
+    /// A message when the JSON does not fit.
+    fn from_json(v: &serde_json::Value) -> std::result::Result<Self, String>;
+}
+
+/// The input of an action that needs none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoInput;
+
+impl ActionInput for NoInput {
+    fn fields() -> &'static [FieldMeta] {
+        &[]
+    }
+    fn from_form(_: &FormData) -> std::result::Result<Self, Vec<FieldError>> {
+        Ok(NoInput)
+    }
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+    fn from_json(_: &serde_json::Value) -> std::result::Result<Self, String> {
+        Ok(NoInput)
+    }
+}
+
+/// A typed action on records of one model.
+#[diagnostic::on_unimplemented(
+    note = "implement `admin_core::action::Action` for it, then `register_action!` it"
+)]
+pub trait Action: Default + Send + Sync + 'static {
+    /// The model (sea-orm `Model`) it acts on.
+    type Model: AdminModel;
+    /// Its typed input ([`NoInput`] for none).
+    type Input: ActionInput;
+    /// The name in URLs and permissions: `mark_for_manual_review`.
+    const NAME: &'static str;
+    /// The label on buttons: "Mark for manual review".
+    const LABEL: &'static str;
+    /// One sentence on what it does, for the confirmation page.
+    const DESCRIPTION: &'static str = "";
+
+    /// How careful to be.
+    fn policy(&self) -> Policy {
+        Policy::new()
+    }
+
+    /// Whether this record can take the action now; if not, why, in plain words.
+    ///
+    /// # Errors
+    /// `Blocked` with the reason.
+    fn check(&self, _record: &Self::Model) -> std::result::Result<(), Blocked> {
+        Ok(())
+    }
+
+    /// Whether this request needs approval (by default: when the policy says so).
+    /// Override for a typed rule, e.g. only above an amount, or only for accounts
+    /// that were locked for fraud (the database is there to look that up).
+    ///
+    /// # Errors
+    /// When the rule cannot be decided (the request is then refused).
+    fn needs_approval(
+        &self,
+        _db: &DatabaseConnection,
+        _records: &[Self::Model],
+        _input: &Self::Input,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        let required = self.policy().approval;
+        async move { Ok(required) }
+    }
+
+    /// Does the work for one record, writing only through `ctx.txn`.
+    ///
+    /// # Errors
+    /// Any error rolls back the whole run: every record, every audit entry.
+    fn run(
+        &self,
+        ctx: &RunContext<'_>,
+        record: Self::Model,
+        input: &Self::Input,
+    ) -> impl Future<Output = Result<Outcome>> + Send;
+}
+
+/// A record that cannot take the action, and why.
+#[derive(Clone, Debug)]
+pub struct BlockedRecord {
+    /// The record.
+    pub record: Record,
+    /// Why.
+    pub reason: String,
+}
+
+/// What an action would do to the selected records.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    /// Records that will be acted on.
+    pub ready: Vec<Record>,
+    /// Records that will be skipped, with reasons.
+    pub blocked: Vec<BlockedRecord>,
+    /// Keys that match no record.
+    pub missing: Vec<String>,
+}
+
+/// What a run did, per record. Stored with the idempotency key, so a repeated
+/// submission shows it again instead of running twice.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// `(key, note)` for each record acted on.
+    pub done: Vec<(String, String)>,
+    /// `(key, reason)` for each record left alone.
+    pub skipped: Vec<(String, String)>,
+    /// The audit entries written, by sequence number (first, last), if any.
+    pub audit_seqs: Option<(i64, i64)>,
+}
+
+/// An action of any type, for the registry and the screens.
+pub trait DynAction: Send + Sync {
+    /// The model's description.
+    fn model(&self) -> &'static ModelMeta;
+    /// The action's name.
+    fn name(&self) -> &'static str;
+    /// The button label.
+    fn label(&self) -> &'static str;
+    /// One sentence on what it does.
+    fn description(&self) -> &'static str;
+    /// The policy.
+    fn policy(&self) -> Policy;
+    /// The input form's fields.
+    fn input_fields(&self) -> &'static [FieldMeta];
+    /// Reads and validates the input form, giving it back as JSON.
+    ///
+    /// # Errors
+    /// One message per wrong field.
+    fn parse_input(&self, form: &FormData) -> std::result::Result<serde_json::Value, Vec<FieldError>>;
+    /// Checks stored JSON input (from the API or an approval request).
+    ///
+    /// # Errors
+    /// A message when it does not fit.
+    fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), String>;
+    /// Loads the records and checks each one.
+    fn preview<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Preview>>;
+    /// Whether the request needs approval.
+    fn needs_approval<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<bool>>;
+    /// Loads (and locks) the records in `txn`, checks them, runs the action on those
+    /// that pass, and writes one audit entry per changed record, all in `txn`.
+    fn execute<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        ctx: &'a audit::Context,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Report>>;
+}
+
+/// The bridge from a typed [`Action`] to [`DynAction`].
+pub struct ActionAdmin<A: Action> {
+    action: A,
+    pk_column: <EntityOf<A::Model> as EntityTrait>::Column,
+    _a: PhantomData<fn() -> A>,
+}
+
+impl<A: Action> ActionAdmin<A>
+where
+    EntityOf<A::Model>: EntityTrait<Model = A::Model>,
+{
+    /// Wraps an action.
+    ///
+    /// # Panics
+    /// If the model's primary key has no column of its name (the derive guarantees
+    /// it has).
+    #[must_use]
+    pub fn new(action: A) -> Self {
+        let meta = A::Model::meta();
+        let pk_column = meta
+            .pk_field()
+            .name
+            .parse()
+            .unwrap_or_else(|_| panic!("model `{}` has no column `{}`", meta.slug, meta.pk_field().name));
+        Self { action, pk_column, _a: PhantomData }
+    }
+
+    fn record(m: &A::Model) -> Record {
+        let meta = A::Model::meta();
+        let cells: Vec<Cell> = (0..meta.fields.len()).map(|i| m.cell(i)).collect();
+        Record::new(cells[meta.pk].form_value(), cells)
+    }
+
+    /// Loads the records for `keys`, in the order given; unknown keys come back apart.
+    async fn load<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        keys: &[String],
+        lock: bool,
+    ) -> Result<(Vec<A::Model>, Vec<String>)> {
+        let meta = A::Model::meta();
+        let values: Vec<Value> = keys.iter().filter_map(|k| A::Model::parse_value(meta.pk, k).ok()).collect();
+        let mut found: HashMap<String, A::Model> = HashMap::new();
+        // Chunks keep the statement's parameter count within every database's limit.
+        for chunk in values.chunks(500) {
+            let mut q = EntityOf::<A::Model>::find().filter(self.pk_column.is_in(chunk.to_vec()));
+            if lock && conn.get_database_backend() == DbBackend::Postgres {
+                q = q.lock_exclusive();
+            }
+            for m in q.all(conn).await? {
+                found.insert(m.cell(meta.pk).form_value(), m);
+            }
+        }
+        let mut models = Vec::new();
+        let mut missing = Vec::new();
+        for k in keys {
+            match found.remove(k) {
+                Some(m) => models.push(m),
+                None if !models.iter().any(|m: &A::Model| m.cell(meta.pk).form_value() == *k) => {
+                    missing.push(k.clone())
+                }
+                None => {}
+            }
+        }
+        Ok((models, missing))
+    }
+
+    fn input(&self, json: &serde_json::Value) -> Result<A::Input> {
+        A::Input::from_json(json)
+            .map_err(|m| Error::BadRequest(format!("The action's input does not fit: {m}")))
+    }
+}
+
+impl<A: Action> DynAction for ActionAdmin<A>
+where
+    EntityOf<A::Model>: EntityTrait<Model = A::Model>,
+    ActiveModelOf<A::Model>: Send + Sync,
+{
+    fn model(&self) -> &'static ModelMeta {
+        A::Model::meta()
+    }
+    fn name(&self) -> &'static str {
+        A::NAME
+    }
+    fn label(&self) -> &'static str {
+        A::LABEL
+    }
+    fn description(&self) -> &'static str {
+        A::DESCRIPTION
+    }
+    fn policy(&self) -> Policy {
+        self.action.policy()
+    }
+    fn input_fields(&self) -> &'static [FieldMeta] {
+        A::Input::fields()
+    }
+    fn parse_input(&self, form: &FormData) -> std::result::Result<serde_json::Value, Vec<FieldError>> {
+        A::Input::from_form(form).map(|i| i.to_json())
+    }
+    fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), String> {
+        A::Input::from_json(input).map(|_| ())
+    }
+
+    fn preview<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Preview>> {
+        Box::pin(async move {
+            let (models, missing) = self.load(db, keys, false).await?;
+            let mut ready = Vec::new();
+            let mut blocked = Vec::new();
+            for m in &models {
+                match self.action.check(m) {
+                    Ok(()) => ready.push(Self::record(m)),
+                    Err(Blocked(reason)) => blocked.push(BlockedRecord { record: Self::record(m), reason }),
+                }
+            }
+            Ok(Preview { ready, blocked, missing })
+        })
+    }
+
+    fn needs_approval<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move {
+            let input = self.input(input)?;
+            let (models, _) = self.load(db, keys, false).await?;
+            self.action.needs_approval(db, &models, &input).await
+        })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        ctx: &'a audit::Context,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Report>> {
+        Box::pin(async move {
+            let meta = A::Model::meta();
+            let input = self.input(input)?;
+            let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
+            let (models, missing) = self.load(txn, keys, true).await?;
+            let mut report = Report::default();
+            for k in missing {
+                report
+                    .skipped
+                    .push((k, format!("There is no {} with this id any more.", meta.label.to_lowercase())));
+            }
+            let run_ctx = RunContext {
+                txn,
+                actor,
+                reason: ctx.reason.as_deref(),
+                request_id: ctx.request_id.as_deref(),
+            };
+            let kind = format!("action:{}", A::NAME);
+            let mut changed_keys = Vec::new();
+            for m in models {
+                let before = Self::record(&m);
+                if let Err(Blocked(reason)) = self.action.check(&m) {
+                    report.skipped.push((before.key, reason));
+                    continue;
+                }
+                match self.action.run(&run_ctx, m, &input).await? {
+                    Outcome::Done(note) => {
+                        changed_keys.push(before.key.clone());
+                        report.done.push((before.key.clone(), note));
+                        // The record as the action left it, for the audit diff.
+                        let (after, _) = self.load(txn, std::slice::from_ref(&before.key), false).await?;
+                        let changes: Changes = match after.first() {
+                            Some(a) => {
+                                let after = Self::record(a);
+                                before
+                                    .cells
+                                    .iter()
+                                    .zip(after.cells)
+                                    .enumerate()
+                                    .filter(|(_, (b, a))| *b != a)
+                                    .map(|(i, (b, a))| (i, b.clone(), a))
+                                    .collect()
+                            }
+                            None => Vec::new(),
+                        };
+                        let mut diff = audit::diff_json(meta, &changes);
+                        if let (serde_json::Value::Object(map), serde_json::Value::Object(inp)) =
+                            (&mut diff, input.to_json())
+                        {
+                            if !inp.is_empty() {
+                                map.insert("_input".to_owned(), serde_json::Value::Object(inp));
+                            }
+                        }
+                        let entry = audit::record(
+                            txn,
+                            ctx,
+                            audit::Event {
+                                kind: &kind,
+                                model: Some(meta.slug),
+                                object_id: Some(&before.key),
+                                changes: diff,
+                            },
+                        )
+                        .await?;
+                        report.audit_seqs = Some(match report.audit_seqs {
+                            None => (entry.seq, entry.seq),
+                            Some((first, _)) => (first, entry.seq),
+                        });
+                    }
+                    Outcome::Skipped(reason) => report.skipped.push((before.key, reason)),
+                }
+            }
+            let _ = changed_keys;
+            Ok(report)
+        })
+    }
+}
+
+/// How an action is found at start-up: plugins `inventory::submit!` one of these
+/// through [`crate::register_action!`].
+pub struct ActionRegistration {
+    /// Builds the action.
+    pub make: fn() -> Box<dyn DynAction>,
+}
+
+inventory::collect!(ActionRegistration);
+
+/// Every action registered with [`crate::register_action!`] in any crate linked
+/// into the program.
+pub fn registered() -> impl Iterator<Item = Box<dyn DynAction>> {
+    inventory::iter::<ActionRegistration>.into_iter().map(|r| (r.make)())
+}
+
+/// Registers an action type (which implements [`Action`] and `Default`) so the
+/// admin finds it at start-up, from any crate.
+///
+/// A plugin crate's registrations survive linking only if the application uses
+/// something of the crate: call a function of it, or write `use my_plugin as _;`
+/// and reference one item, as the reference app does with `billing_plugin::link()`.
+#[macro_export]
+macro_rules! register_action {
+    ($action:ty) => {
+        $crate::__private::inventory::submit! {
+            $crate::action::ActionRegistration {
+                make: || ::std::boxed::Box::new($crate::action::ActionAdmin::<$action>::new(
+                    <$action as ::core::default::Default>::default(),
+                )),
+            }
+        }
+    };
+}

@@ -1,0 +1,285 @@
+//! Two-factor sign-in screens: the second step of sign-in, setting it up and turning
+//! it off (`/me/two-factor`), and confirming the password again before sensitive
+//! operations (`/me/confirm`).
+//!
+//! The second step runs for a session that is not signed in yet, so it cannot use
+//! the [`Ctx`] extractor: it loads the session from the cookie itself and checks the
+//! form against that session's CSRF token.
+
+use admin_core::auth::{self, CurrentSession};
+use admin_core::two_factor::{self, SecondFactor};
+use axum::extract::{Form, OriginalUri, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+
+use super::Pairs;
+use super::login::{RequestMeta, safe_next};
+use crate::error::{Error, Result};
+use crate::session::{Ctx, SESSION_COOKIE, cookie, require_recent_auth, set_cookie};
+use crate::state::AdminState;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
+    pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// The messages of an `Invalid` error, in one sentence for the form.
+fn messages(errors: &[admin_core::FieldError]) -> String {
+    errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+fn to_sign_in(state: &AdminState) -> Response {
+    Redirect::to(&format!("{}/login", state.prefix())).into_response()
+}
+
+/// The session of the cookie, whatever its state, with its token.
+async fn cookie_session(state: &AdminState, headers: &HeaderMap) -> Result<Option<(String, CurrentSession)>> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    Ok(auth::load_session(&state.db, &state.auth, token).await?.map(|s| (token.to_owned(), s)))
+}
+
+fn render_second_factor(
+    state: &AdminState,
+    csrf: &str,
+    next: &str,
+    error: Option<&str>,
+    locked: bool,
+    status: StatusCode,
+) -> Result<Response> {
+    let html = state.templates.render(
+        &["admin/second_factor.html".to_owned()],
+        context! {
+            base => context! {
+                prefix => state.prefix(),
+                site_title => &state.config.site_title,
+                title => "Two-factor sign-in",
+                user => (),
+                csrf_token => csrf,
+                flash => (),
+                nav_models => Vec::<String>::new(),
+            },
+            next => next,
+            error => error,
+            locked => locked,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// `GET {prefix}/login/second-factor`: the code form, for a session whose password
+/// was right.
+pub async fn second_factor_form(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    Query(q): Query<Pairs>,
+) -> Result<Response> {
+    let next = safe_next(state.prefix(), field(&q, "next"));
+    let Some((_, session)) = cookie_session(&state, &headers).await? else { return Ok(to_sign_in(&state)) };
+    if !session.second_factor_pending {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    render_second_factor(&state, &session.csrf_token, &next, None, false, StatusCode::OK)
+}
+
+/// `POST {prefix}/login/second-factor`: fields `code` (authenticator or recovery
+/// code), `csrf_token`, `next`.
+pub async fn second_factor_submit(
+    State(state): State<AdminState>,
+    RequestMeta(request_id, client_addr): RequestMeta,
+    headers: HeaderMap,
+    Form(form): Form<Pairs>,
+) -> Result<Response> {
+    let Some((token, session)) = cookie_session(&state, &headers).await? else {
+        return Ok(to_sign_in(&state));
+    };
+    match field(&form, "csrf_token") {
+        Some(t) if auth::constant_time_eq(t, &session.csrf_token) => {}
+        _ => return Err(Error::Csrf),
+    }
+    let next = safe_next(state.prefix(), field(&form, "next"));
+    if !session.second_factor_pending {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let audit =
+        admin_core::audit::Context { request_id: Some(request_id), client_addr, ..Default::default() };
+    let code = field(&form, "code").unwrap_or("");
+    let username = &session.staff.username;
+    match two_factor::complete_second_factor(&state.db, &state.auth, &token, code, &audit).await? {
+        SecondFactor::SignedIn => {
+            tracing::info!(%username, "signed in with a second factor");
+            Ok(Redirect::to(&next).into_response())
+        }
+        SecondFactor::Wrong { tries_left } => {
+            tracing::info!(%username, "second factor refused");
+            let msg = format!(
+                "That code is not right, or it was already used. {tries_left} more {} before this sign-in ends.",
+                if tries_left == 1 { "try" } else { "tries" }
+            );
+            render_second_factor(&state, &session.csrf_token, &next, Some(&msg), false, StatusCode::OK)
+        }
+        SecondFactor::Locked { minutes } => {
+            tracing::warn!(%username, "second factor locked: too many wrong codes");
+            let msg = format!(
+                "Too many wrong codes, so this sign-in has ended. Wait {minutes} minute{}, then sign in again.",
+                if minutes == 1 { "" } else { "s" }
+            );
+            let mut resp =
+                render_second_factor(&state, "", &next, Some(&msg), true, StatusCode::TOO_MANY_REQUESTS)?;
+            if let Ok(v) = HeaderValue::from_str(&set_cookie(&state, SESSION_COOKIE, "", Some(0))) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(resp)
+        }
+    }
+}
+
+/// What the two-factor page shows besides the layout.
+#[derive(Default)]
+struct SettingsView<'a> {
+    /// The secret being set up (kept when a code was wrong, so the user need not
+    /// add the account to their app again).
+    secret: Option<&'a str>,
+    /// Just enrolled: the recovery codes, shown this once.
+    recovery_codes: Option<&'a [String]>,
+    error: Option<String>,
+}
+
+async fn render_settings(ctx: &Ctx, view: SettingsView<'_>, status: StatusCode) -> Result<Response> {
+    let state = &ctx.state;
+    let enrolled = ctx.session.two_factor_enrolled;
+    let (secret, uri) = match (enrolled, view.secret, view.recovery_codes) {
+        (false, Some(s), None) => {
+            (s.to_owned(), admin_core::totp::otpauth_uri(&state.config.site_title, &ctx.staff.username, s))
+        }
+        (false, None, None) => {
+            let e = two_factor::begin_enrolment(&state.config.site_title, &ctx.staff.username)?;
+            (e.secret, e.otpauth_uri)
+        }
+        _ => (String::new(), String::new()),
+    };
+    let codes_left =
+        if enrolled { two_factor::recovery_codes_left(&state.db, ctx.staff.id).await? } else { 0 };
+    let html = state.templates.render(
+        &["admin/two_factor.html".to_owned()],
+        context! {
+            base => ctx.base("Two-factor sign-in"),
+            enrolled => enrolled,
+            required => ctx.session.two_factor_required,
+            secret => secret,
+            secret_grouped => admin_core::totp::grouped(&secret),
+            otpauth_uri => uri,
+            recovery_codes => view.recovery_codes,
+            codes_left => codes_left,
+            error => view.error,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// `GET {prefix}/me/two-factor`: set up two-factor sign-in, or turn it off.
+pub async fn settings(ctx: Ctx, OriginalUri(uri): OriginalUri) -> Result<Response> {
+    require_recent_auth(&ctx, &uri)?;
+    render_settings(&ctx, SettingsView::default(), StatusCode::OK).await
+}
+
+/// `POST {prefix}/me/two-factor`: `action=enrol` with `secret` and `code`, or
+/// `action=disable` with `password`; and `csrf_token`. Asks for the password again
+/// first when the last proof is old.
+pub async fn change(ctx: Ctx, OriginalUri(uri): OriginalUri, Form(form): Form<Pairs>) -> Result<Response> {
+    ctx.check_csrf(field(&form, "csrf_token"))?;
+    require_recent_auth(&ctx, &uri)?;
+    let db = &ctx.state.db;
+    match field(&form, "action") {
+        Some("enrol") => {
+            let secret = field(&form, "secret").unwrap_or("");
+            let code = field(&form, "code").unwrap_or("");
+            match two_factor::confirm_enrolment(db, &ctx.audit(None), ctx.staff.id, secret, code).await {
+                Ok(codes) => {
+                    tracing::info!(username = %ctx.staff.username, "two-factor sign-in enrolled");
+                    let view = SettingsView { recovery_codes: Some(&codes), ..SettingsView::default() };
+                    render_settings(&ctx, view, StatusCode::OK).await
+                }
+                Err(admin_core::Error::Invalid(errors)) => {
+                    let view = SettingsView {
+                        secret: Some(secret),
+                        error: Some(messages(&errors)),
+                        ..SettingsView::default()
+                    };
+                    render_settings(&ctx, view, StatusCode::OK).await
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Some("disable") => {
+            let password = field(&form, "password").unwrap_or("");
+            match two_factor::disable(db, &ctx.audit(None), ctx.staff.id, password).await {
+                Ok(()) => {
+                    tracing::info!(username = %ctx.staff.username, "two-factor sign-in turned off");
+                    ctx.flash("Two-factor sign-in is off, and your recovery codes no longer work.").await;
+                    Ok(Redirect::to(&format!("{}/me/two-factor", ctx.state.prefix())).into_response())
+                }
+                Err(admin_core::Error::Invalid(errors)) => {
+                    let view = SettingsView { error: Some(messages(&errors)), ..SettingsView::default() };
+                    render_settings(&ctx, view, StatusCode::OK).await
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        _ => Err(admin_core::Error::BadRequest(
+            "Choose whether to turn two-factor sign-in on or off.".to_owned(),
+        )
+        .into()),
+    }
+}
+
+fn render_confirm(ctx: &Ctx, next: &str, error: Option<&str>, status: StatusCode) -> Result<Response> {
+    let html = ctx.state.templates.render(
+        &["admin/confirm.html".to_owned()],
+        context! {
+            base => ctx.base("Confirm it is you"),
+            next => next,
+            needs_code => ctx.session.two_factor_enrolled,
+            error => error,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// `GET {prefix}/me/confirm?next=...`: asks for the password (and a code when
+/// two-factor sign-in is on) before a sensitive operation.
+pub async fn confirm_form(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> {
+    let next = safe_next(ctx.state.prefix(), field(&q, "next"));
+    render_confirm(&ctx, &next, None, StatusCode::OK)
+}
+
+/// `POST {prefix}/me/confirm`: fields `password`, `code`, `next`, `csrf_token`; on
+/// success a 303 to `next` (a local path only).
+pub async fn confirm_submit(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response> {
+    ctx.check_csrf(field(&form, "csrf_token"))?;
+    let next = safe_next(ctx.state.prefix(), field(&form, "next"));
+    let password = field(&form, "password").unwrap_or("");
+    let code = field(&form, "code").unwrap_or("");
+    let state = &ctx.state;
+    match two_factor::reauthenticate_with_code(
+        &state.db,
+        &state.auth,
+        &ctx.token,
+        password,
+        code,
+        &ctx.audit(None),
+    )
+    .await
+    {
+        Ok(()) => {
+            ctx.flash("Thank you. If a form was interrupted, submit it again.").await;
+            Ok(Redirect::to(&next).into_response())
+        }
+        Err(admin_core::Error::Invalid(errors)) => {
+            render_confirm(&ctx, &next, Some(&messages(&errors)), StatusCode::OK)
+        }
+        Err(admin_core::Error::Refused(m)) => {
+            render_confirm(&ctx, &next, Some(&m), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
