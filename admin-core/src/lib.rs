@@ -45,7 +45,10 @@ pub mod __private {
         AdminChoices, AdminField, Cell, Choice, FieldKind, choose_one_of, parse_choice,
         parse_optional_choice, required_message, to_value,
     };
+    pub use crate::action::ActionInput;
+    pub use crate::error::FieldError;
     pub use crate::model::{AdminModel, FieldMeta, ModelMeta};
+    pub use crate::record::FormData;
     pub use inventory;
     pub use sea_orm;
     pub use serde_json;
