@@ -247,11 +247,30 @@ pub trait Action: Default + Send + Sync + 'static {
     }
 
     /// Whether this record can take the action now; if not, why, in plain words.
+    /// Rules that need other rows belong in [`Action::check_async`].
     ///
     /// # Errors
     /// `Blocked` with the reason.
     fn check(&self, _record: &Self::Model) -> std::result::Result<(), Blocked> {
         Ok(())
+    }
+
+    /// Like [`Action::check`], with the database at hand, for rules that depend on
+    /// other rows ("Cannot retry: a retry is already queued."). The confirmation
+    /// page calls it with the connection; a run calls it inside the run's
+    /// transaction, after the records were loaded (and locked), so the decision and
+    /// the change see the same data. By default it is [`Action::check`].
+    ///
+    /// # Errors
+    /// The outer `Err` when the database fails (the whole request fails); the inner
+    /// `Err` is `Blocked` with the reason, as for [`Action::check`].
+    fn check_async<C: ConnectionTrait>(
+        &self,
+        _db: &C,
+        record: &Self::Model,
+    ) -> impl Future<Output = Result<std::result::Result<(), Blocked>>> + Send {
+        let checked = self.check(record);
+        async move { Ok(checked) }
     }
 
     /// Whether this request needs approval (by default: when the policy says so).
@@ -475,7 +494,7 @@ where
             let mut ready = Vec::new();
             let mut blocked = Vec::new();
             for m in &models {
-                match self.action.check(m) {
+                match self.action.check_async(db, m).await? {
                     Ok(()) => ready.push(Self::record(m)),
                     Err(Blocked(reason)) => blocked.push(BlockedRecord { record: Self::record(m), reason }),
                 }
@@ -525,7 +544,7 @@ where
             let mut changed_keys = Vec::new();
             for m in models {
                 let before = Self::record(&m);
-                if let Err(Blocked(reason)) = self.action.check(&m) {
+                if let Err(Blocked(reason)) = self.action.check_async(txn, &m).await? {
                     report.skipped.push((before.key, reason));
                     continue;
                 }

@@ -185,10 +185,14 @@ pub async fn list(
     db: &DatabaseConnection,
     status: Option<&str>,
     model: Option<&str>,
+    requester: Option<i64>,
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<request::Model>, u64)> {
     let mut q = request::Entity::find();
+    if let Some(id) = requester {
+        q = q.filter(request::Column::RequesterId.eq(id));
+    }
     if let Some(s) = status {
         q = q.filter(request::Column::Status.eq(s));
     }

@@ -503,3 +503,19 @@ pub async fn run_action(
     txn.commit().await?;
     Ok(ActionResult::Ran(report))
 }
+
+/// The keys of the records matching a list query (for "select all N matching"),
+/// at most `limit`.
+///
+/// # Errors
+/// `Forbidden` without `{model}.view`; `Db` when the database fails.
+pub async fn list_keys(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    admin: &dyn ModelAdmin,
+    query: &ListQuery,
+    limit: u64,
+) -> Result<Vec<String>> {
+    require(staff, admin, "view")?;
+    Ok(admin.export(db, query, limit).await?.into_iter().map(|r| r.key).collect())
+}

@@ -17,9 +17,10 @@ use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp}
 
 use crate::symbol::{
     ADMIN, AUTO_INCREMENT, CHOICES, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP,
-    HIDDEN_FOR, IGNORE, LABEL, LABEL_PLURAL, LIST_DISPLAY, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE,
-    PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME,
-    VALUE, VARIANT_OPTIONS, one_of,
+    HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL, LIST_DISPLAY,
+    MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY, READONLY,
+    READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS,
+    one_of,
 };
 
 /// The largest `per_page` a model may ask for.
@@ -304,13 +305,34 @@ pub struct Field {
     pub ignore: bool,
 }
 
+/// What a field belongs to, which decides the options it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FieldOf {
+    /// A sea-orm model (`#[derive(AdminModel)]`).
+    Model,
+    /// An action's input (`#[derive(ActionInput)]`).
+    Input,
+}
+
 impl Field {
-    /// Reads a field's attributes.
+    /// Reads the attributes of a model's field.
     pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        Self::parse(cx, attrs, FieldOf::Model)
+    }
+
+    /// Reads the attributes of an action input's field: `label`, `help`, `choices`
+    /// and `foreign_key`; the model-only options are reported. `#[sea_orm(...)]` is
+    /// not read (an input is not a table).
+    pub fn from_input_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        Self::parse(cx, attrs, FieldOf::Input)
+    }
+
+    fn parse(cx: &Ctxt, attrs: &[Attribute], of: FieldOf) -> Self {
         let mut primary_key = None;
         let mut auto_increment = None;
         let mut ignore = false;
-        for attr in attrs.iter().filter(|a| a.path() == SEA_ORM) {
+        let sea_orm_attrs = attrs.iter().filter(|a| of == FieldOf::Model && a.path() == SEA_ORM);
+        for attr in sea_orm_attrs {
             // Malformed sea_orm attributes are reported by sea-orm's own derive.
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path == PRIMARY_KEY {
@@ -342,6 +364,11 @@ impl Field {
             for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
                 let parsed = attr.parse_nested_meta(|meta| {
                     let key = &meta.path;
+                    if of == FieldOf::Input
+                        && let Some(option) = MODEL_ONLY_FIELD_OPTIONS.iter().find(|o| key == **o)
+                    {
+                        return model_only_option(cx, &meta, *option);
+                    }
                     if key == LABEL {
                         if label.first(&meta)? {
                             label.set(parse_label(cx, &meta, LABEL)?);
@@ -368,14 +395,18 @@ impl Field {
                         }
                     } else if key == HIDDEN_FOR {
                         if hidden_for.first(&meta)? {
-                            hidden_for.set(parse_name_list(cx, &meta, HIDDEN_FOR)?);
+                            hidden_for.set(parse_role_list(cx, &meta, HIDDEN_FOR)?);
                         }
                     } else if key == READONLY_FOR {
                         if readonly_for.first(&meta)? {
-                            readonly_for.set(parse_name_list(cx, &meta, READONLY_FOR)?);
+                            readonly_for.set(parse_role_list(cx, &meta, READONLY_FOR)?);
                         }
                     } else {
-                        unknown_option(cx, &meta, FIELD_OPTIONS)?;
+                        let expected = match of {
+                            FieldOf::Model => FIELD_OPTIONS,
+                            FieldOf::Input => INPUT_FIELD_OPTIONS,
+                        };
+                        unknown_option(cx, &meta, expected)?;
                     }
                     Ok(())
                 });
@@ -392,12 +423,41 @@ impl Field {
             foreign_key: foreign_key.get(),
             readonly: readonly.get().is_some(),
             reason_required: reason_required.get().is_some(),
-            hidden_for: hidden_for.get().unwrap_or_default().into_iter().map(|n| n.value).collect(),
-            readonly_for: readonly_for.get().unwrap_or_default().into_iter().map(|n| n.value).collect(),
+            hidden_for: hidden_for.get().unwrap_or_default(),
+            readonly_for: readonly_for.get().unwrap_or_default(),
             primary_key,
             auto_increment,
             ignore,
         }
+    }
+}
+
+/// Options of `#[derive(ActionInput)]` from the struct's attributes.
+pub struct Input {
+    /// `crate = "..."`.
+    pub krate: Option<Path>,
+}
+
+impl Input {
+    /// Reads the struct-level `#[admin(...)]` attributes.
+    pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut krate = Opt::none(cx, CRATE);
+        for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path == CRATE {
+                    if krate.first(&meta)? {
+                        krate.set(parse_crate_path(cx, &meta)?);
+                    }
+                } else {
+                    unknown_option(cx, &meta, INPUT_OPTIONS)?;
+                }
+                Ok(())
+            });
+            if let Err(err) = parsed {
+                cx.syn_error(err);
+            }
+        }
+        Input { krate: krate.get() }
     }
 }
 
@@ -520,6 +580,19 @@ fn unknown_option(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &[Symbol]) ->
     skip_value(meta.input)
 }
 
+/// Reports a model field option written on an action input's field, and skips its
+/// value.
+fn model_only_option(cx: &Ctxt, meta: &ParseNestedMeta<'_>, option: Symbol) -> syn::Result<()> {
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "`{option}` is not an option of action inputs (it is one of model fields); action input fields take: {}",
+            one_of(INPUT_FIELD_OPTIONS)
+        ),
+    );
+    skip_value(meta.input)
+}
+
 /// Parses `key = <expr>`, or reports that `key` needs `= value` and returns `None`.
 fn parse_expr_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &str) -> syn::Result<Option<Expr>> {
     if !meta.input.peek(Token![=]) {
@@ -595,6 +668,57 @@ fn parse_name_list(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::R
         }
     }
     Ok(Some(names))
+}
+
+/// Parses `key(viewer, "support-lead")` into role names: identifiers or string
+/// literals, each at most once.
+fn parse_role_list(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<Option<Vec<String>>> {
+    let example = format!("`{key}(viewer)`");
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(&meta.path, format!("expected a list of role names, like {example}"));
+        skip_value(meta.input)?;
+        return Ok(None);
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut roles: Vec<String> = Vec::new();
+    while !content.is_empty() {
+        let single = content.peek2(Token![,]) || peek_last(&content);
+        let role = if single && content.peek(Ident::peek_any) {
+            let ident = content.call(Ident::parse_any)?;
+            Some((ident.unraw().to_string(), ident.span()))
+        } else if single && content.peek(LitStr) {
+            let lit: LitStr = content.parse()?;
+            let value = lit.value();
+            if value.trim().is_empty() || value.trim() != value {
+                cx.error_spanned_by(&lit, "a role name cannot be empty or start or end with spaces");
+                None
+            } else {
+                Some((value, lit.span()))
+            }
+        } else {
+            let mut bad = TokenStream::new();
+            while !content.is_empty() && !content.peek(Token![,]) {
+                bad.extend([content.parse::<TokenTree>()?]);
+            }
+            cx.error_spanned_by(
+                bad,
+                format!("expected a role name, like {example} (or a string, like `{key}(\"support-lead\")`)"),
+            );
+            None
+        };
+        if let Some((role, span)) = role {
+            if roles.contains(&role) {
+                cx.error_at(span, format!("duplicate role `{role}` in {key}"));
+            } else {
+                roles.push(role);
+            }
+        }
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(Some(roles))
 }
 
 /// Whether the stream holds exactly one token tree.

@@ -77,6 +77,13 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
 /// The options `#[admin(...)]` takes on a model's field.
 pub const FIELD_OPTIONS: &[Symbol] =
     &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
+/// The options `#[admin(...)]` takes on a struct with `#[derive(ActionInput)]`.
+pub const INPUT_OPTIONS: &[Symbol] = &[CRATE];
+/// The options `#[admin(...)]` takes on a field of an action's input.
+pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY];
+/// The field options of models that mean nothing on an action's input (there is no
+/// stored record to protect, hide or audit).
+pub const MODEL_ONLY_FIELD_OPTIONS: &[Symbol] = &[READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
 /// The options `#[admin(...)]` takes on an enum with `#[derive(AdminChoices)]`.
 pub const ENUM_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a variant of such an enum.

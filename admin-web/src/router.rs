@@ -11,7 +11,7 @@ use axum::routing::get;
 use minijinja::context;
 
 use crate::error::ErrorPage;
-use crate::handlers::{dashboard, delete, detail, history, list, login, staff, static_files, two_factor};
+use crate::handlers::{action, approvals, dashboard, delete, detail, history, list, login, staff, static_files, two_factor};
 use crate::render::Templates;
 use crate::state::AdminState;
 
@@ -67,6 +67,10 @@ where
         .route(&p("/staff/{id}"), get(staff::show).post(staff::save))
         .route(&p("/staff/{id}/password"), axum::routing::post(staff::reset_password))
         .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
+        .route(&p("/approvals"), get(approvals::queue))
+        .route(&p("/approvals/{id}"), get(approvals::show))
+        .route(&p("/approvals/{id}/approve"), axum::routing::post(approvals::approve))
+        .route(&p("/approvals/{id}/reject"), axum::routing::post(approvals::reject))
         .route(&p("/audit"), get(history::audit_log))
         .route(&p("/audit/export.csv"), get(history::audit_export))
         .route(&p("/{model}/"), get(list::show))
@@ -75,6 +79,7 @@ where
         .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
         .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
         .route(&p("/{model}/{id}/history"), get(history::record_history))
+        .route(&p("/{model}/actions/{action}"), axum::routing::post(action::submit))
         .fallback(|| async {
             crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned()))
         })

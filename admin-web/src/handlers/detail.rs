@@ -118,6 +118,43 @@ impl Page<'_> {
             Some(r) => self.related(r).await?,
             None => Vec::new(),
         };
+        let actions: Vec<Value> = match self.record {
+            Some(_) => self
+                .ctx
+                .state
+                .registry
+                .actions_for(meta.slug)
+                .into_iter()
+                .filter(|a| service::action_for(&self.ctx.staff, &self.ctx.state.registry, meta.slug, a.name()).is_ok())
+                .map(|a| {
+                    context! {
+                        label => a.label(),
+                        url => format!("{prefix}/{}/actions/{}", meta.slug, a.name()),
+                        dangerous => a.policy().dangerous,
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let pending: Vec<Value> = match self.record {
+            Some(r) => admin_core::approval::open_for_record(&self.ctx.state.db, meta.slug, &r.key)
+                .await?
+                .into_iter()
+                .map(|p| {
+                    let label = self
+                        .ctx
+                        .state
+                        .registry
+                        .action_named(meta.slug, &p.action)
+                        .map_or_else(|| p.action.clone(), |a| a.label().to_owned());
+                    context! {
+                        id => p.id, action => label, status => p.status, requester => p.requester,
+                        url => format!("{prefix}/approvals/{}", p.id),
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let title =
             self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
         let back_q = if self.back.is_empty() {
@@ -146,6 +183,8 @@ impl Page<'_> {
             may_change => may_change,
             delete_url => self.record.filter(|_| self.ctx.may(self.model, "delete")).map(|r| format!("{prefix}/{}/{}/delete{back_q}", meta.slug, url_path_segment(&r.key))),
             related => related,
+            actions => actions,
+            pending => pending,
             conflict => self.conflict,
             history_url => self.record.map(|r| format!("{prefix}/{}/{}/history", meta.slug, url_path_segment(&r.key))),
             reason => context! {

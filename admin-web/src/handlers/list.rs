@@ -155,6 +155,8 @@ impl ListPage<'_> {
             messages => messages,
             add_url => self.ctx.may(self.model, "add").then(|| format!("{prefix}/{}/new?{back}", meta.slug)),
             export_url => self.ctx.may(self.model, "export").then(|| format!("{prefix}/{}/export.csv{current_qs}", meta.slug)),
+            actions => self.actions(),
+            list_params => self.query.params(meta).into_iter().map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>(),
         }
     }
 
@@ -176,6 +178,27 @@ impl ListPage<'_> {
             last = n;
         }
         out
+    }
+
+    /// The actions this user may run on this model.
+    fn actions(&self) -> Vec<Value> {
+        let meta = self.meta();
+        self.ctx
+            .state
+            .registry
+            .actions_for(meta.slug)
+            .into_iter()
+            .filter(|a| admin_core::service::action_for(&self.ctx.staff, &self.ctx.state.registry, meta.slug, a.name()).is_ok())
+            .map(|a| {
+                context! {
+                    name => a.name(),
+                    label => a.label(),
+                    url => format!("{}/{}/actions/{}", self.ctx.state.prefix(), meta.slug, a.name()),
+                    dangerous => a.policy().dangerous,
+                    max_batch => a.policy().max_batch,
+                }
+            })
+            .collect()
     }
 
     /// The listed columns this user may see.

@@ -1,6 +1,8 @@
 //! One module per screen. Handlers are thin: extractors in, one admin-core call,
 //! one render out.
 
+pub mod action;
+pub mod approvals;
 pub mod dashboard;
 pub mod delete;
 pub mod detail;

@@ -29,7 +29,7 @@ use sea_orm::sea_query::{Index, IndexCreateStatement};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Iden, Schema};
 
-use models::{account, email_job, invoice};
+use models::{account, account_lock, email_job, invoice};
 
 /// The database the console uses when none is given: a SQLite file in the working
 /// directory, created on first start.
@@ -93,7 +93,7 @@ fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) ->
 /// Creates the console's tables and their indexes where they are missing.
 ///
 /// Uses the index names of `bench/make_ops_db.py`, so on a database it made this
-/// changes nothing.
+/// changes nothing there; it only adds the console's own `account_lock` table.
 ///
 /// # Errors
 /// When the database refuses a statement.
@@ -102,6 +102,7 @@ pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute(schema.create_table_from_entity(account::Entity).if_not_exists()).await?;
     db.execute(schema.create_table_from_entity(invoice::Entity).if_not_exists()).await?;
     db.execute(schema.create_table_from_entity(email_job::Entity).if_not_exists()).await?;
+    db.execute(schema.create_table_from_entity(account_lock::Entity).if_not_exists()).await?;
     let indexes = [
         index("account_plan_idx", account::Entity, account::Column::Plan),
         index("account_billing_state_idx", account::Entity, account::Column::BillingState),
@@ -110,6 +111,7 @@ pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
         index("invoice_status_idx", invoice::Entity, invoice::Column::Status),
         index("email_job_account_id_idx", email_job::Entity, email_job::Column::AccountId),
         index("email_job_status_idx", email_job::Entity, email_job::Column::Status),
+        index("account_lock_account_id_idx", account_lock::Entity, account_lock::Column::AccountId),
     ];
     for idx in &indexes {
         db.execute(idx).await?;

@@ -1,5 +1,7 @@
 //! The ops console's three tables, exactly as `bench/SCHEMA.md` describes them, so the
-//! console serves both its own demo database and the benchmark data set.
+//! console serves both its own demo database and the benchmark data set; and one
+//! table of the console's own, [`account_lock`] (why accounts were locked), which is
+//! added beside them and never changes them.
 //!
 //! Choice columns stay plain text in the database; the enums here (with
 //! `#[derive(AdminChoices)]`) only tell the admin which values are allowed and what
@@ -22,6 +24,7 @@ macro_rules! as_str {
 }
 
 pub mod account;
+pub mod account_lock;
 pub mod email_job;
 pub mod invoice;
 
