@@ -571,10 +571,9 @@ where
                         let mut diff = audit::diff_json(meta, &changes);
                         if let (serde_json::Value::Object(map), serde_json::Value::Object(inp)) =
                             (&mut diff, input.to_json())
+                            && !inp.is_empty()
                         {
-                            if !inp.is_empty() {
-                                map.insert("_input".to_owned(), serde_json::Value::Object(inp));
-                            }
+                            map.insert("_input".to_owned(), serde_json::Value::Object(inp));
                         }
                         let entry = audit::record(
                             txn,

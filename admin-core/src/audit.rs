@@ -353,8 +353,10 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verdict> {
         }
     }
     // Entries removed from the end show as a head that is ahead of the chain.
-    if let Some(h) = head::Entity::find_by_id(1).one(db).await? {
-        if h.seq != expected_seq - 1 || (h.seq > 0 && h.hash != prev) {
+    if let Some(h) = head::Entity::find_by_id(1).one(db).await?
+        && (h.seq != expected_seq - 1 || (h.seq > 0 && h.hash != prev))
+    {
+        {
             return Ok(Verdict::Broken {
                 seq: expected_seq,
                 id: 0,

@@ -371,8 +371,10 @@ pub async fn sign_in(
     let keys = throttle_keys(&username, ctx.client_addr.as_deref());
     let t = now();
     for (key, _) in &keys {
-        if let Some(row) = login_throttle::Entity::find_by_id(key.clone()).one(db).await? {
-            if let Some(until) = row.locked_until.filter(|u| *u > t) {
+        if let Some(row) = login_throttle::Entity::find_by_id(key.clone()).one(db).await?
+            && let Some(until) = row.locked_until.filter(|u| *u > t)
+        {
+            {
                 let minutes = ((until - t).num_seconds() + 59).div_euclid(60).max(1);
                 return Ok(SignIn::Locked { minutes });
             }
@@ -883,6 +885,86 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 /// An argon2id hash of a random password, verified against when a user is unknown.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Kf1QdQ4m7Rr0r4yqyXo7bO7b9x4C1k1T3eGzVwWl1M";
+
+/// Creates an API token for a staff user; returns the token, shown once (only its
+/// hash is stored). Audited as `token_created`.
+///
+/// # Errors
+/// `Forbidden` unless the actor holds `staff.change` or makes a token for
+/// themselves; `NotFound` for an unknown user.
+pub async fn create_api_token(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    user_id: i64,
+    name: &str,
+) -> Result<String> {
+    use crate::entities::api_token;
+    let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
+    if actor.id != user_id && !actor.may("staff.change") {
+        return Err(Error::Forbidden(
+            "You can make API tokens only for yourself. Ask an admin for the staff.change permission."
+                .to_owned(),
+        ));
+    }
+    let user = get_user(db, user_id).await?;
+    let token = format!("oat_{}", random_hex(32)?);
+    let txn = begin_write(db).await?;
+    let saved = api_token::ActiveModel {
+        token_hash: Set(token_id(&token)),
+        user_id: Set(user.id),
+        name: Set(name.trim().chars().take(100).collect()),
+        created_at: Set(now()),
+        last_used_at: Set(None),
+        revoked: Set(false),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let key = saved.id.to_string();
+    let changes = serde_json::json!({ "user": [null, user.username], "name": [null, saved.name] });
+    audit::record(
+        &txn,
+        ctx,
+        Event { kind: "token_created", model: Some("api_token"), object_id: Some(&key), changes },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// The staff user an API token acts as, if the token is valid, unrevoked and its
+/// user active.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn staff_for_token(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    token: &str,
+) -> Result<Option<Staff>> {
+    use crate::entities::api_token;
+    let token = token.trim();
+    if !token.starts_with("oat_") || token.len() != 68 {
+        return Ok(None);
+    }
+    let Some(t) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token_id(token)))
+        .filter(api_token::Column::Revoked.eq(false))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = staff_user::Entity::find_by_id(t.user_id).one(db).await?.filter(|u| u.is_active) else {
+        return Ok(None);
+    };
+    if t.last_used_at.is_none_or(|at| now() - at > Duration::seconds(60)) {
+        let mut am: crate::entities::api_token::ActiveModel = t.into();
+        am.last_used_at = Set(Some(now()));
+        am.update(db).await?;
+    }
+    Ok(Some(Staff::from_model(&user, &config.roles)))
+}
 
 #[cfg(test)]
 mod tests {

@@ -167,3 +167,38 @@ pub mod action_run {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// API tokens (`admin_api_token`): scripts and services call the JSON API as a staff
+/// user with `Authorization: Bearer <token>`. Only the token's SHA-256 is stored.
+pub mod api_token {
+    use sea_orm::entity::prelude::*;
+
+    /// One token.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_api_token")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Hex SHA-256 of the token.
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        /// The staff user it acts as.
+        #[sea_orm(indexed)]
+        pub user_id: i64,
+        /// What it is for ("nightly billing sync").
+        pub name: String,
+        /// When it was made (UTC).
+        pub created_at: DateTime,
+        /// When it was last used (UTC).
+        pub last_used_at: Option<DateTime>,
+        /// Revoked tokens are refused.
+        pub revoked: bool,
+    }
+
+    /// No relations are navigated from tokens.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -41,12 +41,12 @@ pub use sea_orm;
 /// Items the derive macros refer to. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::action::ActionInput;
+    pub use crate::error::FieldError;
     pub use crate::field::{
         AdminChoices, AdminField, Cell, Choice, FieldKind, choose_one_of, parse_choice,
         parse_optional_choice, required_message, to_value,
     };
-    pub use crate::action::ActionInput;
-    pub use crate::error::FieldError;
     pub use crate::model::{AdminModel, FieldMeta, ModelMeta};
     pub use crate::record::FormData;
     pub use inventory;

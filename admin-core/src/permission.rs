@@ -166,7 +166,7 @@ pub fn field_access(staff: &Staff, meta: &ModelMeta, field: &FieldMeta, creating
         return FieldAccess::Hidden;
     }
     let op = if creating { "add" } else { "change" };
-    let structural = if field.primary_key { !(creating && !field.auto_increment) } else { field.readonly };
+    let structural = if field.primary_key { !creating || field.auto_increment } else { field.readonly };
     if structural || all_roles_in(staff, field.readonly_for) || !staff.may(&format!("{}.{op}", meta.slug)) {
         FieldAccess::ReadOnly
     } else {

@@ -73,6 +73,7 @@ pub trait ModelAdmin: Send + Sync {
     /// Saves a form onto record `key`, if it still has version `version`, with its
     /// audit entry in the same transaction. `check` sees the changes before they are
     /// written and may refuse them (to require a reason, say).
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of one save
     fn update<'a>(
         &'a self,
         db: &'a DatabaseConnection,

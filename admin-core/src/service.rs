@@ -462,13 +462,12 @@ pub async fn run_action(
         return Err(Error::Invalid(errors));
     }
     let idem = request.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 100);
-    if let Some(k) = idem {
-        if let Some(done) =
+    if let Some(k) = idem
+        && let Some(done) =
             action_run::Entity::find().filter(action_run::Column::IdempotencyKey.eq(k)).one(db).await?
-        {
-            let report = serde_json::from_str(&done.report).unwrap_or_default();
-            return Ok(ActionResult::AlreadyRan(report));
-        }
+    {
+        let report = serde_json::from_str(&done.report).unwrap_or_default();
+        return Ok(ActionResult::AlreadyRan(report));
     }
     if action.needs_approval(db, &keys, &request.input).await? {
         let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input).await?;

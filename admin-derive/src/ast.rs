@@ -18,7 +18,7 @@ pub struct Model<'a> {
     pub fields: Vec<Field<'a>>,
 }
 
-/// One column of a model.
+/// One column of a model, or one field of an action's input.
 pub struct Field<'a> {
     /// The Rust field.
     pub ident: &'a Ident,
@@ -232,6 +232,65 @@ impl Field<'_> {
             .replace(" ::", "::")
             .replace(":: ", "::")
             .replace(" ,", ",")
+    }
+}
+
+/// A struct with `#[derive(ActionInput)]`: the typed input of an action.
+pub struct Input<'a> {
+    /// The struct's name.
+    pub ident: &'a Ident,
+    /// The struct's generics (rejected by the checks).
+    pub generics: &'a Generics,
+    /// The struct-level options.
+    pub attrs: attr::Input,
+    /// The fields, in declaration order; empty when the struct has no named fields
+    /// (which is reported).
+    pub fields: Vec<Field<'a>>,
+}
+
+impl<'a> Input<'a> {
+    /// Reads the input of `#[derive(ActionInput)]`; `None` if it is not a struct (the
+    /// error is in `cx`). A tuple or unit struct is reported and read without fields,
+    /// so a placeholder impl can still be emitted.
+    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> {
+        let fields = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => Some(named),
+                Fields::Unnamed(_) | Fields::Unit => {
+                    cx.error_spanned_by(
+                        &input.ident,
+                        "#[derive(ActionInput)] needs a struct with named fields, like `struct LockInput { note: String }`; for an action without input, write `type Input = NoInput;`",
+                    );
+                    None
+                }
+            },
+            Data::Enum(data) => {
+                cx.error_spanned_by(
+                    data.enum_token,
+                    "#[derive(ActionInput)] goes on a struct with named fields, not on an enum; for a field with a fixed set of values, derive AdminChoices on the enum and use it as a field's type",
+                );
+                return None;
+            }
+            Data::Union(data) => {
+                cx.error_spanned_by(
+                    data.union_token,
+                    "#[derive(ActionInput)] goes on a struct with named fields, not on a union",
+                );
+                return None;
+            }
+        };
+        let attrs = attr::Input::from_ast(cx, &input.attrs);
+        let fields = fields
+            .into_iter()
+            .flat_map(|named| &named.named)
+            .filter_map(|field| {
+                let ident = field.ident.as_ref()?;
+                let attrs = attr::Field::from_input_ast(cx, &field.attrs);
+                let (class, optional) = TypeClass::of(&field.ty);
+                Some(Field { ident, name: ident.unraw().to_string(), ty: &field.ty, class, optional, attrs })
+            })
+            .collect();
+        Some(Input { ident: &input.ident, generics: &input.generics, attrs, fields })
     }
 }
 

@@ -1,9 +1,10 @@
 //! Rules that span several fields or options: every named field exists, filters and
-//! search fit the field's type, one primary key, no duplicate choice values.
+//! search fit the field's type, one primary key, no duplicate choice values, and an
+//! action input's fields do not collide with the action form's own.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ast::{Choices, Field, Model, TypeClass};
+use crate::ast::{Choices, Field, Input, Model, TypeClass};
 use crate::attr::{Ctxt, Name};
 use crate::symbol::{FILTERS, LIST_DISPLAY, ORDERING, READONLY, SEARCH, Symbol};
 
@@ -12,7 +13,7 @@ pub fn check_model(cx: &Ctxt, model: &Model<'_>) {
     check_table_name(cx, model);
     check_primary_key(cx, model);
     for field in &model.fields {
-        check_field_options(cx, field);
+        check_field_options(cx, field, "column");
     }
 
     let attrs = &model.attrs;
@@ -70,7 +71,44 @@ fn check_primary_key(cx: &Ctxt, model: &Model<'_>) {
     }
 }
 
-fn check_field_options(cx: &Ctxt, field: &Field<'_>) {
+/// The fields of the action form itself (`admin-web`'s `handlers/action.rs`), which
+/// an input field of the same name would collide with, and what each one is.
+const ACTION_FORM_FIELDS: &[(&str, &str)] = &[
+    ("reason", "the reason kept in the audit log"),
+    ("ids", "the selected records"),
+    ("select_all", "the select-all switch"),
+    ("q", "the list's search, carried with select-all"),
+    ("sort", "the list's order, carried with select-all"),
+    ("confirm", "the confirmation switch"),
+    ("csrf_token", "the CSRF token"),
+    ("idempotency_key", "the key that stops a double submission"),
+];
+
+/// Checks an action's input; every problem goes into `cx`.
+pub fn check_input(cx: &Ctxt, input: &Input<'_>) {
+    if !input.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &input.generics.params,
+            "#[derive(ActionInput)] does not support generic parameters: an action's input is one concrete type",
+        );
+    }
+    for field in &input.fields {
+        check_field_options(cx, field, "field");
+        if let Some((_, what)) = ACTION_FORM_FIELDS.iter().find(|(name, _)| *name == field.name) {
+            cx.error_spanned_by(
+                field.ident,
+                format!(
+                    "the action form already has a field named `{}` ({what}); give this input field another name",
+                    field.name
+                ),
+            );
+        }
+    }
+}
+
+/// Checks the options of one field; `noun` is what an enum-typed field is called in
+/// the hint ("column" on models, "field" on inputs).
+fn check_field_options(cx: &Ctxt, field: &Field<'_>, noun: &str) {
     let attrs = &field.attrs;
     if let Some(choices) = &attrs.choices
         && field.class != TypeClass::Text
@@ -78,7 +116,7 @@ fn check_field_options(cx: &Ctxt, field: &Field<'_>) {
         cx.error_spanned_by(
             &choices.tokens,
             format!(
-                "choices work on `String` or `Option<String>` fields; `{}` is `{}`. For an enum column, derive AdminChoices on the enum and leave out `choices`",
+                "choices work on `String` or `Option<String>` fields; `{}` is `{}`. For an enum {noun}, derive AdminChoices on the enum and leave out `choices`",
                 field.name,
                 field.type_name()
             ),

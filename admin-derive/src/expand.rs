@@ -8,12 +8,12 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Path, Type, parse_quote};
+use syn::{DeriveInput, Ident, Path, Type, parse_quote};
 
-use crate::ast::{Choices, Field, Model, TypeClass};
+use crate::ast::{Choices, Field, Input, Model, TypeClass};
 use crate::attr::Ctxt;
 use crate::check;
 
@@ -43,6 +43,25 @@ pub fn derive_admin_model(input: &DeriveInput) -> TokenStream {
         (Err(err), model) => {
             let errors = err.to_compile_error();
             let placeholder = model.as_ref().map(model_placeholder);
+            quote!(#errors #placeholder)
+        }
+        (Ok(()), None) => TokenStream::new(),
+    }
+}
+
+/// Expands `#[derive(ActionInput)]`.
+pub fn derive_action_input(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let model = Input::from_ast(&cx, input);
+    if let Some(model) = &model {
+        check::check_input(&cx, model);
+    }
+    match (cx.check(), model) {
+        (Ok(()), Some(model)) => expand_input(&model),
+        (Err(err), model) => {
+            let errors = err.to_compile_error();
+            // A generic placeholder would only add errors about its parameters.
+            let placeholder = model.as_ref().filter(|m| m.generics.params.is_empty()).map(input_placeholder);
             quote!(#errors #placeholder)
         }
         (Ok(()), None) => TokenStream::new(),
@@ -220,16 +239,39 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
 
 /// The expression that parses `raw` for one field into a `sea_orm::Value`.
 fn parse_value(field: &Field<'_>) -> TokenStream {
+    let parse = parse_typed(field, &quote!(raw));
+    quote!(#parse.map(__a::to_value))
+}
+
+/// The expression that parses the `&str` expression `raw` into the field's type:
+/// `Result<FieldType, String>`.
+fn parse_typed(field: &Field<'_>, raw: &TokenStream) -> TokenStream {
     match &field.attrs.choices {
         Some(choices) if field.class == TypeClass::Text => {
             let choices_impl = as_admin_choices(&choices.value);
             let parse =
                 if field.optional { quote!(__a::parse_optional_choice) } else { quote!(__a::parse_choice) };
-            quote!(#parse(raw, #choices_impl::CHOICES).map(__a::to_value))
+            quote!(#parse(#raw, #choices_impl::CHOICES))
         }
         _ => {
             let field_impl = as_admin_field(field.ty);
-            quote!(#field_impl::parse_form(raw).map(__a::to_value))
+            quote!(#field_impl::parse_form(#raw))
+        }
+    }
+}
+
+/// The text a field reads when the form (or the JSON) leaves it out: "0" for a
+/// non-nullable yes/no field, whose unchecked checkbox sends nothing, else "".
+fn missing_text(field: &Field<'_>) -> TokenStream {
+    if field.attrs.choices.is_some() {
+        return quote!("");
+    }
+    let field_impl = as_admin_field(field.ty);
+    quote! {
+        if ::core::matches!(#field_impl::KIND, __a::FieldKind::Boolean) && !#field_impl::NULLABLE {
+            "0"
+        } else {
+            ""
         }
     }
 }
@@ -272,6 +314,216 @@ fn model_placeholder(model: &Model<'_>) -> TokenStream {
                     _: usize,
                     _: &str,
                 ) -> ::core::result::Result<__a::sea_orm::Value, ::std::string::String> {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}
+
+/// `__v0`, `__v1`, ...: the local holding a field's parsed value. Mixed-site
+/// hygiene keeps these and the other locals of the generated code apart from the
+/// user's names.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn expand_input(input: &Input<'_>) -> TokenStream {
+    let krate = input.attrs.krate.clone().unwrap_or_else(default_crate);
+    let ident = input.ident;
+    let field_metas = input.fields.iter().map(|field| field_meta(field, false, false));
+    let field_count = Literal::usize_unsuffixed(input.fields.len());
+
+    let form = local("__form");
+    let json = local("__json");
+    let object = local("__object");
+    let raw = local("__raw");
+    let message = local("__message");
+    let errors = local("__errors");
+    let key = local("__key");
+    let values: Vec<Ident> = (0..input.fields.len()).map(|i| local(&format!("__v{i}"))).collect();
+    let names: Vec<&str> = input.fields.iter().map(|f| f.name.as_str()).collect();
+    let members: Vec<&Ident> = input.fields.iter().map(|f| f.ident).collect();
+    // The form gives `&str`, the JSON a `String`.
+    let form_parses = input.fields.iter().map(|field| parse_typed(field, &quote!(#raw)));
+    let json_parses = input.fields.iter().map(|field| parse_typed(field, &quote!(&#raw)));
+    let missing: Vec<TokenStream> = input.fields.iter().map(missing_text).collect();
+    let to_cells = input.fields.iter().map(|field| {
+        let field_impl = as_admin_field(field.ty);
+        let member = field.ident;
+        quote!(#field_impl::to_cell(&self.#member))
+    });
+
+    let from_form = if input.fields.is_empty() {
+        quote!(::core::result::Result::Ok(Self {}))
+    } else {
+        quote! {
+            #(
+                let #values = {
+                    let #raw: &str = #form.get(#names).unwrap_or(#missing);
+                    #form_parses
+                };
+            )*
+            match (#(#values,)*) {
+                (#(::core::result::Result::Ok(#values),)*) => {
+                    ::core::result::Result::Ok(Self { #(#members: #values),* })
+                }
+                (#(#values,)*) => {
+                    let mut #errors = ::std::vec::Vec::new();
+                    #(
+                        if let ::core::result::Result::Err(#message) = #values {
+                            #errors.push(__a::FieldError::field(#names, #message));
+                        }
+                    )*
+                    ::core::result::Result::Err(#errors)
+                }
+            }
+        }
+    };
+
+    let field_list = names.join(", ");
+    let unknown_key = if input.fields.is_empty() {
+        quote! {
+            if let ::core::option::Option::Some(#key) = #object.keys().next() {
+                return ::core::result::Result::Err(::std::format!(
+                    "unknown field `{}`: this action takes no input", #key,
+                ));
+            }
+        }
+    } else {
+        quote! {
+            for #key in #object.keys() {
+                if !::core::matches!(#key.as_str(), #(#names)|*) {
+                    return ::core::result::Result::Err(::std::format!(
+                        "unknown field `{}`; the fields are: {}", #key, #field_list,
+                    ));
+                }
+            }
+        }
+    };
+
+    // The helpers are emitted only when a field uses them, so an empty input does
+    // not warn about dead code.
+    let helpers = (!input.fields.is_empty()).then(|| {
+        quote! {
+            /// A field's value as JSON: its form text, or `null`.
+            fn __admin_cell_json(cell: __a::Cell) -> __a::serde_json::Value {
+                match cell {
+                    __a::Cell::Null => __a::serde_json::Value::Null,
+                    cell => __a::serde_json::Value::String(cell.form_value()),
+                }
+            }
+
+            /// A field's form text from JSON: text as it is, `null` as "", yes/no as
+            /// "1"/"0", a number as its digits; `missing` when the key is absent.
+            fn __admin_json_text(
+                value: ::core::option::Option<&__a::serde_json::Value>,
+                missing: &str,
+            ) -> ::core::result::Result<::std::string::String, ::std::string::String> {
+                match value {
+                    ::core::option::Option::None => {
+                        ::core::result::Result::Ok(::std::borrow::ToOwned::to_owned(missing))
+                    }
+                    ::core::option::Option::Some(__a::serde_json::Value::Null) => {
+                        ::core::result::Result::Ok(::std::string::String::new())
+                    }
+                    ::core::option::Option::Some(__a::serde_json::Value::String(text)) => {
+                        ::core::result::Result::Ok(::core::clone::Clone::clone(text))
+                    }
+                    ::core::option::Option::Some(__a::serde_json::Value::Bool(yes)) => {
+                        ::core::result::Result::Ok(::std::borrow::ToOwned::to_owned(if *yes { "1" } else { "0" }))
+                    }
+                    ::core::option::Option::Some(__a::serde_json::Value::Number(number)) => {
+                        ::core::result::Result::Ok(::std::string::ToString::to_string(number))
+                    }
+                    ::core::option::Option::Some(_) => ::core::result::Result::Err(::std::borrow::ToOwned::to_owned(
+                        "expected text, a number, true or false, or null",
+                    )),
+                }
+            }
+        }
+    });
+
+    quote! {
+        const _: () = {
+            use #krate::__private as __a;
+
+            static __ADMIN_INPUT_FIELDS: [__a::FieldMeta; #field_count] = [#(#field_metas),*];
+
+            #helpers
+
+            #[automatically_derived]
+            impl __a::ActionInput for #ident {
+                fn fields() -> &'static [__a::FieldMeta] {
+                    &__ADMIN_INPUT_FIELDS
+                }
+
+                fn from_form(
+                    #form: &__a::FormData,
+                ) -> ::core::result::Result<Self, ::std::vec::Vec<__a::FieldError>> {
+                    #from_form
+                }
+
+                fn to_json(&self) -> __a::serde_json::Value {
+                    #[allow(unused_mut)]
+                    let mut #object = __a::serde_json::Map::new();
+                    #(
+                        #object.insert(
+                            ::std::borrow::ToOwned::to_owned(#names),
+                            __admin_cell_json(#to_cells),
+                        );
+                    )*
+                    __a::serde_json::Value::Object(#object)
+                }
+
+                fn from_json(
+                    #json: &__a::serde_json::Value,
+                ) -> ::core::result::Result<Self, ::std::string::String> {
+                    let __a::serde_json::Value::Object(#object) = #json else {
+                        return ::core::result::Result::Err(::std::format!(
+                            "expected a JSON object of the input's fields, not `{}`", #json,
+                        ));
+                    };
+                    #unknown_key
+                    #(
+                        let #values = __admin_json_text(#object.get(#names), #missing)
+                            .and_then(|#raw| #json_parses)
+                            .map_err(|#message| ::std::format!("{}: {}", #names, #message))?;
+                    )*
+                    ::core::result::Result::Ok(Self { #(#members: #values),* })
+                }
+            }
+        };
+    }
+}
+
+/// An impl with the right signatures and no content, emitted next to errors.
+fn input_placeholder(input: &Input<'_>) -> TokenStream {
+    let krate = input.attrs.krate.clone().unwrap_or_else(default_crate);
+    let ident = input.ident;
+    quote! {
+        const _: () = {
+            use #krate::__private as __a;
+
+            #[automatically_derived]
+            impl __a::ActionInput for #ident {
+                fn fields() -> &'static [__a::FieldMeta] {
+                    ::core::unreachable!()
+                }
+
+                fn from_form(
+                    _: &__a::FormData,
+                ) -> ::core::result::Result<Self, ::std::vec::Vec<__a::FieldError>> {
+                    ::core::unreachable!()
+                }
+
+                fn to_json(&self) -> __a::serde_json::Value {
+                    ::core::unreachable!()
+                }
+
+                fn from_json(
+                    _: &__a::serde_json::Value,
+                ) -> ::core::result::Result<Self, ::std::string::String> {
                     ::core::unreachable!()
                 }
             }

@@ -1,6 +1,7 @@
-//! Derives for opsadmin: `#[derive(AdminModel)]` on a sea-orm entity's `Model` and
-//! `#[derive(AdminChoices)]` on an enum of allowed values. Use them through the
-//! `opsadmin` facade, which re-exports both.
+//! Derives for opsadmin: `#[derive(AdminModel)]` on a sea-orm entity's `Model`,
+//! `#[derive(AdminChoices)]` on an enum of allowed values and
+//! `#[derive(ActionInput)]` on the typed input of an action. Use them through the
+//! `opsadmin` facade, which re-exports all three.
 //!
 //! ```ignore
 //! use opsadmin::{AdminChoices, AdminModel};
@@ -29,8 +30,9 @@
 //! # impl ActiveModelBehavior for ActiveModel {}
 //! ```
 //!
-//! The example is compiled and run by the UI tests in `tests/ui/pass/`; this crate
-//! cannot depend on the facade it is re-exported from.
+//! The examples are compiled and run by the UI tests in `tests/ui/pass/`
+//! (`full_model.rs`, `action_input.rs`); this crate cannot depend on the facade it
+//! is re-exported from.
 //!
 //! Inside, the derives work like serde's: the input is parsed into a model
 //! (`ast`, with the options of `attr`), checked across fields (`check`), then
@@ -78,6 +80,59 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_admin_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive_admin_model(&input).into()
+}
+
+/// Makes a struct with named fields the typed input of an action: implements
+/// `ActionInput` (the form fields, reading and checking a submitted form, and the
+/// JSON kept with approval requests), so no serde derive is needed.
+///
+/// ```ignore
+/// use opsadmin::action::{Action, Outcome, RunContext};
+/// use opsadmin::{ActionInput, AdminChoices};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, AdminChoices)]
+/// pub enum LockKind {
+///     Fraud,
+///     #[admin(label = "Asked by the customer")]
+///     CustomerRequest,
+/// }
+///
+/// #[derive(Debug, ActionInput)]
+/// pub struct LockInput {
+///     #[admin(choices = LockKind)]
+///     kind: String,
+///     #[admin(help = "Shown to the customer.")]
+///     note: Option<String>,
+///     #[admin(label = "Refund (cents)")]
+///     amount_cents: i64,
+///     notify: bool,
+/// }
+/// ```
+///
+/// Fields take any type a model column takes (anything with `AdminField`: text,
+/// numbers, `bool`, dates, enums with `AdminChoices`, and `Option` of these) and the
+/// options `label = "..."`, `help = "..."`, `choices = Type` (on `String` or
+/// `Option<String>` fields) and `foreign_key = "account"` (on integer fields). The
+/// model-only options `readonly`, `reason_required`, `hidden_for` and `readonly_for`
+/// are refused, and so are field names the action form uses itself (`reason`, `ids`,
+/// `q`, ...). The struct takes `#[admin(crate = "...")]` like `AdminModel`; it
+/// cannot be generic.
+///
+/// The generated code:
+///
+/// - `fields()`: a static `FieldMeta` per field, labelled with the field name
+///   humanized unless `label` is given.
+/// - `from_form(form)`: parses each field's text (a missing field reads as "", or
+///   as "0" for a non-nullable `bool`, which an unchecked checkbox leaves out) and
+///   returns one `FieldError` per field that is wrong, or the value if none is.
+/// - `to_json()`: `{"field": "form text"}`, with `null` for `None`.
+/// - `from_json(json)`: reads that object back with the same parsing; also takes
+///   `true`/`false` and numbers, refuses unknown fields, and names the field in its
+///   message ("amount_cents: Enter a whole number.").
+#[proc_macro_derive(ActionInput, attributes(admin))]
+pub fn derive_action_input(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_action_input(&input).into()
 }
 
 /// Makes a fieldless enum a set of choices: implements `AdminChoices` (the values and

@@ -24,3 +24,24 @@ pub mod views;
 pub use error::{Error, Result};
 pub use router::{router, router_at};
 pub use state::{AdminState, Config};
+
+/// Runs approved action requests in this process until the returned task is
+/// aborted: claims one due request at a time (see `admin_core::approval`), and
+/// sleeps a second when none is due. Several processes may run workers at once;
+/// each request still runs once.
+pub fn spawn_worker(state: AdminState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match admin_core::approval::work_once(&state.db, &state.registry, &state.auth.roles).await {
+                Ok(admin_core::approval::Work::Idle) => {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await
+                }
+                Ok(work) => tracing::info!(?work, "approval worker"),
+                Err(e) => {
+                    tracing::error!(error = %e, "approval worker could not reach the database");
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                }
+            }
+        }
+    })
+}

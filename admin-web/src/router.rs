@@ -11,7 +11,9 @@ use axum::routing::get;
 use minijinja::context;
 
 use crate::error::ErrorPage;
-use crate::handlers::{action, approvals, dashboard, delete, detail, history, list, login, staff, static_files, two_factor};
+use crate::handlers::{
+    action, api, approvals, dashboard, delete, detail, history, list, login, staff, static_files, two_factor,
+};
 use crate::render::Templates;
 use crate::state::AdminState;
 
@@ -67,6 +69,7 @@ where
         .route(&p("/staff/{id}"), get(staff::show).post(staff::save))
         .route(&p("/staff/{id}/password"), axum::routing::post(staff::reset_password))
         .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
+        .route(&p("/api/{model}/actions/{action}"), axum::routing::post(api::run_action))
         .route(&p("/approvals"), get(approvals::queue))
         .route(&p("/approvals/{id}"), get(approvals::show))
         .route(&p("/approvals/{id}/approve"), axum::routing::post(approvals::approve))

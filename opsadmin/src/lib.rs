@@ -7,7 +7,7 @@
 //! ```
 
 pub use admin_core::*;
-pub use admin_derive::{AdminChoices, AdminModel};
+pub use admin_derive::{ActionInput, AdminChoices, AdminModel};
 pub use admin_web as web;
 
 #[doc(hidden)]

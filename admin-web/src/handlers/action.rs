@@ -31,13 +31,28 @@ const SHOWN: usize = 100;
 /// The selected keys: repeated `ids`, or with `select_all=1` every record matching
 /// the list query the form carried (`q`, filters, `sort`), up to one more than the
 /// batch limit so the limit can be explained.
-async fn selected_keys(ctx: &Ctx, model: &dyn ModelAdmin, action: &dyn DynAction, form: &FormData) -> Result<Vec<String>> {
+async fn selected_keys(
+    ctx: &Ctx,
+    model: &dyn ModelAdmin,
+    action: &dyn DynAction,
+    form: &FormData,
+) -> Result<Vec<String>> {
     if form.get("select_all") == Some("1") {
         let params: Pairs = form
             .0
             .iter()
-            .filter(|(k, _)| !k.starts_with('_') && !matches!(k.as_str(), "ids" | "select_all" | "csrf_token" | "confirm" | "reason" | "idempotency_key"))
-            .filter(|(k, _)| k == "q" || k == "sort" || model.meta().filters.iter().any(|&i| k.starts_with(model.meta().fields[i].name)))
+            .filter(|(k, _)| {
+                !k.starts_with('_')
+                    && !matches!(
+                        k.as_str(),
+                        "ids" | "select_all" | "csrf_token" | "confirm" | "reason" | "idempotency_key"
+                    )
+            })
+            .filter(|(k, _)| {
+                k == "q"
+                    || k == "sort"
+                    || model.meta().filters.iter().any(|&i| k.starts_with(model.meta().fields[i].name))
+            })
             .cloned()
             .collect();
         let query = ListQuery::parse(model, &params, &ctx.staff);
@@ -101,7 +116,8 @@ impl Confirm<'_> {
         )
         .await?;
         let policy = action.policy();
-        let err = |f: &str| self.errors.iter().find(|e| e.field.as_deref() == Some(f)).map(|e| e.message.clone());
+        let err =
+            |f: &str| self.errors.iter().find(|e| e.field.as_deref() == Some(f)).map(|e| e.message.clone());
         let input_meta = admin_core::ModelMeta {
             slug: meta.slug,
             label: action.label(),
@@ -124,9 +140,14 @@ impl Confirm<'_> {
                 field_view(prefix, &input_meta, i, value, &Cell::Null, false, err(f.name).as_deref())
             })
             .collect();
-        let form_errors: Vec<String> =
-            self.errors.iter().filter(|e| e.field.is_none() || e.field.as_deref() == Some("ids")).map(|e| e.message.clone()).collect();
-        let ready: Vec<Value> = preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r)).collect();
+        let form_errors: Vec<String> = self
+            .errors
+            .iter()
+            .filter(|e| e.field.is_none() || e.field.as_deref() == Some("ids"))
+            .map(|e| e.message.clone())
+            .collect();
+        let ready: Vec<Value> =
+            preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r)).collect();
         let blocked: Vec<Value> = preview
             .blocked
             .iter()
@@ -232,13 +253,19 @@ pub async fn submit(
         Err(errors) => return confirm(errors, None, keys).render(StatusCode::BAD_REQUEST).await,
     };
     let audit = ctx.audit(form.get("reason"));
-    let request = ActionRequest { keys: keys.clone(), input, idempotency_key: form.get("idempotency_key").map(str::to_owned) };
+    let request = ActionRequest {
+        keys: keys.clone(),
+        input,
+        idempotency_key: form.get("idempotency_key").map(str::to_owned),
+    };
     match service::run_action(&ctx.state.db, &audit, &ctx.state.registry, meta.slug, &name, &request).await {
         Ok(ActionResult::Ran(report)) => result_page(&ctx, meta, action.as_ref(), &report, false),
         Ok(ActionResult::AlreadyRan(report)) => result_page(&ctx, meta, action.as_ref(), &report, true),
         Ok(ActionResult::Queued { id }) => queued_page(&ctx, meta, action.as_ref(), id, keys.len()),
         Err(CoreError::Invalid(errors)) => confirm(errors, None, keys).render(StatusCode::BAD_REQUEST).await,
-        Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => Err(e.into()),
+        Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
+            Err(e.into())
+        }
         Err(e) => {
             // The run failed: nothing was changed. Say so, with what failed.
             let what = match &e {
@@ -253,18 +280,29 @@ pub async fn submit(
                 }
             };
             let msg = format!("\u{201c}{}\u{201d} failed: {what} Nothing was changed.", action.label());
-            let status = if e.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::CONFLICT };
+            let status =
+                if e.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::CONFLICT };
             confirm(Vec::new(), Some(msg), keys).render(status).await
         }
     }
 }
 
-fn result_page(ctx: &Ctx, meta: &ModelMeta, action: &dyn DynAction, report: &Report, repeated: bool) -> Result<Response> {
+fn result_page(
+    ctx: &Ctx,
+    meta: &ModelMeta,
+    action: &dyn DynAction,
+    report: &Report,
+    repeated: bool,
+) -> Result<Response> {
     let prefix = ctx.state.prefix();
     let link = |k: &str| format!("{prefix}/{}/{}", meta.slug, url_path_segment(k));
-    let done: Vec<Value> = report.done.iter().map(|(k, note)| context! { key => k, url => link(k), note => note }).collect();
-    let skipped: Vec<Value> =
-        report.skipped.iter().map(|(k, reason)| context! { key => k, url => link(k), reason => reason }).collect();
+    let done: Vec<Value> =
+        report.done.iter().map(|(k, note)| context! { key => k, url => link(k), note => note }).collect();
+    let skipped: Vec<Value> = report
+        .skipped
+        .iter()
+        .map(|(k, reason)| context! { key => k, url => link(k), reason => reason })
+        .collect();
     let summary = format!(
         "{}: {} done{}.",
         action.label(),

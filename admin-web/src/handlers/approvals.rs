@@ -36,17 +36,22 @@ fn sees_all(ctx: &Ctx) -> bool {
     ctx.staff.is_superuser
         || ctx.staff.may("approvals.decide")
         || ctx.state.registry.models().any(|m| {
-            ctx.state.registry.actions_for(m.meta().slug).iter().any(|a| a.policy().approval && ctx.staff.may(a.policy().approval_permission))
+            ctx.state
+                .registry
+                .actions_for(m.meta().slug)
+                .iter()
+                .any(|a| a.policy().approval && ctx.staff.may(a.policy().approval_permission))
         })
 }
 
 fn row(ctx: &Ctx, r: &request::Model) -> Value {
     let action = ctx.state.registry.action_named(&r.model, &r.action);
     let keys = approval::keys_of(r);
-    let what = ctx.state.registry.get(&r.model).map_or_else(
-        || format!("{} records", keys.len()),
-        |m| m.meta().count_phrase(keys.len() as u64),
-    );
+    let what = ctx
+        .state
+        .registry
+        .get(&r.model)
+        .map_or_else(|| format!("{} records", keys.len()), |m| m.meta().count_phrase(keys.len() as u64));
     context! {
         id => r.id,
         url => format!("{}/approvals/{}", ctx.state.prefix(), r.id),
@@ -63,7 +68,8 @@ fn row(ctx: &Ctx, r: &request::Model) -> Value {
 
 /// `GET {prefix}/approvals`: filter by `status` and `model`; `page`.
 pub async fn queue(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> {
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let get =
+        |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut messages = Vec::new();
     let status = get("status").filter(|s| {
         let ok = STATUSES.iter().any(|(k, _)| k == s);
@@ -186,7 +192,9 @@ async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: Statu
             .map(|(k, v)| {
                 let f = a.input_fields().iter().find(|f| f.name == k);
                 let text = match v {
-                    serde_json::Value::String(s) => f.map_or_else(|| s.clone(), |f| f.choice_label(s).to_owned()),
+                    serde_json::Value::String(s) => {
+                        f.map_or_else(|| s.clone(), |f| f.choice_label(s).to_owned())
+                    }
                     serde_json::Value::Null => "—".to_owned(),
                     other => other.to_string(),
                 };

@@ -125,7 +125,10 @@ impl Page<'_> {
                 .registry
                 .actions_for(meta.slug)
                 .into_iter()
-                .filter(|a| service::action_for(&self.ctx.staff, &self.ctx.state.registry, meta.slug, a.name()).is_ok())
+                .filter(|a| {
+                    service::action_for(&self.ctx.staff, &self.ctx.state.registry, meta.slug, a.name())
+                        .is_ok()
+                })
                 .map(|a| {
                     context! {
                         label => a.label(),

@@ -188,7 +188,15 @@ impl ListPage<'_> {
             .registry
             .actions_for(meta.slug)
             .into_iter()
-            .filter(|a| admin_core::service::action_for(&self.ctx.staff, &self.ctx.state.registry, meta.slug, a.name()).is_ok())
+            .filter(|a| {
+                admin_core::service::action_for(
+                    &self.ctx.staff,
+                    &self.ctx.state.registry,
+                    meta.slug,
+                    a.name(),
+                )
+                .is_ok()
+            })
             .map(|a| {
                 context! {
                     name => a.name(),
