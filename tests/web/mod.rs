@@ -1,6 +1,8 @@
 //! HTTP tests of the admin screens over the reference app and a real SQLite file.
 
 mod access;
+mod actions;
+mod approvals;
 mod audit;
 mod auth;
 mod detail;

@@ -46,7 +46,12 @@ impl Action for RefundInvoice {
         Err(Blocked(why))
     }
 
-    async fn run(&self, ctx: &RunContext<'_>, inv: invoice::Model, _: &NoInput) -> admin_core::Result<Outcome> {
+    async fn run(
+        &self,
+        ctx: &RunContext<'_>,
+        inv: invoice::Model,
+        _: &NoInput,
+    ) -> admin_core::Result<Outcome> {
         let mut am = inv.into_active_model();
         am.status = Set(InvoiceStatus::Refunded.as_str().to_owned());
         am.update(ctx.txn).await?;
@@ -88,7 +93,12 @@ impl Action for VoidInvoice {
         Err(Blocked(why))
     }
 
-    async fn run(&self, ctx: &RunContext<'_>, inv: invoice::Model, _: &NoInput) -> admin_core::Result<Outcome> {
+    async fn run(
+        &self,
+        ctx: &RunContext<'_>,
+        inv: invoice::Model,
+        _: &NoInput,
+    ) -> admin_core::Result<Outcome> {
         let mut am = inv.into_active_model();
         am.status = Set(InvoiceStatus::Void.as_str().to_owned());
         am.update(ctx.txn).await?;
@@ -131,7 +141,10 @@ mod tests {
         let v = VoidInvoice;
         assert_eq!(v.check(&inv("draft")), Ok(()));
         assert_eq!(v.check(&inv("open")), Ok(()));
-        assert_eq!(v.check(&inv("paid")).unwrap_err().0, "Cannot void: invoice INV-00001234 is paid. Refund it instead.");
+        assert_eq!(
+            v.check(&inv("paid")).unwrap_err().0,
+            "Cannot void: invoice INV-00001234 is paid. Refund it instead."
+        );
         assert!(v.check(&inv("void")).unwrap_err().0.contains("already void"));
         assert!(v.policy().reason_required && !v.policy().approval);
     }

@@ -31,10 +31,27 @@ Usage:
       Check the audit log's hash chain and name the first entry that was altered,
       removed or inserted out of band. Exit code 0 when intact, 1 when broken.
 
+  ops-console action MODEL ACTION --ids 1,2,3 --as USER [--reason TEXT]
+                     [--input NAME=VALUE ...] [--idempotency-key KEY] [--database-url URL]
+      Run an action as staff user USER, with the same permission, checks, reason,
+      approval and audit trail as the screens, e.g.
+        ops-console action account retry_welcome_email --ids 42,43 --as dana
+        ops-console action account lock_account --ids 7 --as root --input kind=fraud --reason \"Card testing\"
+      Prints what happened to each record. Exit code 0 when it ran (or was queued
+      for approval), 1 when it was refused (permission, reason, input, batch size).
+
+  ops-console worker [--once] [--database-url URL]
+      Carry out approved requests (refunds, unlocks of fraud locks) until Ctrl-C;
+      with --once, carry out those that are due and stop. Several workers may run
+      at once, on several machines: each request still runs once.
+
   ops-console --help
       Show this help.
 
 Roles: admin, support, finance, viewer.
+Actions: account mark_for_manual_review, retry_welcome_email, lock_account
+(--input kind=fraud|chargeback|customer_request|other), unlock_account; invoice
+refund_invoice (needs approval), void_invoice.
 Database URLs: sqlite://FILE (created if missing), sqlite::memory:,
 postgres://USER:PASSWORD@HOST/DATABASE. Without --database-url, the environment
 variable DATABASE_URL is used, else ops-console.db.
@@ -55,8 +72,44 @@ pub enum Command {
         /// `--database-url`, if given.
         database_url: Option<String>,
     },
+    /// `action MODEL ACTION ...`: run an action from a script.
+    Action(ActionArgs),
+    /// `worker`: run approved requests.
+    Worker(WorkerArgs),
     /// `--help` (anywhere on the line).
     Help,
+}
+
+/// The options of `action`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionArgs {
+    /// The model's slug (`account`).
+    pub model: String,
+    /// The action's name (`retry_welcome_email`).
+    pub action: String,
+    /// The records' keys, from `--ids` (comma-separated, repeatable), in order,
+    /// without repeats.
+    pub ids: Vec<String>,
+    /// The staff user to act as (`--as`).
+    pub user: String,
+    /// `--reason`, if given.
+    pub reason: Option<String>,
+    /// `--input NAME=VALUE` pairs, in order: the action's typed input, as its form
+    /// would send it.
+    pub input: Vec<(String, String)>,
+    /// `--idempotency-key`: a second run with the same key reports the first one.
+    pub idempotency_key: Option<String>,
+    /// `--database-url`, if given.
+    pub database_url: Option<String>,
+}
+
+/// The options of `worker`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerArgs {
+    /// `--database-url`, if given.
+    pub database_url: Option<String>,
+    /// `--once`: run what is due, then stop.
+    pub once: bool,
 }
 
 /// The options of `serve`.
@@ -176,12 +229,14 @@ where
         "serve" => parse_serve(Args { items, command: "serve" }),
         "createuser" => parse_createuser(Args { items, command: "createuser" }),
         "audit" => parse_audit(Args { items, command: "audit" }),
+        "action" => parse_action(Args { items, command: "action" }),
+        "worker" => parse_worker(Args { items, command: "worker" }),
         c if is_help(c) => Ok(Command::Help),
         c if c.starts_with('-') => Err(usage_error(format!(
             "Unknown option \u{201c}{c}\u{201d}. Options go after the command, like `ops-console serve --addr 0.0.0.0:8000`."
         ))),
         c => Err(usage_error(format!(
-            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify."
+            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify, action, worker."
         ))),
     }
 }
@@ -292,6 +347,108 @@ fn parse_createuser(mut args: Args) -> Result<Command, UsageError> {
     Ok(Command::CreateUser(CreateUserArgs { name, roles: role_names, superuser, database_url }))
 }
 
+const ACTION_EXAMPLE: &str = "`ops-console action account retry_welcome_email --ids 42 --as dana`";
+
+fn parse_action(mut args: Args) -> Result<Command, UsageError> {
+    let mut positionals = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut user = None;
+    let mut reason = None;
+    let mut input = Vec::new();
+    let mut idempotency_key = None;
+    let mut database_url = None;
+    while let Some(arg) = args.next() {
+        match arg {
+            Arg::Flag(f, v) if f == "--ids" => {
+                for id in args.value(&f, v, "1,2,3")?.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                    if !ids.iter().any(|x| x == id) {
+                        ids.push(id.to_owned());
+                    }
+                }
+            }
+            Arg::Flag(f, v) if f == "--as" => user = Some(args.value(&f, v, "dana")?.trim().to_owned()),
+            Arg::Flag(f, v) if f == "--reason" => {
+                reason = Some(args.value(&f, v, "\"Customer asked on ticket 4411\"")?.trim().to_owned());
+            }
+            Arg::Flag(f, v) if f == "--input" => {
+                let pair = args.value(&f, v, "kind=fraud")?;
+                match pair.split_once('=') {
+                    Some((name, value)) if !name.trim().is_empty() => {
+                        input.push((name.trim().to_owned(), value.to_owned()));
+                    }
+                    _ => {
+                        return Err(usage_error(format!(
+                            "--input takes NAME=VALUE, like --input kind=fraud; got \u{201c}{pair}\u{201d}."
+                        )));
+                    }
+                }
+            }
+            Arg::Flag(f, v) if f == "--idempotency-key" => {
+                idempotency_key = Some(args.value(&f, v, "ticket-4411")?.trim().to_owned());
+            }
+            Arg::Flag(f, v) if f == "--database-url" => {
+                database_url = Some(args.value(&f, v, "sqlite://ops-console.db")?);
+            }
+            Arg::Flag(f, _) => return Err(args.unknown(&f)),
+            Arg::Positional(p) => positionals.push(p),
+        }
+    }
+    let (model, action) = match <[String; 2]>::try_from(positionals) {
+        Ok([model, action]) => (model, action),
+        Err(got) if got.len() < 2 => {
+            return Err(usage_error(format!("action needs a model and an action, like {ACTION_EXAMPLE}.")));
+        }
+        Err(got) => {
+            return Err(usage_error(format!(
+                "action takes a model and an action; \u{201c}{}\u{201d} is one too many. Give ids with --ids 1,2,3.",
+                got[2]
+            )));
+        }
+    };
+    if ids.is_empty() {
+        return Err(usage_error(format!("action needs the records' ids with --ids, like {ACTION_EXAMPLE}.")));
+    }
+    let Some(user) = user.filter(|u| !u.is_empty()) else {
+        return Err(usage_error(format!(
+            "action needs the staff user to act as, with --as, like {ACTION_EXAMPLE}: \
+             their permissions apply and the audit log names them."
+        )));
+    };
+    Ok(Command::Action(ActionArgs {
+        model,
+        action,
+        ids,
+        user,
+        reason: reason.filter(|r| !r.is_empty()),
+        input,
+        idempotency_key: idempotency_key.filter(|k| !k.is_empty()),
+        database_url,
+    }))
+}
+
+fn parse_worker(mut args: Args) -> Result<Command, UsageError> {
+    let mut once = false;
+    let mut database_url = None;
+    while let Some(arg) = args.next() {
+        match arg {
+            Arg::Flag(f, v) if f == "--once" => {
+                args.no_value(&f, v)?;
+                once = true;
+            }
+            Arg::Flag(f, v) if f == "--database-url" => {
+                database_url = Some(args.value(&f, v, "sqlite://ops-console.db")?);
+            }
+            Arg::Flag(f, _) => return Err(args.unknown(&f)),
+            Arg::Positional(p) => {
+                return Err(usage_error(format!(
+                    "worker takes no arguments besides its options; got \u{201c}{p}\u{201d}."
+                )));
+            }
+        }
+    }
+    Ok(Command::Worker(WorkerArgs { database_url, once }))
+}
+
 /// The database URL to use: the flag, else `DATABASE_URL`, else the default SQLite
 /// file.
 #[must_use]
@@ -328,6 +485,89 @@ mod tests {
 
     fn serve(addr: &str, url: Option<&str>) -> Command {
         Command::Serve(ServeArgs { addr: addr.parse().unwrap(), database_url: url.map(str::to_owned) })
+    }
+
+    fn action(ids: &[&str], input: &[(&str, &str)]) -> ActionArgs {
+        ActionArgs {
+            model: "account".into(),
+            action: "lock_account".into(),
+            ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            user: "root".into(),
+            reason: None,
+            input: input.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            idempotency_key: None,
+            database_url: None,
+        }
+    }
+
+    #[test]
+    fn action_takes_a_model_an_action_ids_a_user_and_options() {
+        assert_eq!(
+            p(&["action", "account", "lock_account", "--ids", "1, 2,,3", "--as", "root"]),
+            Ok(Command::Action(action(&["1", "2", "3"], &[])))
+        );
+        assert_eq!(
+            p(&[
+                "action",
+                "--as=root",
+                "account",
+                "--ids=7",
+                "lock_account",
+                "--ids",
+                "8,7",
+                "--input",
+                "kind=fraud",
+                "--input=note=a=b",
+                "--reason",
+                " Card testing ",
+                "--idempotency-key",
+                "k1",
+                "--database-url",
+                "sqlite://x.db",
+            ]),
+            Ok(Command::Action(ActionArgs {
+                reason: Some("Card testing".into()),
+                idempotency_key: Some("k1".into()),
+                database_url: Some("sqlite://x.db".into()),
+                ..action(&["7", "8"], &[("kind", "fraud"), ("note", "a=b")])
+            }))
+        );
+    }
+
+    #[test]
+    fn action_explains_what_is_missing() {
+        let err = |args: &[&str]| p(args).unwrap_err().0;
+        assert!(err(&["action"]).contains("needs a model and an action"));
+        assert!(
+            err(&["action", "account", "--ids", "1", "--as", "a"]).contains("needs a model and an action")
+        );
+        assert!(err(&["action", "account", "x", "y", "--ids", "1", "--as", "a"]).contains("one too many"));
+        assert!(err(&["action", "account", "x", "--as", "a"]).contains("--ids"));
+        assert!(err(&["action", "account", "x", "--ids", " , ", "--as", "a"]).contains("--ids"));
+        assert!(err(&["action", "account", "x", "--ids", "1"]).contains("--as"));
+        assert!(
+            err(&["action", "account", "x", "--ids", "1", "--as", "a", "--input", "kind"])
+                .contains("NAME=VALUE")
+        );
+        assert!(
+            err(&["action", "account", "x", "--ids", "1", "--as", "a", "--input", "=v"])
+                .contains("NAME=VALUE")
+        );
+        assert!(err(&["action", "account", "x", "--ids", "1", "--as"]).contains("--as needs a value"));
+        assert!(
+            err(&["action", "account", "x", "--ids", "1", "--as", "a", "--force"]).contains("Unknown option")
+        );
+    }
+
+    #[test]
+    fn worker_takes_once_and_a_database_url() {
+        assert_eq!(p(&["worker"]), Ok(Command::Worker(WorkerArgs { database_url: None, once: false })));
+        assert_eq!(
+            p(&["worker", "--once", "--database-url", "sqlite://x.db"]),
+            Ok(Command::Worker(WorkerArgs { database_url: Some("sqlite://x.db".into()), once: true }))
+        );
+        assert!(p(&["worker", "--once=yes"]).unwrap_err().0.contains("takes no value"));
+        assert!(p(&["worker", "now"]).unwrap_err().0.contains("no arguments"));
     }
 
     #[test]

@@ -15,7 +15,9 @@
 //! # }
 //! ```
 
+pub mod actions;
 pub mod cli;
+pub mod commands;
 pub mod models;
 pub mod roles;
 pub mod seed;
@@ -35,13 +37,31 @@ use models::{account, account_lock, email_job, invoice};
 /// directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ops-console.db?mode=rwc";
 
-/// The registry of the console's models: accounts, invoices and email jobs.
-#[must_use]
-pub fn registry() -> opsadmin::Registry {
+/// The registry of the console's models (accounts, invoices and email jobs) and of
+/// every action registered for them: the console's own ([`actions`]) and the
+/// billing plugin's (`refund_invoice`, `void_invoice`).
+///
+/// # Errors
+/// When two actions on one model share a name: a programming error, reported at
+/// start-up with both actions' labels.
+pub fn try_registry() -> Result<opsadmin::Registry, String> {
+    // Keeps the plugin crate, and so its action registrations, in the program.
+    billing_plugin::link();
     opsadmin::Registry::new()
         .register::<account::Model>()
         .register::<invoice::Model>()
         .register::<email_job::Model>()
+        .with_registered_actions()
+}
+
+/// [`try_registry`], for callers that cannot go on without it (the web app, tests).
+///
+/// # Panics
+/// When [`try_registry`] fails, with its message. The binary calls
+/// [`try_registry`] first and reports the message instead.
+#[must_use]
+pub fn registry() -> opsadmin::Registry {
+    try_registry().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Whether a SQLite URL names an in-memory database, which lives only as long as
@@ -230,6 +250,18 @@ mod tests {
         let b = am.update(&db).await.unwrap();
         assert!(b.manual_review);
         assert!(b.updated_at >= a.updated_at, "before_save overrides updated_at");
+    }
+
+    #[test]
+    fn the_registry_has_the_console_and_the_plugin_actions() {
+        let r = registry();
+        let names = |slug| r.actions_for(slug).iter().map(|a| a.name()).collect::<Vec<_>>();
+        assert_eq!(
+            names("account"),
+            ["lock_account", "mark_for_manual_review", "retry_welcome_email", "unlock_account"]
+        );
+        assert_eq!(names("invoice"), ["refund_invoice", "void_invoice"]);
+        assert!(names("email_job").is_empty());
     }
 
     #[tokio::test]

@@ -4,8 +4,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use ops_console::cli::{self, Command, CreateUserArgs, ServeArgs, USAGE};
-use ops_console::seed;
+use ops_console::cli::{self, ActionArgs, Command, CreateUserArgs, ServeArgs, USAGE, WorkerArgs};
+use ops_console::{commands, roles, seed};
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
 
@@ -43,6 +43,8 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve_command(args).await,
         Command::CreateUser(args) => createuser(args).await,
         Command::AuditVerify { database_url } => audit_verify(database_url).await,
+        Command::Action(args) => action_command(args).await,
+        Command::Worker(args) => worker_command(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,8 +102,55 @@ fn detail(e: &opsadmin::Error) -> String {
     }
 }
 
+/// The registry of models and actions, or the start-up error (two actions with one
+/// name) as a failure to report.
+fn registry() -> Result<opsadmin::Registry, Failure> {
+    ops_console::try_registry()
+        .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot start: the actions are misconfigured. {e}")))
+}
+
+/// `action`: runs an action as a staff user, through the screens' path.
+async fn action_command(args: ActionArgs) -> Outcome {
+    let registry = registry()?;
+    let url = cli::database_url(args.database_url.clone(), env_database_url());
+    let db = open(&url, EXIT_FAILURE).await?;
+    let result = commands::action(&db, &registry, &roles::roles(), &args).await;
+    db.close().await.ok();
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            Ok(())
+        }
+        Err(e) => Err(Failure(e.code, e.message)),
+    }
+}
+
+/// `worker`: carries out approved requests until Ctrl-C (or, with `--once`, until
+/// none is due).
+async fn worker_command(args: WorkerArgs) -> Outcome {
+    let registry = registry()?;
+    let url = cli::database_url(args.database_url, env_database_url());
+    let db = open(&url, EXIT_FAILURE).await?;
+    if !args.once {
+        println!("Carrying out approved requests (press Ctrl-C to stop)");
+    }
+    let result = commands::worker(&db, &registry, &roles::roles(), args.once, shutdown_signal()).await;
+    db.close().await.ok();
+    match result {
+        Ok(s) => {
+            println!(
+                "Worker stopped: {} done, {} to be retried, {} failed, {} taken by another worker.",
+                s.done, s.retried, s.failed, s.lost
+            );
+            Ok(())
+        }
+        Err(e) => Err(Failure(e.code, e.message)),
+    }
+}
+
 /// No arguments: the demo database, filled on first start.
 async fn demo() -> Outcome {
+    registry()?;
     if env_database_url().is_some() {
         tracing::info!(
             "DATABASE_URL is set, but the demo always uses ops-console.db; run `ops-console serve` to serve DATABASE_URL"
@@ -138,6 +187,7 @@ async fn first_user(db: &DatabaseConnection) -> Outcome {
 
 /// `serve`: an existing database, never filled with demo data.
 async fn serve_command(args: ServeArgs) -> Outcome {
+    registry()?;
     let url = cli::database_url(args.database_url, env_database_url());
     let db = open(&url, EXIT_FAILURE).await?;
     match opsadmin::auth::count_users(&db).await {

@@ -118,7 +118,10 @@ fn main() {
     let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
     assert_eq!(names, ["kind", "note", "amount_cents", "notify", "review_on", "urgency", "move"]);
     let labels: Vec<&str> = fields.iter().map(|f| f.label).collect();
-    assert_eq!(labels, ["Kind", "Note", "Refund (cents)", "Notify", "Review on", "Urgency", "Move to account"]);
+    assert_eq!(
+        labels,
+        ["Kind", "Note", "Refund (cents)", "Notify", "Review on", "Urgency", "Move to account"]
+    );
     let kinds: Vec<FieldKind> = fields.iter().map(|f| f.kind).collect();
     assert_eq!(
         kinds,
@@ -284,9 +287,8 @@ fn main() {
     assert_eq!(lock.model().slug, "account");
     assert!(lock.policy().reason_required && lock.policy().dangerous);
     assert!(std::ptr::eq(lock.input_fields(), LockInput::fields()));
-    let parsed = lock
-        .parse_input(&form(&[("kind", "fraud"), ("amount_cents", "0"), ("urgency", "low")]))
-        .unwrap();
+    let parsed =
+        lock.parse_input(&form(&[("kind", "fraud"), ("amount_cents", "0"), ("urgency", "low")])).unwrap();
     assert_eq!(parsed["kind"], json!("fraud"));
     assert_eq!(parsed["notify"], json!("0"));
     assert_eq!(lock.check_input(&parsed), Ok(()));

@@ -1,0 +1,269 @@
+//! What `ops-console action` and `ops-console worker` do, as library functions so
+//! the tests run them without starting a process. The binary parses the command
+//! line ([`crate::cli`]), opens the database and calls these.
+//!
+//! `action` goes through `opsadmin::service::run_action`, the path the screens use:
+//! the same permission, batch limit, reason, input validation, per-record checks,
+//! transaction, audit entries and approvals. A script is not a back door.
+
+use std::future::Future;
+use std::time::Duration;
+
+use opsadmin::action::{DynAction, Report};
+use opsadmin::approval::Work;
+use opsadmin::audit::Context;
+use opsadmin::permission::Roles;
+use opsadmin::service::{ActionRequest, ActionResult};
+use opsadmin::{Error, FormData, Registry};
+use sea_orm::DatabaseConnection;
+
+use crate::cli::ActionArgs;
+
+/// Exit code when the request was refused (permission, reason, input, batch size)
+/// or the work failed.
+pub const EXIT_REFUSED: u8 = 1;
+/// Exit code for a command that cannot be understood (unknown model, action or
+/// input name).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Why a command did not succeed: the exit code and a sentence for the operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandError {
+    /// [`EXIT_REFUSED`] or [`EXIT_USAGE`].
+    pub code: u8,
+    /// What went wrong, in plain words.
+    pub message: String,
+}
+
+impl CommandError {
+    fn usage(message: impl Into<String>) -> Self {
+        Self { code: EXIT_USAGE, message: message.into() }
+    }
+
+    fn refused(message: impl Into<String>) -> Self {
+        Self { code: EXIT_REFUSED, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// An admin error as the operator reads it: the plain sentence, with each field's
+/// message for invalid input and the database's own words for its failures.
+#[must_use]
+pub fn explain(e: &Error) -> String {
+    match e {
+        Error::Invalid(errors) => errors
+            .iter()
+            .map(|fe| match fe.field.as_deref() {
+                Some("reason") => format!("{} Give it with --reason \"...\".", fe.message),
+                Some("ids") | None => fe.message.clone(),
+                Some(field) => format!("--input {field}: {}", fe.message),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Error::Db(db) => format!("The database failed: {db}"),
+        Error::Internal(msg) => format!("Something went wrong: {msg}"),
+        other => other.to_string(),
+    }
+}
+
+fn lines(out: &mut String, report: &Report) {
+    for (key, note) in &report.done {
+        out.push_str(&format!("\n  {key}: {note}"));
+    }
+    for (key, reason) in &report.skipped {
+        out.push_str(&format!("\n  {key}: skipped: {reason}"));
+    }
+}
+
+/// "2 done, 1 skipped."
+#[must_use]
+pub fn counts(report: &Report) -> String {
+    format!("{} done, {} skipped.", report.done.len(), report.skipped.len())
+}
+
+/// What the operator reads after a run: a summary line, then one line per record.
+#[must_use]
+pub fn describe(action: &dyn DynAction, result: &ActionResult) -> String {
+    let label = action.label();
+    match result {
+        ActionResult::Ran(report) => {
+            let mut out = format!("{label}: {}", counts(report));
+            lines(&mut out, report);
+            out
+        }
+        ActionResult::AlreadyRan(report) => {
+            let mut out = format!(
+                "{label} already ran with this idempotency key; nothing ran again. The first run: {}",
+                counts(report)
+            );
+            lines(&mut out, report);
+            out
+        }
+        ActionResult::Queued { id } => format!(
+            "{label}: waiting for approval as request {id}. Someone else with the {} permission approves \
+             it under Approvals in the admin; a worker then carries it out.",
+            action.policy().approval_permission
+        ),
+    }
+}
+
+fn list(names: impl Iterator<Item = String>) -> String {
+    let names: Vec<String> = names.collect();
+    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+}
+
+/// `ops-console action`: runs (or queues) an action as a staff user and says what
+/// happened to each record.
+///
+/// # Errors
+/// [`EXIT_USAGE`] for an unknown model, action or input name; [`EXIT_REFUSED`]
+/// for an unknown user and for whatever `run_action` refuses (permission, batch
+/// limit, missing reason, invalid input) or fails at, with its plain sentence.
+pub async fn action(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    roles: &Roles,
+    args: &ActionArgs,
+) -> Result<String, CommandError> {
+    let Some(model) = registry.get(&args.model) else {
+        return Err(CommandError::usage(format!(
+            "There is no model \u{201c}{}\u{201d}. Models: {}.",
+            args.model,
+            list(registry.models().map(|m| m.meta().slug.to_owned()))
+        )));
+    };
+    let slug = model.meta().slug;
+    let Some(action) = registry.action_named(slug, &args.action) else {
+        return Err(CommandError::usage(format!(
+            "There is no action \u{201c}{}\u{201d} on {slug}. Its actions: {}.",
+            args.action,
+            list(registry.actions_for(slug).iter().map(|a| a.name().to_owned()))
+        )));
+    };
+    let fields = action.input_fields();
+    let described = || {
+        list(fields.iter().map(|f| match f.choices {
+            Some(cs) => {
+                format!("{} ({})", f.name, cs.iter().map(|c| c.value).collect::<Vec<_>>().join(", "))
+            }
+            None => f.name.to_owned(),
+        }))
+    };
+    for (name, _) in &args.input {
+        if !fields.iter().any(|f| f.name == name) {
+            return Err(CommandError::usage(format!(
+                "{} takes no input \u{201c}{name}\u{201d}. Its inputs: {}.",
+                action.name(),
+                described()
+            )));
+        }
+    }
+    let staff = opsadmin::auth::staff_by_name(db, roles, &args.user)
+        .await
+        .map_err(|e| CommandError::refused(explain(&e)))?;
+    let input = action.parse_input(&FormData(args.input.clone())).map_err(|errors| {
+        let mut msg = explain(&Error::Invalid(errors));
+        msg.push_str(&format!(" Inputs: {}.", described()));
+        CommandError::refused(msg)
+    })?;
+    let request_id = opsadmin::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
+    let mut ctx = Context::staff(&staff).with_reason(args.reason.clone());
+    ctx.request_id = Some(format!("cli-{request_id}"));
+    let request =
+        ActionRequest { keys: args.ids.clone(), input, idempotency_key: args.idempotency_key.clone() };
+    let result = opsadmin::service::run_action(db, &ctx, registry, slug, action.name(), &request)
+        .await
+        .map_err(|e| CommandError::refused(explain(&e)))?;
+    Ok(describe(action.as_ref(), &result))
+}
+
+/// What a worker did before it stopped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerSummary {
+    /// Requests carried out.
+    pub done: u32,
+    /// Attempts that failed and will be tried again later.
+    pub retried: u32,
+    /// Requests that failed for the last time.
+    pub failed: u32,
+    /// Requests another worker finished first.
+    pub lost: u32,
+}
+
+/// How long the worker sleeps when nothing is due.
+pub const IDLE: Duration = Duration::from_secs(1);
+/// How long it waits after the database failed before it tries again.
+pub const AFTER_DB_ERROR: Duration = Duration::from_secs(5);
+
+/// `ops-console worker`: carries out approved requests one at a time until
+/// `shutdown` completes (or, with `once`, until none is due). A request in progress
+/// is always finished, never cut off, before the worker stops.
+///
+/// # Errors
+/// With `once`, when the database fails outside an action (an action's own failure
+/// is recorded on its request and retried later). Without `once`, such failures are
+/// logged and retried after [`AFTER_DB_ERROR`].
+pub async fn worker(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    roles: &Roles,
+    once: bool,
+    shutdown: impl Future<Output = ()>,
+) -> Result<WorkerSummary, CommandError> {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut summary = WorkerSummary::default();
+    loop {
+        let pause = match opsadmin::approval::work_once(db, registry, roles).await {
+            Ok(Work::Idle) if once => break,
+            Ok(Work::Idle) => Some(IDLE),
+            Ok(work) => {
+                match &work {
+                    Work::Done(id) => {
+                        summary.done += 1;
+                        tracing::info!(request = id, "carried out approved request");
+                    }
+                    Work::Retry(id, error) => {
+                        summary.retried += 1;
+                        tracing::warn!(request = id, %error, "approved request failed; it will be tried again");
+                    }
+                    Work::Failed(id, error) => {
+                        summary.failed += 1;
+                        tracing::error!(request = id, %error, "approved request failed for the last time");
+                    }
+                    Work::Lost(id) => {
+                        summary.lost += 1;
+                        tracing::info!(request = id, "another worker carried out the request first");
+                    }
+                    Work::Idle => {}
+                }
+                None
+            }
+            Err(e) if once => return Err(CommandError::refused(explain(&e))),
+            Err(e) => {
+                tracing::error!(error = %explain(&e), "the worker cannot reach the database; trying again");
+                Some(AFTER_DB_ERROR)
+            }
+        };
+        // Stop between requests only: wait for the pause, or just look whether
+        // shutdown was asked for.
+        match pause {
+            Some(d) => tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(d) => {}
+            },
+            None => tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = std::future::ready(()) => {}
+            },
+        }
+    }
+    Ok(summary)
+}

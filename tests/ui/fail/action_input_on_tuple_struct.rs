@@ -1,0 +1,6 @@
+use opsadmin::ActionInput;
+
+#[derive(ActionInput)]
+pub struct LockInput(String, bool);
+
+fn main() {}
