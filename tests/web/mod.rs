@@ -6,6 +6,7 @@ mod approvals;
 mod audit;
 mod auth;
 mod detail;
+mod instances;
 mod list;
 pub mod support;
 mod two_factor;

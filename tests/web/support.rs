@@ -25,6 +25,8 @@ pub struct TestApp {
     pub router: Router,
     pub path: std::path::PathBuf,
     pub backend: Backend,
+    /// The database URL, for opening a second connection pool (a second instance).
+    pub url: String,
 }
 
 /// Which database a test app runs on.
@@ -257,7 +259,7 @@ impl TestApp {
             }
         }
         let router = ops_console::app(db.clone());
-        Self { db, router, path, backend }
+        Self { db, router, path, backend, url }
     }
 
     /// A fresh app like [`TestApp::new`] (no extra accounts) whose admin has these
