@@ -18,6 +18,7 @@ pub mod error;
 pub mod field;
 pub mod migration;
 pub mod model;
+pub mod notes;
 pub mod permission;
 pub mod query;
 pub mod record;

@@ -41,6 +41,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         create_entity(&txn, &schema, login_throttle::Entity).await?;
         create_entity(&txn, &schema, action_run::Entity).await?;
         create_entity(&txn, &schema, crate::entities::api_token::Entity).await?;
+        create_entity(&txn, &schema, crate::notes::note::Entity).await?;
+        create_entity(&txn, &schema, crate::notes::saved_view::Entity).await?;
         create_entity(&txn, &schema, crate::approval::request::Entity).await?;
         txn.execute(
             Query::insert().into_table(VERSION_TABLE).columns(["version"]).values_panic([Expr::val(1i64)]),

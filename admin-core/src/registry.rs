@@ -102,6 +102,15 @@ pub trait ModelAdmin: Send + Sync {
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>>;
 
+    /// How many rows match `query`, counting no further than `cap` (so a count on a
+    /// huge table stays cheap: the answer is then `cap`, meaning "at least").
+    fn count_capped<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        cap: u64,
+    ) -> BoxFuture<'a, Result<u64>>;
+
     /// How many rows have `field = value`.
     fn count_where<'a>(
         &'a self,
@@ -481,6 +490,15 @@ where
         })
     }
 
+    fn count_capped<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        cap: u64,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move { Ok(self.filtered(query).limit(cap).count(db).await?) })
+    }
+
     fn existing<'a>(
         &'a self,
         db: &'a DatabaseConnection,
@@ -541,12 +559,25 @@ pub struct Related {
 pub const RESERVED_SLUGS: &[&str] =
     &["login", "logout", "static", "audit", "approval", "approvals", "api", "staff", "me", "search", "views"];
 
+/// A work queue on the dashboard: a filtered list with its count ("Accounts in
+/// manual review: 12").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queue {
+    /// The model's slug.
+    pub model: &'static str,
+    /// What staff see ("Accounts in manual review").
+    pub label: String,
+    /// The list's query (`manual_review=1`), as pairs.
+    pub query: Vec<(String, String)>,
+}
+
 /// Every registered model, by slug (Django's `AdminSite`), and their actions.
 #[derive(Clone, Default)]
 pub struct Registry {
     models: BTreeMap<&'static str, Arc<dyn ModelAdmin>>,
     order: Vec<&'static str>,
     actions: BTreeMap<(&'static str, &'static str), Arc<dyn DynAction>>,
+    queues: Vec<Queue>,
 }
 
 impl Registry {
@@ -636,6 +667,30 @@ impl Registry {
         }
         self.actions.insert((slug, action.name()), action);
         Ok(self)
+    }
+
+    /// Adds a dashboard queue: `model`'s list filtered by `query` (a query string such
+    /// as `manual_review=1&plan=annual`), shown with its count.
+    ///
+    /// # Panics
+    /// If `model` is not registered (a start-up programming error).
+    #[must_use]
+    pub fn queue(mut self, model: &'static str, label: &str, query: &str) -> Self {
+        assert!(self.models.contains_key(model), "queue `{label}`: model `{model}` is not registered");
+        let query = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        self.queues.push(Queue { model, label: label.to_owned(), query });
+        self
+    }
+
+    /// The dashboard queues, in the order added.
+    #[must_use]
+    pub fn queues(&self) -> &[Queue] {
+        &self.queues
     }
 
     /// The actions of a model, by label.

@@ -518,3 +518,23 @@ pub async fn list_keys(
     require(staff, admin, "view")?;
     Ok(admin.export(db, query, limit).await?.into_iter().map(|r| r.key).collect())
 }
+
+/// The first `limit` records matching a list query (for previews such as global
+/// search), with hidden fields blanked.
+///
+/// # Errors
+/// `Forbidden` without `{model}.view`; `Db` when the database fails.
+pub async fn first_rows(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    admin: &dyn ModelAdmin,
+    query: &ListQuery,
+    limit: u64,
+) -> Result<Vec<Record>> {
+    require(staff, admin, "view")?;
+    let mut rows = admin.export(db, query, limit).await?;
+    for r in &mut rows {
+        mask(staff, admin, r);
+    }
+    Ok(rows)
+}

@@ -21,6 +21,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/history.html", include_str!("../templates/admin/history.html")),
     ("admin/confirm_action.html", include_str!("../templates/admin/confirm_action.html")),
     ("admin/approvals.html", include_str!("../templates/admin/approvals.html")),
+    ("admin/search.html", include_str!("../templates/admin/search.html")),
     ("admin/approval.html", include_str!("../templates/admin/approval.html")),
     ("admin/action_result.html", include_str!("../templates/admin/action_result.html")),
     ("admin/action_queued.html", include_str!("../templates/admin/action_queued.html")),

@@ -12,7 +12,8 @@ use minijinja::context;
 
 use crate::error::ErrorPage;
 use crate::handlers::{
-    action, api, approvals, dashboard, delete, detail, history, list, login, staff, static_files, two_factor,
+    action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, staff,
+    static_files, two_factor,
 };
 use crate::render::Templates;
 use crate::state::AdminState;
@@ -70,6 +71,10 @@ where
         .route(&p("/staff/{id}/password"), axum::routing::post(staff::reset_password))
         .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
         .route(&p("/api/{model}/actions/{action}"), axum::routing::post(api::run_action))
+        .route(&p("/search"), get(search::search))
+        .route(&p("/views/{id}/delete"), axum::routing::post(dashboard::delete_view))
+        .route(&p("/{model}/views"), axum::routing::post(dashboard::save_view))
+        .route(&p("/{model}/{id}/notes"), axum::routing::post(notes::add))
         .route(&p("/approvals"), get(approvals::queue))
         .route(&p("/approvals/{id}"), get(approvals::show))
         .route(&p("/approvals/{id}/approve"), axum::routing::post(approvals::approve))

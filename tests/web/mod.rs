@@ -2,10 +2,12 @@
 
 mod access;
 mod actions;
+mod app_actions;
 mod approvals;
 mod audit;
 mod auth;
 mod detail;
+mod features;
 mod instances;
 mod list;
 pub mod support;

@@ -17,6 +17,7 @@ pub const USER: &str = "staff";
 pub const PASSWORD: &str = "correct horse battery staple";
 
 static N: AtomicU64 = AtomicU64::new(0);
+static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// A fresh app on its own database with known rows: a SQLite file, or with
 /// `OPSADMIN_TEST_DB=postgres` a new PostgreSQL database on 127.0.0.1:5432.
@@ -51,9 +52,30 @@ pub const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if self.backend == Backend::Sqlite {
-            for ext in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{ext}", self.path.display()));
+        match self.backend {
+            Backend::Sqlite => {
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", self.path.display()));
+                }
+            }
+            Backend::Postgres => {
+                // Drop the test's database on a thread of its own: Drop cannot await,
+                // and the test's runtime may be shutting down.
+                let name = self.url.rsplit('/').next().unwrap_or_default().to_owned();
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                        return;
+                    };
+                    rt.block_on(async move {
+                        if let Ok(admin) = sea_orm::Database::connect(format!("{PG_SERVER}/test")).await {
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
             }
         }
     }
@@ -68,6 +90,26 @@ async fn fresh_pg_database(n: u64) -> String {
             "PostgreSQL is not reachable at {PG_SERVER} ({e}); start it or run with OPSADMIN_TEST_DB=sqlite"
         )
     });
+    // Once per run: drop databases that runs which no longer exist left behind.
+    if !SWEPT.swap(true, Ordering::SeqCst) {
+        use sea_orm::{DbBackend, Statement};
+        let rows = admin
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT datname FROM pg_database WHERE datname LIKE 'opsadmin_t_%'",
+            ))
+            .await
+            .unwrap_or_default();
+        for row in rows {
+            let Ok(db) = row.try_get::<String>("", "datname") else { continue };
+            let pid = db.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|p| {
+                p != std::process::id() && !std::path::Path::new(&format!("/proc/{p}")).exists()
+            }) {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+            }
+        }
+    }
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
     admin.close().await.ok();

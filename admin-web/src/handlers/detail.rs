@@ -139,6 +139,14 @@ impl Page<'_> {
                 .collect(),
             None => Vec::new(),
         };
+        let notes: Vec<Value> = match self.record {
+            Some(r) => admin_core::notes::notes_for(&self.ctx.state.db, meta.slug, &r.key)
+                .await?
+                .into_iter()
+                .map(|n| context! { author => n.author, body => n.body, at => n.created_at.format("%Y-%m-%d %H:%M").to_string() })
+                .collect(),
+            None => Vec::new(),
+        };
         let pending: Vec<Value> = match self.record {
             Some(r) => admin_core::approval::open_for_record(&self.ctx.state.db, meta.slug, &r.key)
                 .await?
@@ -186,6 +194,9 @@ impl Page<'_> {
             may_change => may_change,
             delete_url => self.record.filter(|_| self.ctx.may(self.model, "delete")).map(|r| format!("{prefix}/{}/{}/delete{back_q}", meta.slug, url_path_segment(&r.key))),
             related => related,
+            notes => notes,
+            may_note => self.ctx.may(self.model, "note"),
+            notes_url => self.record.map(|r| format!("{prefix}/{}/{}/notes", meta.slug, url_path_segment(&r.key))),
             actions => actions,
             pending => pending,
             conflict => self.conflict,

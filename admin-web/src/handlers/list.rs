@@ -156,6 +156,7 @@ impl ListPage<'_> {
             add_url => self.ctx.may(self.model, "add").then(|| format!("{prefix}/{}/new?{back}", meta.slug)),
             export_url => self.ctx.may(self.model, "export").then(|| format!("{prefix}/{}/export.csv{current_qs}", meta.slug)),
             actions => self.actions(),
+            view_query => query_string(&self.query.params(meta)).trim_start_matches('?').to_owned(),
             list_params => self.query.params(meta).into_iter().map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>(),
         }
     }

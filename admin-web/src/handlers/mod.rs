@@ -10,6 +10,8 @@ pub mod detail;
 pub mod history;
 pub mod list;
 pub mod login;
+pub mod notes;
+pub mod search;
 pub mod staff;
 pub mod static_files;
 pub mod two_factor;

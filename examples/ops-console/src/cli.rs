@@ -21,7 +21,8 @@ Usage:
 
   ops-console serve [--addr HOST:PORT] [--database-url URL]
       Serve an existing database (e.g. the benchmark data set). The admin's own
-      tables are created or upgraded; no demo data is added.
+      tables are created or upgraded; no demo data is added. Approved requests
+      are carried out by the server too, as by `ops-console worker`.
 
   ops-console createuser NAME --role ROLE [--role ROLE ...] [--superuser] [--database-url URL]
       Create a staff user. The password comes from the environment variable

@@ -51,6 +51,13 @@ pub fn try_registry() -> Result<opsadmin::Registry, String> {
         .register::<account::Model>()
         .register::<invoice::Model>()
         .register::<email_job::Model>()
+        // The support week's work queues, on the dashboard with their counts.
+        .queue("account", "Accounts in manual review", "manual_review=1")
+        .queue("account", "Failed first charges", "billing_state=failed_first_charge")
+        .queue("account", "Past due accounts", "billing_state=past_due")
+        .queue("email_job", "Failed email jobs", "status=failed")
+        .queue("email_job", "Queued welcome emails", "kind=welcome&status=queued")
+        .queue("invoice", "Disputed invoices", "status=disputed")
         .with_registered_actions()
 }
 

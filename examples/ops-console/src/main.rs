@@ -211,10 +211,32 @@ async fn serve(db: DatabaseConnection, addr: SocketAddr) -> Outcome {
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
     let app = ops_console::app(db.clone());
-    axum::serve(listener, app)
+    // Approved requests are carried out in this process too; the worker finishes the
+    // request in hand when the server stops.
+    let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = {
+        let db = db.clone();
+        let registry = registry()?;
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = stopped.await;
+            };
+            commands::worker(&db, &registry, &roles::roles(), false, stop).await
+        })
+    };
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}.")))?;
+        .map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}.")));
+    let _ = stop_worker.send(());
+    match worker.await {
+        Ok(Ok(s)) => {
+            tracing::info!(done = s.done, retried = s.retried, failed = s.failed, "approval worker stopped")
+        }
+        Ok(Err(e)) => tracing::warn!(error = %e, "approval worker stopped"),
+        Err(e) => tracing::warn!(error = %e, "approval worker ended abnormally"),
+    }
+    served?;
     if let Err(e) = db.close().await {
         tracing::warn!(error = %e, "closing the database failed");
     }

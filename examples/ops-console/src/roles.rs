@@ -38,12 +38,21 @@ pub fn roles() -> opsadmin::permission::Roles {
                 "account.action.retry_welcome_email",
                 "invoice.view",
                 "email_job.view",
+                "account.note",
+                "invoice.note",
+                "email_job.note",
             ],
         )
         .role(
             FINANCE,
             "Invoices, refunds (asking and approving) and exports.",
-            &["invoice.view", "invoice.export", "invoice.action.refund_invoice", "approvals.decide"],
+            &[
+                "invoice.view",
+                "invoice.export",
+                "invoice.action.refund_invoice",
+                "approvals.decide",
+                "invoice.note",
+            ],
         )
         .role(VIEWER, "Looks, changes nothing.", &["*.view"])
 }

@@ -1,0 +1,202 @@
+//! Internal notes on records ("Called the customer, waiting for the bank") and
+//! saved list views ("Trials with a failed first charge"), both kept in the database.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::audit::{self, Context};
+use crate::error::{Error, FieldError, Result};
+use crate::txn::begin_write;
+
+/// Notes (`admin_note`).
+pub mod note {
+    use sea_orm::entity::prelude::*;
+
+    /// A note a staff member left on a record for the next person.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_note")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The model's slug.
+        #[sea_orm(indexed)]
+        pub model: String,
+        /// The record's key.
+        #[sea_orm(indexed)]
+        pub object_id: String,
+        /// Who wrote it.
+        pub author: String,
+        /// What it says.
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        /// When (UTC).
+        pub created_at: DateTime,
+    }
+
+    /// No relations are navigated from notes.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Saved list views (`admin_saved_view`).
+pub mod saved_view {
+    use sea_orm::entity::prelude::*;
+
+    /// A named search, filters and sort of one model's list, for one user.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_saved_view")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Whose it is.
+        #[sea_orm(indexed)]
+        pub user_id: i64,
+        /// The model's slug.
+        pub model: String,
+        /// The name the user gave it.
+        pub name: String,
+        /// The list's query string, without `?` and without `page`.
+        pub query: String,
+        /// When (UTC).
+        pub created_at: DateTime,
+    }
+
+    /// No relations are navigated from saved views.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Longest note accepted.
+pub const MAX_NOTE_LEN: usize = 5_000;
+
+/// The notes on a record, newest first (at most 200).
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn notes_for(db: &DatabaseConnection, model: &str, key: &str) -> Result<Vec<note::Model>> {
+    Ok(note::Entity::find()
+        .filter(note::Column::Model.eq(model))
+        .filter(note::Column::ObjectId.eq(key))
+        .order_by_desc(note::Column::Id)
+        .limit(200)
+        .all(db)
+        .await?)
+}
+
+/// Adds a note to a record, audited (`note`). The caller checks `{model}.note`.
+///
+/// # Errors
+/// `Invalid` for an empty or overlong note.
+pub async fn add_note(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    model: &str,
+    key: &str,
+    body: &str,
+) -> Result<note::Model> {
+    let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(Error::Invalid(vec![FieldError::field("body", "Write something first.")]));
+    }
+    if body.chars().count() > MAX_NOTE_LEN {
+        return Err(Error::Invalid(vec![FieldError::field(
+            "body",
+            format!("Keep notes under {MAX_NOTE_LEN} characters."),
+        )]));
+    }
+    let txn = begin_write(db).await?;
+    let saved = note::ActiveModel {
+        model: Set(model.to_owned()),
+        object_id: Set(key.to_owned()),
+        author: Set(actor.username.clone()),
+        body: Set(body.to_owned()),
+        created_at: Set(Utc::now().naive_utc()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let changes = serde_json::json!({ "note": [null, body] });
+    audit::record(
+        &txn,
+        ctx,
+        audit::Event { kind: "note", model: Some(model), object_id: Some(key), changes },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// A user's saved views, by name.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn views_of(db: &DatabaseConnection, user_id: i64) -> Result<Vec<saved_view::Model>> {
+    Ok(saved_view::Entity::find()
+        .filter(saved_view::Column::UserId.eq(user_id))
+        .order_by_asc(saved_view::Column::Name)
+        .limit(200)
+        .all(db)
+        .await?)
+}
+
+/// Saves (or replaces, by name) a view of a model's list for a user.
+///
+/// # Errors
+/// `Invalid` for an empty name.
+pub async fn save_view(
+    db: &DatabaseConnection,
+    user_id: i64,
+    model: &str,
+    name: &str,
+    query: &str,
+) -> Result<saved_view::Model> {
+    let name: String = name.trim().chars().take(100).collect();
+    if name.is_empty() {
+        return Err(Error::Invalid(vec![FieldError::field("name", "Give the view a name.")]));
+    }
+    let txn = begin_write(db).await?;
+    saved_view::Entity::delete_many()
+        .filter(saved_view::Column::UserId.eq(user_id))
+        .filter(saved_view::Column::Model.eq(model))
+        .filter(saved_view::Column::Name.eq(name.clone()))
+        .exec(&txn)
+        .await?;
+    let saved = saved_view::ActiveModel {
+        user_id: Set(user_id),
+        model: Set(model.to_owned()),
+        name: Set(name),
+        query: Set(query.chars().take(2000).collect()),
+        created_at: Set(Utc::now().naive_utc()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Deletes one of a user's saved views (others' views are left alone).
+///
+/// # Errors
+/// `NotFound` when the user has no such view.
+pub async fn delete_view(db: &DatabaseConnection, user_id: i64, id: i64) -> Result<()> {
+    let gone = saved_view::Entity::delete_many()
+        .filter(saved_view::Column::Id.eq(id))
+        .filter(saved_view::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(Error::NotFound(format!("You have no saved view {id}.")));
+    }
+    Ok(())
+}
