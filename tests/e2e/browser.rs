@@ -297,6 +297,22 @@ impl Browser {
         self.find(css).await.prop("value").await.expect("value").unwrap_or_default()
     }
 
+    /// What the field with this id shows: a select's chosen option, an input's
+    /// value, or a read-only field's text.
+    pub async fn shown(&self, id: &str) -> String {
+        self.find(&format!("#{id}")).await;
+        let v = self
+            .js(
+                r#"const e = document.getElementById(arguments[0]);
+                if (e.tagName === "SELECT") return e.options[e.selectedIndex].text;
+                if (e.tagName === "INPUT" || e.tagName === "TEXTAREA") return e.value;
+                return e.innerText.trim();"#,
+                vec![Json::String(id.to_owned())],
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
     /// Asserts that the page shows `needle`.
     pub async fn sees(&self, needle: &str) {
         let text = self.text().await;

@@ -25,4 +25,9 @@ pub mod a11y;
 pub mod browser;
 pub mod fixture;
 
+mod conflict;
+mod finance;
+mod keyboard;
+mod no_script;
 mod support_desk;
+mod viewer;

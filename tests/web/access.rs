@@ -371,3 +371,42 @@ async fn the_audit_export_leaves_hidden_fields_out_too() {
     let csv = admin.get("/admin/audit/export.csv?kind=create").await;
     assert!(csv.body.contains("last_payment_result"));
 }
+
+#[tokio::test]
+async fn managing_staff_asks_for_the_password_again_after_fifteen_minutes() {
+    let app = TestApp::new(0).await;
+    let mut admin = app.signed_in().await;
+    let csrf = admin.csrf().await;
+    app.db
+        .execute_unprepared("UPDATE admin_session SET authenticated_at = '2000-01-01 00:00:00'")
+        .await
+        .unwrap();
+    let r = admin
+        .post(
+            "/admin/staff/new",
+            &[("csrf_token", &csrf), ("username", "late"), ("password", "another long pass phrase")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(r.location().starts_with("/admin/me/confirm?next="), "{}", r.location());
+    assert!(opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "late").await.is_err());
+    // After confirming the password, it works.
+    let page = admin.get(r.location()).await;
+    let ccsrf = page.input_value("csrf_token").unwrap();
+    let next = page.input_value("next").unwrap_or_else(|| "/admin/staff/".into());
+    let r = admin
+        .post(
+            "/admin/me/confirm",
+            &[("csrf_token", &ccsrf), ("password", super::support::PASSWORD), ("next", &next)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = admin
+        .post(
+            "/admin/staff/new",
+            &[("csrf_token", &csrf), ("username", "late"), ("password", "another long pass phrase")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/admin/staff/");
+}

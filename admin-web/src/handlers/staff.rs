@@ -32,7 +32,13 @@ fn require_change(ctx: &Ctx) -> Result<()> {
     } else {
         "You cannot manage staff users."
     };
-    require(ctx, "staff.change", sentence)
+    require(ctx, "staff.change", sentence)?;
+    // Changing who may do what is among the riskiest operations: it needs a recent
+    // proof of identity (the password again after 15 minutes).
+    let back: axum::http::Uri = format!("{}/staff/", ctx.state.prefix())
+        .parse()
+        .map_err(|_| CoreError::Internal("bad staff path".to_owned()))?;
+    crate::session::require_recent_auth(ctx, &back)
 }
 
 fn user_view(ctx: &Ctx, u: &staff_user::Model) -> Value {

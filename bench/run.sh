@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# The W1..W6 benchmark of the reference console (see docs/benchmarks.md).
+#
+#   bench/run.sh [--accounts N[,N...]] [--backend sqlite|postgres|both]
+#                [--duration 10s] [--connections 8] [--workloads W1,...,W6] [--no-build]
+#
+# For each scale and backend it: generates the data set once with
+# ../shared/bench/make_ops_db.py (cached under $BENCH_DIR, default /tmp/opsadmin-bench,
+# never in the repository), prepares a copy for the console (admin tables, search
+# index, a staff user `bench`), loads it into PostgreSQL when asked, starts
+# `ops-console serve` (release build) on a fresh working copy, signs in, checks that
+# every workload answers correctly (row counts, the right record), drives each
+# workload with `wrk -t1 -c8 -d10s`, and prints req/s, p50, p99 and the server's
+# peak RSS (VmHWM). It stops the server it started, whatever happens.
+#
+# Needs: cargo, python3, curl, wrk (Debian: apt-get install wrk), sqlite3 CLI
+# optional; psql and a PostgreSQL server for --backend postgres (PGURL, default
+# postgres://postgres@127.0.0.1:5432).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_DIR="${BENCH_DIR:-/tmp/opsadmin-bench}"
+MAKE_DB="${MAKE_DB:-$ROOT/../shared/bench/make_ops_db.py}"
+PGURL="${PGURL:-postgres://postgres@127.0.0.1:5432}"
+PORT="${PORT:-8471}"
+PASSWORD="bench-password-not-secret"
+
+ACCOUNTS="1000000"
+BACKENDS="sqlite"
+DURATION="10s"
+CONNECTIONS="8"
+WORKLOADS="W1,W2,W3,W4,W5,W6"
+BUILD=1
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --accounts) ACCOUNTS="$2"; shift 2 ;;
+    --backend) BACKENDS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --workloads) WORKLOADS="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; usage 2 ;;
+  esac
+done
+[ "$BACKENDS" = both ] && BACKENDS="sqlite,postgres"
+
+for tool in curl wrk python3 cargo; do
+  command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (wrk: apt-get install wrk)" >&2; exit 2; }
+done
+mkdir -p "$BENCH_DIR"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/release/ops-console"
+
+log() { printf '%s\n' "$*" >&2; }
+
+if [ "$BUILD" = 1 ]; then
+  log "== building ops-console (release)"
+  (cd "$ROOT" && cargo build --release -p ops-console --quiet)
+fi
+[ -x "$BIN" ] || { log "bench/run.sh: $BIN is missing; build with cargo build --release -p ops-console"; exit 2; }
+
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+trap stop_server EXIT INT TERM
+
+# ---------------------------------------------------------------- data sets
+
+# The pristine data set for N accounts (generated once, ~30 s and 530 MB at 1M).
+dataset() {
+  local n="$1" f="$BENCH_DIR/ops-$1.db"
+  if [ ! -f "$f" ]; then
+    log "== generating $f"
+    python3 "$MAKE_DB" "$f" --accounts "$n" >&2
+  fi
+  printf '%s' "$f"
+}
+
+# The data set prepared for the console (admin tables, search index, user `bench`),
+# cached; every run works on a fresh copy of it.
+prepared_sqlite() {
+  local n="$1" src f="$BENCH_DIR/prepared-$1.db"
+  src="$(dataset "$n")"
+  if [ ! -f "$f" ]; then
+    log "== preparing $f (admin tables, search index, staff user)"
+    cp "$src" "$f.partial"
+    local t0; t0=$(date +%s.%N)
+    ADMIN_PASSWORD="$PASSWORD" RUST_LOG=warn "$BIN" createuser bench --role admin --superuser \
+      --database-url "sqlite://$f.partial" >&2
+    log "   prepared in $(echo "$(date +%s.%N) - $t0" | bc) s"
+    rm -f "$f.partial-wal" "$f.partial-shm"
+    mv "$f.partial" "$f"
+  fi
+  printf '%s' "$f"
+}
+
+pg_exists() { psql -X -At "$PGURL/postgres" -c "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
+
+# A template database holding the data set for N accounts, loaded once.
+prepared_pg() {
+  local n="$1" db="opsadmin_bench_$1" src
+  src="$(dataset "$n")"
+  if ! pg_exists "$db"; then
+    log "== loading the data set into PostgreSQL database $db"
+    psql -X -q "$PGURL/postgres" -c "DROP DATABASE IF EXISTS ${db}_partial" -c "CREATE DATABASE ${db}_partial"
+    local t0; t0=$(date +%s.%N)
+    # createuser creates the console's tables, the admin's, and the search indexes.
+    ADMIN_PASSWORD="$PASSWORD" RUST_LOG=warn "$BIN" createuser bench --role admin --superuser \
+      --database-url "$PGURL/${db}_partial" >&2
+    python3 "$ROOT/bench/load_pg.py" "$src" "$PGURL/${db}_partial"
+    log "   loaded in $(echo "$(date +%s.%N) - $t0" | bc) s"
+    psql -X -q "$PGURL/postgres" -c "ALTER DATABASE ${db}_partial RENAME TO $db"
+  fi
+  printf '%s' "$db"
+}
+
+# ------------------------------------------------------------------ helpers
+
+BASE="http://127.0.0.1:$PORT"
+JAR=""
+
+# Signs in as `bench`; sets COOKIE and CSRF.
+sign_in() {
+  JAR="$(mktemp "$BENCH_DIR/cookies.XXXXXX")"
+  local form token
+  form="$(curl -sf -c "$JAR" -b "$JAR" "$BASE/admin/login")"
+  token="$(printf '%s' "$form" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)"
+  curl -sf -o /dev/null -c "$JAR" -b "$JAR" -H 'Accept: text/html' \
+    --data-urlencode "username=bench" --data-urlencode "password=$PASSWORD" \
+    --data-urlencode "csrf_token=$token" "$BASE/admin/login"
+  COOKIE="opsadmin_session=$(awk '$6 == "opsadmin_session" { print $7 }' "$JAR")"
+  [ "$COOKIE" != "opsadmin_session=" ] || { log "bench/run.sh: sign-in failed"; return 1; }
+  CSRF="$(curl -sf -H "Cookie: $COOKIE" -H 'Accept: text/html' "$BASE/admin/account/" \
+    | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)"
+  rm -f "$JAR"
+}
+
+get() { curl -sf -H "Cookie: $COOKIE" -H 'Accept: text/html' "$BASE$1"; }
+
+# check NAME BODY NEEDLE: fails the run when the page lacks NEEDLE.
+check() {
+  if ! grep -qF -- "$3" <<<"$2"; then
+    log "bench/run.sh: $1 is wrong: expected \"$3\" in the page"
+    return 1
+  fi
+}
+
+rows_in() { grep -o '<tr>' <<<"$1" | wc -l; }
+
+# Expected answers, computed from the pristine SQLite data set (not by the server).
+expected() {
+  python3 - "$1" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+q = lambda sql: db.execute(sql).fetchone()[0]
+n = q("SELECT count(*) FROM account")
+print(n)
+print(q("SELECT count(*) FROM account WHERE lower(email) LIKE '%acme-42%' OR lower(company) LIKE '%acme-42%'"))
+print(q("SELECT count(*) FROM account WHERE plan = 'annual' AND billing_state = 'failed_first_charge'"))
+EOF
+}
+
+thousands() { python3 -c "import sys; print(f'{int(sys.argv[1]):,}')" "$1"; }
+
+# run_wrk NAME URL [extra wrk args]: prints "req/s p50 p99 non2xx".
+run_wrk() {
+  local out
+  out="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "${@:3}" "$2")"
+  printf '%s\n' "$out" >"$BENCH_DIR/wrk-$1.txt"
+  local rps p50 p99 bad
+  rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
+  p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")"
+  p99="$(awk '$1 == "99%" { print $2 }' <<<"$out")"
+  bad="$(awk '/Non-2xx or 3xx responses/ { print $5 }' <<<"$out")"
+  printf '%s %s %s %s\n' "$rps" "$p50" "$p99" "${bad:-0}"
+}
+
+# ------------------------------------------------------------------ one run
+
+# bench_one N BACKEND: one server, all workloads; appends rows to RESULTS.
+bench_one() {
+  local n="$1" backend="$2" url work pristine
+  pristine="$(dataset "$n")"
+  if [ "$backend" = sqlite ]; then
+    local prepared; prepared="$(prepared_sqlite "$n")"
+    work="$BENCH_DIR/work-$n.db"
+    rm -f "$work" "$work-wal" "$work-shm"
+    cp "$prepared" "$work"
+    url="sqlite://$work"
+  else
+    local template; template="$(prepared_pg "$n")"
+    psql -X -q "$PGURL/postgres" -c "DROP DATABASE IF EXISTS opsadmin_bench_work WITH (FORCE)" \
+      -c "CREATE DATABASE opsadmin_bench_work TEMPLATE $template"
+    url="$PGURL/opsadmin_bench_work"
+  fi
+  # Let the page cache settle after the copy.
+  sync; sleep 1
+
+  local expect total w3 w4
+  expect="$(expected "$pristine")"
+  total="$(sed -n 1p <<<"$expect")"; w3="$(sed -n 2p <<<"$expect")"; w4="$(sed -n 3p <<<"$expect")"
+  # W2 is page 5000 of 10,000 at 1M: the middle page at every scale.
+  local pages=$(( (total + 99) / 100 )) deep w5
+  deep=$(( pages / 2 )); [ "$deep" -ge 1 ] || deep=1
+  w5=$(( total * 777777 / 1000000 ))
+
+  log "== $backend, $(thousands "$n") accounts: starting the server"
+  local t0 t1
+  t0=$(date +%s.%N)
+  RUST_LOG="${RUST_LOG:-warn}" "$BIN" serve --addr "127.0.0.1:$PORT" --database-url "$url" \
+    >"$BENCH_DIR/server-$backend-$n.log" 2>&1 &
+  SERVER_PID=$!
+  until curl -sf -o /dev/null "$BASE/admin/login"; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "the server died; see $BENCH_DIR/server-$backend-$n.log"; return 1; }
+    sleep 0.02
+  done
+  sign_in
+  local first; first="$(get "/admin/account/")"
+  t1=$(date +%s.%N)
+  local cold; cold="$(echo "$t1 - $t0" | bc)"
+
+  # Correctness of every workload's answer.
+  check W1 "$first" "user${total}@"
+  [ "$(rows_in "$first")" -eq 101 ] || { log "W1: expected 100 rows"; return 1; }
+  local deep_body; deep_body="$(get "/admin/account/?page=$deep")"
+  local deep_first=$(( total - (deep - 1) * 100 ))
+  check W2 "$deep_body" "href=\"/admin/account/$deep_first?"
+  check W2 "$deep_body" "showing $(thousands $(( (deep - 1) * 100 + 1 )))–$(thousands $(( deep * 100 < total ? deep * 100 : total )))"
+  check W3 "$(get "/admin/account/?q=acme-42")" "$(thousands "$w3") accounts"
+  check W4 "$(get "/admin/account/?plan=annual&billing_state=failed_first_charge")" "$(thousands "$w4") accounts"
+  check W5 "$(get "/admin/account/$w5")" "user${w5}@"
+  local ids="" i
+  for i in $(seq 1 100); do ids="$ids&ids=$i"; done
+  local w6_body
+  w6_body="$(curl -sf -H "Cookie: $COOKIE" -H 'Accept: text/html' \
+    --data "csrf_token=$CSRF&confirm=1&reason=bench+check&idempotency_key=check-$RANDOM$RANDOM$ids" \
+    "$BASE/admin/account/actions/mark_for_manual_review")"
+  check W6 "$w6_body" "Mark for manual review:"
+  check W6 "$w6_body" "done"
+
+  local w
+  for w in ${WORKLOADS//,/ }; do
+    local res
+    case "$w" in
+      W1) res="$(run_wrk "$backend-$n-W1" "$BASE/admin/account/" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
+      W2) res="$(run_wrk "$backend-$n-W2" "$BASE/admin/account/?page=$deep" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
+      W3) res="$(run_wrk "$backend-$n-W3" "$BASE/admin/account/?q=acme-42" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
+      W4) res="$(run_wrk "$backend-$n-W4" "$BASE/admin/account/?plan=annual&billing_state=failed_first_charge" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
+      W5) res="$(run_wrk "$backend-$n-W5" "$BASE/admin/account/$w5" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
+      W6) res="$(BENCH_COOKIE="$COOKIE" BENCH_CSRF="$CSRF" BENCH_FIRST_ID=101 BENCH_LAST_ID="$total" \
+            run_wrk "$backend-$n-W6" "$BASE/admin/account/actions/mark_for_manual_review" -s "$ROOT/bench/w6.lua")" ;;
+      *) log "unknown workload $w"; continue ;;
+    esac
+    read -r rps p50 p99 bad <<<"$res"
+    local note=""
+    [ "$bad" = 0 ] || note="$bad non-2xx"
+    if [ "$w" = W6 ]; then
+      local reqs; reqs="$(awk '/requests in/ { print $1 }' "$BENCH_DIR/wrk-$backend-$n-W6.txt")"
+      if [ $(( reqs * 100 )) -gt $(( total - 100 )) ]; then note="${note:+$note; }ids wrapped"; fi
+    fi
+    RESULTS+=("| $backend | $(thousands "$n") | $w | $rps | $p50 | $p99 | $note |")
+    log "   $w: $rps req/s, p50 $p50, p99 $p99 ${note}"
+  done
+  local hwm; hwm="$(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$SERVER_PID/status")"
+  RESULTS+=("| $backend | $(thousands "$n") | peak RSS | $hwm | | | cold start to first list page: ${cold} s |")
+  log "   peak RSS $hwm, cold start to first list page ${cold} s"
+  stop_server
+  if [ "$backend" = sqlite ]; then rm -f "$work" "$work-wal" "$work-shm"; else
+    psql -X -q "$PGURL/postgres" -c "DROP DATABASE IF EXISTS opsadmin_bench_work WITH (FORCE)"; fi
+}
+
+RESULTS=()
+for n in ${ACCOUNTS//,/ }; do
+  for backend in ${BACKENDS//,/ }; do
+    bench_one "$n" "$backend"
+  done
+done
+
+echo
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION; $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(free -g | awk '/Mem:/ { print $2 }') GiB"
+echo
+echo "| backend | accounts | workload | req/s | p50 | p99 | note |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${RESULTS[@]}"
