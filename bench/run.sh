@@ -23,7 +23,7 @@ BENCH_DIR="${BENCH_DIR:-/tmp/opsadmin-bench}"
 MAKE_DB="${MAKE_DB:-$ROOT/../shared/bench/make_ops_db.py}"
 PGURL="${PGURL:-postgres://postgres@127.0.0.1:5432}"
 PORT="${PORT:-8471}"
-PASSWORD="bench-password-not-secret"
+PASSWORD="wrk-load-password-42"
 
 ACCOUNTS="1000000"
 BACKENDS="sqlite"

@@ -82,6 +82,9 @@ pub mod request {
         pub report: Option<String>,
         /// When it finished (done or failed), UTC.
         pub finished_at: Option<DateTime>,
+        /// The confirmation form's key: the same submission twice makes one request.
+        #[sea_orm(unique)]
+        pub idempotency_key: Option<String>,
     }
 
     /// No relations are navigated from requests.
@@ -124,9 +127,18 @@ pub async fn create(
     action: &str,
     keys: &[String],
     input: &serde_json::Value,
+    idempotency_key: Option<&str>,
 ) -> Result<request::Model> {
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let txn = begin_write(db).await?;
+    if let Some(k) = idempotency_key
+        && let Some(existing) =
+            request::Entity::find().filter(request::Column::IdempotencyKey.eq(k)).one(&txn).await?
+    {
+        // The same confirmation sent twice: the first request stands.
+        txn.commit().await?;
+        return Ok(existing);
+    }
     let saved = request::ActiveModel {
         model: Set(model.to_owned()),
         action: Set(action.to_owned()),
@@ -148,6 +160,7 @@ pub async fn create(
         last_error: Set(None),
         report: Set(None),
         finished_at: Set(None),
+        idempotency_key: Set(idempotency_key.map(str::to_owned)),
         ..Default::default()
     }
     .insert(&txn)

@@ -657,6 +657,18 @@ impl Registry {
                 action.name()
             ));
         }
+        // The screens show an action's records with the registered model's fields, so
+        // a plugin's own model of the same table must have the same fields, in order.
+        let registered: Vec<&str> = self.models[slug].meta().fields.iter().map(|f| f.name).collect();
+        let own: Vec<&str> = action.model().fields.iter().map(|f| f.name).collect();
+        if registered != own {
+            return Err(format!(
+                "The action `{}` acts on a model of `{slug}` whose fields ({}) differ from the registered model's ({}). Give it the same fields in the same order.",
+                action.name(),
+                own.join(", "),
+                registered.join(", ")
+            ));
+        }
         if let Some(other) = self.actions.get(&(slug, action.name())) {
             return Err(format!(
                 "Two actions on `{slug}` are named `{}` (\u{201c}{}\u{201d} and \u{201c}{}\u{201d}). Action names must be unique per model; rename one.",

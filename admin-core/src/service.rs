@@ -470,7 +470,7 @@ pub async fn run_action(
         return Ok(ActionResult::AlreadyRan(report));
     }
     if action.needs_approval(db, &keys, &request.input).await? {
-        let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input).await?;
+        let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input, idem).await?;
         return Ok(ActionResult::Queued { id: r.id });
     }
     let txn = crate::txn::begin_write(db).await?;

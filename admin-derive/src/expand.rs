@@ -321,11 +321,11 @@ fn model_placeholder(model: &Model<'_>) -> TokenStream {
     }
 }
 
-/// `__v0`, `__v1`, ...: the local holding a field's parsed value. Mixed-site
-/// hygiene keeps these and the other locals of the generated code apart from the
-/// user's names.
+/// A local of the generated code, `__admin_{name}`. Mixed-site hygiene keeps it
+/// apart from the user's locals; the prefix keeps it from naming one of the user's
+/// constants (a pattern that names a constant would match against it).
 fn local(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
+    Ident::new(&format!("__admin_{name}"), Span::mixed_site())
 }
 
 fn expand_input(input: &Input<'_>) -> TokenStream {
@@ -334,14 +334,14 @@ fn expand_input(input: &Input<'_>) -> TokenStream {
     let field_metas = input.fields.iter().map(|field| field_meta(field, false, false));
     let field_count = Literal::usize_unsuffixed(input.fields.len());
 
-    let form = local("__form");
-    let json = local("__json");
-    let object = local("__object");
-    let raw = local("__raw");
-    let message = local("__message");
-    let errors = local("__errors");
-    let key = local("__key");
-    let values: Vec<Ident> = (0..input.fields.len()).map(|i| local(&format!("__v{i}"))).collect();
+    let form = local("form");
+    let json = local("json");
+    let object = local("object");
+    let raw = local("raw");
+    let message = local("message");
+    let errors = local("errors");
+    let key = local("key");
+    let values: Vec<Ident> = (0..input.fields.len()).map(|i| local(&format!("v{i}"))).collect();
     let names: Vec<&str> = input.fields.iter().map(|f| f.name.as_str()).collect();
     let members: Vec<&Ident> = input.fields.iter().map(|f| f.ident).collect();
     // The form gives `&str`, the JSON a `String`.

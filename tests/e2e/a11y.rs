@@ -60,6 +60,12 @@ impl Browser {
             self.viewport(w, h, mobile).await;
             self.settle().await;
             self.save_screenshot(&dir, &format!("{name}-{size}")).await;
+            if std::env::var_os("TMP_DARK").is_some() {
+                self.dark(true).await;
+                self.settle().await;
+                self.save_screenshot(&dir, &format!("{name}-{size}-dark")).await;
+                self.dark(false).await;
+            }
             self.no_sideways_scroll(&format!("{name} at {size} width {w}")).await;
         }
         self.viewport(1280, 800, false).await;

@@ -39,7 +39,10 @@ async fn a_refund_waits_for_a_second_finance_person_then_shows_refunded_with_bot
     b.sign_in("fin", PASSWORD).await;
     b.click_link_in("nav.models", "Approvals").await;
     let row = b.text_of("table.results tbody tr").await;
-    assert!(row.contains("Refund invoice") && row.contains("fay") && row.contains("Pending"), "{row}");
+    assert!(
+        row.contains("Refund invoice") && row.contains("fay") && row.contains("Waiting for approval"),
+        "{row}"
+    );
     b.screen("approvals").await;
     b.click_link_in("table.results tbody tr", "decide").await;
     b.sees("Charged twice, ticket 77").await;

@@ -454,3 +454,22 @@ async fn the_json_api_runs_the_same_service_with_the_same_checks() {
     assert!(account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap().manual_review);
     let _ = BOB;
 }
+
+#[tokio::test]
+async fn a_request_for_approval_sent_twice_is_one_request() {
+    let app = TestApp::new(0).await;
+    let mut fay = client_for(&app, "fay", "finance").await;
+    let csrf = fay.csrf().await;
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("confirm", "1"),
+        ("idempotency_key", "same-click"),
+        ("ids", "1"),
+        ("reason", "Goodwill"),
+    ];
+    assert_eq!(fay.post("/admin/invoice/actions/refund_invoice", &form).await.status, 202);
+    assert_eq!(fay.post("/admin/invoice/actions/refund_invoice", &form).await.status, 202);
+    let (_, total) = opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(audit_count(&app, "approval_requested").await, 1);
+}

@@ -1,0 +1,319 @@
+//! N-gram indexes for the models' `search` fields, so a substring search on a big
+//! table reads an index instead of every row.
+//!
+//! The list's search is a case-insensitive substring match over the search fields
+//! (`lower(field) LIKE '%term%'`). That predicate stays the one that decides which
+//! rows match; the index only narrows the rows it is checked on, so results are the
+//! same with and without it.
+//!
+//! - **SQLite**: an FTS5 table with the trigram tokenizer, `admin_search_{table}`,
+//!   holding only the index (`content=` the model's table, `detail=none`), kept in
+//!   sync by three triggers on the model's table (after insert, after delete, after
+//!   an update of a search field). A search term of three characters or more adds
+//!   `pk IN (SELECT rowid FROM admin_search_{table} WHERE … MATCH '"acm" AND "cme" …')`
+//!   to the `LIKE`; shorter terms have no trigram and use the `LIKE` alone.
+//! - **PostgreSQL**: the `pg_trgm` extension and one GIN index per search field on
+//!   `lower(field) gin_trgm_ops`, which the planner uses for the `LIKE` itself.
+//!
+//! [`ensure`] creates what is missing and backfills it once; call it at every
+//! start, after the application's own tables exist. It is idempotent: when the
+//! index and its triggers are already as they should be it only checks them.
+//!
+//! Writes the admin does not make are covered too: the triggers (SQLite) and the
+//! index (PostgreSQL) live in the database, so every writer keeps the index in
+//! sync. On SQLite such a writer must have FTS5 (any SQLite since 3.34 built with
+//! it, as the usual distributions are): without it, its writes to the table fail
+//! with "no such module: fts5". To drop the index, drop the table
+//! `admin_search_{table}` (its triggers go with the table they are on only when
+//! that table is dropped, so drop `admin_search_{table}_ai`, `_ad` and `_au` too).
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use crate::error::Result;
+use crate::field::FieldKind;
+use crate::model::ModelMeta;
+use crate::registry::Registry;
+use crate::txn::begin_write;
+
+/// What [`ensure`] found or did for one model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ensured {
+    /// The model's slug (its table).
+    pub model: &'static str,
+    /// The index's name (the FTS5 table on SQLite, the first GIN index on PostgreSQL).
+    pub index: String,
+    /// Whether it was created (and backfilled) now, rather than found in place.
+    pub created: bool,
+}
+
+/// The name of a model's search index: `admin_search_{table}`.
+#[must_use]
+pub fn index_name(meta: &ModelMeta) -> String {
+    format!("admin_search_{}", meta.slug)
+}
+
+/// The search fields an n-gram index can cover: text columns.
+fn indexed_fields(meta: &ModelMeta) -> Vec<usize> {
+    meta.search
+        .iter()
+        .copied()
+        .filter(|&i| matches!(meta.fields[i].kind, FieldKind::Text | FieldKind::Choice))
+        .collect()
+}
+
+/// Creates the search index of every registered model with `search` fields, where
+/// it is missing or out of date, and backfills it from the table's rows.
+///
+/// Backfilling a big table takes a while once (about half a minute for a million
+/// rows); later starts only check that the index is in place. On PostgreSQL the
+/// `pg_trgm` extension is created if it is not there; when that is not allowed,
+/// a warning is logged and searches go on without the index.
+///
+/// # Errors
+/// When the database refuses a statement (other than `CREATE EXTENSION`).
+pub async fn ensure(db: &DatabaseConnection, registry: &Registry) -> Result<Vec<Ensured>> {
+    let mut out = Vec::new();
+    for admin in registry.models() {
+        let meta = admin.meta();
+        if indexed_fields(meta).is_empty() {
+            continue;
+        }
+        let ensured = match db.get_database_backend() {
+            DbBackend::Sqlite => ensure_sqlite(db, meta).await?,
+            DbBackend::Postgres => ensure_postgres(db, meta).await?,
+            _ => None,
+        };
+        if let Some(e) = ensured {
+            if e.created {
+                tracing::info!(model = meta.slug, index = %e.index, "created the search index");
+            }
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Quotes an SQL identifier.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Quotes an SQL string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The FTS5 table and its triggers for a model, as `(name, CREATE statement)`.
+/// SQLite keeps each statement's text as written, so comparing it with
+/// `sqlite_master.sql` tells whether the index is the current one.
+fn sqlite_objects(meta: &ModelMeta) -> Option<Vec<(String, String)>> {
+    let pk = meta.pk_field();
+    // FTS5's `content_rowid` must be the table's integer key.
+    if pk.kind != FieldKind::Integer {
+        return None;
+    }
+    let name = index_name(meta);
+    let idx = ident(&name);
+    let table = ident(meta.slug);
+    let fields: Vec<&str> = indexed_fields(meta).iter().map(|&i| meta.fields[i].name).collect();
+    let cols = fields.iter().map(|f| ident(f)).collect::<Vec<_>>().join(", ");
+    let values = |row: &str| {
+        std::iter::once(format!("{row}.{}", ident(pk.name)))
+            .chain(fields.iter().map(|f| format!("{row}.{}", ident(f))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let insert = format!("INSERT INTO {idx}(rowid, {cols}) VALUES ({});", values("new"));
+    let delete = format!("INSERT INTO {idx}({idx}, rowid, {cols}) VALUES ('delete', {});", values("old"));
+    let watched =
+        fields.iter().copied().chain(std::iter::once(pk.name)).map(ident).collect::<Vec<_>>().join(", ");
+    Some(vec![
+        (
+            name.clone(),
+            format!(
+                "CREATE VIRTUAL TABLE {idx} USING fts5({cols}, content={}, content_rowid={}, tokenize='trigram', detail=none)",
+                literal(meta.slug),
+                literal(pk.name)
+            ),
+        ),
+        (
+            format!("{name}_ai"),
+            format!("CREATE TRIGGER {} AFTER INSERT ON {table} BEGIN {insert} END", ident(&format!("{name}_ai"))),
+        ),
+        (
+            format!("{name}_ad"),
+            format!("CREATE TRIGGER {} AFTER DELETE ON {table} BEGIN {delete} END", ident(&format!("{name}_ad"))),
+        ),
+        (
+            format!("{name}_au"),
+            format!(
+                "CREATE TRIGGER {} AFTER UPDATE OF {watched} ON {table} BEGIN {delete} {insert} END",
+                ident(&format!("{name}_au"))
+            ),
+        ),
+    ])
+}
+
+async fn ensure_sqlite(db: &DatabaseConnection, meta: &'static ModelMeta) -> Result<Option<Ensured>> {
+    let Some(objects) = sqlite_objects(meta) else {
+        tracing::warn!(
+            model = meta.slug,
+            "no search index: its primary key is not an integer; searches scan the table"
+        );
+        return Ok(None);
+    };
+    let name = index_name(meta);
+    let names = objects.iter().map(|(n, _)| literal(n)).collect::<Vec<_>>().join(", ");
+    let found: HashSet<(String, String)> = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            format!("SELECT name, sql FROM sqlite_master WHERE name IN ({names})"),
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
+        .collect();
+    let current = objects.iter().all(|o| found.contains(o));
+    if !current {
+        // Missing, or made for other search fields: build it afresh, in one
+        // transaction, so a crash halfway leaves the old state.
+        let txn = begin_write(db).await?;
+        for (n, _) in objects.iter().skip(1) {
+            txn.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {}", ident(n))).await?;
+        }
+        txn.execute_unprepared(&format!("DROP TABLE IF EXISTS {}", ident(&name))).await?;
+        for (_, sql) in &objects {
+            txn.execute_unprepared(sql).await?;
+        }
+        txn.execute_unprepared(&format!("INSERT INTO {0}({0}) VALUES ('rebuild')", ident(&name))).await?;
+        txn.commit().await?;
+    }
+    mark_ready(meta.slug);
+    Ok(Some(Ensured { model: meta.slug, index: name, created: !current }))
+}
+
+async fn ensure_postgres(db: &DatabaseConnection, meta: &'static ModelMeta) -> Result<Option<Ensured>> {
+    if let Err(e) = db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await {
+        // Without the extension, searches still work; they scan the table.
+        tracing::warn!(error = %e, "cannot create the pg_trgm extension; searches will scan the table");
+        return Ok(None);
+    }
+    let mut created = false;
+    let mut first = None;
+    for i in indexed_fields(meta) {
+        let field = meta.fields[i].name;
+        let name = format!("{}_{field}", index_name(meta));
+        let exists = db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
+                [name.clone().into()],
+            ))
+            .await?
+            .is_some();
+        if !exists {
+            db.execute_unprepared(&format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} USING gin (lower({}) gin_trgm_ops)",
+                ident(&name),
+                ident(meta.slug),
+                ident(field)
+            ))
+            .await?;
+            created = true;
+        }
+        first.get_or_insert(name);
+    }
+    mark_ready(meta.slug);
+    Ok(first.map(|index| Ensured { model: meta.slug, index, created }))
+}
+
+fn ready() -> &'static Mutex<HashSet<&'static str>> {
+    static READY: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    READY.get_or_init(Mutex::default)
+}
+
+fn mark_ready(slug: &'static str) {
+    if let Ok(mut r) = ready().lock() {
+        r.insert(slug);
+    }
+}
+
+/// Whether [`ensure`] has put this model's index in place, in this process.
+#[must_use]
+pub fn is_ready(slug: &str) -> bool {
+    ready().lock().is_ok_and(|r| r.contains(slug))
+}
+
+/// Most trigrams put in one `MATCH`: more only narrow an already small set
+/// further, at the cost of reading more of the index.
+const MAX_TRIGRAMS: usize = 12;
+
+/// The FTS5 query for a (lower-cased) term: each of its trigrams, quoted, all
+/// required. `None` for terms under three characters, which have no trigram.
+#[must_use]
+pub fn trigram_query(term: &str) -> Option<String> {
+    let chars: Vec<char> = term.chars().collect();
+    if chars.len() < 3 || chars.contains(&'\0') {
+        return None;
+    }
+    let mut seen = HashSet::new();
+    let all: Vec<String> =
+        chars.windows(3).map(|w| w.iter().collect::<String>()).filter(|t| seen.insert(t.clone())).collect();
+    // Evenly spread over the term when there are many: still every character is
+    // covered by the LIKE that checks the candidates.
+    let step = all.len().div_ceil(MAX_TRIGRAMS).max(1);
+    let picked: Vec<String> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0 || *i == all.len() - 1)
+        .map(|(_, t)| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    Some(picked.join(" AND "))
+}
+
+/// The condition that narrows a search to the index's candidates, when the model
+/// has an index in place on this backend and the term is long enough: to be added
+/// to the `LIKE` condition, never to replace it. `fields` are the fields searched
+/// (those the user may see); the candidates are the rows with the term's trigrams
+/// in any indexed field, a superset of the rows the `LIKE` then keeps (`detail=none`
+/// indexes cannot be asked about one column, and need not be).
+#[must_use]
+pub fn candidates(backend: DbBackend, meta: &ModelMeta, fields: &[usize], term: &str) -> Option<SimpleExpr> {
+    if backend != DbBackend::Sqlite || fields.is_empty() || !is_ready(meta.slug) {
+        return None;
+    }
+    let indexed = indexed_fields(meta);
+    // A field outside the index (not text) could hold the match: no narrowing.
+    if !fields.iter().all(|f| indexed.contains(f)) {
+        return None;
+    }
+    let query = trigram_query(term)?;
+    let name = ident(&index_name(meta));
+    let sql = format!(
+        "{}.{} IN (SELECT rowid FROM {name} WHERE {name} MATCH ?)",
+        ident(meta.slug),
+        ident(meta.pk_field().name)
+    );
+    Some(Expr::cust_with_values(sql, [query]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trigram_query;
+
+    #[test]
+    fn terms_become_quoted_trigrams() {
+        assert_eq!(trigram_query("ab"), None);
+        assert_eq!(trigram_query("acme-42").as_deref(), Some("\"acm\" AND \"cme\" AND \"me-\" AND \"e-4\" AND \"-42\""));
+        assert_eq!(trigram_query("a\"b").as_deref(), Some("\"a\"\"b\""));
+        assert_eq!(trigram_query("aaaa").as_deref(), Some("\"aaa\""));
+        let long = "x".repeat(10) + &"abcdefghijklmnopqrstuvwxyz".repeat(2);
+        let q = trigram_query(&long).unwrap();
+        assert!(q.matches(" AND ").count() < 14, "{q}");
+        assert!(q.ends_with("\"xyz\""), "{q}");
+    }
+}
