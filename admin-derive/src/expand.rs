@@ -407,34 +407,34 @@ fn expand_input(input: &Input<'_>) -> TokenStream {
     let helpers = (!input.fields.is_empty()).then(|| {
         quote! {
             /// A field's value as JSON: its form text, or `null`.
-            fn __admin_cell_json(cell: __a::Cell) -> __a::serde_json::Value {
-                match cell {
+            fn __admin_cell_json(__admin_cell: __a::Cell) -> __a::serde_json::Value {
+                match __admin_cell {
                     __a::Cell::Null => __a::serde_json::Value::Null,
-                    cell => __a::serde_json::Value::String(cell.form_value()),
+                    __admin_cell => __a::serde_json::Value::String(__admin_cell.form_value()),
                 }
             }
 
             /// A field's form text from JSON: text as it is, `null` as "", yes/no as
             /// "1"/"0", a number as its digits; `missing` when the key is absent.
             fn __admin_json_text(
-                value: ::core::option::Option<&__a::serde_json::Value>,
-                missing: &str,
+                __admin_value: ::core::option::Option<&__a::serde_json::Value>,
+                __admin_missing: &str,
             ) -> ::core::result::Result<::std::string::String, ::std::string::String> {
-                match value {
+                match __admin_value {
                     ::core::option::Option::None => {
-                        ::core::result::Result::Ok(::std::borrow::ToOwned::to_owned(missing))
+                        ::core::result::Result::Ok(::std::borrow::ToOwned::to_owned(__admin_missing))
                     }
                     ::core::option::Option::Some(__a::serde_json::Value::Null) => {
                         ::core::result::Result::Ok(::std::string::String::new())
                     }
-                    ::core::option::Option::Some(__a::serde_json::Value::String(text)) => {
-                        ::core::result::Result::Ok(::core::clone::Clone::clone(text))
+                    ::core::option::Option::Some(__a::serde_json::Value::String(__admin_text)) => {
+                        ::core::result::Result::Ok(::core::clone::Clone::clone(__admin_text))
                     }
-                    ::core::option::Option::Some(__a::serde_json::Value::Bool(yes)) => {
-                        ::core::result::Result::Ok(::std::borrow::ToOwned::to_owned(if *yes { "1" } else { "0" }))
+                    ::core::option::Option::Some(__a::serde_json::Value::Bool(__admin_yes)) => {
+                        ::core::result::Result::Ok(::std::borrow::ToOwned::to_owned(if *__admin_yes { "1" } else { "0" }))
                     }
-                    ::core::option::Option::Some(__a::serde_json::Value::Number(number)) => {
-                        ::core::result::Result::Ok(::std::string::ToString::to_string(number))
+                    ::core::option::Option::Some(__a::serde_json::Value::Number(__admin_number)) => {
+                        ::core::result::Result::Ok(::std::string::ToString::to_string(__admin_number))
                     }
                     ::core::option::Option::Some(_) => ::core::result::Result::Err(::std::borrow::ToOwned::to_owned(
                         "expected text, a number, true or false, or null",

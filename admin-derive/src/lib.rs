@@ -70,8 +70,10 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// Field options: `label = "..."`, `help = "..."`, `choices = Plan` (a type with
 /// `AdminChoices`, on `String` or `Option<String>` fields), `foreign_key = "account"`
-/// (on integer fields) and the flags `readonly` and `reason_required` (changing this
-/// field needs a reason).
+/// (on integer fields), the flags `readonly` and `reason_required` (changing this
+/// field needs a reason), and `hidden_for(viewer, "support-lead")` and
+/// `readonly_for(support)`: the roles (identifiers or strings) that do not see the
+/// field, or see it but may not change it.
 ///
 /// The struct needs `#[sea_orm(table_name = "...")]` (the table name is the model's
 /// slug) and exactly one `#[sea_orm(primary_key)]` field. Fields with

@@ -137,8 +137,8 @@ fn main() {
     );
     let nullable: Vec<bool> = fields.iter().map(|f| f.nullable).collect();
     assert_eq!(nullable, [false, true, false, false, true, false, true]);
-    assert_eq!(fields[0].choices, Some(<LockKind as opsadmin::AdminChoices>::CHOICES));
-    assert_eq!(fields[5].choices, Some(<Urgency as opsadmin::AdminChoices>::CHOICES));
+    assert_eq!(fields[0].choices, Some(<LockKind as AdminChoices>::CHOICES));
+    assert_eq!(fields[5].choices, Some(<Urgency as AdminChoices>::CHOICES));
     assert_eq!(fields[1].choices, None);
     assert_eq!(fields[1].help, "Kept with the account.");
     assert_eq!(fields[0].help, "");
@@ -223,7 +223,7 @@ fn main() {
         })
     );
     assert_eq!(LockInput::from_json(&stored), Ok(input.clone()));
-    assert_eq!(LockInput::from_json(&checked.to_json()), Ok(checked.clone()));
+    assert_eq!(LockInput::from_json(&checked.to_json()), Ok(checked));
 
     // from_json also takes JSON's own numbers and booleans, and a left-out bool is false.
     let api = json!({
