@@ -1,6 +1,6 @@
-//! What every main screen must pass: axe-core in light and dark mode, a label
-//! for every form control, no sideways scrolling at 200% zoom or on a phone, and
-//! a screenshot at desktop and phone size.
+//! What every main screen must pass: nothing loaded from outside the app,
+//! axe-core in light and dark mode, a label for every form control, no sideways
+//! scrolling at 200% zoom or on a phone, and a screenshot at desktop and phone size.
 
 use serde_json::{Value as Json, json};
 
@@ -35,6 +35,12 @@ return [...document.querySelectorAll("input, select, textarea")]
   .map((e) => e.outerHTML.slice(0, 160));
 "#;
 
+/// Resources the page loaded from anywhere but the app itself.
+const FOREIGN: &str = r#"
+return performance.getEntriesByType("resource").map((e) => e.name)
+  .filter((u) => !u.startsWith(location.origin + "/"));
+"#;
+
 /// Whether the page itself scrolls sideways, and which elements stick out (tables
 /// scroll inside their own `.table-wrap`, which is allowed; the skip link waits
 /// off-screen on the left).
@@ -60,21 +66,18 @@ impl Browser {
             self.viewport(w, h, mobile).await;
             self.settle().await;
             self.save_screenshot(&dir, &format!("{name}-{size}")).await;
-            if std::env::var_os("TMP_DARK").is_some() {
-                self.dark(true).await;
-                self.settle().await;
-                self.save_screenshot(&dir, &format!("{name}-{size}-dark")).await;
-                self.dark(false).await;
-            }
             self.no_sideways_scroll(&format!("{name} at {size} width {w}")).await;
         }
         self.viewport(1280, 800, false).await;
         self.accessible(name).await;
     }
 
-    /// axe-core finds no serious or critical problem in light or dark mode, every
-    /// form control has a label, and at 200% zoom the page does not scroll sideways.
+    /// The page loaded nothing from outside the app, axe-core finds no serious or
+    /// critical problem in light or dark mode, every form control has a label, and
+    /// at 200% zoom the page does not scroll sideways.
     pub async fn accessible(&self, name: &str) {
+        let foreign = self.js(FOREIGN, vec![]).await;
+        assert_eq!(foreign, json!([]), "{name}: requests that leave the app");
         let unlabelled = self.js(UNLABELLED, vec![]).await;
         assert_eq!(unlabelled, json!([]), "{name}: form controls without a label");
         for dark in [false, true] {

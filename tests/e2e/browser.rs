@@ -253,6 +253,42 @@ impl Browser {
         }
     }
 
+    /// Waits until the current path and query satisfy `ok` (after a click or a key
+    /// that navigates: the new page may not have started loading yet).
+    pub async fn wait_path(&self, what: &str, ok: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let path = self.path().await;
+            if ok(&path) {
+                // And the new page has loaded.
+                self.find("body").await;
+                return;
+            }
+            assert!(Instant::now() < deadline, "still on {path}, waiting for {what}:\n{}", self.text().await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the current path and query contain `needle`.
+    pub async fn wait_path_contains(&self, needle: &str) {
+        self.wait_path(needle, |p| p.contains(needle)).await;
+    }
+
+    /// Waits until the page shows `needle` (after a form post that answers on the
+    /// same URL).
+    pub async fn wait_text(&self, needle: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.text().await.contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "expected {needle:?} on {}:\n{}",
+                self.path().await,
+                self.text().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits for the first element matching `css`.
     pub async fn find(&self, css: &str) -> Element {
         match self.client().wait().at_most(WAIT).for_element(Locator::Css(css)).await {
@@ -370,9 +406,7 @@ impl Browser {
         self.fill("#id_username", username).await;
         self.fill("#id_password", password).await;
         self.click_button("Sign in").await;
-        self.find("h1").await;
-        let path = self.path().await;
-        assert!(!path.starts_with("/admin/login"), "{username} could not sign in:\n{}", self.text().await);
+        self.wait_path("the page after signing in", |p| !p.starts_with("/admin/login")).await;
     }
 
     /// Signs out with the header's button.

@@ -20,6 +20,7 @@ async fn a_refund_waits_for_a_second_finance_person_then_shows_refunded_with_bot
     // Fay asks for the refund of the paid invoice 1.
     b.sign_in("fay", PASSWORD).await;
     b.click_link_in("nav.models", "Invoices").await;
+    b.wait_path_contains("/admin/invoice/").await;
     b.click("input[name='ids'][value='1']").await;
     b.click_button("Refund invoice…").await;
     b.find("form.action-form").await;
@@ -27,10 +28,12 @@ async fn a_refund_waits_for_a_second_finance_person_then_shows_refunded_with_bot
     b.accessible("refund confirmation").await;
     b.fill("#id_reason", "Charged twice, ticket 77").await;
     b.click("form.action-form .submit-row button[type='submit']").await;
+    b.wait_text("Sent for approval").await;
     assert_eq!(b.text_of("h1").await, "Sent for approval");
     b.sees("waits for someone else to approve it. Nothing has changed yet.").await;
     assert_eq!(status().await, "paid");
     b.click("main a[href*='/admin/approvals/']").await;
+    b.wait_path_contains("/admin/approvals/").await;
     b.sees("You asked for this, so someone else must approve or reject it.").await;
     assert!(!b.has("form[action$='/approve']").await, "no approve button for the requester");
     b.sign_out().await;
@@ -38,6 +41,7 @@ async fn a_refund_waits_for_a_second_finance_person_then_shows_refunded_with_bot
     // Fin finds it in the approval queue and approves it.
     b.sign_in("fin", PASSWORD).await;
     b.click_link_in("nav.models", "Approvals").await;
+    b.wait_path_contains("/admin/approvals").await;
     let row = b.text_of("table.results tbody tr").await;
     assert!(
         row.contains("Refund invoice") && row.contains("fay") && row.contains("Waiting for approval"),
@@ -45,18 +49,24 @@ async fn a_refund_waits_for_a_second_finance_person_then_shows_refunded_with_bot
     );
     b.screen("approvals").await;
     b.click_link_in("table.results tbody tr", "decide").await;
+    b.wait_path_contains("/admin/approvals/").await;
     b.sees("Charged twice, ticket 77").await;
     b.accessible("approval request").await;
     b.fill("#id_approve_note", "Checked the bank statement").await;
     b.click("form[action$='/approve'] button[type='submit']").await;
-    b.find("h1").await;
-    served.run_worker().await;
-    assert_eq!(status().await, "refunded");
+    // The approval is saved; the worker (here run in the test) refunds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while status().await != "refunded" {
+        assert!(std::time::Instant::now() < deadline, "the approved refund never ran");
+        served.run_worker().await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     // The invoice shows refunded; its history names both people.
     b.goto("/admin/invoice/1").await;
     assert_eq!(b.shown("id_status").await, "Refunded");
     b.click_link_in("form.record .submit-row", "History").await;
+    b.wait_path_contains("/history").await;
     let entries = b.text_of("main").await;
     assert!(entries.contains("by fay"), "the requester:\n{entries}");
     assert!(entries.contains("Charged twice, ticket 77 (approved by fin)"), "the approver:\n{entries}");
@@ -66,6 +76,7 @@ async fn a_refund_waits_for_a_second_finance_person_then_shows_refunded_with_bot
     // The audit log, as an admin.
     b.sign_in(support::USER, support::PASSWORD).await;
     b.click_link_in("nav.models", "Audit log").await;
+    b.wait_path_contains("/admin/audit").await;
     assert_eq!(b.text_of("h1").await, "Audit log");
     b.sees("by fin").await;
     b.sees("by fay").await;

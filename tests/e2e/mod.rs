@@ -12,7 +12,8 @@
 //! Every main screen is checked where a scenario reaches it ([`browser::Browser::screen`]):
 //! a PNG at desktop (1280×800) and phone (390×844) size is saved to the directory
 //! named by `OPSADMIN_SCREENSHOTS` (relative paths are taken from the workspace
-//! root; default: `opsadmin-screenshots` in the temp dir), axe-core finds no serious
+//! root; default: `opsadmin-screenshots` in the temp dir), the page loaded nothing
+//! from outside the app, axe-core (vendored in `vendor/axe-core/`) finds no serious
 //! or critical problem in light and dark mode, every form control has a label, and
 //! at 200% zoom (a 640px wide window) and on the phone the page does not scroll
 //! sideways.

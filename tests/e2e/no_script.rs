@@ -24,12 +24,15 @@ async fn sign_in_search_edit_and_an_action_work_without_javascript() {
 
     // Search.
     b.click_link_in("nav.models", "Accounts").await;
+    b.wait_path_contains("/admin/account/").await;
     b.fill("#id_q", "acme").await;
     b.click_button("Search").await;
+    b.wait_path_contains("q=acme").await;
     assert_eq!(b.all("table.results tbody tr").await.len(), 2, "Alice and Carol");
 
     // Edit.
     b.click(&format!("table.results th a[href^='/admin/account/{ALICE}']")).await;
+    b.wait_path_contains(&format!("/admin/account/{ALICE}?")).await;
     b.fill("#id_company", "Acme 42 Limited").await;
     b.click_button("Save").await;
     b.find("p.flash").await;

@@ -47,10 +47,11 @@ async fn support_finds_failed_trials_opens_one_and_marks_a_selection_for_review(
     // Search by part of an email address.
     let wanted = account::Entity::find_by_id(42).one(db).await.unwrap().expect("demo account 42");
     b.click_link_in("nav.models", "Accounts").await;
+    b.wait_path_contains("/admin/account/").await;
     assert_eq!(b.text_of("h1").await, "Accounts");
     b.fill("#id_q", "user42@").await;
     b.click_button("Search").await;
-    assert!(b.path().await.contains("q=user42%40"), "{}", b.path().await);
+    b.wait_path_contains("q=user42%40").await;
     assert_eq!(b.all("table.results tbody tr").await.len(), 1);
     b.sees(&wanted.email).await;
     b.sees("1 account").await;
@@ -58,8 +59,11 @@ async fn support_finds_failed_trials_opens_one_and_marks_a_selection_for_review(
     // Clear the search, then filter: trial accounts whose first charge failed.
     b.fill("#id_q", "").await;
     b.click_button("Search").await;
+    b.wait_path("the search cleared", |p| !p.contains("user42")).await;
     b.click_link_in("aside.filters", "Trial").await;
+    b.wait_path_contains("plan=trial").await;
     b.click_link_in("aside.filters", "Failed first charge").await;
+    b.wait_path_contains("billing_state=failed_first_charge").await;
     let failed = account::Entity::find()
         .filter(account::Column::Plan.eq("trial"))
         .filter(account::Column::BillingState.eq("failed_first_charge"))
@@ -83,8 +87,7 @@ async fn support_finds_failed_trials_opens_one_and_marks_a_selection_for_review(
     let first = &failed[0];
     assert_eq!(b.text_of("table.results tbody tr:first-child th a").await, first.id.to_string());
     b.click("table.results tbody tr:first-child th a").await;
-    b.find("form.record").await;
-    assert!(b.path().await.starts_with(&format!("/admin/account/{}", first.id)), "{}", b.path().await);
+    b.wait_path_contains(&format!("/admin/account/{}?", first.id)).await;
     assert_eq!(b.value("#id_email").await, first.email);
     assert_eq!(b.text_of("#id_billing_state").await, "Failed first charge");
     assert_eq!(b.find("#id_billing_state").await.tag_name().await.unwrap(), "div", "shown as text");
@@ -99,6 +102,7 @@ async fn support_finds_failed_trials_opens_one_and_marks_a_selection_for_review(
 
     // Back to the filtered list; select the two newest and mark them for review.
     b.click_link_in("form.record .submit-row", "Back to the list").await;
+    b.wait_path(" the filtered list", |p| p.starts_with("/admin/account/?")).await;
     assert!(b.path().await.contains("billing_state=failed_first_charge"), "{}", b.path().await);
     let picked: Vec<i64> = failed.iter().filter(|a| !a.manual_review).take(2).map(|a| a.id).collect();
     assert_eq!(picked.len(), 2);

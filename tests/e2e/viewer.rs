@@ -20,13 +20,14 @@ async fn a_viewer_sees_no_edit_controls_and_a_plain_refusal_when_trying_anyway()
     b.sign_in("vic", PASSWORD).await;
 
     b.click_link_in("nav.models", "Accounts").await;
+    b.wait_path_contains("/admin/account/").await;
     assert_eq!(b.all("table.results tbody tr").await.len(), 3);
     assert!(!b.has("input[name='ids']").await, "no selection boxes");
     assert!(!b.has("form.action-bar").await, "no actions");
     b.does_not_see("Add account").await;
 
     b.click("table.results tbody tr:last-child th a").await;
-    b.find("form.record").await;
+    b.wait_path_contains("/admin/account/1?").await;
     assert_eq!(b.js(ENABLED_CONTROLS, vec![]).await, serde_json::json!([]), "every field is read-only");
     assert!(!b.has("form.record button[type='submit']").await, "no Save button");
     assert!(!b.has(".record-actions").await, "no action buttons");

@@ -342,7 +342,12 @@ pub async fn save(
                 .filter_map(|(i, f)| {
                     let theirs = current.cells[i].form_value();
                     let yours = form.get(f.name).unwrap_or("");
-                    (theirs != yours).then(|| {
+                    // Compare values, not text: "09:30" and "09:30:00" are the same time.
+                    let same = match (model.parse_value(i, &theirs), model.parse_value(i, yours)) {
+                        (Ok(a), Ok(b)) => a == b,
+                        _ => theirs == yours,
+                    };
+                    (!same).then(|| {
                         context! { label => f.label, now => meta.fields[i].display(&current.cells[i]), yours => yours }
                     })
                 })

@@ -74,7 +74,12 @@ fn entry_view(
         kind => &e.kind,
         kind_label => kind_label(&e.kind),
         model => &e.model,
-        model_label => meta.map(|m| m.label),
+        model_label => meta.map(|m| m.label).or(match e.model.as_deref() {
+            Some("approval") => Some("Approval request"),
+            Some("staff") => Some("Staff user"),
+            Some("api_token") => Some("API token"),
+            _ => None,
+        }),
         object_id => &e.object_id,
         record_url => record_url,
         deleted => deleted,
@@ -259,6 +264,10 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
             let admin = e.model.as_deref().and_then(|m| ctx.state.registry.get(m));
             let meta = admin.map(|a| a.meta());
             let (url, deleted) = match (&e.model, &e.object_id) {
+                // The admin's own records: approval requests and staff users.
+                (Some(m), Some(o)) if m == "approval" => (Some(format!("{prefix}/approvals/{}", url_path_segment(o))), false),
+                (Some(m), Some(o)) if m == "staff" => (Some(format!("{prefix}/staff/{}", url_path_segment(o))), false),
+                (Some(m), Some(_)) if m == "api_token" => (None, false),
                 (Some(m), Some(o)) => {
                     if existing.get(m.as_str()).is_some_and(|s| s.contains(o)) {
                         (Some(format!("{prefix}/{m}/{}", url_path_segment(o))), false)
