@@ -265,8 +265,12 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
             let meta = admin.map(|a| a.meta());
             let (url, deleted) = match (&e.model, &e.object_id) {
                 // The admin's own records: approval requests and staff users.
-                (Some(m), Some(o)) if m == "approval" => (Some(format!("{prefix}/approvals/{}", url_path_segment(o))), false),
-                (Some(m), Some(o)) if m == "staff" => (Some(format!("{prefix}/staff/{}", url_path_segment(o))), false),
+                (Some(m), Some(o)) if m == "approval" => {
+                    (Some(format!("{prefix}/approvals/{}", url_path_segment(o))), false)
+                }
+                (Some(m), Some(o)) if m == "staff" => {
+                    (Some(format!("{prefix}/staff/{}", url_path_segment(o))), false)
+                }
                 (Some(m), Some(_)) if m == "api_token" => (None, false),
                 (Some(m), Some(o)) => {
                     if existing.get(m.as_str()).is_some_and(|s| s.contains(o)) {
