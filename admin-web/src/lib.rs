@@ -1,14 +1,30 @@
-//! The web screens of opsadmin: an axum router with sign-in, CSRF, list, detail,
-//! create and delete screens rendered with minijinja.
+//! The web screens of opsadmin: an axum router with sign-in, CSRF protection,
+//! lists, detail and edit forms, history and the audit log, actions with their
+//! confirmation pages, the approval queue, staff management and a JSON API for
+//! actions, rendered with minijinja templates embedded in the binary.
 //!
-//! ```no_run
-//! use admin_web::{AdminState, router};
+//! Handlers are thin: extractors in ([`extract`], [`session::Ctx`]), one
+//! `admin_core` call, one page out ([`render`]); every permission check and write
+//! happens in `admin_core::service`. The router ([`router()`], [`router_at`]) carries
+//! its own prefix and adds the security headers to every response; [`AdminState`]
+//! holds the database, the registry, the roles and the settings, and nothing per
+//! user, so several instances over one database serve as one.
 //!
-//! # async fn run(db: sea_orm::DatabaseConnection) -> std::io::Result<()> {
-//! let state = AdminState::new(db, admin_core::Registry::new());
-//! let app = axum::Router::new().merge(router()).with_state(state);
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! axum::serve(listener, app).await
+//! ```
+//! use admin_web::{AdminState, Config, router};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = sea_orm::Database::connect("sqlite::memory:").await?;
+//! admin_core::migration::migrate(&db).await?;
+//! let state = AdminState::new(db, admin_core::Registry::new())
+//!     .with_config(Config { secure_cookies: true, ..Config::default() });
+//! let worker = admin_web::spawn_worker(state.clone()); // carries out approved actions
+//! let app: axum::Router = axum::Router::new().merge(router()).with_state(state);
+//! // axum::serve(tokio::net::TcpListener::bind("127.0.0.1:8000").await?, app).await?;
+//! # let _ = app;
+//! worker.abort();
+//! # Ok(())
 //! # }
 //! ```
 

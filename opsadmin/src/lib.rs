@@ -30,9 +30,9 @@
 //! # }
 //! ```
 //!
-//! The guide (in `docs/src/` of the repository, and below as [`guide`] when the doc
-//! tests are built) walks through the rest: actions, plugins, permissions, audit,
-//! approvals, sign-in, deployment and the security model.
+//! The guide, in `docs/src/` of the repository (an mdBook), walks through the rest:
+//! actions, plugins, permissions, audit, approvals, sign-in, deployment and the
+//! security model. Its samples are compiled as this crate's doc tests.
 
 pub use admin_core::*;
 pub use admin_derive::{ActionInput, AdminChoices, AdminModel};
@@ -47,10 +47,62 @@ pub use admin_core::__private;
 pub struct ReadmeDoctests;
 
 /// The guide's pages (`docs/src/*.md`), compiled and run as doc tests so every
-/// sample in them keeps working.
+/// sample in them keeps working: `cargo test --doc -p opsadmin`.
 #[cfg(doctest)]
 pub mod guide {
+    /// `docs/src/introduction.md`.
+    #[doc = include_str!("../../docs/src/introduction.md")]
+    pub struct Introduction;
+
     /// `docs/src/getting-started.md`.
     #[doc = include_str!("../../docs/src/getting-started.md")]
     pub struct GettingStarted;
+
+    /// `docs/src/derive.md`.
+    #[doc = include_str!("../../docs/src/derive.md")]
+    pub struct Derive;
+
+    /// `docs/src/screens.md`.
+    #[doc = include_str!("../../docs/src/screens.md")]
+    pub struct Screens;
+
+    /// `docs/src/actions.md`.
+    #[doc = include_str!("../../docs/src/actions.md")]
+    pub struct Actions;
+
+    /// `docs/src/plugins.md`.
+    #[doc = include_str!("../../docs/src/plugins.md")]
+    pub struct Plugins;
+
+    /// `docs/src/permissions.md`.
+    #[doc = include_str!("../../docs/src/permissions.md")]
+    pub struct Permissions;
+
+    /// `docs/src/audit.md`.
+    #[doc = include_str!("../../docs/src/audit.md")]
+    pub struct Audit;
+
+    /// `docs/src/approvals.md`.
+    #[doc = include_str!("../../docs/src/approvals.md")]
+    pub struct Approvals;
+
+    /// `docs/src/sessions.md`.
+    #[doc = include_str!("../../docs/src/sessions.md")]
+    pub struct Sessions;
+
+    /// `docs/src/deployment.md`.
+    #[doc = include_str!("../../docs/src/deployment.md")]
+    pub struct Deployment;
+
+    /// `docs/src/security.md`.
+    #[doc = include_str!("../../docs/src/security.md")]
+    pub struct Security;
+
+    /// `docs/src/performance.md`.
+    #[doc = include_str!("../../docs/src/performance.md")]
+    pub struct Performance;
+
+    /// `docs/src/when-not-to-use.md`.
+    #[doc = include_str!("../../docs/src/when-not-to-use.md")]
+    pub struct WhenNotToUse;
 }
