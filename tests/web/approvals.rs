@@ -248,3 +248,14 @@ async fn twenty_approved_requests_run_exactly_once_with_four_workers_at_once() {
         opsadmin::audit::Verdict::Intact { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_request_whose_requester_lost_access_fails_without_running() {
+    let app = TestApp::new(0).await;
+    let (ann, bob) = (staff(&app, "ann").await, staff(&app, "bob").await);
+    let id = request(&app, &ann, "touch", &[1]).await;
+    approve(&app, &bob, id).await;
+    app.db.execute_unprepared("UPDATE admin_user SET is_active = false WHERE username = 'ann'").await.unwrap();
+    assert!(matches!(work(&app).await, Work::Failed(i, ref m) if i == id && m.contains("ann can no longer run this action")));
+    assert_eq!(company(&app, 1).await, "Acme 42 Ltd");
+}
