@@ -299,6 +299,30 @@ pub trait Action: Default + Send + Sync + 'static {
         record: Self::Model,
         input: &Self::Input,
     ) -> impl Future<Output = Result<Outcome>> + Send;
+
+    /// Does the work for every record that passed its checks, writing only through
+    /// `ctx.txn`; one outcome per record, in the order given. By default it runs
+    /// [`Action::run`] for each in turn. Override it to do the same work in a few
+    /// set-based statements (one `UPDATE … WHERE id IN (…)` for a hundred records),
+    /// which is what makes a bulk action fast; the checks, the audit entries (one per
+    /// changed record) and the transaction stay the framework's.
+    ///
+    /// # Errors
+    /// Any error rolls back the whole run: every record, every audit entry.
+    fn run_many(
+        &self,
+        ctx: &RunContext<'_>,
+        records: Vec<Self::Model>,
+        input: &Self::Input,
+    ) -> impl Future<Output = Result<Vec<Outcome>>> + Send {
+        async move {
+            let mut outcomes = Vec::with_capacity(records.len());
+            for record in records {
+                outcomes.push(self.run(ctx, record, input).await?);
+            }
+            Ok(outcomes)
+        }
+    }
 }
 
 /// A record that cannot take the action, and why.
@@ -541,60 +565,75 @@ where
                 request_id: ctx.request_id.as_deref(),
             };
             let kind = format!("action:{}", A::NAME);
-            let mut changed_keys = Vec::new();
+            let mut ready = Vec::with_capacity(models.len());
+            let mut before: HashMap<String, Record> = HashMap::new();
             for m in models {
-                let before = Self::record(&m);
+                let record = Self::record(&m);
                 if let Err(Blocked(reason)) = self.action.check_async(txn, &m).await? {
-                    report.skipped.push((before.key, reason));
+                    report.skipped.push((record.key, reason));
                     continue;
                 }
-                match self.action.run(&run_ctx, m, &input).await? {
+                before.insert(record.key.clone(), record);
+                ready.push(m);
+            }
+            let keys_in_order: Vec<String> = ready.iter().map(|m| m.cell(meta.pk).form_value()).collect();
+            let outcomes = self.action.run_many(&run_ctx, ready, &input).await?;
+            if outcomes.len() != keys_in_order.len() {
+                return Err(Error::Internal(format!(
+                    "the action {} gave {} outcomes for {} records",
+                    A::NAME,
+                    outcomes.len(),
+                    keys_in_order.len()
+                )));
+            }
+            let mut done = Vec::new();
+            for (key, outcome) in keys_in_order.into_iter().zip(outcomes) {
+                match outcome {
                     Outcome::Done(note) => {
-                        changed_keys.push(before.key.clone());
-                        report.done.push((before.key.clone(), note));
-                        // The record as the action left it, for the audit diff.
-                        let (after, _) = self.load(txn, std::slice::from_ref(&before.key), false).await?;
-                        let changes: Changes = match after.first() {
-                            Some(a) => {
-                                let after = Self::record(a);
-                                before
-                                    .cells
-                                    .iter()
-                                    .zip(after.cells)
-                                    .enumerate()
-                                    .filter(|(_, (b, a))| *b != a)
-                                    .map(|(i, (b, a))| (i, b.clone(), a))
-                                    .collect()
-                            }
-                            None => Vec::new(),
-                        };
-                        let mut diff = audit::diff_json(meta, &changes);
-                        if let (serde_json::Value::Object(map), serde_json::Value::Object(inp)) =
-                            (&mut diff, input.to_json())
-                            && !inp.is_empty()
-                        {
-                            map.insert("_input".to_owned(), serde_json::Value::Object(inp));
-                        }
-                        let entry = audit::record(
-                            txn,
-                            ctx,
-                            audit::Event {
-                                kind: &kind,
-                                model: Some(meta.slug),
-                                object_id: Some(&before.key),
-                                changes: diff,
-                            },
-                        )
-                        .await?;
-                        report.audit_seqs = Some(match report.audit_seqs {
-                            None => (entry.seq, entry.seq),
-                            Some((first, _)) => (first, entry.seq),
-                        });
+                        report.done.push((key.clone(), note));
+                        done.push(key);
                     }
-                    Outcome::Skipped(reason) => report.skipped.push((before.key, reason)),
+                    Outcome::Skipped(reason) => report.skipped.push((key, reason)),
                 }
             }
-            let _ = changed_keys;
+            // The records as the action left them, for the audit diffs: one query.
+            let (after, _) = self.load(txn, &done, false).await?;
+            let after: HashMap<String, Record> =
+                after.iter().map(|m| (m.cell(meta.pk).form_value(), Self::record(m))).collect();
+            let input_json = input.to_json();
+            let mut diffs = Vec::with_capacity(done.len());
+            for key in &done {
+                let changes: Changes = match (before.get(key), after.get(key)) {
+                    (Some(b), Some(a)) => b
+                        .cells
+                        .iter()
+                        .zip(&a.cells)
+                        .enumerate()
+                        .filter(|(_, (b, a))| b != a)
+                        .map(|(i, (b, a))| (i, b.clone(), a.clone()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut diff = audit::diff_json(meta, &changes);
+                if let (serde_json::Value::Object(map), serde_json::Value::Object(inp)) =
+                    (&mut diff, &input_json)
+                    && !inp.is_empty()
+                {
+                    map.insert("_input".to_owned(), serde_json::Value::Object(inp.clone()));
+                }
+                diffs.push(diff);
+            }
+            let events = done
+                .iter()
+                .zip(diffs)
+                .map(|(key, changes)| audit::Event {
+                    kind: &kind,
+                    model: Some(meta.slug),
+                    object_id: Some(key),
+                    changes,
+                })
+                .collect();
+            report.audit_seqs = audit::record_many(txn, ctx, events).await?;
             Ok(report)
         })
     }

@@ -222,13 +222,11 @@ pub async fn list(
 /// # Errors
 /// `Db` when the database fails.
 pub async fn open_for_record(db: &DatabaseConnection, model: &str, key: &str) -> Result<Vec<request::Model>> {
-    let rows = request::Entity::find()
+    let select = request::Entity::find()
         .filter(request::Column::Model.eq(model))
         .filter(request::Column::Status.is_in(["pending", "approved", "running"]))
-        .order_by_desc(request::Column::Id)
-        .limit(200)
-        .all(db)
-        .await?;
+        .order_by_desc(request::Column::Id);
+    let rows = crate::registry::all_limited(db, select, 200, 0).await?;
     Ok(rows.into_iter().filter(|r| keys_of(r).iter().any(|k| k == key)).collect())
 }
 
@@ -425,7 +423,8 @@ pub async fn work_once(
                 Error::Internal(m) => m.clone(),
                 other => other.to_string(),
             };
-            let last = r.attempts >= MAX_ATTEMPTS;
+            // A refusal will not change by retrying.
+            let last = r.attempts >= MAX_ATTEMPTS || matches!(e, Error::Forbidden(_));
             let t = now();
             let mut update = Query::update();
             update
@@ -488,6 +487,14 @@ async fn run_claimed(
         .await?
         .ok_or_else(|| Error::Internal("the requester no longer exists".to_owned()))?;
     let staff = Staff::from_model(&requester, roles);
+    // The request runs as its requester: they must still be allowed to run it.
+    let perm = format!("{}.action.{}", r.model, r.action);
+    if !requester.is_active || !staff.may(&perm) {
+        return Err(Error::Forbidden(format!(
+            "{} can no longer run this action (inactive, or without the {perm} permission); ask them or an admin to request it again.",
+            requester.username
+        )));
+    }
     let input: serde_json::Value = serde_json::from_str(&r.input)
         .map_err(|e| Error::Internal(format!("stored input is not JSON: {e}")))?;
     let keys = keys_of(r);

@@ -535,14 +535,29 @@ pub async fn load_session(
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let found = session::Entity::find_by_id(token_id(token)).one(db).await?;
-    let Some(s) = found else { return Ok(None) };
+    // The session and its user in one query: every signed-in request runs it.
+    let to_user = session::Entity::belongs_to(staff_user::Entity)
+        .from(session::Column::UserId)
+        .to(staff_user::Column::Id)
+        .into();
+    let found = sea_orm::QuerySelect::join(
+        session::Entity::find_by_id(token_id(token)),
+        sea_orm::JoinType::LeftJoin,
+        to_user,
+    )
+    .select_also(staff_user::Entity)
+    // `all`, not `one`: a key finds one row at most, and without `LIMIT ?` SQLite
+    // keeps the prepared statement instead of preparing it again every time.
+    .all(db)
+    .await?
+    .into_iter()
+    .next();
+    let Some((s, user)) = found else { return Ok(None) };
     let t = now();
     if s.expires_at <= t || t - s.last_seen_at > config.sessions.idle_timeout {
         session::Entity::delete_by_id(s.id).exec(db).await?;
         return Ok(None);
     }
-    let user = staff_user::Entity::find_by_id(s.user_id).one(db).await?;
     let Some(u) = user.filter(|u| u.is_active) else {
         session::Entity::delete_by_id(s.id).exec(db).await?;
         return Ok(None);

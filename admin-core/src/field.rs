@@ -75,9 +75,9 @@ impl Cell {
             Cell::Float(f) => f.to_string(),
             Cell::Decimal(d) => d.to_string(),
             Cell::Text(s) => s.clone(),
-            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Date(d) => date_text(*d),
             // `datetime-local` controls take `YYYY-MM-DDTHH:MM:SS`.
-            Cell::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            Cell::DateTime(dt) => datetime_text(*dt, 'T', true),
         }
     }
 
@@ -87,7 +87,7 @@ impl Cell {
         match self {
             Cell::Null => String::new(),
             Cell::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
-            Cell::DateTime(dt) => dt.format("%Y-%m-%d %H:%M").to_string(),
+            Cell::DateTime(dt) => datetime_text(*dt, ' ', false),
             other => other.form_value(),
         }
     }
@@ -96,6 +96,47 @@ impl Cell {
     #[must_use]
     pub fn is_null(&self) -> bool {
         matches!(self, Cell::Null)
+    }
+}
+
+/// `YYYY-MM-DD`, written directly: lists format thousands of dates per page, and
+/// chrono's `format` parses its pattern every time.
+fn date_text(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let mut out = String::with_capacity(19);
+    let year = d.year();
+    if (0..=9999).contains(&year) {
+        push_digits(&mut out, u32::try_from(year).unwrap_or(0), 4);
+    } else {
+        // Outside four digits, as chrono writes it.
+        return d.format("%Y-%m-%d").to_string();
+    }
+    out.push('-');
+    push_digits(&mut out, d.month(), 2);
+    out.push('-');
+    push_digits(&mut out, d.day(), 2);
+    out
+}
+
+/// `YYYY-MM-DD{sep}HH:MM[:SS]`, written directly (see [`date_text`]).
+fn datetime_text(dt: NaiveDateTime, sep: char, seconds: bool) -> String {
+    use chrono::Timelike;
+    let mut out = date_text(dt.date());
+    out.push(sep);
+    push_digits(&mut out, dt.hour(), 2);
+    out.push(':');
+    push_digits(&mut out, dt.minute(), 2);
+    if seconds {
+        out.push(':');
+        push_digits(&mut out, dt.second(), 2);
+    }
+    out
+}
+
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        let d = (n / 10u32.pow(i)) % 10;
+        out.push(char::from(b'0' + u8::try_from(d).unwrap_or(0)));
     }
 }
 

@@ -1,21 +1,42 @@
-//! The core of opsadmin: model metadata, list queries over sea-orm, staff sign-in and
-//! the admin's own tables. Web screens live in `admin-web`; most applications depend
-//! on the `opsadmin` facade, which re-exports both.
+//! The core of opsadmin: model metadata, list queries over sea-orm, the action and
+//! service layer, permissions, the audit log, approvals, staff sign-in and the
+//! admin's own tables. It has no web code: the screens live in `admin-web`, and most
+//! applications depend on the `opsadmin` facade, which re-exports both with the
+//! derives. Plugin crates depend on this crate (and `admin-derive`) alone.
+//!
+//! Where things are:
+//!
+//! - describing models: [`model`], [`field`], [`registry`] (Django's `AdminSite`);
+//! - reading lists: [`query`], [`count`], [`seek`], [`search_index`];
+//! - changing data: [`service`] (the permission-checked operations every caller
+//!   uses), [`action`], [`approval`], [`notes`], [`txn`];
+//! - who may do what: [`permission`], [`auth`], [`two_factor`], [`totp`];
+//! - what happened: [`audit`];
+//! - the admin's tables: [`entities`], [`migration`].
 //!
 //! ```
 //! use admin_core::field::{AdminField, humanize};
+//! use admin_core::permission::Roles;
 //!
 //! assert_eq!(humanize("billing_state"), "Billing state");
 //! assert_eq!(<Option<i64> as AdminField>::parse_form(""), Ok(None));
+//! assert_eq!(i32::parse_form("12a"), Err("Enter a whole number.".to_owned()));
+//!
+//! let roles = Roles::new().role("support", "Answers customers", &["account.view", "*.action.retry"]);
+//! let support = roles.permissions_of(&["support".to_owned()]);
+//! assert!(support.allows("account.view") && support.allows("email_job.action.retry"));
+//! assert!(!support.allows("account.change"));
 //! ```
 
 pub mod action;
 pub mod approval;
 pub mod audit;
 pub mod auth;
+pub mod count;
 pub mod entities;
 pub mod error;
 pub mod field;
+pub mod index_advice;
 pub mod migration;
 pub mod model;
 pub mod notes;
@@ -23,6 +44,8 @@ pub mod permission;
 pub mod query;
 pub mod record;
 pub mod registry;
+pub mod search_index;
+pub mod seek;
 pub mod service;
 pub mod totp;
 pub mod two_factor;

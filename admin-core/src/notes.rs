@@ -83,13 +83,11 @@ pub const MAX_NOTE_LEN: usize = 5_000;
 /// # Errors
 /// `Db` when the database fails.
 pub async fn notes_for(db: &DatabaseConnection, model: &str, key: &str) -> Result<Vec<note::Model>> {
-    Ok(note::Entity::find()
+    let select = note::Entity::find()
         .filter(note::Column::Model.eq(model))
         .filter(note::Column::ObjectId.eq(key))
-        .order_by_desc(note::Column::Id)
-        .limit(200)
-        .all(db)
-        .await?)
+        .order_by_desc(note::Column::Id);
+    crate::registry::all_limited(db, select, 200, 0).await
 }
 
 /// Adds a note to a record, audited (`note`). The caller checks `{model}.note`.

@@ -7,6 +7,7 @@
 use sea_orm::Value;
 
 use crate::auth::Staff;
+use crate::count::{Count, ListTuning};
 use crate::field::{FieldKind, parse_date};
 use crate::model::ModelMeta;
 use crate::record::Record;
@@ -55,6 +56,22 @@ pub struct ListQuery {
     pub search: Vec<usize>,
     /// Per field, whether it is hidden from this user.
     pub hidden: Vec<bool>,
+    /// `exact=1`: count every matching row, however many (see [`crate::count`]).
+    pub exact: bool,
+    /// `after=KEY` or `before=KEY`: the page continues from that row (the "next"
+    /// and "previous" links of deep pages; see [`crate::seek`]).
+    pub cursor: Option<Cursor>,
+    /// The limits behind counting and paging.
+    pub tuning: ListTuning,
+}
+
+/// Where a page continues from: the row with this primary key (as text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    /// The rows after it (`after=KEY`).
+    After(String),
+    /// The rows before it (`before=KEY`).
+    Before(String),
 }
 
 /// Longest search text accepted.
@@ -76,18 +93,33 @@ impl ListQuery {
             messages: Vec::new(),
             search,
             hidden,
+            exact: false,
+            cursor: None,
+            tuning: ListTuning::default(),
         };
         for (key, raw) in params {
             match key.as_str() {
                 "q" => out.parse_q(meta, raw),
                 "page" => out.parse_page(raw),
                 "sort" => out.parse_sort(meta, raw),
+                "exact" => out.exact = raw.trim() == "1",
+                "after" if !raw.trim().is_empty() => out.cursor = Some(Cursor::After(raw.trim().to_owned())),
+                "before" if !raw.trim().is_empty() => {
+                    out.cursor = Some(Cursor::Before(raw.trim().to_owned()));
+                }
                 // Parameters the screens add for themselves.
-                "_saved" | "_flash" | "exact" => {}
+                "_saved" | "_flash" | "after" | "before" => {}
                 _ => out.parse_filter(admin, key, raw),
             }
         }
         out
+    }
+
+    /// The same query with other counting and paging limits.
+    #[must_use]
+    pub fn with_tuning(mut self, tuning: ListTuning) -> Self {
+        self.tuning = tuning;
+        self
     }
 
     fn parse_q(&mut self, meta: &ModelMeta, raw: &str) {
@@ -233,18 +265,32 @@ fn short(s: &str) -> String {
 pub struct ListResult {
     /// The rows of this page.
     pub rows: Vec<Record>,
-    /// How many rows match in all.
-    pub total: u64,
+    /// How many rows match in all: exact, or an estimate said as such.
+    pub count: Count,
     /// The page shown (1-based; clamped to the last page).
     pub page: u64,
     /// Rows per page.
     pub per_page: u64,
+    /// Whether there are rows after this page (known exactly, whatever the count).
+    pub has_next: bool,
+    /// Whether this page is deep enough for its "next" and "previous" links to
+    /// continue from its first and last rows (`after=`, `before=`) instead of
+    /// finding the page again by its number.
+    pub deep: bool,
 }
 
 impl ListResult {
-    /// How many pages there are (at least 1).
+    /// How many rows match, exactly or as estimated ([`ListResult::count`] says which).
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.count.value()
+    }
+
+    /// How many pages there are (at least 1, and at least up to the next page
+    /// when the count is an estimate).
     #[must_use]
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page).max(1)
+        let counted = self.count.value().div_ceil(self.per_page).max(1);
+        if self.count.is_exact() { counted } else { counted.max(self.page + u64::from(self.has_next)) }
     }
 }

@@ -23,6 +23,10 @@ use crate::query::{FilterOp, ListQuery, ListResult};
 use crate::record::{FormData, Record};
 use crate::txn::begin_write;
 
+mod listing;
+
+pub(crate) use listing::all_limited;
+
 /// A boxed, sendable future, as returned by the object-safe [`ModelAdmin`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -132,6 +136,8 @@ pub trait ModelAdmin: Send + Sync {
 /// The bridge from a derived [`AdminModel`] to the object-safe [`ModelAdmin`].
 pub struct EntityAdmin<M: AdminModel> {
     columns: Vec<<EntityOf<M> as EntityTrait>::Column>,
+    /// Estimates and page anchors of this model's lists.
+    cache: crate::seek::ListCache,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -156,7 +162,7 @@ where
                     .unwrap_or_else(|_| panic!("model `{}` has no column `{}`", M::meta().slug, f.name))
             })
             .collect();
-        Self { columns, _m: PhantomData }
+        Self { columns, cache: crate::seek::ListCache::default(), _m: PhantomData }
     }
 
     fn record(m: &M) -> Record {
@@ -170,7 +176,7 @@ where
         M::parse_value(M::meta().pk, key).ok()
     }
 
-    fn filtered(&self, query: &ListQuery) -> Select<EntityOf<M>> {
+    fn filtered(&self, backend: DbBackend, query: &ListQuery) -> Select<EntityOf<M>> {
         let mut select = EntityOf::<M>::find();
         for f in &query.filters {
             let col = self.columns[f.field];
@@ -182,7 +188,12 @@ where
             select = select.filter(cond);
         }
         if let Some(q) = &query.q {
-            let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+            let term = q.to_lowercase();
+            // The n-gram index narrows the rows; the LIKE below decides.
+            if let Some(c) = crate::search_index::candidates(backend, M::meta(), &query.search, &term) {
+                select = select.filter(c);
+            }
+            let pattern = format!("%{}%", escape_like(&term));
             let mut any = Condition::any();
             for &i in &query.search {
                 let col = self.columns[i];
@@ -192,25 +203,6 @@ where
                 );
             }
             select = select.filter(any);
-        }
-        select
-    }
-
-    fn ordered(&self, mut select: Select<EntityOf<M>>, query: &ListQuery) -> Select<EntityOf<M>> {
-        let meta = M::meta();
-        let order = |desc: bool| if desc { Order::Desc } else { Order::Asc };
-        let mut has_pk = false;
-        let sorts: Vec<(usize, bool)> = match query.sort {
-            Some(s) => vec![s],
-            None => meta.ordering.to_vec(),
-        };
-        for (i, desc) in sorts {
-            has_pk |= i == meta.pk;
-            select = select.order_by(self.columns[i], order(desc));
-        }
-        if !has_pk {
-            // A unique tiebreaker keeps pages stable.
-            select = select.order_by(self.columns[meta.pk], Order::Desc);
         }
         select
     }
@@ -351,16 +343,7 @@ where
         db: &'a DatabaseConnection,
         query: &'a ListQuery,
     ) -> BoxFuture<'a, Result<ListResult>> {
-        Box::pin(async move {
-            let per_page = M::meta().per_page;
-            let filtered = self.filtered(query);
-            let total = filtered.clone().count(db).await?;
-            let pages = Ord::max(total.div_ceil(per_page), 1);
-            let page = Ord::min(query.page, pages);
-            let rows =
-                self.ordered(filtered, query).offset((page - 1) * per_page).limit(per_page).all(db).await?;
-            Ok(ListResult { rows: rows.iter().map(Self::record).collect(), total, page, per_page })
-        })
+        Box::pin(self.list_page(db, query))
     }
 
     fn export<'a>(
@@ -370,7 +353,14 @@ where
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
-            let rows = self.ordered(self.filtered(query), query).limit(limit).all(db).await?;
+            let filtered = self.filtered(db.get_database_backend(), query);
+            let rows = listing::all_limited(
+                db,
+                self.apply_order(filtered, &Self::order_keys(query), false),
+                limit,
+                0,
+            )
+            .await?;
             Ok(rows.iter().map(Self::record).collect())
         })
     }
@@ -380,8 +370,9 @@ where
             let Some(pk) = self.pk_value(key) else {
                 return Ok(None);
             };
-            let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).one(db).await?;
-            Ok(m.as_ref().map(Self::record))
+            // A key finds one row at most; no `LIMIT` (see `listing::all_limited`).
+            let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).all(db).await?;
+            Ok(m.first().map(Self::record))
         })
     }
 
@@ -496,7 +487,9 @@ where
         query: &'a ListQuery,
         cap: u64,
     ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move { Ok(self.filtered(query).limit(cap).count(db).await?) })
+        Box::pin(async move {
+            listing::count_capped(db, &self.filtered(db.get_database_backend(), query), cap).await
+        })
     }
 
     fn existing<'a>(
@@ -535,12 +528,10 @@ where
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
             let meta = M::meta();
-            let rows = EntityOf::<M>::find()
+            let select = EntityOf::<M>::find()
                 .filter(self.columns[field].eq(value))
-                .order_by(self.columns[meta.pk], Order::Desc)
-                .limit(limit)
-                .all(db)
-                .await?;
+                .order_by(self.columns[meta.pk], Order::Desc);
+            let rows = listing::all_limited(db, select, limit, 0).await?;
             Ok(rows.iter().map(Self::record).collect())
         })
     }
@@ -578,6 +569,7 @@ pub struct Registry {
     order: Vec<&'static str>,
     actions: BTreeMap<(&'static str, &'static str), Arc<dyn DynAction>>,
     queues: Vec<Queue>,
+    list_tuning: crate::count::ListTuning,
 }
 
 impl Registry {
@@ -611,6 +603,20 @@ impl Registry {
         );
         self.order.push(slug);
         self
+    }
+
+    /// Sets the limits behind the lists' counting and paging (see
+    /// [`crate::count::ListTuning`]; the defaults suit tables of any size).
+    #[must_use]
+    pub fn with_list_tuning(mut self, tuning: crate::count::ListTuning) -> Self {
+        self.list_tuning = tuning;
+        self
+    }
+
+    /// The limits behind the lists' counting and paging.
+    #[must_use]
+    pub fn list_tuning(&self) -> &crate::count::ListTuning {
+        &self.list_tuning
     }
 
     /// The model with this slug.

@@ -142,11 +142,17 @@ fn sqlite_objects(meta: &ModelMeta) -> Option<Vec<(String, String)>> {
         ),
         (
             format!("{name}_ai"),
-            format!("CREATE TRIGGER {} AFTER INSERT ON {table} BEGIN {insert} END", ident(&format!("{name}_ai"))),
+            format!(
+                "CREATE TRIGGER {} AFTER INSERT ON {table} BEGIN {insert} END",
+                ident(&format!("{name}_ai"))
+            ),
         ),
         (
             format!("{name}_ad"),
-            format!("CREATE TRIGGER {} AFTER DELETE ON {table} BEGIN {delete} END", ident(&format!("{name}_ad"))),
+            format!(
+                "CREATE TRIGGER {} AFTER DELETE ON {table} BEGIN {delete} END",
+                ident(&format!("{name}_ad"))
+            ),
         ),
         (
             format!("{name}_au"),
@@ -248,12 +254,12 @@ pub fn is_ready(slug: &str) -> bool {
     ready().lock().is_ok_and(|r| r.contains(slug))
 }
 
-/// Most trigrams put in one `MATCH`: more only narrow an already small set
-/// further, at the cost of reading more of the index.
-const MAX_TRIGRAMS: usize = 12;
-
-/// The FTS5 query for a (lower-cased) term: each of its trigrams, quoted, all
+/// The FTS5 query for a (lower-cased) term: some of its trigrams, quoted, all
 /// required. `None` for terms under three characters, which have no trigram.
+///
+/// Each trigram makes FTS5 read the list of rows that contain it, so the query
+/// takes the first and the last (they overlap least), and for long terms a few
+/// between: the candidates they leave are checked by the `LIKE` anyway.
 #[must_use]
 pub fn trigram_query(term: &str) -> Option<String> {
     let chars: Vec<char> = term.chars().collect();
@@ -263,16 +269,20 @@ pub fn trigram_query(term: &str) -> Option<String> {
     let mut seen = HashSet::new();
     let all: Vec<String> =
         chars.windows(3).map(|w| w.iter().collect::<String>()).filter(|t| seen.insert(t.clone())).collect();
-    // Evenly spread over the term when there are many: still every character is
-    // covered by the LIKE that checks the candidates.
-    let step = all.len().div_ceil(MAX_TRIGRAMS).max(1);
-    let picked: Vec<String> = all
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % step == 0 || *i == all.len() - 1)
-        .map(|(_, t)| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    Some(picked.join(" AND "))
+    let last = all.len() - 1;
+    // One more trigram between for every six characters, up to two.
+    let between = (all.len() / 6).min(2);
+    let mut picked: Vec<usize> = vec![0];
+    picked.extend((1..=between).map(|k| k * last / (between + 1)));
+    picked.push(last);
+    picked.dedup();
+    Some(
+        picked
+            .iter()
+            .map(|&i| format!("\"{}\"", all[i].replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    )
 }
 
 /// The condition that narrows a search to the index's candidates, when the model
@@ -308,12 +318,16 @@ mod tests {
     #[test]
     fn terms_become_quoted_trigrams() {
         assert_eq!(trigram_query("ab"), None);
-        assert_eq!(trigram_query("acme-42").as_deref(), Some("\"acm\" AND \"cme\" AND \"me-\" AND \"e-4\" AND \"-42\""));
+        assert_eq!(trigram_query("acme-42").as_deref(), Some("\"acm\" AND \"-42\""));
+        assert_eq!(trigram_query("acme").as_deref(), Some("\"acm\" AND \"cme\""));
+        assert_eq!(trigram_query("abc").as_deref(), Some("\"abc\""));
+        assert_eq!(trigram_query("acme-42-ltd").as_deref(), Some("\"acm\" AND \"-42\" AND \"ltd\""));
         assert_eq!(trigram_query("a\"b").as_deref(), Some("\"a\"\"b\""));
         assert_eq!(trigram_query("aaaa").as_deref(), Some("\"aaa\""));
         let long = "x".repeat(10) + &"abcdefghijklmnopqrstuvwxyz".repeat(2);
         let q = trigram_query(&long).unwrap();
-        assert!(q.matches(" AND ").count() < 14, "{q}");
-        assert!(q.ends_with("\"xyz\""), "{q}");
+        // The first and the last distinct trigram, and two between.
+        assert!(q.starts_with("\"xxx\"") && q.ends_with("\"zab\""), "{q}");
+        assert_eq!(q.matches(" AND ").count(), 3, "{q}");
     }
 }

@@ -26,7 +26,7 @@
 //! [`ListTuning::anchor_ttl`]: crate::count::ListTuning::anchor_ttl
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use sea_orm::Value;
@@ -96,8 +96,6 @@ pub fn condition(keys: &[SortKey], key: &[Value], from: From) -> Condition {
 pub struct Anchors {
     /// Their keys, in order.
     pub keys: Vec<Vec<Value>>,
-    /// How many rows the list had when they were taken.
-    pub total: u64,
     /// The rows between two anchors.
     pub stride: u64,
     built: Instant,
@@ -105,10 +103,10 @@ pub struct Anchors {
 }
 
 impl Anchors {
-    /// Anchors taken now, over a list of `total` rows.
+    /// Anchors of a list of `model`, taken now.
     #[must_use]
-    pub fn new(model: &str, keys: Vec<Vec<Value>>, total: u64, stride: u64) -> Self {
-        Self { keys, total, stride, built: Instant::now(), generation: generation(model) }
+    pub fn new(model: &str, keys: Vec<Vec<Value>>, stride: u64) -> Self {
+        Self { keys, stride, built: Instant::now(), generation: generation(model) }
     }
 
     /// The anchor at or before row `offset` (0-based) and the rows from it to there.
@@ -125,6 +123,7 @@ impl Anchors {
 pub struct ListCache {
     estimates: Mutex<HashMap<String, (Count, Instant)>>,
     anchors: Mutex<HashMap<String, Anchors>>,
+    gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Most lists remembered per model; past it, all are forgotten at once.
@@ -155,6 +154,17 @@ impl ListCache {
         let map = self.anchors.lock().ok()?;
         let a = map.get(list)?;
         (a.built.elapsed() < ttl && a.generation == generation(model)).then(|| a.clone())
+    }
+
+    /// The lock that lets one request take a list's anchors while others wait for
+    /// them, instead of all scanning the list at once.
+    #[must_use]
+    pub fn gate(&self, list: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut map) = self.gates.lock() else { return Arc::default() };
+        if map.len() >= MAX_LISTS {
+            map.clear();
+        }
+        Arc::clone(map.entry(list.to_owned()).or_default())
     }
 
     /// Remembers anchors.
@@ -197,7 +207,7 @@ mod tests {
     }
 
     fn keys(spec: &[(&'static str, bool)]) -> Vec<SortKey> {
-        spec.iter().map(|(c, desc)| SortKey { expr: Expr::col(*c).into(), desc: *desc }).collect()
+        spec.iter().map(|(c, desc)| SortKey { expr: Expr::col(*c), desc: *desc }).collect()
     }
 
     #[test]
@@ -223,7 +233,7 @@ mod tests {
 
     #[test]
     fn anchors_locate_rows() {
-        let a = Anchors::new("m", vec![vec![Value::from(1i64)], vec![Value::from(2i64)]], 15, 10);
+        let a = Anchors::new("m", vec![vec![Value::from(1i64)], vec![Value::from(2i64)]], 10);
         assert_eq!(a.locate(0).map(|(_, r)| r), Some(0));
         assert_eq!(a.locate(13).map(|(k, r)| (k[0].clone(), r)), Some((Value::from(2i64), 3)));
         assert!(a.locate(20).is_none());

@@ -473,6 +473,7 @@ pub async fn run_action(
         let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input, idem).await?;
         return Ok(ActionResult::Queued { id: r.id });
     }
+    let _turn = crate::txn::write_turn(db).await;
     let txn = crate::txn::begin_write(db).await?;
     let report = action.execute(&txn, ctx, &keys, &request.input).await?;
     if let Some(k) = idem {

@@ -95,6 +95,12 @@ impl Templates {
         }
     }
 
+    /// Whether `name` is overridden with [`Templates::set_override`].
+    #[must_use]
+    pub fn is_overridden(&self, name: &str) -> bool {
+        self.overrides.read().is_ok_and(|m| m.contains_key(name))
+    }
+
     /// Renders the first template of `names` that exists.
     ///
     /// # Errors

@@ -4,6 +4,8 @@ use admin_core::field::{Cell, FieldKind};
 use admin_core::{FieldMeta, ModelMeta, Record};
 use minijinja::{Value, context};
 
+use crate::render::escape_html;
+
 /// One cell for a list or related-records table.
 #[must_use]
 pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
@@ -24,6 +26,59 @@ pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
             context! { kind => "number", text => cell.display() }
         }
         _ => context! { kind => "text", text => field.display(cell) },
+    }
+}
+
+/// A list row's cells as HTML, as `list.html` writes them through the built-in
+/// `admin/includes/cell.html`: the first in a `<th>` linking to the record, the
+/// others in `<td>`s. Lists render this instead of including the cell template
+/// seven hundred times per page, unless that template is overridden.
+#[must_use]
+pub fn row_cells_html(
+    prefix: &str,
+    meta: &ModelMeta,
+    columns: &[usize],
+    record: &Record,
+    url: &str,
+) -> String {
+    let mut out = String::with_capacity(96 * columns.len());
+    for (n, &i) in columns.iter().enumerate() {
+        let field = &meta.fields[i];
+        let cell = &record.cells[i];
+        if n == 0 {
+            out.push_str("<th scope=\"row\"><a href=\"");
+            out.push_str(&escape_html(url));
+            out.push_str("\">");
+            cell_html(&mut out, prefix, field, cell);
+            out.push_str("</a></th>\n");
+        } else {
+            let numeric = matches!(cell, Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_))
+                && field.foreign_key.is_none();
+            out.push_str(if numeric { "<td class=\"num\">" } else { "<td class=\"\">" });
+            cell_html(&mut out, prefix, field, cell);
+            out.push_str("</td>\n");
+        }
+    }
+    out
+}
+
+/// One cell as `admin/includes/cell.html` writes it.
+fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell: &Cell) {
+    match cell {
+        Cell::Null => out.push_str("<span class=\"null\" title=\"empty\">\u{2014}</span>"),
+        Cell::Bool(b) => {
+            let (class, mark, text) = if *b { ("yes", "\u{2714}", "yes") } else { ("no", "\u{2718}", "no") };
+            out.push_str(&format!(
+                "<span class=\"bool {class}\" title=\"{text}\"><span aria-hidden=\"true\">{mark}</span><span class=\"sr\">{text}</span></span>"
+            ));
+        }
+        Cell::Int(_) if field.foreign_key.is_some() => {
+            let target = field.foreign_key.unwrap_or_default();
+            let href = format!("{prefix}/{target}/{}", cell.form_value());
+            out.push_str(&format!("<a href=\"{}\">{}</a>", escape_html(&href), escape_html(&cell.display())));
+        }
+        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) => out.push_str(&escape_html(&cell.display())),
+        _ => out.push_str(&escape_html(&field.display(cell))),
     }
 }
 

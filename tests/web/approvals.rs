@@ -255,7 +255,12 @@ async fn a_request_whose_requester_lost_access_fails_without_running() {
     let (ann, bob) = (staff(&app, "ann").await, staff(&app, "bob").await);
     let id = request(&app, &ann, "touch", &[1]).await;
     approve(&app, &bob, id).await;
-    app.db.execute_unprepared("UPDATE admin_user SET is_active = false WHERE username = 'ann'").await.unwrap();
-    assert!(matches!(work(&app).await, Work::Failed(i, ref m) if i == id && m.contains("ann can no longer run this action")));
+    app.db
+        .execute_unprepared("UPDATE admin_user SET is_active = false WHERE username = 'ann'")
+        .await
+        .unwrap();
+    assert!(
+        matches!(work(&app).await, Work::Failed(i, ref m) if i == id && m.contains("ann can no longer run this action"))
+    );
     assert_eq!(company(&app, 1).await, "Acme 42 Ltd");
 }

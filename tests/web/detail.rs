@@ -162,7 +162,10 @@ async fn a_stale_version_gets_a_conflict_page_and_overwrites_nothing() {
         .post(
             &format!("/admin/account/{BOB}"),
             // A browser sends the time without seconds; that is no difference.
-            &refs(&with(with(form2, BOB_FIELDS), &[("company", "Second loses"), ("signup_at", "2026-02-20T09:30")])),
+            &refs(&with(
+                with(form2, BOB_FIELDS),
+                &[("company", "Second loses"), ("signup_at", "2026-02-20T09:30")],
+            )),
         )
         .await;
     assert_eq!(r.status, 409);

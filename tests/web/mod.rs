@@ -10,5 +10,6 @@ mod detail;
 mod features;
 mod instances;
 mod list;
+mod scale;
 pub mod support;
 mod two_factor;

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::extract::ModelParam;
 use crate::render::{Templates, query_string};
 use crate::session::Ctx;
-use crate::views::cell_view;
+use crate::views::{cell_view, row_cells_html};
 
 /// `GET {prefix}/{model}/`.
 pub async fn show(
@@ -22,7 +22,8 @@ pub async fn show(
     ModelParam(model): ModelParam,
     Query(params): Query<Pairs>,
 ) -> Result<Html<String>> {
-    let query = ListQuery::parse(model.as_ref(), &params, &ctx.staff);
+    let query = ListQuery::parse(model.as_ref(), &params, &ctx.staff)
+        .with_tuning(ctx.state.registry.list_tuning().clone());
     let result = service::list(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
     let page = ListPage { ctx: &ctx, model: model.as_ref(), query: &query, result: &result };
     let meta = model.meta();
@@ -57,6 +58,18 @@ impl ListPage<'_> {
             if page > 1 {
                 p.push(("page".to_owned(), page.to_string()));
             }
+        })
+    }
+
+    /// The link to page `page` that continues from a row of this page (`after=` or
+    /// `before=` its key), so the next deep page is found without a scan.
+    fn page_url_from(&self, page: u64, cursor: &str, key: &str) -> String {
+        if page <= 1 {
+            return self.page_url(1);
+        }
+        self.url_with(|p| {
+            p.push(("page".to_owned(), page.to_string()));
+            p.push((cursor.to_owned(), key.to_owned()));
         })
     }
 
@@ -95,35 +108,58 @@ impl ListPage<'_> {
                 context! { name => f.name, label => f.label, sort_url => sort_url, sorted => sorted, numeric => numeric }
             })
             .collect();
+        // The built-in cell markup is written here, a row at a time; an overridden
+        // cell template gets every cell to render itself.
+        let fast = !self.ctx.state.templates.is_overridden("admin/includes/cell.html");
+        let shown = self.columns();
         let rows: Vec<Value> = self
             .result
             .rows
             .iter()
             .map(|r| {
-                let cells: Vec<Value> = self
-                    .columns()
-                    .into_iter()
-                    .map(|i| cell_view(prefix, &meta.fields[i], &r.cells[i]))
-                    .collect();
-                context! {
-                    key => &r.key,
-                    url => format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key)),
-                    cells => cells,
-                }
+                let url = format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key));
+                let (cells, cells_html) = if fast {
+                    (Vec::new(), Some(Value::from_safe_string(row_cells_html(prefix, meta, &shown, r, &url))))
+                } else {
+                    let cells: Vec<Value> =
+                        shown.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i])).collect();
+                    (cells, None)
+                };
+                context! { key => &r.key, url => url, cells => cells, cells_html => cells_html }
             })
             .collect();
-        let total = self.result.total;
+        let total = self.result.total();
         let pages = self.result.pages();
         let page = self.result.page;
+        let (first_key, last_key) = match (self.result.rows.first(), self.result.rows.last()) {
+            (Some(f), Some(l)) if self.result.deep => (Some(f.key.as_str()), Some(l.key.as_str())),
+            _ => (None, None),
+        };
+        let first_row = (page - 1) * self.result.per_page + 1;
         let pagination = context! {
             page => page,
             pages => pages,
-            prev_url => (page > 1).then(|| self.page_url(page - 1)),
-            next_url => (page < pages).then(|| self.page_url(page + 1)),
+            prev_url => (page > 1).then(|| match first_key {
+                Some(k) => self.page_url_from(page - 1, "before", k),
+                None => self.page_url(page - 1),
+            }),
+            next_url => self.result.has_next.then(|| match last_key {
+                Some(k) => self.page_url_from(page + 1, "after", k),
+                None => self.page_url(page + 1),
+            }),
             links => self.page_links(page, pages),
-            first_row => if total == 0 { 0 } else { (page - 1) * self.result.per_page + 1 },
-            last_row => ((page - 1) * self.result.per_page + self.result.rows.len() as u64),
+            first_row => if self.result.rows.is_empty() { "0".to_owned() } else { thousands(first_row) },
+            last_row => thousands(first_row - 1 + self.result.rows.len() as u64),
         };
+        // An estimate comes with the way to the exact number.
+        let exact_url = (!self.result.count.is_exact()).then(|| {
+            self.url_with(|p| {
+                if page > 1 {
+                    p.push(("page".to_owned(), page.to_string()));
+                }
+                p.push(("exact".to_owned(), "1".to_owned()));
+            })
+        });
         let mut messages = self.query.messages.clone();
         if self.query.page > page && total > 0 {
             messages.push(format!("There is no page {}; showing the last page, {}.", self.query.page, page));
@@ -143,7 +179,9 @@ impl ListPage<'_> {
             columns => columns,
             rows => rows,
             total => total,
-            total_phrase => meta.count_phrase(total),
+            total_phrase => self.result.count.phrase(meta),
+            count_exact => self.result.count.is_exact(),
+            exact_url => exact_url,
             q => self.query.q.clone().unwrap_or_default(),
             searchable => !self.query.search.is_empty(),
             search_labels => search_labels.join(", "),

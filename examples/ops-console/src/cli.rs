@@ -46,6 +46,12 @@ Usage:
       with --once, carry out those that are due and stop. Several workers may run
       at once, on several machines: each request still runs once.
 
+  ops-console check [--database-url URL]
+      Prepare the database as serve does (tables, search indexes), then list the
+      columns that lists filter or sort by without an index, each with the
+      CREATE INDEX statement to run. Exit code 0 when there are none, 1 otherwise.
+      serve logs the same advice as warnings at start-up.
+
   ops-console --help
       Show this help.
 
@@ -77,6 +83,11 @@ pub enum Command {
     Action(ActionArgs),
     /// `worker`: run approved requests.
     Worker(WorkerArgs),
+    /// `check`: prepare the database and report list columns without an index.
+    Check {
+        /// `--database-url`, if given.
+        database_url: Option<String>,
+    },
     /// `--help` (anywhere on the line).
     Help,
 }
@@ -232,12 +243,13 @@ where
         "audit" => parse_audit(Args { items, command: "audit" }),
         "action" => parse_action(Args { items, command: "action" }),
         "worker" => parse_worker(Args { items, command: "worker" }),
+        "check" => parse_check(Args { items, command: "check" }),
         c if is_help(c) => Ok(Command::Help),
         c if c.starts_with('-') => Err(usage_error(format!(
             "Unknown option \u{201c}{c}\u{201d}. Options go after the command, like `ops-console serve --addr 0.0.0.0:8000`."
         ))),
         c => Err(usage_error(format!(
-            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify, action, worker."
+            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify, action, worker, check."
         ))),
     }
 }
@@ -272,6 +284,24 @@ fn parse_audit(mut args: Args) -> Result<Command, UsageError> {
     } else {
         Err(usage_error("audit needs a command: `ops-console audit verify`.".to_owned()))
     }
+}
+
+fn parse_check(mut args: Args) -> Result<Command, UsageError> {
+    let mut database_url = None;
+    while let Some(arg) = args.next() {
+        match arg {
+            Arg::Flag(f, v) if f == "--database-url" => {
+                database_url = Some(args.value(&f, v, "sqlite://ops-console.db")?);
+            }
+            Arg::Flag(f, _) => return Err(args.unknown(&f)),
+            Arg::Positional(p) => {
+                return Err(usage_error(format!(
+                    "check takes no arguments besides --database-url; got \u{201c}{p}\u{201d}."
+                )));
+            }
+        }
+    }
+    Ok(Command::Check { database_url })
 }
 
 fn parse_serve(mut args: Args) -> Result<Command, UsageError> {

@@ -99,7 +99,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         } else {
             // An explicit `mode=` (ro, rw, rwc) in the URL is respected.
             let create = !url.contains("mode=");
-            opts.max_connections(8).min_connections(1);
+            // SQLite runs each connection on its own thread and writes one at a
+            // time: four keep two cores busy, with a page cache each.
+            opts.max_connections(4).min_connections(1);
             opts.map_sqlx_sqlite_opts(move |o| {
                 let o = if create { o.create_if_missing(true) } else { o };
                 o.journal_mode(SqliteJournalMode::Wal)
@@ -109,6 +111,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         }
     } else {
         opts.max_connections(16).min_connections(1);
+        // Plan every query for its values: a cached generic plan does not know
+        // that a search term or a filter value is rare, and may scan the table
+        // where an index finds the few rows (see the guide's performance chapter).
+        opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     }
     Database::connect(opts).await
 }
@@ -120,7 +126,8 @@ fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) ->
 /// Creates the console's tables and their indexes where they are missing.
 ///
 /// Uses the index names of `bench/make_ops_db.py`, so on a database it made this
-/// changes nothing there; it only adds the console's own `account_lock` table.
+/// changes nothing there; it only adds the console's own `account_lock` table and
+/// one index of its own, `account_billing_state_plan_id_idx`.
 ///
 /// # Errors
 /// When the database refuses a statement.
@@ -139,6 +146,13 @@ pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
         index("email_job_account_id_idx", email_job::Entity, email_job::Column::AccountId),
         index("email_job_status_idx", email_job::Entity, email_job::Column::Status),
         index("account_lock_account_id_idx", account_lock::Entity, account_lock::Column::AccountId),
+        // The support queue filters by both (failed first charges on annual plans):
+        // with this index such a list counts its rows from the index alone and
+        // reads its page, newest first, from the index's end.
+        index("account_billing_state_plan_id_idx", account::Entity, account::Column::BillingState)
+            .col(account::Column::Plan)
+            .col(account::Column::Id)
+            .to_owned(),
     ];
     for idx in &indexes {
         db.execute(idx).await?;
@@ -146,15 +160,38 @@ pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Makes a database ready to serve: the console's tables ([`create_schema`]) and the
-/// admin's own (staff users, sessions, ...). Idempotent; run it at every start.
+/// Makes a database ready to serve: the console's tables ([`create_schema`]), the
+/// admin's own (staff users, sessions, ...) and the search indexes of the models'
+/// `search` fields ([`opsadmin::search_index::ensure`]; built once, which takes
+/// about half a minute on a million accounts). Idempotent; run it at every start.
 ///
 /// # Errors
 /// When the database refuses a statement.
 pub async fn prepare(db: &DatabaseConnection) -> opsadmin::Result<()> {
     create_schema(db).await?;
     opsadmin::migration::migrate(db).await?;
+    let registry = try_registry().map_err(opsadmin::Error::Internal)?;
+    opsadmin::search_index::ensure(db, &registry).await?;
     Ok(())
+}
+
+/// The columns the console's lists filter or sort by without an index, each with
+/// the `CREATE INDEX` statement that serves it (see [`opsadmin::index_advice`]).
+///
+/// # Errors
+/// When the database cannot be asked about its indexes.
+pub async fn index_advice(db: &DatabaseConnection) -> opsadmin::Result<Vec<opsadmin::index_advice::Advice>> {
+    let registry = try_registry().map_err(opsadmin::Error::Internal)?;
+    opsadmin::index_advice::advise(db, &registry).await
+}
+
+/// [`index_advice`], logged as one warning per column (at start-up).
+///
+/// # Errors
+/// As [`index_advice`].
+pub async fn warn_index_advice(db: &DatabaseConnection) -> opsadmin::Result<()> {
+    let registry = try_registry().map_err(opsadmin::Error::Internal)?;
+    opsadmin::index_advice::warn(db, &registry).await.map(|_| ())
 }
 
 /// The web app: the admin under `/admin`, and `/` redirecting there.

@@ -45,6 +45,7 @@ async fn main() -> ExitCode {
         Command::AuditVerify { database_url } => audit_verify(database_url).await,
         Command::Action(args) => action_command(args).await,
         Command::Worker(args) => worker_command(args).await,
+        Command::Check { database_url } => check(database_url).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -185,6 +186,25 @@ async fn first_user(db: &DatabaseConnection) -> Outcome {
     }
 }
 
+/// `check`: prepares the database and reports list columns without an index.
+async fn check(database_url: Option<String>) -> Outcome {
+    let url = cli::database_url(database_url, env_database_url());
+    let db = open(&url, EXIT_FAILURE).await?;
+    let advice = ops_console::index_advice(&db)
+        .await
+        .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot read the indexes: {}", detail(&e))))?;
+    db.close().await.ok();
+    if advice.is_empty() {
+        println!("Every column the lists filter or sort by has an index.");
+        return Ok(());
+    }
+    println!("Lists filter or sort by these columns, which have no index:");
+    for a in &advice {
+        println!("  {}.{} ({}): {}", a.model, a.field, a.usage, a.create_index);
+    }
+    Err(Failure(EXIT_FAILURE, format!("{} columns without an index.", advice.len())))
+}
+
 /// `serve`: an existing database, never filled with demo data.
 async fn serve_command(args: ServeArgs) -> Outcome {
     registry()?;
@@ -199,6 +219,10 @@ async fn serve_command(args: ServeArgs) -> Outcome {
         Err(e) => {
             return Err(Failure(EXIT_FAILURE, format!("Cannot read the staff users: {}", detail(&e))));
         }
+    }
+    // Filters and sorts without an index: a warning each, with the fix.
+    if let Err(e) = ops_console::warn_index_advice(&db).await {
+        tracing::warn!(error = %detail(&e), "could not check the indexes");
     }
     serve(db, args.addr).await
 }

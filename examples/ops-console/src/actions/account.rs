@@ -49,6 +49,26 @@ impl Action for MarkForManualReview {
         am.update(ctx.txn).await?;
         Ok(Outcome::Done("marked for manual review".to_owned()))
     }
+
+    /// The same for many accounts in one statement (`updated_at` set as
+    /// [`account::ActiveModel`]'s `before_save` would).
+    async fn run_many(
+        &self,
+        ctx: &RunContext<'_>,
+        accounts: Vec<account::Model>,
+        _: &NoInput,
+    ) -> opsadmin::Result<Vec<Outcome>> {
+        let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+        for chunk in ids.chunks(500) {
+            account::Entity::update_many()
+                .col_expr(account::Column::ManualReview, sea_orm::sea_query::Expr::value(true))
+                .col_expr(account::Column::UpdatedAt, sea_orm::sea_query::Expr::value(crate::models::now()))
+                .filter(account::Column::Id.is_in(chunk.iter().copied()))
+                .exec(ctx.txn)
+                .await?;
+        }
+        Ok(accounts.iter().map(|_| Outcome::Done("marked for manual review".to_owned())).collect())
+    }
 }
 
 opsadmin::register_action!(MarkForManualReview);

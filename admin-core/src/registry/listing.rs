@@ -1,0 +1,506 @@
+//! One page of a model's list: counted as [`crate::count`] explains, read with
+//! `OFFSET` near the top and by seeking deeper down ([`crate::seek`]).
+
+use sea_orm::sea_query::{Condition, Expr, Func};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+};
+
+use super::EntityAdmin;
+use crate::count::Count;
+use crate::error::Result;
+use crate::field::FieldKind;
+use crate::model::{AdminModel, EntityOf};
+use crate::query::{Cursor, ListQuery, ListResult};
+use crate::seek::{self, Anchors, From, SortKey};
+
+/// Windows of the key range an SQLite estimate samples.
+const SAMPLE_WINDOWS: i64 = 32;
+/// Most keys per sampled window.
+const SAMPLE_WIDTH: i64 = 256;
+
+impl<M> EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    /// The list's order: the chosen sort (or the model's ordering), then the
+    /// primary key, descending, unless it is sorted by already.
+    pub(super) fn order_keys(query: &ListQuery) -> Vec<(usize, bool)> {
+        let meta = M::meta();
+        let mut keys: Vec<(usize, bool)> = match query.sort {
+            Some(s) => vec![s],
+            None => meta.ordering.to_vec(),
+        };
+        if let Some(i) = keys.iter().position(|(f, _)| *f == meta.pk) {
+            // Nothing after a unique key changes the order.
+            keys.truncate(i + 1);
+        } else {
+            keys.push((meta.pk, true));
+        }
+        keys
+    }
+
+    pub(super) fn apply_order(
+        &self,
+        mut select: Select<EntityOf<M>>,
+        keys: &[(usize, bool)],
+        reverse: bool,
+    ) -> Select<EntityOf<M>> {
+        for &(i, desc) in keys {
+            select = select.order_by(self.columns[i], if desc != reverse { Order::Desc } else { Order::Asc });
+        }
+        select
+    }
+
+    /// Whether the order can be sought by key: no column in it may be `NULL`, and
+    /// every one is a plain value the backends compare alike.
+    fn seekable(keys: &[(usize, bool)]) -> bool {
+        let meta = M::meta();
+        keys.iter().all(|&(i, _)| {
+            let f = &meta.fields[i];
+            !f.nullable && f.kind != FieldKind::Choice
+        })
+    }
+
+    fn sort_keys(&self, keys: &[(usize, bool)]) -> Vec<SortKey> {
+        keys.iter().map(|&(i, desc)| SortKey { expr: Expr::col(self.columns[i]), desc }).collect()
+    }
+
+    fn key_of(&self, m: &M, keys: &[(usize, bool)]) -> Vec<Value> {
+        keys.iter().map(|&(i, _)| m.get(self.columns[i])).collect()
+    }
+
+    /// The text that identifies a list (its filtered query and its order), for
+    /// remembering estimates and anchors.
+    fn list_key(backend: DbBackend, filtered: &Select<EntityOf<M>>, keys: &[(usize, bool)]) -> String {
+        let stmt = filtered.clone().build(backend);
+        format!("{}|{:?}|{keys:?}", stmt.sql, stmt.values)
+    }
+
+    /// One page of the list for `query`.
+    pub(super) async fn list_page(&self, db: &DatabaseConnection, query: &ListQuery) -> Result<ListResult> {
+        let meta = M::meta();
+        let backend = db.get_database_backend();
+        let per_page = meta.per_page;
+        let tuning = &query.tuning;
+        let filtered = self.filtered(backend, query);
+        let keys = Self::order_keys(query);
+        if let Some(found) = self.indexed_search_page(db, &filtered, &keys, query).await? {
+            return Ok(found);
+        }
+        let list = Self::list_key(backend, &filtered, &keys);
+        let count = self.count(db, &filtered, query, &list).await?;
+        let mut page = query.page;
+        if count.is_exact() {
+            page = page.min(count.value().div_ceil(per_page).max(1));
+        }
+        let seekable = Self::seekable(&keys);
+        let mut fetched = None;
+        if seekable && let Some(cursor) = &query.cursor {
+            fetched = self.page_from_cursor(db, &filtered, &keys, cursor, per_page).await?;
+        }
+        let (mut rows, mut has_next) = match fetched {
+            Some(found) => found,
+            None => self.at_page(db, &filtered, &keys, &list, page, query).await?,
+        };
+        if rows.is_empty() && page > 1 {
+            // Past the end of an estimated list: find the real last page.
+            let total = filtered.clone().count(db).await?;
+            page = page.min(total.div_ceil(per_page).max(1));
+            (rows, has_next) = self.at_page(db, &filtered, &keys, &list, page, query).await?;
+        }
+        let deep = seekable && (page - 1) * per_page > tuning.offset_limit;
+        Ok(ListResult {
+            rows: rows.iter().map(Self::record).collect(),
+            count,
+            page,
+            per_page,
+            has_next,
+            deep,
+        })
+    }
+
+    /// `ORDER BY` text for the list's order, with quoted column names.
+    fn order_sql(keys: &[(usize, bool)]) -> String {
+        let meta = M::meta();
+        keys.iter()
+            .map(|&(i, desc)| {
+                format!("\"{}\".\"{}\" {}", meta.slug, meta.fields[i].name, if desc { "DESC" } else { "ASC" })
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A search through the n-gram index reads the index once: one
+    /// statement counts the matches (up to the limit) and picks the page's keys,
+    /// a second reads those rows by key. `None` when this does not apply (no
+    /// index, a deep page, an exact count asked for) or the matches pass the
+    /// limit; the general path then takes over.
+    async fn indexed_search_page(
+        &self,
+        db: &DatabaseConnection,
+        filtered: &Select<EntityOf<M>>,
+        keys: &[(usize, bool)],
+        query: &ListQuery,
+    ) -> Result<Option<ListResult>> {
+        let meta = M::meta();
+        let backend = db.get_database_backend();
+        let per_page = meta.per_page;
+        let limit = query.tuning.exact_count_limit;
+        let offset = (query.page - 1) * per_page;
+        let indexed = query.q.as_ref().is_some_and(|q| match backend {
+            DbBackend::Sqlite => {
+                crate::search_index::candidates(backend, meta, &query.search, &q.to_lowercase()).is_some()
+            }
+            // The trigram indexes serve the `LIKE` itself, from three characters on.
+            DbBackend::Postgres => crate::search_index::is_ready(meta.slug) && q.chars().count() >= 3,
+            _ => false,
+        });
+        let integer_key = meta.pk_field().kind == FieldKind::Integer;
+        if !indexed || !integer_key || query.exact || query.cursor.is_some() || offset + per_page >= limit {
+            return Ok(None);
+        }
+        let page_ids = format!(
+            "CASE WHEN admin_rn > {offset} AND admin_rn <= {} THEN admin_id END",
+            offset + per_page + 1
+        );
+        let page_ids = match backend {
+            DbBackend::Postgres => format!("string_agg(CAST({page_ids} AS TEXT), ',')"),
+            _ => format!("group_concat({page_ids})"),
+        };
+        let pk = self.columns[meta.pk];
+        let inner = filtered
+            .clone()
+            .select_only()
+            .column_as(pk, "admin_id")
+            .expr_as(
+                Expr::cust(format!("ROW_NUMBER() OVER (ORDER BY {})", Self::order_sql(keys))),
+                "admin_rn",
+            )
+            .build(backend);
+        let sql = format!("SELECT COUNT(*), {page_ids} FROM ({} LIMIT {}) AS admin_c", inner.sql, limit + 1);
+        let stmt =
+            Statement::from_sql_and_values(backend, sql, inner.values.map(|v| v.0).unwrap_or_default());
+        let Some(row) = db.query_one_raw(stmt).await? else { return Ok(None) };
+        let n = u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or(0);
+        let ids: Option<String> = row.try_get_by_index(1)?;
+        let pages = n.div_ceil(per_page).max(1);
+        if n > limit || query.page > pages {
+            return Ok(None);
+        }
+        let ids: Vec<i64> = ids.iter().flat_map(|s| s.split(',')).filter_map(|k| k.parse().ok()).collect();
+        let mut rows = if ids.is_empty() {
+            Vec::new()
+        } else {
+            self.apply_order(EntityOf::<M>::find().filter(pk.is_in(ids)), keys, false).all(db).await?
+        };
+        let has_next = rows.len() as u64 > per_page;
+        rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+        Ok(Some(ListResult {
+            rows: rows.iter().map(Self::record).collect(),
+            count: Count::Exact(n),
+            page: query.page,
+            per_page,
+            has_next,
+            deep: false,
+        }))
+    }
+
+    /// The rows of page `page` (1-based) and whether more follow.
+    async fn at_page(
+        &self,
+        db: &DatabaseConnection,
+        filtered: &Select<EntityOf<M>>,
+        keys: &[(usize, bool)],
+        list: &str,
+        page: u64,
+        query: &ListQuery,
+    ) -> Result<(Vec<M>, bool)> {
+        let per_page = M::meta().per_page;
+        let tuning = &query.tuning;
+        let offset = (page - 1) * per_page;
+        let ordered = self.apply_order(filtered.clone(), keys, false);
+        let (select, skip) = if offset <= tuning.offset_limit || !Self::seekable(keys) {
+            (ordered, offset)
+        } else {
+            let slug = M::meta().slug;
+            let anchors = match self.cache.anchors(slug, list, tuning.anchor_ttl) {
+                Some(a) => a,
+                None => {
+                    let gate = self.cache.gate(list);
+                    let _one_at_a_time = gate.lock().await;
+                    match self.cache.anchors(slug, list, tuning.anchor_ttl) {
+                        Some(a) => a,
+                        None => {
+                            let a = self.anchors(db, filtered, keys, tuning.anchor_stride).await?;
+                            self.cache.set_anchors(list, a.clone());
+                            a
+                        }
+                    }
+                }
+            };
+            let Some((key, skip)) = anchors.locate(offset) else {
+                return Ok((Vec::new(), false));
+            };
+            (ordered.filter(seek::condition(&self.sort_keys(keys), key, From::AtOrAfter)), skip)
+        };
+        let mut rows = all_limited(db, select, per_page + 1, skip).await?;
+        let has_next = rows.len() as u64 > per_page;
+        rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+        Ok((rows, has_next))
+    }
+
+    /// The page after or before the cursor's row; `None` when that row is gone.
+    async fn page_from_cursor(
+        &self,
+        db: &DatabaseConnection,
+        filtered: &Select<EntityOf<M>>,
+        keys: &[(usize, bool)],
+        cursor: &Cursor,
+        per_page: u64,
+    ) -> Result<Option<(Vec<M>, bool)>> {
+        let (key, from) = match cursor {
+            Cursor::After(k) => (k, From::After),
+            Cursor::Before(k) => (k, From::Before),
+        };
+        let Some(pk) = self.pk_value(key) else { return Ok(None) };
+        let found = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).all(db).await?;
+        let Some(row) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let cond = seek::condition(&self.sort_keys(keys), &self.key_of(&row, keys), from);
+        let select = self.apply_order(filtered.clone().filter(cond), keys, from == From::Before);
+        let mut rows = all_limited(db, select, per_page + 1, 0).await?;
+        let more = rows.len() as u64 > per_page;
+        rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(if from == From::Before {
+            rows.reverse();
+            // The cursor's row follows this page.
+            (rows, true)
+        } else {
+            (rows, more)
+        }))
+    }
+
+    /// Takes the anchors of a list: the keys of every `stride`-th row, found by
+    /// the database in one pass over the list's keys.
+    async fn anchors(
+        &self,
+        db: &DatabaseConnection,
+        filtered: &Select<EntityOf<M>>,
+        keys: &[(usize, bool)],
+        stride: u64,
+    ) -> Result<Anchors> {
+        let meta = M::meta();
+        let backend = db.get_database_backend();
+        let order = Self::order_sql(keys);
+        let mut inner = filtered.clone().select_only();
+        for (n, &(i, _)) in keys.iter().enumerate() {
+            inner = inner.column_as(self.columns[i], format!("admin_k{n}"));
+        }
+        let inner = inner
+            .expr_as(Expr::cust(format!("ROW_NUMBER() OVER (ORDER BY {order})")), "admin_rn")
+            .build(backend);
+        let sql = format!(
+            "SELECT * FROM ({}) AS admin_s WHERE (admin_rn - 1) % {stride} = 0 ORDER BY admin_rn",
+            inner.sql
+        );
+        let stmt =
+            Statement::from_sql_and_values(backend, sql, inner.values.map(|v| v.0).unwrap_or_default());
+        let rows = db.query_all_raw(stmt).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let key = keys
+                .iter()
+                .enumerate()
+                .map(|(n, &(i, _))| key_value(row, &format!("admin_k{n}"), meta.fields[i].kind))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            out.push(key);
+        }
+        Ok(Anchors::new(meta.slug, out, stride))
+    }
+
+    /// How many rows the list has, exactly when that is cheap (see [`crate::count`]).
+    async fn count(
+        &self,
+        db: &DatabaseConnection,
+        filtered: &Select<EntityOf<M>>,
+        query: &ListQuery,
+        list: &str,
+    ) -> Result<Count> {
+        if query.exact {
+            return Ok(Count::Exact(filtered.clone().count(db).await?));
+        }
+        let limit = query.tuning.exact_count_limit;
+        if query.filters.is_empty() && query.q.is_none() {
+            // The whole table: a big one is not counted at all.
+            if let Some(Count::About(n)) = self.estimate(db, filtered, list, query).await?
+                && n > limit.saturating_mul(2)
+            {
+                return Ok(Count::About(n));
+            }
+        }
+        let counted = count_capped(db, filtered, limit + 1).await?;
+        if counted <= limit {
+            return Ok(Count::Exact(counted));
+        }
+        Ok(match self.estimate(db, filtered, list, query).await? {
+            Some(Count::About(n)) => Count::About(n.max(limit + 1)),
+            _ => Count::MoreThan(limit),
+        })
+    }
+
+    /// An estimate of the list's size, remembered for a while.
+    async fn estimate(
+        &self,
+        db: &DatabaseConnection,
+        filtered: &Select<EntityOf<M>>,
+        list: &str,
+        query: &ListQuery,
+    ) -> Result<Option<Count>> {
+        if let Some(c) = self.cache.estimate(list, query.tuning.estimate_ttl) {
+            return Ok(Some(c));
+        }
+        let n = match db.get_database_backend() {
+            DbBackend::Postgres => planner_estimate(db, filtered).await?,
+            DbBackend::Sqlite => self.sample_estimate(db, filtered).await?,
+            _ => None,
+        };
+        let count = n.map(Count::About);
+        if let Some(c) = count {
+            self.cache.set_estimate(list, c);
+        }
+        Ok(count)
+    }
+
+    /// SQLite: the matching rows in evenly spaced windows of the primary key's
+    /// range, scaled to the whole range. `None` without an integer key.
+    async fn sample_estimate(
+        &self,
+        db: &DatabaseConnection,
+        filtered: &Select<EntityOf<M>>,
+    ) -> Result<Option<u64>> {
+        let meta = M::meta();
+        if meta.pk_field().kind != FieldKind::Integer {
+            return Ok(None);
+        }
+        let pk = self.columns[meta.pk];
+        let bound = |max: bool| {
+            let e = Expr::col(pk);
+            let f = if max { Func::max(e) } else { Func::min(e) };
+            EntityOf::<M>::find().select_only().expr_as(f, "v").into_tuple::<Option<i64>>().one(db)
+        };
+        let (Some(Some(lo)), Some(Some(hi))) = (bound(false).await?, bound(true).await?) else {
+            return Ok(Some(0));
+        };
+        let span = hi - lo + 1;
+        let width = (span / SAMPLE_WINDOWS).clamp(1, SAMPLE_WIDTH);
+        if span <= SAMPLE_WINDOWS * width {
+            return Ok(Some(filtered.clone().count(db).await?));
+        }
+        let mut windows = Condition::any();
+        for k in 0..SAMPLE_WINDOWS {
+            let start = lo + k * (span - width) / (SAMPLE_WINDOWS - 1);
+            windows = windows.add(pk.between(start, start + width - 1));
+        }
+        let found = filtered.clone().filter(windows).count(db).await?;
+        let sampled = u64::try_from(SAMPLE_WINDOWS * width).unwrap_or(1);
+        let span = u64::try_from(span).unwrap_or(0);
+        Ok(Some(found.saturating_mul(span) / sampled))
+    }
+}
+
+/// Runs `select` with `LIMIT` and `OFFSET` written into the SQL as numbers.
+///
+/// SQLite re-prepares a statement whose `LIMIT` is a bound parameter every time it
+/// is bound (the planner may use the number), which costs more than the query on a
+/// list page; a literal keeps the prepared statement cached and reused.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub(crate) async fn all_limited<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<E::Model>> {
+    let backend = db.get_database_backend();
+    let stmt = select.build(backend);
+    let sql = if offset > 0 {
+        format!("{} LIMIT {limit} OFFSET {offset}", stmt.sql)
+    } else {
+        format!("{} LIMIT {limit}", stmt.sql)
+    };
+    let raw = Statement::from_sql_and_values(backend, sql, stmt.values.map(|v| v.0).unwrap_or_default());
+    Ok(E::find().from_raw_sql(raw).all(db).await?)
+}
+
+/// Counts the rows of `select`, stopping at `cap`.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub(super) async fn count_capped<E: EntityTrait>(
+    db: &DatabaseConnection,
+    select: &Select<E>,
+    cap: u64,
+) -> Result<u64> {
+    let inner = select.clone().select_only().expr(Expr::val(1));
+    let backend = db.get_database_backend();
+    let stmt = inner.build(backend);
+    // The cap is a literal: see `all_limited`.
+    let sql = format!("SELECT COUNT(*) FROM ({} LIMIT {cap}) AS admin_c", stmt.sql);
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            stmt.values.map(|v| v.0).unwrap_or_default(),
+        ))
+        .await?;
+    let n: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// PostgreSQL: the planner's row estimate for the query (from `ANALYZE`'s statistics).
+async fn planner_estimate<E: EntityTrait>(
+    db: &DatabaseConnection,
+    select: &Select<E>,
+) -> Result<Option<u64>> {
+    let stmt = select.clone().build(DbBackend::Postgres);
+    let sql = format!("EXPLAIN (FORMAT JSON) {}", stmt.sql);
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            stmt.values.map(|v| v.0).unwrap_or_default(),
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let plan: serde_json::Value = row.try_get_by_index(0)?;
+    Ok(plan[0]["Plan"]["Plan Rows"].as_f64().map(|r| r.max(0.0) as u64))
+}
+
+/// Reads one key column as the value sea-orm binds for its kind.
+fn key_value(row: &sea_orm::QueryResult, col: &str, kind: FieldKind) -> Result<Value> {
+    Ok(match kind {
+        // Whatever the column's width, as the widest of its type.
+        FieldKind::Integer => Value::from(
+            row.try_get::<i64>("", col)
+                .or_else(|_| row.try_get::<i32>("", col).map(i64::from))
+                .or_else(|_| row.try_get::<i16>("", col).map(i64::from))?,
+        ),
+        FieldKind::Float => {
+            Value::from(row.try_get::<f64>("", col).or_else(|_| row.try_get::<f32>("", col).map(f64::from))?)
+        }
+        FieldKind::Decimal => Value::from(row.try_get::<rust_decimal::Decimal>("", col)?),
+        FieldKind::Boolean => Value::from(row.try_get::<bool>("", col)?),
+        FieldKind::Date => Value::from(row.try_get::<chrono::NaiveDate>("", col)?),
+        FieldKind::DateTime => Value::from(row.try_get::<chrono::NaiveDateTime>("", col)?),
+        FieldKind::DateTimeUtc => Value::from(row.try_get::<chrono::DateTime<chrono::Utc>>("", col)?),
+        FieldKind::Text | FieldKind::Choice => Value::from(row.try_get::<String>("", col)?),
+    })
+}
