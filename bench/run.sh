@@ -292,6 +292,9 @@ bench_one() {
       *) log "unknown workload $w"; continue ;;
     esac
     read -r rps p50 p99 bad slow <<<"$res"
+    # The machine's load (1-minute average) right after the run: other work on
+    # it shows here.
+    local load; load="$(cut -d' ' -f1 /proc/loadavg)"
     local note=""
     [ "$bad" = 0 ] || note="$bad non-2xx"
     [ "$slow" = 0 ] || note="${note:+$note; }$slow timed out (over 2 s)"
@@ -299,11 +302,11 @@ bench_one() {
       local reqs; reqs="$(awk '/requests in/ { print $1 }' "$BENCH_DIR/wrk-$backend-$n-W6.txt")"
       if [ $(( reqs * 100 )) -gt $(( total - 100 )) ]; then note="${note:+$note; }ids wrapped"; fi
     fi
-    RESULTS+=("| $backend | $(thousands "$n") | $w | $rps | $p50 | $p99 | $note |")
-    log "   $w: $rps req/s, p50 $p50, p99 $p99 ${note}"
+    RESULTS+=("| $backend | $(thousands "$n") | $w | $rps | $p50 | $p99 | $load | $note |")
+    log "   $w: $rps req/s, p50 $p50, p99 $p99, load $load ${note}"
   done
   local hwm; hwm="$(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$SERVER_PID/status")"
-  RESULTS+=("| $backend | $(thousands "$n") | peak RSS | $hwm | | | cold start to first list page: ${cold} s |")
+  RESULTS+=("| $backend | $(thousands "$n") | peak RSS | $hwm | | | | cold start to first list page: ${cold} s |")
   log "   peak RSS $hwm, cold start to first list page ${cold} s"
   stop_server
   if [ "$backend" = sqlite ]; then rm -f "$work" "$work-wal" "$work-shm"; else
@@ -320,6 +323,6 @@ done
 echo
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION; $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(free -g | awk '/Mem:/ { print $2 }') GiB"
 echo
-echo "| backend | accounts | workload | req/s | p50 | p99 | note |"
-echo "|---|---|---|---|---|---|---|"
+echo "| backend | accounts | workload | req/s | p50 | p99 | load | note |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${RESULTS[@]}"

@@ -389,3 +389,28 @@ async fn list_rows_written_directly_equal_the_cell_template() {
         assert_eq!(table_body(&a.body), table_body(&b.body), "{path}");
     }
 }
+
+#[tokio::test]
+async fn index_advice_names_unindexed_filters_and_sorts_until_indexed() {
+    let app = TestApp::new(0).await;
+    let registry = ops_console::registry();
+    let advice = opsadmin::index_advice::advise(&app.db, &registry).await.unwrap();
+    let named = |advice: &[opsadmin::index_advice::Advice], model: &str, field: &str| {
+        advice.iter().find(|a| a.model == model && a.field == field).cloned()
+    };
+    let locked = named(&advice, "account", "locked").expect("locked is filtered without an index");
+    assert_eq!(locked.usage, "filter");
+    assert_eq!(locked.create_index, "CREATE INDEX account_locked_idx ON account (locked);");
+    assert_eq!(named(&advice, "account", "company").unwrap().usage, "sort");
+    assert_eq!(named(&advice, "account", "manual_review").unwrap().usage, "filter and sort");
+    assert!(locked.to_string().contains("account.locked"), "{locked}");
+    // Indexed columns are not named: the key, `plan` (its own index), `email` (unique).
+    for field in ["id", "plan", "billing_state", "signup_at", "email"] {
+        assert!(named(&advice, "account", field).is_none(), "{field}");
+    }
+    // Running the advice's statement silences it.
+    app.db.execute_unprepared(&locked.create_index).await.unwrap();
+    let advice = opsadmin::index_advice::advise(&app.db, &registry).await.unwrap();
+    assert!(named(&advice, "account", "locked").is_none());
+    assert!(named(&advice, "account", "company").is_some());
+}
