@@ -277,11 +277,18 @@ pub trait Action: Default + Send + Sync + 'static {
     /// Override for a typed rule, e.g. only above an amount, or only for accounts
     /// that were locked for fraud (the database is there to look that up).
     ///
+    /// It is asked inside the run's transaction, with the records that passed their
+    /// checks as the run loaded (and, on PostgreSQL, locked) them, so the decision
+    /// and the change see the same rows and the records are read once. When it
+    /// says yes, nothing is changed: the transaction is rolled back and the request
+    /// waits for a second person. A request run after its approval is not asked
+    /// again.
+    ///
     /// # Errors
     /// When the rule cannot be decided (the request is then refused).
-    fn needs_approval(
+    fn needs_approval<C: ConnectionTrait>(
         &self,
-        _db: &DatabaseConnection,
+        _db: &C,
         _records: &[Self::Model],
         _input: &Self::Input,
     ) -> impl Future<Output = Result<bool>> + Send {
@@ -357,6 +364,25 @@ pub struct Report {
     pub audit_seqs: Option<(i64, i64)>,
 }
 
+/// Whether a run may go ahead without asking [`Action::needs_approval`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Approval {
+    /// Ask the action's rule; a request that needs approval does not run.
+    Ask,
+    /// A second person approved this request: run it.
+    Granted,
+}
+
+/// What [`DynAction::execute`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Executed {
+    /// It ran; what it did to each record.
+    Ran(Report),
+    /// Nothing ran: the request needs approval. The caller rolls the transaction
+    /// back and queues the request.
+    NeedsApproval,
+}
+
 /// An action of any type, for the registry and the screens.
 pub trait DynAction: Send + Sync {
     /// The model's description.
@@ -387,22 +413,18 @@ pub trait DynAction: Send + Sync {
         db: &'a DatabaseConnection,
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Preview>>;
-    /// Whether the request needs approval.
-    fn needs_approval<'a>(
-        &'a self,
-        db: &'a DatabaseConnection,
-        keys: &'a [String],
-        input: &'a serde_json::Value,
-    ) -> BoxFuture<'a, Result<bool>>;
-    /// Loads (and locks) the records in `txn`, checks them, runs the action on those
-    /// that pass, and writes one audit entry per changed record, all in `txn`.
+    /// Loads (and locks) the records in `txn`, checks them, asks whether the request
+    /// needs approval (unless `approval` is [`Approval::Granted`]), runs the action
+    /// on those that pass, and writes one audit entry per changed record, all in
+    /// `txn`. With [`Executed::NeedsApproval`] it has written nothing.
     fn execute<'a>(
         &'a self,
         txn: &'a DatabaseTransaction,
         ctx: &'a audit::Context,
         keys: &'a [String],
         input: &'a serde_json::Value,
-    ) -> BoxFuture<'a, Result<Report>>;
+        approval: Approval,
+    ) -> BoxFuture<'a, Result<Executed>>;
 }
 
 /// The bridge from a typed [`Action`] to [`DynAction`].
@@ -433,9 +455,13 @@ where
     }
 
     fn record(m: &A::Model) -> Record {
-        let meta = A::Model::meta();
-        let cells: Vec<Cell> = (0..meta.fields.len()).map(|i| m.cell(i)).collect();
-        Record::new(cells[meta.pk].form_value(), cells)
+        let cells = Self::cells(m);
+        Record::new(cells[A::Model::meta().pk].form_value(), cells)
+    }
+
+    /// Every field's value, for the audit diffs (no version fingerprint needed).
+    fn cells(m: &A::Model) -> Vec<Cell> {
+        (0..A::Model::meta().fields.len()).map(|i| m.cell(i)).collect()
     }
 
     /// Loads the records for `keys`, in the order given; unknown keys come back apart.
@@ -527,26 +553,14 @@ where
         })
     }
 
-    fn needs_approval<'a>(
-        &'a self,
-        db: &'a DatabaseConnection,
-        keys: &'a [String],
-        input: &'a serde_json::Value,
-    ) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(async move {
-            let input = self.input(input)?;
-            let (models, _) = self.load(db, keys, false).await?;
-            self.action.needs_approval(db, &models, &input).await
-        })
-    }
-
     fn execute<'a>(
         &'a self,
         txn: &'a DatabaseTransaction,
         ctx: &'a audit::Context,
         keys: &'a [String],
         input: &'a serde_json::Value,
-    ) -> BoxFuture<'a, Result<Report>> {
+        approval: Approval,
+    ) -> BoxFuture<'a, Result<Executed>> {
         Box::pin(async move {
             let meta = A::Model::meta();
             let input = self.input(input)?;
@@ -566,15 +580,18 @@ where
             };
             let kind = format!("action:{}", A::NAME);
             let mut ready = Vec::with_capacity(models.len());
-            let mut before: HashMap<String, Record> = HashMap::new();
+            let mut before: HashMap<String, Vec<Cell>> = HashMap::new();
             for m in models {
-                let record = Self::record(&m);
+                let key = m.cell(meta.pk).form_value();
                 if let Err(Blocked(reason)) = self.action.check_async(txn, &m).await? {
-                    report.skipped.push((record.key, reason));
+                    report.skipped.push((key, reason));
                     continue;
                 }
-                before.insert(record.key.clone(), record);
+                before.insert(key, Self::cells(&m));
                 ready.push(m);
+            }
+            if approval == Approval::Ask && self.action.needs_approval(txn, &ready, &input).await? {
+                return Ok(Executed::NeedsApproval);
             }
             let keys_in_order: Vec<String> = ready.iter().map(|m| m.cell(meta.pk).form_value()).collect();
             let outcomes = self.action.run_many(&run_ctx, ready, &input).await?;
@@ -598,16 +615,15 @@ where
             }
             // The records as the action left them, for the audit diffs: one query.
             let (after, _) = self.load(txn, &done, false).await?;
-            let after: HashMap<String, Record> =
-                after.iter().map(|m| (m.cell(meta.pk).form_value(), Self::record(m))).collect();
+            let after: HashMap<String, Vec<Cell>> =
+                after.iter().map(|m| (m.cell(meta.pk).form_value(), Self::cells(m))).collect();
             let input_json = input.to_json();
             let mut diffs = Vec::with_capacity(done.len());
             for key in &done {
                 let changes: Changes = match (before.get(key), after.get(key)) {
                     (Some(b), Some(a)) => b
-                        .cells
                         .iter()
-                        .zip(&a.cells)
+                        .zip(a)
                         .enumerate()
                         .filter(|(_, (b, a))| b != a)
                         .map(|(i, (b, a))| (i, b.clone(), a.clone()))
@@ -634,7 +650,7 @@ where
                 })
                 .collect();
             report.audit_seqs = audit::record_many(txn, ctx, events).await?;
-            Ok(report)
+            Ok(Executed::Ran(report))
         })
     }
 }

@@ -20,7 +20,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
-use crate::action::Report;
+use crate::action::{Approval, Executed, Report};
 use crate::audit::{self, Context};
 use crate::auth::Staff;
 use crate::error::{Error, FieldError, Result};
@@ -510,7 +510,12 @@ async fn run_claimed(
         ..Default::default()
     };
     let txn = begin_write(db).await?;
-    let report: Report = action.execute(&txn, &ctx, &keys, &input).await?;
+    let report: Report = match action.execute(&txn, &ctx, &keys, &input, Approval::Granted).await? {
+        Executed::Ran(report) => report,
+        Executed::NeedsApproval => {
+            return Err(Error::Internal("an approved request was asked for approval again".to_owned()));
+        }
+    };
     // Done only if this worker still holds the lease: then the action's changes and
     // the status commit together, or not at all.
     let done = txn

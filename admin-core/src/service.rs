@@ -431,6 +431,7 @@ pub async fn run_action(
     name: &str,
     request: &ActionRequest,
 ) -> Result<ActionResult> {
+    use crate::action::{Approval, Executed};
     use crate::entities::action_run;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -469,13 +470,19 @@ pub async fn run_action(
         let report = serde_json::from_str(&done.report).unwrap_or_default();
         return Ok(ActionResult::AlreadyRan(report));
     }
-    if action.needs_approval(db, &keys, &request.input).await? {
-        let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input, idem).await?;
-        return Ok(ActionResult::Queued { id: r.id });
-    }
-    let _turn = crate::txn::write_turn(db).await;
+    let turn = crate::txn::write_turn(db).await;
     let txn = crate::txn::begin_write(db).await?;
-    let report = action.execute(&txn, ctx, &keys, &request.input).await?;
+    // The action's approval rule is asked inside the run, on the records it loaded
+    // (and locked): a request that needs approval changes nothing and is queued.
+    let report = match action.execute(&txn, ctx, &keys, &request.input, Approval::Ask).await? {
+        Executed::Ran(report) => report,
+        Executed::NeedsApproval => {
+            txn.rollback().await?;
+            drop(turn);
+            let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input, idem).await?;
+            return Ok(ActionResult::Queued { id: r.id });
+        }
+    };
     if let Some(k) = idem {
         let stored = action_run::ActiveModel {
             idempotency_key: Set(k.to_owned()),

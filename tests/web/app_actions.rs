@@ -338,8 +338,11 @@ async fn unlocking_a_fraud_lock_waits_for_approval_while_other_locks_lift_at_onc
     ran(unlock(&[CAROL]).run(&app, &root).await);
     assert!(!acct(&app, CAROL).await.locked);
 
+    let before = entries_of(&app, "action:unlock_account").await.len();
     let id = queued(unlock(&[4]).run(&app, &root).await);
     assert!(acct(&app, 4).await.locked, "nothing changes before approval");
+    // The rule was asked inside the run, which was rolled back: no entry either.
+    assert_eq!(entries_of(&app, "action:unlock_account").await.len(), before);
     assert_eq!(work(&app).await, commands::WorkerSummary::default(), "not approved yet");
     let err =
         opsadmin::approval::decide(&app.db, &Context::staff(&root), &ops_console::registry(), id, true, None)

@@ -10,8 +10,7 @@ use opsadmin::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext};
 use opsadmin::{ActionInput, AdminChoices};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
 
 use crate::models::account;
@@ -266,9 +265,9 @@ impl Action for UnlockAccount {
         Ok(())
     }
 
-    async fn needs_approval(
+    async fn needs_approval<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         accounts: &[account::Model],
         _: &NoInput,
     ) -> opsadmin::Result<bool> {
