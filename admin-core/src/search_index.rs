@@ -12,8 +12,14 @@
 //!   an update of a search field). A search term of three characters or more adds
 //!   `pk IN (SELECT rowid FROM admin_search_{table} WHERE … MATCH '"acm" AND "cme" …')`
 //!   to the `LIKE`; shorter terms have no trigram and use the `LIKE` alone.
-//! - **PostgreSQL**: the `pg_trgm` extension and one GIN index per search field on
-//!   `lower(field) gin_trgm_ops`, which the planner uses for the `LIKE` itself.
+//! - **PostgreSQL**: the `pg_trgm` extension and one GIN index,
+//!   `admin_search_{table}_{tag}`, on the search fields joined by a space and
+//!   lower-cased (`lower(coalesce(email, '') || ' ' || coalesce(company, ''))
+//!   gin_trgm_ops`; the tag changes with the fields). A search term of three
+//!   characters or more adds that expression `LIKE '%term%'` to the per-field
+//!   `LIKE`s: every row matching one field matches the joined text, so it only
+//!   narrows, and one index scan finds the candidates where one index per field
+//!   would take one scan each.
 //!
 //! [`ensure`] creates what is missing and backfills it once; call it at every
 //! start, after the application's own tables exist. It is idempotent: when the
@@ -202,39 +208,63 @@ async fn ensure_sqlite(db: &DatabaseConnection, meta: &'static ModelMeta) -> Res
     Ok(Some(Ensured { model: meta.slug, index: name, created: !current }))
 }
 
+/// The text PostgreSQL's trigram index holds for a row: the indexed fields,
+/// joined by a space, lower-cased. `table` qualifies the columns (in queries);
+/// the index is written without it, and the planner matches the two.
+fn pg_document(meta: &ModelMeta, table: Option<&str>) -> String {
+    let prefix = table.map(|t| format!("{}.", ident(t))).unwrap_or_default();
+    let parts: Vec<String> = indexed_fields(meta)
+        .iter()
+        .map(|&i| format!("coalesce({prefix}{}, '')", ident(meta.fields[i].name)))
+        .collect();
+    format!("lower({})", parts.join(" || ' ' || "))
+}
+
+/// The PostgreSQL index's name: `admin_search_{table}_` and a tag of its
+/// expression, so a change of search fields makes a new index.
+fn pg_index_name(meta: &ModelMeta) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(pg_document(meta, None).as_bytes());
+    let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{}_{tag}", index_name(meta))
+}
+
 async fn ensure_postgres(db: &DatabaseConnection, meta: &'static ModelMeta) -> Result<Option<Ensured>> {
     if let Err(e) = db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await {
         // Without the extension, searches still work; they scan the table.
         tracing::warn!(error = %e, "cannot create the pg_trgm extension; searches will scan the table");
         return Ok(None);
     }
-    let mut created = false;
-    let mut first = None;
-    for i in indexed_fields(meta) {
-        let field = meta.fields[i].name;
-        let name = format!("{}_{field}", index_name(meta));
-        let exists = db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
-                [name.clone().into()],
-            ))
-            .await?
-            .is_some();
-        if !exists {
-            db.execute_unprepared(&format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} USING gin (lower({}) gin_trgm_ops)",
-                ident(&name),
-                ident(meta.slug),
-                ident(field)
-            ))
-            .await?;
-            created = true;
-        }
-        first.get_or_insert(name);
+    let name = pg_index_name(meta);
+    let prefix = format!("{}_", index_name(meta));
+    let ours: Vec<String> = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+             AND left(indexname, length($2)) = $2",
+            [meta.slug.into(), prefix.into()],
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .collect();
+    let created = !ours.contains(&name);
+    if created {
+        db.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} USING gin (({}) gin_trgm_ops)",
+            ident(&name),
+            ident(meta.slug),
+            pg_document(meta, None)
+        ))
+        .await?;
+    }
+    // Indexes of earlier search fields (or one per field, as versions before 0.2
+    // made) only slow writes down now.
+    for stale in ours.iter().filter(|n| **n != name) {
+        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {}", ident(stale))).await?;
     }
     mark_ready(meta.slug);
-    Ok(first.map(|index| Ensured { model: meta.slug, index, created }))
+    Ok(Some(Ensured { model: meta.slug, index: name, created }))
 }
 
 fn ready() -> &'static Mutex<HashSet<&'static str>> {
@@ -293,13 +323,26 @@ pub fn trigram_query(term: &str) -> Option<String> {
 /// indexes cannot be asked about one column, and need not be).
 #[must_use]
 pub fn candidates(backend: DbBackend, meta: &ModelMeta, fields: &[usize], term: &str) -> Option<SimpleExpr> {
-    if backend != DbBackend::Sqlite || fields.is_empty() || !is_ready(meta.slug) {
+    if fields.is_empty() || !is_ready(meta.slug) {
         return None;
     }
     let indexed = indexed_fields(meta);
     // A field outside the index (not text) could hold the match: no narrowing.
     if !fields.iter().all(|f| indexed.contains(f)) {
         return None;
+    }
+    match backend {
+        DbBackend::Sqlite => {}
+        // The joined text contains the term wherever one field does. The pattern
+        // is escaped with `\`, PostgreSQL's default `LIKE` escape. Under three
+        // characters there is no trigram to look up.
+        DbBackend::Postgres if term.chars().count() >= 3 => {
+            // sea-query numbers PostgreSQL's placeholders: `$1` is this value.
+            let sql = format!("{} LIKE $1", pg_document(meta, Some(meta.slug)));
+            let pattern = format!("%{}%", crate::registry::escape_like(term));
+            return Some(Expr::cust_with_values(sql, [pattern]));
+        }
+        _ => return None,
     }
     let query = trigram_query(term)?;
     let name = ident(&index_name(meta));

@@ -150,13 +150,8 @@ where
         let per_page = meta.per_page;
         let limit = query.tuning.exact_count_limit;
         let offset = (query.page - 1) * per_page;
-        let indexed = query.q.as_ref().is_some_and(|q| match backend {
-            DbBackend::Sqlite => {
-                crate::search_index::candidates(backend, meta, &query.search, &q.to_lowercase()).is_some()
-            }
-            // The trigram indexes serve the `LIKE` itself, from three characters on.
-            DbBackend::Postgres => crate::search_index::is_ready(meta.slug) && q.chars().count() >= 3,
-            _ => false,
+        let indexed = query.q.as_ref().is_some_and(|q| {
+            crate::search_index::candidates(backend, meta, &query.search, &q.to_lowercase()).is_some()
         });
         let integer_key = meta.pk_field().kind == FieldKind::Integer;
         if !indexed || !integer_key || query.exact || query.cursor.is_some() || offset + per_page >= limit {
