@@ -100,13 +100,17 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             // An explicit `mode=` (ro, rw, rwc) in the URL is respected.
             let create = !url.contains("mode=");
             // SQLite runs each connection on its own thread and writes one at a
-            // time: four keep two cores busy, with a page cache each.
-            opts.max_connections(4).min_connections(1);
+            // time: three keep two cores busy. Each has its own page cache; 3 MiB
+            // holds a search's candidate rows (a few hundred scattered pages), so
+            // repeated searches read memory instead of the file, and three of them
+            // keep the process well under 40 MiB.
+            opts.max_connections(3).min_connections(1);
             opts.map_sqlx_sqlite_opts(move |o| {
                 let o = if create { o.create_if_missing(true) } else { o };
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
+                    .pragma("cache_size", "-3072")
             });
         }
     } else {
