@@ -2,7 +2,7 @@
 
 use ops_console::models::{account, email_job, invoice};
 use opsadmin::audit::entry;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::support::{ALICE, BOB, CAROL, Client, TestApp};
 
@@ -472,4 +472,80 @@ async fn a_request_for_approval_sent_twice_is_one_request() {
     let (_, total) = opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(audit_count(&app, "approval_requested").await, 1);
+}
+
+#[tokio::test]
+async fn an_action_that_needs_a_recent_sign_in_asks_for_one_on_screen_and_through_the_api() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt;
+
+    let app = TestApp::new(0).await;
+    let roles = ops_console::roles::roles();
+    let mut admin = app.signed_in().await;
+    let csrf = admin.csrf().await;
+    let me = opsadmin::auth::staff_by_name(&app.db, &roles, super::support::USER).await.unwrap();
+    let token =
+        opsadmin::auth::create_api_token(&app.db, &opsadmin::audit::Context::staff(&me), me.id, "script")
+            .await
+            .unwrap();
+    let cookie = format!("opsadmin_session={}", admin.cookie("opsadmin_session").unwrap());
+    let call = |auth: Option<String>, session: bool| {
+        let router = app.router.clone();
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        async move {
+            let mut req = Request::post("/admin/api/invoice/actions/void_invoice")
+                .header(header::CONTENT_TYPE, "application/json");
+            if let Some(a) = auth {
+                req = req.header(header::AUTHORIZATION, a);
+            }
+            if session {
+                req = req.header(header::COOKIE, cookie).header("x-csrf-token", csrf);
+            }
+            let body = Body::from(r#"{"ids": [2], "reason": "Sent twice"}"#);
+            let resp = router.oneshot(req.body(body).unwrap()).await.unwrap();
+            let status = resp.status().as_u16();
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+            (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+        }
+    };
+    let status_of_2 = || async { invoice::Entity::find_by_id(2).one(&app.db).await.unwrap().unwrap().status };
+    assert_eq!(status_of_2().await, "open");
+
+    // A token has no sign-in to be recent: refused, whoever holds it.
+    let (status, json) = call(Some(format!("Bearer {token}")), false).await;
+    assert_eq!(status, 403, "{json}");
+    assert!(json["error"].as_str().unwrap().contains("an API token cannot give"), "{json}");
+
+    // A sign-in from yesterday: the screen asks for the password, the API says so.
+    app.db
+        .execute_unprepared("UPDATE admin_session SET authenticated_at = '2000-01-01 00:00:00'")
+        .await
+        .unwrap();
+    let form = [("csrf_token", csrf.as_str()), ("confirm", "1"), ("ids", "2"), ("reason", "Sent twice")];
+    let r = admin.post("/admin/invoice/actions/void_invoice", &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.location().starts_with("/admin/me/confirm?next="), "{}", r.location());
+    let (status, json) = call(None, true).await;
+    assert_eq!(status, 403, "{json}");
+    assert!(json["error"].as_str().unwrap().contains("/admin/me/confirm"), "{json}");
+    assert_eq!(status_of_2().await, "open", "nothing ran");
+    assert_eq!(audit_count(&app, "action:void_invoice").await, 0);
+
+    // After confirming the password, the same call runs.
+    let page = admin.get(r.location()).await;
+    let ccsrf = page.input_value("csrf_token").unwrap();
+    let next = page.input_value("next").unwrap();
+    let r = admin
+        .post(
+            "/admin/me/confirm",
+            &[("csrf_token", &ccsrf), ("password", super::support::PASSWORD), ("next", &next)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let (status, json) = call(None, true).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["done"][0]["id"], "2");
+    assert_eq!(status_of_2().await, "void");
+    assert_eq!(audit_count(&app, "action:void_invoice").await, 1);
 }

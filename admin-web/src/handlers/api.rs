@@ -8,6 +8,10 @@
 //! "skipped": [{"id", "reason"}], "audit": [first, last] | null}`, 202
 //! `{"status": "queued", "approval_id": 7}`, or an error status with
 //! `{"error": "...", "fields": {"reason": "..."}}`.
+//!
+//! An action whose policy asks for a recent sign-in (`Policy::recent_auth`) runs only
+//! for a session whose user proved who they are recently, as on the screens; API
+//! tokens, which have no sign-in, are refused it (403).
 
 use admin_core::action::Report;
 use admin_core::audit::Context;
@@ -65,12 +69,24 @@ fn report_json(status: &str, r: &Report) -> Value {
     })
 }
 
+/// How the caller proved who they are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Proof {
+    /// An API token: no sign-in at all.
+    Token,
+    /// A session whose last proof of identity is older than the re-authentication
+    /// window.
+    StaleSession,
+    /// A session that signed in or confirmed recently.
+    RecentSession,
+}
+
 /// Who is calling: a token's user, or a session's user with a matching CSRF header.
-async fn caller(state: &AdminState, headers: &HeaderMap) -> Result<admin_core::Staff, Response> {
+async fn caller(state: &AdminState, headers: &HeaderMap) -> Result<(admin_core::Staff, Proof), Response> {
     if let Some(auth_header) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let token = auth_header.strip_prefix("Bearer ").unwrap_or("");
         return match auth::staff_for_token(&state.db, &state.auth, token).await {
-            Ok(Some(staff)) => Ok(staff),
+            Ok(Some(staff)) => Ok((staff, Proof::Token)),
             Ok(None) => Err(error(
                 StatusCode::UNAUTHORIZED,
                 "The API token is not valid (unknown, revoked, or its user is inactive).",
@@ -98,7 +114,12 @@ async fn caller(state: &AdminState, headers: &HeaderMap) -> Result<admin_core::S
             "Requests made with the session cookie must carry the session's CSRF token in X-CSRF-Token.",
         ));
     }
-    Ok(session.staff)
+    let proof = if session.recently_authenticated(&state.auth.sessions) {
+        Proof::RecentSession
+    } else {
+        Proof::StaleSession
+    };
+    Ok((session.staff, proof))
 }
 
 fn keys_of(v: Option<&Value>) -> Result<Vec<String>, &'static str> {
@@ -123,12 +144,31 @@ pub async fn run_action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let staff = match caller(&state, &headers).await {
+    let (staff, proof) = match caller(&state, &headers).await {
         Ok(s) => s,
         Err(resp) => return resp,
     };
     let get = |k: &str| path.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let (slug, name) = (get("model"), get("action"));
+    // The permission first (the same refusal as the screens), then the sign-in's age.
+    let action = match service::action_for(&staff, &state.registry, &slug, &name) {
+        Ok(a) => a,
+        Err(e) => return core_error(&e),
+    };
+    if action.policy().recent_auth && proof != Proof::RecentSession {
+        let label = action.label();
+        let why = if proof == Proof::Token {
+            format!(
+                "\u{201c}{label}\u{201d} needs a recent sign-in, which an API token cannot give: run it from the admin screens, or through the API with a session that signed in recently."
+            )
+        } else {
+            format!(
+                "\u{201c}{label}\u{201d} needs a recent sign-in: confirm your password at {}/me/confirm, then send the request again.",
+                state.prefix()
+            )
+        };
+        return error(StatusCode::FORBIDDEN, &why);
+    }
     let body: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         _ => return error(StatusCode::BAD_REQUEST, "The body must be a JSON object like {\"ids\": [1, 2]}."),

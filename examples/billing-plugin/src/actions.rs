@@ -71,8 +71,10 @@ impl Action for VoidInvoice {
     const DESCRIPTION: &'static str =
         "Cancels the invoice: the customer owes nothing for it. Only draft or open invoices can be voided.";
 
+    /// Money the customer owes disappears: a reason, a red button, and a sign-in
+    /// that is recent (on the screens and the API; API tokens cannot void).
     fn policy(&self) -> Policy {
-        Policy::new().reason_required().dangerous()
+        Policy::new().reason_required().dangerous().recent_auth()
     }
 
     fn check(&self, inv: &invoice::Model) -> Result<(), Blocked> {
