@@ -430,11 +430,55 @@ pub async fn sign_in(
         .filter(login_throttle::Column::Key.eq(keys[0].0.clone()))
         .exec(&txn)
         .await?;
+    sweep(&txn, config).await?;
     let mut actx = ctx.clone();
     actx.actor = Some(staff.clone());
     audit::record(&txn, &actx, bare_event(if pending { "login_password" } else { "login" })).await?;
     txn.commit().await?;
     Ok(SignIn::Success(NewSession { token, csrf_token, staff, second_factor_pending: pending }))
+}
+
+/// What [`sweep`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Sessions past their lifetime or idle too long.
+    pub sessions: u64,
+    /// Sign-in throttle rows whose window and lockout are over.
+    pub throttle_rows: u64,
+}
+
+/// Deletes what can no longer be used: sessions past their lifetime or idle
+/// timeout (which [`load_session`] would refuse anyway), and throttle rows whose
+/// window of failures and lockout are both over (which count for nothing).
+///
+/// Every successful sign-in runs it in its transaction, so the tables stay about
+/// as big as the sessions in use; call it from a scheduled job too if sign-ins are
+/// rare.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn sweep<C: ConnectionTrait>(conn: &C, config: &AuthConfig) -> Result<Swept> {
+    let t = now();
+    let sessions = session::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(session::Column::ExpiresAt.lte(t))
+                .add(session::Column::LastSeenAt.lt(t - config.sessions.idle_timeout)),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected;
+    let throttle_rows = login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::WindowStart.lt(t - config.throttle.window))
+        .filter(
+            sea_orm::Condition::any()
+                .add(login_throttle::Column::LockedUntil.is_null())
+                .add(login_throttle::Column::LockedUntil.lt(t)),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected;
+    Ok(Swept { sessions, throttle_rows })
 }
 
 /// Counts one failure for `key`; returns the failures in the window and whether this

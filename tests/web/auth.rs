@@ -139,3 +139,42 @@ async fn unknown_model_and_record_are_404_pages() {
     let r = c.get("/admin/account/999999/delete").await;
     assert_eq!(r.status, 404);
 }
+
+#[tokio::test]
+async fn signing_in_sweeps_dead_sessions_and_spent_throttle_rows() {
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+    let app = TestApp::new(0).await;
+    let sessions = || async { opsadmin::entities::session::Entity::find().count(&app.db).await.unwrap() };
+    let throttle =
+        || async { opsadmin::entities::login_throttle::Entity::find().count(&app.db).await.unwrap() };
+
+    let mut gone = app.signed_in().await;
+    app.client().sign_in("nobody", "not the password at all").await;
+    assert!(throttle().await > 0);
+    // Two days pass: that session is idle and past its life, the failures spent.
+    app.db
+        .execute_unprepared(
+            "UPDATE admin_session SET last_seen_at = '2000-01-01 00:00:00', expires_at = '2000-01-02 00:00:00'",
+        )
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared(
+            "UPDATE admin_login_throttle SET window_start = '2000-01-01 00:00:00', locked_until = NULL",
+        )
+        .await
+        .unwrap();
+    let mut kept = app.signed_in().await;
+    let before = throttle().await;
+    app.client().sign_in("someone", "not the password either").await;
+    let fresh = throttle().await - before;
+    assert!(fresh > 0);
+
+    // The next sign-in sweeps what is dead and keeps what is alive.
+    let mut next = app.signed_in().await;
+    assert_eq!(sessions().await, 2, "the live session and the new one");
+    assert_eq!(throttle().await, fresh, "only the recent failures still count");
+    assert_eq!(gone.get("/admin/").await.status, 303);
+    assert_eq!(kept.get("/admin/").await.status, 200);
+    assert_eq!(next.get("/admin/").await.status, 200);
+}
