@@ -78,6 +78,33 @@ impl Roles {
         self
     }
 
+    /// The field rules (`hidden_for`, `readonly_for`) of the registry's models that
+    /// name a role not declared here, one sentence each. A misspelt role in
+    /// `hidden_for` would leave the field visible to the role meant, so
+    /// `AdminState::with_roles` refuses to start with any.
+    #[must_use]
+    pub fn undeclared_in(&self, registry: &crate::registry::Registry) -> Vec<String> {
+        let mut problems = Vec::new();
+        for admin in registry.models() {
+            let meta = admin.meta();
+            for f in meta.fields {
+                for (rule, names) in [("hidden_for", f.hidden_for), ("readonly_for", f.readonly_for)] {
+                    for name in names.iter().filter(|n| !self.roles.contains_key(**n)) {
+                        let mut declared: Vec<&str> = self.roles.keys().map(String::as_str).collect();
+                        declared.sort_unstable();
+                        problems.push(format!(
+                            "{}.{}: {rule} names the role `{name}`, which is not declared (declared: {})",
+                            meta.slug,
+                            f.name,
+                            if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
+
     /// A declared role.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&Role> {

@@ -57,8 +57,15 @@ impl AdminState {
     }
 
     /// Declares the site's roles. Without roles only superusers may do anything.
+    ///
+    /// # Panics
+    /// At start-up, when a model's `hidden_for` or `readonly_for` names a role that
+    /// is not declared: a misspelt role would leave the field open to the role it
+    /// was meant to restrict. The message names every such field.
     #[must_use]
     pub fn with_roles(mut self, roles: Roles) -> Self {
+        let problems = roles.undeclared_in(&self.registry);
+        assert!(problems.is_empty(), "field rules name undeclared roles:\n{}", problems.join("\n"));
         let mut auth = (*self.auth).clone();
         auth.roles = Arc::new(roles);
         self.auth = Arc::new(auth);

@@ -410,3 +410,30 @@ async fn managing_staff_asks_for_the_password_again_after_fifteen_minutes() {
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/admin/staff/");
 }
+
+#[tokio::test]
+async fn field_rules_that_name_an_undeclared_role_stop_the_start() {
+    use opsadmin::permission::Roles;
+    let registry = ops_console::registry();
+    // The reference app's roles cover its field rules.
+    assert_eq!(ops_console::roles::roles().undeclared_in(&registry), Vec::<String>::new());
+    // Without `viewer` (say, renamed to `viewers`), the hidden card answer would show.
+    let roles = Roles::new().role("admin", "", &["*"]).role("support", "", &["account.view"]).role(
+        "viewers",
+        "",
+        &["account.view"],
+    );
+    let problems = roles.undeclared_in(&registry);
+    assert_eq!(
+        problems,
+        [
+            "account.last_payment_result: hidden_for names the role `viewer`, which is not declared (declared: admin, support, viewers)"
+        ]
+    );
+    let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        opsadmin::web::AdminState::new(db, registry).with_roles(roles)
+    }));
+    let message = started.err().and_then(|e| e.downcast_ref::<String>().cloned()).unwrap_or_default();
+    assert!(message.contains("account.last_payment_result: hidden_for names the role `viewer`"), "{message}");
+}
