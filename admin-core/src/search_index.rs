@@ -13,13 +13,16 @@
 //!   `pk IN (SELECT rowid FROM admin_search_{table} WHERE … MATCH '"acm" AND "cme" …')`
 //!   to the `LIKE`; shorter terms have no trigram and use the `LIKE` alone.
 //! - **PostgreSQL**: the `pg_trgm` extension and one GIN index,
-//!   `admin_search_{table}_{tag}`, on the search fields joined by a space and
-//!   lower-cased (`lower(coalesce(email, '') || ' ' || coalesce(company, ''))
-//!   gin_trgm_ops`; the tag changes with the fields). A search term of three
-//!   characters or more adds that expression `LIKE '%term%'` to the per-field
-//!   `LIKE`s: every row matching one field matches the joined text, so it only
-//!   narrows, and one index scan finds the candidates where one index per field
-//!   would take one scan each.
+//!   `admin_search_{table}_{tag}`, on the search fields joined, lower-cased and
+//!   kept to their letters `a`–`z` and digits (`regexp_replace(lower(coalesce(email,
+//!   '') || coalesce(company, '')), '[^a-z0-9]+', '', 'g') gin_trgm_ops`; the tag
+//!   changes with the fields). A search term with three such characters or more adds
+//!   that expression `LIKE '%acme42%'` (the term kept to the same characters) to the
+//!   per-field `LIKE`s. Every row matching one field matches that, so it only
+//!   narrows; one index scan serves all the fields; and since `pg_trgm` splits words
+//!   at every other character, dropping them keeps the term's trigrams inside one
+//!   word (`acm`, `cme`, `me4`, `e42`) instead of the word-boundary trigrams (`"  4"`,
+//!   `"me "`) that nearly every row has.
 //!
 //! [`ensure`] creates what is missing and backfills it once; call it at every
 //! start, after the application's own tables exist. It is idempotent: when the
@@ -208,16 +211,21 @@ async fn ensure_sqlite(db: &DatabaseConnection, meta: &'static ModelMeta) -> Res
     Ok(Some(Ensured { model: meta.slug, index: name, created: !current }))
 }
 
-/// The text PostgreSQL's trigram index holds for a row: the indexed fields,
-/// joined by a space, lower-cased. `table` qualifies the columns (in queries);
-/// the index is written without it, and the planner matches the two.
+/// The text PostgreSQL's trigram index holds for a row: the indexed fields joined,
+/// lower-cased, kept to `a`–`z` and `0`–`9`. `table` qualifies the columns (in
+/// queries); the index is written without it, and the planner matches the two.
 fn pg_document(meta: &ModelMeta, table: Option<&str>) -> String {
     let prefix = table.map(|t| format!("{}.", ident(t))).unwrap_or_default();
     let parts: Vec<String> = indexed_fields(meta)
         .iter()
         .map(|&i| format!("coalesce({prefix}{}, '')", ident(meta.fields[i].name)))
         .collect();
-    format!("lower({})", parts.join(" || ' ' || "))
+    format!("regexp_replace(lower({}), '[^a-z0-9]+', '', 'g')", parts.join(" || "))
+}
+
+/// A (lower-cased) search term kept to the characters [`pg_document`] keeps.
+fn pg_term(term: &str) -> String {
+    term.chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit()).collect()
 }
 
 /// The PostgreSQL index's name: `admin_search_{table}_` and a tag of its
@@ -333,14 +341,17 @@ pub fn candidates(backend: DbBackend, meta: &ModelMeta, fields: &[usize], term: 
     }
     match backend {
         DbBackend::Sqlite => {}
-        // The joined text contains the term wherever one field does. The pattern
-        // is escaped with `\`, PostgreSQL's default `LIKE` escape. Under three
-        // characters there is no trigram to look up.
-        DbBackend::Postgres if term.chars().count() >= 3 => {
+        // Wherever one field contains the term, the joined text kept to letters
+        // and digits contains the term kept to them. Under three such characters
+        // there is no trigram to look up. Letters and digits need no `LIKE` escape.
+        DbBackend::Postgres => {
+            let kept = pg_term(term);
+            if kept.len() < 3 {
+                return None;
+            }
             // sea-query numbers PostgreSQL's placeholders: `$1` is this value.
             let sql = format!("{} LIKE $1", pg_document(meta, Some(meta.slug)));
-            let pattern = format!("%{}%", crate::registry::escape_like(term));
-            return Some(Expr::cust_with_values(sql, [pattern]));
+            return Some(Expr::cust_with_values(sql, [format!("%{kept}%")]));
         }
         _ => return None,
     }
@@ -357,6 +368,14 @@ pub fn candidates(backend: DbBackend, meta: &ModelMeta, fields: &[usize], term: 
 #[cfg(test)]
 mod tests {
     use super::trigram_query;
+
+    #[test]
+    fn postgres_terms_keep_letters_and_digits_as_the_index_does() {
+        assert_eq!(super::pg_term("acme-42"), "acme42");
+        assert_eq!(super::pg_term("user1@acme.example"), "user1acmeexample");
+        assert_eq!(super::pg_term("50%_off\\"), "50off");
+        assert_eq!(super::pg_term("é-ü"), "");
+    }
 
     #[test]
     fn terms_become_quoted_trigrams() {
