@@ -991,6 +991,96 @@ pub async fn create_api_token(
     Ok(token)
 }
 
+/// An API token as listed (never the token itself, which is not stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenInfo {
+    /// Its id, for revoking it.
+    pub id: i64,
+    /// The staff user it acts as.
+    pub username: String,
+    /// What it is for.
+    pub name: String,
+    /// When it was made (UTC).
+    pub created_at: NaiveDateTime,
+    /// When it was last used (UTC, to the minute), if ever.
+    pub last_used_at: Option<NaiveDateTime>,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// The API tokens, of one user or of everyone, newest first.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn api_tokens(db: &DatabaseConnection, user_id: Option<i64>) -> Result<Vec<ApiTokenInfo>> {
+    use crate::entities::api_token;
+    let mut q = api_token::Entity::find().order_by_desc(api_token::Column::Id);
+    if let Some(id) = user_id {
+        q = q.filter(api_token::Column::UserId.eq(id));
+    }
+    let tokens = q.all(db).await?;
+    let mut ids: Vec<i64> = tokens.iter().map(|t| t.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for u in
+            staff_user::Entity::find().filter(staff_user::Column::Id.is_in(chunk.to_vec())).all(db).await?
+        {
+            names.insert(u.id, u.username);
+        }
+    }
+    Ok(tokens
+        .into_iter()
+        .map(|t| ApiTokenInfo {
+            id: t.id,
+            username: names.get(&t.user_id).cloned().unwrap_or_default(),
+            name: t.name,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked: t.revoked,
+        })
+        .collect())
+}
+
+/// Revokes an API token: calls with it are refused from now on. Audited as
+/// `token_revoked`; revoking a revoked token changes nothing and writes nothing.
+///
+/// # Errors
+/// `NotFound` for an unknown id; `Forbidden` unless the actor owns the token or
+/// holds `staff.change`.
+pub async fn revoke_api_token(db: &DatabaseConnection, ctx: &Context, id: i64) -> Result<()> {
+    use crate::entities::api_token;
+    let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
+    let txn = begin_write(db).await?;
+    let t = api_token::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("There is no API token {id}.")))?;
+    if actor.id != t.user_id && !actor.may("staff.change") {
+        return Err(Error::Forbidden(
+            "You can revoke only your own API tokens. Ask an admin for the staff.change permission."
+                .to_owned(),
+        ));
+    }
+    if t.revoked {
+        return Ok(());
+    }
+    let key = t.id.to_string();
+    let changes = serde_json::json!({ "revoked": [false, true] });
+    let mut am: api_token::ActiveModel = t.into();
+    am.revoked = Set(true);
+    am.update(&txn).await?;
+    audit::record(
+        &txn,
+        ctx,
+        Event { kind: "token_revoked", model: Some("api_token"), object_id: Some(&key), changes },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The staff user an API token acts as, if the token is valid, unrevoked and its
 /// user active.
 ///

@@ -582,3 +582,58 @@ async fn the_cli_action_command_parses_and_runs_through_the_same_service() {
     .unwrap();
     assert!(out.contains("waiting for approval as request"), "{out}");
 }
+
+#[tokio::test]
+async fn the_cli_makes_lists_and_revokes_api_tokens_with_audit_entries() {
+    let app = TestApp::new(0).await;
+    staff(&app, "sue", "support").await;
+    let parse = |line: &[&str]| cli::parse(line.iter().map(|s| (*s).to_owned()));
+    let run = |line: &'static [&'static str]| {
+        let db = app.db.clone();
+        let parsed = parse(line);
+        async move {
+            match parsed {
+                Ok(Command::Token(a)) => commands::token(&db, &roles::roles(), &a).await,
+                other => panic!("expected a token command, got {other:?}"),
+            }
+        }
+    };
+    // Usage mistakes are named before anything is opened.
+    for (line, says) in [
+        (&["token"][..], "token create USER --name TEXT"),
+        (&["token", "create", "sue"][..], "needs --name"),
+        (&["token", "revoke", "seven"][..], "is not a token id"),
+        (&["token", "list", "--name", "x"][..], "--name goes with `token create` only"),
+    ] {
+        let e = parse(line).unwrap_err();
+        assert!(e.to_string().contains(says), "{line:?}: {e}");
+    }
+
+    let out = run(&["token", "create", "sue", "--name", "nightly sync"]).await.unwrap();
+    let token = out.lines().nth(1).unwrap().to_owned();
+    assert!(out.starts_with("API token 1 for sue (nightly sync):"), "{out}");
+    assert!(token.starts_with("oat_"), "{out}");
+    let auth = opsadmin::auth::AuthConfig::default();
+    let found = opsadmin::auth::staff_for_token(&app.db, &auth, &token).await.unwrap();
+    assert_eq!(found.map(|s| s.username).as_deref(), Some("sue"));
+
+    let listed = run(&["token", "list", "sue"]).await.unwrap();
+    assert!(listed.contains("\n1\tsue\tnightly sync\t") && listed.ends_with("\tactive"), "{listed}");
+    assert!(!listed.contains("never"), "it was just used: {listed}");
+    assert!(!listed.contains("oat_"), "the list never shows a token");
+
+    let out = run(&["token", "revoke", "1"]).await.unwrap();
+    assert!(out.starts_with("Revoked API token 1 (sue: nightly sync)"), "{out}");
+    assert!(opsadmin::auth::staff_for_token(&app.db, &auth, &token).await.unwrap().is_none());
+    assert!(run(&["token", "list"]).await.unwrap().ends_with("\trevoked"));
+    assert!(run(&["token", "revoke", "1"]).await.unwrap().contains("already revoked"));
+    let e = run(&["token", "revoke", "99"]).await.unwrap_err();
+    assert_eq!(e.code, commands::EXIT_REFUSED);
+    assert!(e.message.contains("There is no API token 99"), "{e}");
+
+    let made = entries_of(&app, "token_created").await;
+    let revoked = entries_of(&app, "token_revoked").await;
+    assert_eq!((made.len(), revoked.len()), (1, 1), "one entry each, none for the repeated revoke");
+    assert_eq!(revoked[0].actor, "sue");
+    assert!(revoked[0].request_id.as_deref().is_some_and(|r| r.starts_with("cli-")));
+}

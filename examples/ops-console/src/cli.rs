@@ -52,6 +52,14 @@ Usage:
       CREATE INDEX statement to run. Exit code 0 when there are none, 1 otherwise.
       serve logs the same advice as warnings at start-up.
 
+  ops-console token create USER --name TEXT [--database-url URL]
+  ops-console token list [USER] [--database-url URL]
+  ops-console token revoke ID [--database-url URL]
+      API tokens for scripts calling the JSON API as staff user USER
+      (Authorization: Bearer TOKEN). create prints the token once: only its hash
+      is kept. list shows every token (or USER's): id, user, name, made, last used.
+      revoke refuses the token from the next call on. Each is in the audit log.
+
   ops-console --help
       Show this help.
 
@@ -88,8 +96,41 @@ pub enum Command {
         /// `--database-url`, if given.
         database_url: Option<String>,
     },
+    /// `token create|list|revoke`: API tokens for scripts.
+    Token(TokenArgs),
     /// `--help` (anywhere on the line).
     Help,
+}
+
+/// What `token` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenCommand {
+    /// `token create USER --name TEXT`.
+    Create {
+        /// The staff user the token acts as.
+        user: String,
+        /// What it is for.
+        name: String,
+    },
+    /// `token list [USER]`.
+    List {
+        /// Only this user's tokens.
+        user: Option<String>,
+    },
+    /// `token revoke ID`.
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: i64,
+    },
+}
+
+/// The options of `token`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenArgs {
+    /// What to do.
+    pub command: TokenCommand,
+    /// `--database-url`, if given.
+    pub database_url: Option<String>,
 }
 
 /// The options of `action`.
@@ -244,12 +285,13 @@ where
         "action" => parse_action(Args { items, command: "action" }),
         "worker" => parse_worker(Args { items, command: "worker" }),
         "check" => parse_check(Args { items, command: "check" }),
+        "token" => parse_token(Args { items, command: "token" }),
         c if is_help(c) => Ok(Command::Help),
         c if c.starts_with('-') => Err(usage_error(format!(
             "Unknown option \u{201c}{c}\u{201d}. Options go after the command, like `ops-console serve --addr 0.0.0.0:8000`."
         ))),
         c => Err(usage_error(format!(
-            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify, action, worker, check."
+            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify, action, worker, check, token."
         ))),
     }
 }
@@ -284,6 +326,54 @@ fn parse_audit(mut args: Args) -> Result<Command, UsageError> {
     } else {
         Err(usage_error("audit needs a command: `ops-console audit verify`.".to_owned()))
     }
+}
+
+fn parse_token(mut args: Args) -> Result<Command, UsageError> {
+    let mut positionals = Vec::new();
+    let mut name = None;
+    let mut database_url = None;
+    while let Some(arg) = args.next() {
+        match arg {
+            Arg::Flag(f, v) if f == "--name" => name = Some(args.value(&f, v, "\"nightly billing sync\"")?),
+            Arg::Flag(f, v) if f == "--database-url" => {
+                database_url = Some(args.value(&f, v, "sqlite://ops-console.db")?);
+            }
+            Arg::Flag(f, _) => return Err(args.unknown(&f)),
+            Arg::Positional(p) => positionals.push(p),
+        }
+    }
+    let mut positionals = positionals.into_iter();
+    let what = positionals.next();
+    let rest: Vec<String> = positionals.collect();
+    let command = match (what.as_deref(), rest.as_slice()) {
+        (Some("create"), [user]) => {
+            let name = name.take().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).ok_or_else(|| {
+                usage_error(
+                    "token create needs --name, saying what the token is for, like --name \"nightly billing sync\".",
+                )
+            })?;
+            TokenCommand::Create { user: user.trim().to_owned(), name }
+        }
+        (Some("list"), []) => TokenCommand::List { user: None },
+        (Some("list"), [user]) => TokenCommand::List { user: Some(user.trim().to_owned()) },
+        (Some("revoke"), [id]) => TokenCommand::Revoke {
+            id: id.trim().parse().map_err(|_| {
+                usage_error(format!(
+                    "\u{201c}{id}\u{201d} is not a token id; `ops-console token list` shows the ids."
+                ))
+            })?,
+        },
+        _ => {
+            return Err(usage_error(
+                "token takes: `token create USER --name TEXT`, `token list [USER]` or `token revoke ID`."
+                    .to_owned(),
+            ));
+        }
+    };
+    if name.is_some() && !matches!(command, TokenCommand::Create { .. }) {
+        return Err(usage_error("--name goes with `token create` only.".to_owned()));
+    }
+    Ok(Command::Token(TokenArgs { command, database_url }))
 }
 
 fn parse_check(mut args: Args) -> Result<Command, UsageError> {

@@ -17,7 +17,7 @@ use opsadmin::service::{ActionRequest, ActionResult};
 use opsadmin::{Error, FormData, Registry};
 use sea_orm::DatabaseConnection;
 
-use crate::cli::ActionArgs;
+use crate::cli::{ActionArgs, TokenArgs, TokenCommand};
 
 /// Exit code when the request was refused (permission, reason, input, batch size)
 /// or the work failed.
@@ -266,4 +266,85 @@ pub async fn worker(
         }
     }
     Ok(summary)
+}
+
+/// The audit context of a command run as `staff` (request ids `cli-…`).
+fn cli_context(staff: &opsadmin::Staff) -> Result<Context, CommandError> {
+    let request_id = opsadmin::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
+    let mut ctx = Context::staff(staff);
+    ctx.request_id = Some(format!("cli-{request_id}"));
+    Ok(ctx)
+}
+
+/// `ops-console token create|list|revoke`: API tokens for scripts. Tokens are made
+/// and revoked as their own user (whoever runs the command holds the database, and
+/// the audit log records the token's user, with a `cli-` request id).
+///
+/// # Errors
+/// [`EXIT_REFUSED`] for an unknown user or token id, or when the database fails.
+pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> Result<String, CommandError> {
+    let refused = |e: Error| CommandError::refused(explain(&e));
+    match &args.command {
+        TokenCommand::Create { user, name } => {
+            let staff = opsadmin::auth::staff_by_name(db, roles, user).await.map_err(refused)?;
+            let ctx = cli_context(&staff)?;
+            let token = opsadmin::auth::create_api_token(db, &ctx, staff.id, name).await.map_err(refused)?;
+            let id = opsadmin::auth::api_tokens(db, Some(staff.id))
+                .await
+                .map_err(refused)?
+                .first()
+                .map_or_else(String::new, |t| t.id.to_string());
+            Ok(format!(
+                "API token {id} for {} ({name}):\n{token}\nIt is shown only now; keep it where the script reads it, \
+                 and send it as `Authorization: Bearer <token>`. Revoke it with `ops-console token revoke {id}`.",
+                staff.username
+            ))
+        }
+        TokenCommand::List { user } => {
+            let user_id = match user {
+                Some(name) => Some(opsadmin::auth::staff_by_name(db, roles, name).await.map_err(refused)?.id),
+                None => None,
+            };
+            let tokens = opsadmin::auth::api_tokens(db, user_id).await.map_err(refused)?;
+            if tokens.is_empty() {
+                return Ok("No API tokens.".to_owned());
+            }
+            let at = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+            let mut out = String::from("id\tuser\tname\tmade (UTC)\tlast used (UTC)\tstate");
+            for t in tokens {
+                out.push_str(&format!(
+                    "\n{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.username,
+                    t.name,
+                    at(t.created_at),
+                    t.last_used_at.map_or_else(|| "never".to_owned(), at),
+                    if t.revoked { "revoked" } else { "active" }
+                ));
+            }
+            Ok(out)
+        }
+        TokenCommand::Revoke { id } => {
+            let Some(t) = opsadmin::auth::api_tokens(db, None)
+                .await
+                .map_err(refused)?
+                .into_iter()
+                .find(|t| t.id == *id)
+            else {
+                return Err(CommandError::refused(format!(
+                    "There is no API token {id}; `ops-console token list` shows the ids."
+                )));
+            };
+            if t.revoked {
+                return Ok(format!("API token {id} ({}: {}) was already revoked.", t.username, t.name));
+            }
+            let staff = opsadmin::auth::staff_by_name(db, roles, &t.username).await.map_err(refused)?;
+            let ctx = cli_context(&staff)?;
+            opsadmin::auth::revoke_api_token(db, &ctx, *id).await.map_err(refused)?;
+            Ok(format!(
+                "Revoked API token {id} ({}: {}): calls with it are refused from now on.",
+                t.username, t.name
+            ))
+        }
+    }
 }

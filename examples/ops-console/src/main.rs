@@ -46,6 +46,7 @@ async fn main() -> ExitCode {
         Command::Action(args) => action_command(args).await,
         Command::Worker(args) => worker_command(args).await,
         Command::Check { database_url } => check(database_url).await,
+        Command::Token(args) => token_command(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,6 +117,21 @@ async fn action_command(args: ActionArgs) -> Outcome {
     let url = cli::database_url(args.database_url.clone(), env_database_url());
     let db = open(&url, EXIT_FAILURE).await?;
     let result = commands::action(&db, &registry, &roles::roles(), &args).await;
+    db.close().await.ok();
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            Ok(())
+        }
+        Err(e) => Err(Failure(e.code, e.message)),
+    }
+}
+
+/// `token create|list|revoke`.
+async fn token_command(args: cli::TokenArgs) -> Outcome {
+    let url = cli::database_url(args.database_url.clone(), env_database_url());
+    let db = open(&url, EXIT_FAILURE).await?;
+    let result = commands::token(&db, &roles::roles(), &args).await;
     db.close().await.ok();
     match result {
         Ok(text) => {
