@@ -67,6 +67,28 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         .await?;
         txn.commit().await?;
     }
+    if !applied.contains(&3) {
+        // A record's history (and the audit log filtered to one record) finds its
+        // entries through this index instead of reading the whole log: 0.5 s at
+        // 175,000 entries without it, growing with the log.
+        let txn = db.begin().await?;
+        txn.execute(
+            &sea_orm::sea_query::Index::create()
+                .name("admin_audit_record_idx")
+                .table(entry::Entity)
+                .col(entry::Column::Model)
+                .col(entry::Column::ObjectId)
+                .col(entry::Column::Seq)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        txn.execute(
+            Query::insert().into_table(VERSION_TABLE).columns(["version"]).values_panic([Expr::val(3i64)]),
+        )
+        .await?;
+        txn.commit().await?;
+    }
     Ok(())
 }
 

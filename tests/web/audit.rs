@@ -284,3 +284,33 @@ async fn a_field_that_needs_a_reason_is_refused_without_one_and_nothing_is_saved
     // Fields that need no reason save without one.
     assert_eq!(save_bob(&mut c, &[("company", "No reason needed")]).await.status, 303);
 }
+
+#[tokio::test]
+async fn a_records_history_is_found_through_an_index_not_by_reading_the_log() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let app = TestApp::new(0).await;
+    let backend = app.db.get_database_backend();
+    let sql =
+        "SELECT * FROM admin_audit WHERE model = 'account' AND object_id = '1' ORDER BY seq DESC LIMIT 50";
+    let txn = app.db.begin().await.unwrap();
+    let explain = match backend {
+        DbBackend::Postgres => {
+            // A small table would be read whole; forbid that to see whether the index serves.
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+            format!("EXPLAIN {sql}")
+        }
+        _ => format!("EXPLAIN QUERY PLAN {sql}"),
+    };
+    let plan: Vec<String> = txn
+        .query_all_raw(Statement::from_string(backend, explain))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let col = if backend == DbBackend::Postgres { 0 } else { 3 };
+            r.try_get_by_index::<String>(col).unwrap()
+        })
+        .collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("admin_audit_record_idx"), "{plan}");
+}
