@@ -537,6 +537,33 @@ pub async fn search(
     Ok((rows, total))
 }
 
+/// One page of the entries matching `filter`, newest first, for a log that may hold
+/// millions: `limit` entries after skipping `offset`, the count of matches stopped
+/// at `cap` (a count above `cap` means "more than `cap`"), and whether older entries
+/// follow the page.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn page(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    offset: u64,
+    limit: u64,
+    cap: u64,
+) -> Result<(Vec<entry::Model>, u64, bool)> {
+    let total = crate::registry::count_capped(db, &filter.apply(entry::Entity::find()), cap + 1).await?;
+    let mut rows = filter
+        .apply(entry::Entity::find())
+        .order_by_desc(entry::Column::Seq)
+        .offset(offset)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((rows, total, more))
+}
+
 /// The distinct actors and kinds in the log, for filter menus (at most 200 each).
 ///
 /// # Errors

@@ -24,6 +24,7 @@ use crate::record::{FormData, Record};
 use crate::txn::begin_write;
 
 mod listing;
+pub(crate) use listing::count_capped;
 
 pub(crate) use listing::all_limited;
 

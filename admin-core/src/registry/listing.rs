@@ -439,7 +439,7 @@ pub(crate) async fn all_limited<E: EntityTrait>(
 ///
 /// # Errors
 /// `Db` when the database fails.
-pub(super) async fn count_capped<E: EntityTrait>(
+pub(crate) async fn count_capped<E: EntityTrait>(
     db: &DatabaseConnection,
     select: &Select<E>,
     cap: u64,

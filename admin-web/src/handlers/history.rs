@@ -21,6 +21,10 @@ use crate::session::Ctx;
 /// Entries per page of history or audit log.
 pub const PER_PAGE: u64 = 50;
 
+/// The audit log page counts at most this many matching entries; past it, it says
+/// "More than 10,000 entries" and pages on without a last page.
+pub const AUDIT_COUNT_CAP: u64 = 10_000;
+
 /// A kind as people read it: `action:lock` becomes "Action: lock".
 fn kind_label(kind: &str) -> String {
     match kind {
@@ -243,8 +247,9 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
     require_audit(&ctx)?;
     let prefix = ctx.state.prefix();
     let aq = parse_audit_query(&q);
-    let (entries, total) =
-        audit::search(&ctx.state.db, &aq.filter, (aq.page - 1) * PER_PAGE, PER_PAGE).await?;
+    // The log grows by an entry per change: count at most AUDIT_COUNT_CAP of them.
+    let (entries, total, more) =
+        audit::page(&ctx.state.db, &aq.filter, (aq.page - 1) * PER_PAGE, PER_PAGE, AUDIT_COUNT_CAP).await?;
     // One existence query per model on the page, to link or say "deleted".
     let mut keys: HashMap<&str, Vec<String>> = HashMap::new();
     for e in &entries {
@@ -292,13 +297,21 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
         .map(|m| context! { slug => m.meta().slug, label => m.meta().label_plural })
         .collect();
     let get = |k: &str| aq.params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let pages = total.div_ceil(PER_PAGE).max(1);
+    let capped = total > AUDIT_COUNT_CAP;
+    // Past the cap the number of pages is not known: "Page 12", and "Older" while
+    // older entries follow.
+    let pages = if capped { 0 } else { total.div_ceil(PER_PAGE).max(1) };
     let url_for = |page: u64| {
         let mut p = aq.params.clone();
         if page > 1 {
             p.push(("page".to_owned(), page.to_string()));
         }
         format!("{prefix}/audit{}", query_string(&p))
+    };
+    let total_phrase = if capped {
+        format!("More than {} entries", thousands(AUDIT_COUNT_CAP))
+    } else {
+        format!("{} {}", thousands(total), if total == 1 { "entry" } else { "entries" })
     };
     let kind_options: Vec<Value> =
         kinds.iter().map(|k| context! { value => k, label => kind_label(k) }).collect();
@@ -307,7 +320,7 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
         context! {
             base => ctx.base("Audit log"),
             entries => rows,
-            total_phrase => format!("{} {}", thousands(total), if total == 1 { "entry" } else { "entries" }),
+            total_phrase => total_phrase,
             actors => actors,
             kinds => kind_options,
             models => models,
@@ -315,9 +328,10 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
             object_id => get("object_id"), from => get("from"), to => get("to"),
             messages => aq.messages,
             prev_url => (aq.page > 1).then(|| url_for(aq.page - 1)),
-            next_url => (aq.page < pages).then(|| url_for(aq.page + 1)),
-            page => aq.page.min(pages),
+            next_url => more.then(|| url_for(aq.page + 1)),
+            page => if capped { aq.page } else { aq.page.min(pages) },
             pages => pages,
+            paged => capped || pages > 1,
             export_url => format!("{prefix}/audit/export.csv{}", query_string(&aq.params)),
             clear_url => (!aq.params.is_empty()).then(|| format!("{prefix}/audit")),
         },
