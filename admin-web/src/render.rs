@@ -31,6 +31,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/audit.html", include_str!("../templates/admin/audit.html")),
     ("admin/second_factor.html", include_str!("../templates/admin/second_factor.html")),
     ("admin/two_factor.html", include_str!("../templates/admin/two_factor.html")),
+    ("admin/tokens.html", include_str!("../templates/admin/tokens.html")),
     ("admin/confirm.html", include_str!("../templates/admin/confirm.html")),
     ("admin/includes/entry.html", include_str!("../templates/admin/includes/entry.html")),
     ("admin/includes/messages.html", include_str!("../templates/admin/includes/messages.html")),

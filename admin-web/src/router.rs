@@ -13,7 +13,7 @@ use minijinja::context;
 use crate::error::ErrorPage;
 use crate::handlers::{
     action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, staff,
-    static_files, two_factor,
+    static_files, tokens, two_factor,
 };
 use crate::render::Templates;
 use crate::state::AdminState;
@@ -64,6 +64,7 @@ where
         )
         .route(&p("/me/two-factor"), get(two_factor::settings).post(two_factor::change))
         .route(&p("/me/confirm"), get(two_factor::confirm_form).post(two_factor::confirm_submit))
+        .route(&p("/me/tokens"), get(tokens::list).post(tokens::change))
         .route(&p("/static/{file}"), get(static_files::serve))
         .route(&p("/staff/"), get(staff::list))
         .route(&p("/staff/new"), get(staff::new_form).post(staff::create))

@@ -391,15 +391,7 @@ async fn managing_staff_asks_for_the_password_again_after_fifteen_minutes() {
     assert!(r.location().starts_with("/admin/me/confirm?next="), "{}", r.location());
     assert!(opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "late").await.is_err());
     // After confirming the password, it works.
-    let page = admin.get(r.location()).await;
-    let ccsrf = page.input_value("csrf_token").unwrap();
-    let next = page.input_value("next").unwrap_or_else(|| "/admin/staff/".into());
-    let r = admin
-        .post(
-            "/admin/me/confirm",
-            &[("csrf_token", &ccsrf), ("password", super::support::PASSWORD), ("next", &next)],
-        )
-        .await;
+    let r = admin.confirm_password(r.location()).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let r = admin
         .post(

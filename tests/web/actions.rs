@@ -533,19 +533,82 @@ async fn an_action_that_needs_a_recent_sign_in_asks_for_one_on_screen_and_throug
     assert_eq!(audit_count(&app, "action:void_invoice").await, 0);
 
     // After confirming the password, the same call runs.
-    let page = admin.get(r.location()).await;
-    let ccsrf = page.input_value("csrf_token").unwrap();
-    let next = page.input_value("next").unwrap();
-    let r = admin
-        .post(
-            "/admin/me/confirm",
-            &[("csrf_token", &ccsrf), ("password", super::support::PASSWORD), ("next", &next)],
-        )
-        .await;
+    let r = admin.confirm_password(r.location()).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let (status, json) = call(None, true).await;
     assert_eq!(status, 200, "{json}");
     assert_eq!(json["done"][0]["id"], "2");
     assert_eq!(status_of_2().await, "void");
     assert_eq!(audit_count(&app, "action:void_invoice").await, 1);
+}
+
+#[tokio::test]
+async fn staff_make_and_revoke_their_own_api_tokens_on_a_page() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt;
+
+    let app = TestApp::new(0).await;
+    let mut sue = client_for(&app, "sue", "support").await;
+    let api = |token: String| {
+        let router = app.router.clone();
+        async move {
+            let req = Request::post("/admin/api/account/actions/mark_for_manual_review")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::from(r#"{"ids": [1]}"#))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status().as_u16()
+        }
+    };
+    let page = sue.get("/admin/me/tokens").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("You have no API tokens.");
+    let csrf = page.input_value("csrf_token").unwrap();
+
+    // A name is needed; a script-like name is shown escaped.
+    let r = sue.post("/admin/me/tokens", &[("csrf_token", &csrf), ("action", "create"), ("name", " ")]).await;
+    assert_eq!(r.status, 400);
+    r.assert_contains("Say what the token is for");
+    let r = sue.post("/admin/me/tokens", &[("action", "create"), ("name", "sync")]).await;
+    assert_eq!(r.status, 403, "no CSRF token, no token");
+    let r = sue
+        .post(
+            "/admin/me/tokens",
+            &[("csrf_token", &csrf), ("action", "create"), ("name", "<b>nightly</b> sync")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.assert_contains("This is the only time it is shown");
+    r.assert_contains("&lt;b&gt;nightly&lt;/b&gt; sync");
+    let start = r.body.find("oat_").expect("the new token is on the page");
+    let token = r.body[start..start + 68].to_owned();
+    assert_eq!(api(token.clone()).await, 200, "the token acts as sue");
+    assert!(account::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap().manual_review);
+
+    // Listed without the token itself, used just now; revoked, it stops working.
+    let page = sue.get("/admin/me/tokens").await;
+    page.assert_lacks("oat_");
+    page.assert_contains("active");
+    let id = opsadmin::auth::api_tokens(&app.db, None).await.unwrap()[0].id.to_string();
+    let r = sue.post("/admin/me/tokens", &[("csrf_token", &csrf), ("action", "revoke"), ("id", &id)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    sue.get("/admin/me/tokens").await.assert_contains("is revoked: calls with it are refused");
+    assert_eq!(api(token).await, 401);
+    assert_eq!(audit_count(&app, "token_created").await, 1);
+    assert_eq!(audit_count(&app, "token_revoked").await, 1);
+
+    // Someone else's token is not on anyone's page to revoke.
+    let mut vic = client_for(&app, "vic", "viewer").await;
+    let vcsrf = vic.csrf().await;
+    let r = vic.post("/admin/me/tokens", &[("csrf_token", &vcsrf), ("action", "revoke"), ("id", &id)]).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    // An old sign-in confirms the password first.
+    app.db
+        .execute_unprepared("UPDATE admin_session SET authenticated_at = '2000-01-01 00:00:00'")
+        .await
+        .unwrap();
+    let r = vic.get("/admin/me/tokens").await;
+    assert_eq!(r.status, 303);
+    assert!(r.location().starts_with("/admin/me/confirm?next="), "{}", r.location());
 }

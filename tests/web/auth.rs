@@ -9,6 +9,11 @@ async fn pages_redirect_to_sign_in_and_api_clients_get_401() {
     assert_eq!(r.location(), "/admin/login?next=%2Fadmin%2Faccount%2F%3Fq%3Dacme");
     let r = c.get_api("/admin/account/").await;
     assert_eq!(r.status, 401);
+    let r = c.get("/admin/me/tokens").await;
+    assert_eq!((r.status.as_u16(), r.location()), (303, "/admin/login?next=%2Fadmin%2Fme%2Ftokens"));
+    let r = c.post("/admin/me/tokens", &[("action", "create"), ("name", "x")]).await;
+    assert_ne!(r.status, 200, "no session, no token");
+    assert_eq!(opsadmin::auth::api_tokens(&app.db, None).await.unwrap().len(), 0);
     // The static stylesheet needs no sign-in.
     let r = c.get("/admin/static/admin.css").await;
     assert_eq!(r.status, 200);

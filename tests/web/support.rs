@@ -413,6 +413,16 @@ impl Client {
         self.send(req).await
     }
 
+    /// Follows a redirect to `/admin/me/confirm?next=…` and confirms with the
+    /// fixture's password; the answer sends the user back to `next`.
+    pub async fn confirm_password(&mut self, confirm_url: &str) -> Resp {
+        let page = self.get(confirm_url).await;
+        let csrf = page.input_value("csrf_token").expect("the confirmation form has a CSRF token");
+        let next = page.input_value("next").unwrap_or_default();
+        self.post("/admin/me/confirm", &[("csrf_token", &csrf), ("password", PASSWORD), ("next", &next)])
+            .await
+    }
+
     /// Another client sharing this one's cookies (the same signed-in session).
     pub fn clone_session(&self, app: &TestApp) -> Client {
         Client { router: app.router.clone(), cookies: self.cookies.clone() }

@@ -14,6 +14,7 @@ pub mod notes;
 pub mod search;
 pub mod staff;
 pub mod static_files;
+pub mod tokens;
 pub mod two_factor;
 
 use admin_core::FormData;
