@@ -569,25 +569,28 @@ pub async fn page(
 /// # Errors
 /// `Db` when the database fails.
 pub async fn facets(db: &DatabaseConnection) -> Result<(Vec<String>, Vec<String>)> {
-    let actors: Vec<String> = entry::Entity::find()
-        .select_only()
-        .column(entry::Column::Actor)
-        .distinct()
-        .order_by_asc(entry::Column::Actor)
-        .limit(200)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let kinds: Vec<String> = entry::Entity::find()
-        .select_only()
-        .column(entry::Column::Kind)
-        .distinct()
-        .order_by_asc(entry::Column::Kind)
-        .limit(200)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok((actors, kinds))
+    Ok((distinct_values(db, "actor").await?, distinct_values(db, "kind").await?))
+}
+
+/// The distinct values of an indexed column of the log, in order, at most 200.
+///
+/// `SELECT DISTINCT` would read the column's whole index (40 ms at 175,000 entries,
+/// growing with the log); this hops from each value to the next one up, one index
+/// look-up per distinct value. `column` is one of this module's constants, never
+/// user input.
+async fn distinct_values(db: &DatabaseConnection, column: &'static str) -> Result<Vec<String>> {
+    let sql = format!(
+        "WITH RECURSIVE v(x) AS (SELECT min({column}) FROM admin_audit \
+         UNION ALL SELECT (SELECT min({column}) FROM admin_audit WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) \
+         SELECT x FROM v WHERE x IS NOT NULL LIMIT 200"
+    );
+    let backend = db.get_database_backend();
+    Ok(db
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .collect())
 }
 
 /// Parses a stored `{field: [before, after]}` into rows for display.
