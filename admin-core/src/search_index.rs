@@ -46,7 +46,7 @@ use crate::error::Result;
 use crate::field::FieldKind;
 use crate::model::ModelMeta;
 use crate::registry::Registry;
-use crate::txn::begin_write;
+use crate::txn::begin_startup;
 
 /// What [`ensure`] found or did for one model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,21 +182,17 @@ async fn ensure_sqlite(db: &DatabaseConnection, meta: &'static ModelMeta) -> Res
         return Ok(None);
     };
     let name = index_name(meta);
-    let names = objects.iter().map(|(n, _)| literal(n)).collect::<Vec<_>>().join(", ");
-    let found: HashSet<(String, String)> = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            format!("SELECT name, sql FROM sqlite_master WHERE name IN ({names})"),
-        ))
-        .await?
-        .iter()
-        .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
-        .collect();
-    let current = objects.iter().all(|o| found.contains(o));
-    if !current {
-        // Missing, or made for other search fields: build it afresh, in one
-        // transaction, so a crash halfway leaves the old state.
-        let txn = begin_write(db).await?;
+    let current = sqlite_current(db, &objects).await?;
+    // Missing, or made for other search fields: build it afresh, in one
+    // transaction, so a crash halfway leaves the old state. Another instance may
+    // have built it while this one waited for the transaction: check again inside.
+    let txn = if current { None } else { Some(begin_startup(db).await?) };
+    if let Some(txn) = txn {
+        if sqlite_current(&txn, &objects).await? {
+            txn.commit().await?;
+            mark_ready(meta.slug);
+            return Ok(Some(Ensured { model: meta.slug, index: name, created: false }));
+        }
         for (n, _) in objects.iter().skip(1) {
             txn.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {}", ident(n))).await?;
         }
@@ -237,15 +233,34 @@ fn pg_index_name(meta: &ModelMeta) -> String {
     format!("{}_{tag}", index_name(meta))
 }
 
+/// Whether the FTS5 table and its triggers are there, as `objects` describes them.
+async fn sqlite_current<C: ConnectionTrait>(conn: &C, objects: &[(String, String)]) -> Result<bool> {
+    let names = objects.iter().map(|(n, _)| literal(n)).collect::<Vec<_>>().join(", ");
+    let found: HashSet<(String, String)> = conn
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            format!("SELECT name, sql FROM sqlite_master WHERE name IN ({names})"),
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| Some((r.try_get_by_index(0).ok()?, r.try_get_by_index(1).ok()?)))
+        .collect();
+    Ok(objects.iter().all(|o| found.contains(o)))
+}
+
 async fn ensure_postgres(db: &DatabaseConnection, meta: &'static ModelMeta) -> Result<Option<Ensured>> {
-    if let Err(e) = db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await {
+    // Instances starting together take turns (`begin_startup`): one creates, the
+    // others find the index in place.
+    let txn = begin_startup(db).await?;
+    if let Err(e) = txn.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await {
+        txn.rollback().await.ok();
         // Without the extension, searches still work; they scan the table.
         tracing::warn!(error = %e, "cannot create the pg_trgm extension; searches will scan the table");
         return Ok(None);
     }
     let name = pg_index_name(meta);
     let prefix = format!("{}_", index_name(meta));
-    let ours: Vec<String> = db
+    let ours: Vec<String> = txn
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
@@ -258,7 +273,7 @@ async fn ensure_postgres(db: &DatabaseConnection, meta: &'static ModelMeta) -> R
         .collect();
     let created = !ours.contains(&name);
     if created {
-        db.execute_unprepared(&format!(
+        txn.execute_unprepared(&format!(
             "CREATE INDEX IF NOT EXISTS {} ON {} USING gin (({}) gin_trgm_ops)",
             ident(&name),
             ident(meta.slug),
@@ -269,8 +284,9 @@ async fn ensure_postgres(db: &DatabaseConnection, meta: &'static ModelMeta) -> R
     // Indexes of earlier search fields (or one per field, as versions before 0.2
     // made) only slow writes down now.
     for stale in ours.iter().filter(|n| **n != name) {
-        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {}", ident(stale))).await?;
+        txn.execute_unprepared(&format!("DROP INDEX IF EXISTS {}", ident(stale))).await?;
     }
+    txn.commit().await?;
     mark_ready(meta.slug);
     Ok(Some(Ensured { model: meta.slug, index: name, created }))
 }

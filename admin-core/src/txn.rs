@@ -41,3 +41,34 @@ pub async fn write_turn(db: &DatabaseConnection) -> Option<tokio::sync::MutexGua
     static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     if db.get_database_backend() == DbBackend::Sqlite { Some(TURN.lock().await) } else { None }
 }
+
+/// The PostgreSQL advisory lock key start-ups take ("opsadmin" in ASCII).
+const STARTUP_LOCK: i64 = 8_030_044_997_735_508_334;
+
+/// Begins the transaction in which start-up work runs (creating tables and
+/// indexes, migrations), so that instances starting at the same moment take turns
+/// instead of failing on each other's half-made tables: `BEGIN IMMEDIATE` on
+/// SQLite, and on PostgreSQL a transaction-scoped advisory lock, released at commit
+/// or rollback. Check what exists inside the transaction, then create what is
+/// missing, then commit.
+///
+/// ```no_run
+/// # async fn start(db: &sea_orm::DatabaseConnection) -> admin_core::Result<()> {
+/// use sea_orm::ConnectionTrait;
+/// let txn = admin_core::txn::begin_startup(db).await?;
+/// txn.execute_unprepared("CREATE TABLE IF NOT EXISTS ticket (id INTEGER PRIMARY KEY)").await?;
+/// txn.commit().await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// `Db` when the database cannot start the transaction or take the lock.
+pub async fn begin_startup(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    use sea_orm::ConnectionTrait;
+    let txn = begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({STARTUP_LOCK})")).await?;
+    }
+    Ok(txn)
+}

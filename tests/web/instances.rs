@@ -199,3 +199,40 @@ async fn two_instances_share_sessions_approvals_and_run_each_request_once() {
         .unwrap();
     assert_eq!(runs, 20, "each request ran exactly once");
 }
+
+#[tokio::test]
+async fn instances_starting_together_on_an_empty_database_all_come_up() {
+    use sea_orm::{ConnectionTrait, Statement};
+    for _ in 0..3 {
+        let url = super::support::empty_database().await;
+        let mut dbs = Vec::new();
+        for _ in 0..3 {
+            dbs.push(ops_console::connect(&url).await.unwrap());
+        }
+        // Three processes' start-ups at the same moment: tables, migrations, indexes.
+        let (a, b, c) = tokio::join!(
+            ops_console::prepare(&dbs[0]),
+            ops_console::prepare(&dbs[1]),
+            ops_console::prepare(&dbs[2])
+        );
+        for r in [&a, &b, &c] {
+            assert!(r.is_ok(), "a start-up failed: {r:?}");
+        }
+        let db = &dbs[0];
+        let versions: Vec<i64> = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT version FROM admin_schema_version ORDER BY version",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect();
+        assert_eq!(versions, [1, 2, 3], "each step recorded once");
+        for db in dbs {
+            db.close().await.ok();
+        }
+        super::support::drop_database(&url).await;
+    }
+}

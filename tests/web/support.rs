@@ -116,6 +116,35 @@ async fn fresh_pg_database(n: u64) -> String {
     format!("{PG_SERVER}/{name}")
 }
 
+/// The URL of a new, empty database of the backend under test, for tests of
+/// start-up itself. The caller removes it: [`drop_database`].
+pub async fn empty_database() -> String {
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    match Backend::from_env() {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("opsadmin-test-{}-{n}.db", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+        Backend::Postgres => fresh_pg_database(n).await,
+    }
+}
+
+/// Removes a database made by [`empty_database`].
+pub async fn drop_database(url: &str) {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or_default();
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{ext}"));
+        }
+    } else if let Some(name) = url.rsplit('/').next()
+        && let Ok(admin) = sea_orm::Database::connect(format!("{PG_SERVER}/test")).await
+    {
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        let _ = admin.close().await;
+    }
+}
+
 /// A response, read whole.
 pub struct Resp {
     pub status: StatusCode,

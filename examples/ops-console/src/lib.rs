@@ -133,14 +133,19 @@ fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) ->
 /// changes nothing there; it only adds the console's own `account_lock` table and
 /// one index of its own, `account_billing_state_plan_id_idx`.
 ///
+/// It runs in the start-up transaction ([`opsadmin::txn::begin_startup`]), so
+/// instances starting together on an empty database take turns instead of failing
+/// on each other's half-made tables.
+///
 /// # Errors
 /// When the database refuses a statement.
-pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
+pub async fn create_schema(db: &DatabaseConnection) -> opsadmin::Result<()> {
     let schema = Schema::new(db.get_database_backend());
-    db.execute(schema.create_table_from_entity(account::Entity).if_not_exists()).await?;
-    db.execute(schema.create_table_from_entity(invoice::Entity).if_not_exists()).await?;
-    db.execute(schema.create_table_from_entity(email_job::Entity).if_not_exists()).await?;
-    db.execute(schema.create_table_from_entity(account_lock::Entity).if_not_exists()).await?;
+    let txn = opsadmin::txn::begin_startup(db).await?;
+    txn.execute(schema.create_table_from_entity(account::Entity).if_not_exists()).await?;
+    txn.execute(schema.create_table_from_entity(invoice::Entity).if_not_exists()).await?;
+    txn.execute(schema.create_table_from_entity(email_job::Entity).if_not_exists()).await?;
+    txn.execute(schema.create_table_from_entity(account_lock::Entity).if_not_exists()).await?;
     let indexes = [
         index("account_plan_idx", account::Entity, account::Column::Plan),
         index("account_billing_state_idx", account::Entity, account::Column::BillingState),
@@ -159,8 +164,9 @@ pub async fn create_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
             .to_owned(),
     ];
     for idx in &indexes {
-        db.execute(idx).await?;
+        txn.execute(idx).await?;
     }
+    txn.commit().await?;
     Ok(())
 }
 
