@@ -40,6 +40,12 @@ pub fn list_url(prefix: &str, slug: &str, back: &str) -> String {
     format!("{prefix}/{slug}/{back}")
 }
 
+/// The last value a form gave for `name`.
+#[must_use]
+pub fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
+    pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
 /// The CSRF token a form carried.
 #[must_use]
 pub fn csrf_of(form: &FormData) -> Option<&str> {

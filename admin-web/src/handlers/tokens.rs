@@ -8,16 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 
-use super::Pairs;
+use super::{Pairs, field};
 use crate::error::Result;
 use crate::session::{Ctx, require_recent_auth};
 
 /// Longest name kept for a token.
 const NAME_MAX: usize = 100;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
-    pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
 
 /// What the page shows besides the list.
 #[derive(Default)]

@@ -13,15 +13,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
-use super::Pairs;
 use super::login::{RequestMeta, safe_next};
+use super::{Pairs, field};
 use crate::error::{Error, Result};
 use crate::session::{Ctx, SESSION_COOKIE, cookie, require_recent_auth, set_cookie};
 use crate::state::AdminState;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
-    pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
 
 /// The messages of an `Invalid` error, in one sentence for the form.
 fn messages(errors: &[admin_core::FieldError]) -> String {

@@ -118,13 +118,7 @@ async fn action_command(args: ActionArgs) -> Outcome {
     let db = open(&url, EXIT_FAILURE).await?;
     let result = commands::action(&db, &registry, &roles::roles(), &args).await;
     db.close().await.ok();
-    match result {
-        Ok(text) => {
-            println!("{text}");
-            Ok(())
-        }
-        Err(e) => Err(Failure(e.code, e.message)),
-    }
+    printed(result)
 }
 
 /// `token create|list|revoke`.
@@ -133,6 +127,11 @@ async fn token_command(args: cli::TokenArgs) -> Outcome {
     let db = open(&url, EXIT_FAILURE).await?;
     let result = commands::token(&db, &roles::roles(), &args).await;
     db.close().await.ok();
+    printed(result)
+}
+
+/// A command's text on standard output, or its failure with its exit code.
+fn printed(result: Result<String, commands::CommandError>) -> Outcome {
     match result {
         Ok(text) => {
             println!("{text}");
