@@ -24,6 +24,7 @@ use crate::action::{Approval, Executed, Report};
 use crate::audit::{self, Context};
 use crate::auth::Staff;
 use crate::error::{Error, FieldError, Result};
+use crate::idempotency::Binding;
 use crate::registry::Registry;
 use crate::txn::begin_write;
 
@@ -83,8 +84,13 @@ pub mod request {
         /// When it finished (done or failed), UTC.
         pub finished_at: Option<DateTime>,
         /// The confirmation form's key: the same submission twice makes one request.
-        #[sea_orm(unique)]
+        /// Unique per requester (the index `admin_approval_key_scope` on
+        /// `requester_id, idempotency_key`).
         pub idempotency_key: Option<String>,
+        /// The request's [`crate::idempotency::fingerprint`], with the key: the key
+        /// finds this request again only for the same request. `legacy` for requests
+        /// made before schema version 4, which no request matches.
+        pub fingerprint: Option<String>,
     }
 
     /// No relations are navigated from requests.
@@ -115,11 +121,41 @@ pub fn keys_of(r: &request::Model) -> Vec<String> {
     serde_json::from_str(&r.keys).unwrap_or_default()
 }
 
-/// Creates a pending request, audited (`approval_requested`). Called by
-/// [`crate::service::run_action`] when an action needs approval.
+/// The request that staff user `requester_id` made with idempotency key `key`, if any.
 ///
 /// # Errors
 /// `Db` when the database fails.
+pub async fn find_by_key<C: ConnectionTrait>(
+    conn: &C,
+    requester_id: i64,
+    key: &str,
+) -> Result<Option<request::Model>> {
+    Ok(request::Entity::find()
+        .filter(request::Column::RequesterId.eq(requester_id))
+        .filter(request::Column::IdempotencyKey.eq(key))
+        .one(conn)
+        .await?)
+}
+
+/// The earlier request a key names: `Ok(Some)` for the same request, a refusal for a
+/// different one.
+fn replayed(existing: request::Model, binding: &Binding) -> Result<request::Model> {
+    if binding.matches(&existing.model, &existing.action, existing.fingerprint.as_deref().unwrap_or_default())
+    {
+        Ok(existing)
+    } else {
+        Err(crate::idempotency::reused())
+    }
+}
+
+/// Creates a pending request, audited (`approval_requested`). Called by
+/// [`crate::service::run_action`] when an action needs approval. With a `binding`,
+/// the same request sent again with the same key (by the same requester) gives the
+/// first request back instead of a second one.
+///
+/// # Errors
+/// `Refused` ([`crate::idempotency::KEY_REUSED`]) when the requester already used
+/// the key for a different request; `Db` when the database fails.
 pub async fn create(
     db: &DatabaseConnection,
     ctx: &Context,
@@ -127,19 +163,18 @@ pub async fn create(
     action: &str,
     keys: &[String],
     input: &serde_json::Value,
-    idempotency_key: Option<&str>,
+    binding: Option<&Binding>,
 ) -> Result<request::Model> {
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let txn = begin_write(db).await?;
-    if let Some(k) = idempotency_key
-        && let Some(existing) =
-            request::Entity::find().filter(request::Column::IdempotencyKey.eq(k)).one(&txn).await?
+    if let Some(b) = binding
+        && let Some(existing) = find_by_key(&txn, actor.id, &b.key).await?
     {
         // The same confirmation sent twice: the first request stands.
         txn.commit().await?;
-        return Ok(existing);
+        return replayed(existing, b);
     }
-    let saved = request::ActiveModel {
+    let inserted = request::ActiveModel {
         model: Set(model.to_owned()),
         action: Set(action.to_owned()),
         keys: Set(serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_owned())),
@@ -160,11 +195,26 @@ pub async fn create(
         last_error: Set(None),
         report: Set(None),
         finished_at: Set(None),
-        idempotency_key: Set(idempotency_key.map(str::to_owned)),
+        idempotency_key: Set(binding.map(|b| b.key.clone())),
+        fingerprint: Set(binding.map(|b| b.fingerprint.clone())),
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await;
+    let saved = match inserted {
+        Ok(saved) => saved,
+        Err(e) => {
+            txn.rollback().await?;
+            // The same key, sent at the same moment, committed first: that request
+            // stands (or, for a different request, the key is refused).
+            if let Some(b) = binding
+                && let Some(existing) = find_by_key(db, actor.id, &b.key).await?
+            {
+                return replayed(existing, b);
+            }
+            return Err(e.into());
+        }
+    };
     let id = saved.id.to_string();
     let changes =
         serde_json::json!({ "action": [null, action], "records": [null, keys], "input": [null, input] });

@@ -3,7 +3,9 @@
 //! Every entry is written in the same database transaction as the change it records,
 //! so there is never a change without its entry or an entry without its change. Each
 //! entry carries the SHA-256 of the previous one; [`verify`] walks the chain and
-//! names the first entry that was altered, removed or inserted out of band.
+//! names the first entry that was altered, removed or inserted out of band, and
+//! [`verify_against`] proves the log still holds a [`checkpoint`] the operator kept
+//! elsewhere.
 //!
 //! Appends are serialized through a single-row head table (`admin_audit_head`): the
 //! transaction that appends updates that row first, which makes concurrent appenders
@@ -20,9 +22,16 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Staff;
 use crate::error::{Error, Result};
+
+mod chain;
+
 use crate::field::Cell;
 use crate::model::ModelMeta;
 use crate::registry::Changes;
+pub use chain::{
+    CHECKPOINT_TAG, CHECKPOINT_VERSION, Checkpoint, MAIN_CHAIN, Verdict, checkpoint, parse_checkpoints,
+    verify, verify_against,
+};
 
 /// Audit entries (`admin_audit`).
 pub mod entry {
@@ -394,83 +403,6 @@ fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
     use chrono::Timelike;
     let micros = t.nanosecond() / 1000 * 1000;
     t.with_nanosecond(micros).unwrap_or(t)
-}
-
-/// The outcome of [`verify`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every entry checks out.
-    Intact {
-        /// How many entries were checked.
-        entries: u64,
-    },
-    /// The first entry that does not match, and why.
-    Broken {
-        /// Its sequence number.
-        seq: i64,
-        /// Its id.
-        id: i64,
-        /// What is wrong, in plain words.
-        problem: String,
-    },
-}
-
-/// Walks the whole chain in order and reports the first broken link.
-///
-/// # Errors
-/// `Db` when the database fails.
-pub async fn verify(db: &DatabaseConnection) -> Result<Verdict> {
-    const BATCH: u64 = 5_000;
-    let mut prev = GENESIS.to_owned();
-    let mut expected_seq = 1i64;
-    let mut checked = 0u64;
-    loop {
-        let batch = entry::Entity::find()
-            .filter(entry::Column::Seq.gte(expected_seq))
-            .order_by_asc(entry::Column::Seq)
-            .limit(BATCH)
-            .all(db)
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        for e in &batch {
-            let broken = |problem: String| Verdict::Broken { seq: e.seq, id: e.id, problem };
-            if e.seq != expected_seq {
-                return Ok(broken(format!("entry {expected_seq} is missing (the next one is {})", e.seq)));
-            }
-            if e.prev_hash != prev {
-                return Ok(broken(format!(
-                    "entry {} does not follow entry {}: an entry was removed or inserted",
-                    e.seq,
-                    e.seq - 1
-                )));
-            }
-            if entry_hash(e) != e.hash {
-                return Ok(broken(format!("entry {} was altered after it was written", e.seq)));
-            }
-            prev.clone_from(&e.hash);
-            expected_seq += 1;
-            checked += 1;
-        }
-    }
-    // Entries removed from the end show as a head that is ahead of the chain.
-    if let Some(h) = head::Entity::find_by_id(1).one(db).await?
-        && (h.seq != expected_seq - 1 || (h.seq > 0 && h.hash != prev))
-    {
-        {
-            return Ok(Verdict::Broken {
-                seq: expected_seq,
-                id: 0,
-                problem: format!(
-                    "the log ends at entry {} but {} entries were written: the newest were removed",
-                    expected_seq - 1,
-                    h.seq
-                ),
-            });
-        }
-    }
-    Ok(Verdict::Intact { entries: checked })
 }
 
 /// A page of the audit log, newest first.

@@ -133,8 +133,10 @@ pub mod login_throttle {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Runs of actions by idempotency key (`admin_action_run`): a second submission with
-/// the same key shows the first run's report instead of running again.
+/// Runs of actions by idempotency key (`admin_action_run`): a second submission of
+/// the same request with the same key shows the first run's report instead of
+/// running again (see [`crate::idempotency`]). A key is unique per staff user (the
+/// index `admin_action_run_key_scope` on `actor_id, idempotency_key`).
 pub mod action_run {
     use sea_orm::entity::prelude::*;
 
@@ -145,8 +147,8 @@ pub mod action_run {
         /// Primary key.
         #[sea_orm(primary_key)]
         pub id: i64,
-        /// The key the confirmation form carried.
-        #[sea_orm(unique)]
+        /// The key the confirmation form (or API client, or script) carried; unique
+        /// per `actor_id`.
         pub idempotency_key: String,
         /// Who ran it.
         pub actor_id: i64,
@@ -159,6 +161,10 @@ pub mod action_run {
         pub report: String,
         /// When (UTC).
         pub created_at: DateTime,
+        /// The request's [`crate::idempotency::fingerprint`]: the key replays this
+        /// run only for the same request. `legacy` for runs recorded before schema
+        /// version 4, which no request matches.
+        pub fingerprint: String,
     }
 
     /// No relations are navigated from runs.

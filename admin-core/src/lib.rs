@@ -9,7 +9,7 @@
 //! - describing models: [`model`], [`field`], [`registry`] (Django's `AdminSite`);
 //! - reading lists: [`query`], [`count`], [`seek`], [`search_index`];
 //! - changing data: [`service`] (the permission-checked operations every caller
-//!   uses), [`action`], [`approval`], [`notes`], [`txn`];
+//!   uses), [`action`], [`idempotency`], [`approval`], [`notes`], [`txn`];
 //! - who may do what: [`permission`], [`auth`], [`two_factor`], [`totp`];
 //! - what happened: [`audit`];
 //! - the admin's tables: [`entities`], [`migration`].
@@ -36,6 +36,7 @@ pub mod count;
 pub mod entities;
 pub mod error;
 pub mod field;
+pub mod idempotency;
 pub mod index_advice;
 pub mod migration;
 pub mod model;

@@ -6,8 +6,8 @@
 //! starting together take turns: the first applies the steps, the others find them
 //! done.
 
-use sea_orm::sea_query::{ColumnDef, Expr, Query, Table};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Schema};
+use sea_orm::sea_query::{ColumnDef, Expr, Index, Query, Table};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Schema, Statement};
 
 use crate::audit::{GENESIS, entry, head};
 use crate::entities::{action_run, login_throttle, recovery_code, session, staff_user};
@@ -80,6 +80,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         .await?;
         record(&txn, 3).await?;
     }
+    if !applied.contains(&4) {
+        // Idempotency keys belong to one staff user and one request: the key's
+        // uniqueness moves from the whole table to (user, key), and each run and
+        // approval request keeps the fingerprint of its request.
+        scope_idempotency_keys(&txn, &schema).await?;
+        record(&txn, 4).await?;
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -95,6 +102,128 @@ async fn record<C: ConnectionTrait>(conn: &C, version: i64) -> Result<()> {
 async fn create_entity<C: ConnectionTrait, E: EntityTrait>(conn: &C, schema: &Schema, e: E) -> Result<()> {
     conn.execute(schema.create_table_from_entity(e).if_not_exists()).await?;
     for mut idx in schema.create_index_from_entity(e) {
+        conn.execute(idx.if_not_exists()).await?;
+    }
+    Ok(())
+}
+
+/// Step 4. Tables made by step 1 of this release already have the `fingerprint`
+/// column and no table-wide unique key; tables made by an earlier release (up to
+/// version 3) get the column, filled with [`crate::idempotency::LEGACY_FINGERPRINT`]
+/// (no request matches it, so an old key is refused rather than replayed), and lose
+/// the unique constraint on `idempotency_key` alone. Both then get the unique index
+/// on (user, key).
+async fn scope_idempotency_keys<C: ConnectionTrait>(conn: &C, schema: &Schema) -> Result<()> {
+    use crate::approval::request;
+    if !has_column(conn, "admin_action_run", "fingerprint").await? {
+        add_fingerprint(conn, schema, action_run::Entity, false).await?;
+    }
+    if !has_column(conn, "admin_approval", "fingerprint").await? {
+        add_fingerprint(conn, schema, request::Entity, true).await?;
+    }
+    for (name, table, owner) in [
+        ("admin_action_run_key_scope", "admin_action_run", "actor_id"),
+        ("admin_approval_key_scope", "admin_approval", "requester_id"),
+    ] {
+        conn.execute(
+            &Index::create()
+                .name(name)
+                .table(table)
+                .col(owner)
+                .col("idempotency_key")
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether `table` has a column `column` (both names are this module's constants).
+async fn has_column<C: ConnectionTrait>(conn: &C, table: &str, column: &str) -> Result<bool> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2"
+        }
+        _ => "SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?",
+    };
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [table.into(), column.into()]))
+        .await?;
+    Ok(row.and_then(|r| r.try_get::<i64>("", "n").ok()).unwrap_or(0) > 0)
+}
+
+/// Adds the `fingerprint` column to a table made before version 4, with the legacy
+/// value in every existing row, and drops the unique constraint on
+/// `idempotency_key` alone.
+///
+/// PostgreSQL alters the table in place. SQLite cannot drop a column's inline
+/// `UNIQUE`, so the table is rebuilt, as SQLite's manual prescribes: renamed, made
+/// again from the entity, filled from the old one (ids kept), and the old one
+/// dropped.
+async fn add_fingerprint<C: ConnectionTrait, E: EntityTrait>(
+    conn: &C,
+    schema: &Schema,
+    entity: E,
+    nullable: bool,
+) -> Result<()> {
+    let table = entity.table_name().to_owned();
+    let backend = conn.get_database_backend();
+    let legacy = crate::idempotency::LEGACY_FINGERPRINT;
+    if backend == DbBackend::Postgres {
+        // The default fills the existing rows; new rows always say theirs.
+        let not_null = if nullable { "" } else { " NOT NULL" };
+        conn.execute_unprepared(&format!(
+            "ALTER TABLE \"{table}\" ADD COLUMN \"fingerprint\" varchar{not_null} DEFAULT '{legacy}'"
+        ))
+        .await?;
+        conn.execute_unprepared(&format!(
+            "ALTER TABLE \"{table}\" ALTER COLUMN \"fingerprint\" DROP DEFAULT"
+        ))
+        .await?;
+        let constraints = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT c.conname FROM pg_constraint c \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+                 WHERE c.conrelid = to_regclass($1) AND c.contype = 'u' \
+                   AND cardinality(c.conkey) = 1 AND a.attname = 'idempotency_key'",
+                [table.clone().into()],
+            ))
+            .await?;
+        for row in constraints {
+            let name: String = row.try_get("", "conname")?;
+            // The name comes from the catalog, not from a user.
+            let quoted = name.replace('"', "\"\"");
+            conn.execute_unprepared(&format!("ALTER TABLE \"{table}\" DROP CONSTRAINT \"{quoted}\"")).await?;
+        }
+        return Ok(());
+    }
+    let old = format!("{table}_v3");
+    conn.execute(&Table::rename().table(table.clone(), old.clone()).to_owned()).await?;
+    conn.execute(&schema.create_table_from_entity(entity)).await?;
+    let old_columns: Vec<String> = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT name FROM pragma_table_info(?)",
+            [old.clone().into()],
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "name").ok())
+        .collect();
+    let columns: Vec<String> =
+        old_columns.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect();
+    let list = columns.join(", ");
+    conn.execute_unprepared(&format!(
+        "INSERT INTO \"{table}\" ({list}, \"fingerprint\") SELECT {list}, '{legacy}' FROM \"{old}\""
+    ))
+    .await?;
+    conn.execute(&Table::drop().table(old).to_owned()).await?;
+    for mut idx in schema.create_index_from_entity(entity) {
         conn.execute(idx.if_not_exists()).await?;
     }
     Ok(())

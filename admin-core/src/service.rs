@@ -328,8 +328,10 @@ pub struct ActionRequest {
     pub keys: Vec<String>,
     /// The typed input as JSON (`{}` for none).
     pub input: serde_json::Value,
-    /// The key the confirmation form carried: a second request with the same key
-    /// shows the first one's result instead of running again.
+    /// The key the confirmation form carried: the same request sent again with the
+    /// same key (by the same staff user) gives the first one's result instead of
+    /// running again; a different request with it is refused (see
+    /// [`crate::idempotency`]).
     pub idempotency_key: Option<String>,
 }
 
@@ -338,7 +340,8 @@ pub struct ActionRequest {
 pub enum ActionResult {
     /// It ran now.
     Ran(crate::action::Report),
-    /// It had already run with this idempotency key; this is the first run's report.
+    /// This staff user already sent this request with this idempotency key and it
+    /// ran; this is the first run's report.
     AlreadyRan(crate::action::Report),
     /// It needs approval and waits as request `id`.
     Queued {
@@ -418,11 +421,15 @@ fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result
 /// Runs an action, or queues it for approval when its policy says so. The one path
 /// for the screens, the JSON API and scripts: permission, batch limit, reason, input
 /// validation, per-record checks, one transaction with one audit entry per changed
-/// record, and at most one run per idempotency key.
+/// record, and at most one run per idempotency key: a key is the staff user's own and
+/// names one request (model, action, records, input, reason), see
+/// [`crate::idempotency`].
 ///
 /// # Errors
-/// `Forbidden`, `NotFound`, `Refused` (batch limit), `Invalid` (reason or input);
-/// any error from the action itself, in which case nothing was changed.
+/// `Forbidden`, `NotFound`, `Refused` (batch limit, or
+/// [`crate::idempotency::KEY_REUSED`] for a key already used for a different
+/// request), `Invalid` (reason, input or key); any error from the action itself, in
+/// which case nothing was changed.
 pub async fn run_action(
     db: &DatabaseConnection,
     ctx: &Context,
@@ -433,7 +440,7 @@ pub async fn run_action(
 ) -> Result<ActionResult> {
     use crate::action::{Approval, Executed};
     use crate::entities::action_run;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
     let staff = actor(ctx)?;
     let action = action_for(staff, registry, slug, name)?;
@@ -459,16 +466,24 @@ pub async fn run_action(
     if let Err(m) = action.check_input(&request.input) {
         errors.push(crate::error::FieldError::form(format!("The input does not fit: {m}")));
     }
+    let idem = match crate::idempotency::parse_key(request.idempotency_key.as_deref()) {
+        Ok(k) => k,
+        Err(Error::Invalid(e)) => {
+            errors.extend(e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let idem = request.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 100);
-    if let Some(k) = idem
-        && let Some(done) =
-            action_run::Entity::find().filter(action_run::Column::IdempotencyKey.eq(k)).one(db).await?
+    let binding = idem.map(|k| {
+        crate::idempotency::Binding::new(&k, slug, name, &keys, &request.input, ctx.reason.as_deref())
+    });
+    if let Some(b) = &binding
+        && let Some(answer) = replay(db, staff.id, b).await?
     {
-        let report = serde_json::from_str(&done.report).unwrap_or_default();
-        return Ok(ActionResult::AlreadyRan(report));
+        return Ok(answer);
     }
     let turn = crate::txn::write_turn(db).await;
     let txn = crate::txn::begin_write(db).await?;
@@ -479,36 +494,65 @@ pub async fn run_action(
         Executed::NeedsApproval => {
             txn.rollback().await?;
             drop(turn);
-            let r = crate::approval::create(db, ctx, slug, name, &keys, &request.input, idem).await?;
+            let r =
+                crate::approval::create(db, ctx, slug, name, &keys, &request.input, binding.as_ref()).await?;
             return Ok(ActionResult::Queued { id: r.id });
         }
     };
-    if let Some(k) = idem {
+    if let Some(b) = &binding {
         let stored = action_run::ActiveModel {
-            idempotency_key: Set(k.to_owned()),
+            idempotency_key: Set(b.key.clone()),
             actor_id: Set(staff.id),
             model: Set(slug.to_owned()),
             action: Set(name.to_owned()),
             report: Set(serde_json::to_string(&report).unwrap_or_default()),
             created_at: Set(chrono::Utc::now().naive_utc()),
+            fingerprint: Set(b.fingerprint.clone()),
             ..Default::default()
         }
         .insert(&txn)
         .await;
-        if stored.is_err() {
+        if let Err(e) = stored {
             // A concurrent submission with the same key committed first: undo this run
-            // and show that one's report.
+            // and answer as that one decides.
             txn.rollback().await?;
-            if let Some(done) =
-                action_run::Entity::find().filter(action_run::Column::IdempotencyKey.eq(k)).one(db).await?
-            {
-                return Ok(ActionResult::AlreadyRan(serde_json::from_str(&done.report).unwrap_or_default()));
-            }
-            return Err(Error::Internal("the run could not be recorded".to_owned()));
+            return match replay(db, staff.id, b).await? {
+                Some(answer) => Ok(answer),
+                None => Err(e.into()),
+            };
         }
     }
     txn.commit().await?;
     Ok(ActionResult::Ran(report))
+}
+
+/// The first answer to a request whose key `staff_id` already used: the run's
+/// report again, or the same approval request. `None` when the key is new.
+///
+/// # Errors
+/// `Refused` ([`crate::idempotency::KEY_REUSED`]) when the key was used for a
+/// different request; `Db` when the database fails.
+async fn replay(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    binding: &crate::idempotency::Binding,
+) -> Result<Option<ActionResult>> {
+    if let Some(done) = crate::idempotency::prior_run(db, staff_id, &binding.key).await? {
+        if !binding.matches(&done.model, &done.action, &done.fingerprint) {
+            return Err(crate::idempotency::reused());
+        }
+        let report = serde_json::from_str(&done.report)
+            .map_err(|e| Error::Internal(format!("the stored report of run {} is not JSON: {e}", done.id)))?;
+        return Ok(Some(ActionResult::AlreadyRan(report)));
+    }
+    if let Some(queued) = crate::approval::find_by_key(db, staff_id, &binding.key).await? {
+        if !binding.matches(&queued.model, &queued.action, queued.fingerprint.as_deref().unwrap_or_default())
+        {
+            return Err(crate::idempotency::reused());
+        }
+        return Ok(Some(ActionResult::Queued { id: queued.id }));
+    }
+    Ok(None)
 }
 
 /// The keys of the records matching a list query (for "select all N matching"),

@@ -99,6 +99,8 @@ struct Confirm<'a> {
     form: &'a FormData,
     errors: Vec<FieldError>,
     message: Option<String>,
+    /// Give the form a new idempotency key instead of the one it came with.
+    new_key: bool,
 }
 
 impl Confirm<'_> {
@@ -163,7 +165,7 @@ impl Confirm<'_> {
             .map(|i| meta.fields[i].label)
             .collect();
         let idempotency_key = match self.form.get("idempotency_key") {
-            Some(k) if !k.is_empty() => k.to_owned(),
+            Some(k) if !k.is_empty() && !self.new_key => k.to_owned(),
             _ => admin_core::auth::random_hex(16)?,
         };
         let title = format!("{}?", action.label());
@@ -230,6 +232,7 @@ pub async fn submit(
         form: &form,
         errors,
         message,
+        new_key: false,
     };
     if keys.is_empty() {
         let msg = format!("Select at least one of the {} first, then choose the action.", meta.noun_plural());
@@ -265,6 +268,17 @@ pub async fn submit(
         Err(CoreError::Invalid(errors)) => confirm(errors, None, keys).render(StatusCode::BAD_REQUEST).await,
         Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
             Err(e.into())
+        }
+        Err(e) if admin_core::idempotency::is_reused(&e) => {
+            // The key came with another request before: nothing ran. The page comes
+            // back with a new key, so confirming it again is a new request.
+            let msg = format!(
+                "{e} Nothing was changed. Check the {} and the reason below, then confirm to run it as a new request.",
+                meta.noun_plural()
+            );
+            let mut page = confirm(Vec::new(), Some(msg), keys);
+            page.new_key = true;
+            page.render(StatusCode::CONFLICT).await
         }
         Err(e) => {
             // The run failed: nothing was changed. Say so, with what failed.

@@ -28,9 +28,19 @@ Usage:
       Create a staff user. The password comes from the environment variable
       ADMIN_PASSWORD, else from one line of standard input.
 
-  ops-console audit verify [--database-url URL]
+  ops-console audit verify [--checkpoint FILE] [--database-url URL]
       Check the audit log's hash chain and name the first entry that was altered,
-      removed or inserted out of band. Exit code 0 when intact, 1 when broken.
+      removed or inserted out of band; check that its head matches the newest
+      entry and that the admin's other tables have no row whose entry is gone.
+      With --checkpoint, also prove that the log still holds every checkpoint in
+      FILE (as `audit checkpoint` printed them) and everything before it.
+      Exit code 0 when intact, 1 when broken.
+
+  ops-console audit checkpoint [--database-url URL]
+      Print the head of the audit log (one line per chain: its name, the newest
+      entry's sequence number and hash). Keep the lines where the database's
+      users cannot write, e.g. append them nightly to a file on another machine,
+      and give that file to `audit verify --checkpoint`.
 
   ops-console action MODEL ACTION --ids 1,2,3 --as USER [--reason TEXT]
                      [--input NAME=VALUE ...] [--idempotency-key KEY] [--database-url URL]
@@ -84,6 +94,13 @@ pub enum Command {
     CreateUser(CreateUserArgs),
     /// `audit verify`: walk the audit log's hash chain.
     AuditVerify {
+        /// `--checkpoint FILE`, if given: checkpoints the log must still hold.
+        checkpoint: Option<std::path::PathBuf>,
+        /// `--database-url`, if given.
+        database_url: Option<String>,
+    },
+    /// `audit checkpoint`: print the head of every chain of the audit log.
+    AuditCheckpoint {
         /// `--database-url`, if given.
         database_url: Option<String>,
     },
@@ -291,7 +308,7 @@ where
             "Unknown option \u{201c}{c}\u{201d}. Options go after the command, like `ops-console serve --addr 0.0.0.0:8000`."
         ))),
         c => Err(usage_error(format!(
-            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify, action, worker, check, token."
+            "Unknown command \u{201c}{c}\u{201d}. Commands: serve, createuser, audit verify, audit checkpoint, action, worker, check, token."
         ))),
     }
 }
@@ -305,26 +322,32 @@ fn parse_addr(raw: &str) -> Result<SocketAddr, UsageError> {
 }
 
 fn parse_audit(mut args: Args) -> Result<Command, UsageError> {
-    let mut verify = false;
+    let mut what: Option<String> = None;
+    let mut checkpoint = None;
     let mut database_url = None;
     while let Some(arg) = args.next() {
         match arg {
-            Arg::Positional(p) if p == "verify" && !verify => verify = true,
+            Arg::Positional(p) if what.is_none() && (p == "verify" || p == "checkpoint") => what = Some(p),
             Arg::Flag(f, v) if f == "--database-url" => {
                 database_url = Some(args.value(&f, v, "sqlite://ops-console.db")?);
+            }
+            Arg::Flag(f, v) if f == "--checkpoint" && what.as_deref() == Some("verify") => {
+                checkpoint = Some(std::path::PathBuf::from(args.value(&f, v, "checkpoints.txt")?));
             }
             Arg::Flag(f, _) => return Err(args.unknown(&f)),
             Arg::Positional(p) => {
                 return Err(usage_error(format!(
-                    "Unknown audit command \u{201c}{p}\u{201d}. Try `ops-console audit verify`."
+                    "Unknown audit command \u{201c}{p}\u{201d}. Try `ops-console audit verify` or `ops-console audit checkpoint`."
                 )));
             }
         }
     }
-    if verify {
-        Ok(Command::AuditVerify { database_url })
-    } else {
-        Err(usage_error("audit needs a command: `ops-console audit verify`.".to_owned()))
+    match what.as_deref() {
+        Some("verify") => Ok(Command::AuditVerify { checkpoint, database_url }),
+        Some(_) => Ok(Command::AuditCheckpoint { database_url }),
+        None => Err(usage_error(
+            "audit needs a command: `ops-console audit verify` or `ops-console audit checkpoint`.".to_owned(),
+        )),
     }
 }
 
@@ -692,11 +715,25 @@ mod tests {
     }
 
     #[test]
-    fn audit_verify_takes_a_database_url_and_nothing_else() {
-        assert_eq!(p(&["audit", "verify"]), Ok(Command::AuditVerify { database_url: None }));
+    fn audit_verify_takes_a_checkpoint_file_and_a_database_url() {
+        assert_eq!(
+            p(&["audit", "verify"]),
+            Ok(Command::AuditVerify { checkpoint: None, database_url: None })
+        );
         assert_eq!(
             p(&["audit", "verify", "--database-url=sqlite://x.db"]),
-            Ok(Command::AuditVerify { database_url: Some("sqlite://x.db".into()) })
+            Ok(Command::AuditVerify { checkpoint: None, database_url: Some("sqlite://x.db".into()) })
+        );
+        assert_eq!(
+            p(&["audit", "verify", "--checkpoint", "cp.txt"]),
+            Ok(Command::AuditVerify { checkpoint: Some("cp.txt".into()), database_url: None })
+        );
+        assert_eq!(p(&["audit", "checkpoint"]), Ok(Command::AuditCheckpoint { database_url: None }));
+        assert!(
+            p(&["audit", "checkpoint", "--checkpoint", "x"])
+                .unwrap_err()
+                .to_string()
+                .contains("Unknown option")
         );
         assert!(p(&["audit"]).unwrap_err().to_string().contains("ops-console audit verify"));
         assert!(p(&["audit", "fix"]).unwrap_err().to_string().contains("Unknown audit command"));

@@ -348,3 +348,55 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
         }
     }
 }
+
+/// `ops-console audit verify [--checkpoint FILE]`: walks the audit log's chain and
+/// checks its head and the admin's other tables against it; with `checkpoint`,
+/// also proves the log still holds every checkpoint in the file.
+///
+/// # Errors
+/// [`EXIT_REFUSED`] when the log is broken (the sentence names the entry and the
+/// problem) or cannot be read; [`EXIT_USAGE`] when the checkpoint file cannot be
+/// read or holds no checkpoint.
+pub async fn audit_verify(
+    db: &DatabaseConnection,
+    checkpoint: Option<&std::path::Path>,
+) -> Result<String, CommandError> {
+    use opsadmin::audit::Verdict;
+    let verdict = match checkpoint {
+        None => opsadmin::audit::verify(db).await,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CommandError::usage(format!("Cannot read the checkpoint file {}: {e}.", path.display()))
+            })?;
+            let checkpoints = opsadmin::audit::parse_checkpoints(&text).map_err(|why| {
+                CommandError::usage(format!("The checkpoint file {} cannot be used. {why}", path.display()))
+            })?;
+            opsadmin::audit::verify_against(db, &checkpoints).await
+        }
+    }
+    .map_err(|e| CommandError::refused(format!("Cannot read the audit log: {}", explain(&e))))?;
+    match (verdict, checkpoint) {
+        (Verdict::Intact { entries }, None) => {
+            Ok(format!("The audit log is intact: {entries} entries, every link checked."))
+        }
+        (Verdict::Intact { entries }, Some(path)) => Ok(format!(
+            "The audit log is intact: {entries} entries, every link checked, and it still holds every checkpoint in {}.",
+            path.display()
+        )),
+        (Verdict::Broken { seq, problem, .. }, _) => {
+            Err(CommandError::refused(format!("The audit log is broken at entry {seq}: {problem}.")))
+        }
+    }
+}
+
+/// `ops-console audit checkpoint`: the head of every chain of the audit log, one
+/// line each, for the operator to keep where the database's users cannot write.
+///
+/// # Errors
+/// [`EXIT_REFUSED`] when the head is missing or does not match the newest entry, or
+/// the database fails.
+pub async fn audit_checkpoint(db: &DatabaseConnection) -> Result<String, CommandError> {
+    let checkpoints =
+        opsadmin::audit::checkpoint(db).await.map_err(|e| CommandError::refused(explain(&e)))?;
+    Ok(checkpoints.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+}

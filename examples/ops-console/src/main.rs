@@ -42,7 +42,8 @@ async fn main() -> ExitCode {
         Command::Demo => demo().await,
         Command::Serve(args) => serve_command(args).await,
         Command::CreateUser(args) => createuser(args).await,
-        Command::AuditVerify { database_url } => audit_verify(database_url).await,
+        Command::AuditVerify { checkpoint, database_url } => audit_verify(database_url, checkpoint).await,
+        Command::AuditCheckpoint { database_url } => audit_checkpoint(database_url).await,
         Command::Action(args) => action_command(args).await,
         Command::Worker(args) => worker_command(args).await,
         Command::Check { database_url } => check(database_url).await,
@@ -57,22 +58,22 @@ async fn main() -> ExitCode {
     }
 }
 
-/// `audit verify`: walks the chain and reports the first broken link.
-async fn audit_verify(database_url: Option<String>) -> Outcome {
-    let url = database_url
-        .or_else(env_database_url)
-        .unwrap_or_else(|| ops_console::DEFAULT_DATABASE_URL.to_owned());
+/// `audit verify`: walks the chain and reports the first problem.
+async fn audit_verify(database_url: Option<String>, checkpoint: Option<std::path::PathBuf>) -> Outcome {
+    let url = cli::database_url(database_url, env_database_url());
     let db = open(&url, EXIT_FAILURE).await?;
-    match opsadmin::audit::verify(&db).await {
-        Ok(opsadmin::audit::Verdict::Intact { entries }) => {
-            println!("The audit log is intact: {entries} entries, every link checked.");
-            Ok(())
-        }
-        Ok(opsadmin::audit::Verdict::Broken { seq, problem, .. }) => {
-            Err(Failure(EXIT_FAILURE, format!("The audit log is broken at entry {seq}: {problem}.")))
-        }
-        Err(e) => Err(Failure(EXIT_FAILURE, format!("Cannot read the audit log: {}", detail(&e)))),
-    }
+    let result = commands::audit_verify(&db, checkpoint.as_deref()).await;
+    db.close().await.ok();
+    printed(result)
+}
+
+/// `audit checkpoint`: prints the head of every chain.
+async fn audit_checkpoint(database_url: Option<String>) -> Outcome {
+    let url = cli::database_url(database_url, env_database_url());
+    let db = open(&url, EXIT_FAILURE).await?;
+    let result = commands::audit_checkpoint(&db).await;
+    db.close().await.ok();
+    printed(result)
 }
 
 fn env_database_url() -> Option<String> {
