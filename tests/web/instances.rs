@@ -229,7 +229,7 @@ async fn instances_starting_together_on_an_empty_database_all_come_up() {
             .iter()
             .map(|r| r.try_get_by_index(0).unwrap())
             .collect();
-        assert_eq!(versions, [1, 2, 3], "each step recorded once");
+        assert_eq!(versions, [1, 2, 3, 4], "each step recorded once");
         for db in dbs {
             db.close().await.ok();
         }
