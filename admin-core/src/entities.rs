@@ -135,7 +135,7 @@ pub mod login_throttle {
 
 /// Runs of actions by idempotency key (`admin_action_run`): a second submission of
 /// the same request with the same key shows the first run's report instead of
-/// running again (see [`crate::idempotency`]). A key is unique per staff user (the
+/// running again (see the `idempotency` module). A key is unique per staff user (the
 /// index `admin_action_run_key_scope` on `actor_id, idempotency_key`).
 pub mod action_run {
     use sea_orm::entity::prelude::*;
@@ -161,7 +161,7 @@ pub mod action_run {
         pub report: String,
         /// When (UTC).
         pub created_at: DateTime,
-        /// The request's [`crate::idempotency::fingerprint`]: the key replays this
+        /// The request's fingerprint (`idempotency::fingerprint`): the key replays this
         /// run only for the same request. `legacy` for runs recorded before schema
         /// version 4, which no request matches.
         pub fingerprint: String,

@@ -4,7 +4,7 @@
 //! so that sending it twice runs it once. The key is its sender's own: another staff
 //! user's same key is unrelated to it. And it is bound to the request it first came
 //! with, through a [`fingerprint`] of the model, the action, the records (as a set),
-//! the typed input and the reason. [`crate::service::run_action`] then answers:
+//! the typed input and the reason. The service's `run_action` then answers:
 //!
 //! - the same key with the same request: the first answer again (the first run's
 //!   report, or the same approval request), and nothing runs twice;
@@ -167,6 +167,36 @@ pub async fn prior_run<C: ConnectionTrait>(
         .filter(action_run::Column::IdempotencyKey.eq(key))
         .one(conn)
         .await?)
+}
+
+/// Records a run under its key, in the run's transaction, with the report to replay
+/// (anything serializable; the action's report).
+///
+/// # Errors
+/// `Db` when the database refuses, e.g. because the same user's same key was
+/// recorded meanwhile: the caller rolls back and asks again.
+pub async fn record_run<C: ConnectionTrait>(
+    conn: &C,
+    actor_id: i64,
+    binding: &Binding,
+    report: &impl serde::Serialize,
+) -> Result<()> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let report = serde_json::to_string(report)
+        .map_err(|e| Error::Internal(format!("the run's report cannot be stored: {e}")))?;
+    action_run::ActiveModel {
+        idempotency_key: Set(binding.key.clone()),
+        actor_id: Set(actor_id),
+        model: Set(binding.model.clone()),
+        action: Set(binding.action.clone()),
+        report: Set(report),
+        created_at: Set(chrono::Utc::now().naive_utc()),
+        fingerprint: Set(binding.fingerprint.clone()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

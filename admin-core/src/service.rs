@@ -439,8 +439,6 @@ pub async fn run_action(
     request: &ActionRequest,
 ) -> Result<ActionResult> {
     use crate::action::{Approval, Executed};
-    use crate::entities::action_run;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
     let staff = actor(ctx)?;
     let action = action_for(staff, registry, slug, name)?;
@@ -499,28 +497,16 @@ pub async fn run_action(
             return Ok(ActionResult::Queued { id: r.id });
         }
     };
-    if let Some(b) = &binding {
-        let stored = action_run::ActiveModel {
-            idempotency_key: Set(b.key.clone()),
-            actor_id: Set(staff.id),
-            model: Set(slug.to_owned()),
-            action: Set(name.to_owned()),
-            report: Set(serde_json::to_string(&report).unwrap_or_default()),
-            created_at: Set(chrono::Utc::now().naive_utc()),
-            fingerprint: Set(b.fingerprint.clone()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await;
-        if let Err(e) = stored {
-            // A concurrent submission with the same key committed first: undo this run
-            // and answer as that one decides.
-            txn.rollback().await?;
-            return match replay(db, staff.id, b).await? {
-                Some(answer) => Ok(answer),
-                None => Err(e.into()),
-            };
-        }
+    if let Some(b) = &binding
+        && let Err(e) = crate::idempotency::record_run(&txn, staff.id, b, &report).await
+    {
+        // A concurrent submission with the same key committed first: undo this run
+        // and answer as that one decides.
+        txn.rollback().await?;
+        return match replay(db, staff.id, b).await? {
+            Some(answer) => Ok(answer),
+            None => Err(e),
+        };
     }
     txn.commit().await?;
     Ok(ActionResult::Ran(report))

@@ -301,134 +301,101 @@ pub async fn verify_against(db: &DatabaseConnection, checkpoints: &[Checkpoint])
 /// row checked has its entry. Only the newest rows are checked: entries are
 /// removed from the end (a removal in the middle breaks the chain).
 async fn missing_evidence(db: &DatabaseConnection, last: Option<&entry::Model>) -> Result<Option<String>> {
-    let missing = |what: String| {
-        Some(match last {
-            None => {
-                format!("the log has no entries, but {what} shows the admin was used: the log was emptied")
-            }
-            Some(_) => format!("{what} has no entry in the log: the newest entries were removed"),
-        })
+    let gone = |what: String| match last {
+        None => format!("the log has no entries, but {what} shows the admin was used: the log was emptied"),
+        Some(_) => format!("{what} has no entry in the log: the newest entries were removed"),
     };
-    let has = |kinds: &'static [&'static str]| {
-        entry::Entity::find().filter(entry::Column::Kind.is_in(kinds.iter().copied()))
-    };
-    // Only the columns read here are selected: the check runs on any schema version.
-    // Each approval request is written with its `approval_requested` entry.
-    {
-        use crate::approval::request;
-        let newest: Option<i64> = request::Entity::find()
-            .select_only()
-            .column(request::Column::Id)
-            .order_by_desc(request::Column::Id)
-            .into_tuple()
-            .one(db)
-            .await?;
-        if let Some(id) = newest {
-            let found = has(&["approval_requested"])
-                .filter(entry::Column::Model.eq("approval"))
-                .filter(entry::Column::ObjectId.eq(id.to_string()))
-                .one(db)
-                .await?;
-            if found.is_none() {
-                return Ok(missing(format!("approval request {id}")));
-            }
+    for (what, its_entry) in witnesses(db).await? {
+        if its_entry.one(db).await?.is_none() {
+            return Ok(Some(gone(what)));
         }
     }
-    // Each API token with its `token_created` entry.
+    let last_seq = last.map_or(0, |e| e.seq);
+    if let Some((run, upto)) = newest_recorded_seq(db).await?
+        && upto > last_seq
     {
-        use crate::entities::api_token;
-        let newest: Option<i64> = api_token::Entity::find()
-            .select_only()
-            .column(api_token::Column::Id)
-            .order_by_desc(api_token::Column::Id)
-            .into_tuple()
-            .one(db)
-            .await?;
-        if let Some(id) = newest {
-            let found = has(&["token_created"])
-                .filter(entry::Column::Model.eq("api_token"))
-                .filter(entry::Column::ObjectId.eq(id.to_string()))
-                .one(db)
-                .await?;
-            if found.is_none() {
-                return Ok(missing(format!("API token {id}")));
+        let what = format!("action run {run} wrote entries up to {upto}");
+        return Ok(Some(match last {
+            None => format!("the log has no entries, but {what}: the log was emptied"),
+            Some(_) => {
+                format!("{what} but the log ends at entry {last_seq}: the newest entries were removed")
             }
-        }
-    }
-    // Each note with a `note` entry on its record, written after it.
-    {
-        use crate::notes::note;
-        let newest: Option<(i64, String, String, NaiveDateTime)> = note::Entity::find()
-            .select_only()
-            .columns([note::Column::Id, note::Column::Model, note::Column::ObjectId, note::Column::CreatedAt])
-            .order_by_desc(note::Column::Id)
-            .into_tuple()
-            .one(db)
-            .await?;
-        if let Some((id, model, object_id, created_at)) = newest {
-            let found = has(&["note"])
-                .filter(entry::Column::Model.eq(model.clone()))
-                .filter(entry::Column::ObjectId.eq(object_id.clone()))
-                .filter(entry::Column::At.gte(slack(created_at)))
-                .one(db)
-                .await?;
-            if found.is_none() {
-                return Ok(missing(format!("note {id} (on {model} {object_id})")));
-            }
-        }
-    }
-    // Each session with its sign-in entry, written after it.
-    {
-        use crate::entities::session;
-        let newest: Option<(i64, NaiveDateTime)> = session::Entity::find()
-            .select_only()
-            .columns([session::Column::UserId, session::Column::CreatedAt])
-            .order_by_desc(session::Column::CreatedAt)
-            .into_tuple()
-            .one(db)
-            .await?;
-        if let Some((user_id, created_at)) = newest {
-            let found = has(&["login", "login_password"])
-                .filter(entry::Column::ActorId.eq(user_id))
-                .filter(entry::Column::At.gte(slack(created_at)))
-                .one(db)
-                .await?;
-            if found.is_none() {
-                return Ok(missing(format!(
-                    "the sign-in of staff user {user_id} at {}",
-                    created_at.format("%Y-%m-%d %H:%M:%S")
-                )));
-            }
-        }
-    }
-    // Each action run records the sequence numbers of the entries it wrote.
-    {
-        use crate::entities::action_run;
-        let last_seq = last.map_or(0, |e| e.seq);
-        let runs: Vec<(i64, String)> = action_run::Entity::find()
-            .select_only()
-            .columns([action_run::Column::Id, action_run::Column::Report])
-            .order_by_desc(action_run::Column::Id)
-            .limit(50)
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (id, report) in runs {
-            let Ok(report) = serde_json::from_str::<crate::action::Report>(&report) else { continue };
-            if let Some((_, upto)) = report.audit_seqs
-                && upto > last_seq
-            {
-                let what = format!("action run {id} wrote entries up to {upto}");
-                return Ok(Some(match last {
-                    None => format!("the log has no entries, but {what}: the log was emptied"),
-                    Some(_) => format!(
-                        "{what} but the log ends at entry {last_seq}: the newest entries were removed"
-                    ),
-                }));
-            }
-        }
+        }));
     }
     Ok(None)
+}
+
+/// The newest row of each table whose rows are written only in the same
+/// transaction as an entry, described, with the query that finds that entry. Only
+/// the columns needed are read, so this works on any schema version.
+async fn witnesses(db: &DatabaseConnection) -> Result<Vec<(String, sea_orm::Select<entry::Entity>)>> {
+    use crate::approval::request;
+    use crate::entities::{api_token, session};
+    let mut out = Vec::new();
+    let entry_of = |kind: &'static str, model: &'static str, id: i64| {
+        entry::Entity::find()
+            .filter(entry::Column::Kind.eq(kind))
+            .filter(entry::Column::Model.eq(model))
+            .filter(entry::Column::ObjectId.eq(id.to_string()))
+    };
+    let newest: Option<i64> = request::Entity::find()
+        .select_only()
+        .column(request::Column::Id)
+        .order_by_desc(request::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(id) = newest {
+        out.push((format!("approval request {id}"), entry_of("approval_requested", "approval", id)));
+    }
+    let newest: Option<i64> = api_token::Entity::find()
+        .select_only()
+        .column(api_token::Column::Id)
+        .order_by_desc(api_token::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(id) = newest {
+        out.push((format!("API token {id}"), entry_of("token_created", "api_token", id)));
+    }
+    // A sign-in writes its session and its entry, after it, by the same clock.
+    let newest: Option<(i64, NaiveDateTime)> = session::Entity::find()
+        .select_only()
+        .columns([session::Column::UserId, session::Column::CreatedAt])
+        .order_by_desc(session::Column::CreatedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some((user_id, created_at)) = newest {
+        let its_entry = entry::Entity::find()
+            .filter(entry::Column::Kind.is_in(["login", "login_password"]))
+            .filter(entry::Column::ActorId.eq(user_id))
+            .filter(entry::Column::At.gte(slack(created_at)));
+        let when = created_at.format("%Y-%m-%d %H:%M:%S");
+        out.push((format!("the sign-in of staff user {user_id} at {when}"), its_entry));
+    }
+    Ok(out)
+}
+
+/// The highest entry sequence number the newest action runs recorded in their
+/// reports, with the run's id.
+async fn newest_recorded_seq(db: &DatabaseConnection) -> Result<Option<(i64, i64)>> {
+    use crate::entities::action_run;
+    let runs: Vec<(i64, String)> = action_run::Entity::find()
+        .select_only()
+        .columns([action_run::Column::Id, action_run::Column::Report])
+        .order_by_desc(action_run::Column::Id)
+        .limit(50)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(runs
+        .into_iter()
+        .filter_map(|(id, report)| {
+            let report: crate::action::Report = serde_json::from_str(&report).ok()?;
+            Some((id, report.audit_seqs?.1))
+        })
+        .max_by_key(|(_, upto)| *upto))
 }
 
 /// A moment a second before `t`: an entry is written after the row it goes with, by
