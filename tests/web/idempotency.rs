@@ -128,6 +128,38 @@ async fn the_same_key_with_a_different_request_is_refused_through_the_api() {
     assert!(!acct(&app, 95).await.locked, "nothing ran");
     assert!(!acct(&app, 97).await.manual_review, "nothing ran");
     assert_eq!(all_entries(&app).await, before, "nothing was audited");
+    // A key too long to keep is refused, not ignored.
+    let long = "k".repeat(101);
+    let (status, json) = api(&app, &admin, MARK, json!({"ids": [95], "idempotency_key": long})).await;
+    assert_eq!(status, 400, "{json}");
+    assert!(json["error"].as_str().unwrap().contains("too long"), "{json}");
+    assert!(!acct(&app, 95).await.manual_review);
+}
+
+#[tokio::test]
+async fn the_command_line_replays_the_same_request_and_refuses_another_with_the_same_key() {
+    let app = TestApp::new(94).await;
+    let registry = ops_console::registry();
+    let roles = ops_console::roles::roles();
+    opsadmin::auth::create_user(&app.db, "sue", PASSWORD, &["support"], false).await.unwrap();
+    let args = |id: &str| ops_console::cli::ActionArgs {
+        model: "account".into(),
+        action: "mark_for_manual_review".into(),
+        ids: vec![id.into()],
+        user: "sue".into(),
+        reason: None,
+        input: Vec::new(),
+        idempotency_key: Some("ticket-9001".into()),
+        database_url: None,
+    };
+    let first = ops_console::commands::action(&app.db, &registry, &roles, &args("96")).await.unwrap();
+    assert!(first.starts_with("Mark for manual review: 1 done"), "{first}");
+    let again = ops_console::commands::action(&app.db, &registry, &roles, &args("96")).await.unwrap();
+    assert!(again.contains("already ran with this idempotency key"), "{again}");
+    let err = ops_console::commands::action(&app.db, &registry, &roles, &args("95")).await.unwrap_err();
+    assert_eq!(err.code, ops_console::commands::EXIT_REFUSED);
+    assert_eq!(err.message, KEY_REUSED);
+    assert!(!acct(&app, 95).await.manual_review);
 }
 
 #[tokio::test]
