@@ -1,6 +1,9 @@
 //! Staff sign-in: argon2id password hashes, database-backed sessions with idle and
 //! absolute timeouts, CSRF tokens, sign-in throttling, and staff management. Nothing
 //! lives in the web process, so several instances serve as one.
+//!
+//! [`authenticate`] is the one place that decides who a caller is, for a session
+//! cookie, an API token or a command-line user alike.
 
 use std::sync::Arc;
 
