@@ -1,6 +1,9 @@
 //! Staff sign-in: argon2id password hashes, database-backed sessions with idle and
 //! absolute timeouts, CSRF tokens, sign-in throttling, and staff management. Nothing
 //! lives in the web process, so several instances serve as one.
+//!
+//! [`authenticate`] is the one place that decides who a caller is, for a session
+//! cookie, an API token or a command-line user alike.
 
 use std::sync::Arc;
 
@@ -296,22 +299,192 @@ pub async fn count_users(db: &DatabaseConnection) -> Result<u64> {
 }
 
 /// A staff user by name, with permissions from `roles` (for scripts acting as them).
+/// The same rule as [`authenticate`] with [`Credential::Local`]: the user must exist
+/// and be active.
 ///
 /// # Errors
 /// `NotFound` when there is no active user of that name.
 pub async fn staff_by_name(db: &DatabaseConnection, roles: &Roles, username: &str) -> Result<Staff> {
-    staff_user::Entity::find()
+    local_user(db, roles, username).await?.ok_or_else(|| no_such_user(username))
+}
+
+fn no_such_user(username: &str) -> Error {
+    Error::NotFound(format!("There is no active staff user named \u{201c}{}\u{201d}.", username.trim()))
+}
+
+/// The active user of that name.
+async fn local_user(db: &DatabaseConnection, roles: &Roles, username: &str) -> Result<Option<Staff>> {
+    Ok(staff_user::Entity::find()
         .filter(staff_user::Column::Username.eq(username.trim()))
         .one(db)
         .await?
         .filter(|u| u.is_active)
-        .map(|u| Staff::from_model(&u, roles))
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "There is no active staff user named \u{201c}{}\u{201d}.",
-                username.trim()
-            ))
-        })
+        .map(|u| Staff::from_model(&u, roles)))
+}
+
+/// What a caller presents to say who they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// The token of a session cookie (the screens, and the JSON API from a browser).
+    Session(&'a str),
+    /// An API token (`oat_…`), sent as `Authorization: Bearer <token>`.
+    Token(&'a str),
+    /// A staff user named by someone who holds the database itself: the command
+    /// line and set-up scripts.
+    Local(&'a str),
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// A session whose user signed in or confirmed their password within
+    /// [`SessionPolicy::reauth_after`].
+    Recent,
+    /// A session whose last proof of identity is older than that.
+    Stale,
+    /// An API token: no sign-in at all, so never recent.
+    Token,
+    /// The command line: whoever runs it holds the database, which is more than any
+    /// sign-in proves.
+    Local,
+}
+
+impl Proof {
+    /// Whether this proof is good enough for an operation that asks for a recent
+    /// sign-in (`Policy::recent_auth`, staff management, tokens, two-factor settings).
+    #[must_use]
+    pub fn is_recent(self) -> bool {
+        matches!(self, Proof::Recent | Proof::Local)
+    }
+}
+
+/// Who is calling, as [`authenticate`] found them.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// The staff user, with the permissions of their roles.
+    pub staff: Staff,
+    /// How they proved it.
+    pub proof: Proof,
+    /// For a session credential, the session as loaded (its CSRF token, its flash
+    /// message, whether two-factor sign-in is enrolled).
+    pub session: Option<CurrentSession>,
+}
+
+/// The answer of [`authenticate`]: an identity, or why there is none.
+#[derive(Clone, Debug)]
+pub enum Authentication {
+    /// Every rule passed.
+    Identified(Identity),
+    /// Nobody: no such session or it ended (idle, past its lifetime), an unknown or
+    /// revoked token, or an unknown or deactivated user.
+    Unknown,
+    /// The password was right but the second factor is still to come (sessions only).
+    SecondFactorPending,
+    /// A role of the user requires two-factor sign-in and they have not set it up:
+    /// nothing but setting it up (and signing out) may proceed. The identity is
+    /// given so that the enrolment pages can serve the user.
+    EnrolmentRequired(Identity),
+}
+
+impl Authentication {
+    /// The identity when every rule passed.
+    ///
+    /// # Errors
+    /// `Unauthenticated` when nobody is identified (or the second factor is still
+    /// to come); `Forbidden` with a sentence saying so when the user must first set
+    /// up two-factor sign-in.
+    pub fn identity(self) -> Result<Identity> {
+        match self {
+            Authentication::Identified(identity) => Ok(identity),
+            Authentication::Unknown | Authentication::SecondFactorPending => Err(Error::Unauthenticated),
+            Authentication::EnrolmentRequired(_) => Err(Error::Forbidden(ENROL_FIRST.to_owned())),
+        }
+    }
+}
+
+/// What a user who must set up two-factor sign-in first is told.
+pub const ENROL_FIRST: &str =
+    "Your role requires two-factor sign-in. Set it up on the Two-factor sign-in page first.";
+
+/// The one authenticator: decides who a credential belongs to, for the screens, the
+/// JSON API (session or token), and the command line alike. Its rules:
+///
+/// - a session must be live (not idle too long, not past its lifetime) and past its
+///   second factor; its proof is [`Proof::Recent`] or [`Proof::Stale`];
+/// - a token must be known and unrevoked;
+/// - the user must exist and be active;
+/// - a user whose role requires two-factor sign-in and who has not set it up gets
+///   [`Authentication::EnrolmentRequired`], whether by session or token (the
+///   command line, run by whoever holds the database, is not asked).
+///
+/// Whether the request itself is acceptable (CSRF token, `Origin`) is the web
+/// layer's to check; what the user may do is the permission check's.
+///
+/// ```no_run
+/// # async fn run(db: sea_orm::DatabaseConnection, config: admin_core::auth::AuthConfig) -> admin_core::Result<()> {
+/// use admin_core::auth::{Credential, authenticate};
+///
+/// let who = authenticate(&db, &config, Credential::Local("dana")).await?.identity()?;
+/// println!("acting as {}", who.staff.username);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    credential: Credential<'_>,
+) -> Result<Authentication> {
+    let (identity, enrolled) = match credential {
+        Credential::Session(token) => {
+            let Some(session) = load_session(db, config, token).await? else {
+                return Ok(Authentication::Unknown);
+            };
+            if session.second_factor_pending {
+                return Ok(Authentication::SecondFactorPending);
+            }
+            let proof =
+                if session.recently_authenticated(&config.sessions) { Proof::Recent } else { Proof::Stale };
+            let enrolled = session.two_factor_enrolled;
+            (Identity { staff: session.staff.clone(), proof, session: Some(session) }, enrolled)
+        }
+        Credential::Token(token) => match token_user(db, token).await? {
+            Some(user) => {
+                let staff = Staff::from_model(&user, &config.roles);
+                (Identity { staff, proof: Proof::Token, session: None }, user.totp_secret.is_some())
+            }
+            None => return Ok(Authentication::Unknown),
+        },
+        Credential::Local(username) => {
+            return Ok(match local_user(db, &config.roles, username).await? {
+                Some(staff) => {
+                    Authentication::Identified(Identity { staff, proof: Proof::Local, session: None })
+                }
+                None => Authentication::Unknown,
+            });
+        }
+    };
+    if config.roles.two_factor_required(&identity.staff.roles) && !enrolled {
+        return Ok(Authentication::EnrolmentRequired(identity));
+    }
+    Ok(Authentication::Identified(identity))
+}
+
+/// The staff user of a command-line run: [`authenticate`] with
+/// [`Credential::Local`], with a sentence naming the user when there is none.
+///
+/// # Errors
+/// `NotFound` when there is no active user of that name; `Db` when the database fails.
+pub async fn local_identity(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    username: &str,
+) -> Result<Identity> {
+    match authenticate(db, config, Credential::Local(username)).await? {
+        Authentication::Unknown => Err(no_such_user(username)),
+        other => other.identity(),
+    }
 }
 
 /// A new session: the cookie token (secret, never stored) and the CSRF token.
@@ -1081,8 +1254,9 @@ pub async fn revoke_api_token(db: &DatabaseConnection, ctx: &Context, id: i64) -
     Ok(())
 }
 
-/// The staff user an API token acts as, if the token is valid, unrevoked and its
-/// user active.
+/// The staff user an API token acts as, if [`authenticate`] accepts the token: known,
+/// unrevoked, its user active (and enrolled in two-factor sign-in when a role
+/// requires it).
 ///
 /// # Errors
 /// `Db` when the database fails.
@@ -1091,6 +1265,15 @@ pub async fn staff_for_token(
     config: &AuthConfig,
     token: &str,
 ) -> Result<Option<Staff>> {
+    Ok(match authenticate(db, config, Credential::Token(token)).await? {
+        Authentication::Identified(identity) => Some(identity.staff),
+        _ => None,
+    })
+}
+
+/// The active user of a known, unrevoked API token; notes when the token was used
+/// (at most once a minute).
+async fn token_user(db: &DatabaseConnection, token: &str) -> Result<Option<staff_user::Model>> {
     use crate::entities::api_token;
     let token = token.trim();
     if !token.starts_with("oat_") || token.len() != 68 {
@@ -1108,11 +1291,11 @@ pub async fn staff_for_token(
         return Ok(None);
     };
     if t.last_used_at.is_none_or(|at| now() - at > Duration::seconds(60)) {
-        let mut am: crate::entities::api_token::ActiveModel = t.into();
+        let mut am: api_token::ActiveModel = t.into();
         am.last_used_at = Set(Some(now()));
         am.update(db).await?;
     }
-    Ok(Some(Staff::from_model(&user, &config.roles)))
+    Ok(Some(user))
 }
 
 #[cfg(test)]

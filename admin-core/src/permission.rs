@@ -7,16 +7,23 @@
 //! (`account.*`, `*.view`, `*`). Staff users have roles (stored in the database), and
 //! superusers hold every permission.
 //!
+//! The admin's own permissions (the namespaces in [`RESERVED`]: `staff`, `audit`,
+//! `approvals`) are not granted by a pattern over models such as `*.view`: only by
+//! naming them (`audit.view`, `staff.*`) or by the full grant `*`.
+//!
 //! ```
 //! use admin_core::permission::Roles;
 //!
 //! let roles = Roles::new()
 //!     .role("support", "Answers customers", &["account.view", "invoice.view", "account.action.mark_for_review"])
-//!     .role("viewer", "Reads everything", &["*.view"]);
+//!     .role("viewer", "Reads every model", &["*.view"]);
 //! let perms = roles.permissions_of(&["support".to_owned()]);
 //! assert!(perms.allows("account.view"));
 //! assert!(!perms.allows("account.change"));
-//! assert!(roles.permissions_of(&["viewer".to_owned()]).allows("email_job.view"));
+//! let viewer = roles.permissions_of(&["viewer".to_owned()]);
+//! assert!(viewer.allows("email_job.view"));
+//! // Who the staff are and what they did is not a model's data.
+//! assert!(!viewer.allows("staff.view") && !viewer.allows("audit.view"));
 //! ```
 
 use std::collections::BTreeMap;
@@ -153,8 +160,15 @@ impl Permissions {
     }
 }
 
+/// The namespaces of the admin's own permissions: staff users (`staff.view`,
+/// `staff.change`), the audit log (`audit.view`) and approvals (`approvals.decide`).
+/// A pattern over models (`*.view`, `*.change`) does not reach them; a grant must
+/// name them (`audit.view`, `staff.*`), or be the full grant `*`.
+pub const RESERVED: &[&str] = &["staff", "audit", "approvals"];
+
 /// `*` matches everything; `a.*` matches `a.` and anything after it; `*.view`
-/// matches one leading part; otherwise the grant must equal the permission.
+/// matches one leading part that is not [`RESERVED`]; otherwise the grant must
+/// equal the permission.
 fn matches(grant: &str, permission: &str) -> bool {
     if grant == "*" || grant == permission {
         return true;
@@ -163,7 +177,9 @@ fn matches(grant: &str, permission: &str) -> bool {
         return permission.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'));
     }
     if let Some(suffix) = grant.strip_prefix("*.") {
-        return permission.split_once('.').is_some_and(|(_, rest)| rest == suffix);
+        return permission
+            .split_once('.')
+            .is_some_and(|(namespace, rest)| rest == suffix && !RESERVED.contains(&namespace));
     }
     false
 }
@@ -226,6 +242,18 @@ mod tests {
         assert!(matches("*.view", "invoice.view"));
         assert!(!matches("*.view", "invoice.action.view"));
         assert!(!matches("account.view", "account.change"));
+    }
+
+    #[test]
+    fn model_patterns_do_not_reach_the_admins_own_permissions() {
+        for p in ["staff.view", "staff.change", "audit.view", "approvals.decide"] {
+            assert!(!matches("*.view", p) && !matches("*.change", p) && !matches("*.decide", p), "{p}");
+            assert!(matches("*", p), "{p}");
+        }
+        assert!(matches("staff.*", "staff.change"));
+        assert!(matches("audit.*", "audit.view"));
+        assert!(matches("audit.view", "audit.view"));
+        assert!(!matches("staff.*", "audit.view"));
     }
 
     #[test]

@@ -22,6 +22,12 @@ pub enum Error {
     /// A POST without a valid CSRF token.
     #[error("This form has expired or did not come from this site. Go back, reload the page and try again.")]
     Csrf,
+    /// A request that changes something, carrying the session cookie, sent from a
+    /// page of another site (its `Origin` or `Referer` is not the console's).
+    #[error(
+        "This form did not come from this site, so nothing was done. Go back to the console, reload the page and try again."
+    )]
+    Origin,
 }
 
 /// What the error-page layer needs to render a full page: put on the response.
@@ -40,6 +46,7 @@ impl IntoResponse for Error {
             Error::SignIn { location: Some(loc) } => return Redirect::to(loc).into_response(),
             Error::SignIn { location: None } => (StatusCode::UNAUTHORIZED, "Sign-in required"),
             Error::Csrf => (StatusCode::FORBIDDEN, "Form expired"),
+            Error::Origin => (StatusCode::FORBIDDEN, "Not from this site"),
             Error::Core(e) => match e {
                 C::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
                 C::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),

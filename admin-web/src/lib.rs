@@ -31,6 +31,7 @@
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod origin;
 pub mod render;
 pub mod router;
 pub mod session;

@@ -53,6 +53,7 @@ where
     let p = |path: &str| format!("{prefix}{path}");
     let root = format!("{prefix}/");
     let error_prefix: Arc<str> = Arc::from(prefix);
+    let api_prefix: Arc<str> = Arc::from(p("/api"));
     Router::new()
         .route(prefix, get(move || async move { Redirect::permanent(&root) }))
         .route(&p("/"), get(dashboard::show))
@@ -92,6 +93,25 @@ where
         .fallback(|| async {
             crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned()))
         })
+        // Under `{prefix}/api/` every error is JSON, whichever route (or none) answered.
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let api = Arc::clone(&api_prefix);
+            async move {
+                let path = req.uri().path();
+                let rest = if path == &*api { Some("") } else { path.strip_prefix(&*api) };
+                match rest {
+                    Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                        // Only `/api/{model}/actions/{action}` exists: other addresses
+                        // must not reach the screens' routes (`/{model}/` would).
+                        if !api::is_action_path(rest) {
+                            return api::not_found();
+                        }
+                        api::json_errors(next.run(req).await)
+                    }
+                    _ => next.run(req).await,
+                }
+            }
+        }))
         .layer(axum::middleware::map_response(move |resp: Response| {
             let prefix = Arc::clone(&error_prefix);
             async move { finish(&prefix, resp) }

@@ -1,6 +1,6 @@
 //! Session cookies and the signed-in user extractor.
 
-use admin_core::auth::{self, CurrentSession};
+use admin_core::auth::{self, Authentication, Credential, CurrentSession, Identity, Proof};
 use admin_core::{ModelAdmin, Staff};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -64,6 +64,8 @@ pub struct Ctx {
     pub client_addr: Option<String>,
     /// The session as loaded.
     pub session: CurrentSession,
+    /// Whether the user proved who they are recently.
+    pub proof: Proof,
 }
 
 /// The request id and client address of a request, for audit entries.
@@ -92,6 +94,9 @@ where
 {
     type Rejection = Error;
 
+    /// Signs the request in through [`auth::authenticate`] with the session cookie,
+    /// after checking that a request that changes something came from the console's
+    /// own pages ([`crate::origin::check`]).
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
         let state = AdminState::from_ref(state);
         let sign_in = || {
@@ -106,26 +111,30 @@ where
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
             return Err(sign_in());
         };
-        match auth::load_session(&state.db, &state.auth, &token).await? {
-            Some(session) if session.second_factor_pending => {
+        if !parts.method.is_safe() {
+            crate::origin::check(&state.config, &parts.headers, &parts.uri)?;
+        }
+        let identity = match auth::authenticate(&state.db, &state.auth, Credential::Session(&token)).await? {
+            Authentication::Identified(identity) => identity,
+            Authentication::EnrolmentRequired(identity)
+                if open_before_enrolment(&state, parts.uri.path()) =>
+            {
+                identity
+            }
+            Authentication::EnrolmentRequired(_) => return Err(enrolment_required(&state, &parts.headers)),
+            Authentication::SecondFactorPending => {
                 let location =
                     wants_html(&parts.headers).then(|| format!("{}/login/second-factor", state.prefix()));
-                Err(Error::SignIn { location })
+                return Err(Error::SignIn { location });
             }
-            Some(session)
-                if session.two_factor_required
-                    && !session.two_factor_enrolled
-                    && !open_before_enrolment(&state, parts.uri.path()) =>
-            {
-                Err(enrolment_required(&state, &parts.headers))
-            }
-            Some(session) => {
-                let (request_id, client_addr) = request_meta(parts);
-                let CurrentSession { staff, csrf_token, flash, .. } = session.clone();
-                Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session })
-            }
-            None => Err(sign_in()),
-        }
+            Authentication::Unknown => return Err(sign_in()),
+        };
+        let Identity { staff, proof, session } = identity;
+        let session =
+            session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;
+        let (request_id, client_addr) = request_meta(parts);
+        let CurrentSession { csrf_token, flash, .. } = session.clone();
+        Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session, proof })
     }
 }
 
@@ -142,10 +151,7 @@ fn enrolment_required(state: &AdminState, headers: &HeaderMap) -> Error {
     if wants_html(headers) {
         Error::SignIn { location: Some(format!("{}/me/two-factor", state.prefix())) }
     } else {
-        Error::Core(admin_core::Error::Forbidden(
-            "Your role requires two-factor sign-in. Set it up on the Two-factor sign-in page first."
-                .to_owned(),
-        ))
+        Error::Core(admin_core::Error::Forbidden(auth::ENROL_FIRST.to_owned()))
     }
 }
 
@@ -168,7 +174,7 @@ fn enrolment_required(state: &AdminState, headers: &HeaderMap) -> Error {
 /// # Errors
 /// A redirect to the confirmation page when the last proof is too old.
 pub fn require_recent_auth(ctx: &Ctx, uri: &axum::http::Uri) -> Result<()> {
-    if ctx.session.recently_authenticated(&ctx.state.auth.sessions) {
+    if ctx.proof.is_recent() {
         return Ok(());
     }
     let next = uri.path_and_query().map_or("/", |p| p.as_str());

@@ -19,11 +19,27 @@ pub struct Config {
     pub site_title: String,
     /// Whether the session cookie carries `Secure` (set this behind HTTPS).
     pub secure_cookies: bool,
+    /// The address staff open the console at, e.g. `https://ops.example.com` (a
+    /// path is ignored). Requests that change something and carry the session cookie
+    /// must come from pages of this origin (their `Origin` header, or without it
+    /// their `Referer`). Without it, the request's own `Host` is taken, with
+    /// `https` when [`Config::secure_cookies`] is set, else `http`: set it whenever
+    /// a proxy may rewrite `Host`.
+    pub public_url: Option<String>,
+    /// Further origins whose pages may send such requests (`https://ops.internal:8443`),
+    /// e.g. the address of a proxy in front of the console.
+    pub trusted_origins: Vec<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { prefix: "/admin".to_owned(), site_title: "Ops console".to_owned(), secure_cookies: false }
+        Self {
+            prefix: "/admin".to_owned(),
+            site_title: "Ops console".to_owned(),
+            secure_cookies: false,
+            public_url: None,
+            trusted_origins: Vec::new(),
+        }
     }
 }
 
@@ -94,8 +110,25 @@ impl AdminState {
 
     /// Replaces the settings. The prefix must match the one given to
     /// [`crate::router_at`].
+    ///
+    /// # Panics
+    /// At start-up, when [`Config::public_url`] or one of [`Config::trusted_origins`]
+    /// is not a URL with a host (`https://ops.example.com`): a typo there would
+    /// refuse every form.
     #[must_use]
     pub fn with_config(mut self, config: Config) -> Self {
+        let bad: Vec<&str> = config
+            .public_url
+            .iter()
+            .chain(&config.trusted_origins)
+            .filter(|u| crate::origin::origin_of(u).is_none())
+            .map(String::as_str)
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "the public URL and trusted origins must be URLs like https://ops.example.com; these are not: {}",
+            bad.join(", ")
+        );
         self.config = Arc::new(config);
         self
     }

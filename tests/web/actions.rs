@@ -407,7 +407,8 @@ async fn the_json_api_runs_the_same_service_with_the_same_checks() {
     )
     .await;
     assert_eq!(status, 403);
-    assert!(json["error"].as_str().unwrap().contains("account.action.lock_account"));
+    assert_eq!(json["error"], "forbidden");
+    assert!(json["message"].as_str().unwrap().contains("account.action.lock_account"));
     // Bad tokens and bodies.
     let (status, _) = call(
         Some("Bearer oat_nope".into()),
@@ -427,7 +428,8 @@ async fn the_json_api_runs_the_same_service_with_the_same_checks() {
     )
     .await;
     assert_eq!(status, 400);
-    assert!(json["error"].as_str().unwrap().contains("ids"));
+    assert_eq!(json["error"], "bad_request");
+    assert!(json["message"].as_str().unwrap().contains("ids"));
     // A session needs its CSRF token in a header.
     let mut c = app.signed_in().await;
     let csrf = c.csrf().await;
@@ -515,7 +517,8 @@ async fn an_action_that_needs_a_recent_sign_in_asks_for_one_on_screen_and_throug
     // A token has no sign-in to be recent: refused, whoever holds it.
     let (status, json) = call(Some(format!("Bearer {token}")), false).await;
     assert_eq!(status, 403, "{json}");
-    assert!(json["error"].as_str().unwrap().contains("an API token cannot give"), "{json}");
+    assert_eq!(json["error"], "recent_auth_required");
+    assert!(json["message"].as_str().unwrap().contains("an API token cannot give"), "{json}");
 
     // A sign-in from yesterday: the screen asks for the password, the API says so.
     app.db
@@ -528,7 +531,8 @@ async fn an_action_that_needs_a_recent_sign_in_asks_for_one_on_screen_and_throug
     assert!(r.location().starts_with("/admin/me/confirm?next="), "{}", r.location());
     let (status, json) = call(None, true).await;
     assert_eq!(status, 403, "{json}");
-    assert!(json["error"].as_str().unwrap().contains("/admin/me/confirm"), "{json}");
+    assert_eq!(json["error"], "recent_auth_required");
+    assert!(json["message"].as_str().unwrap().contains("/admin/me/confirm"), "{json}");
     assert_eq!(status_of_2().await, "open", "nothing ran");
     assert_eq!(audit_count(&app, "action:void_invoice").await, 0);
 

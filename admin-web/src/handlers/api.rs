@@ -1,26 +1,52 @@
 //! The JSON API: `POST {prefix}/api/{model}/actions/{action}` runs an action through
 //! the same service as the screens and scripts, with the same checks.
 //!
-//! Authentication: `Authorization: Bearer <token>` (an API token), or the session
-//! cookie together with the session's CSRF token in `X-CSRF-Token`. Body:
-//! `{"ids": ["1", 2], "input": {"kind": "fraud"}, "reason": "...", "idempotency_key": "..."}`.
-//! Answers: 200 `{"status": "done" | "already_done", "done": [{"id", "note"}],
-//! "skipped": [{"id", "reason"}], "audit": [first, last] | null}`, 202
-//! `{"status": "queued", "approval_id": 7}`, or an error status with
-//! `{"error": "...", "fields": {"reason": "..."}}`.
+//! Authentication goes through the same authenticator as the screens
+//! ([`admin_core::auth::authenticate`]): `Authorization: Bearer <token>` (an API token;
+//! the scheme in any case), or the session cookie together with the session's CSRF
+//! token in `X-CSRF-Token`, from a page of the console's own origin (see
+//! [`crate::origin`]). A user whose role requires two-factor sign-in and who has not
+//! set it up is refused either way, as on the screens.
+//!
+//! Body: `{"ids": ["1", 2], "input": {"kind": "fraud"}, "reason": "...",
+//! "idempotency_key": "..."}`. Answers: 200 `{"status": "done" | "already_done",
+//! "done": [{"id", "note"}], "skipped": [{"id", "reason"}], "audit": [first, last] |
+//! null}`, 202 `{"status": "queued", "approval_id": 7}`, or an error status with
+//! `{"error": "<code>", "message": "<a sentence for people>", "fields": {"reason": "..."}}`.
+//! Every error under `{prefix}/api/`, unknown paths and methods included, has this
+//! shape; a 401 also carries `WWW-Authenticate: Bearer realm="opsadmin"`. The codes
+//! are stable, the messages are not:
+//!
+//! | code | status | when |
+//! |---|---|---|
+//! | `unauthenticated` | 401 | no credentials, an unknown or revoked token, an ended session, a deactivated user |
+//! | `two_factor_required` | 403 | the user's role requires two-factor sign-in and they have not set it up |
+//! | `csrf_failed` | 403 | the session cookie without the session's token in `X-CSRF-Token` |
+//! | `origin_refused` | 403 | the session cookie from a page of another site (`Origin`, `Referer`) |
+//! | `forbidden` | 403 | a permission is missing (the same sentence as on screen) |
+//! | `recent_auth_required` | 403 | the action needs a recent sign-in, which this session or token does not have |
+//! | `not_found` | 404 | an unknown model, action, record or path |
+//! | `method_not_allowed` | 405 | anything but `POST` |
+//! | `bad_request` | 400 | a body that is not the JSON object above |
+//! | `too_large` | 413 | a body over the size limit |
+//! | `invalid` | 400 | the reason or input is missing or invalid; `fields` names each field |
+//! | `conflict` | 409 | the record changed meanwhile |
+//! | `refused` | 409 | the action refused the request (e.g. the batch is too large) |
+//! | `internal` | 500 | the server failed; nothing was changed |
 //!
 //! An action whose policy asks for a recent sign-in (`Policy::recent_auth`) runs only
 //! for a session whose user proved who they are recently, as on the screens; API
-//! tokens, which have no sign-in, are refused it (403).
+//! tokens, which have no sign-in, are refused it (403 `recent_auth_required`).
 
 use admin_core::action::Report;
 use admin_core::audit::Context;
-use admin_core::auth;
+use admin_core::auth::{self, Authentication, Credential, Identity, Proof};
 use admin_core::service::{self, ActionRequest, ActionResult};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -29,35 +55,81 @@ use crate::handlers::login::RequestMeta;
 use crate::session::{SESSION_COOKIE, cookie};
 use crate::state::AdminState;
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message, "fields": {} }))).into_response()
+/// The `WWW-Authenticate` challenge of every 401.
+pub const CHALLENGE: &str = "Bearer realm=\"opsadmin\"";
+
+/// An API error: a status, a stable machine code, a sentence, and the fields at
+/// fault. Its response is `{"error": code, "message": ..., "fields": {...}}`.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The stable code (`unauthenticated`, `forbidden`, ...; see the module docs).
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+    /// The fields at fault, each with its message.
+    pub fields: serde_json::Map<String, Value>,
 }
 
-fn core_error(e: &admin_core::Error) -> Response {
-    use admin_core::Error as C;
-    let status = match e {
-        C::NotFound(_) => StatusCode::NOT_FOUND,
-        C::Forbidden(_) => StatusCode::FORBIDDEN,
-        C::Unauthenticated => StatusCode::UNAUTHORIZED,
-        C::Invalid(_) | C::BadRequest(_) => StatusCode::BAD_REQUEST,
-        C::Conflict { .. } | C::Refused(_) => StatusCode::CONFLICT,
-        C::Db(_) | C::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if e.is_server_error() {
-        tracing::error!(error = ?e, "API action failed");
+impl ApiError {
+    /// An error without fields.
+    #[must_use]
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), fields: serde_json::Map::new() }
     }
-    let fields: serde_json::Map<String, Value> = match e {
-        C::Invalid(errs) => errs
-            .iter()
-            .filter_map(|f| f.field.as_ref().map(|n| (n.clone(), Value::String(f.message.clone()))))
-            .collect(),
-        _ => serde_json::Map::new(),
-    };
-    let message = match e {
-        C::Invalid(errs) => errs.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
-    };
-    (status, Json(json!({ "error": message, "fields": fields }))).into_response()
+
+    fn unauthenticated(message: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+    }
+
+    fn bad_request(message: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl From<&admin_core::Error> for ApiError {
+    fn from(e: &admin_core::Error) -> Self {
+        use admin_core::Error as C;
+        let (status, code) = match e {
+            C::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            C::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            C::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            C::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
+            C::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            C::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            C::Refused(_) => (StatusCode::CONFLICT, "refused"),
+            C::Db(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        if e.is_server_error() {
+            tracing::error!(error = ?e, "API request failed");
+        }
+        let fields = match e {
+            C::Invalid(errs) => errs
+                .iter()
+                .filter_map(|f| f.field.as_ref().map(|n| (n.clone(), Value::String(f.message.clone()))))
+                .collect(),
+            _ => serde_json::Map::new(),
+        };
+        let message = match e {
+            C::Invalid(errs) if !errs.is_empty() => {
+                errs.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")
+            }
+            other => other.to_string(),
+        };
+        Self { status, code, message, fields }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.code, "message": self.message, "fields": self.fields });
+        let mut resp = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+        }
+        resp
+    }
 }
 
 fn report_json(status: &str, r: &Report) -> Value {
@@ -69,57 +141,68 @@ fn report_json(status: &str, r: &Report) -> Value {
     })
 }
 
-/// How the caller proved who they are.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Proof {
-    /// An API token: no sign-in at all.
-    Token,
-    /// A session whose last proof of identity is older than the re-authentication
-    /// window.
-    StaleSession,
-    /// A session that signed in or confirmed recently.
-    RecentSession,
+/// The token of an `Authorization: Bearer <token>` header; the scheme is matched in
+/// any case, as RFC 9110 asks.
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Who is calling: a token's user, or a session's user with a matching CSRF header.
-async fn caller(state: &AdminState, headers: &HeaderMap) -> Result<(admin_core::Staff, Proof), Response> {
-    if let Some(auth_header) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let token = auth_header.strip_prefix("Bearer ").unwrap_or("");
-        return match auth::staff_for_token(&state.db, &state.auth, token).await {
-            Ok(Some(staff)) => Ok((staff, Proof::Token)),
-            Ok(None) => Err(error(
-                StatusCode::UNAUTHORIZED,
-                "The API token is not valid (unknown, revoked, or its user is inactive).",
+/// Who is calling, by the one authenticator: a token's user, or a session's user
+/// whose request came from the console's origin with the session's CSRF header.
+async fn caller(
+    state: &AdminState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Identity, ApiError> {
+    let enrol_first = || ApiError::new(StatusCode::FORBIDDEN, "two_factor_required", auth::ENROL_FIRST);
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let Some(token) = bearer_token(value) else {
+            return Err(ApiError::unauthenticated("Send the API token as `Authorization: Bearer <token>`."));
+        };
+        return match auth::authenticate(&state.db, &state.auth, Credential::Token(token)).await {
+            Ok(Authentication::Identified(identity)) => Ok(identity),
+            Ok(Authentication::EnrolmentRequired(_)) => Err(enrol_first()),
+            Ok(_) => Err(ApiError::unauthenticated(
+                "The API token is not valid (unknown, revoked, or its user is inactive). Send a valid one as `Authorization: Bearer <token>`.",
             )),
-            Err(e) => Err(core_error(&e)),
+            Err(e) => Err(ApiError::from(&e)),
         };
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
+        return Err(ApiError::unauthenticated(
             "Sign in, or send an API token as `Authorization: Bearer <token>`.",
         ));
     };
-    let session = match auth::load_session(&state.db, &state.auth, token).await {
-        Ok(Some(s)) if !s.second_factor_pending => s,
-        Ok(_) => {
-            return Err(error(StatusCode::UNAUTHORIZED, "The session has ended; sign in again."));
-        }
-        Err(e) => return Err(core_error(&e)),
-    };
-    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !auth::constant_time_eq(sent, &session.csrf_token) {
-        return Err(error(
+    if !method.is_safe() && crate::origin::check(&state.config, headers, uri).is_err() {
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
+            "origin_refused",
+            "Requests made with the session cookie must come from the console's own pages.",
+        ));
+    }
+    let (identity, enrolled) =
+        match auth::authenticate(&state.db, &state.auth, Credential::Session(token)).await {
+            Ok(Authentication::Identified(identity)) => (identity, true),
+            Ok(Authentication::EnrolmentRequired(identity)) => (identity, false),
+            Ok(_) => return Err(ApiError::unauthenticated("The session has ended; sign in again.")),
+            Err(e) => return Err(ApiError::from(&e)),
+        };
+    let csrf = identity.session.as_ref().map_or("", |s| s.csrf_token.as_str());
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if csrf.is_empty() || !auth::constant_time_eq(sent, csrf) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
             "Requests made with the session cookie must carry the session's CSRF token in X-CSRF-Token.",
         ));
     }
-    let proof = if session.recently_authenticated(&state.auth.sessions) {
-        Proof::RecentSession
-    } else {
-        Proof::StaleSession
-    };
-    Ok((session.staff, proof))
+    if !enrolled {
+        return Err(enrol_first());
+    }
+    Ok(identity)
 }
 
 fn keys_of(v: Option<&Value>) -> Result<Vec<String>, &'static str> {
@@ -139,23 +222,23 @@ fn keys_of(v: Option<&Value>) -> Result<Vec<String>, &'static str> {
 /// `POST {prefix}/api/{model}/actions/{action}`.
 pub async fn run_action(
     State(state): State<AdminState>,
-    Path(path): Path<Pairs>,
+    path: Result<Path<Pairs>, PathRejection>,
     RequestMeta(request_id, client_addr): RequestMeta,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (staff, proof) = match caller(&state, &headers).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let Identity { staff, proof, .. } = caller(&state, &method, &uri, &headers).await?;
+    let Ok(Path(path)) = path else {
+        return Err(ApiError::bad_request("The model and action in the address cannot be read."));
     };
     let get = |k: &str| path.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let (slug, name) = (get("model"), get("action"));
     // The permission first (the same refusal as the screens), then the sign-in's age.
-    let action = match service::action_for(&staff, &state.registry, &slug, &name) {
-        Ok(a) => a,
-        Err(e) => return core_error(&e),
-    };
-    if action.policy().recent_auth && proof != Proof::RecentSession {
+    let action =
+        service::action_for(&staff, &state.registry, &slug, &name).map_err(|e| ApiError::from(&e))?;
+    if action.policy().recent_auth && !proof.is_recent() {
         let label = action.label();
         let why = if proof == Proof::Token {
             format!(
@@ -167,19 +250,24 @@ pub async fn run_action(
                 state.prefix()
             )
         };
-        return error(StatusCode::FORBIDDEN, &why);
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "recent_auth_required", why));
     }
+    let body = body.map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "bad_request" };
+        ApiError::new(
+            e.status(),
+            code,
+            "The body could not be read; send a JSON object like {\"ids\": [1, 2]}.",
+        )
+    })?;
     let body: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
-        _ => return error(StatusCode::BAD_REQUEST, "The body must be a JSON object like {\"ids\": [1, 2]}."),
+        _ => return Err(ApiError::bad_request("The body must be a JSON object like {\"ids\": [1, 2]}.")),
     };
-    let keys = match keys_of(body.get("ids")) {
-        Ok(k) => k,
-        Err(msg) => return error(StatusCode::BAD_REQUEST, msg),
-    };
+    let keys = keys_of(body.get("ids")).map_err(ApiError::bad_request)?;
     let input = body.get("input").cloned().unwrap_or_else(|| json!({}));
     if !input.is_object() {
-        return error(StatusCode::BAD_REQUEST, "`input` must be a JSON object of field values.");
+        return Err(ApiError::bad_request("`input` must be a JSON object of field values."));
     }
     let reason = body.get("reason").and_then(Value::as_str).map(str::to_owned);
     let ctx = Context {
@@ -196,13 +284,74 @@ pub async fn run_action(
         idempotency_key: body.get("idempotency_key").and_then(Value::as_str).map(str::to_owned),
     };
     match service::run_action(&state.db, &ctx, &state.registry, &slug, &name, &request).await {
-        Ok(ActionResult::Ran(r)) => (StatusCode::OK, Json(report_json("done", &r))).into_response(),
-        Ok(ActionResult::AlreadyRan(r)) => (StatusCode::OK, Json(report_json("already_done", &r))).into_response(),
-        Ok(ActionResult::Queued { id }) => (
+        Ok(ActionResult::Ran(r)) => Ok((StatusCode::OK, Json(report_json("done", &r))).into_response()),
+        Ok(ActionResult::AlreadyRan(r)) => {
+            Ok((StatusCode::OK, Json(report_json("already_done", &r))).into_response())
+        }
+        Ok(ActionResult::Queued { id }) => Ok((
             StatusCode::ACCEPTED,
             Json(json!({ "status": "queued", "approval_id": id, "url": format!("{}/approvals/{id}", state.prefix()) })),
         )
-            .into_response(),
-        Err(e) => core_error(&e),
+            .into_response()),
+        Err(e) => Err(ApiError::from(&e)),
     }
+}
+
+/// Turns an error answered under `{prefix}/api/` by anything but the API handler
+/// (no such address, a method other than POST, a sign-in refusal, an oversized
+/// request) into the API's JSON error; JSON answers pass unchanged.
+#[must_use]
+pub fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let page = resp.extensions().get::<crate::error::ErrorPage>().map(|p| p.message.clone());
+    let (code, default) = match status {
+        StatusCode::NOT_FOUND => {
+            ("not_found", "There is no such API address; actions are at /api/{model}/actions/{action}.")
+        }
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "The API takes POST requests only."),
+        StatusCode::UNAUTHORIZED => {
+            ("unauthenticated", "Send an API token as `Authorization: Bearer <token>`.")
+        }
+        StatusCode::FORBIDDEN => ("forbidden", "You may not do this."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "The request is too large."),
+        s if s.is_server_error() => ("internal", "Something went wrong on our side. Nothing was changed."),
+        _ => ("bad_request", "The request cannot be read."),
+    };
+    let message = match (status, page) {
+        // The screens' 404 names a model; the API's address is what is unknown.
+        (StatusCode::NOT_FOUND, _) | (_, None) => default.to_owned(),
+        (_, Some(m)) => m,
+    };
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(a) = allow {
+        out.headers_mut().insert(header::ALLOW, a);
+    }
+    out
+}
+
+/// Whether a path after `{prefix}/api` has the one shape the API answers:
+/// `/{model}/actions/{action}`.
+#[must_use]
+pub fn is_action_path(rest: &str) -> bool {
+    let parts: Vec<&str> = rest.strip_prefix('/').unwrap_or("").split('/').collect();
+    matches!(parts.as_slice(), [model, "actions", action] if !model.is_empty() && !action.is_empty())
+}
+
+/// Any other address under `{prefix}/api/`: 404, in JSON.
+#[must_use]
+pub fn not_found() -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no such API address; actions are at /api/{model}/actions/{action}.",
+    )
+    .into_response()
 }

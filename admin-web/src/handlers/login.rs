@@ -94,9 +94,13 @@ pub async fn form(State(state): State<AdminState>, Query(q): Query<Pairs>) -> Re
 pub async fn submit(
     State(state): State<AdminState>,
     RequestMeta(request_id, client_addr): RequestMeta,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     Form(form): Form<Pairs>,
 ) -> Result<Response> {
+    // A sign-in posted from another site's page would sign the browser in as the
+    // attacker's user.
+    crate::origin::check(&state.config, &headers, &uri)?;
     let get = |k: &str| form.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     match get("csrf_token") {

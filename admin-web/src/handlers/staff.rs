@@ -103,6 +103,15 @@ fn render_form(ctx: &Ctx, page: FormPage<'_>, status: StatusCode) -> Result<Resp
     let err = |f: &str| page.errors.iter().find(|e| e.field.as_deref() == Some(f)).map(|e| e.message.clone());
     let form_errors: Vec<String> =
         page.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.clone()).collect();
+    // A form the user cannot submit is not shown: without staff.change, or for a
+    // superuser, whom only superusers change, the page only shows the user.
+    let (may_edit, why_read_only) = if !ctx.staff.may("staff.change") {
+        (false, "You can view staff users but not change them. Ask an admin for the staff.change permission.")
+    } else if page.user.is_some_and(|u| u.is_superuser) && !ctx.staff.is_superuser {
+        (false, "Only a superuser can change a superuser or reset their password.")
+    } else {
+        (true, "")
+    };
     let html = ctx.state.templates.render(
         &["admin/staff_form.html".to_owned()],
         context! {
@@ -113,7 +122,8 @@ fn render_form(ctx: &Ctx, page: FormPage<'_>, status: StatusCode) -> Result<Resp
             roles => role_options(ctx, &page.roles),
             is_superuser => page.is_superuser,
             is_active => page.is_active,
-            may_change => ctx.staff.may("staff.change"),
+            may_edit => may_edit,
+            why_read_only => why_read_only,
             may_superuser => ctx.staff.is_superuser,
             errors => context! {
                 username => err("username"), password => err("password").or_else(|| err("new_password")),

@@ -82,9 +82,11 @@ pub async fn second_factor_form(
 pub async fn second_factor_submit(
     State(state): State<AdminState>,
     RequestMeta(request_id, client_addr): RequestMeta,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     Form(form): Form<Pairs>,
 ) -> Result<Response> {
+    crate::origin::check(&state.config, &headers, &uri)?;
     let Some((token, session)) = cookie_session(&state, &headers).await? else {
         return Ok(to_sign_in(&state));
     };

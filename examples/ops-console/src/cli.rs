@@ -19,10 +19,15 @@ Usage:
       and filled with demo data on first start, with a first staff user `admin`
       whose password is printed once. Serves http://127.0.0.1:8000/admin/.
 
-  ops-console serve [--addr HOST:PORT] [--database-url URL]
+  ops-console serve [--addr HOST:PORT] [--database-url URL] [--public-url URL]
+                    [--trusted-origin URL ...]
       Serve an existing database (e.g. the benchmark data set). The admin's own
       tables are created or upgraded; no demo data is added. Approved requests
       are carried out by the server too, as by `ops-console worker`.
+      --public-url is the address staff open the console at (e.g.
+      https://ops.example.com): forms posted from pages of any other site are
+      refused. Without it the request's Host header is trusted. Each
+      --trusted-origin adds another site allowed to post, e.g. a proxy's address.
 
   ops-console createuser NAME --role ROLE [--role ROLE ...] [--superuser] [--database-url URL]
       Create a staff user. The password comes from the environment variable
@@ -189,6 +194,10 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
     /// `--database-url`, if given.
     pub database_url: Option<String>,
+    /// `--public-url`: the address staff open the console at, if given.
+    pub public_url: Option<String>,
+    /// `--trusted-origin` (repeatable): more origins whose pages may post to it.
+    pub trusted_origins: Vec<String>,
 }
 
 /// The options of `createuser`.
@@ -417,12 +426,31 @@ fn parse_check(mut args: Args) -> Result<Command, UsageError> {
     Ok(Command::Check { database_url })
 }
 
+/// An origin-like URL given on the command line: `http(s)://host[:port]`.
+fn parse_web_url(flag: &str, value: String) -> Result<String, UsageError> {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(value),
+        _ => Err(usage_error(format!(
+            "{flag} takes an address starting with https:// or http://, like {flag} https://ops.example.com; got \u{201c}{value}\u{201d}."
+        ))),
+    }
+}
+
 fn parse_serve(mut args: Args) -> Result<Command, UsageError> {
     let mut addr = None;
     let mut database_url = None;
+    let mut public_url = None;
+    let mut trusted_origins = Vec::new();
     while let Some(arg) = args.next() {
         match arg {
             Arg::Flag(f, v) if f == "--addr" => addr = Some(parse_addr(&args.value(&f, v, DEFAULT_ADDR)?)?),
+            Arg::Flag(f, v) if f == "--public-url" => {
+                public_url = Some(parse_web_url(&f, args.value(&f, v, "https://ops.example.com")?)?);
+            }
+            Arg::Flag(f, v) if f == "--trusted-origin" => {
+                trusted_origins.push(parse_web_url(&f, args.value(&f, v, "https://proxy.example.com")?)?);
+            }
             Arg::Flag(f, v) if f == "--database-url" => {
                 database_url = Some(args.value(&f, v, "sqlite://bench.db")?);
             }
@@ -438,7 +466,7 @@ fn parse_serve(mut args: Args) -> Result<Command, UsageError> {
         Some(a) => a,
         None => parse_addr(DEFAULT_ADDR)?,
     };
-    Ok(Command::Serve(ServeArgs { addr, database_url }))
+    Ok(Command::Serve(ServeArgs { addr, database_url, public_url, trusted_origins }))
 }
 
 fn parse_createuser(mut args: Args) -> Result<Command, UsageError> {
@@ -628,7 +656,12 @@ mod tests {
     }
 
     fn serve(addr: &str, url: Option<&str>) -> Command {
-        Command::Serve(ServeArgs { addr: addr.parse().unwrap(), database_url: url.map(str::to_owned) })
+        Command::Serve(ServeArgs {
+            addr: addr.parse().unwrap(),
+            database_url: url.map(str::to_owned),
+            public_url: None,
+            trusted_origins: Vec::new(),
+        })
     }
 
     fn action(ids: &[&str], input: &[(&str, &str)]) -> ActionArgs {
@@ -756,6 +789,25 @@ mod tests {
             Ok(serve("0.0.0.0:9000", Some("sqlite:///tmp/b.db?mode=rwc")))
         );
         assert_eq!(p(&["serve", "--addr=127.0.0.1:1"]), Ok(serve("127.0.0.1:1", None)));
+    }
+
+    #[test]
+    fn serve_takes_the_public_url_and_trusted_origins() {
+        let Ok(Command::Serve(args)) = p(&[
+            "serve",
+            "--public-url",
+            "https://ops.example.com",
+            "--trusted-origin=https://proxy.example.com",
+            "--trusted-origin",
+            "http://10.0.0.5:8000",
+        ]) else {
+            panic!("serve parses");
+        };
+        assert_eq!(args.public_url.as_deref(), Some("https://ops.example.com"));
+        assert_eq!(args.trusted_origins, ["https://proxy.example.com", "http://10.0.0.5:8000"]);
+        let err = |a: &[&str]| p(a).unwrap_err().0;
+        assert!(err(&["serve", "--public-url", "ops.example.com"]).contains("starting with https://"));
+        assert!(err(&["serve", "--trusted-origin"]).contains("--trusted-origin needs a value"));
     }
 
     #[test]

@@ -165,9 +165,7 @@ pub async fn action(
             )));
         }
     }
-    let staff = opsadmin::auth::staff_by_name(db, roles, &args.user)
-        .await
-        .map_err(|e| CommandError::refused(explain(&e)))?;
+    let staff = acting_as(db, roles, &args.user).await.map_err(|e| CommandError::refused(explain(&e)))?;
     let input = action.parse_input(&FormData(args.input.clone())).map_err(|errors| {
         let mut msg = explain(&Error::Invalid(errors));
         msg.push_str(&format!(" Inputs: {}.", described()));
@@ -268,6 +266,16 @@ pub async fn worker(
     Ok(summary)
 }
 
+/// The staff user a command acts as, through the same authenticator as the screens
+/// and the API ([`opsadmin::auth::authenticate`] with a local credential): the user
+/// must exist and be active. Whoever runs the command holds the database, so no
+/// password or second factor is asked.
+async fn acting_as(db: &DatabaseConnection, roles: &Roles, username: &str) -> Result<opsadmin::Staff, Error> {
+    let config =
+        opsadmin::auth::AuthConfig { roles: std::sync::Arc::new(roles.clone()), ..Default::default() };
+    opsadmin::auth::local_identity(db, &config, username).await.map(|identity| identity.staff)
+}
+
 /// The audit context of a command run as `staff` (request ids `cli-…`).
 fn cli_context(staff: &opsadmin::Staff) -> Result<Context, CommandError> {
     let request_id = opsadmin::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
@@ -286,7 +294,7 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
     let refused = |e: Error| CommandError::refused(explain(&e));
     match &args.command {
         TokenCommand::Create { user, name } => {
-            let staff = opsadmin::auth::staff_by_name(db, roles, user).await.map_err(refused)?;
+            let staff = acting_as(db, roles, user).await.map_err(refused)?;
             let ctx = cli_context(&staff)?;
             let token = opsadmin::auth::create_api_token(db, &ctx, staff.id, name).await.map_err(refused)?;
             let id = opsadmin::auth::api_tokens(db, Some(staff.id))
@@ -302,7 +310,7 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
         }
         TokenCommand::List { user } => {
             let user_id = match user {
-                Some(name) => Some(opsadmin::auth::staff_by_name(db, roles, name).await.map_err(refused)?.id),
+                Some(name) => Some(acting_as(db, roles, name).await.map_err(refused)?.id),
                 None => None,
             };
             let tokens = opsadmin::auth::api_tokens(db, user_id).await.map_err(refused)?;
@@ -338,7 +346,7 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
             if t.revoked {
                 return Ok(format!("API token {id} ({}: {}) was already revoked.", t.username, t.name));
             }
-            let staff = opsadmin::auth::staff_by_name(db, roles, &t.username).await.map_err(refused)?;
+            let staff = acting_as(db, roles, &t.username).await.map_err(refused)?;
             let ctx = cli_context(&staff)?;
             opsadmin::auth::revoke_api_token(db, &ctx, *id).await.map_err(refused)?;
             Ok(format!(

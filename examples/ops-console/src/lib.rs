@@ -206,7 +206,12 @@ pub async fn warn_index_advice(db: &DatabaseConnection) -> opsadmin::Result<()> 
 
 /// The web app: the admin under `/admin`, and `/` redirecting there.
 pub fn app(db: DatabaseConnection) -> Router {
-    let state = opsadmin::web::AdminState::new(db, registry()).with_roles(roles::roles());
+    app_with_config(db, opsadmin::web::Config::default())
+}
+
+/// [`app`] with site settings (the public URL and trusted origins of `serve`).
+pub fn app_with_config(db: DatabaseConnection, config: opsadmin::web::Config) -> Router {
+    let state = opsadmin::web::AdminState::new(db, registry()).with_roles(roles::roles()).with_config(config);
     Router::new()
         .route("/", get(|| async { Redirect::to("/admin/") }))
         // The admin's router carries its `/admin` prefix itself.

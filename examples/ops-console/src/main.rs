@@ -184,7 +184,7 @@ async fn demo() -> Outcome {
     first_user(&db).await?;
     let addr: SocketAddr =
         cli::DEFAULT_ADDR.parse().map_err(|_| Failure(EXIT_FAILURE, "bad default address".into()))?;
-    serve(db, addr).await
+    serve(db, addr, opsadmin::web::Config::default()).await
 }
 
 /// Creates `admin` if there is no staff user and prints its password once.
@@ -240,17 +240,22 @@ async fn serve_command(args: ServeArgs) -> Outcome {
     if let Err(e) = ops_console::warn_index_advice(&db).await {
         tracing::warn!(error = %detail(&e), "could not check the indexes");
     }
-    serve(db, args.addr).await
+    let config = opsadmin::web::Config {
+        public_url: args.public_url,
+        trusted_origins: args.trusted_origins,
+        ..opsadmin::web::Config::default()
+    };
+    serve(db, args.addr, config).await
 }
 
 /// Serves the app until Ctrl-C or SIGTERM, then closes the database.
-async fn serve(db: DatabaseConnection, addr: SocketAddr) -> Outcome {
+async fn serve(db: DatabaseConnection, addr: SocketAddr, config: opsadmin::web::Config) -> Outcome {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
-    let app = ops_console::app(db.clone());
+    let app = ops_console::app_with_config(db.clone(), config);
     // Approved requests are carried out in this process too; the worker finishes the
     // request in hand when the server stops.
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();

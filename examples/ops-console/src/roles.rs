@@ -2,10 +2,10 @@
 //!
 //! | role | may |
 //! |---|---|
-//! | `admin` | everything |
+//! | `admin` | everything, including staff users and the audit log |
 //! | `support` | view accounts, invoices and email jobs; run "mark for manual review" and "retry welcome email"; billing fields stay read-only |
 //! | `finance` | view invoices, request and approve refunds, export |
-//! | `viewer` | view only |
+//! | `viewer` | view every model; not the staff users or the audit log |
 //!
 //! Support may also correct an account's e-mail and company, but the plan and the
 //! flags that actions own (manual review, locked) are read-only for them, and the
@@ -54,7 +54,9 @@ pub fn roles() -> opsadmin::permission::Roles {
                 "invoice.note",
             ],
         )
-        .role(VIEWER, "Looks, changes nothing.", &["*.view"])
+        // `*.view` covers the models only: the staff users and the audit log need
+        // `staff.view` and `audit.view` by name, which only admins hold here.
+        .role(VIEWER, "Looks at accounts, invoices and email jobs; changes nothing.", &["*.view"])
 }
 
 /// Whether `name` is one of [`ROLES`].
