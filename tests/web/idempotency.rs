@@ -123,7 +123,11 @@ async fn the_same_key_with_a_different_request_is_refused_through_the_api() {
     ] {
         let (status, json) = api(&app, &admin, path, other.clone()).await;
         assert_eq!(status, 409, "{other}: {json}");
-        assert_eq!(json["error"], KEY_REUSED, "{other}");
+        assert_eq!(
+            (json["error"].as_str(), json["message"].as_str()),
+            (Some("refused"), Some(KEY_REUSED)),
+            "{other}"
+        );
     }
     assert!(!acct(&app, 95).await.locked, "nothing ran");
     assert!(!acct(&app, 97).await.manual_review, "nothing ran");
@@ -132,7 +136,8 @@ async fn the_same_key_with_a_different_request_is_refused_through_the_api() {
     let long = "k".repeat(101);
     let (status, json) = api(&app, &admin, MARK, json!({"ids": [95], "idempotency_key": long})).await;
     assert_eq!(status, 400, "{json}");
-    assert!(json["error"].as_str().unwrap().contains("too long"), "{json}");
+    assert_eq!(json["error"], "invalid", "{json}");
+    assert!(json["message"].as_str().unwrap().contains("too long"), "{json}");
     assert!(!acct(&app, 95).await.manual_review);
 }
 
@@ -271,7 +276,10 @@ async fn an_approval_request_is_found_again_only_for_the_same_request_and_user()
     assert_eq!((status, json["approval_id"].as_i64()), (202, Some(requests[0].id)), "{json}");
     let body = json!({"ids": [2], "reason": "Charged twice", "idempotency_key": "refund-77"});
     let (status, json) = api(&app, &token, "/admin/api/invoice/actions/refund_invoice", body).await;
-    assert_eq!((status, json["error"].as_str()), (409, Some(KEY_REUSED)));
+    assert_eq!(
+        (status, json["error"].as_str(), json["message"].as_str()),
+        (409, Some("refused"), Some(KEY_REUSED))
+    );
     // Another finance user's same key is their own request.
     let fin = token_for(&app, "fin", Some("finance")).await;
     let body = json!({"ids": [1], "reason": "Charged twice", "idempotency_key": "refund-77"});
