@@ -132,6 +132,17 @@ pub trait ModelAdmin: Send + Sync {
         value: Value,
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
+
+    /// Notes that this instance changed the model's rows outside this trait's own
+    /// writes (an action, an approved request): remembered page anchors are dropped.
+    fn touch(&self);
+
+    /// Notes whether the model's search index is in place in this instance's
+    /// database (as [`crate::search_index::ensure`] found or made it).
+    fn note_search_index(&self, present: bool);
+
+    /// The same model for another admin instance: nothing remembered is shared.
+    fn fresh(&self) -> Arc<dyn ModelAdmin>;
 }
 
 /// The bridge from a derived [`AdminModel`] to the object-safe [`ModelAdmin`].
@@ -139,6 +150,8 @@ pub struct EntityAdmin<M: AdminModel> {
     columns: Vec<<EntityOf<M> as EntityTrait>::Column>,
     /// Estimates and page anchors of this model's lists.
     cache: crate::seek::ListCache,
+    /// Whether the database has the model's search index: `None` until asked.
+    search_index: std::sync::Mutex<Option<bool>>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -163,7 +176,25 @@ where
                     .unwrap_or_else(|_| panic!("model `{}` has no column `{}`", M::meta().slug, f.name))
             })
             .collect();
-        Self { columns, cache: crate::seek::ListCache::default(), _m: PhantomData }
+        Self {
+            columns,
+            cache: crate::seek::ListCache::default(),
+            search_index: std::sync::Mutex::new(None),
+            _m: PhantomData,
+        }
+    }
+
+    /// Whether searches may narrow through the search index: it is in place in
+    /// this instance's database (asked once, then remembered).
+    async fn search_indexed(&self, db: &DatabaseConnection) -> Result<bool> {
+        if let Some(known) = self.search_index.lock().ok().and_then(|k| *k) {
+            return Ok(known);
+        }
+        let present = crate::search_index::present(db, M::meta()).await?;
+        if let Ok(mut known) = self.search_index.lock() {
+            *known = Some(present);
+        }
+        Ok(present)
     }
 
     fn record(m: &M) -> Record {
@@ -177,7 +208,9 @@ where
         M::parse_value(M::meta().pk, key).ok()
     }
 
-    fn filtered(&self, backend: DbBackend, query: &ListQuery) -> Select<EntityOf<M>> {
+    /// The rows `query` selects. `indexed`: the search index is in place and may
+    /// narrow a search ([`Self::search_indexed`]).
+    fn filtered(&self, backend: DbBackend, query: &ListQuery, indexed: bool) -> Select<EntityOf<M>> {
         let mut select = EntityOf::<M>::find();
         for f in &query.filters {
             let col = self.columns[f.field];
@@ -191,7 +224,9 @@ where
         if let Some(q) = &query.q {
             let term = q.to_lowercase();
             // The n-gram index narrows the rows; the LIKE below decides.
-            if let Some(c) = crate::search_index::candidates(backend, M::meta(), &query.search, &term) {
+            if indexed
+                && let Some(c) = crate::search_index::candidates(backend, M::meta(), &query.search, &term)
+            {
                 select = select.filter(c);
             }
             let pattern = format!("%{}%", escape_like(&term));
@@ -354,7 +389,8 @@ where
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
-            let filtered = self.filtered(db.get_database_backend(), query);
+            let indexed = query.q.is_some() && self.search_indexed(db).await?;
+            let filtered = self.filtered(db.get_database_backend(), query, indexed);
             let rows = listing::all_limited(
                 db,
                 self.apply_order(filtered, &Self::order_keys(query), false),
@@ -399,6 +435,7 @@ where
             };
             audit::record(&txn, audit, event).await?;
             txn.commit().await?;
+            self.cache.touch();
             Ok(record)
         })
     }
@@ -442,6 +479,7 @@ where
                 audit::record(&txn, audit, event).await?;
             }
             txn.commit().await?;
+            self.cache.touch();
             Ok((after, changes))
         })
     }
@@ -478,6 +516,7 @@ where
             };
             audit::record(&txn, audit, event).await?;
             txn.commit().await?;
+            self.cache.touch();
             Ok(before)
         })
     }
@@ -489,7 +528,8 @@ where
         cap: u64,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
-            listing::count_capped(db, &self.filtered(db.get_database_backend(), query), cap).await
+            let indexed = query.q.is_some() && self.search_indexed(db).await?;
+            listing::count_capped(db, &self.filtered(db.get_database_backend(), query, indexed), cap).await
         })
     }
 
@@ -536,6 +576,20 @@ where
             Ok(rows.iter().map(Self::record).collect())
         })
     }
+
+    fn touch(&self) {
+        self.cache.touch();
+    }
+
+    fn note_search_index(&self, present: bool) {
+        if let Ok(mut known) = self.search_index.lock() {
+            *known = Some(present);
+        }
+    }
+
+    fn fresh(&self) -> Arc<dyn ModelAdmin> {
+        Arc::new(Self::new())
+    }
 }
 
 /// A model that refers to another: `model.fields[field]` is a foreign key to it.
@@ -564,13 +618,35 @@ pub struct Queue {
 }
 
 /// Every registered model, by slug (Django's `AdminSite`), and their actions.
-#[derive(Clone, Default)]
+///
+/// A registry is one admin instance: besides the models it keeps what their lists
+/// remember between page views (estimates, page anchors, whether the search index
+/// is in place) and its turn to write to a SQLite database. Serve each database
+/// with its own registry; a clone is a new instance with the same models, actions
+/// and settings and nothing remembered, so clones may serve different databases.
+#[derive(Default)]
 pub struct Registry {
     models: BTreeMap<&'static str, Arc<dyn ModelAdmin>>,
     order: Vec<&'static str>,
     actions: BTreeMap<(&'static str, &'static str), Arc<dyn DynAction>>,
     queues: Vec<Queue>,
     list_tuning: crate::count::ListTuning,
+    write_turn: Arc<crate::txn::WriteTurn>,
+}
+
+impl Clone for Registry {
+    /// A new instance with the same models, actions and settings, and nothing
+    /// remembered (see [`Registry`]).
+    fn clone(&self) -> Self {
+        Self {
+            models: self.models.iter().map(|(slug, m)| (*slug, m.fresh())).collect(),
+            order: self.order.clone(),
+            actions: self.actions.clone(),
+            queues: self.queues.clone(),
+            list_tuning: self.list_tuning.clone(),
+            write_turn: Arc::default(),
+        }
+    }
 }
 
 impl Registry {
@@ -618,6 +694,21 @@ impl Registry {
     #[must_use]
     pub fn list_tuning(&self) -> &crate::count::ListTuning {
         &self.list_tuning
+    }
+
+    /// Waits for this instance's turn to write to a SQLite database (see
+    /// [`crate::txn::WriteTurn`]); `None` on other backends.
+    pub async fn write_turn(&self, db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        self.write_turn.take(db).await
+    }
+
+    /// Notes that this instance changed rows of every model (an action or an
+    /// approved request, which may write to any table): the lists' remembered page
+    /// anchors are dropped.
+    pub fn touch_all(&self) {
+        for admin in self.models.values() {
+            admin.touch();
+        }
     }
 
     /// The model with this slug.
