@@ -246,6 +246,7 @@ where
     /// Applies a form to an active model: every editable field, collecting errors.
     fn apply_form(
         &self,
+        backend: DbBackend,
         am: &mut ActiveModelOf<M>,
         form: &FormData,
         access: &[FieldAccess],
@@ -263,7 +264,7 @@ where
                 None if f.kind == FieldKind::Boolean && !f.nullable => "0",
                 None => "",
             };
-            match M::parse_value(i, raw) {
+            match M::parse_value(i, raw).and_then(|v| exact_on(backend, v)) {
                 Ok(v) => {
                     if let Err(e) = am.try_set(self.columns[i], v) {
                         errors.push(FieldError::field(f.name, "This value cannot be stored."));
@@ -327,6 +328,29 @@ where
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Refuses a decimal that `backend` cannot keep exactly: SQLite stores decimals as
+/// binary floating point, exact to [`crate::field::SQLITE_EXACT_DIGITS`]
+/// significant digits.
+fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Value, String> {
+    if backend == DbBackend::Sqlite
+        && let Value::Decimal(Some(d)) = &v
+    {
+        // Significant digits: trailing zeros, before the point too, do not count.
+        let mut m = d.mantissa().unsigned_abs();
+        while m != 0 && m % 10 == 0 {
+            m /= 10;
+        }
+        let digits = m.checked_ilog10().map_or(1, |n| n + 1);
+        if digits > crate::field::SQLITE_EXACT_DIGITS {
+            return Err(format!(
+                "Enter a number with at most {} digits in all: this database cannot keep more exactly.",
+                crate::field::SQLITE_EXACT_DIGITS
+            ));
+        }
+    }
+    Ok(v)
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
@@ -423,7 +447,7 @@ where
         Box::pin(async move {
             let meta = M::meta();
             let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
-            self.apply_form(&mut am, form, access).map_err(Error::Invalid)?;
+            self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
             let txn = begin_write(db).await?;
             let model = am.insert(&txn).await.map_err(write_refused)?;
             let record = Self::record(&model);
@@ -456,7 +480,7 @@ where
             let before = self.locked_at_version(&txn, key, version).await?;
             let model = self.find_in(&txn, key).await?.ok_or_else(|| self.not_found(key))?;
             let mut am = model.into_active_model();
-            self.apply_form(&mut am, form, access).map_err(Error::Invalid)?;
+            self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
             let saved = am.update(&txn).await.map_err(write_refused)?;
             let after = Self::record(&saved);
             let changes: Changes = before
@@ -841,6 +865,20 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::escape_like;
+
+    #[test]
+    fn sqlite_refuses_decimals_it_cannot_keep_exactly() {
+        use sea_orm::{DbBackend, Value};
+        let d = |s: &str| Value::Decimal(Some(s.parse().unwrap()));
+        assert!(super::exact_on(DbBackend::Sqlite, d("9999999999999.99")).is_ok());
+        assert!(super::exact_on(DbBackend::Sqlite, d("1000000000000000.00")).is_ok());
+        assert!(
+            super::exact_on(DbBackend::Sqlite, d("99999999999999.99"))
+                .unwrap_err()
+                .contains("at most 15 digits")
+        );
+        assert!(super::exact_on(DbBackend::Postgres, d("99999999999999.99")).is_ok());
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {
