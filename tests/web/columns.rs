@@ -272,6 +272,16 @@ async fn renamed_columns_work_in_lists_deep_pages_search_filters_sort_export_and
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.assert_contains("Settle: 1 done, 1 skipped.");
+    // Index advice names columns, and sees the indexes on them.
+    app.db.execute_unprepared("CREATE INDEX ledger_entry_cat_idx ON ledger_entry (cat)").await.unwrap();
+    let advice = opsadmin::index_advice::advise(&app.db, &registry()).await.unwrap();
+    let advised: Vec<&str> = advice.iter().map(|a| a.field).collect();
+    assert_eq!(advised, ["memo_text", "amt", "booked", "is_settled"]);
+    assert_eq!(
+        advice[3].create_index,
+        "CREATE INDEX ledger_entry_is_settled_idx ON ledger_entry (is_settled);"
+    );
+
     let seven = ledger::Entity::find_by_id(7).one(&app.db).await.unwrap().unwrap();
     assert!(seven.settled);
     let r = c.get("/admin/ledger_entry/?settled=1&page=2").await;
