@@ -345,7 +345,7 @@ fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Value, String> 
         let digits = m.checked_ilog10().map_or(1, |n| n + 1);
         if digits > crate::field::SQLITE_EXACT_DIGITS {
             return Err(format!(
-                "Enter a number with at most {} digits in all: this database cannot keep more exactly.",
+                "Enter a number with at most {} digits in all; a longer one cannot be stored exactly.",
                 crate::field::SQLITE_EXACT_DIGITS
             ));
         }
