@@ -465,7 +465,11 @@ pub async fn work_once(
 ) -> Result<Work> {
     let Some((r, token)) = claim(db).await? else { return Ok(Work::Idle) };
     match run_claimed(db, registry, roles, &r, &token).await {
-        Ok(true) => Ok(Work::Done(r.id)),
+        Ok(true) => {
+            // The action may have written to any table: page anchors are outdated.
+            registry.touch_all();
+            Ok(Work::Done(r.id))
+        }
         Ok(false) => Ok(Work::Lost(r.id)),
         Err(e) => {
             let msg = match &e {

@@ -287,10 +287,6 @@ pub async fn record<C: ConnectionTrait>(txn: &C, ctx: &Context, event: Event<'_>
         hash: Set(e.hash.clone()),
     };
     let saved = am.insert(txn).await?;
-    if let Some(model) = event.model {
-        // The model's lists changed: page anchors taken before are stale.
-        crate::seek::touch(model);
-    }
     txn.execute(
         Query::update()
             .table(head::Entity)
@@ -342,7 +338,6 @@ pub async fn record_many<C: ConnectionTrait>(
         ctx.actor.as_ref().map(|s| s.username.clone()).or_else(|| ctx.actor_name.clone()).unwrap_or_default();
     let mut prev = head.hash;
     let mut rows = Vec::with_capacity(events.len());
-    let mut models = std::collections::BTreeSet::new();
     for (seq, event) in (first..).zip(events) {
         let mut e = entry::Model {
             id: 0,
@@ -362,7 +357,6 @@ pub async fn record_many<C: ConnectionTrait>(
         };
         e.hash = entry_hash(&e);
         prev = e.hash.clone();
-        models.extend(event.model);
         rows.push(entry::ActiveModel {
             id: sea_orm::ActiveValue::NotSet,
             seq: Set(e.seq),
@@ -393,9 +387,6 @@ pub async fn record_many<C: ConnectionTrait>(
             .and_where(Expr::col(head::Column::Id).eq(1)),
     )
     .await?;
-    for model in models {
-        crate::seek::touch(model);
-    }
     Ok(Some((first, head.seq)))
 }
 

@@ -97,7 +97,35 @@ impl Cell {
     pub fn is_null(&self) -> bool {
         matches!(self, Cell::Null)
     }
+
+    /// A decimal with exactly `scale` decimal places (`250` becomes `250.00`,
+    /// `19.990000000000002` becomes `19.99`); other cells unchanged.
+    ///
+    /// SQLite hands decimals back as binary floating point (see [`AdminField::fit_digits`]);
+    /// rounding to the column's scale gives back the exact value that was stored.
+    #[must_use]
+    pub fn with_scale(self, scale: u32) -> Self {
+        match self {
+            Cell::Decimal(d) => Cell::Decimal(rescaled(d, scale)),
+            other => other,
+        }
+    }
 }
+
+/// `d` rounded (half away from zero) to `scale` decimal places and written with
+/// exactly that many.
+#[must_use]
+pub fn rescaled(d: Decimal, scale: u32) -> Decimal {
+    let mut d = d.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(scale);
+    d
+}
+
+/// Most significant digits a decimal keeps exactly through SQLite, which stores it
+/// as a binary floating-point number: any decimal of at most 15 significant digits
+/// converts to the nearest double and back unchanged (IEEE 754's guarantee), and
+/// since that conversion keeps order, such values also compare and sort exactly.
+pub const SQLITE_EXACT_DIGITS: u32 = 15;
 
 /// `YYYY-MM-DD`, written directly: lists format thousands of dates per page, and
 /// chrono's `format` parses its pattern every time.
@@ -165,6 +193,18 @@ pub trait AdminField: Sized {
 
     /// The allowed values and their labels, for choice fields.
     const CHOICES: Option<&'static [Choice]> = None;
+
+    /// Checks a parsed value against a decimal column's declared precision and
+    /// scale and writes it with exactly `scale` places (`19.9` becomes `19.90`).
+    /// Only decimals are checked; other types pass unchanged.
+    ///
+    /// # Errors
+    /// "Enter a number with at most 2 decimal places." or "Enter a number with at
+    /// most 10 digits before the decimal point."
+    fn fit_digits(self, precision: u32, scale: u32) -> Result<Self, String> {
+        let _ = (precision, scale);
+        Ok(self)
+    }
 }
 
 /// One allowed value of a choice field and the label staff see.
@@ -269,6 +309,23 @@ impl AdminField for Decimal {
     fn to_cell(&self) -> Cell {
         Cell::Decimal(*self)
     }
+    fn fit_digits(self, precision: u32, scale: u32) -> Result<Self, String> {
+        let places =
+            if scale == 1 { "1 decimal place".to_owned() } else { format!("{scale} decimal places") };
+        if self.normalize().scale() > scale {
+            return Err(if scale == 0 {
+                "Enter a whole number.".to_owned()
+            } else {
+                format!("Enter a number with at most {places}.")
+            });
+        }
+        let whole = precision.saturating_sub(scale);
+        let digits_before = self.trunc().abs().normalize().to_string().trim_start_matches('0').len();
+        if u32::try_from(digits_before).unwrap_or(u32::MAX) > whole {
+            return Err(format!("Enter a number with at most {whole} digits before the decimal point."));
+        }
+        Ok(rescaled(self, scale))
+    }
 }
 
 impl AdminField for bool {
@@ -357,6 +414,9 @@ impl<T: AdminField> AdminField for Option<T> {
         }
     }
     const CHOICES: Option<&'static [Choice]> = T::CHOICES;
+    fn fit_digits(self, precision: u32, scale: u32) -> Result<Self, String> {
+        self.map(|v| v.fit_digits(precision, scale)).transpose()
+    }
 }
 
 /// Checks that `raw` is one of `choices` (by stored value) and returns it.
@@ -440,6 +500,39 @@ mod tests {
         assert_eq!(humanize("billing_state"), "Billing state");
         assert_eq!(humanize("id"), "Id");
         assert_eq!(humanize("signup_at"), "Signup at");
+    }
+
+    #[test]
+    fn decimals_keep_their_scale_and_refuse_extra_digits() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(d("19.9").fit_digits(12, 2).unwrap().to_string(), "19.90");
+        assert_eq!(d("250").fit_digits(12, 2).unwrap().to_string(), "250.00");
+        assert_eq!(d("0.10").fit_digits(12, 2).unwrap().to_string(), "0.10");
+        assert_eq!(d("1.230").fit_digits(12, 2).unwrap().to_string(), "1.23");
+        assert_eq!(d("1.234").fit_digits(12, 2), Err("Enter a number with at most 2 decimal places.".into()));
+        assert_eq!(d("1.25").fit_digits(5, 1), Err("Enter a number with at most 1 decimal place.".into()));
+        assert_eq!(d("1.5").fit_digits(5, 0), Err("Enter a whole number.".into()));
+        assert_eq!(d("9999999999.99").fit_digits(12, 2).unwrap().to_string(), "9999999999.99");
+        assert_eq!(
+            d("-12345678901").fit_digits(12, 2),
+            Err("Enter a number with at most 10 digits before the decimal point.".into())
+        );
+        assert_eq!(d("0.5").fit_digits(2, 2).unwrap().to_string(), "0.50");
+        assert_eq!(Some(d("7")).fit_digits(4, 2), Ok(Some(d("7.00"))));
+    }
+
+    #[test]
+    fn decimals_read_back_through_doubles_are_exact_at_their_scale() {
+        use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+        // What SQLite keeps (a double) and what sea-orm makes of it, for values of
+        // up to 15 significant digits: rounding to the scale restores the value.
+        for (text, scale) in
+            [("0.10", 2), ("19.99", 2), ("1234567.89", 2), ("9999999999999.99", 2), ("0.0001", 4)]
+        {
+            let exact: Decimal = text.parse().unwrap();
+            let through = Decimal::from_f64(exact.to_f64().unwrap()).unwrap();
+            assert_eq!(Cell::Decimal(through).with_scale(scale).display(), text);
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::registry::Registry;
 pub struct Advice {
     /// The model's slug (its table).
     pub model: &'static str,
-    /// The column.
+    /// The column's name in the database.
     pub field: &'static str,
     /// How lists use it: "filter", "sort" or "filter and sort".
     pub usage: &'static str,
@@ -98,7 +98,7 @@ pub async fn advise(db: &DatabaseConnection, registry: &Registry) -> Result<Vec<
             continue;
         }
         for (i, usage) in used_columns(meta) {
-            let field = meta.fields[i].name;
+            let field = meta.fields[i].column;
             if indexed.contains(field) {
                 continue;
             }

@@ -8,7 +8,8 @@ use crate::field::{Cell, Choice, FieldKind};
 /// One field of a model as the admin shows it.
 #[derive(Debug)]
 pub struct FieldMeta {
-    /// The Rust field name, which is also the column name and the form field name.
+    /// The Rust field name, which is also the form field name (the column's name
+    /// may differ: see [`FieldMeta::column`]).
     pub name: &'static str,
     /// The label staff see ("Billing state").
     pub label: &'static str,
@@ -34,6 +35,14 @@ pub struct FieldMeta {
     pub hidden_for: &'static [&'static str],
     /// Roles that see this field but may not change it.
     pub readonly_for: &'static [&'static str],
+    /// The column's name in the database: the field's name unless
+    /// `#[sea_orm(column_name = "...")]` says otherwise. SQL the admin writes by
+    /// hand names columns with it.
+    pub column: &'static str,
+    /// A decimal column's declared precision and scale (`(12, 2)` for
+    /// `#[sea_orm(column_type = "Decimal(Some((12, 2)))")]`): values are shown with
+    /// that many decimal places and input with more is refused.
+    pub decimal_digits: Option<(u32, u32)>,
 }
 
 impl FieldMeta {

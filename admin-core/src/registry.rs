@@ -132,6 +132,17 @@ pub trait ModelAdmin: Send + Sync {
         value: Value,
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
+
+    /// Notes that this instance changed the model's rows outside this trait's own
+    /// writes (an action, an approved request): remembered page anchors are dropped.
+    fn touch(&self);
+
+    /// Notes whether the model's search index is in place in this instance's
+    /// database (as [`crate::search_index::ensure`] found or made it).
+    fn note_search_index(&self, present: bool);
+
+    /// The same model for another admin instance: nothing remembered is shared.
+    fn fresh(&self) -> Arc<dyn ModelAdmin>;
 }
 
 /// The bridge from a derived [`AdminModel`] to the object-safe [`ModelAdmin`].
@@ -139,6 +150,8 @@ pub struct EntityAdmin<M: AdminModel> {
     columns: Vec<<EntityOf<M> as EntityTrait>::Column>,
     /// Estimates and page anchors of this model's lists.
     cache: crate::seek::ListCache,
+    /// Whether the database has the model's search index: `None` until asked.
+    search_index: std::sync::Mutex<Option<bool>>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -163,7 +176,25 @@ where
                     .unwrap_or_else(|_| panic!("model `{}` has no column `{}`", M::meta().slug, f.name))
             })
             .collect();
-        Self { columns, cache: crate::seek::ListCache::default(), _m: PhantomData }
+        Self {
+            columns,
+            cache: crate::seek::ListCache::default(),
+            search_index: std::sync::Mutex::new(None),
+            _m: PhantomData,
+        }
+    }
+
+    /// Whether searches may narrow through the search index: it is in place in
+    /// this instance's database (asked once, then remembered).
+    async fn search_indexed(&self, db: &DatabaseConnection) -> Result<bool> {
+        if let Some(known) = self.search_index.lock().ok().and_then(|k| *k) {
+            return Ok(known);
+        }
+        let present = crate::search_index::present(db, M::meta()).await?;
+        if let Ok(mut known) = self.search_index.lock() {
+            *known = Some(present);
+        }
+        Ok(present)
     }
 
     fn record(m: &M) -> Record {
@@ -177,7 +208,9 @@ where
         M::parse_value(M::meta().pk, key).ok()
     }
 
-    fn filtered(&self, backend: DbBackend, query: &ListQuery) -> Select<EntityOf<M>> {
+    /// The rows `query` selects. `indexed`: the search index is in place and may
+    /// narrow a search ([`Self::search_indexed`]).
+    fn filtered(&self, backend: DbBackend, query: &ListQuery, indexed: bool) -> Select<EntityOf<M>> {
         let mut select = EntityOf::<M>::find();
         for f in &query.filters {
             let col = self.columns[f.field];
@@ -191,7 +224,9 @@ where
         if let Some(q) = &query.q {
             let term = q.to_lowercase();
             // The n-gram index narrows the rows; the LIKE below decides.
-            if let Some(c) = crate::search_index::candidates(backend, M::meta(), &query.search, &term) {
+            if indexed
+                && let Some(c) = crate::search_index::candidates(backend, M::meta(), &query.search, &term)
+            {
                 select = select.filter(c);
             }
             let pattern = format!("%{}%", escape_like(&term));
@@ -211,6 +246,7 @@ where
     /// Applies a form to an active model: every editable field, collecting errors.
     fn apply_form(
         &self,
+        backend: DbBackend,
         am: &mut ActiveModelOf<M>,
         form: &FormData,
         access: &[FieldAccess],
@@ -228,7 +264,7 @@ where
                 None if f.kind == FieldKind::Boolean && !f.nullable => "0",
                 None => "",
             };
-            match M::parse_value(i, raw) {
+            match M::parse_value(i, raw).and_then(|v| exact_on(backend, v)) {
                 Ok(v) => {
                     if let Err(e) = am.try_set(self.columns[i], v) {
                         errors.push(FieldError::field(f.name, "This value cannot be stored."));
@@ -294,6 +330,29 @@ where
     }
 }
 
+/// Refuses a decimal that `backend` cannot keep exactly: SQLite stores decimals as
+/// binary floating point, exact to [`crate::field::SQLITE_EXACT_DIGITS`]
+/// significant digits.
+fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Value, String> {
+    if backend == DbBackend::Sqlite
+        && let Value::Decimal(Some(d)) = &v
+    {
+        // Significant digits: trailing zeros, before the point too, do not count.
+        let mut m = d.mantissa().unsigned_abs();
+        while m != 0 && m % 10 == 0 {
+            m /= 10;
+        }
+        let digits = m.checked_ilog10().map_or(1, |n| n + 1);
+        if digits > crate::field::SQLITE_EXACT_DIGITS {
+            return Err(format!(
+                "Enter a number with at most {} digits in all; a longer one cannot be stored exactly.",
+                crate::field::SQLITE_EXACT_DIGITS
+            ));
+        }
+    }
+    Ok(v)
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 #[must_use]
 pub fn escape_like(s: &str) -> String {
@@ -354,7 +413,8 @@ where
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
-            let filtered = self.filtered(db.get_database_backend(), query);
+            let indexed = query.q.is_some() && self.search_indexed(db).await?;
+            let filtered = self.filtered(db.get_database_backend(), query, indexed);
             let rows = listing::all_limited(
                 db,
                 self.apply_order(filtered, &Self::order_keys(query), false),
@@ -387,7 +447,7 @@ where
         Box::pin(async move {
             let meta = M::meta();
             let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
-            self.apply_form(&mut am, form, access).map_err(Error::Invalid)?;
+            self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
             let txn = begin_write(db).await?;
             let model = am.insert(&txn).await.map_err(write_refused)?;
             let record = Self::record(&model);
@@ -399,6 +459,7 @@ where
             };
             audit::record(&txn, audit, event).await?;
             txn.commit().await?;
+            self.cache.touch();
             Ok(record)
         })
     }
@@ -419,7 +480,7 @@ where
             let before = self.locked_at_version(&txn, key, version).await?;
             let model = self.find_in(&txn, key).await?.ok_or_else(|| self.not_found(key))?;
             let mut am = model.into_active_model();
-            self.apply_form(&mut am, form, access).map_err(Error::Invalid)?;
+            self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
             let saved = am.update(&txn).await.map_err(write_refused)?;
             let after = Self::record(&saved);
             let changes: Changes = before
@@ -442,6 +503,7 @@ where
                 audit::record(&txn, audit, event).await?;
             }
             txn.commit().await?;
+            self.cache.touch();
             Ok((after, changes))
         })
     }
@@ -478,6 +540,7 @@ where
             };
             audit::record(&txn, audit, event).await?;
             txn.commit().await?;
+            self.cache.touch();
             Ok(before)
         })
     }
@@ -489,7 +552,8 @@ where
         cap: u64,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
-            listing::count_capped(db, &self.filtered(db.get_database_backend(), query), cap).await
+            let indexed = query.q.is_some() && self.search_indexed(db).await?;
+            listing::count_capped(db, &self.filtered(db.get_database_backend(), query, indexed), cap).await
         })
     }
 
@@ -536,6 +600,20 @@ where
             Ok(rows.iter().map(Self::record).collect())
         })
     }
+
+    fn touch(&self) {
+        self.cache.touch();
+    }
+
+    fn note_search_index(&self, present: bool) {
+        if let Ok(mut known) = self.search_index.lock() {
+            *known = Some(present);
+        }
+    }
+
+    fn fresh(&self) -> Arc<dyn ModelAdmin> {
+        Arc::new(Self::new())
+    }
 }
 
 /// A model that refers to another: `model.fields[field]` is a foreign key to it.
@@ -564,13 +642,35 @@ pub struct Queue {
 }
 
 /// Every registered model, by slug (Django's `AdminSite`), and their actions.
-#[derive(Clone, Default)]
+///
+/// A registry is one admin instance: besides the models it keeps what their lists
+/// remember between page views (estimates, page anchors, whether the search index
+/// is in place) and its turn to write to a SQLite database. Serve each database
+/// with its own registry; a clone is a new instance with the same models, actions
+/// and settings and nothing remembered, so clones may serve different databases.
+#[derive(Default)]
 pub struct Registry {
     models: BTreeMap<&'static str, Arc<dyn ModelAdmin>>,
     order: Vec<&'static str>,
     actions: BTreeMap<(&'static str, &'static str), Arc<dyn DynAction>>,
     queues: Vec<Queue>,
     list_tuning: crate::count::ListTuning,
+    write_turn: Arc<crate::txn::WriteTurn>,
+}
+
+impl Clone for Registry {
+    /// A new instance with the same models, actions and settings, and nothing
+    /// remembered (see [`Registry`]).
+    fn clone(&self) -> Self {
+        Self {
+            models: self.models.iter().map(|(slug, m)| (*slug, m.fresh())).collect(),
+            order: self.order.clone(),
+            actions: self.actions.clone(),
+            queues: self.queues.clone(),
+            list_tuning: self.list_tuning.clone(),
+            write_turn: Arc::default(),
+        }
+    }
 }
 
 impl Registry {
@@ -618,6 +718,21 @@ impl Registry {
     #[must_use]
     pub fn list_tuning(&self) -> &crate::count::ListTuning {
         &self.list_tuning
+    }
+
+    /// Waits for this instance's turn to write to a SQLite database (see
+    /// [`crate::txn::WriteTurn`]); `None` on other backends.
+    pub async fn write_turn(&self, db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        self.write_turn.take(db).await
+    }
+
+    /// Notes that this instance changed rows of every model (an action or an
+    /// approved request, which may write to any table): the lists' remembered page
+    /// anchors are dropped.
+    pub fn touch_all(&self) {
+        for admin in self.models.values() {
+            admin.touch();
+        }
     }
 
     /// The model with this slug.
@@ -750,6 +865,20 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::escape_like;
+
+    #[test]
+    fn sqlite_refuses_decimals_it_cannot_keep_exactly() {
+        use sea_orm::{DbBackend, Value};
+        let d = |s: &str| Value::Decimal(Some(s.parse().unwrap()));
+        assert!(super::exact_on(DbBackend::Sqlite, d("9999999999999.99")).is_ok());
+        assert!(super::exact_on(DbBackend::Sqlite, d("1000000000000000.00")).is_ok());
+        assert!(
+            super::exact_on(DbBackend::Sqlite, d("99999999999999.99"))
+                .unwrap_err()
+                .contains("at most 15 digits")
+        );
+        assert!(super::exact_on(DbBackend::Postgres, d("99999999999999.99")).is_ok());
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {

@@ -28,6 +28,11 @@
 //! start, after the application's own tables exist. It is idempotent: when the
 //! index and its triggers are already as they should be it only checks them.
 //!
+//! Each admin instance (its [`Registry`]) asks its own database once whether a
+//! model's index is in place ([`present`]), or learns it from [`ensure`], and
+//! narrows searches only where it is: a process serving several databases never
+//! takes one database's index for another's.
+//!
 //! Writes the admin does not make are covered too: the triggers (SQLite) and the
 //! index (PostgreSQL) live in the database, so every writer keeps the index in
 //! sync. On SQLite such a writer must have FTS5 (any SQLite since 3.34 built with
@@ -37,7 +42,6 @@
 //! that table is dropped, so drop `admin_search_{table}_ai`, `_ad` and `_au` too).
 
 use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
 
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -96,6 +100,7 @@ pub async fn ensure(db: &DatabaseConnection, registry: &Registry) -> Result<Vec<
             DbBackend::Postgres => ensure_postgres(db, meta).await?,
             _ => None,
         };
+        admin.note_search_index(ensured.is_some());
         if let Some(e) = ensured {
             if e.created {
                 tracing::info!(model = meta.slug, index = %e.index, "created the search index");
@@ -128,10 +133,10 @@ fn sqlite_objects(meta: &ModelMeta) -> Option<Vec<(String, String)>> {
     let name = index_name(meta);
     let idx = ident(&name);
     let table = ident(meta.slug);
-    let fields: Vec<&str> = indexed_fields(meta).iter().map(|&i| meta.fields[i].name).collect();
+    let fields: Vec<&str> = indexed_fields(meta).iter().map(|&i| meta.fields[i].column).collect();
     let cols = fields.iter().map(|f| ident(f)).collect::<Vec<_>>().join(", ");
     let values = |row: &str| {
-        std::iter::once(format!("{row}.{}", ident(pk.name)))
+        std::iter::once(format!("{row}.{}", ident(pk.column)))
             .chain(fields.iter().map(|f| format!("{row}.{}", ident(f))))
             .collect::<Vec<_>>()
             .join(", ")
@@ -139,14 +144,14 @@ fn sqlite_objects(meta: &ModelMeta) -> Option<Vec<(String, String)>> {
     let insert = format!("INSERT INTO {idx}(rowid, {cols}) VALUES ({});", values("new"));
     let delete = format!("INSERT INTO {idx}({idx}, rowid, {cols}) VALUES ('delete', {});", values("old"));
     let watched =
-        fields.iter().copied().chain(std::iter::once(pk.name)).map(ident).collect::<Vec<_>>().join(", ");
+        fields.iter().copied().chain(std::iter::once(pk.column)).map(ident).collect::<Vec<_>>().join(", ");
     Some(vec![
         (
             name.clone(),
             format!(
                 "CREATE VIRTUAL TABLE {idx} USING fts5({cols}, content={}, content_rowid={}, tokenize='trigram', detail=none)",
                 literal(meta.slug),
-                literal(pk.name)
+                literal(pk.column)
             ),
         ),
         (
@@ -190,7 +195,6 @@ async fn ensure_sqlite(db: &DatabaseConnection, meta: &'static ModelMeta) -> Res
     if let Some(txn) = txn {
         if sqlite_current(&txn, &objects).await? {
             txn.commit().await?;
-            mark_ready(meta.slug);
             return Ok(Some(Ensured { model: meta.slug, index: name, created: false }));
         }
         for (n, _) in objects.iter().skip(1) {
@@ -203,7 +207,6 @@ async fn ensure_sqlite(db: &DatabaseConnection, meta: &'static ModelMeta) -> Res
         txn.execute_unprepared(&format!("INSERT INTO {0}({0}) VALUES ('rebuild')", ident(&name))).await?;
         txn.commit().await?;
     }
-    mark_ready(meta.slug);
     Ok(Some(Ensured { model: meta.slug, index: name, created: !current }))
 }
 
@@ -214,7 +217,7 @@ fn pg_document(meta: &ModelMeta, table: Option<&str>) -> String {
     let prefix = table.map(|t| format!("{}.", ident(t))).unwrap_or_default();
     let parts: Vec<String> = indexed_fields(meta)
         .iter()
-        .map(|&i| format!("coalesce({prefix}{}, '')", ident(meta.fields[i].name)))
+        .map(|&i| format!("coalesce({prefix}{}, '')", ident(meta.fields[i].column)))
         .collect();
     format!("regexp_replace(lower({}), '[^a-z0-9]+', '', 'g')", parts.join(" || "))
 }
@@ -287,25 +290,35 @@ async fn ensure_postgres(db: &DatabaseConnection, meta: &'static ModelMeta) -> R
         txn.execute_unprepared(&format!("DROP INDEX IF EXISTS {}", ident(stale))).await?;
     }
     txn.commit().await?;
-    mark_ready(meta.slug);
     Ok(Some(Ensured { model: meta.slug, index: name, created }))
 }
 
-fn ready() -> &'static Mutex<HashSet<&'static str>> {
-    static READY: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    READY.get_or_init(Mutex::default)
-}
-
-fn mark_ready(slug: &'static str) {
-    if let Ok(mut r) = ready().lock() {
-        r.insert(slug);
+/// Whether `db` has the model's search index as [`ensure`] makes it (on SQLite
+/// the FTS5 table and its triggers for the current search fields, on PostgreSQL
+/// the GIN index over them). Searches use the index only where this holds.
+///
+/// # Errors
+/// `Db` when the database cannot be asked.
+pub async fn present(db: &DatabaseConnection, meta: &ModelMeta) -> Result<bool> {
+    if indexed_fields(meta).is_empty() {
+        return Ok(false);
     }
-}
-
-/// Whether [`ensure`] has put this model's index in place, in this process.
-#[must_use]
-pub fn is_ready(slug: &str) -> bool {
-    ready().lock().is_ok_and(|r| r.contains(slug))
+    match db.get_database_backend() {
+        DbBackend::Sqlite => match sqlite_objects(meta) {
+            Some(objects) => sqlite_current(db, &objects).await,
+            None => Ok(false),
+        },
+        DbBackend::Postgres => Ok(db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+                 AND indexname = $2",
+                [meta.slug.into(), pg_index_name(meta).into()],
+            ))
+            .await?
+            .is_some()),
+        _ => Ok(false),
+    }
 }
 
 /// The FTS5 query for a (lower-cased) term: some of its trigrams, quoted, all
@@ -339,15 +352,15 @@ pub fn trigram_query(term: &str) -> Option<String> {
     )
 }
 
-/// The condition that narrows a search to the index's candidates, when the model
-/// has an index in place on this backend and the term is long enough: to be added
-/// to the `LIKE` condition, never to replace it. `fields` are the fields searched
+/// The condition that narrows a search to the index's candidates, when the term is
+/// long enough: to be added to the `LIKE` condition, never to replace it, and only
+/// where the index is in place ([`present`]). `fields` are the fields searched
 /// (those the user may see); the candidates are the rows with the term's trigrams
 /// in any indexed field, a superset of the rows the `LIKE` then keeps (`detail=none`
 /// indexes cannot be asked about one column, and need not be).
 #[must_use]
 pub fn candidates(backend: DbBackend, meta: &ModelMeta, fields: &[usize], term: &str) -> Option<SimpleExpr> {
-    if fields.is_empty() || !is_ready(meta.slug) {
+    if fields.is_empty() {
         return None;
     }
     let indexed = indexed_fields(meta);
@@ -376,7 +389,7 @@ pub fn candidates(backend: DbBackend, meta: &ModelMeta, fields: &[usize], term: 
     let sql = format!(
         "{}.{} IN (SELECT rowid FROM {name} WHERE {name} MATCH ?)",
         ident(meta.slug),
-        ident(meta.pk_field().name)
+        ident(meta.pk_field().column)
     );
     Some(Expr::cust_with_values(sql, [query]))
 }

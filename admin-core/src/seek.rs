@@ -12,11 +12,16 @@
 //! filters and sort). A deep page then seeks to the anchor before it and skips the
 //! fewer than `anchor_stride` rows left with a small `OFFSET`.
 //!
-//! Anchors are dropped when the admin writes to the model (any audited change) and
+//! Anchors are dropped when this admin instance writes to the model (any change
+//! made through its registry: edits, deletes, actions, approved requests) and
 //! after [`ListTuning::anchor_ttl`]; rows added or removed by other writers in the
 //! meantime shift deep pages by that many rows, never more. "Next" and "previous"
 //! links of deep pages carry the key of the row they continue from (`after=` or
 //! `before=`), so following them never scans, whatever the anchors' age.
+//!
+//! What a list remembers belongs to one admin instance (its [`crate::Registry`]),
+//! never to the process: two instances over two databases with the same tables
+//! share nothing.
 //!
 //! Sorts on a column that may be `NULL` are read with `OFFSET` (the backends order
 //! `NULL` differently, and a key with `NULL` has no "after").
@@ -26,7 +31,8 @@
 //! [`ListTuning::anchor_ttl`]: crate::count::ListTuning::anchor_ttl
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sea_orm::Value;
@@ -103,10 +109,11 @@ pub struct Anchors {
 }
 
 impl Anchors {
-    /// Anchors of a list of `model`, taken now.
+    /// Anchors of a list, taken now from rows read after write number `generation`
+    /// of its model ([`ListCache::generation`], read before the rows).
     #[must_use]
-    pub fn new(model: &str, keys: Vec<Vec<Value>>, stride: u64) -> Self {
-        Self { keys, stride, built: Instant::now(), generation: generation(model) }
+    pub fn new(keys: Vec<Vec<Value>>, stride: u64, generation: u64) -> Self {
+        Self { keys, stride, built: Instant::now(), generation }
     }
 
     /// The anchor at or before row `offset` (0-based) and the rows from it to there.
@@ -117,13 +124,15 @@ impl Anchors {
     }
 }
 
-/// What a model's lists remember between page views: estimates and anchors, per
-/// list (the SQL of its filtered query is the key).
+/// What a model's lists remember between page views, in one admin instance:
+/// estimates and anchors, per list (the SQL of its filtered query is the key), and
+/// how many writes the instance has made to the model.
 #[derive(Debug, Default)]
 pub struct ListCache {
     estimates: Mutex<HashMap<String, (Count, Instant)>>,
     anchors: Mutex<HashMap<String, Anchors>>,
     gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    generation: AtomicU64,
 }
 
 /// Most lists remembered per model; past it, all are forgotten at once.
@@ -150,10 +159,22 @@ impl ListCache {
 
     /// Remembered anchors younger than `ttl` and not outdated by an admin write.
     #[must_use]
-    pub fn anchors(&self, model: &str, list: &str, ttl: Duration) -> Option<Anchors> {
+    pub fn anchors(&self, list: &str, ttl: Duration) -> Option<Anchors> {
         let map = self.anchors.lock().ok()?;
         let a = map.get(list)?;
-        (a.built.elapsed() < ttl && a.generation == generation(model)).then(|| a.clone())
+        (a.built.elapsed() < ttl && a.generation == self.generation()).then(|| a.clone())
+    }
+
+    /// The number of writes to the model this instance has made.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Notes a write to the model made through this instance: anchors taken
+    /// before are dropped. Call it after the write commits.
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The lock that lets one request take a list's anchors while others wait for
@@ -175,25 +196,6 @@ impl ListCache {
             }
             map.insert(list.to_owned(), anchors);
         }
-    }
-}
-
-fn generations() -> &'static Mutex<HashMap<String, u64>> {
-    static GENERATIONS: OnceLock<Mutex<HashMap<String, u64>>> = OnceLock::new();
-    GENERATIONS.get_or_init(Mutex::default)
-}
-
-/// The number of admin writes to `model` seen by this process.
-#[must_use]
-pub fn generation(model: &str) -> u64 {
-    generations().lock().ok().and_then(|g| g.get(model).copied()).unwrap_or(0)
-}
-
-/// Notes a write to `model` made through the admin: its remembered anchors are
-/// dropped. Called for every audited change.
-pub fn touch(model: &str) {
-    if let Ok(mut g) = generations().lock() {
-        *g.entry(model.to_owned()).or_default() += 1;
     }
 }
 
@@ -233,9 +235,20 @@ mod tests {
 
     #[test]
     fn anchors_locate_rows() {
-        let a = Anchors::new("m", vec![vec![Value::from(1i64)], vec![Value::from(2i64)]], 10);
+        let a = Anchors::new(vec![vec![Value::from(1i64)], vec![Value::from(2i64)]], 10, 0);
         assert_eq!(a.locate(0).map(|(_, r)| r), Some(0));
         assert_eq!(a.locate(13).map(|(k, r)| (k[0].clone(), r)), Some((Value::from(2i64), 3)));
         assert!(a.locate(20).is_none());
+    }
+
+    #[test]
+    fn a_write_drops_the_anchors_of_its_own_cache_only() {
+        let (mine, other) = (ListCache::default(), ListCache::default());
+        for cache in [&mine, &other] {
+            cache.set_anchors("l", Anchors::new(vec![vec![Value::from(1i64)]], 10, cache.generation()));
+        }
+        mine.touch();
+        assert!(mine.anchors("l", Duration::from_secs(60)).is_none());
+        assert!(other.anchors("l", Duration::from_secs(60)).is_some());
     }
 }

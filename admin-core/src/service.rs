@@ -483,7 +483,7 @@ pub async fn run_action(
     {
         return Ok(answer);
     }
-    let turn = crate::txn::write_turn(db).await;
+    let turn = registry.write_turn(db).await;
     let txn = crate::txn::begin_write(db).await?;
     // The action's approval rule is asked inside the run, on the records it loaded
     // (and locked): a request that needs approval changes nothing and is queued.
@@ -509,6 +509,8 @@ pub async fn run_action(
         };
     }
     txn.commit().await?;
+    // An action may write to any table: every list's page anchors are outdated.
+    registry.touch_all();
     Ok(ActionResult::Ran(report))
 }
 

@@ -28,18 +28,26 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
     Ok(db.begin_with_options(options).await?)
 }
 
-/// Waits for this process's turn to write to a SQLite database, and keeps it while
-/// the guard lives; `None` (no waiting) on other backends.
+/// One admin instance's queue for writing to its SQLite database.
 ///
 /// SQLite lets one transaction write at a time. Writers that find the database
 /// busy are put to sleep by SQLite's busy handler and retry (after 1, 2, 5, 10 ms
 /// and so on), which wastes most of the time when many writes come at once. Taking
-/// turns in the process first queues them without sleeping; the busy timeout then
-/// only matters between processes. Hold the guard from before [`begin_write`]
-/// until after the commit, and do not take it twice in one task.
-pub async fn write_turn(db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'static, ()>> {
-    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    if db.get_database_backend() == DbBackend::Sqlite { Some(TURN.lock().await) } else { None }
+/// turns in the instance first queues them without sleeping; the busy timeout then
+/// only matters between instances and processes. Each [`crate::Registry`] has its
+/// own ([`crate::Registry::write_turn`]), so instances over different databases in
+/// one process never wait for each other.
+#[derive(Debug, Default)]
+pub struct WriteTurn(tokio::sync::Mutex<()>);
+
+impl WriteTurn {
+    /// Waits for this instance's turn to write to a SQLite database, and keeps it
+    /// while the guard lives; `None` (no waiting) on other backends. Hold the guard
+    /// from before [`begin_write`] until after the commit, and do not take it twice
+    /// in one task.
+    pub async fn take(&self, db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        if db.get_database_backend() == DbBackend::Sqlite { Some(self.0.lock().await) } else { None }
+    }
 }
 
 /// The PostgreSQL advisory lock key start-ups take ("opsadmin" in ASCII).

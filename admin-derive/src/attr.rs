@@ -16,11 +16,11 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, CHOICES, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP,
-    HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL, LIST_DISPLAY,
-    MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY, READONLY,
-    READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS,
-    one_of,
+    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS,
+    FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL,
+    LIST_DISPLAY, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY,
+    READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE,
+    VARIANT_OPTIONS, one_of,
 };
 
 /// The largest `per_page` a model may ask for.
@@ -303,6 +303,11 @@ pub struct Field {
     pub auto_increment: Option<bool>,
     /// `#[sea_orm(ignore)]`: not a column.
     pub ignore: bool,
+    /// `#[sea_orm(column_name = "...")]`: the column's name, when not the field's.
+    pub column_name: Option<String>,
+    /// The precision and scale of `#[sea_orm(column_type = "Decimal(Some((p, s)))")]`
+    /// (or `Money`).
+    pub decimal_digits: Option<(u32, u32)>,
 }
 
 /// What a field belongs to, which decides the options it takes.
@@ -331,6 +336,8 @@ impl Field {
         let mut primary_key = None;
         let mut auto_increment = None;
         let mut ignore = false;
+        let mut column_name = None;
+        let mut decimal_digits = None;
         let sea_orm_attrs = attrs.iter().filter(|a| of == FieldOf::Model && a.path() == SEA_ORM);
         for attr in sea_orm_attrs {
             // Malformed sea_orm attributes are reported by sea-orm's own derive.
@@ -341,6 +348,14 @@ impl Field {
                 } else if meta.path == IGNORE {
                     ignore = true;
                     skip_value(meta.input)?;
+                } else if meta.path == COLUMN_NAME && meta.input.peek(Token![=]) {
+                    if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = meta.value()?.parse::<Expr>()? {
+                        column_name = Some(s.value());
+                    }
+                } else if meta.path == COLUMN_TYPE && meta.input.peek(Token![=]) {
+                    if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = meta.value()?.parse::<Expr>()? {
+                        decimal_digits = parse_decimal_digits(&s.value());
+                    }
                 } else if meta.path == AUTO_INCREMENT && meta.input.peek(Token![=]) {
                     if let Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) = meta.value()?.parse::<Expr>()? {
                         auto_increment = Some(b.value);
@@ -428,8 +443,22 @@ impl Field {
             primary_key,
             auto_increment,
             ignore,
+            column_name,
+            decimal_digits,
         }
     }
+}
+
+/// The precision and scale of a sea-orm column type written as text:
+/// `Decimal(Some((12, 2)))` or `Money(Some((12, 2)))`; `None` for any other type.
+fn parse_decimal_digits(column_type: &str) -> Option<(u32, u32)> {
+    let compact: String = column_type.chars().filter(|c| !c.is_whitespace()).collect();
+    let inner = compact
+        .strip_prefix("Decimal(Some((")
+        .or_else(|| compact.strip_prefix("Money(Some(("))?
+        .strip_suffix(")))")?;
+    let (precision, scale) = inner.split_once(',')?;
+    Some((precision.parse().ok()?, scale.parse().ok()?))
 }
 
 /// Options of `#[derive(ActionInput)]` from the struct's attributes.
@@ -906,5 +935,13 @@ mod tests {
         assert_eq!(int_text(&expr).as_deref(), Some("-16"));
         let expr: Expr = syn::parse_quote!(7i32);
         assert_eq!(int_text(&expr).as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn decimal_column_types_give_precision_and_scale() {
+        assert_eq!(parse_decimal_digits("Decimal(Some((12, 2)))"), Some((12, 2)));
+        assert_eq!(parse_decimal_digits("Money(Some((19,4)))"), Some((19, 4)));
+        assert_eq!(parse_decimal_digits("Decimal(None)"), None);
+        assert_eq!(parse_decimal_digits("Text"), None);
     }
 }

@@ -135,7 +135,11 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
         // `self` keeps the call-site span: only the trait path points at the type.
         let value = quote!(&self.#member);
         let field_impl = as_admin_field(ty);
-        let to_cell = quote!(#field_impl::to_cell(#value));
+        let to_cell = match field.attrs.decimal_digits {
+            // Shown and compared with the column's scale, whatever the backend gave.
+            Some((_, scale)) => quote!(#field_impl::to_cell(#value).with_scale(#scale)),
+            None => quote!(#field_impl::to_cell(#value)),
+        };
         quote!(#i => #to_cell,)
     });
     let parse_arms = model.fields.iter().enumerate().map(|(i, field)| {
@@ -211,6 +215,11 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
     let reason_required = field.attrs.reason_required;
     let hidden_for = &field.attrs.hidden_for;
     let readonly_for = &field.attrs.readonly_for;
+    let column = field.attrs.column_name.as_deref().unwrap_or(name.as_str());
+    let decimal_digits = match field.attrs.decimal_digits {
+        Some((precision, scale)) => quote!(::core::option::Option::Some((#precision, #scale))),
+        None => quote!(::core::option::Option::None),
+    };
     let foreign_key = match &field.attrs.foreign_key {
         Some(slug) => {
             let slug = &slug.value;
@@ -233,6 +242,8 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             reason_required: #reason_required,
             hidden_for: &[#(#hidden_for),*],
             readonly_for: &[#(#readonly_for),*],
+            column: #column,
+            decimal_digits: #decimal_digits,
         }
     }
 }
@@ -240,7 +251,13 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
 /// The expression that parses `raw` for one field into a `sea_orm::Value`.
 fn parse_value(field: &Field<'_>) -> TokenStream {
     let parse = parse_typed(field, &quote!(raw));
-    quote!(#parse.map(__a::to_value))
+    match field.attrs.decimal_digits {
+        Some((precision, scale)) => {
+            let field_impl = as_admin_field(field.ty);
+            quote!(#parse.and_then(|v| #field_impl::fit_digits(v, #precision, #scale)).map(__a::to_value))
+        }
+        None => quote!(#parse.map(__a::to_value)),
+    }
 }
 
 /// The expression that parses the `&str` expression `raw` into the field's type:

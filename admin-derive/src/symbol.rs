@@ -56,6 +56,11 @@ pub const PRIMARY_KEY: Symbol = Symbol("primary_key");
 pub const AUTO_INCREMENT: Symbol = Symbol("auto_increment");
 /// `#[sea_orm(ignore)]`: a field that is not a column.
 pub const IGNORE: Symbol = Symbol("ignore");
+/// `#[sea_orm(column_name = "...")]`: the column's name when it is not the field's.
+pub const COLUMN_NAME: Symbol = Symbol("column_name");
+/// `#[sea_orm(column_type = "Decimal(Some((12, 2)))")]`: the column's declared type,
+/// read for the precision and scale of decimals.
+pub const COLUMN_TYPE: Symbol = Symbol("column_type");
 /// `#[sea_orm(string_value = "...")]` on an active enum's variant.
 pub const STRING_VALUE: Symbol = Symbol("string_value");
 /// `#[sea_orm(num_value = N)]` on an active enum's variant.

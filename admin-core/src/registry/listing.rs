@@ -55,12 +55,15 @@ where
     }
 
     /// Whether the order can be sought by key: no column in it may be `NULL`, and
-    /// every one is a plain value the backends compare alike.
+    /// every one is a plain value the backends compare alike (a decimal needs its
+    /// declared scale: see [`exact_key`]).
     fn seekable(keys: &[(usize, bool)]) -> bool {
         let meta = M::meta();
         keys.iter().all(|&(i, _)| {
             let f = &meta.fields[i];
-            !f.nullable && f.kind != FieldKind::Choice
+            !f.nullable
+                && f.kind != FieldKind::Choice
+                && (f.kind != FieldKind::Decimal || f.decimal_digits.is_some())
         })
     }
 
@@ -69,7 +72,7 @@ where
     }
 
     fn key_of(&self, m: &M, keys: &[(usize, bool)]) -> Vec<Value> {
-        keys.iter().map(|&(i, _)| m.get(self.columns[i])).collect()
+        keys.iter().map(|&(i, _)| exact_key(&M::meta().fields[i], m.get(self.columns[i]))).collect()
     }
 
     /// The text that identifies a list (its filtered query and its order), for
@@ -85,9 +88,10 @@ where
         let backend = db.get_database_backend();
         let per_page = meta.per_page;
         let tuning = &query.tuning;
-        let filtered = self.filtered(backend, query);
+        let indexed = query.q.is_some() && self.search_indexed(db).await?;
+        let filtered = self.filtered(backend, query, indexed);
         let keys = Self::order_keys(query);
-        if let Some(found) = self.indexed_search_page(db, &filtered, &keys, query).await? {
+        if indexed && let Some(found) = self.indexed_search_page(db, &filtered, &keys, query).await? {
             return Ok(found);
         }
         let list = Self::list_key(backend, &filtered, &keys);
@@ -127,7 +131,12 @@ where
         let meta = M::meta();
         keys.iter()
             .map(|&(i, desc)| {
-                format!("\"{}\".\"{}\" {}", meta.slug, meta.fields[i].name, if desc { "DESC" } else { "ASC" })
+                format!(
+                    "\"{}\".\"{}\" {}",
+                    meta.slug,
+                    meta.fields[i].column,
+                    if desc { "DESC" } else { "ASC" }
+                )
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -220,13 +229,12 @@ where
         let (select, skip) = if offset <= tuning.offset_limit || !Self::seekable(keys) {
             (ordered, offset)
         } else {
-            let slug = M::meta().slug;
-            let anchors = match self.cache.anchors(slug, list, tuning.anchor_ttl) {
+            let anchors = match self.cache.anchors(list, tuning.anchor_ttl) {
                 Some(a) => a,
                 None => {
                     let gate = self.cache.gate(list);
                     let _one_at_a_time = gate.lock().await;
-                    match self.cache.anchors(slug, list, tuning.anchor_ttl) {
+                    match self.cache.anchors(list, tuning.anchor_ttl) {
                         Some(a) => a,
                         None => {
                             let a = self.anchors(db, filtered, keys, tuning.anchor_stride).await?;
@@ -292,6 +300,8 @@ where
         stride: u64,
     ) -> Result<Anchors> {
         let meta = M::meta();
+        // Taken before the rows are read: a write committed meanwhile outdates them.
+        let generation = self.cache.generation();
         let backend = db.get_database_backend();
         let order = Self::order_sql(keys);
         let mut inner = filtered.clone().select_only();
@@ -313,11 +323,14 @@ where
             let key = keys
                 .iter()
                 .enumerate()
-                .map(|(n, &(i, _))| key_value(row, &format!("admin_k{n}"), meta.fields[i].kind))
+                .map(|(n, &(i, _))| {
+                    key_value(row, &format!("admin_k{n}"), meta.fields[i].kind)
+                        .map(|v| exact_key(&meta.fields[i], v))
+                })
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             out.push(key);
         }
-        Ok(Anchors::new(meta.slug, out, stride))
+        Ok(Anchors::new(out, stride, generation))
     }
 
     /// How many rows the list has, exactly when that is cheap (see [`crate::count`]).
@@ -477,6 +490,17 @@ async fn planner_estimate<E: EntityTrait>(
     let Some(row) = row else { return Ok(None) };
     let plan: serde_json::Value = row.try_get_by_index(0)?;
     Ok(plan[0]["Plan"]["Plan Rows"].as_f64().map(|r| r.max(0.0) as u64))
+}
+
+/// A key value as the database compares it with the stored one. SQLite hands a
+/// decimal back as a binary float, which sea-orm turns into a decimal that may
+/// differ in its last digits; rounded to the column's scale it is the stored value
+/// again, and compares equal to it.
+fn exact_key(field: &crate::model::FieldMeta, v: Value) -> Value {
+    match (v, field.decimal_digits) {
+        (Value::Decimal(Some(d)), Some((_, scale))) => Value::Decimal(Some(crate::field::rescaled(d, scale))),
+        (v, _) => v,
+    }
 }
 
 /// Reads one key column as the value sea-orm binds for its kind.
