@@ -10,6 +10,7 @@ mod detail;
 mod features;
 mod instances;
 mod list;
+mod passwords;
 mod scale;
 pub mod support;
 mod two_factor;
