@@ -52,6 +52,13 @@ fn slots() -> &'static Semaphore {
     })
 }
 
+#[cfg(test)]
+tokio::task_local! {
+    /// In tests: runs on the blocking pool just before each piece of password work
+    /// done by the task, to look at the database meanwhile.
+    static PROBE: std::sync::Arc<dyn Fn() + Send + Sync>;
+}
+
 /// Runs `work` on the blocking pool when a slot is free.
 async fn off_the_async_threads<T, F>(work: F) -> Result<T>
 where
@@ -60,9 +67,17 @@ where
 {
     let _slot =
         slots().acquire().await.map_err(|e| Error::Internal(format!("password slots closed: {e}")))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::Internal(format!("password hashing did not finish: {e}")))
+    #[cfg(test)]
+    let probe = PROBE.try_with(std::sync::Arc::clone).ok();
+    tokio::task::spawn_blocking(move || {
+        #[cfg(test)]
+        if let Some(probe) = probe {
+            probe();
+        }
+        work()
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("password hashing did not finish: {e}")))
 }
 
 /// Hashes a password with argon2id and a random salt ([`auth::hash_password`]) on
@@ -206,6 +221,82 @@ mod tests {
         let stored = hash("correct horse battery").await.unwrap();
         assert!(verify("correct horse battery", &stored).await.unwrap());
         assert!(!verify("correct horse battery!", &stored).await.unwrap());
+    }
+
+    /// On SQLite one transaction writes at a time: a hash made inside a write
+    /// transaction would hold every other writer for its whole length. Each flow
+    /// that hashes or verifies a password is run with a probe that, while the hash
+    /// is being made, tries to take the write lock from a second connection that
+    /// does not wait: it must get it every time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_write_transaction_is_open_while_a_password_is_hashed() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+
+        use crate::auth::{self, Staff};
+        use crate::permission::Roles;
+
+        let path = std::env::temp_dir().join(format!("opsadmin-password-probe-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        crate::migration::migrate(&db).await.unwrap();
+        let mut opts = sea_orm::ConnectOptions::new(url.clone());
+        opts.max_connections(1).map_sqlx_sqlite_opts(|o| o.busy_timeout(std::time::Duration::ZERO));
+        let other = sea_orm::Database::connect(opts).await.unwrap();
+
+        let probes = Arc::new(AtomicUsize::new(0));
+        let held = Arc::new(Mutex::new(Vec::<String>::new()));
+        let probe: Arc<dyn Fn() + Send + Sync> = {
+            let (probes, held) = (Arc::clone(&probes), Arc::clone(&held));
+            Arc::new(move || {
+                probes.fetch_add(1, Ordering::SeqCst);
+                let took = tokio::runtime::Handle::current().block_on(async {
+                    let txn = begin_write(&other).await?;
+                    txn.rollback().await?;
+                    Ok::<_, Error>(())
+                });
+                if let Err(e) = took {
+                    held.lock().unwrap().push(e.to_string());
+                }
+            })
+        };
+
+        let config = AuthConfig::default();
+        let flows = async {
+            let admin = auth::create_user(&db, "root", "a long admin pass phrase", &["admin"], true).await?;
+            let ctx = Context { actor: Some(admin.clone()), ..Context::default() };
+            let right = auth::sign_in(&db, &config, "root", "a long admin pass phrase", &ctx).await?;
+            assert!(matches!(right, auth::SignIn::Success(_)));
+            let wrong = auth::sign_in(&db, &config, "root", "not the pass phrase", &ctx).await?;
+            assert!(matches!(wrong, auth::SignIn::Failed { .. }));
+            let unknown = auth::sign_in(&db, &config, "nobody", "not the pass phrase", &ctx).await?;
+            assert!(matches!(unknown, auth::SignIn::Failed { .. }));
+            let user =
+                auth::admin_create_user(&db, &config, &ctx, "anna", "a long first pass phrase", &[], false)
+                    .await?;
+            auth::admin_set_password(&db, &ctx, user.id, "a newer long pass phrase").await?;
+            let anna = Context { actor: Some(Staff::from_model(&user, &Roles::new())), ..Context::default() };
+            auth::change_own_password(
+                &db,
+                &config,
+                &anna,
+                "t",
+                "a newer long pass phrase",
+                "the newest pass phrase",
+            )
+            .await?;
+            auth::reauthenticate(&db, &config, "t", "the newest pass phrase", &anna).await?;
+            Ok::<_, Error>(())
+        };
+        PROBE.scope(probe, flows).await.unwrap();
+        // create, three sign-ins, create, reset, change (verify and hash), confirm.
+        assert_eq!(probes.load(Ordering::SeqCst), 9);
+        assert_eq!(held.lock().unwrap().as_slice(), &[] as &[String], "a write transaction was open");
+        drop(db);
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
     }
 
     #[test]
