@@ -4,8 +4,8 @@
 #   bench/signin_load.sh [--bin LABEL=PATH]... [--accounts N] [--rate R]
 #                        [--duration 10s] [--connections 8] [--repeat 2]
 #
-# For each ops-console binary given (default: this checkout's release build,
-# labelled "this"), and each repeat: copies a data set of N accounts (default
+# For each repeat, and each ops-console binary given in turn (default: this
+# checkout's release build, labelled "this"): copies a data set of N accounts (default
 # 10,000, made once with ../shared/bench/make_ops_db.py under $BENCH_DIR), adds
 # the staff user `bench`, starts `ops-console serve` on it (SQLite), signs in, and
 # drives the first list page (`/admin/account/`) with `wrk -t1 -c8 -d10s` twice:
@@ -124,9 +124,14 @@ list_page() {
 
 RESULTS=()
 for entry in "${BINS[@]}"; do
-  label="${entry%%=*}"; bin="${entry#*=}"
+  bin="${entry#*=}"
   [ -x "$bin" ] || { log "bench/signin_load.sh: $bin is missing (cargo build --release -p ops-console)"; exit 2; }
-  for run in $(seq 1 "$REPEAT"); do
+done
+# Builds take turns within each repeat, so a change in the machine's load during
+# the session weighs on all of them alike.
+for run in $(seq 1 "$REPEAT"); do
+  for entry in "${BINS[@]}"; do
+    label="${entry%%=*}"; bin="${entry#*=}"
     work="$BENCH_DIR/signin-$label.db"
     rm -f "$work" "$work-wal" "$work-shm"
     cp "$DATASET" "$work"
@@ -146,8 +151,8 @@ for entry in "${BINS[@]}"; do
     COOKIE="opsadmin_session=$(awk '$6 == "opsadmin_session" { print $7 }' "$jar")"
     rm -f "$jar"
     [ "$COOKIE" != "opsadmin_session=" ] || { log "bench/signin_load.sh: sign-in failed"; exit 1; }
-    curl -sf -H "Cookie: $COOKIE" -H 'Accept: text/html' "$BASE/admin/account/" | grep -qF 'accounts' \
-      || { log "bench/signin_load.sh: the list page is wrong"; exit 1; }
+    page="$(curl -sf -H "Cookie: $COOKIE" -H 'Accept: text/html' "$BASE/admin/account/")"
+    grep -qF "user$ACCOUNTS@" <<<"$page" || { log "bench/signin_load.sh: the list page is wrong"; exit 1; }
     # Warm up, then the list page alone.
     wrk -t1 -c"$CONNECTIONS" -d1s -H "Cookie: $COOKIE" -H 'Accept: text/html' "$BASE/admin/account/" >/dev/null
     read -r rps p50 p99 bad <<<"$(list_page)"
