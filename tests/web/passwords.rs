@@ -166,3 +166,38 @@ async fn a_right_confirmation_clears_earlier_wrong_ones() {
         assert_eq!(r.status, 303, "round {round}: {}", r.body);
     }
 }
+
+#[tokio::test]
+async fn wrong_passwords_when_turning_off_two_factor_lock_too() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    let csrf = c.csrf().await;
+    // Enrol through the core, with the code of the current step.
+    let me = opsadmin::auth::staff_by_name(&app.db, &opsadmin::permission::Roles::new(), USER).await.unwrap();
+    let ctx = opsadmin::audit::Context { actor: Some(me.clone()), ..Default::default() };
+    let e = opsadmin::two_factor::begin_enrolment("Ops console", USER).unwrap();
+    let code = opsadmin::totp::current_code(&e.secret).unwrap();
+    opsadmin::two_factor::confirm_enrolment(&app.db, &ctx, me.id, &e.secret, &code).await.unwrap();
+
+    let disable = |password: &'static str| {
+        [("csrf_token", csrf.clone()), ("action", "disable".to_owned()), ("password", password.to_owned())]
+    };
+    for _ in 0..4 {
+        let form = disable("not my password");
+        let r = c
+            .post("/admin/me/two-factor", &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>())
+            .await;
+        r.assert_contains("That is not your password.");
+    }
+    for password in ["not my password", PASSWORD] {
+        let form = disable(password);
+        let r = c
+            .post("/admin/me/two-factor", &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>())
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.status);
+        r.assert_contains(LOCKED);
+    }
+    let user = staff_user::Entity::find_by_id(me.id).one(&app.db).await.unwrap().unwrap();
+    assert!(user.totp_secret.is_some(), "still on");
+    assert_eq!(entries(&app, "reauth_locked").await, 1);
+}
