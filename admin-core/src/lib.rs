@@ -10,7 +10,7 @@
 //! - reading lists: [`query`], [`count`], [`seek`], [`search_index`];
 //! - changing data: [`service`] (the permission-checked operations every caller
 //!   uses), [`action`], [`idempotency`], [`approval`], [`notes`], [`txn`];
-//! - who may do what: [`permission`], [`auth`], [`two_factor`], [`totp`];
+//! - who may do what: [`permission`], [`auth`], [`password`], [`two_factor`], [`totp`];
 //! - what happened: [`audit`];
 //! - the admin's tables: [`entities`], [`migration`].
 //!
@@ -41,6 +41,7 @@ pub mod index_advice;
 pub mod migration;
 pub mod model;
 pub mod notes;
+pub mod password;
 pub mod permission;
 pub mod query;
 pub mod record;

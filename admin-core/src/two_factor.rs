@@ -208,20 +208,24 @@ pub async fn confirm_enrolment(
 }
 
 /// Turns off two-factor sign-in for `user_id` (the signed-in user of `ctx`), who must
-/// give their current password. Their recovery codes are deleted. Audited as
-/// `two_factor_disabled`.
+/// give their current password (checked by [`crate::password::confirm`], throttled
+/// like sign-in). Their recovery codes are deleted. Audited as `two_factor_disabled`.
 ///
 /// # Errors
 /// `Invalid` (field `password`) for a wrong password; `Refused` when it is already
-/// off; `Forbidden` for another user's account.
-pub async fn disable(db: &DatabaseConnection, ctx: &Context, user_id: i64, password: &str) -> Result<()> {
+/// off, or while too many wrong passwords lock the user or their address;
+/// `Forbidden` for another user's account.
+pub async fn disable(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    ctx: &Context,
+    user_id: i64,
+    password: &str,
+) -> Result<()> {
     own_account(ctx, user_id)?;
-    let user = auth::get_user(db, user_id).await?;
-    if !auth::verify_password(password, &user.password_hash) {
-        return Err(invalid("password", "That is not your password."));
-    }
+    let proven = crate::password::confirm(db, config, ctx, password, "password").await?;
     let txn = begin_write(db).await?;
-    let user = staff_user::Entity::find_by_id(user_id).one(&txn).await?.ok_or(Error::Unauthenticated)?;
+    let user = proven.recheck(&txn).await?;
     if user.totp_secret.is_none() {
         return Err(Error::Refused("Two-factor sign-in is already off.".to_owned()));
     }
@@ -351,12 +355,14 @@ pub async fn complete_second_factor(
 }
 
 /// Re-authenticates the signed-in user of `ctx` (session `token`) before a sensitive
-/// operation: their password and, when two-factor sign-in is on, a new authenticator
-/// code. Audited as `reauth` or `reauth_failed`.
+/// operation: their password (checked by [`crate::password::confirm`], throttled
+/// like sign-in) and, when two-factor sign-in is on, a new authenticator code.
+/// Audited as `reauth` or `reauth_failed`.
 ///
 /// # Errors
 /// `Invalid` (field `password` or `code`) when either is wrong; `Refused` while too
-/// many wrong codes lock the user's codes; `Unauthenticated` without a signed-in user.
+/// many wrong passwords lock the user or their address, or too many wrong codes lock
+/// the user's codes; `Unauthenticated` without a signed-in user.
 pub async fn reauthenticate_with_code(
     db: &DatabaseConnection,
     config: &AuthConfig,
@@ -376,14 +382,9 @@ pub async fn reauthenticate_with_code(
             if minutes == 1 { "" } else { "s" }
         )));
     }
-    let password_ok = auth::verify_password(password, &user.password_hash);
+    let proven = crate::password::confirm(db, config, ctx, password, "password").await?;
     let txn = begin_write(db).await?;
-    if !password_ok {
-        let changes = serde_json::json!({ "password": [null, "wrong"] });
-        audit::record(&txn, ctx, event("reauth_failed", None, changes)).await?;
-        txn.commit().await?;
-        return Err(invalid("password", "That is not your password."));
-    }
+    let user = proven.recheck(&txn).await?;
     if user.totp_secret.is_some() && use_code(&txn, &user, code, false).await?.is_none() {
         let limit = config.throttle.max_failures_per_user;
         auth::count_failure(&txn, &key, limit, &config.throttle).await?;

@@ -15,6 +15,7 @@ mod identity;
 mod instances;
 mod list;
 mod origin;
+mod passwords;
 mod scale;
 pub mod support;
 mod tenants;

@@ -44,6 +44,7 @@ fn kind_label(kind: &str) -> String {
         "two_factor_disabled" => "Two-factor sign-in turned off".to_owned(),
         "reauth" => "Confirmed identity".to_owned(),
         "reauth_failed" => "Identity confirmation failed".to_owned(),
+        "reauth_locked" => "Locked after wrong passwords".to_owned(),
         other => match other.strip_prefix("action:") {
             Some(a) => format!("Action: {}", a.replace('_', " ")),
             None => other.to_owned(),

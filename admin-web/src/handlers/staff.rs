@@ -308,6 +308,7 @@ pub async fn own_password(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response>
     let audit = ctx.audit(None);
     match auth::change_own_password(
         &ctx.state.db,
+        &ctx.state.auth,
         &audit,
         &ctx.token,
         form.get("current_password").unwrap_or(""),
@@ -320,6 +321,11 @@ pub async fn own_password(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response>
             Ok(Redirect::to(&format!("{}/", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errors)) => render_own_password(&ctx, &errors, StatusCode::BAD_REQUEST),
+        // Too many wrong passwords: the sentence says when to try again.
+        Err(CoreError::Refused(msg)) => {
+            let errors = [FieldError::field("current_password", msg)];
+            render_own_password(&ctx, &errors, StatusCode::TOO_MANY_REQUESTS)
+        }
         Err(e) => Err(e.into()),
     }
 }

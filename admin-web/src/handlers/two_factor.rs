@@ -210,7 +210,7 @@ pub async fn change(ctx: Ctx, OriginalUri(uri): OriginalUri, Form(form): Form<Pa
         }
         Some("disable") => {
             let password = field(&form, "password").unwrap_or("");
-            match two_factor::disable(db, &ctx.audit(None), ctx.staff.id, password).await {
+            match two_factor::disable(db, &ctx.state.auth, &ctx.audit(None), ctx.staff.id, password).await {
                 Ok(()) => {
                     tracing::info!(username = %ctx.staff.username, "two-factor sign-in turned off");
                     ctx.flash("Two-factor sign-in is off, and your recovery codes no longer work.").await;
