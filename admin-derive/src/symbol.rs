@@ -48,12 +48,17 @@ pub const READONLY_FOR: Symbol = Symbol("readonly_for");
 /// changes to that field).
 pub const REASON_REQUIRED: Symbol = Symbol("reason_required");
 
+/// `max_length = N`: the most characters a text field takes.
+pub const MAX_LENGTH: Symbol = Symbol("max_length");
+
 /// `#[sea_orm(table_name = "...")]`: the table, which is also the model's slug.
 pub const TABLE_NAME: Symbol = Symbol("table_name");
 /// `#[sea_orm(primary_key)]`.
 pub const PRIMARY_KEY: Symbol = Symbol("primary_key");
 /// `#[sea_orm(auto_increment = false)]`.
 pub const AUTO_INCREMENT: Symbol = Symbol("auto_increment");
+/// `#[sea_orm(column_type = "...")]`: read for a text column's declared length.
+pub const COLUMN_TYPE: Symbol = Symbol("column_type");
 /// `#[sea_orm(ignore)]`: a field that is not a column.
 pub const IGNORE: Symbol = Symbol("ignore");
 /// `#[sea_orm(string_value = "...")]` on an active enum's variant.
@@ -76,11 +81,11 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
 ];
 /// The options `#[admin(...)]` takes on a model's field.
 pub const FIELD_OPTIONS: &[Symbol] =
-    &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
+    &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
 /// The options `#[admin(...)]` takes on a struct with `#[derive(ActionInput)]`.
 pub const INPUT_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a field of an action's input.
-pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY];
+pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH];
 /// The field options of models that mean nothing on an action's input (there is no
 /// stored record to protect, hide or audit).
 pub const MODEL_ONLY_FIELD_OPTIONS: &[Symbol] = &[READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];

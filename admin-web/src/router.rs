@@ -92,6 +92,8 @@ where
         .fallback(|| async {
             crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned()))
         })
+        // Inside the error-page layer, so its 400s get the full page.
+        .layer(axum::middleware::from_fn(crate::guard::refuse_unreadable_text))
         .layer(axum::middleware::map_response(move |resp: Response| {
             let prefix = Arc::clone(&error_prefix);
             async move { finish(&prefix, resp) }

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod detail;
 mod features;
+mod hostile;
 mod instances;
 mod list;
 mod scale;

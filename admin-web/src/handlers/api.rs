@@ -173,6 +173,9 @@ pub async fn run_action(
         Ok(v @ Value::Object(_)) => v,
         _ => return error(StatusCode::BAD_REQUEST, "The body must be a JSON object like {\"ids\": [1, 2]}."),
     };
+    if admin_core::text::json_has_nul(&body) {
+        return error(StatusCode::BAD_REQUEST, "Text in the body must not contain NUL characters (\\u0000).");
+    }
     let keys = match keys_of(body.get("ids")) {
         Ok(k) => k,
         Err(msg) => return error(StatusCode::BAD_REQUEST, msg),
