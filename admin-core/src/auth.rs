@@ -981,7 +981,9 @@ pub async fn create_api_token(
         ));
     }
     let name = name.trim();
-    if let Err(m) = crate::text::check_named("The name", name, crate::text::TOKEN_NAME, crate::text::Lines::One) {
+    if let Err(m) =
+        crate::text::check_named("The name", name, crate::text::TOKEN_NAME, crate::text::Lines::One)
+    {
         return Err(Error::Invalid(vec![FieldError::field("name", m)]));
     }
     let user = get_user(db, user_id).await?;

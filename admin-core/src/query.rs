@@ -104,10 +104,14 @@ impl ListQuery {
                 "sort" => out.parse_sort(meta, raw),
                 "exact" => out.exact = raw.trim() == "1",
                 // A key that cannot be one (control characters, too long) is ignored.
-                "after" if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() => {
+                "after"
+                    if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() =>
+                {
                     out.cursor = Some(Cursor::After(raw.trim().to_owned()));
                 }
-                "before" if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() => {
+                "before"
+                    if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() =>
+                {
                     out.cursor = Some(Cursor::Before(raw.trim().to_owned()));
                 }
                 // Parameters the screens add for themselves.

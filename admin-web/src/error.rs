@@ -47,7 +47,9 @@ impl IntoResponse for Error {
                 C::Invalid(_) | C::BadRequest(_) => (StatusCode::BAD_REQUEST, "Cannot do that"),
                 // Text the database cannot store is the request's fault (see
                 // `admin_core::error::is_encoding_error`), not the server's.
-                C::Db(db) if admin_core::error::is_encoding_error(db) => (StatusCode::BAD_REQUEST, "Cannot do that"),
+                C::Db(db) if admin_core::error::is_encoding_error(db) => {
+                    (StatusCode::BAD_REQUEST, "Cannot do that")
+                }
                 C::Conflict { .. } => (StatusCode::CONFLICT, "Changed by someone else"),
                 C::Refused(_) => (StatusCode::CONFLICT, "Cannot do that"),
                 C::Db(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),

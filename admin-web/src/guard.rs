@@ -24,8 +24,7 @@ use axum::response::{IntoResponse, Response};
 /// The largest form body read here (axum's own default limit for forms).
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
-const BAD_ADDRESS: &str =
-    "This address has characters that cannot be read (a NUL byte or broken %-encoding). Check the link and try again.";
+const BAD_ADDRESS: &str = "This address has characters that cannot be read (a NUL byte or broken %-encoding). Check the link and try again.";
 const BAD_FORM: &str =
     "The form sent has characters that cannot be read (broken %-encoding). Reload the page and try again.";
 
@@ -42,11 +41,9 @@ pub async fn refuse_unreadable_text(req: Request, next: Next) -> Response {
     if !path_ok || !query_ok {
         return refuse(BAD_ADDRESS);
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    let is_form = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
+    });
     if !is_form {
         return next.run(req).await;
     }

@@ -105,8 +105,14 @@ pub async fn save_view(
             "The list's search or filters have control characters (such as a NUL byte).",
         )]))
     } else {
-        notes::save_view(&ctx.state.db, ctx.staff.id, meta.slug, form.get("name").unwrap_or(""), qs.trim_start_matches('?'))
-            .await
+        notes::save_view(
+            &ctx.state.db,
+            ctx.staff.id,
+            meta.slug,
+            form.get("name").unwrap_or(""),
+            qs.trim_start_matches('?'),
+        )
+        .await
     };
     // Back to the list with its query, unless the query is what was refused.
     let mut back = format!("{}/{}/", ctx.state.prefix(), meta.slug);

@@ -73,15 +73,16 @@ pub async fn change(ctx: Ctx, OriginalUri(uri): OriginalUri, Form(form): Form<Pa
                 let view = View { name, error: Some(&error), ..View::default() };
                 return render(&ctx, view, StatusCode::BAD_REQUEST).await;
             }
-            let token = match auth::create_api_token(&ctx.state.db, &ctx.audit(None), ctx.staff.id, name).await {
-                Ok(token) => token,
-                Err(admin_core::Error::Invalid(errs)) => {
-                    let error = errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ");
-                    let view = View { name, error: Some(&error), ..View::default() };
-                    return render(&ctx, view, StatusCode::BAD_REQUEST).await;
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let token =
+                match auth::create_api_token(&ctx.state.db, &ctx.audit(None), ctx.staff.id, name).await {
+                    Ok(token) => token,
+                    Err(admin_core::Error::Invalid(errs)) => {
+                        let error = errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ");
+                        let view = View { name, error: Some(&error), ..View::default() };
+                        return render(&ctx, view, StatusCode::BAD_REQUEST).await;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
             tracing::info!(username = %ctx.staff.username, "API token made");
             render(&ctx, View { new_token: Some(&token), ..View::default() }, StatusCode::OK).await
         }
