@@ -539,6 +539,9 @@ async fn nul_in_an_address_or_a_sign_in_gets_a_plain_answer_not_a_server_error()
     r.assert_contains("Searches are limited to 200 characters");
     let r = c.get(&format!("/admin/search?q={long}")).await;
     r.assert_lacks("Acme 42 Ltd");
+    let r = c.get(&format!("/admin/account/export.csv?q={long}")).await;
+    assert_eq!(r.status, 400, "an export never widens to every row");
+    r.assert_contains("Nothing was exported.");
 }
 
 #[tokio::test]
