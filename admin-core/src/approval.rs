@@ -315,6 +315,11 @@ pub async fn decide(
 ) -> Result<request::Model> {
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(n) = note
+        && let Err(m) = crate::text::check_named("The note", n, crate::text::NOTE, crate::text::Lines::Many)
+    {
+        return Err(Error::Invalid(vec![FieldError::field("note", m)]));
+    }
     if !approve && note.is_none() {
         return Err(Error::Invalid(vec![FieldError::field(
             "note",

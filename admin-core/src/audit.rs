@@ -415,6 +415,14 @@ pub struct Filter {
 
 impl Filter {
     fn apply(&self, mut q: sea_orm::Select<entry::Entity>) -> sea_orm::Select<entry::Entity> {
+        // A value no entry can have (control characters, too long) matches nothing,
+        // without sending it to the database.
+        let texts = [&self.actor, &self.model, &self.object_id, &self.kind];
+        if texts.iter().any(|t| t.as_deref().is_some_and(|t| !crate::text::is_lookup(t, crate::text::LOOKUP)))
+        {
+            use sea_orm::sea_query::{Expr, ExprTrait};
+            return q.filter(Expr::val(1).eq(0));
+        }
         if let Some(a) = &self.actor {
             q = q.filter(entry::Column::Actor.eq(a.clone()));
         }

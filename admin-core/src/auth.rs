@@ -264,8 +264,16 @@ impl NewUser {
     async fn check(db: &DatabaseConnection, username: &str, password: &str) -> Result<Self> {
         let username = username.trim();
         let mut errors = Vec::new();
-        if username.is_empty() || username.chars().count() > 150 {
-            errors.push(FieldError::field("username", "Enter a user name of at most 150 characters."));
+        if username.is_empty() || username.chars().count() > crate::text::USERNAME {
+            errors.push(FieldError::field(
+                "username",
+                format!("Enter a user name of at most {} characters.", crate::text::USERNAME),
+            ));
+        } else if crate::text::has_control(username, crate::text::Lines::One) {
+            errors.push(FieldError::field(
+                "username",
+                "A user name cannot have invisible control characters (such as a NUL byte).",
+            ));
         } else if let Some(taken) = name_taken(db, username).await? {
             errors.push(taken);
         }
@@ -612,7 +620,14 @@ pub async fn sign_in(
     password: &str,
     ctx: &Context,
 ) -> Result<SignIn> {
-    let username: String = username.trim().chars().take(150).collect();
+    // No staff name has control characters (see `NewUser::check`): one that does is
+    // kept as a visibly wrong name, which matches nobody and is safe to store.
+    let username: String = username
+        .trim()
+        .chars()
+        .take(crate::text::USERNAME)
+        .map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c })
+        .collect();
     let keys = throttle_keys(&username, ctx.client_addr.as_deref());
     if let Some(minutes) = locked_minutes(db, &keys).await? {
         return Ok(SignIn::Locked { minutes });
@@ -1233,13 +1248,19 @@ pub async fn create_api_token(
                 .to_owned(),
         ));
     }
+    let name = name.trim();
+    if let Err(m) =
+        crate::text::check_named("The name", name, crate::text::TOKEN_NAME, crate::text::Lines::One)
+    {
+        return Err(Error::Invalid(vec![FieldError::field("name", m)]));
+    }
     let user = get_user(db, user_id).await?;
     let token = format!("oat_{}", random_hex(32)?);
     let txn = begin_write(db).await?;
     let saved = api_token::ActiveModel {
         token_hash: Set(token_id(&token)),
         user_id: Set(user.id),
-        name: Set(name.trim().chars().take(100).collect()),
+        name: Set(name.to_owned()),
         created_at: Set(now()),
         last_used_at: Set(None),
         revoked: Set(false),

@@ -58,10 +58,42 @@ pub enum Error {
     BadRequest(String),
     /// The database failed.
     #[error("The database could not complete the request. Nothing was changed.")]
-    Db(#[from] sea_orm::DbErr),
+    Db(sea_orm::DbErr),
     /// Anything else that should not happen; the message is for the log.
     #[error("Something went wrong on our side. Nothing was changed.")]
     Internal(String),
+}
+
+/// The message for text the database cannot store (on PostgreSQL, a NUL byte).
+pub const UNSTORABLE_TEXT: &str =
+    "The text sent has characters that cannot be stored (such as a NUL byte). Remove them and try again.";
+
+impl From<sea_orm::DbErr> for Error {
+    /// A database error; text the database refuses for its characters is the
+    /// request's fault, not the server's, and becomes [`Error::BadRequest`].
+    fn from(e: sea_orm::DbErr) -> Self {
+        if is_encoding_error(&e) {
+            tracing::info!(error = %e, "text refused by the database");
+            Error::BadRequest(UNSTORABLE_TEXT.to_owned())
+        } else {
+            Error::Db(e)
+        }
+    }
+}
+
+/// Whether the database refused text for its characters: PostgreSQL's "invalid byte
+/// sequence for encoding" (SQLSTATE 22021, a NUL byte) or "untranslatable character"
+/// (22P05). Checked by code, so a server whose messages are in another language is
+/// recognised too.
+#[must_use]
+pub fn is_encoding_error(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    if let DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) = e
+        && let sqlx::Error::Database(db) = &**err
+    {
+        return matches!(db.code().as_deref(), Some("22021" | "22P05"));
+    }
+    false
 }
 
 impl Error {

@@ -237,10 +237,16 @@ fn required() -> String {
 
 impl AdminField for String {
     const KIND: FieldKind = FieldKind::Text;
+    /// Trims the text; refuses it when empty or when it has a control character
+    /// other than tab or a line break (a NUL byte cannot be stored in PostgreSQL).
+    /// The field's length limit is checked by [`crate::FieldMeta::check_text`].
     fn parse_form(raw: &str) -> Result<Self, String> {
         let t = raw.trim();
         if t.is_empty() {
             return Err(required());
+        }
+        if crate::text::has_control(t, crate::text::Lines::Many) {
+            return Err(crate::text::CONTROL_MESSAGE.to_owned());
         }
         Ok(t.to_owned())
     }
@@ -533,6 +539,14 @@ mod tests {
             let through = Decimal::from_f64(exact.to_f64().unwrap()).unwrap();
             assert_eq!(Cell::Decimal(through).with_scale(scale).display(), text);
         }
+    }
+
+    #[test]
+    fn text_refuses_nul_and_control_characters() {
+        assert_eq!(String::parse_form("a\u{0}b"), Err(crate::text::CONTROL_MESSAGE.to_owned()));
+        assert!(Option::<String>::parse_form("\u{1b}[31m").is_err());
+        assert_eq!(String::parse_form("two\nlines"), Ok("two\nlines".to_owned()));
+        assert_eq!(String::parse_form("\u{202e}abc\u{200b}"), Ok("\u{202e}abc\u{200b}".to_owned()));
     }
 
     #[test]

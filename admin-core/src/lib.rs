@@ -49,6 +49,7 @@ pub mod registry;
 pub mod search_index;
 pub mod seek;
 pub mod service;
+pub mod text;
 pub mod totp;
 pub mod two_factor;
 pub mod txn;
@@ -75,6 +76,7 @@ pub mod __private {
     };
     pub use crate::model::{AdminModel, FieldMeta, ModelMeta};
     pub use crate::record::FormData;
+    pub use crate::text;
     pub use inventory;
     pub use sea_orm;
     pub use serde_json;

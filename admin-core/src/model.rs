@@ -4,6 +4,7 @@
 use sea_orm::{EntityTrait, IntoActiveModel, ModelTrait, Value};
 
 use crate::field::{Cell, Choice, FieldKind};
+use crate::text::{self, Lines};
 
 /// One field of a model as the admin shows it.
 #[derive(Debug)]
@@ -43,6 +44,11 @@ pub struct FieldMeta {
     /// `#[sea_orm(column_type = "Decimal(Some((12, 2)))")]`): values are shown with
     /// that many decimal places and input with more is refused.
     pub decimal_digits: Option<(u32, u32)>,
+    /// The most characters a text value may have: `#[admin(max_length = N)]`, else
+    /// the column's declared length, else a default from [`crate::text`].
+    pub max_length: usize,
+    /// Text over several lines is allowed (a `Text` column, shown as a textarea).
+    pub multiline: bool,
 }
 
 impl FieldMeta {
@@ -62,6 +68,25 @@ impl FieldMeta {
             Cell::Text(s) if self.choices.is_some() => self.choice_label(s).to_owned(),
             other => other.display(),
         }
+    }
+
+    /// Checks form or query text for this field before it is parsed: no control
+    /// characters (tab and line breaks only in a multi-line field) and, for text, at
+    /// most [`FieldMeta::max_length`] characters.
+    ///
+    /// # Errors
+    /// The message for the person who typed it.
+    pub fn check_text(&self, raw: &str) -> Result<(), String> {
+        let lines = if self.multiline { Lines::Many } else { Lines::One };
+        let raw = raw.trim();
+        if text::has_control(raw, lines) {
+            return Err(text::CONTROL_MESSAGE.to_owned());
+        }
+        let n = raw.chars().count();
+        if self.kind == FieldKind::Text && n > self.max_length {
+            return Err(text::too_long(self.max_length, n));
+        }
+        Ok(())
     }
 
     /// Whether a filter can be offered on this field.

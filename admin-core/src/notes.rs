@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::audit::{self, Context};
 use crate::error::{Error, FieldError, Result};
+use crate::text::{self, Lines};
 use crate::txn::begin_write;
 
 /// Notes (`admin_note`).
@@ -75,8 +76,8 @@ pub mod saved_view {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Longest note accepted.
-pub const MAX_NOTE_LEN: usize = 5_000;
+/// Longest note accepted (see [`crate::text::NOTE`]).
+pub const MAX_NOTE_LEN: usize = text::NOTE;
 
 /// The notes on a record, newest first (at most 200).
 ///
@@ -106,11 +107,8 @@ pub async fn add_note(
     if body.is_empty() {
         return Err(Error::Invalid(vec![FieldError::field("body", "Write something first.")]));
     }
-    if body.chars().count() > MAX_NOTE_LEN {
-        return Err(Error::Invalid(vec![FieldError::field(
-            "body",
-            format!("Keep notes under {MAX_NOTE_LEN} characters."),
-        )]));
+    if let Err(m) = text::check_named("The note", body, MAX_NOTE_LEN, Lines::Many) {
+        return Err(Error::Invalid(vec![FieldError::field("body", m)]));
     }
     let txn = begin_write(db).await?;
     let saved = note::ActiveModel {
@@ -150,7 +148,8 @@ pub async fn views_of(db: &DatabaseConnection, user_id: i64) -> Result<Vec<saved
 /// Saves (or replaces, by name) a view of a model's list for a user.
 ///
 /// # Errors
-/// `Invalid` for an empty name.
+/// `Invalid` for an empty name, or a name or query over its limit or with control
+/// characters (see [`crate::text`]).
 pub async fn save_view(
     db: &DatabaseConnection,
     user_id: i64,
@@ -158,9 +157,19 @@ pub async fn save_view(
     name: &str,
     query: &str,
 ) -> Result<saved_view::Model> {
-    let name: String = name.trim().chars().take(100).collect();
+    let name = name.trim().to_owned();
     if name.is_empty() {
         return Err(Error::Invalid(vec![FieldError::field("name", "Give the view a name.")]));
+    }
+    let mut errors = Vec::new();
+    if let Err(m) = text::check_named("The name", &name, text::VIEW_NAME, Lines::One) {
+        errors.push(FieldError::field("name", m));
+    }
+    if let Err(m) = text::check_named("The list's address", query, text::VIEW_QUERY, Lines::One) {
+        errors.push(FieldError::field("query", m));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
     }
     let txn = begin_write(db).await?;
     saved_view::Entity::delete_many()
@@ -173,7 +182,7 @@ pub async fn save_view(
         user_id: Set(user_id),
         model: Set(model.to_owned()),
         name: Set(name),
-        query: Set(query.chars().take(2000).collect()),
+        query: Set(query.to_owned()),
         created_at: Set(Utc::now().naive_utc()),
         ..Default::default()
     }

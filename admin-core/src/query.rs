@@ -74,8 +74,8 @@ pub enum Cursor {
     Before(String),
 }
 
-/// Longest search text accepted.
-pub const MAX_SEARCH_LEN: usize = 200;
+/// Longest search text accepted (see [`crate::text::SEARCH`]).
+pub const MAX_SEARCH_LEN: usize = crate::text::SEARCH;
 
 impl ListQuery {
     /// Parses URL query pairs for the model behind `admin`, as seen by `staff`:
@@ -103,8 +103,15 @@ impl ListQuery {
                 "page" => out.parse_page(raw),
                 "sort" => out.parse_sort(meta, raw),
                 "exact" => out.exact = raw.trim() == "1",
-                "after" if !raw.trim().is_empty() => out.cursor = Some(Cursor::After(raw.trim().to_owned())),
-                "before" if !raw.trim().is_empty() => {
+                // A key that cannot be one (control characters, too long) is ignored.
+                "after"
+                    if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() =>
+                {
+                    out.cursor = Some(Cursor::After(raw.trim().to_owned()));
+                }
+                "before"
+                    if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() =>
+                {
                     out.cursor = Some(Cursor::Before(raw.trim().to_owned()));
                 }
                 // Parameters the screens add for themselves.
@@ -131,8 +138,22 @@ impl ListQuery {
             self.messages.push(format!("{} cannot be searched; showing all.", meta.label_plural));
             return;
         }
-        let t: String = t.chars().take(MAX_SEARCH_LEN).collect();
-        self.q = Some(t);
+        if crate::text::has_control(t, crate::text::Lines::One) {
+            self.messages.push(
+                "The search text has control characters (such as a NUL byte), so it was not used; showing all."
+                    .to_owned(),
+            );
+            return;
+        }
+        let n = t.chars().count();
+        if n > MAX_SEARCH_LEN {
+            self.messages.push(format!(
+                "Searches are limited to {MAX_SEARCH_LEN} characters and this one has {}, so it was not used; showing all.",
+                crate::model::thousands(n as u64)
+            ));
+            return;
+        }
+        self.q = Some(t.to_owned());
     }
 
     fn parse_page(&mut self, raw: &str) {
@@ -250,7 +271,9 @@ impl ListQuery {
 
 /// Cuts user input for quoting in a message.
 fn short(s: &str) -> String {
-    let t = s.trim();
+    // Control characters are shown as the replacement character, never echoed.
+    let cleaned: String = s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+    let t = cleaned.trim();
     if t.chars().count() > 40 {
         let mut c: String = t.chars().take(40).collect();
         c.push('\u{2026}');

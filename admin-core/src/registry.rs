@@ -376,6 +376,8 @@ fn write_refused(e: sea_orm::DbErr) -> Error {
         "A referenced record does not exist."
     } else if lower.contains("not null") || lower.contains("null value") {
         "A required value is missing."
+    } else if crate::error::is_encoding_error(&e) {
+        return Error::from(e);
     } else {
         tracing::error!(error = %text, "write failed");
         return Error::Db(e);
@@ -528,7 +530,7 @@ where
                             before.title(meta)
                         ))
                     } else {
-                        Error::Db(e)
+                        Error::from(e)
                     }
                 },
             )?;

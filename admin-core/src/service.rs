@@ -162,6 +162,9 @@ pub async fn update(
     require(staff, admin, "change")?;
     let meta = admin.meta();
     let access = crate::permission::access_map(staff, meta, false);
+    if let Some(e) = reason_error(ctx, "_reason") {
+        return Err(Error::Invalid(vec![e]));
+    }
     let has_reason = ctx.reason.is_some();
     let check = move |changes: &Changes| -> Result<()> {
         if has_reason {
@@ -247,6 +250,17 @@ pub async fn plan_delete(
     Ok(DeletePlan { record, blockers })
 }
 
+/// What is wrong with the reason given, if anything: more than
+/// [`crate::text::REASON`] characters, or control characters other than line breaks.
+/// `field` is the form field it came from.
+#[must_use]
+pub fn reason_error(ctx: &Context, field: &str) -> Option<crate::error::FieldError> {
+    let reason = ctx.reason.as_deref()?;
+    crate::text::check_named("The reason", reason, crate::text::REASON, crate::text::Lines::Many)
+        .err()
+        .map(|m| crate::error::FieldError::field(field, m))
+}
+
 /// Deletes a record, unless other records refer to it or it changed since `version`.
 ///
 /// # Errors
@@ -268,6 +282,9 @@ pub async fn delete(
             "_reason",
             "Say why you are deleting this record: the reason is kept in its history.",
         )]));
+    }
+    if let Some(e) = reason_error(ctx, "_reason") {
+        return Err(Error::Invalid(vec![e]));
     }
     admin.delete(db, ctx, key, version).await
 }
@@ -460,6 +477,17 @@ pub async fn run_action(
                 action.label()
             ),
         ));
+    }
+    errors.extend(reason_error(ctx, "reason"));
+    if let Some(k) = &request.idempotency_key
+        && let Err(m) = crate::text::check_named(
+            "The idempotency key",
+            k.trim(),
+            crate::text::IDEMPOTENCY_KEY,
+            crate::text::Lines::One,
+        )
+    {
+        errors.push(crate::error::FieldError::field("idempotency_key", m));
     }
     if let Err(m) = action.check_input(&request.input) {
         errors.push(crate::error::FieldError::form(format!("The input does not fit: {m}")));

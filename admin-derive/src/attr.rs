@@ -18,10 +18,13 @@ use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp}
 use crate::symbol::{
     ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS,
     FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL,
-    LIST_DISPLAY, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY,
-    READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE,
-    VARIANT_OPTIONS, one_of,
+    LIST_DISPLAY, MAX_LENGTH, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE,
+    PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME,
+    VALUE, VARIANT_OPTIONS, one_of,
 };
+
+/// The largest `max_length` a text field may declare (a million characters).
+pub const MAX_MAX_LENGTH: u64 = 1_000_000;
 
 /// The largest `per_page` a model may ask for.
 pub const MAX_PER_PAGE: u64 = 1000;
@@ -308,6 +311,12 @@ pub struct Field {
     /// The precision and scale of `#[sea_orm(column_type = "Decimal(Some((p, s)))")]`
     /// (or `Money`).
     pub decimal_digits: Option<(u32, u32)>,
+    /// `max_length = N`.
+    pub max_length: Option<Spanned<u64>>,
+    /// The length declared by `#[sea_orm(column_type = "String(StringLen::N(120))")]`.
+    pub column_length: Option<u64>,
+    /// `#[sea_orm(column_type = "Text")]`: long text over several lines.
+    pub text_column: bool,
 }
 
 /// What a field belongs to, which decides the options it takes.
@@ -338,6 +347,8 @@ impl Field {
         let mut ignore = false;
         let mut column_name = None;
         let mut decimal_digits = None;
+        let mut column_length = None;
+        let mut text_column = false;
         let sea_orm_attrs = attrs.iter().filter(|a| of == FieldOf::Model && a.path() == SEA_ORM);
         for attr in sea_orm_attrs {
             // Malformed sea_orm attributes are reported by sea-orm's own derive.
@@ -355,6 +366,7 @@ impl Field {
                 } else if meta.path == COLUMN_TYPE && meta.input.peek(Token![=]) {
                     if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = meta.value()?.parse::<Expr>()? {
                         decimal_digits = parse_decimal_digits(&s.value());
+                        (column_length, text_column) = column_type_text(&s.value());
                     }
                 } else if meta.path == AUTO_INCREMENT && meta.input.peek(Token![=]) {
                     if let Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) = meta.value()?.parse::<Expr>()? {
@@ -371,6 +383,7 @@ impl Field {
         let mut help = Opt::none(cx, HELP);
         let mut choices = Opt::none(cx, CHOICES);
         let mut foreign_key = Opt::none(cx, FOREIGN_KEY);
+        let mut max_length = Opt::none(cx, MAX_LENGTH);
         let mut readonly = Opt::none(cx, READONLY);
         let mut reason_required = Opt::none(cx, REASON_REQUIRED);
         let mut hidden_for = Opt::none(cx, HIDDEN_FOR);
@@ -399,6 +412,10 @@ impl Field {
                     } else if key == FOREIGN_KEY {
                         if foreign_key.first(&meta)? {
                             foreign_key.set(parse_foreign_key(cx, &meta)?);
+                        }
+                    } else if key == MAX_LENGTH {
+                        if max_length.first(&meta)? {
+                            max_length.set(parse_max_length(cx, &meta)?);
                         }
                     } else if key == READONLY {
                         if readonly.first(&meta)? {
@@ -445,6 +462,9 @@ impl Field {
             ignore,
             column_name,
             decimal_digits,
+            max_length: max_length.get(),
+            column_length,
+            text_column,
         }
     }
 }
@@ -830,6 +850,38 @@ fn parse_per_page(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<u
     Ok(None)
 }
 
+/// Parses `max_length = N` with `1 <= N <= 1,000,000`.
+fn parse_max_length(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Spanned<u64>>> {
+    let key = meta.path.to_token_stream();
+    let expected = "a number of characters between 1 and 1000000, like `max_length = 120`";
+    let Some(expr) = parse_expr_value(cx, meta, expected)? else {
+        return Ok(None);
+    };
+    if let Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) = &expr
+        && let Ok(n) = int.base10_parse::<u64>()
+        && (1..=MAX_MAX_LENGTH).contains(&n)
+    {
+        return Ok(Some(Spanned { value: n, tokens: quote!(#key = #expr) }));
+    }
+    cx.error_spanned_by(expr, format!("expected {expected}"));
+    Ok(None)
+}
+
+/// What a sea-orm `column_type` says about text: its declared length
+/// (`String(StringLen::N(120))`, `Char(Some(2))`) and whether it is long text
+/// (`Text`). Other column types say nothing.
+fn column_type_text(column_type: &str) -> (Option<u64>, bool) {
+    let t: String = column_type.chars().filter(|c| !c.is_whitespace()).collect();
+    if t == "Text" {
+        return (None, true);
+    }
+    let digits = t
+        .strip_prefix("String(StringLen::N(")
+        .or_else(|| t.strip_prefix("Char(Some("))
+        .and_then(|rest| rest.strip_suffix("))"));
+    (digits.and_then(|d| d.parse().ok()), false)
+}
+
 /// Parses `crate = "::path"`.
 fn parse_crate_path(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Path>> {
     let Some(lit) = parse_string(cx, meta, CRATE)? else {
@@ -927,6 +979,15 @@ mod tests {
         assert!(parse_ordering_text("id,").is_err());
         assert!(parse_ordering_text("id email").is_err());
         assert!(parse_ordering_text("+id").is_err());
+    }
+
+    #[test]
+    fn column_types_give_text_lengths() {
+        assert_eq!(column_type_text("String(StringLen::N(120))"), (Some(120), false));
+        assert_eq!(column_type_text("Char(Some(2))"), (Some(2), false));
+        assert_eq!(column_type_text("Text"), (None, true));
+        assert_eq!(column_type_text("String(StringLen::None)"), (None, false));
+        assert_eq!(column_type_text("Decimal(Some((12, 2)))"), (None, false));
     }
 
     #[test]

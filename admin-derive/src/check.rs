@@ -130,6 +130,28 @@ fn check_field_options(cx: &Ctxt, field: &Field<'_>, noun: &str) {
             format!("foreign_key works on integer fields; `{}` is `{}`", field.name, field.type_name()),
         );
     }
+    if let Some(max_length) = &attrs.max_length {
+        if field.class != TypeClass::Text || attrs.choices.is_some() {
+            cx.error_spanned_by(
+                &max_length.tokens,
+                format!(
+                    "max_length works on text fields (`String` or `Option<String>` without choices); `{}` is `{}`",
+                    field.name,
+                    field.type_name()
+                ),
+            );
+        } else if let Some(declared) = attrs.column_length
+            && max_length.value > declared
+        {
+            cx.error_spanned_by(
+                &max_length.tokens,
+                format!(
+                    "max_length = {} is more than the column holds: `{}` is declared with {declared} characters",
+                    max_length.value, field.name
+                ),
+            );
+        }
+    }
     if let (Some(_), Some(foreign_key)) = (&attrs.choices, &attrs.foreign_key) {
         cx.error_spanned_by(
             &foreign_key.tokens,

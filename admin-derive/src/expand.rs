@@ -185,6 +185,9 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                     field: usize,
                     raw: &str,
                 ) -> ::core::result::Result<__a::sea_orm::Value, ::std::string::String> {
+                    if let ::core::option::Option::Some(__admin_field) = __ADMIN_FIELDS.get(field) {
+                        __admin_field.check_text(raw)?;
+                    }
                     match field {
                         #(#parse_arms)*
                         _ => ::core::result::Result::Err(::std::format!(
@@ -227,6 +230,19 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
         }
         None => quote!(::core::option::Option::None),
     };
+    let multiline = field.attrs.text_column;
+    let max_length = match (&field.attrs.max_length, field.attrs.column_length) {
+        (Some(n), _) => {
+            let n = Literal::u64_unsuffixed(n.value);
+            quote!(#n)
+        }
+        (None, Some(n)) => {
+            let n = Literal::u64_unsuffixed(n);
+            quote!(#n)
+        }
+        (None, None) if multiline => quote!(__a::text::TEXT),
+        (None, None) => quote!(__a::text::LINE),
+    };
     quote! {
         __a::FieldMeta {
             name: #name,
@@ -244,6 +260,8 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             readonly_for: &[#(#readonly_for),*],
             column: #column,
             decimal_digits: #decimal_digits,
+            max_length: #max_length,
+            multiline: #multiline,
         }
     }
 }
@@ -362,8 +380,17 @@ fn expand_input(input: &Input<'_>) -> TokenStream {
     let names: Vec<&str> = input.fields.iter().map(|f| f.name.as_str()).collect();
     let members: Vec<&Ident> = input.fields.iter().map(|f| f.ident).collect();
     // The form gives `&str`, the JSON a `String`.
-    let form_parses = input.fields.iter().map(|field| parse_typed(field, &quote!(#raw)));
-    let json_parses = input.fields.iter().map(|field| parse_typed(field, &quote!(&#raw)));
+    // Every field's text is checked (control characters, length) before it is parsed.
+    let form_parses = input.fields.iter().enumerate().map(|(i, field)| {
+        let i = Literal::usize_unsuffixed(i);
+        let parse = parse_typed(field, &quote!(#raw));
+        quote!(__ADMIN_INPUT_FIELDS[#i].check_text(#raw).and_then(|()| #parse))
+    });
+    let json_parses = input.fields.iter().enumerate().map(|(i, field)| {
+        let i = Literal::usize_unsuffixed(i);
+        let parse = parse_typed(field, &quote!(&#raw));
+        quote!(__ADMIN_INPUT_FIELDS[#i].check_text(&#raw).and_then(|()| #parse))
+    });
     let missing: Vec<TokenStream> = input.fields.iter().map(missing_text).collect();
     let to_cells = input.fields.iter().map(|field| {
         let field_impl = as_admin_field(field.ty);

@@ -48,6 +48,9 @@ pub const READONLY_FOR: Symbol = Symbol("readonly_for");
 /// changes to that field).
 pub const REASON_REQUIRED: Symbol = Symbol("reason_required");
 
+/// `max_length = N`: the most characters a text field takes.
+pub const MAX_LENGTH: Symbol = Symbol("max_length");
+
 /// `#[sea_orm(table_name = "...")]`: the table, which is also the model's slug.
 pub const TABLE_NAME: Symbol = Symbol("table_name");
 /// `#[sea_orm(primary_key)]`.
@@ -59,7 +62,7 @@ pub const IGNORE: Symbol = Symbol("ignore");
 /// `#[sea_orm(column_name = "...")]`: the column's name when it is not the field's.
 pub const COLUMN_NAME: Symbol = Symbol("column_name");
 /// `#[sea_orm(column_type = "Decimal(Some((12, 2)))")]`: the column's declared type,
-/// read for the precision and scale of decimals.
+/// read for the precision and scale of decimals and a text column's declared length.
 pub const COLUMN_TYPE: Symbol = Symbol("column_type");
 /// `#[sea_orm(string_value = "...")]` on an active enum's variant.
 pub const STRING_VALUE: Symbol = Symbol("string_value");
@@ -81,11 +84,11 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
 ];
 /// The options `#[admin(...)]` takes on a model's field.
 pub const FIELD_OPTIONS: &[Symbol] =
-    &[LABEL, HELP, CHOICES, FOREIGN_KEY, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
+    &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
 /// The options `#[admin(...)]` takes on a struct with `#[derive(ActionInput)]`.
 pub const INPUT_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a field of an action's input.
-pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY];
+pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH];
 /// The field options of models that mean nothing on an action's input (there is no
 /// stored record to protect, hide or audit).
 pub const MODEL_ONLY_FIELD_OPTIONS: &[Symbol] = &[READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];

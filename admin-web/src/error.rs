@@ -52,13 +52,18 @@ impl IntoResponse for Error {
                 C::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
                 C::Unauthenticated => (StatusCode::UNAUTHORIZED, "Sign-in required"),
                 C::Invalid(_) | C::BadRequest(_) => (StatusCode::BAD_REQUEST, "Cannot do that"),
+                // Text the database cannot store is the request's fault (see
+                // `admin_core::error::is_encoding_error`), not the server's.
+                C::Db(db) if admin_core::error::is_encoding_error(db) => {
+                    (StatusCode::BAD_REQUEST, "Cannot do that")
+                }
                 C::Conflict { .. } => (StatusCode::CONFLICT, "Changed by someone else"),
                 C::Refused(_) => (StatusCode::CONFLICT, "Cannot do that"),
                 C::Db(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
             },
         };
         match &self {
-            Error::Core(admin_core::Error::Db(db)) => {
+            Error::Core(admin_core::Error::Db(db)) if !admin_core::error::is_encoding_error(db) => {
                 tracing::error!(error = %db, "database error")
             }
             Error::Core(admin_core::Error::Internal(m)) => {
@@ -69,6 +74,9 @@ impl IntoResponse for Error {
         let message = match &self {
             Error::Core(admin_core::Error::Invalid(errs)) if !errs.is_empty() => {
                 errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")
+            }
+            Error::Core(admin_core::Error::Db(db)) if admin_core::error::is_encoding_error(db) => {
+                admin_core::error::UNSTORABLE_TEXT.to_owned()
             }
             other => other.to_string(),
         };

@@ -30,6 +30,7 @@
 
 pub mod error;
 pub mod extract;
+mod guard;
 pub mod handlers;
 pub mod origin;
 pub mod render;

@@ -93,6 +93,8 @@ where
         .fallback(|| async {
             crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned()))
         })
+        // Inside the error-page layer, so its 400s get the full page.
+        .layer(axum::middleware::from_fn(crate::guard::refuse_unreadable_text))
         // Under `{prefix}/api/` every error is JSON, whichever route (or none) answered.
         .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
             let api = Arc::clone(&api_prefix);

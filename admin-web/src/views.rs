@@ -94,6 +94,7 @@ pub fn input_type(field: &FieldMeta) -> &'static str {
         FieldKind::Decimal => "decimal",
         FieldKind::Date => "date",
         FieldKind::DateTime | FieldKind::DateTimeUtc => "datetime-local",
+        FieldKind::Text if field.multiline => "textarea",
         FieldKind::Text | FieldKind::Choice => "text",
     }
 }
@@ -130,6 +131,7 @@ pub fn field_view(
         readonly => readonly,
         required => !f.nullable && f.kind != FieldKind::Boolean,
         nullable => f.nullable,
+        max_length => (f.kind == FieldKind::Text && f.choices.is_none()).then_some(f.max_length),
         error => error,
         choices => choices,
         fk_url => fk_url,

@@ -34,7 +34,7 @@ async fn detail_page_has_a_control_per_kind_and_read_only_text() {
         "<a href=\"/admin/account/\">Accounts</a> › <span aria-current=\"page\">Account 1</span>",
     );
     r.assert_contains(
-        "id=\"id_email\" name=\"email\" value=\"user1@acme-42-ltd.example\" type=\"text\" required",
+        "id=\"id_email\" name=\"email\" value=\"user1@acme-42-ltd.example\" type=\"text\" maxlength=\"255\" required",
     );
     r.assert_contains("Where we send receipts and sign-in links.");
     r.assert_contains("<select id=\"id_plan\" name=\"plan\" required");

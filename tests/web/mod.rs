@@ -10,6 +10,7 @@ mod auth;
 mod columns;
 mod detail;
 mod features;
+mod hostile;
 mod idempotency;
 mod identity;
 mod instances;

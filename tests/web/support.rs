@@ -442,6 +442,24 @@ impl Client {
         self.send(req).await
     }
 
+    /// Sends a request exactly as written (the URI and body are not encoded), with
+    /// the cookies and extra headers; `None` when `http` itself cannot build it (a
+    /// URI no client could send, which the HTTP layer would refuse).
+    pub async fn raw(
+        &mut self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> Option<Resp> {
+        let mut req = Request::builder().method(method).uri(uri).header(header::COOKIE, self.cookie_header());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.into()).ok()?;
+        Some(self.send(req).await)
+    }
+
     /// Follows a redirect to `/admin/me/confirm?next=…` and confirms with the
     /// fixture's password; the answer sends the user back to `next`.
     pub async fn confirm_password(&mut self, confirm_url: &str) -> Resp {

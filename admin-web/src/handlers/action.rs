@@ -145,7 +145,7 @@ impl Confirm<'_> {
         let form_errors: Vec<String> = self
             .errors
             .iter()
-            .filter(|e| e.field.is_none() || e.field.as_deref() == Some("ids"))
+            .filter(|e| matches!(e.field.as_deref(), None | Some("ids" | "idempotency_key")))
             .map(|e| e.message.clone())
             .collect();
         let ready: Vec<Value> =
@@ -165,7 +165,15 @@ impl Confirm<'_> {
             .map(|i| meta.fields[i].label)
             .collect();
         let idempotency_key = match self.form.get("idempotency_key") {
-            Some(k) if !k.is_empty() && !self.new_key => k.to_owned(),
+            // A key that was refused (or reused for another request) is replaced, so
+            // the form can be sent again.
+            Some(k)
+                if !k.is_empty()
+                    && !self.new_key
+                    && admin_core::text::is_lookup(k, admin_core::text::IDEMPOTENCY_KEY) =>
+            {
+                k.to_owned()
+            }
             _ => admin_core::auth::random_hex(16)?,
         };
         let title = format!("{}?", action.label());
@@ -192,7 +200,7 @@ impl Confirm<'_> {
                 missing => preview.missing,
                 columns => columns,
                 inputs => inputs,
-                reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => err("reason") },
+                reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => err("reason"), max_length => admin_core::text::REASON },
                 form_errors => form_errors,
                 message => self.message,
                 idempotency_key => idempotency_key,

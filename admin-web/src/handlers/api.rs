@@ -264,6 +264,9 @@ pub async fn run_action(
         Ok(v @ Value::Object(_)) => v,
         _ => return Err(ApiError::bad_request("The body must be a JSON object like {\"ids\": [1, 2]}.")),
     };
+    if admin_core::text::json_has_nul(&body) {
+        return Err(ApiError::bad_request("Text in the body must not contain NUL characters (\\u0000)."));
+    }
     let keys = keys_of(body.get("ids")).map_err(ApiError::bad_request)?;
     let input = body.get("input").cloned().unwrap_or_else(|| json!({}));
     if !input.is_object() {

@@ -95,25 +95,42 @@ pub async fn save_view(
         .filter(|(k, _)| k != "page" && !k.starts_with('_'))
         .collect();
     let qs = query_string(&query);
-    match notes::save_view(
-        &ctx.state.db,
-        ctx.staff.id,
-        meta.slug,
-        form.get("name").unwrap_or(""),
-        qs.trim_start_matches('?'),
-    )
-    .await
-    {
+    let unreadable = query.iter().any(|(k, v)| {
+        admin_core::text::has_control(k, admin_core::text::Lines::One)
+            || admin_core::text::has_control(v, admin_core::text::Lines::One)
+    });
+    let saved = if unreadable {
+        Err(admin_core::Error::Invalid(vec![admin_core::FieldError::field(
+            "query",
+            "The list's search or filters have control characters (such as a NUL byte).",
+        )]))
+    } else {
+        notes::save_view(
+            &ctx.state.db,
+            ctx.staff.id,
+            meta.slug,
+            form.get("name").unwrap_or(""),
+            qs.trim_start_matches('?'),
+        )
+        .await
+    };
+    // Back to the list with its query, unless the query is what was refused.
+    let mut back = format!("{}/{}/", ctx.state.prefix(), meta.slug);
+    match saved {
         Ok(v) => {
             ctx.flash(&format!("Saved the view \u{201c}{}\u{201d}; it is on your dashboard.", v.name)).await;
+            back.push_str(&qs);
         }
         Err(admin_core::Error::Invalid(errs)) => {
             let msg = errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
             ctx.flash(&format!("The view was not saved: {msg}")).await;
+            if !unreadable && qs.len() <= admin_core::text::VIEW_QUERY {
+                back.push_str(&qs);
+            }
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(Redirect::to(&format!("{}/{}/{qs}", ctx.state.prefix(), meta.slug)).into_response())
+    Ok(Redirect::to(&back).into_response())
 }
 
 /// `POST {prefix}/views/{id}/delete`.

@@ -206,6 +206,7 @@ impl Page<'_> {
                 always => meta.reason_required,
                 fields => meta.fields.iter().filter(|f| f.reason_required && editable(&self.ctx.staff, meta, f, creating)).map(|f| f.label).collect::<Vec<_>>(),
                 error => field_error("_reason"),
+                max_length => admin_core::text::REASON,
             },
         };
         let html = self.ctx.state.templates.render(&Templates::chain(meta.slug, "detail.html"), ctx)?;

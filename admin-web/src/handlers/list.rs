@@ -380,6 +380,14 @@ pub async fn export(
     Query(params): Query<Pairs>,
 ) -> Result<Response> {
     let query = ListQuery::parse(model.as_ref(), &params, &ctx.staff);
+    // A search or filter the list could not use would widen the export unseen.
+    if !query.messages.is_empty() {
+        return Err(admin_core::Error::BadRequest(format!(
+            "{} Nothing was exported.",
+            query.messages.join(" ")
+        ))
+        .into());
+    }
     let meta = model.meta();
     let rows = service::export(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
     if rows.len() as u64 > service::EXPORT_LIMIT {

@@ -27,7 +27,8 @@ pub type Pairs = Vec<(String, String)>;
 #[must_use]
 pub fn safe_back(raw: Option<&str>) -> String {
     let raw = raw.unwrap_or("").trim_start_matches('?');
-    if raw.is_empty() {
+    // No list query is that long; a longer one is not echoed into a `Location`.
+    if raw.is_empty() || raw.len() > admin_core::text::VIEW_QUERY {
         return String::new();
     }
     let pairs: Pairs = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();

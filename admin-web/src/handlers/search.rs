@@ -28,7 +28,8 @@ pub async fn search(ctx: Ctx, Query(params): Query<Pairs>) -> Result<Html<String
             }
             let pairs = vec![("q".to_owned(), q.clone())];
             let query = ListQuery::parse(model.as_ref(), &pairs, &ctx.staff);
-            if query.search.is_empty() {
+            // A term the list refuses (too long, control characters) finds nothing.
+            if query.search.is_empty() || query.q.is_none() {
                 continue;
             }
             let meta = model.meta();

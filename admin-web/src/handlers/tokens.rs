@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::session::{Ctx, require_recent_auth};
 
 /// Longest name kept for a token.
-const NAME_MAX: usize = 100;
+const NAME_MAX: usize = admin_core::text::TOKEN_NAME;
 
 /// What the page shows besides the list.
 #[derive(Default)]
@@ -73,7 +73,16 @@ pub async fn change(ctx: Ctx, OriginalUri(uri): OriginalUri, Form(form): Form<Pa
                 let view = View { name, error: Some(&error), ..View::default() };
                 return render(&ctx, view, StatusCode::BAD_REQUEST).await;
             }
-            let token = auth::create_api_token(&ctx.state.db, &ctx.audit(None), ctx.staff.id, name).await?;
+            let token =
+                match auth::create_api_token(&ctx.state.db, &ctx.audit(None), ctx.staff.id, name).await {
+                    Ok(token) => token,
+                    Err(admin_core::Error::Invalid(errs)) => {
+                        let error = errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ");
+                        let view = View { name, error: Some(&error), ..View::default() };
+                        return render(&ctx, view, StatusCode::BAD_REQUEST).await;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
             tracing::info!(username = %ctx.staff.username, "API token made");
             render(&ctx, View { new_token: Some(&token), ..View::default() }, StatusCode::OK).await
         }

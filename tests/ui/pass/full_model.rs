@@ -37,6 +37,7 @@ pub struct Model {
     pub id: i64,
     #[admin(label = "Email", help = "Where we send receipts and sign-in links.")]
     pub email: String,
+    #[sea_orm(column_type = "String(StringLen::N(120))", nullable)]
     pub company: Option<String>,
     #[admin(choices = Plan)]
     pub plan: String,
@@ -54,6 +55,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     #[admin(readonly, reason_required)]
     pub billing_state: Option<String>,
+    #[admin(max_length = 500)]
     pub billing_note: String,
     pub updated_at: DateTimeUtc,
     #[sea_orm(ignore)]
@@ -202,4 +204,20 @@ fn main() {
     assert!(Model::parse_value(region_index, "asia").is_err());
     assert_eq!(Model::parse_value(owner_index, ""), Ok(Value::from(None::<i32>)));
     assert!(Model::parse_value(999, "1").is_err());
+
+    // Text limits: the column's declared length, `max_length`, else the defaults.
+    let (company_index, company) = meta.field("company").unwrap();
+    assert_eq!(company.max_length, 120);
+    assert_eq!(meta.field("billing_note").unwrap().1.max_length, 500);
+    assert_eq!(meta.field("email").unwrap().1.max_length, opsadmin::text::LINE);
+    let billing_state = meta.field("billing_state").unwrap().1;
+    assert!(billing_state.multiline && billing_state.max_length == opsadmin::text::TEXT);
+    assert!(!meta.field("email").unwrap().1.multiline);
+    assert_eq!(
+        Model::parse_value(company_index, &"x".repeat(121)),
+        Err("Keep this to 120 characters or fewer; it has 121.".to_owned())
+    );
+    assert!(Model::parse_value(company_index, &"x".repeat(120)).is_ok());
+    assert_eq!(Model::parse_value(1, "a\u{0}b"), Err(opsadmin::text::CONTROL_MESSAGE.to_owned()));
+    assert!(Model::parse_value(0, "4\u{0}2").is_err());
 }
