@@ -68,6 +68,10 @@ pub enum Error {
 pub const UNSTORABLE_TEXT: &str =
     "The text sent has characters that cannot be stored (such as a NUL byte). Remove them and try again.";
 
+/// The message for a value the database cannot hold (a date before 4713 BC on
+/// PostgreSQL, a number too large for its column).
+pub const OUT_OF_RANGE: &str = "A value sent is out of the range the database can store (a date or a number too large or too small). Change it and try again.";
+
 impl From<sea_orm::DbErr> for Error {
     /// A database error; text the database refuses for its characters is the
     /// request's fault, not the server's, and becomes [`Error::BadRequest`].
@@ -75,6 +79,9 @@ impl From<sea_orm::DbErr> for Error {
         if is_encoding_error(&e) {
             tracing::info!(error = %e, "text refused by the database");
             Error::BadRequest(UNSTORABLE_TEXT.to_owned())
+        } else if is_out_of_range(&e) {
+            tracing::info!(error = %e, "value refused by the database as out of range");
+            Error::BadRequest(OUT_OF_RANGE.to_owned())
         } else {
             Error::Db(e)
         }
@@ -92,6 +99,21 @@ pub fn is_encoding_error(e: &sea_orm::DbErr) -> bool {
         && let sqlx::Error::Database(db) = &**err
     {
         return matches!(db.code().as_deref(), Some("22021" | "22P05"));
+    }
+    false
+}
+
+/// Whether the database refused a value as out of its range: PostgreSQL's
+/// "date/time field value out of range" and "timestamp out of range" (SQLSTATE 22008)
+/// or "numeric value out of range" (22003). Checked by code, like
+/// [`is_encoding_error`].
+#[must_use]
+pub fn is_out_of_range(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    if let DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) = e
+        && let sqlx::Error::Database(db) = &**err
+    {
+        return matches!(db.code().as_deref(), Some("22008" | "22003"));
     }
     false
 }

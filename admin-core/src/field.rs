@@ -353,8 +353,23 @@ impl AdminField for bool {
 /// # Errors
 /// A message naming the expected format.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| "Enter a date as YYYY-MM-DD, like 2026-03-02.".to_owned())
+    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| "Enter a date as YYYY-MM-DD, like 2026-03-02.".to_owned())?;
+    in_year_range(d)?;
+    Ok(d)
+}
+
+/// The years a date may have: both backends store them, and a person means one of
+/// them (PostgreSQL refuses dates before 4713 BC; SQLite would keep any).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+fn in_year_range(d: NaiveDate) -> Result<(), String> {
+    use chrono::Datelike;
+    if YEARS.contains(&d.year()) {
+        Ok(())
+    } else {
+        Err(format!("Enter a date between the years {} and {}.", YEARS.start(), YEARS.end()))
+    }
 }
 
 /// Parses `YYYY-MM-DD HH:MM[:SS]` (also with a `T`, as browsers send it).
@@ -363,9 +378,11 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
 /// A message naming the expected format.
 pub fn parse_datetime(raw: &str) -> Result<NaiveDateTime, String> {
     let t = raw.trim().replace('T', " ");
-    NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S")
+    let dt = NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M"))
-        .map_err(|_| "Enter a date and time as YYYY-MM-DD HH:MM, like 2026-03-02 14:05.".to_owned())
+        .map_err(|_| "Enter a date and time as YYYY-MM-DD HH:MM, like 2026-03-02 14:05.".to_owned())?;
+    in_year_range(dt.date())?;
+    Ok(dt)
 }
 
 impl AdminField for NaiveDate {
@@ -547,6 +564,17 @@ mod tests {
         assert!(Option::<String>::parse_form("\u{1b}[31m").is_err());
         assert_eq!(String::parse_form("two\nlines"), Ok("two\nlines".to_owned()));
         assert_eq!(String::parse_form("\u{202e}abc\u{200b}"), Ok("\u{202e}abc\u{200b}".to_owned()));
+    }
+
+    #[test]
+    fn dates_outside_the_years_both_backends_store_are_refused() {
+        assert!(parse_date("-100000-01-01").is_err());
+        assert!(parse_date("-4714-01-01").is_err());
+        assert!(parse_date("0000-12-31").is_err());
+        assert!(parse_date("+10000-01-01").is_err());
+        assert!(parse_datetime("-4714-01-01T00:00").is_err());
+        assert!(parse_date("0001-01-01").is_ok());
+        assert!(parse_datetime("9999-12-31 23:59").is_ok());
     }
 
     #[test]

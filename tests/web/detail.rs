@@ -303,3 +303,35 @@ async fn output_is_escaped() {
         r.assert_contains("&lt;script&gt;");
     }
 }
+
+#[tokio::test]
+async fn a_date_outside_the_years_both_backends_store_is_refused_not_a_server_error() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    // Lists, exports and the audit log take such a date as a filter they cannot use.
+    for path in [
+        "/admin/account/?signup_at__from=-100000-01-01",
+        "/admin/account/?signup_at__to=-4714-01-01",
+        "/admin/account/export.csv?signup_at__from=-4714-01-01",
+        "/admin/audit?from=-4714-01-01",
+    ] {
+        let r = c.get(path).await;
+        assert!(r.status.as_u16() < 500, "{path}: {}", r.status);
+    }
+    // The edit form shows the field's message and saves nothing.
+    let path = format!("/admin/account/{BOB}");
+    let (_, base) = c.edit_form(&path).await;
+    let before = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
+    for (date, message) in [
+        ("-100000-01-01T00:00", "Enter a date"),
+        ("-4714-01-01T00:00", "Enter a date between the years 1 and 9999."),
+        ("+10000-01-01T00:00", "Enter a date between the years 1 and 9999."),
+    ] {
+        let pairs = with(with(base.clone(), BOB_FIELDS), &[("signup_at", date)]);
+        let r = c.post(&path, &refs(&pairs)).await;
+        assert_eq!(r.status, 400, "{date}");
+        r.assert_contains(message);
+    }
+    let after = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(before.signup_at, after.signup_at);
+}
