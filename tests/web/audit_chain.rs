@@ -209,3 +209,94 @@ async fn a_checkpoint_proves_the_prefix_against_a_cut_or_a_rewrite_that_verify_a
     broken(&audit::verify_against(&app.db, &cps).await.unwrap(), "differs from the checkpoint");
     let _ = std::fs::remove_file(path);
 }
+
+/// The sequence number of the newest entry of `kind`.
+async fn seq_of(app: &TestApp, kind: &str) -> i64 {
+    entries(app).await.into_iter().rev().find(|e| e.kind == kind).unwrap().seq
+}
+
+#[tokio::test]
+async fn an_emptied_or_cut_log_is_found_after_everyone_signed_out() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    let csrf = c.csrf().await;
+    let r = c.post("/admin/account/1/notes", &[("csrf_token", &csrf), ("body", "Called the customer")]).await;
+    assert!(r.status.as_u16() < 400, "{}", r.body);
+    c.post("/admin/logout", &[("csrf_token", &csrf)]).await;
+    // Nobody is signed in: no session is left to give a cut away.
+    assert_eq!(opsadmin::entities::session::Entity::find().all(&app.db).await.unwrap().len(), 0);
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+
+    // Cut back to the sign-in, head rewritten: the note remembers its entry.
+    let login = seq_of(&app, "login").await;
+    cut_to(&app, login).await;
+    broken(&audit::verify(&app.db).await.unwrap(), "note 1 on account 1 has no entry in the log");
+
+    // Emptied, head put back as a new database has it: the last sign-in remembers.
+    app.db.execute_unprepared("DELETE FROM admin_audit").await.unwrap();
+    set_head(&app, 0, audit::GENESIS).await;
+    let verdict = audit::verify(&app.db).await.unwrap();
+    broken(&verdict, "the log has no entries, but the last sign-in of staff user 1");
+    broken(&verdict, "the log was emptied");
+    let err = commands::audit_verify(&app.db, None).await.unwrap_err();
+    assert_eq!(err.code, commands::EXIT_REFUSED);
+    assert!(err.message.contains("the log was emptied"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn a_cut_approved_run_or_decision_is_found_from_the_approval() {
+    use opsadmin::service::{self, ActionRequest, ActionResult};
+    let app = TestApp::new(0).await;
+    let roles = ops_console::roles::roles();
+    let registry = ops_console::registry();
+    let mut finance = Vec::new();
+    for name in ["fay", "fin"] {
+        opsadmin::auth::create_user(&app.db, name, "a long enough pass phrase", &["finance"], false)
+            .await
+            .unwrap();
+        finance.push(opsadmin::auth::staff_by_name(&app.db, &roles, name).await.unwrap());
+    }
+    let ctx = Context::staff(&finance[0]).with_reason(Some("Charged twice".into()));
+    let req = ActionRequest { keys: vec!["1".into()], input: serde_json::json!({}), idempotency_key: None };
+    let id =
+        match service::run_action(&app.db, &ctx, &registry, "invoice", "refund_invoice", &req).await.unwrap()
+        {
+            ActionResult::Queued { id } => id,
+            other => panic!("expected a queued request, got {other:?}"),
+        };
+    opsadmin::approval::decide(&app.db, &Context::staff(&finance[1]), &registry, id, true, None)
+        .await
+        .unwrap();
+    let work = opsadmin::approval::work_once(&app.db, &registry, &roles).await.unwrap();
+    assert_eq!(work, opsadmin::approval::Work::Done(id));
+    let report = opsadmin::approval::report_of(&opsadmin::approval::get(&app.db, id).await.unwrap()).unwrap();
+    let (first, last) = report.audit_seqs.unwrap();
+    assert_eq!(last, entries(&app).await.pop().unwrap().seq);
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+
+    // The refund's entries cut off, head rewritten: the request's report remembers them.
+    cut_to(&app, first - 1).await;
+    broken(
+        &audit::verify(&app.db).await.unwrap(),
+        &format!("the run of approval request {id}, which wrote entries {first} to {last}, has no entry"),
+    );
+    // The approval cut off too: the decision remembers it.
+    let approved = seq_of(&app, "approve").await;
+    cut_to(&app, approved - 1).await;
+    let verdict = audit::verify(&app.db).await.unwrap();
+    broken(&verdict, &format!("the decision on approval request {id} has no entry in the log"));
+    broken(&verdict, "the newest entries were removed");
+}
+
+#[tokio::test]
+async fn a_checkpoint_file_that_cannot_be_read_is_a_usage_error_not_a_verdict() {
+    let app = used_app().await;
+    let missing = std::env::temp_dir().join("opsadmin-no-such-checkpoint-file.txt");
+    let err = commands::audit_verify(&app.db, Some(&missing)).await.unwrap_err();
+    assert_eq!(err.code, commands::EXIT_USAGE);
+    assert!(err.message.starts_with("Cannot read the checkpoint file"), "{}", err.message);
+    assert!(err.message.contains("nothing was checked"), "{}", err.message);
+    // The help says what each exit code means.
+    let help = ops_console::cli::USAGE;
+    assert!(help.contains("2 when the log could not be checked"), "{help}");
+}

@@ -330,7 +330,8 @@ async fn missing_evidence(db: &DatabaseConnection, last: Option<&entry::Model>) 
 /// the columns needed are read, so this works on any schema version.
 async fn witnesses(db: &DatabaseConnection) -> Result<Vec<(String, sea_orm::Select<entry::Entity>)>> {
     use crate::approval::request;
-    use crate::entities::{api_token, session};
+    use crate::entities::{api_token, session, staff_user};
+    use crate::notes::note;
     let mut out = Vec::new();
     let entry_of = |kind: &'static str, model: &'static str, id: i64| {
         entry::Entity::find()
@@ -373,6 +374,95 @@ async fn witnesses(db: &DatabaseConnection) -> Result<Vec<(String, sea_orm::Sele
             .filter(entry::Column::At.gte(slack(created_at)));
         let when = created_at.format("%Y-%m-%d %H:%M:%S");
         out.push((format!("the sign-in of staff user {user_id} at {when}"), its_entry));
+    }
+    // Sessions end at sign-out; the last sign-in time stays. Only a complete
+    // sign-in sets it, in the transaction of its `login` entry, written after it.
+    let newest: Option<(i64, NaiveDateTime)> = staff_user::Entity::find()
+        .select_only()
+        .columns([staff_user::Column::Id, staff_user::Column::LastLoginAt])
+        .filter(staff_user::Column::LastLoginAt.is_not_null())
+        .order_by_desc(staff_user::Column::LastLoginAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some((user_id, at)) = newest {
+        let its_entry = entry::Entity::find()
+            .filter(entry::Column::Kind.eq("login"))
+            .filter(entry::Column::ActorId.eq(user_id))
+            .filter(entry::Column::At.gte(slack(at)));
+        let when = at.format("%Y-%m-%d %H:%M:%S");
+        out.push((format!("the last sign-in of staff user {user_id}, at {when},"), its_entry));
+    }
+    // A note is written with its `note` entry, after it.
+    let newest: Option<(i64, String, String, NaiveDateTime)> = note::Entity::find()
+        .select_only()
+        .columns([note::Column::Id, note::Column::Model, note::Column::ObjectId, note::Column::CreatedAt])
+        .order_by_desc(note::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some((id, model, object_id, at)) = newest {
+        let its_entry = entry::Entity::find()
+            .filter(entry::Column::Kind.eq("note"))
+            .filter(entry::Column::Model.eq(model.as_str()))
+            .filter(entry::Column::ObjectId.eq(object_id.as_str()))
+            .filter(entry::Column::At.gte(slack(at)));
+        out.push((format!("note {id} on {model} {object_id}"), its_entry));
+    }
+    // Approving or rejecting writes the decision with its `approve` or `reject` entry.
+    let newest: Option<i64> = request::Entity::find()
+        .select_only()
+        .column(request::Column::Id)
+        .filter(request::Column::DecidedAt.is_not_null())
+        .order_by_desc(request::Column::DecidedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(id) = newest {
+        let its_entry = entry::Entity::find()
+            .filter(entry::Column::Kind.is_in(["approve", "reject"]))
+            .filter(entry::Column::Model.eq("approval"))
+            .filter(entry::Column::ObjectId.eq(id.to_string()));
+        out.push((format!("the decision on approval request {id}"), its_entry));
+    }
+    // A worker gives up on a request with its `approval_failed` entry.
+    let newest: Option<i64> = request::Entity::find()
+        .select_only()
+        .column(request::Column::Id)
+        .filter(request::Column::Status.eq("failed"))
+        .order_by_desc(request::Column::FinishedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(id) = newest {
+        out.push((
+            format!("the failure of approval request {id}"),
+            entry_of("approval_failed", "approval", id),
+        ));
+    }
+    // A worker marks a request done in the transaction of the action's entries and
+    // records their sequence numbers in its report: the last one must be there, as
+    // the worker wrote it (the chain then vouches for every entry before it).
+    let newest: Option<(i64, Option<String>)> = request::Entity::find()
+        .select_only()
+        .columns([request::Column::Id, request::Column::Report])
+        .filter(request::Column::Status.eq("done"))
+        .order_by_desc(request::Column::FinishedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let seqs = newest.and_then(|(id, report)| {
+        let report: crate::action::Report = serde_json::from_str(report.as_deref()?).ok()?;
+        Some((id, report.audit_seqs?))
+    });
+    if let Some((id, (first, last))) = seqs {
+        let its_entry = entry::Entity::find()
+            .filter(entry::Column::Seq.eq(last))
+            .filter(entry::Column::RequestId.eq(format!("approval-{id}")));
+        out.push((
+            format!("the run of approval request {id}, which wrote entries {first} to {last},"),
+            its_entry,
+        ));
     }
     Ok(out)
 }

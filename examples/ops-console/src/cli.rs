@@ -39,7 +39,10 @@ Usage:
       entry and that the admin's other tables have no row whose entry is gone.
       With --checkpoint, also prove that the log still holds every checkpoint in
       FILE (as `audit checkpoint` printed them) and everything before it.
-      Exit code 0 when intact, 1 when broken.
+      Exit code 0 when intact; 1 when broken, or when the database cannot be
+      opened or read; 2 when the log could not be checked because the command
+      line or the checkpoint file cannot be used (missing, unreadable, or not
+      holding a checkpoint line). Alert on any code but 0.
 
   ops-console audit checkpoint [--database-url URL]
       Print the head of the audit log (one line per chain: its name, the newest

@@ -364,7 +364,7 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
 /// # Errors
 /// [`EXIT_REFUSED`] when the log is broken (the sentence names the entry and the
 /// problem) or cannot be read; [`EXIT_USAGE`] when the checkpoint file cannot be
-/// read or holds no checkpoint.
+/// read or holds no checkpoint (then nothing was checked).
 pub async fn audit_verify(
     db: &DatabaseConnection,
     checkpoint: Option<&std::path::Path>,
@@ -374,10 +374,16 @@ pub async fn audit_verify(
         None => opsadmin::audit::verify(db).await,
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                CommandError::usage(format!("Cannot read the checkpoint file {}: {e}.", path.display()))
+                CommandError::usage(format!(
+                    "Cannot read the checkpoint file {}: {e}; nothing was checked.",
+                    path.display()
+                ))
             })?;
             let checkpoints = opsadmin::audit::parse_checkpoints(&text).map_err(|why| {
-                CommandError::usage(format!("The checkpoint file {} cannot be used. {why}", path.display()))
+                CommandError::usage(format!(
+                    "The checkpoint file {} cannot be used, so nothing was checked. {why}",
+                    path.display()
+                ))
             })?;
             opsadmin::audit::verify_against(db, &checkpoints).await
         }
