@@ -77,6 +77,15 @@ pub enum Cursor {
 /// Longest search text accepted (see [`crate::text::SEARCH`]).
 pub const MAX_SEARCH_LEN: usize = crate::text::SEARCH;
 
+/// The number of rows before a 1-based `page` of `per_page` rows. It saturates
+/// instead of overflowing and stays within a signed 64-bit offset, which every
+/// database takes, so an absurd page number (`?page=9223372036854775807`) is simply
+/// a page past the end, never a panic or an error.
+#[must_use]
+pub fn page_offset(page: u64, per_page: u64) -> u64 {
+    page.saturating_sub(1).saturating_mul(per_page).min(i64::MAX.unsigned_abs())
+}
+
 impl ListQuery {
     /// Parses URL query pairs for the model behind `admin`, as seen by `staff`:
     /// fields hidden from them cannot be searched, filtered or sorted by.
