@@ -561,7 +561,8 @@ async fn the_api_refuses_nul_in_json_with_a_json_400() {
             c.raw("POST", "/admin/api/account/actions/mark_for_manual_review", &headers, body).await.unwrap();
         assert_eq!(r.status, 400, "{body}");
         let json: serde_json::Value = serde_json::from_str(&r.body).expect("a JSON answer");
-        assert!(json["error"].as_str().is_some_and(|e| e.contains("NUL")), "{json}");
+        assert_eq!(json["error"], "bad_request", "{json}");
+        assert!(json["message"].as_str().is_some_and(|m| m.contains("NUL")), "{json}");
     }
     let headers = [("content-type", "application/json"), ("x-csrf-token", csrf.as_str())];
     let overlong: &[u8] = b"{\"ids\": [1], \"reason\": \"\xC0\x80\"}";
