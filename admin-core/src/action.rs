@@ -202,8 +202,33 @@ pub trait ActionInput: Sized + Send + Sync + 'static {
     /// The input from JSON.
     ///
     /// # Errors
-    /// A message when the JSON does not fit.
+    /// A message when the JSON does not fit, naming the first field that does not
+    /// ("amount_cents: Enter a whole number.").
     fn from_json(v: &serde_json::Value) -> std::result::Result<Self, String>;
+    /// The input from JSON (the API's, or an approval request's), read like
+    /// [`ActionInput::from_form`] reads a form: one [`FieldError`] per field that does
+    /// not fit, so the API's `invalid` answer names each field. By default, the
+    /// message of [`ActionInput::from_json`] as a form-wide error;
+    /// `#[derive(ActionInput)]` gives one error per field.
+    ///
+    /// # Errors
+    /// One message per wrong field (a form-wide one when the JSON is not an object
+    /// or names a field the input does not have).
+    fn parse_json(v: &serde_json::Value) -> std::result::Result<Self, Vec<FieldError>> {
+        Self::from_json(v).map_err(|m| vec![FieldError::form(m)])
+    }
+}
+
+/// The message of [`ActionInput::from_json`] for the errors of
+/// [`ActionInput::parse_json`]: the first one, after its field's name.
+#[doc(hidden)]
+#[must_use]
+pub fn first_error_text(errors: &[FieldError]) -> String {
+    match errors.first() {
+        Some(FieldError { field: Some(f), message }) => format!("{f}: {message}"),
+        Some(FieldError { field: None, message }) => message.clone(),
+        None => "the input does not fit".to_owned(),
+    }
 }
 
 /// The input of an action that needs none.
@@ -402,11 +427,12 @@ pub trait DynAction: Send + Sync {
     /// # Errors
     /// One message per wrong field.
     fn parse_input(&self, form: &FormData) -> std::result::Result<serde_json::Value, Vec<FieldError>>;
-    /// Checks stored JSON input (from the API or an approval request).
+    /// Checks JSON input (from the API or an approval request).
     ///
     /// # Errors
-    /// A message when it does not fit.
-    fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), String>;
+    /// One message per field that does not fit, named by field, as
+    /// [`ActionInput::parse_json`] gives them.
+    fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), Vec<FieldError>>;
     /// Loads the records and checks each one.
     fn preview<'a>(
         &'a self,
@@ -530,8 +556,8 @@ where
     fn parse_input(&self, form: &FormData) -> std::result::Result<serde_json::Value, Vec<FieldError>> {
         A::Input::from_form(form).map(|i| i.to_json())
     }
-    fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), String> {
-        A::Input::from_json(input).map(|_| ())
+    fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), Vec<FieldError>> {
+        A::Input::parse_json(input).map(|_| ())
     }
 
     fn preview<'a>(

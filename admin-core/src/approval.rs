@@ -291,6 +291,35 @@ pub fn decide_permission(registry: &Registry, r: &request::Model) -> Result<&'st
         .ok_or_else(|| Error::NotFound(format!("The action \u{201c}{}\u{201d} no longer exists.", r.action)))
 }
 
+/// Whether `staff` may decide some requests: `approvals.decide`, or the approval
+/// permission of a registered action. Such users see every request.
+#[must_use]
+pub fn may_decide_any(staff: &Staff, registry: &Registry) -> bool {
+    staff.may("approvals.decide")
+        || registry.models().any(|m| {
+            registry
+                .actions_for(m.meta().slug)
+                .iter()
+                .any(|a| a.policy().approval && staff.may(a.policy().approval_permission))
+        })
+}
+
+/// Whether the approval queue is of any use to `staff`: they may decide requests
+/// ([`may_decide_any`]), or may run at least one registered action, and so may have
+/// asked for approval themselves (and see their own requests). Anyone else, such as
+/// a viewer, is not shown the queue.
+#[must_use]
+pub fn may_see_queue(staff: &Staff, registry: &Registry) -> bool {
+    may_decide_any(staff, registry)
+        || registry.models().any(|m| {
+            let slug = m.meta().slug;
+            registry.actions_for(slug).iter().any(|a| staff.may(&format!("{slug}.action.{}", a.name())))
+        })
+}
+
+/// Who may see the approval queue, in a sentence for those who may not.
+pub const QUEUE_REFUSED: &str = "The approval queue is for staff who may run actions or decide approval requests. Ask an admin for the approvals.decide permission, or for permission to run an action.";
+
 /// Whether `staff` may decide `r`: holds the permission and did not ask for it.
 #[must_use]
 pub fn may_decide(staff: &Staff, registry: &Registry, r: &request::Model) -> bool {

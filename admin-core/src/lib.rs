@@ -68,7 +68,7 @@ pub use sea_orm;
 /// Items the derive macros refer to. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::action::ActionInput;
+    pub use crate::action::{ActionInput, first_error_text};
     pub use crate::error::FieldError;
     pub use crate::field::{
         AdminChoices, AdminField, Cell, Choice, FieldKind, choose_one_of, parse_choice,

@@ -77,6 +77,19 @@ pub enum Cursor {
 /// Longest search text accepted (see [`crate::text::SEARCH`]).
 pub const MAX_SEARCH_LEN: usize = crate::text::SEARCH;
 
+/// The highest page number a list query keeps; a larger one reads as this one,
+/// which is past the end of any list and so shows its last page.
+pub const MAX_PAGE: u64 = 1 << 40;
+
+/// The number of rows before a 1-based `page` of `per_page` rows. It saturates
+/// instead of overflowing and stays within a signed 64-bit offset, which every
+/// database takes, so an absurd page number (`?page=9223372036854775807`) is simply
+/// a page past the end, never a panic or an error.
+#[must_use]
+pub fn page_offset(page: u64, per_page: u64) -> u64 {
+    page.saturating_sub(1).saturating_mul(per_page).min(i64::MAX.unsigned_abs())
+}
+
 impl ListQuery {
     /// Parses URL query pairs for the model behind `admin`, as seen by `staff`:
     /// fields hidden from them cannot be searched, filtered or sorted by.
@@ -159,7 +172,9 @@ impl ListQuery {
     fn parse_page(&mut self, raw: &str) {
         match raw.trim().parse::<u64>() {
             Ok(0) => self.messages.push("Pages start at 1; showing page 1.".to_owned()),
-            Ok(n) => self.page = n,
+            // Past any list's end, yet far from where `page + 1` or a row offset
+            // could overflow, whatever path the page then takes.
+            Ok(n) => self.page = n.min(MAX_PAGE),
             Err(_) if raw.trim().is_empty() => {}
             Err(_) => self
                 .messages
@@ -315,5 +330,22 @@ impl ListResult {
     pub fn pages(&self) -> u64 {
         let counted = self.count.value().div_ceil(self.per_page).max(1);
         if self.count.is_exact() { counted } else { counted.max(self.page + u64::from(self.has_next)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_PAGE, page_offset};
+
+    #[test]
+    fn page_offsets_saturate_within_a_signed_64_bit_offset() {
+        assert_eq!(page_offset(1, 50), 0);
+        assert_eq!(page_offset(0, 50), 0);
+        assert_eq!(page_offset(3, 50), 100);
+        assert_eq!(page_offset(u64::MAX, 50), i64::MAX.unsigned_abs());
+        assert_eq!(page_offset(i64::MAX.unsigned_abs(), 1000), i64::MAX.unsigned_abs());
+        // A clamped page leaves room for `page + 1` and an offset.
+        assert!(MAX_PAGE.checked_add(2).is_some());
+        assert!((MAX_PAGE - 1).checked_mul(1_000_000).is_some());
     }
 }

@@ -489,8 +489,12 @@ pub async fn run_action(
     {
         errors.push(crate::error::FieldError::field("idempotency_key", m));
     }
-    if let Err(m) = action.check_input(&request.input) {
-        errors.push(crate::error::FieldError::form(format!("The input does not fit: {m}")));
+    if let Err(e) = action.check_input(&request.input) {
+        // Each input field's own message, under its name (`fields` in the API).
+        errors.extend(e.into_iter().map(|f| match f.field {
+            Some(_) => f,
+            None => crate::error::FieldError::form(format!("The input does not fit: {}", f.message)),
+        }));
     }
     let idem = match crate::idempotency::parse_key(request.idempotency_key.as_deref()) {
         Ok(k) => k,

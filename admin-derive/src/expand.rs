@@ -425,22 +425,47 @@ fn expand_input(input: &Input<'_>) -> TokenStream {
         }
     };
 
+    let from_json_fields = if input.fields.is_empty() {
+        quote!(::core::result::Result::Ok(Self {}))
+    } else {
+        quote! {
+            #(
+                let #values = __admin_json_text(#object.get(#names), #missing)
+                    .and_then(|#raw| #json_parses);
+            )*
+            match (#(#values,)*) {
+                (#(::core::result::Result::Ok(#values),)*) => {
+                    ::core::result::Result::Ok(Self { #(#members: #values),* })
+                }
+                (#(#values,)*) => {
+                    let mut #errors = ::std::vec::Vec::new();
+                    #(
+                        if let ::core::result::Result::Err(#message) = #values {
+                            #errors.push(__a::FieldError::field(#names, #message));
+                        }
+                    )*
+                    ::core::result::Result::Err(#errors)
+                }
+            }
+        }
+    };
+
     let field_list = names.join(", ");
     let unknown_key = if input.fields.is_empty() {
         quote! {
             if let ::core::option::Option::Some(#key) = #object.keys().next() {
-                return ::core::result::Result::Err(::std::format!(
+                return ::core::result::Result::Err(::std::vec![__a::FieldError::form(::std::format!(
                     "unknown field `{}`: this action takes no input", #key,
-                ));
+                ))]);
             }
         }
     } else {
         quote! {
             for #key in #object.keys() {
                 if !::core::matches!(#key.as_str(), #(#names)|*) {
-                    return ::core::result::Result::Err(::std::format!(
+                    return ::core::result::Result::Err(::std::vec![__a::FieldError::form(::std::format!(
                         "unknown field `{}`; the fields are: {}", #key, #field_list,
-                    ));
+                    ))]);
                 }
             }
         }
@@ -523,18 +548,20 @@ fn expand_input(input: &Input<'_>) -> TokenStream {
                 fn from_json(
                     #json: &__a::serde_json::Value,
                 ) -> ::core::result::Result<Self, ::std::string::String> {
+                    <Self as __a::ActionInput>::parse_json(#json)
+                        .map_err(|#errors| __a::first_error_text(&#errors))
+                }
+
+                fn parse_json(
+                    #json: &__a::serde_json::Value,
+                ) -> ::core::result::Result<Self, ::std::vec::Vec<__a::FieldError>> {
                     let __a::serde_json::Value::Object(#object) = #json else {
-                        return ::core::result::Result::Err(::std::format!(
+                        return ::core::result::Result::Err(::std::vec![__a::FieldError::form(::std::format!(
                             "expected a JSON object of the input's fields, not `{}`", #json,
-                        ));
+                        ))]);
                     };
                     #unknown_key
-                    #(
-                        let #values = __admin_json_text(#object.get(#names), #missing)
-                            .and_then(|#raw| #json_parses)
-                            .map_err(|#message| ::std::format!("{}: {}", #names, #message))?;
-                    )*
-                    ::core::result::Result::Ok(Self { #(#members: #values),* })
+                    #from_json_fields
                 }
             }
         };

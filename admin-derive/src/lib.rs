@@ -149,6 +149,9 @@ pub fn derive_admin_model(input: TokenStream) -> TokenStream {
 /// - `from_json(json)`: reads that object back with the same parsing; also takes
 ///   `true`/`false` and numbers, refuses unknown fields, and names the field in its
 ///   message ("amount_cents: Enter a whole number.").
+/// - `parse_json(json)`: the same, with one `FieldError` per field that does not
+///   fit (what the JSON API answers in `fields`); an unknown field or JSON that is
+///   not an object is an error of the whole input.
 #[proc_macro_derive(ActionInput, attributes(admin))]
 pub fn derive_action_input(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -238,6 +238,7 @@ impl Ctx {
             nav_models => models,
             may_staff => self.staff.may("staff.view"),
             may_audit => self.staff.may("audit.view"),
+            may_approvals => admin_core::approval::may_see_queue(&self.staff, &self.state.registry),
         }
     }
 

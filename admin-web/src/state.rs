@@ -61,11 +61,13 @@ pub struct AdminState {
 
 impl AdminState {
     /// An admin over `db` serving the models in `registry`, mounted at `/admin`.
+    /// Pass an `Arc<Registry>` to share the one admin instance (its list caches and
+    /// SQLite write turn) with an approval worker in the same process.
     #[must_use]
-    pub fn new(db: DatabaseConnection, registry: Registry) -> Self {
+    pub fn new(db: DatabaseConnection, registry: impl Into<Arc<Registry>>) -> Self {
         Self {
             db,
-            registry: Arc::new(registry),
+            registry: registry.into(),
             templates: Arc::new(Templates::new()),
             config: Arc::new(Config::default()),
             auth: Arc::new(AuthConfig::default()),

@@ -115,7 +115,7 @@ where
             page = page.min(total.div_ceil(per_page).max(1));
             (rows, has_next) = self.at_page(db, &filtered, &keys, &list, page, query).await?;
         }
-        let deep = seekable && (page - 1) * per_page > tuning.offset_limit;
+        let deep = seekable && crate::query::page_offset(page, per_page) > tuning.offset_limit;
         Ok(ListResult {
             rows: rows.iter().map(Self::record).collect(),
             count,
@@ -158,7 +158,7 @@ where
         let backend = db.get_database_backend();
         let per_page = meta.per_page;
         let limit = query.tuning.exact_count_limit;
-        let offset = (query.page - 1) * per_page;
+        let offset = crate::query::page_offset(query.page, per_page);
         let indexed = query.q.as_ref().is_some_and(|q| {
             crate::search_index::candidates(backend, meta, &query.search, &q.to_lowercase()).is_some()
         });
@@ -224,7 +224,7 @@ where
     ) -> Result<(Vec<M>, bool)> {
         let per_page = M::meta().per_page;
         let tuning = &query.tuning;
-        let offset = (page - 1) * per_page;
+        let offset = crate::query::page_offset(page, per_page);
         let ordered = self.apply_order(filtered.clone(), keys, false);
         let (select, skip) = if offset <= tuning.offset_limit || !Self::seekable(keys) {
             (ordered, offset)

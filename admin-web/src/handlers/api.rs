@@ -9,7 +9,9 @@
 //! set it up is refused either way, as on the screens.
 //!
 //! Body: `{"ids": ["1", 2], "input": {"kind": "fraud"}, "reason": "...",
-//! "idempotency_key": "..."}`. Answers: 200 `{"status": "done" | "already_done",
+//! "idempotency_key": "..."}`. `reason` and `idempotency_key` are text (a whole
+//! number is taken as the key's digits) or absent; any other value is refused
+//! with `invalid`, never ignored. Answers: 200 `{"status": "done" | "already_done",
 //! "done": [{"id", "note"}], "skipped": [{"id", "reason"}], "audit": [first, last] |
 //! null}`, 202 `{"status": "queued", "approval_id": 7}`, or an error status with
 //! `{"error": "<code>", "message": "<a sentence for people>", "fields": {"reason": "..."}}`.
@@ -219,6 +221,25 @@ fn keys_of(v: Option<&Value>) -> Result<Vec<String>, &'static str> {
     }
 }
 
+/// The text at `name` in the body: `None` when it is absent or `null`; a whole
+/// number as its digits for the idempotency key only. Anything else is refused
+/// (400 `invalid`, naming the field), never dropped: a dropped key would let a
+/// retried request run twice, a dropped reason would let an action run without one.
+fn optional_text(body: &Value, name: &str, message: &str) -> Result<Option<String>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) if name == "idempotency_key" && (n.is_u64() || n.is_i64()) => {
+            Ok(Some(n.to_string()))
+        }
+        Some(_) => {
+            let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid", message);
+            e.fields.insert(name.to_owned(), Value::String(message.to_owned()));
+            Err(e)
+        }
+    }
+}
+
 /// `POST {prefix}/api/{model}/actions/{action}`.
 pub async fn run_action(
     State(state): State<AdminState>,
@@ -272,7 +293,12 @@ pub async fn run_action(
     if !input.is_object() {
         return Err(ApiError::bad_request("`input` must be a JSON object of field values."));
     }
-    let reason = body.get("reason").and_then(Value::as_str).map(str::to_owned);
+    let reason = optional_text(&body, "reason", "The reason must be text, like \"Card testing\".")?;
+    let idempotency_key = optional_text(
+        &body,
+        "idempotency_key",
+        "The idempotency key must be text, like \"ticket-9001\"; a number is taken as its digits.",
+    )?;
     let ctx = Context {
         actor: Some(staff),
         actor_name: None,
@@ -281,11 +307,7 @@ pub async fn run_action(
         client_addr,
     }
     .with_reason(reason);
-    let request = ActionRequest {
-        keys,
-        input,
-        idempotency_key: body.get("idempotency_key").and_then(Value::as_str).map(str::to_owned),
-    };
+    let request = ActionRequest { keys, input, idempotency_key };
     match service::run_action(&state.db, &ctx, &state.registry, &slug, &name, &request).await {
         Ok(ActionResult::Ran(r)) => Ok((StatusCode::OK, Json(report_json("done", &r))).into_response()),
         Ok(ActionResult::AlreadyRan(r)) => {

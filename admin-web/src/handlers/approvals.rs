@@ -33,15 +33,7 @@ fn status_label(s: &str) -> &str {
 
 /// Whether the user sees every request (deciders) or only their own.
 fn sees_all(ctx: &Ctx) -> bool {
-    ctx.staff.is_superuser
-        || ctx.staff.may("approvals.decide")
-        || ctx.state.registry.models().any(|m| {
-            ctx.state
-                .registry
-                .actions_for(m.meta().slug)
-                .iter()
-                .any(|a| a.policy().approval && ctx.staff.may(a.policy().approval_permission))
-        })
+    ctx.staff.is_superuser || approval::may_decide_any(&ctx.staff, &ctx.state.registry)
 }
 
 fn row(ctx: &Ctx, r: &request::Model) -> Value {
@@ -68,6 +60,9 @@ fn row(ctx: &Ctx, r: &request::Model) -> Value {
 
 /// `GET {prefix}/approvals`: filter by `status` and `model`; `page`.
 pub async fn queue(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> {
+    if !approval::may_see_queue(&ctx.staff, &ctx.state.registry) {
+        return Err(CoreError::Forbidden(approval::QUEUE_REFUSED.to_owned()).into());
+    }
     let get =
         |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut messages = Vec::new();
@@ -93,7 +88,7 @@ pub async fn queue(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> {
         status.as_deref(),
         model.as_deref(),
         requester,
-        (page - 1) * PER_PAGE,
+        admin_core::query::page_offset(page, PER_PAGE),
         PER_PAGE,
     )
     .await?;

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use admin_core::audit::{self, entry};
 use admin_core::model::thousands;
+use admin_core::query::page_offset;
 use admin_core::{ModelMeta, service};
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, header};
@@ -122,7 +123,8 @@ pub async fn record_history(
         object_id: Some(key.clone()),
         ..Default::default()
     };
-    let (entries, total) = audit::search(&ctx.state.db, &filter, (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let (entries, total) =
+        audit::search(&ctx.state.db, &filter, page_offset(page, PER_PAGE), PER_PAGE).await?;
     let exists = model.get(&ctx.state.db, &key).await?.is_some();
     if total == 0 && !exists {
         return Err(admin_core::Error::NotFound(format!(
@@ -250,7 +252,8 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
     let aq = parse_audit_query(&q);
     // The log grows by an entry per change: count at most AUDIT_COUNT_CAP of them.
     let (entries, total, more) =
-        audit::page(&ctx.state.db, &aq.filter, (aq.page - 1) * PER_PAGE, PER_PAGE, AUDIT_COUNT_CAP).await?;
+        audit::page(&ctx.state.db, &aq.filter, page_offset(aq.page, PER_PAGE), PER_PAGE, AUDIT_COUNT_CAP)
+            .await?;
     // One existence query per model on the page, to link or say "deleted".
     let mut keys: HashMap<&str, Vec<String>> = HashMap::new();
     for e in &entries {

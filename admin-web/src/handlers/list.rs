@@ -135,7 +135,7 @@ impl ListPage<'_> {
             (Some(f), Some(l)) if self.result.deep => (Some(f.key.as_str()), Some(l.key.as_str())),
             _ => (None, None),
         };
-        let first_row = (page - 1) * self.result.per_page + 1;
+        let first_row = admin_core::query::page_offset(page, self.result.per_page).saturating_add(1);
         let pagination = context! {
             page => page,
             pages => pages,

@@ -22,6 +22,7 @@ pub mod models;
 pub mod roles;
 pub mod seed;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -211,7 +212,26 @@ pub fn app(db: DatabaseConnection) -> Router {
 
 /// [`app`] with site settings (the public URL and trusted origins of `serve`).
 pub fn app_with_config(db: DatabaseConnection, config: opsadmin::web::Config) -> Router {
-    let state = opsadmin::web::AdminState::new(db, registry()).with_roles(roles::roles()).with_config(config);
+    app_with_state(admin_state(db, Arc::new(registry()), config))
+}
+
+/// The admin's state over `db`: this `registry` (shared, not copied), the console's
+/// roles and the site settings. `serve` hands the same registry to its approval
+/// worker, so the worker's writes take the same SQLite write turn as the screens'
+/// and outdate the screens' list caches (a second `Registry` would be a second
+/// admin instance, with caches and a write turn of its own).
+#[must_use]
+pub fn admin_state(
+    db: DatabaseConnection,
+    registry: Arc<opsadmin::Registry>,
+    config: opsadmin::web::Config,
+) -> opsadmin::web::AdminState {
+    opsadmin::web::AdminState::new(db, registry).with_roles(roles::roles()).with_config(config)
+}
+
+/// The web app over an admin state: the admin under `/admin`, and `/` redirecting
+/// there.
+pub fn app_with_state(state: opsadmin::web::AdminState) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/admin/") }))
         // The admin's router carries its `/admin` prefix itself.

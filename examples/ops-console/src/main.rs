@@ -255,13 +255,16 @@ async fn serve(db: DatabaseConnection, addr: SocketAddr, config: opsadmin::web::
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
-    let app = ops_console::app_with_config(db.clone(), config);
+    // One admin instance for the screens and the worker: the worker's writes take
+    // the same SQLite write turn and outdate the same list caches.
+    let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
+    let registry = std::sync::Arc::clone(&state.registry);
+    let app = ops_console::app_with_state(state);
     // Approved requests are carried out in this process too; the worker finishes the
     // request in hand when the server stops.
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = {
         let db = db.clone();
-        let registry = registry()?;
         tokio::spawn(async move {
             let stop = async {
                 let _ = stopped.await;

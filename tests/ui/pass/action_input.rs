@@ -292,5 +292,14 @@ fn main() {
     assert_eq!(parsed["kind"], json!("fraud"));
     assert_eq!(parsed["notify"], json!("0"));
     assert_eq!(lock.check_input(&parsed), Ok(()));
-    assert!(lock.check_input(&json!({})).unwrap_err().starts_with("kind: "));
+    // check_input names every field that does not fit, as from_form does.
+    let errors = lock.check_input(&json!({ "kind": "xyz", "amount_cents": "lots", "urgency": "low" })).unwrap_err();
+    assert_eq!(
+        errors,
+        vec![
+            FieldError::field("kind", "Choose one of: Fraud, Asked by the customer."),
+            FieldError::field("amount_cents", "Enter a whole number."),
+        ]
+    );
+    assert_eq!(LockInput::parse_json(&json!([1])).unwrap_err()[0].field, None);
 }
