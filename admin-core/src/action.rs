@@ -245,8 +245,12 @@ impl ActionInput for NoInput {
     fn to_json(&self) -> serde_json::Value {
         serde_json::json!({})
     }
-    fn from_json(_: &serde_json::Value) -> std::result::Result<Self, String> {
-        Ok(NoInput)
+    fn from_json(v: &serde_json::Value) -> std::result::Result<Self, String> {
+        match v {
+            serde_json::Value::Null => Ok(NoInput),
+            serde_json::Value::Object(map) if map.is_empty() => Ok(NoInput),
+            _ => Err("this action takes no input; leave the input out.".to_owned()),
+        }
     }
 }
 
@@ -433,6 +437,18 @@ pub trait DynAction: Send + Sync {
     /// One message per field that does not fit, named by field, as
     /// [`ActionInput::parse_json`] gives them.
     fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), Vec<FieldError>>;
+    /// The input as the action reads it: parsed through its input type and written
+    /// back, so only what the action takes is kept (for approval requests). By
+    /// default the input as given, once [`DynAction::check_input`] accepts it.
+    ///
+    /// # Errors
+    /// One message per field that does not fit, as [`DynAction::check_input`].
+    fn normalize_input(
+        &self,
+        input: &serde_json::Value,
+    ) -> std::result::Result<serde_json::Value, Vec<FieldError>> {
+        self.check_input(input).map(|()| input.clone())
+    }
     /// Loads the records and checks each one.
     fn preview<'a>(
         &'a self,
@@ -559,6 +575,12 @@ where
     fn check_input(&self, input: &serde_json::Value) -> std::result::Result<(), Vec<FieldError>> {
         A::Input::parse_json(input).map(|_| ())
     }
+    fn normalize_input(
+        &self,
+        input: &serde_json::Value,
+    ) -> std::result::Result<serde_json::Value, Vec<FieldError>> {
+        A::Input::parse_json(input).map(|i| i.to_json())
+    }
 
     fn preview<'a>(
         &'a self,
@@ -593,7 +615,7 @@ where
             let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
             let (models, missing) = self.load(txn, keys, true).await?;
             let mut report = Report::default();
-            for k in missing {
+            for k in missing.iter().cloned() {
                 report
                     .skipped
                     .push((k, format!("There is no {} with this id any more.", meta.label.to_lowercase())));
@@ -617,6 +639,11 @@ where
                 ready.push(m);
             }
             if approval == Approval::Ask && self.action.needs_approval(txn, &ready, &input).await? {
+                // A request for records that do not exist is not worth a second
+                // person's time: refuse it rather than queue it.
+                if !missing.is_empty() {
+                    return Err(Error::NotFound(missing_sentence(meta, &missing)));
+                }
                 return Ok(Executed::NeedsApproval);
             }
             let keys_in_order: Vec<String> = ready.iter().map(|m| m.cell(meta.pk).form_value()).collect();
@@ -679,6 +706,26 @@ where
             Ok(Executed::Ran(report))
         })
     }
+}
+
+/// "There is no invoice with the id 7 or 9; nothing was queued for approval.",
+/// naming at most five ids.
+fn missing_sentence(meta: &ModelMeta, missing: &[String]) -> String {
+    const NAMED: usize = 5;
+    let mut ids: Vec<String> = missing.iter().take(NAMED).map(|k| format!("\u{201c}{k}\u{201d}")).collect();
+    if missing.len() > NAMED {
+        ids.push(format!("{} more", crate::model::thousands((missing.len() - NAMED) as u64)));
+    }
+    let list = match ids.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    };
+    let noun = if missing.len() == 1 { "id" } else { "ids" };
+    format!(
+        "There is no {} with the {noun} {list}; nothing was queued for approval. Select records that exist and try again.",
+        meta.label.to_lowercase()
+    )
 }
 
 /// How an action is found at start-up: plugins `inventory::submit!` one of these

@@ -151,7 +151,9 @@ fn replayed(existing: request::Model, binding: &Binding) -> Result<request::Mode
 /// Creates a pending request, audited (`approval_requested`). Called by
 /// [`crate::service::run_action`] when an action needs approval. With a `binding`,
 /// the same request sent again with the same key (by the same requester) gives the
-/// first request back instead of a second one.
+/// first request back instead of a second one. `input` is stored as given: pass the
+/// input as the action reads it ([`crate::action::DynAction::normalize_input`]), as
+/// `run_action` does, never the raw request.
 ///
 /// # Errors
 /// `Refused` ([`crate::idempotency::KEY_REUSED`]) when the requester already used

@@ -417,6 +417,16 @@ pub async fn action_preview(
 
 fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {
     let noun = action.model().noun_plural();
+    // A key longer than any id, or with control characters, names no record.
+    if keys.iter().any(|k| !crate::text::is_lookup(k, crate::text::LOOKUP)) {
+        return Err(Error::Invalid(vec![crate::error::FieldError::field(
+            "ids",
+            format!(
+                "One of the selected ids is not an id of the {noun}: it is longer than {} characters or has invisible control characters. Nothing was changed.",
+                crate::text::LOOKUP
+            ),
+        )]));
+    }
     if keys.is_empty() {
         return Err(Error::Invalid(vec![crate::error::FieldError::field(
             "ids",
@@ -460,9 +470,10 @@ pub async fn run_action(
     let staff = actor(ctx)?;
     let action = action_for(staff, registry, slug, name)?;
     let mut keys: Vec<String> = Vec::with_capacity(request.keys.len());
+    let mut seen = std::collections::HashSet::with_capacity(request.keys.len());
     for k in &request.keys {
         let k = k.trim();
-        if !k.is_empty() && !keys.iter().any(|x| x == k) {
+        if !k.is_empty() && seen.insert(k) {
             keys.push(k.to_owned());
         }
     }
@@ -489,13 +500,18 @@ pub async fn run_action(
     {
         errors.push(crate::error::FieldError::field("idempotency_key", m));
     }
-    if let Err(e) = action.check_input(&request.input) {
-        // Each input field's own message, under its name (`fields` in the API).
-        errors.extend(e.into_iter().map(|f| match f.field {
-            Some(_) => f,
-            None => crate::error::FieldError::form(format!("The input does not fit: {}", f.message)),
-        }));
-    }
+    // Approval requests keep the input as the action reads it, never the raw request.
+    let input = match action.normalize_input(&request.input) {
+        Ok(input) => input,
+        Err(e) => {
+            // Each input field's own message, under its name (`fields` in the API).
+            errors.extend(e.into_iter().map(|f| match f.field {
+                Some(_) => f,
+                None => crate::error::FieldError::form(format!("The input does not fit: {}", f.message)),
+            }));
+            serde_json::Value::Null
+        }
+    };
     let idem = match crate::idempotency::parse_key(request.idempotency_key.as_deref()) {
         Ok(k) => k,
         Err(Error::Invalid(e)) => {
@@ -524,8 +540,7 @@ pub async fn run_action(
         Executed::NeedsApproval => {
             txn.rollback().await?;
             drop(turn);
-            let r =
-                crate::approval::create(db, ctx, slug, name, &keys, &request.input, binding.as_ref()).await?;
+            let r = crate::approval::create(db, ctx, slug, name, &keys, &input, binding.as_ref()).await?;
             return Ok(ActionResult::Queued { id: r.id });
         }
     };

@@ -573,3 +573,148 @@ async fn the_api_refuses_nul_in_json_with_a_json_400() {
     assert_eq!(r.status, 400);
     assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
 }
+
+/// How many accounts are marked for manual review.
+async fn marked_for_review(app: &TestApp) -> u64 {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    ops_console::models::account::Entity::find()
+        .filter(ops_console::models::account::Column::ManualReview.eq(true))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn select_all_with_a_search_or_filter_the_list_cannot_use_changes_nothing() {
+    let app = TestApp::new(40).await;
+    let mut c = app.signed_in().await;
+    let csrf = c.csrf().await;
+    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let marked_before = marked_for_review(&app).await;
+    let long = "a".repeat(text::SEARCH + 1);
+    for (name, value) in [("q", "a\u{1}b"), ("q", "a\0b"), ("q", long.as_str()), ("plan", "a\u{1}b")] {
+        let r = c
+            .post(
+                "/admin/account/actions/mark_for_manual_review",
+                &[
+                    ("csrf_token", &csrf),
+                    ("select_all", "1"),
+                    (name, value),
+                    ("confirm", "1"),
+                    ("reason", "x"),
+                    ("idempotency_key", "k"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 400, "{name}={value:.20}: {}", r.body);
+        r.assert_contains("Nothing was changed.");
+        assert_eq!(marked_for_review(&app).await, marked_before, "{name}={value:.20}");
+    }
+    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+}
+
+#[tokio::test]
+async fn action_keys_that_are_no_ids_or_name_no_record_queue_nothing() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    let csrf = c.csrf().await;
+    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let approvals = || async { opsadmin::approval::request::Entity::find().count(&app.db).await.unwrap() };
+    let huge = "a".repeat(BIG_IN_BODY);
+    for (what, ids) in [("huge", huge.as_str()), ("NUL", "a\0b"), ("missing", "999999")] {
+        let r = c
+            .post(
+                "/admin/invoice/actions/refund_invoice",
+                &[
+                    ("csrf_token", &csrf),
+                    ("ids", ids),
+                    ("confirm", "1"),
+                    ("reason", "x"),
+                    ("idempotency_key", what),
+                ],
+            )
+            .await;
+        assert!(r.status == 400 || r.status == 404, "{what}: {} {}", r.status, r.body);
+        assert!(r.body.len() < 100_000, "{what}: the key is not echoed");
+        assert_eq!(approvals().await, 0, "{what}: nothing queued");
+    }
+    let r = c
+        .post(
+            "/admin/invoice/actions/refund_invoice",
+            &[("csrf_token", &csrf), ("ids", "1"), ("ids", "999999"), ("confirm", "1"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    r.assert_contains(
+        "There is no invoice with the id \u{201c}999999\u{201d}; nothing was queued for approval.",
+    );
+    assert_eq!(approvals().await, 0);
+    // Through the API: two keys far longer than any id.
+    let headers = [("content-type", "application/json"), ("x-csrf-token", csrf.as_str())];
+    let body = serde_json::json!({
+        "ids": ["a".repeat(1_000_000), "b".repeat(500_000)],
+        "idempotency_key": "x",
+        "reason": "x",
+    })
+    .to_string();
+    let r = c.raw("POST", "/admin/api/invoice/actions/refund_invoice", &headers, body).await.unwrap();
+    assert_eq!(r.status, 400, "{:.300}", r.body);
+    assert!(r.body.len() < 10_000);
+    assert_eq!(approvals().await, 0);
+    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+}
+
+#[tokio::test]
+async fn an_action_without_input_refuses_input_and_approvals_keep_no_raw_json() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    let csrf = c.csrf().await;
+    let headers = [("content-type", "application/json"), ("x-csrf-token", csrf.as_str())];
+    let junk = serde_json::json!({ "ids": [1], "input": { "junk": "j".repeat(1_000_000) }, "reason": "x" });
+    let r =
+        c.raw("POST", "/admin/api/invoice/actions/refund_invoice", &headers, junk.to_string()).await.unwrap();
+    assert_eq!(r.status, 400, "{:.300}", r.body);
+    assert!(r.body.contains("takes no input"), "{:.300}", r.body);
+    assert_eq!(opsadmin::approval::request::Entity::find().count(&app.db).await.unwrap(), 0);
+    // An empty input is no input: queued, and stored as the action reads it.
+    let ok = serde_json::json!({ "ids": [1], "input": {}, "reason": "x" });
+    let r =
+        c.raw("POST", "/admin/api/invoice/actions/refund_invoice", &headers, ok.to_string()).await.unwrap();
+    assert_eq!(r.status, 202, "{}", r.body);
+    let stored = opsadmin::approval::request::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].input, "{}");
+}
+
+#[tokio::test]
+async fn the_audit_export_refuses_filters_it_cannot_use() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    for query in ["q=a%01b", "from=2026-13-45", "to=2026-99-99"] {
+        let r = c.get(&format!("/admin/audit/export.csv?{query}")).await;
+        assert_eq!(r.status, 400, "{query}: {:.300}", r.body);
+        r.assert_contains("Nothing was exported.");
+    }
+    // A page number is no filter of an export.
+    let r = c.get("/admin/audit/export.csv?page=2").await;
+    assert_eq!(r.status, 200, "{:.300}", r.body);
+}
+
+#[tokio::test]
+async fn a_back_link_with_control_characters_is_not_echoed_into_the_redirect() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    let mut pairs = alice_form(&mut c, "Acme 43 Ltd").await;
+    pairs.retain(|(k, _)| k != "_back");
+    pairs.push(("_back".to_owned(), "a\0b=1&plan=pro".to_owned()));
+    let r = c.post(&format!("/admin/account/{ALICE}"), &refs(&pairs)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(!r.location().contains("%00"), "{}", r.location());
+    assert!(r.location().contains("plan=pro"), "{}", r.location());
+    pairs.retain(|(k, _)| k != "_back" && k != "_version");
+    pairs.push(("_version".to_owned(), current_version(&mut c).await));
+    pairs.push(("_back".to_owned(), "a\0b".to_owned()));
+    let r = c.post(&format!("/admin/account/{ALICE}"), &refs(&pairs)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/admin/account/");
+}

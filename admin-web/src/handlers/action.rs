@@ -56,6 +56,13 @@ async fn selected_keys(
             .cloned()
             .collect();
         let query = ListQuery::parse(model, &params, &ctx.staff);
+        // A search or filter the list could not use would widen the selection to
+        // records nobody saw: refuse rather than act on them.
+        if !query.messages.is_empty() {
+            return Err(
+                CoreError::BadRequest(format!("{} Nothing was changed.", query.messages.join(" "))).into()
+            );
+        }
         let limit = action.policy().max_batch as u64 + 1;
         let rows = service::list_keys(&ctx.state.db, &ctx.staff, model, &query, limit).await?;
         return Ok(rows);

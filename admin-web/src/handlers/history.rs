@@ -363,7 +363,16 @@ pub const AUDIT_EXPORT_LIMIT: u64 = 100_000;
 /// `GET {prefix}/audit/export.csv`: the filtered audit log as CSV.
 pub async fn audit_export(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> {
     require_audit(&ctx)?;
+    // The export has no pages; any other part it could not use would widen it unseen.
+    let q: Pairs = q.into_iter().filter(|(k, _)| k != "page").collect();
     let aq = parse_audit_query(&q);
+    if !aq.messages.is_empty() {
+        return Err(admin_core::Error::BadRequest(format!(
+            "{} Nothing was exported.",
+            aq.messages.join(" ")
+        ))
+        .into());
+    }
     let (entries, total) = audit::search(&ctx.state.db, &aq.filter, 0, AUDIT_EXPORT_LIMIT).await?;
     if total > AUDIT_EXPORT_LIMIT {
         return Err(admin_core::Error::Refused(format!(

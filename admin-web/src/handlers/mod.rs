@@ -31,7 +31,14 @@ pub fn safe_back(raw: Option<&str>) -> String {
     if raw.is_empty() || raw.len() > admin_core::text::VIEW_QUERY {
         return String::new();
     }
-    let pairs: Pairs = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+    // A pair with a control character (a NUL byte, say) is no list query's: dropped.
+    let pairs: Pairs = form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .filter(|(k, v)| {
+            !admin_core::text::has_control(k, admin_core::text::Lines::One)
+                && !admin_core::text::has_control(v, admin_core::text::Lines::One)
+        })
+        .collect();
     crate::render::query_string(&pairs)
 }
 
