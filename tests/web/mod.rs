@@ -16,6 +16,7 @@ mod identity;
 mod instances;
 mod list;
 mod origin;
+mod password_limits;
 mod passwords;
 mod scale;
 pub mod support;
