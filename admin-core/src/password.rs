@@ -65,11 +65,20 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
+    in_a_slot(slots(), work).await
+}
+
+/// Runs `work` on the blocking pool when one of `slots` is free.
+async fn in_a_slot<T, F>(slots: Arc<Semaphore>, work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
     // The slot is moved into the blocking work: if the caller goes away (a client
     // hangs up and its request future is dropped) the hash still runs to its end,
     // and its slot stays taken until it has.
     let slot =
-        slots().acquire_owned().await.map_err(|e| Error::Internal(format!("password slots closed: {e}")))?;
+        slots.acquire_owned().await.map_err(|e| Error::Internal(format!("password slots closed: {e}")))?;
     #[cfg(test)]
     let probe = PROBE.try_with(std::sync::Arc::clone).ok();
     tokio::task::spawn_blocking(move || {
@@ -321,6 +330,28 @@ mod tests {
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
         }
+    }
+
+    /// A request whose client hangs up is dropped mid-hash; the hash runs on, and
+    /// must keep its slot until it ends, or a flood of abandoned sign-ins would run
+    /// more hashes at once than there are CPUs.
+    #[tokio::test]
+    async fn a_dropped_caller_does_not_free_the_slot_of_a_running_hash() {
+        let slots = Arc::new(Semaphore::new(1));
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+        let caller = tokio::spawn(in_a_slot(Arc::clone(&slots), move || {
+            let _ = started_tx.send(());
+            let _ = finish_rx.recv();
+        }));
+        started_rx.await.unwrap();
+        caller.abort();
+        assert!(caller.await.unwrap_err().is_cancelled());
+        assert_eq!(slots.available_permits(), 0, "the running hash still holds its slot");
+        finish_tx.send(()).unwrap();
+        // The slot comes back once the work ends.
+        let again = slots.acquire().await.unwrap();
+        drop(again);
     }
 
     #[test]
