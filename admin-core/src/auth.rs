@@ -210,14 +210,25 @@ const COMMON_PASSWORDS: &[&str] = &[
     "p@ssw0rd1234",
 ];
 
-/// Checks a new password: at least [`MIN_PASSWORD_LEN`] characters, not a common
-/// password, not the user name.
+/// Checks a new password: at least [`MIN_PASSWORD_LEN`] characters and at most
+/// [`crate::text::PASSWORD`], no control characters (a NUL byte, a line break: no
+/// keyboard types them into a password field), not a common password, not the user
+/// name.
 ///
 /// # Errors
 /// A message for the person choosing it.
 pub fn check_new_password(username: &str, password: &str) -> std::result::Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(format!("Use at least {MIN_PASSWORD_LEN} characters; a few words in a row work well."));
+    }
+    if password.chars().count() > crate::text::PASSWORD {
+        return Err(format!("Use at most {} characters.", crate::text::PASSWORD));
+    }
+    if password.chars().any(char::is_control) {
+        return Err(
+            "A password cannot have invisible control characters (such as a NUL byte or a line break)."
+                .to_owned(),
+        );
     }
     let lower = password.to_lowercase();
     if COMMON_PASSWORDS.contains(&lower.as_str())
@@ -566,40 +577,169 @@ pub(crate) fn throttle_keys(username: &str, addr: Option<&str>) -> Vec<(String, 
     keys
 }
 
-/// Minutes left (rounded up) on the first of `keys` that is locked, if any.
-pub(crate) async fn locked_minutes<C: ConnectionTrait>(
-    conn: &C,
-    keys: &[(String, bool)],
-) -> Result<Option<i64>> {
-    let t = now();
-    for (key, _) in keys {
-        if let Some(row) = login_throttle::Entity::find_by_id(key.clone()).one(conn).await?
-            && let Some(until) = row.locked_until.filter(|u| *u > t)
-        {
-            return Ok(Some(((until - t).num_seconds() + 59).div_euclid(60).max(1)));
-        }
-    }
-    Ok(None)
+/// A password attempt counted before its password is checked ([`reserve_attempt`]):
+/// the number of this attempt in the window, for every key of [`throttle_keys`].
+#[derive(Clone, Debug)]
+pub(crate) struct Reservation {
+    counts: Vec<i32>,
 }
 
-/// Counts one failed password for every key of [`throttle_keys`]; returns the
-/// user name's failures in the window and whether this failure locked any key.
-pub(crate) async fn count_failures<C: ConnectionTrait>(
-    conn: &C,
+/// What [`reserve_attempt`] decided.
+#[derive(Clone, Debug)]
+pub(crate) enum Attempt {
+    /// The password may be checked.
+    Go(Reservation),
+    /// A key is locked: the password must not be checked. `just_locked` when this
+    /// attempt, one over the limit, set the lock (to be audited).
+    Locked {
+        /// Minutes left on the lock (rounded up).
+        minutes: i64,
+        /// This attempt set the lock.
+        just_locked: bool,
+    },
+}
+
+fn limit_of(per_user: bool, policy: &ThrottlePolicy) -> i32 {
+    if per_user { policy.max_failures_per_user } else { policy.max_failures_per_address }
+}
+
+/// Counts a password attempt for every key *before* the password is checked, in one
+/// write transaction with an atomic upsert per key (`failures = failures + 1`), so
+/// that concurrent attempts each get their own number: check and count are one
+/// step. While a key is locked nothing is counted and the password is not checked;
+/// an attempt past a key's limit (others still being checked) locks the key and is
+/// not checked either. A right password gives its attempt back
+/// ([`release_attempt`]); a wrong one locks the keys it brought to their limit
+/// ([`lock_reached`]).
+pub(crate) async fn reserve_attempt(
+    db: &DatabaseConnection,
     keys: &[(String, bool)],
     policy: &ThrottlePolicy,
-) -> Result<(i32, bool)> {
-    let mut failures = 0;
-    let mut locked = false;
+) -> Result<Attempt> {
+    use sea_orm::sea_query::{Expr, OnConflict};
+    let t = now();
+    let txn = begin_write(db).await?;
+    let mut counts = Vec::with_capacity(keys.len());
     for (key, per_user) in keys {
-        let limit = if *per_user { policy.max_failures_per_user } else { policy.max_failures_per_address };
-        let (n, now_locked) = count_failure(conn, key, limit, policy).await?;
-        if *per_user {
-            failures = n;
+        login_throttle::Entity::insert(login_throttle::ActiveModel {
+            key: Set(key.clone()),
+            failures: Set(1),
+            window_start: Set(t),
+            locked_until: Set(None),
+        })
+        .on_conflict(
+            OnConflict::column(login_throttle::Column::Key)
+                .value(
+                    login_throttle::Column::Failures,
+                    sea_orm::sea_query::ExprTrait::add(
+                        Expr::col((login_throttle::Entity, login_throttle::Column::Failures)),
+                        1,
+                    ),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        // The upsert holds the row until commit: what is read is this attempt's count.
+        let row = login_throttle::Entity::find_by_id(key.clone())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| Error::Internal("the throttle row vanished".to_owned()))?;
+        if let Some(until) = row.locked_until.filter(|u| *u > t) {
+            // Locked: count nothing.
+            txn.rollback().await?;
+            return Ok(Attempt::Locked {
+                minutes: ((until - t).num_seconds() + 59).div_euclid(60).max(1),
+                just_locked: false,
+            });
         }
-        locked |= now_locked;
+        let stale = row.locked_until.is_some() || t - row.window_start >= policy.window;
+        let n = if stale { 1 } else { row.failures };
+        if n > limit_of(*per_user, policy) {
+            lock(&txn, key, t, policy).await?;
+            txn.commit().await?;
+            return Ok(Attempt::Locked { minutes: policy.lockout.num_minutes().max(1), just_locked: true });
+        }
+        if stale {
+            let am = login_throttle::ActiveModel {
+                key: Set(key.clone()),
+                failures: Set(1),
+                window_start: Set(t),
+                locked_until: Set(None),
+            };
+            am.update(&txn).await?;
+        }
+        counts.push(n);
     }
-    Ok((failures, locked))
+    txn.commit().await?;
+    Ok(Attempt::Go(Reservation { counts }))
+}
+
+async fn lock<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    t: NaiveDateTime,
+    policy: &ThrottlePolicy,
+) -> Result<()> {
+    login_throttle::ActiveModel {
+        key: Set(key.to_owned()),
+        failures: Set(0),
+        window_start: Set(t),
+        locked_until: Set(Some(t + policy.lockout)),
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
+/// After a wrong password, in the write transaction that audits it: locks every key
+/// this attempt brought to its limit (unless locked meanwhile). Returns the user
+/// name's count and whether this attempt set a lock.
+pub(crate) async fn lock_reached<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[(String, bool)],
+    reservation: &Reservation,
+    policy: &ThrottlePolicy,
+) -> Result<(i32, bool)> {
+    let t = now();
+    let mut locked = false;
+    for ((key, per_user), n) in keys.iter().zip(&reservation.counts) {
+        if *n < limit_of(*per_user, policy) {
+            continue;
+        }
+        let row = login_throttle::Entity::find_by_id(key.clone()).lock_exclusive().one(conn).await?;
+        if row.is_some_and(|r| r.locked_until.is_none_or(|u| u <= t)) {
+            lock(conn, key, t, policy).await?;
+            locked = true;
+        }
+    }
+    Ok((reservation.counts.first().copied().unwrap_or(0), locked))
+}
+
+/// After a right password, in a write transaction: clears the user name's failures
+/// and gives the address its attempt back.
+pub(crate) async fn release_attempt<C: ConnectionTrait>(conn: &C, keys: &[(String, bool)]) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    for (key, per_user) in keys {
+        if *per_user {
+            login_throttle::Entity::delete_by_id(key.clone()).exec(conn).await?;
+        } else {
+            login_throttle::Entity::update_many()
+                .col_expr(
+                    login_throttle::Column::Failures,
+                    sea_orm::sea_query::ExprTrait::sub(
+                        Expr::col((login_throttle::Entity, login_throttle::Column::Failures)),
+                        1,
+                    ),
+                )
+                .filter(login_throttle::Column::Key.eq(key.as_str()))
+                .filter(login_throttle::Column::Failures.gt(0))
+                .filter(login_throttle::Column::LockedUntil.is_null())
+                .exec(conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks a username and password and, when they match an active user, starts a
@@ -621,19 +761,43 @@ pub async fn sign_in(
     ctx: &Context,
 ) -> Result<SignIn> {
     // No staff name has control characters (see `NewUser::check`): one that does is
-    // kept as a visibly wrong name, which matches nobody and is safe to store.
-    let username: String = username
-        .trim()
+    // kept as a visibly wrong name, which matches nobody and is safe to store. A name
+    // longer than any staff name is nobody's either: it is not cut to a name that
+    // might be someone's, and what is kept of it (for the throttle and the audit
+    // entry) is bounded and marked as cut.
+    let trimmed = username.trim();
+    let too_long = trimmed.chars().count() > crate::text::USERNAME;
+    let mut username: String = trimmed
         .chars()
         .take(crate::text::USERNAME)
         .map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c })
         .collect();
-    let keys = throttle_keys(&username, ctx.client_addr.as_deref());
-    if let Some(minutes) = locked_minutes(db, &keys).await? {
-        return Ok(SignIn::Locked { minutes });
+    if too_long {
+        username.push('\u{2026}');
     }
-    let user = staff_user::Entity::find().filter(staff_user::Column::Username.eq(&username)).one(db).await?;
+    let keys = throttle_keys(&username, ctx.client_addr.as_deref());
+    let mut actx = ctx.clone();
+    actx.actor = None;
+    actx.actor_name = Some(username.clone());
+    let reservation = match reserve_attempt(db, &keys, &config.throttle).await? {
+        Attempt::Go(r) => r,
+        Attempt::Locked { minutes, just_locked } => {
+            if just_locked {
+                let txn = begin_write(db).await?;
+                audit::record(&txn, &actx, bare_event("login_locked")).await?;
+                txn.commit().await?;
+            }
+            return Ok(SignIn::Locked { minutes });
+        }
+    };
+    let user = if too_long {
+        None
+    } else {
+        staff_user::Entity::find().filter(staff_user::Column::Username.eq(&username)).one(db).await?
+    };
     let verified = match &user {
+        // A password longer than any that can be set is wrong, and not worth a hash.
+        _ if password.chars().count() > crate::text::PASSWORD => false,
         Some(u) => crate::password::verify(password, &u.password_hash).await? && u.is_active,
         None => {
             // Spend the same time as a real check so timing does not reveal names.
@@ -651,17 +815,14 @@ pub async fn sign_in(
             .await?
             .filter(|u| u.is_active && u.password_hash == user.password_hash);
         if let Some(user) = current {
-            let session = start_session(&txn, config, user, &keys[0].0, ctx).await?;
+            let session = start_session(&txn, config, user, &keys, ctx).await?;
             txn.commit().await?;
             return Ok(SignIn::Success(session));
         }
         txn.rollback().await?;
     }
-    let mut actx = ctx.clone();
-    actx.actor = None;
-    actx.actor_name = Some(username.clone());
     let txn = begin_write(db).await?;
-    let (failures, locked) = count_failures(&txn, &keys, &config.throttle).await?;
+    let (failures, locked) = lock_reached(&txn, &keys, &reservation, &config.throttle).await?;
     audit::record(&txn, &actx, bare_event("login_failed")).await?;
     if locked {
         audit::record(&txn, &actx, bare_event("login_locked")).await?;
@@ -679,7 +840,7 @@ async fn start_session<C: ConnectionTrait>(
     txn: &C,
     config: &AuthConfig,
     user: staff_user::Model,
-    user_key: &str,
+    keys: &[(String, bool)],
     ctx: &Context,
 ) -> Result<NewSession> {
     let t = now();
@@ -691,7 +852,7 @@ async fn start_session<C: ConnectionTrait>(
         am.last_login_at = Set(Some(t));
         am.update(txn).await?;
     }
-    login_throttle::Entity::delete_by_id(user_key.to_owned()).exec(txn).await?;
+    release_attempt(txn, keys).await?;
     sweep(txn, config).await?;
     let mut actx = ctx.clone();
     actx.actor = Some(staff.clone());
@@ -742,32 +903,53 @@ pub async fn sweep<C: ConnectionTrait>(conn: &C, config: &AuthConfig) -> Result<
     Ok(Swept { sessions, throttle_rows })
 }
 
-/// Counts one failure for `key`; returns the failures in the window and whether this
-/// one locked the key.
+/// Counts one failure for `key` (the two-factor code throttle); returns the failures
+/// in the window and whether this one locked the key. The count is an atomic upsert,
+/// so concurrent failures neither get lost nor collide on a new key.
 pub(crate) async fn count_failure<C: ConnectionTrait>(
     conn: &C,
     key: &str,
     limit: i32,
     policy: &ThrottlePolicy,
 ) -> Result<(i32, bool)> {
+    use sea_orm::sea_query::{Expr, OnConflict};
     let t = now();
-    let row = login_throttle::Entity::find_by_id(key.to_owned()).one(conn).await?;
-    let (failures, window_start) = match &row {
-        Some(r) if t - r.window_start < policy.window => (r.failures + 1, r.window_start),
-        _ => (1, t),
-    };
+    login_throttle::Entity::insert(login_throttle::ActiveModel {
+        key: Set(key.to_owned()),
+        failures: Set(0),
+        window_start: Set(t),
+        locked_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(login_throttle::Column::Key)
+            .value(
+                login_throttle::Column::Failures,
+                Expr::col((login_throttle::Entity, login_throttle::Column::Failures)),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    let row = login_throttle::Entity::find_by_id(key.to_owned())
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or_else(|| Error::Internal("the throttle row vanished".to_owned()))?;
+    let (failures, window_start) =
+        if t - row.window_start < policy.window && row.locked_until.is_none_or(|u| u <= t) {
+            (row.failures + 1, row.window_start)
+        } else {
+            (1, t)
+        };
     let locked = failures >= limit;
-    let am = login_throttle::ActiveModel {
+    login_throttle::ActiveModel {
         key: Set(key.to_owned()),
         failures: Set(if locked { 0 } else { failures }),
         window_start: Set(if locked { t } else { window_start }),
         locked_until: Set(locked.then(|| t + policy.lockout)),
-    };
-    if row.is_some() {
-        am.update(conn).await?;
-    } else {
-        am.insert(conn).await?;
     }
+    .update(conn)
+    .await?;
     Ok((failures, locked))
 }
 
@@ -1023,7 +1205,7 @@ pub async fn admin_create_user(
     if is_superuser && !actor.is_superuser {
         return Err(Error::Forbidden("Only a superuser can make another superuser.".to_owned()));
     }
-    check_roles(config, roles)?;
+    let roles = check_roles(config, roles)?;
     let new = NewUser::check(db, username, password).await?;
     let txn = begin_write(db).await?;
     let refs: Vec<&str> = roles.iter().map(String::as_str).collect();
@@ -1041,16 +1223,35 @@ pub async fn admin_create_user(
     Ok(user)
 }
 
-fn check_roles(config: &AuthConfig, roles: &[String]) -> Result<()> {
-    let unknown: Vec<&str> =
-        roles.iter().filter(|r| config.roles.get(r).is_none()).map(String::as_str).collect();
+/// The roles asked for, each once, in the order given: refused when one is not a
+/// role of the site (so there are never more than the site has).
+fn check_roles(config: &AuthConfig, roles: &[String]) -> Result<Vec<String>> {
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut kept: Vec<String> = Vec::new();
+    for r in roles {
+        if config.roles.get(r).is_none() {
+            if !unknown.contains(&r.as_str()) && unknown.len() < 5 {
+                unknown.push(r);
+            }
+        } else if !kept.contains(r) {
+            kept.push(r.clone());
+        }
+    }
     if unknown.is_empty() {
-        Ok(())
+        Ok(kept)
     } else {
-        Err(Error::Invalid(vec![FieldError::field(
-            "roles",
-            format!("Unknown role: {}.", unknown.join(", ")),
-        )]))
+        let shown: Vec<String> = unknown
+            .iter()
+            .map(|r| {
+                let mut s: String =
+                    r.chars().take(crate::text::USERNAME).filter(|c| !c.is_control()).collect();
+                if r.chars().count() > crate::text::USERNAME {
+                    s.push('\u{2026}');
+                }
+                s
+            })
+            .collect();
+        Err(Error::Invalid(vec![FieldError::field("roles", format!("Unknown role: {}.", shown.join(", ")))]))
     }
 }
 
@@ -1070,7 +1271,7 @@ pub async fn admin_update_user(
     is_superuser: bool,
 ) -> Result<staff_user::Model> {
     let actor = require_staff_change(ctx)?;
-    check_roles(config, roles)?;
+    let roles = check_roles(config, roles)?;
     let txn = begin_write(db).await?;
     let user = staff_user::Entity::find_by_id(id)
         .one(&txn)

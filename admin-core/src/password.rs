@@ -31,7 +31,7 @@
 //! # }
 //! ```
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect};
 use tokio::sync::Semaphore;
@@ -45,11 +45,11 @@ use crate::txn::begin_write;
 /// How many hashes may run at once: one per CPU. The rest wait their turn, so a
 /// flood of sign-ins queues instead of starting hundreds of threads of 19 MiB each.
 /// It is per process on purpose: the CPUs and the memory are.
-fn slots() -> &'static Semaphore {
-    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| {
-        Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
-    })
+fn slots() -> Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    Arc::clone(SLOTS.get_or_init(|| {
+        Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get)))
+    }))
 }
 
 #[cfg(test)]
@@ -65,11 +65,24 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let _slot =
-        slots().acquire().await.map_err(|e| Error::Internal(format!("password slots closed: {e}")))?;
+    in_a_slot(slots(), work).await
+}
+
+/// Runs `work` on the blocking pool when one of `slots` is free.
+async fn in_a_slot<T, F>(slots: Arc<Semaphore>, work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    // The slot is moved into the blocking work: if the caller goes away (a client
+    // hangs up and its request future is dropped) the hash still runs to its end,
+    // and its slot stays taken until it has.
+    let slot =
+        slots.acquire_owned().await.map_err(|e| Error::Internal(format!("password slots closed: {e}")))?;
     #[cfg(test)]
     let probe = PROBE.try_with(std::sync::Arc::clone).ok();
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         #[cfg(test)]
         if let Some(probe) = probe {
             probe();
@@ -180,15 +193,35 @@ pub async fn confirm(
         .filter(|u| u.is_active)
         .ok_or(Error::Unauthenticated)?;
     let keys = auth::throttle_keys(&user.username, ctx.client_addr.as_deref());
-    if let Some(minutes) = auth::locked_minutes(db, &keys).await? {
-        return Err(Error::Refused(locked_message(minutes)));
-    }
-    if verify(password, &user.password_hash).await? {
+    // The attempt is counted before the password is checked, so that concurrent
+    // wrong passwords cannot all be checked before the first is counted.
+    let reservation = match auth::reserve_attempt(db, &keys, &config.throttle).await? {
+        auth::Attempt::Go(r) => r,
+        auth::Attempt::Locked { minutes, just_locked } => {
+            if just_locked {
+                let txn = begin_write(db).await?;
+                let changes = serde_json::json!({});
+                audit::record(
+                    &txn,
+                    ctx,
+                    Event { kind: "reauth_locked", model: None, object_id: None, changes },
+                )
+                .await?;
+                txn.commit().await?;
+            }
+            return Err(Error::Refused(locked_message(minutes)));
+        }
+    };
+    // A password longer than any that can be set is wrong, and not worth a hash.
+    if password.chars().count() <= crate::text::PASSWORD && verify(password, &user.password_hash).await? {
+        let txn = begin_write(db).await?;
+        auth::release_attempt(&txn, &keys).await?;
+        txn.commit().await?;
         let user_key = keys[0].0.clone();
         return Ok(Proven { user, user_key, field: field.to_owned() });
     }
     let txn = begin_write(db).await?;
-    let (_, locked) = auth::count_failures(&txn, &keys, &config.throttle).await?;
+    let (_, locked) = auth::lock_reached(&txn, &keys, &reservation, &config.throttle).await?;
     let changes = serde_json::json!({ "password": [null, "wrong"] });
     audit::record(&txn, ctx, Event { kind: "reauth_failed", model: None, object_id: None, changes }).await?;
     if locked {
@@ -297,6 +330,28 @@ mod tests {
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
         }
+    }
+
+    /// A request whose client hangs up is dropped mid-hash; the hash runs on, and
+    /// must keep its slot until it ends, or a flood of abandoned sign-ins would run
+    /// more hashes at once than there are CPUs.
+    #[tokio::test]
+    async fn a_dropped_caller_does_not_free_the_slot_of_a_running_hash() {
+        let slots = Arc::new(Semaphore::new(1));
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+        let caller = tokio::spawn(in_a_slot(Arc::clone(&slots), move || {
+            let _ = started_tx.send(());
+            let _ = finish_rx.recv();
+        }));
+        started_rx.await.unwrap();
+        caller.abort();
+        assert!(caller.await.unwrap_err().is_cancelled());
+        assert_eq!(slots.available_permits(), 0, "the running hash still holds its slot");
+        finish_tx.send(()).unwrap();
+        // The slot comes back once the work ends.
+        let again = slots.acquire().await.unwrap();
+        drop(again);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub const IDEMPOTENCY_KEY: usize = 100;
 pub const SEARCH: usize = 200;
 /// A staff user name: 150 characters.
 pub const USERNAME: usize = 150;
+/// The longest password: longer ones cannot be set, and at sign-in they are wrong
+/// without being hashed.
+pub const PASSWORD: usize = 1_024;
 /// A filter value or a record key in a URL: 255 characters.
 pub const LOOKUP: usize = 255;
 

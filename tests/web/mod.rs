@@ -17,6 +17,7 @@ mod identity;
 mod instances;
 mod list;
 mod origin;
+mod password_limits;
 mod passwords;
 mod scale;
 pub mod support;

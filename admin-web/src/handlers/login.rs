@@ -33,13 +33,19 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestMeta {
     }
 }
 
-/// Accepts `next` only as a local path: `/admin/account/?q=x`, never `//evil` or
-/// `https://evil`.
+/// The longest `next` followed after sign-in or a confirmation; a longer one (no
+/// page of the console has such an address) leads to the dashboard instead.
+const MAX_NEXT: usize = 2_000;
+
+/// Accepts `next` only as a local path of at most 2,000 characters without control
+/// characters: `/admin/account/?q=x`, never `//evil` or `https://evil`. Anything
+/// else leads to the dashboard.
 #[must_use]
 pub fn safe_next(prefix: &str, next: Option<&str>) -> String {
     match next {
         Some(n)
-            if n.starts_with('/')
+            if n.len() <= MAX_NEXT
+                && n.starts_with('/')
                 && !n.starts_with("//")
                 && !n.contains('\\')
                 && !n.chars().any(char::is_control) =>
@@ -109,32 +115,35 @@ pub async fn submit(
     }
     let next = safe_next(state.prefix(), get("next"));
     let username = get("username").unwrap_or("").trim();
+    // What is logged and shown again of the name: at most as long as a staff name
+    // can be (a megabyte of name must not make a megabyte of log line and page).
+    let shown = bounded(username);
     let password = get("password").unwrap_or("");
     let audit =
         admin_core::audit::Context { request_id: Some(request_id), client_addr, ..Default::default() };
     let session = match auth::sign_in(&state.db, &state.auth, username, password, &audit).await? {
         auth::SignIn::Success(session) => session,
         auth::SignIn::Failed { delay } => {
-            tracing::info!(username, "sign-in failed");
+            tracing::info!(username = %shown, "sign-in failed");
             tokio::time::sleep(delay).await;
             let csrf = auth::random_hex(32)?;
             return render_form(
                 &state,
                 &csrf,
                 &next,
-                username,
+                &shown,
                 Some("Wrong username or password."),
                 StatusCode::OK,
             );
         }
         auth::SignIn::Locked { minutes } => {
-            tracing::warn!(username, "sign-in refused: too many failures");
+            tracing::warn!(username = %shown, "sign-in refused: too many failures");
             let csrf = auth::random_hex(32)?;
             let msg = format!(
                 "Too many failed sign-ins. Wait {minutes} minute{}, then try again.",
                 if minutes == 1 { "" } else { "s" }
             );
-            return render_form(&state, &csrf, &next, username, Some(&msg), StatusCode::TOO_MANY_REQUESTS);
+            return render_form(&state, &csrf, &next, &shown, Some(&msg), StatusCode::TOO_MANY_REQUESTS);
         }
     };
     // Rotate: the session cookie the browser had before (if any) ends now.
@@ -162,6 +171,16 @@ pub async fn submit(
     Ok(resp)
 }
 
+/// At most [`admin_core::text::USERNAME`] characters of a submitted name, marked
+/// with "…" when cut: for the log and the form shown again.
+fn bounded(name: &str) -> String {
+    let mut out: String = name.chars().take(admin_core::text::USERNAME).collect();
+    if name.chars().count() > admin_core::text::USERNAME {
+        out.push('\u{2026}');
+    }
+    out
+}
+
 /// `POST {prefix}/logout`: field `csrf_token`.
 pub async fn logout(ctx: crate::session::Ctx, Form(form): Form<Pairs>) -> Result<Response> {
     let token = form.iter().rev().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
@@ -185,5 +204,8 @@ mod tests {
         assert_eq!(safe_next("/admin", Some("https://evil.example/")), "/admin/");
         assert_eq!(safe_next("/admin", Some("/\\evil.example")), "/admin/");
         assert_eq!(safe_next("/admin", None), "/admin/");
+        let long = format!("/admin/{}", "a".repeat(super::MAX_NEXT));
+        assert_eq!(safe_next("/admin", Some(&long)), "/admin/");
+        assert_eq!(safe_next("/admin", Some("/admin/a\u{0}b")), "/admin/");
     }
 }

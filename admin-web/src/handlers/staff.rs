@@ -161,7 +161,7 @@ pub async fn create(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response> {
     require_change(&ctx)?;
     let username = form.get("username").unwrap_or("").trim().to_owned();
     let roles: Vec<String> = form.all("roles").into_iter().map(str::to_owned).collect();
-    let is_superuser = form.get("is_superuser") == Some("1");
+    let is_superuser = checkbox(&form, "is_superuser")?;
     let audit = ctx.audit(None);
     match auth::admin_create_user(
         &ctx.state.db,
@@ -201,6 +201,20 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response> {
     render_form(&ctx, page, StatusCode::OK)
 }
 
+/// A checkbox of the form: ticked when sent as `1` (its value) or `on` (what a
+/// browser sends for a box without one), unticked when absent. Anything else did
+/// not come from the form and is refused rather than read as "unticked".
+fn checkbox(form: &FormData, name: &str) -> Result<bool> {
+    match form.get(name) {
+        None => Ok(false),
+        Some("1" | "on") => Ok(true),
+        Some(_) => Err(CoreError::BadRequest(format!(
+            "The \u{201c}{name}\u{201d} box can only be ticked or not; send 1 or nothing."
+        ))
+        .into()),
+    }
+}
+
 /// `POST {prefix}/staff/{id}`: `roles` (repeated), `is_active`, `is_superuser`.
 pub async fn save(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Pairs>) -> Result<Response> {
     let form = FormData::from(form);
@@ -208,8 +222,8 @@ pub async fn save(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Pairs>) -> 
     require_change(&ctx)?;
     let id = parse_id(&id)?;
     let roles: Vec<String> = form.all("roles").into_iter().map(str::to_owned).collect();
-    let is_active = form.get("is_active") == Some("1");
-    let is_superuser = form.get("is_superuser") == Some("1");
+    let is_active = checkbox(&form, "is_active")?;
+    let is_superuser = checkbox(&form, "is_superuser")?;
     let audit = ctx.audit(None);
     match auth::admin_update_user(&ctx.state.db, &ctx.state.auth, &audit, id, &roles, is_active, is_superuser)
         .await
