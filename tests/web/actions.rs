@@ -4,16 +4,7 @@ use ops_console::models::{account, email_job, invoice};
 use opsadmin::audit::entry;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use super::support::{ALICE, BOB, CAROL, Client, TestApp};
-
-const PASSWORD: &str = "a long enough pass phrase";
-
-async fn client_for(app: &TestApp, name: &str, role: &str) -> Client {
-    opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
-    let mut c = app.client();
-    assert_eq!(c.sign_in(name, PASSWORD).await.status, 303);
-    c
-}
+use super::support::{ALICE, BOB, CAROL, PASSWORD, TestApp, client_for};
 
 async fn audit_count(app: &TestApp, kind: &str) -> u64 {
     entry::Entity::find().filter(entry::Column::Kind.eq(kind)).count(&app.db).await.unwrap()

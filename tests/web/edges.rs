@@ -5,49 +5,16 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use ops_console::models::{account, invoice};
-use opsadmin::audit::{Context, entry};
+use opsadmin::audit::entry;
 use sea_orm::{EntityTrait, PaginatorTrait};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use serde_json::json;
 
-use super::support::{ALICE, Client, TestApp, USER};
+use super::support::{ALICE, PASSWORD, TestApp, USER, api, client_for, token_for};
 
-const PASSWORD: &str = "a long enough pass phrase";
 const MARK: &str = "/admin/api/account/actions/mark_for_manual_review";
 const LOCK: &str = "/admin/api/account/actions/lock_account";
 const REFUND: &str = "/admin/api/invoice/actions/refund_invoice";
-
-async fn client_for(app: &TestApp, name: &str, role: &str) -> Client {
-    opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
-    let mut c = app.client();
-    assert_eq!(c.sign_in(name, PASSWORD).await.status, 303);
-    c
-}
-
-/// An API token for a staff user (created first if `role` is given).
-async fn token_for(app: &TestApp, name: &str, role: Option<&str>) -> String {
-    if let Some(role) = role {
-        opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
-    }
-    let who = opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), name).await.unwrap();
-    opsadmin::auth::create_api_token(&app.db, &Context::staff(&who), who.id, "script").await.unwrap()
-}
-
-/// `POST` to the JSON API with a token: the status and the JSON.
-async fn api(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let req = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    let status = resp.status().as_u16();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or_default())
-}
 
 async fn alice(app: &TestApp) -> account::Model {
     account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap()

@@ -3,16 +3,7 @@
 use opsadmin::audit::entry;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::support::{ALICE, Client, TestApp};
-
-const PASSWORD: &str = "a long enough pass phrase";
-
-async fn client_for(app: &TestApp, name: &str, role: &str) -> Client {
-    opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
-    let mut c = app.client();
-    assert_eq!(c.sign_in(name, PASSWORD).await.status, 303);
-    c
-}
+use super::support::{ALICE, TestApp, client_for};
 
 #[tokio::test]
 async fn the_dashboard_shows_work_queues_with_counts_linked_to_the_filtered_list() {

@@ -514,3 +514,39 @@ impl Client {
 pub fn refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+/// A client signed in as a new staff user `name` with `role` (password [`PASSWORD`]).
+pub async fn client_for(app: &TestApp, name: &str, role: &str) -> Client {
+    opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
+    let mut c = app.client();
+    assert_eq!(c.sign_in(name, PASSWORD).await.status, 303);
+    c
+}
+
+/// An API token for the staff user `name` (created first, with `role`, if given).
+pub async fn token_for(app: &TestApp, name: &str, role: Option<&str>) -> String {
+    if let Some(role) = role {
+        opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
+    }
+    let who = opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), name).await.unwrap();
+    let ctx = opsadmin::audit::Context::staff(&who);
+    opsadmin::auth::create_api_token(&app.db, &ctx, who.id, "script").await.unwrap()
+}
+
+/// `POST` to the JSON API with an API token: the status and the JSON answer.
+pub async fn api(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
