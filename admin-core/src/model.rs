@@ -156,19 +156,7 @@ impl ModelMeta {
     }
 }
 
-/// Formats a count with thousands separators: `1234567` becomes "1,234,567".
-#[must_use]
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::text::thousands;
 
 /// The sea-orm entity of a model.
 pub type EntityOf<M> = <M as ModelTrait>::Entity;

@@ -23,8 +23,6 @@
 //! assert!(text::check("two\nlines", text::TEXT, Lines::Many).is_ok());
 //! ```
 
-use crate::model::thousands;
-
 /// One-line text fields without a declared length (`String` columns): 255 characters.
 pub const LINE: usize = 255;
 /// Long text (`Text` columns): 10,000 characters.
@@ -136,6 +134,20 @@ pub fn json_has_nul(value: &serde_json::Value) -> bool {
         Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
         Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
+}
+
+/// Formats a count with thousands separators: `1234567` becomes "1,234,567".
+#[must_use]
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

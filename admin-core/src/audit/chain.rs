@@ -325,20 +325,26 @@ async fn missing_evidence(db: &DatabaseConnection, last: Option<&entry::Model>) 
     Ok(None)
 }
 
+/// What a witness row proves: a sentence naming it, and the query that finds the
+/// entry written in its transaction.
+type Witnesses = Vec<(String, sea_orm::Select<entry::Entity>)>;
+
+/// The entry of `kind` about record `id` of `model`.
+fn entry_of(kind: &'static str, model: &'static str, id: i64) -> sea_orm::Select<entry::Entity> {
+    entry::Entity::find()
+        .filter(entry::Column::Kind.eq(kind))
+        .filter(entry::Column::Model.eq(model))
+        .filter(entry::Column::ObjectId.eq(id.to_string()))
+}
+
 /// The newest row of each table whose rows are written only in the same
 /// transaction as an entry, described, with the query that finds that entry. Only
 /// the columns needed are read, so this works on any schema version.
-async fn witnesses(db: &DatabaseConnection) -> Result<Vec<(String, sea_orm::Select<entry::Entity>)>> {
+async fn witnesses(db: &DatabaseConnection) -> Result<Witnesses> {
     use crate::approval::request;
-    use crate::entities::{api_token, session, staff_user};
+    use crate::entities::api_token;
     use crate::notes::note;
     let mut out = Vec::new();
-    let entry_of = |kind: &'static str, model: &'static str, id: i64| {
-        entry::Entity::find()
-            .filter(entry::Column::Kind.eq(kind))
-            .filter(entry::Column::Model.eq(model))
-            .filter(entry::Column::ObjectId.eq(id.to_string()))
-    };
     let newest: Option<i64> = request::Entity::find()
         .select_only()
         .column(request::Column::Id)
@@ -359,6 +365,31 @@ async fn witnesses(db: &DatabaseConnection) -> Result<Vec<(String, sea_orm::Sele
     if let Some(id) = newest {
         out.push((format!("API token {id}"), entry_of("token_created", "api_token", id)));
     }
+    sign_in_witnesses(db, &mut out).await?;
+    // A note is written with its `note` entry, after it.
+    let newest: Option<(i64, String, String, NaiveDateTime)> = note::Entity::find()
+        .select_only()
+        .columns([note::Column::Id, note::Column::Model, note::Column::ObjectId, note::Column::CreatedAt])
+        .order_by_desc(note::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some((id, model, object_id, at)) = newest {
+        let its_entry = entry::Entity::find()
+            .filter(entry::Column::Kind.eq("note"))
+            .filter(entry::Column::Model.eq(model.as_str()))
+            .filter(entry::Column::ObjectId.eq(object_id.as_str()))
+            .filter(entry::Column::At.gte(slack(at)));
+        out.push((format!("note {id} on {model} {object_id}"), its_entry));
+    }
+    approval_witnesses(db, &mut out).await?;
+    Ok(out)
+}
+
+/// The newest session and the newest last sign-in time: each was written with its
+/// sign-in's entry.
+async fn sign_in_witnesses(db: &DatabaseConnection, out: &mut Witnesses) -> Result<()> {
+    use crate::entities::{session, staff_user};
     // A sign-in writes its session and its entry, after it, by the same clock.
     let newest: Option<(i64, NaiveDateTime)> = session::Entity::find()
         .select_only()
@@ -393,22 +424,13 @@ async fn witnesses(db: &DatabaseConnection) -> Result<Vec<(String, sea_orm::Sele
         let when = at.format("%Y-%m-%d %H:%M:%S");
         out.push((format!("the last sign-in of staff user {user_id}, at {when},"), its_entry));
     }
-    // A note is written with its `note` entry, after it.
-    let newest: Option<(i64, String, String, NaiveDateTime)> = note::Entity::find()
-        .select_only()
-        .columns([note::Column::Id, note::Column::Model, note::Column::ObjectId, note::Column::CreatedAt])
-        .order_by_desc(note::Column::Id)
-        .into_tuple()
-        .one(db)
-        .await?;
-    if let Some((id, model, object_id, at)) = newest {
-        let its_entry = entry::Entity::find()
-            .filter(entry::Column::Kind.eq("note"))
-            .filter(entry::Column::Model.eq(model.as_str()))
-            .filter(entry::Column::ObjectId.eq(object_id.as_str()))
-            .filter(entry::Column::At.gte(slack(at)));
-        out.push((format!("note {id} on {model} {object_id}"), its_entry));
-    }
+    Ok(())
+}
+
+/// The newest approval decision, permanent failure and worker run: each was
+/// written with its entry.
+async fn approval_witnesses(db: &DatabaseConnection, out: &mut Witnesses) -> Result<()> {
+    use crate::approval::request;
     // Approving or rejecting writes the decision with its `approve` or `reject` entry.
     let newest: Option<i64> = request::Entity::find()
         .select_only()
@@ -464,7 +486,7 @@ async fn witnesses(db: &DatabaseConnection) -> Result<Vec<(String, sea_orm::Sele
             its_entry,
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The highest entry sequence number the newest action runs recorded in their
