@@ -28,39 +28,40 @@
 //! assert!(!support.allows("account.change"));
 //! ```
 
-pub mod action;
-pub mod approval;
+pub mod kernel;
+pub mod db;
+pub mod access;
 pub mod audit;
-pub mod auth;
-pub mod count;
-pub mod entities;
-pub mod error;
-pub mod field;
-pub mod idempotency;
-pub mod index_advice;
-pub mod migration;
-pub mod model;
 pub mod notes;
-pub mod password;
-pub mod permission;
-pub mod query;
-pub mod record;
+pub mod list;
+pub mod auth;
+pub mod action;
 pub mod registry;
-pub mod search_index;
-pub mod seek;
+pub mod approval;
 pub mod service;
-pub mod text;
-pub mod totp;
-pub mod two_factor;
-pub mod txn;
+pub mod migration;
 
-pub use auth::Staff;
-pub use error::{Error, FieldError, Result};
-pub use field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
-pub use model::{AdminModel, FieldMeta, ModelMeta};
-pub use query::{ListQuery, ListResult};
-pub use record::{FormData, Record};
+pub use access::Staff;
+pub use kernel::error::{Error, FieldError, Result};
+pub use kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
+pub use kernel::model::{AdminModel, FieldMeta, ModelMeta};
+pub use kernel::record::{FormData, Record};
+pub use list::query::{ListQuery, ListResult};
 pub use registry::{ModelAdmin, Registry};
+
+// Paths of the flat layout before the layers, kept while the workspace moves over.
+#[doc(hidden)]
+pub use access::permission;
+#[doc(hidden)]
+pub use action::idempotency;
+#[doc(hidden)]
+pub use auth::{password, totp, two_factor};
+#[doc(hidden)]
+pub use db::{entities, txn};
+#[doc(hidden)]
+pub use kernel::{error, field, model, record, text};
+#[doc(hidden)]
+pub use list::{count, index_advice, query, search_index, seek};
 
 /// The sea-orm this crate is built with, for applications that want the same one.
 pub use sea_orm;
@@ -69,14 +70,14 @@ pub use sea_orm;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::action::{ActionInput, first_error_text};
-    pub use crate::error::FieldError;
-    pub use crate::field::{
+    pub use crate::kernel::error::FieldError;
+    pub use crate::kernel::field::{
         AdminChoices, AdminField, Cell, Choice, FieldKind, choose_one_of, parse_choice,
         parse_optional_choice, required_message, to_value,
     };
-    pub use crate::model::{AdminModel, FieldMeta, ModelMeta};
-    pub use crate::record::FormData;
-    pub use crate::text;
+    pub use crate::kernel::model::{AdminModel, FieldMeta, ModelMeta};
+    pub use crate::kernel::record::FormData;
+    pub use crate::kernel::text;
     pub use inventory;
     pub use sea_orm;
     pub use serde_json;

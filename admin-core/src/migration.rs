@@ -2,7 +2,7 @@
 //!
 //! Each step runs once, in order, and is recorded in `admin_schema_version`, so a
 //! database made by an older release is brought up to date at start-up. All of it
-//! runs in one transaction begun with [`crate::txn::begin_startup`], so instances
+//! runs in one transaction begun with [`crate::db::txn::begin_startup`], so instances
 //! starting together take turns: the first applies the steps, the others find them
 //! done.
 
@@ -10,8 +10,8 @@ use sea_orm::sea_query::{ColumnDef, Expr, Index, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Schema, Statement};
 
 use crate::audit::{GENESIS, entry, head};
-use crate::entities::{action_run, login_throttle, recovery_code, session, staff_user};
-use crate::error::Result;
+use crate::db::entities::{action_run, login_throttle, recovery_code, session, staff_user};
+use crate::kernel::error::Result;
 
 const VERSION_TABLE: &str = "admin_schema_version";
 
@@ -24,7 +24,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     let backend = db.get_database_backend();
     // One transaction, taken in turn by instances starting at the same moment
     // (`begin_startup`): the steps are checked and applied inside it.
-    let txn = crate::txn::begin_startup(db).await?;
+    let txn = crate::db::txn::begin_startup(db).await?;
     txn.execute(
         Table::create()
             .table(VERSION_TABLE)
@@ -45,10 +45,10 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         create_entity(&txn, &schema, recovery_code::Entity).await?;
         create_entity(&txn, &schema, login_throttle::Entity).await?;
         create_entity(&txn, &schema, action_run::Entity).await?;
-        create_entity(&txn, &schema, crate::entities::api_token::Entity).await?;
-        create_entity(&txn, &schema, crate::notes::note::Entity).await?;
-        create_entity(&txn, &schema, crate::notes::saved_view::Entity).await?;
-        create_entity(&txn, &schema, crate::approval::request::Entity).await?;
+        create_entity(&txn, &schema, crate::db::entities::api_token::Entity).await?;
+        create_entity(&txn, &schema, crate::db::entities::note::Entity).await?;
+        create_entity(&txn, &schema, crate::db::entities::saved_view::Entity).await?;
+        create_entity(&txn, &schema, crate::db::entities::approval_request::Entity).await?;
         record(&txn, 1).await?;
     }
     if !applied.contains(&2) {
@@ -109,12 +109,12 @@ async fn create_entity<C: ConnectionTrait, E: EntityTrait>(conn: &C, schema: &Sc
 
 /// Step 4. Tables made by step 1 of this release already have the `fingerprint`
 /// column and no table-wide unique key; tables made by an earlier release (up to
-/// version 3) get the column, filled with [`crate::idempotency::LEGACY_FINGERPRINT`]
+/// version 3) get the column, filled with [`crate::action::idempotency::LEGACY_FINGERPRINT`]
 /// (no request matches it, so an old key is refused rather than replayed), and lose
 /// the unique constraint on `idempotency_key` alone. Both then get the unique index
 /// on (user, key).
 async fn scope_idempotency_keys<C: ConnectionTrait>(conn: &C, schema: &Schema) -> Result<()> {
-    use crate::approval::request;
+    use crate::db::entities::approval_request as request;
     if !has_column(conn, "admin_action_run", "fingerprint").await? {
         add_fingerprint(conn, schema, action_run::Entity, false).await?;
     }
@@ -172,7 +172,7 @@ async fn add_fingerprint<C: ConnectionTrait, E: EntityTrait>(
 ) -> Result<()> {
     let table = entity.table_name().to_owned();
     let backend = conn.get_database_backend();
-    let legacy = crate::idempotency::LEGACY_FINGERPRINT;
+    let legacy = crate::action::idempotency::LEGACY_FINGERPRINT;
     if backend == DbBackend::Postgres {
         // The default fills the existing rows; new rows always say theirs.
         let not_null = if nullable { "" } else { " NOT NULL" };

@@ -8,75 +8,15 @@ use sea_orm::{
 };
 
 use crate::audit::{self, Context};
-use crate::error::{Error, FieldError, Result};
-use crate::text::{self, Lines};
-use crate::txn::begin_write;
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::kernel::text::{self, Lines};
+use crate::db::txn::begin_write;
 
-/// Notes (`admin_note`).
-pub mod note {
-    use sea_orm::entity::prelude::*;
+pub use crate::db::entities::{note, saved_view};
 
-    /// A note a staff member left on a record for the next person.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "admin_note")]
-    pub struct Model {
-        /// Primary key.
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        /// The model's slug.
-        #[sea_orm(indexed)]
-        pub model: String,
-        /// The record's key.
-        #[sea_orm(indexed)]
-        pub object_id: String,
-        /// Who wrote it.
-        pub author: String,
-        /// What it says.
-        #[sea_orm(column_type = "Text")]
-        pub body: String,
-        /// When (UTC).
-        pub created_at: DateTime,
-    }
 
-    /// No relations are navigated from notes.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
 
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// Saved list views (`admin_saved_view`).
-pub mod saved_view {
-    use sea_orm::entity::prelude::*;
-
-    /// A named search, filters and sort of one model's list, for one user.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "admin_saved_view")]
-    pub struct Model {
-        /// Primary key.
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        /// Whose it is.
-        #[sea_orm(indexed)]
-        pub user_id: i64,
-        /// The model's slug.
-        pub model: String,
-        /// The name the user gave it.
-        pub name: String,
-        /// The list's query string, without `?` and without `page`.
-        pub query: String,
-        /// When (UTC).
-        pub created_at: DateTime,
-    }
-
-    /// No relations are navigated from saved views.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// Longest note accepted (see [`crate::text::NOTE`]).
+/// Longest note accepted (see [`crate::kernel::text::NOTE`]).
 pub const MAX_NOTE_LEN: usize = text::NOTE;
 
 /// The notes on a record, newest first (at most 200).
@@ -88,7 +28,7 @@ pub async fn notes_for(db: &DatabaseConnection, model: &str, key: &str) -> Resul
         .filter(note::Column::Model.eq(model))
         .filter(note::Column::ObjectId.eq(key))
         .order_by_desc(note::Column::Id);
-    crate::registry::all_limited(db, select, 200, 0).await
+    crate::db::sql::all_limited(db, select, 200, 0).await
 }
 
 /// Adds a note to a record, audited (`note`). The caller checks `{model}.note`.
@@ -149,7 +89,7 @@ pub async fn views_of(db: &DatabaseConnection, user_id: i64) -> Result<Vec<saved
 ///
 /// # Errors
 /// `Invalid` for an empty name, or a name or query over its limit or with control
-/// characters (see [`crate::text`]).
+/// characters (see [`crate::kernel::text`]).
 pub async fn save_view(
     db: &DatabaseConnection,
     user_id: i64,

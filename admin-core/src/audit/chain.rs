@@ -26,7 +26,7 @@ use chrono::{Duration, NaiveDateTime};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{GENESIS, entry, entry_hash, head};
-use crate::error::{Error, Result};
+use crate::kernel::error::{Error, Result};
 
 /// The first word of every checkpoint line.
 pub const CHECKPOINT_TAG: &str = "opsadmin-audit-checkpoint";
@@ -341,9 +341,9 @@ fn entry_of(kind: &'static str, model: &'static str, id: i64) -> sea_orm::Select
 /// transaction as an entry, described, with the query that finds that entry. Only
 /// the columns needed are read, so this works on any schema version.
 async fn witnesses(db: &DatabaseConnection) -> Result<Witnesses> {
-    use crate::approval::request;
-    use crate::entities::api_token;
-    use crate::notes::note;
+    use crate::db::entities::approval_request as request;
+    use crate::db::entities::api_token;
+    use crate::db::entities::note;
     let mut out = Vec::new();
     let newest: Option<i64> = request::Entity::find()
         .select_only()
@@ -389,7 +389,7 @@ async fn witnesses(db: &DatabaseConnection) -> Result<Witnesses> {
 /// The newest session and the newest last sign-in time: each was written with its
 /// sign-in's entry.
 async fn sign_in_witnesses(db: &DatabaseConnection, out: &mut Witnesses) -> Result<()> {
-    use crate::entities::{session, staff_user};
+    use crate::db::entities::{session, staff_user};
     // A sign-in writes its session and its entry, after it, by the same clock.
     let newest: Option<(i64, NaiveDateTime)> = session::Entity::find()
         .select_only()
@@ -430,7 +430,7 @@ async fn sign_in_witnesses(db: &DatabaseConnection, out: &mut Witnesses) -> Resu
 /// The newest approval decision, permanent failure and worker run: each was
 /// written with its entry.
 async fn approval_witnesses(db: &DatabaseConnection, out: &mut Witnesses) -> Result<()> {
-    use crate::approval::request;
+    use crate::db::entities::approval_request as request;
     // Approving or rejecting writes the decision with its `approve` or `reject` entry.
     let newest: Option<i64> = request::Entity::find()
         .select_only()
@@ -474,7 +474,7 @@ async fn approval_witnesses(db: &DatabaseConnection, out: &mut Witnesses) -> Res
         .one(db)
         .await?;
     let seqs = newest.and_then(|(id, report)| {
-        let report: crate::action::Report = serde_json::from_str(report.as_deref()?).ok()?;
+        let report: crate::audit::Report = serde_json::from_str(report.as_deref()?).ok()?;
         Some((id, report.audit_seqs?))
     });
     if let Some((id, (first, last))) = seqs {
@@ -492,7 +492,7 @@ async fn approval_witnesses(db: &DatabaseConnection, out: &mut Witnesses) -> Res
 /// The highest entry sequence number the newest action runs recorded in their
 /// reports, with the run's id.
 async fn newest_recorded_seq(db: &DatabaseConnection) -> Result<Option<(i64, i64)>> {
-    use crate::entities::action_run;
+    use crate::db::entities::action_run;
     let runs: Vec<(i64, String)> = action_run::Entity::find()
         .select_only()
         .columns([action_run::Column::Id, action_run::Column::Report])
@@ -504,7 +504,7 @@ async fn newest_recorded_seq(db: &DatabaseConnection) -> Result<Option<(i64, i64
     Ok(runs
         .into_iter()
         .filter_map(|(id, report)| {
-            let report: crate::action::Report = serde_json::from_str(&report).ok()?;
+            let report: crate::audit::Report = serde_json::from_str(&report).ok()?;
             Some((id, report.audit_seqs?.1))
         })
         .max_by_key(|(_, upto)| *upto))

@@ -1,5 +1,5 @@
-//! One page of a model's list: counted as [`crate::count`] explains, read with
-//! `OFFSET` near the top and by seeking deeper down ([`crate::seek`]).
+//! One page of a model's list: counted as [`crate::list::count`] explains, read with
+//! `OFFSET` near the top and by seeking deeper down ([`crate::list::seek`]).
 
 use sea_orm::sea_query::{Condition, Expr, Func};
 use sea_orm::{
@@ -8,12 +8,13 @@ use sea_orm::{
 };
 
 use super::EntityAdmin;
-use crate::count::Count;
-use crate::error::Result;
-use crate::field::FieldKind;
-use crate::model::{AdminModel, EntityOf};
-use crate::query::{Cursor, ListQuery, ListResult};
-use crate::seek::{self, Anchors, From, SortKey};
+use crate::db::sql::{all_limited, count_capped};
+use crate::list::count::Count;
+use crate::kernel::error::Result;
+use crate::kernel::field::FieldKind;
+use crate::kernel::model::{AdminModel, EntityOf};
+use crate::list::query::{Cursor, ListQuery, ListResult};
+use crate::list::seek::{self, Anchors, From, SortKey};
 
 /// Windows of the key range an SQLite estimate samples.
 const SAMPLE_WINDOWS: i64 = 32;
@@ -115,7 +116,7 @@ where
             page = page.min(total.div_ceil(per_page).max(1));
             (rows, has_next) = self.at_page(db, &filtered, &keys, &list, page, query).await?;
         }
-        let deep = seekable && crate::query::page_offset(page, per_page) > tuning.offset_limit;
+        let deep = seekable && crate::list::query::page_offset(page, per_page) > tuning.offset_limit;
         Ok(ListResult {
             rows: rows.iter().map(Self::record).collect(),
             count,
@@ -158,9 +159,9 @@ where
         let backend = db.get_database_backend();
         let per_page = meta.per_page;
         let limit = query.tuning.exact_count_limit;
-        let offset = crate::query::page_offset(query.page, per_page);
+        let offset = crate::list::query::page_offset(query.page, per_page);
         let indexed = query.q.as_ref().is_some_and(|q| {
-            crate::search_index::candidates(backend, meta, &query.search, &q.to_lowercase()).is_some()
+            crate::list::search_index::candidates(backend, meta, &query.search, &q.to_lowercase()).is_some()
         });
         let integer_key = meta.pk_field().kind == FieldKind::Integer;
         if !indexed || !integer_key || query.exact || query.cursor.is_some() || offset + per_page >= limit {
@@ -224,7 +225,7 @@ where
     ) -> Result<(Vec<M>, bool)> {
         let per_page = M::meta().per_page;
         let tuning = &query.tuning;
-        let offset = crate::query::page_offset(page, per_page);
+        let offset = crate::list::query::page_offset(page, per_page);
         let ordered = self.apply_order(filtered.clone(), keys, false);
         let (select, skip) = if offset <= tuning.offset_limit || !Self::seekable(keys) {
             (ordered, offset)
@@ -333,7 +334,7 @@ where
         Ok(Anchors::new(out, stride, generation))
     }
 
-    /// How many rows the list has, exactly when that is cheap (see [`crate::count`]).
+    /// How many rows the list has, exactly when that is cheap (see [`crate::list::count`]).
     async fn count(
         &self,
         db: &DatabaseConnection,
@@ -423,56 +424,6 @@ where
     }
 }
 
-/// Runs `select` with `LIMIT` and `OFFSET` written into the SQL as numbers.
-///
-/// SQLite re-prepares a statement whose `LIMIT` is a bound parameter every time it
-/// is bound (the planner may use the number), which costs more than the query on a
-/// list page; a literal keeps the prepared statement cached and reused.
-///
-/// # Errors
-/// `Db` when the database fails.
-pub(crate) async fn all_limited<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    select: Select<E>,
-    limit: u64,
-    offset: u64,
-) -> Result<Vec<E::Model>> {
-    let backend = db.get_database_backend();
-    let stmt = select.build(backend);
-    let sql = if offset > 0 {
-        format!("{} LIMIT {limit} OFFSET {offset}", stmt.sql)
-    } else {
-        format!("{} LIMIT {limit}", stmt.sql)
-    };
-    let raw = Statement::from_sql_and_values(backend, sql, stmt.values.map(|v| v.0).unwrap_or_default());
-    Ok(E::find().from_raw_sql(raw).all(db).await?)
-}
-
-/// Counts the rows of `select`, stopping at `cap`.
-///
-/// # Errors
-/// `Db` when the database fails.
-pub(crate) async fn count_capped<E: EntityTrait>(
-    db: &DatabaseConnection,
-    select: &Select<E>,
-    cap: u64,
-) -> Result<u64> {
-    let inner = select.clone().select_only().expr(Expr::val(1));
-    let backend = db.get_database_backend();
-    let stmt = inner.build(backend);
-    // The cap is a literal: see `all_limited`.
-    let sql = format!("SELECT COUNT(*) FROM ({} LIMIT {cap}) AS admin_c", stmt.sql);
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            stmt.values.map(|v| v.0).unwrap_or_default(),
-        ))
-        .await?;
-    let n: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
-    Ok(u64::try_from(n).unwrap_or(0))
-}
-
 /// PostgreSQL: the planner's row estimate for the query (from `ANALYZE`'s statistics).
 async fn planner_estimate<E: EntityTrait>(
     db: &DatabaseConnection,
@@ -496,9 +447,9 @@ async fn planner_estimate<E: EntityTrait>(
 /// decimal back as a binary float, which sea-orm turns into a decimal that may
 /// differ in its last digits; rounded to the column's scale it is the stored value
 /// again, and compares equal to it.
-fn exact_key(field: &crate::model::FieldMeta, v: Value) -> Value {
+fn exact_key(field: &crate::kernel::model::FieldMeta, v: Value) -> Value {
     match (v, field.decimal_digits) {
-        (Value::Decimal(Some(d)), Some((_, scale))) => Value::Decimal(Some(crate::field::rescaled(d, scale))),
+        (Value::Decimal(Some(d)), Some((_, scale))) => Value::Decimal(Some(crate::kernel::field::rescaled(d, scale))),
         (v, _) => v,
     }
 }

@@ -3,8 +3,8 @@
 
 use sea_orm::{EntityTrait, IntoActiveModel, ModelTrait, Value};
 
-use crate::field::{Cell, Choice, FieldKind};
-use crate::text::{self, Lines};
+use crate::kernel::field::{Cell, Choice, FieldKind};
+use crate::kernel::text::{self, Lines};
 
 /// One field of a model as the admin shows it.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ pub struct FieldMeta {
     /// that many decimal places and input with more is refused.
     pub decimal_digits: Option<(u32, u32)>,
     /// The most characters a text value may have: `#[admin(max_length = N)]`, else
-    /// the column's declared length, else a default from [`crate::text`].
+    /// the column's declared length, else a default from [`crate::kernel::text`].
     pub max_length: usize,
     /// Text over several lines is allowed (a `Text` column, shown as a textarea).
     pub multiline: bool,
@@ -156,7 +156,7 @@ impl ModelMeta {
     }
 }
 
-pub use crate::text::thousands;
+pub use crate::kernel::text::thousands;
 
 /// The sea-orm entity of a model.
 pub type EntityOf<M> = <M as ModelTrait>::Entity;

@@ -6,12 +6,11 @@
 
 use sea_orm::Value;
 
-use crate::auth::Staff;
-use crate::count::{Count, ListTuning};
-use crate::field::{FieldKind, parse_date};
-use crate::model::ModelMeta;
-use crate::record::Record;
-use crate::registry::ModelAdmin;
+use crate::access::Staff;
+use crate::list::count::{Count, ListTuning};
+use crate::kernel::field::{FieldKind, parse_date};
+use crate::kernel::model::ModelMeta;
+use crate::kernel::record::Record;
 
 /// How a filter compares.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +38,19 @@ pub struct Filter {
     pub value: Value,
 }
 
+/// What parsing a list query needs of a model: its description and how to read a
+/// typed value from text. Every `registry::ModelAdmin` is one.
+pub trait ModelFields: Send + Sync {
+    /// The model's static description.
+    fn meta(&self) -> &'static ModelMeta;
+
+    /// Parses text for field `field` into a typed value.
+    ///
+    /// # Errors
+    /// A message for the person who typed it.
+    fn parse_value(&self, field: usize, raw: &str) -> Result<sea_orm::Value, String>;
+}
+
 /// A validated list query.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListQuery {
@@ -56,10 +68,10 @@ pub struct ListQuery {
     pub search: Vec<usize>,
     /// Per field, whether it is hidden from this user.
     pub hidden: Vec<bool>,
-    /// `exact=1`: count every matching row, however many (see [`crate::count`]).
+    /// `exact=1`: count every matching row, however many (see [`crate::list::count`]).
     pub exact: bool,
     /// `after=KEY` or `before=KEY`: the page continues from that row (the "next"
-    /// and "previous" links of deep pages; see [`crate::seek`]).
+    /// and "previous" links of deep pages; see [`crate::list::seek`]).
     pub cursor: Option<Cursor>,
     /// The limits behind counting and paging.
     pub tuning: ListTuning,
@@ -74,8 +86,8 @@ pub enum Cursor {
     Before(String),
 }
 
-/// Longest search text accepted (see [`crate::text::SEARCH`]).
-pub const MAX_SEARCH_LEN: usize = crate::text::SEARCH;
+/// Longest search text accepted (see [`crate::kernel::text::SEARCH`]).
+pub const MAX_SEARCH_LEN: usize = crate::kernel::text::SEARCH;
 
 /// The highest page number a list query keeps; a larger one reads as this one,
 /// which is past the end of any list and so shows its last page.
@@ -94,9 +106,9 @@ impl ListQuery {
     /// Parses URL query pairs for the model behind `admin`, as seen by `staff`:
     /// fields hidden from them cannot be searched, filtered or sorted by.
     #[must_use]
-    pub fn parse(admin: &dyn ModelAdmin, params: &[(String, String)], staff: &Staff) -> Self {
+    pub fn parse(admin: &dyn ModelFields, params: &[(String, String)], staff: &Staff) -> Self {
         let meta = admin.meta();
-        let hidden: Vec<bool> = meta.fields.iter().map(|f| crate::permission::hidden(staff, f)).collect();
+        let hidden: Vec<bool> = meta.fields.iter().map(|f| crate::access::permission::hidden(staff, f)).collect();
         let search = meta.search.iter().copied().filter(|&i| !hidden[i]).collect();
         let mut out = ListQuery {
             q: None,
@@ -118,12 +130,12 @@ impl ListQuery {
                 "exact" => out.exact = raw.trim() == "1",
                 // A key that cannot be one (control characters, too long) is ignored.
                 "after"
-                    if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() =>
+                    if crate::kernel::text::is_lookup(raw.trim(), crate::kernel::text::LOOKUP) && !raw.trim().is_empty() =>
                 {
                     out.cursor = Some(Cursor::After(raw.trim().to_owned()));
                 }
                 "before"
-                    if crate::text::is_lookup(raw.trim(), crate::text::LOOKUP) && !raw.trim().is_empty() =>
+                    if crate::kernel::text::is_lookup(raw.trim(), crate::kernel::text::LOOKUP) && !raw.trim().is_empty() =>
                 {
                     out.cursor = Some(Cursor::Before(raw.trim().to_owned()));
                 }
@@ -151,7 +163,7 @@ impl ListQuery {
             self.messages.push(format!("{} cannot be searched; showing all.", meta.label_plural));
             return;
         }
-        if crate::text::has_control(t, crate::text::Lines::One) {
+        if crate::kernel::text::has_control(t, crate::kernel::text::Lines::One) {
             self.messages.push(
                 "The search text has control characters (such as a NUL byte), so it was not used; showing all."
                     .to_owned(),
@@ -162,7 +174,7 @@ impl ListQuery {
         if n > MAX_SEARCH_LEN {
             self.messages.push(format!(
                 "Searches are limited to {MAX_SEARCH_LEN} characters and this one has {}, so it was not used; showing all.",
-                crate::model::thousands(n as u64)
+                crate::kernel::model::thousands(n as u64)
             ));
             return;
         }
@@ -197,7 +209,7 @@ impl ListQuery {
         }
     }
 
-    fn parse_filter(&mut self, admin: &dyn ModelAdmin, key: &str, raw: &str) {
+    fn parse_filter(&mut self, admin: &dyn ModelFields, key: &str, raw: &str) {
         let meta = admin.meta();
         let (name, op) = if let Some(n) = key.strip_suffix("__from") {
             (n, FilterOp::From)

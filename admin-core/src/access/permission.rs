@@ -29,8 +29,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::auth::Staff;
-use crate::model::{FieldMeta, ModelMeta};
+use crate::access::Staff;
+use crate::kernel::model::{FieldMeta, ModelMeta};
 
 /// One role: a name, what it is for, what it grants, and whether its members must
 /// sign in with a second factor.
@@ -85,15 +85,14 @@ impl Roles {
         self
     }
 
-    /// The field rules (`hidden_for`, `readonly_for`) of the registry's models that
+    /// The field rules (`hidden_for`, `readonly_for`) of `models` that
     /// name a role not declared here, one sentence each. A misspelt role in
     /// `hidden_for` would leave the field visible to the role meant, so
     /// `AdminState::with_roles` refuses to start with any.
     #[must_use]
-    pub fn undeclared_in(&self, registry: &crate::registry::Registry) -> Vec<String> {
+    pub fn undeclared_in(&self, models: &[&ModelMeta]) -> Vec<String> {
         let mut problems = Vec::new();
-        for admin in registry.models() {
-            let meta = admin.meta();
+        for &meta in models {
             for f in meta.fields {
                 for (rule, names) in [("hidden_for", f.hidden_for), ("readonly_for", f.readonly_for)] {
                     for name in names.iter().filter(|n| !self.roles.contains_key(**n)) {

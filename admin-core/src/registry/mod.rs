@@ -2,9 +2,7 @@
 //! model, bridged from the static [`AdminModel`] by [`EntityAdmin`].
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
@@ -15,39 +13,24 @@ use sea_orm::{
 
 use crate::action::{Action, ActionAdmin, DynAction};
 use crate::audit;
-use crate::error::{Error, FieldError, Result};
-use crate::field::FieldKind;
-use crate::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
-use crate::permission::FieldAccess;
-use crate::query::{FilterOp, ListQuery, ListResult};
-use crate::record::{FormData, Record};
-use crate::txn::begin_write;
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::kernel::field::FieldKind;
+use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
+use crate::access::permission::FieldAccess;
+use crate::list::query::{FilterOp, ListQuery, ListResult, ModelFields};
+use crate::kernel::record::{FormData, Record};
+use crate::db::txn::begin_write;
 
 mod listing;
-pub(crate) use listing::count_capped;
+use crate::db::sql::{all_limited, count_capped, escape_like};
 
-pub(crate) use listing::all_limited;
-
-/// A boxed, sendable future, as returned by the object-safe [`ModelAdmin`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// What a save changed: `(field index, before, after)` for every changed field.
-pub type Changes = Vec<(usize, crate::field::Cell, crate::field::Cell)>;
+use crate::kernel::{BoxFuture, Changes};
 
 /// One model's admin operations, independent of its Rust type.
 ///
 /// These are the raw data operations; permission checks and audit are done by the
-/// callers in [`crate::service`], so every path goes through the same checks.
-pub trait ModelAdmin: Send + Sync {
-    /// The model's static description.
-    fn meta(&self) -> &'static ModelMeta;
-
-    /// Parses text for field `field` into a typed value.
-    ///
-    /// # Errors
-    /// A message for the person who typed it.
-    fn parse_value(&self, field: usize, raw: &str) -> Result<Value, String>;
-
+/// callers in the service (`service`), so every path goes through the same checks.
+pub trait ModelAdmin: ModelFields {
     /// One page of the list for `query`.
     fn list<'a>(
         &'a self,
@@ -138,7 +121,7 @@ pub trait ModelAdmin: Send + Sync {
     fn touch(&self);
 
     /// Notes whether the model's search index is in place in this instance's
-    /// database (as [`crate::search_index::ensure`] found or made it).
+    /// database (as [`crate::list::search_index::ensure`] found or made it).
     fn note_search_index(&self, present: bool);
 
     /// The same model for another admin instance: nothing remembered is shared.
@@ -149,7 +132,7 @@ pub trait ModelAdmin: Send + Sync {
 pub struct EntityAdmin<M: AdminModel> {
     columns: Vec<<EntityOf<M> as EntityTrait>::Column>,
     /// Estimates and page anchors of this model's lists.
-    cache: crate::seek::ListCache,
+    cache: crate::list::seek::ListCache,
     /// Whether the database has the model's search index: `None` until asked.
     search_index: std::sync::Mutex<Option<bool>>,
     _m: PhantomData<fn() -> M>,
@@ -178,7 +161,7 @@ where
             .collect();
         Self {
             columns,
-            cache: crate::seek::ListCache::default(),
+            cache: crate::list::seek::ListCache::default(),
             search_index: std::sync::Mutex::new(None),
             _m: PhantomData,
         }
@@ -190,7 +173,7 @@ where
         if let Some(known) = self.search_index.lock().ok().and_then(|k| *k) {
             return Ok(known);
         }
-        let present = crate::search_index::present(db, M::meta()).await?;
+        let present = crate::list::search_index::present(db, M::meta()).await?;
         if let Ok(mut known) = self.search_index.lock() {
             *known = Some(present);
         }
@@ -225,7 +208,7 @@ where
             let term = q.to_lowercase();
             // The n-gram index narrows the rows; the LIKE below decides.
             if indexed
-                && let Some(c) = crate::search_index::candidates(backend, M::meta(), &query.search, &term)
+                && let Some(c) = crate::list::search_index::candidates(backend, M::meta(), &query.search, &term)
             {
                 select = select.filter(c);
             }
@@ -331,7 +314,7 @@ where
 }
 
 /// Refuses a decimal that `backend` cannot keep exactly: SQLite stores decimals as
-/// binary floating point, exact to [`crate::field::SQLITE_EXACT_DIGITS`]
+/// binary floating point, exact to [`crate::kernel::field::SQLITE_EXACT_DIGITS`]
 /// significant digits.
 fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Value, String> {
     if backend == DbBackend::Sqlite
@@ -343,27 +326,14 @@ fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Value, String> 
             m /= 10;
         }
         let digits = m.checked_ilog10().map_or(1, |n| n + 1);
-        if digits > crate::field::SQLITE_EXACT_DIGITS {
+        if digits > crate::kernel::field::SQLITE_EXACT_DIGITS {
             return Err(format!(
                 "Enter a number with at most {} digits in all; a longer one cannot be stored exactly.",
-                crate::field::SQLITE_EXACT_DIGITS
+                crate::kernel::field::SQLITE_EXACT_DIGITS
             ));
         }
     }
     Ok(v)
-}
-
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-#[must_use]
-pub fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Turns a database error on insert or update into a message on the form.
@@ -376,7 +346,7 @@ fn write_refused(e: sea_orm::DbErr) -> Error {
         "A referenced record does not exist."
     } else if lower.contains("not null") || lower.contains("null value") {
         "A required value is missing."
-    } else if crate::error::is_encoding_error(&e) {
+    } else if crate::kernel::error::is_encoding_error(&e) {
         return Error::from(e);
     } else {
         tracing::error!(error = %text, "write failed");
@@ -386,7 +356,7 @@ fn write_refused(e: sea_orm::DbErr) -> Error {
     Error::Invalid(vec![FieldError::form(format!("The database refused the record: {msg}"))])
 }
 
-impl<M> ModelAdmin for EntityAdmin<M>
+impl<M> ModelFields for EntityAdmin<M>
 where
     M: AdminModel,
     EntityOf<M>: EntityTrait<Model = M>,
@@ -399,7 +369,14 @@ where
     fn parse_value(&self, field: usize, raw: &str) -> Result<Value, String> {
         M::parse_value(field, raw)
     }
+}
 
+impl<M> ModelAdmin for EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
     fn list<'a>(
         &'a self,
         db: &'a DatabaseConnection,
@@ -417,7 +394,7 @@ where
         Box::pin(async move {
             let indexed = query.q.is_some() && self.search_indexed(db).await?;
             let filtered = self.filtered(db.get_database_backend(), query, indexed);
-            let rows = listing::all_limited(
+            let rows = all_limited(
                 db,
                 self.apply_order(filtered, &Self::order_keys(query), false),
                 limit,
@@ -433,7 +410,7 @@ where
             let Some(pk) = self.pk_value(key) else {
                 return Ok(None);
             };
-            // A key finds one row at most; no `LIMIT` (see `listing::all_limited`).
+            // A key finds one row at most; no `LIMIT` (see `db::sql::all_limited`).
             let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).all(db).await?;
             Ok(m.first().map(Self::record))
         })
@@ -555,7 +532,7 @@ where
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let indexed = query.q.is_some() && self.search_indexed(db).await?;
-            listing::count_capped(db, &self.filtered(db.get_database_backend(), query, indexed), cap).await
+            count_capped(db, &self.filtered(db.get_database_backend(), query, indexed), cap).await
         })
     }
 
@@ -598,7 +575,7 @@ where
             let select = EntityOf::<M>::find()
                 .filter(self.columns[field].eq(value))
                 .order_by(self.columns[meta.pk], Order::Desc);
-            let rows = listing::all_limited(db, select, limit, 0).await?;
+            let rows = all_limited(db, select, limit, 0).await?;
             Ok(rows.iter().map(Self::record).collect())
         })
     }
@@ -656,8 +633,8 @@ pub struct Registry {
     order: Vec<&'static str>,
     actions: BTreeMap<(&'static str, &'static str), Arc<dyn DynAction>>,
     queues: Vec<Queue>,
-    list_tuning: crate::count::ListTuning,
-    write_turn: Arc<crate::txn::WriteTurn>,
+    list_tuning: crate::list::count::ListTuning,
+    write_turn: Arc<crate::db::txn::WriteTurn>,
 }
 
 impl Clone for Registry {
@@ -709,21 +686,21 @@ impl Registry {
     }
 
     /// Sets the limits behind the lists' counting and paging (see
-    /// [`crate::count::ListTuning`]; the defaults suit tables of any size).
+    /// [`crate::list::count::ListTuning`]; the defaults suit tables of any size).
     #[must_use]
-    pub fn with_list_tuning(mut self, tuning: crate::count::ListTuning) -> Self {
+    pub fn with_list_tuning(mut self, tuning: crate::list::count::ListTuning) -> Self {
         self.list_tuning = tuning;
         self
     }
 
     /// The limits behind the lists' counting and paging.
     #[must_use]
-    pub fn list_tuning(&self) -> &crate::count::ListTuning {
+    pub fn list_tuning(&self) -> &crate::list::count::ListTuning {
         &self.list_tuning
     }
 
     /// Waits for this instance's turn to write to a SQLite database (see
-    /// [`crate::txn::WriteTurn`]); `None` on other backends.
+    /// [`crate::db::txn::WriteTurn`]); `None` on other backends.
     pub async fn write_turn(&self, db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         self.write_turn.take(db).await
     }
@@ -844,7 +821,30 @@ impl Registry {
         self.actions.iter().find(|((s, n), _)| *s == slug && *n == name).map(|(_, a)| Arc::clone(a))
     }
 
-    /// Every model, in registration order.
+    /// Creates or checks the search index of every model with `search` fields (see
+    /// [`crate::list::search_index::ensure`]) and remembers which models have one.
+    ///
+    /// # Errors
+    /// When the database refuses a statement.
+    pub async fn ensure_search_index(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Vec<crate::list::search_index::Ensured>> {
+        let mut out = Vec::new();
+        for admin in self.models() {
+            let ensured = crate::list::search_index::ensure(db, admin.meta()).await?;
+            admin.note_search_index(ensured.is_some());
+            out.extend(ensured);
+        }
+        Ok(out)
+    }
+
+    /// Every model's description, in registration order.
+    pub fn metas(&self) -> Vec<&'static ModelMeta> {
+        self.models().map(|m| m.meta()).collect()
+    }
+
+    /// Every registered model's admin, in registration order.
     pub fn models(&self) -> impl Iterator<Item = &Arc<dyn ModelAdmin>> {
         self.order.iter().filter_map(|s| self.models.get(s))
     }
@@ -866,7 +866,7 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_like;
+    use crate::db::sql::escape_like;
 
     #[test]
     fn sqlite_refuses_decimals_it_cannot_keep_exactly() {

@@ -3,7 +3,7 @@
 //! An action declares its model, a typed input, a [`Policy`] (confirmation, reason,
 //! largest batch, approval), a per-record [`Action::check`] that explains in plain
 //! words why a record is blocked, and a per-record [`Action::run`]. The runtime
-//! ([`crate::service::run_action`]) checks the permission `{model}.action.{name}`,
+//! (`service::run_action`) checks the permission `{model}.action.{name}`,
 //! the batch limit and the reason, runs every record in one transaction with one
 //! audit entry per changed record, and rolls everything back if any record fails.
 //! The screens, the JSON API and scripts all go through that one function.
@@ -58,6 +58,8 @@
 //! admin_core::register_action!(MarkForReview);
 //! ```
 
+pub mod idempotency;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -69,12 +71,13 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
-use crate::auth::Staff;
-use crate::error::{Error, FieldError, Result};
-use crate::field::Cell;
-use crate::model::{ActiveModelOf, AdminModel, EntityOf, FieldMeta, ModelMeta};
-use crate::record::{FormData, Record};
-use crate::registry::{BoxFuture, Changes};
+pub use crate::audit::Report;
+use crate::access::Staff;
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::kernel::field::Cell;
+use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, FieldMeta, ModelMeta};
+use crate::kernel::record::{FormData, Record};
+use crate::kernel::{BoxFuture, Changes};
 
 /// How careful the screens and the runtime are with an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -379,18 +382,6 @@ pub struct Preview {
     pub blocked: Vec<BlockedRecord>,
     /// Keys that match no record.
     pub missing: Vec<String>,
-}
-
-/// What a run did, per record. Stored with the idempotency key, so a repeated
-/// submission shows it again instead of running twice.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Report {
-    /// `(key, note)` for each record acted on.
-    pub done: Vec<(String, String)>,
-    /// `(key, reason)` for each record left alone.
-    pub skipped: Vec<(String, String)>,
-    /// The audit entries written, by sequence number (first, last), if any.
-    pub audit_seqs: Option<(i64, i64)>,
 }
 
 /// Whether a run may go ahead without asking [`Action::needs_approval`].
@@ -714,7 +705,7 @@ fn missing_sentence(meta: &ModelMeta, missing: &[String]) -> String {
     const NAMED: usize = 5;
     let mut ids: Vec<String> = missing.iter().take(NAMED).map(|k| format!("\u{201c}{k}\u{201d}")).collect();
     if missing.len() > NAMED {
-        ids.push(format!("{} more", crate::model::thousands((missing.len() - NAMED) as u64)));
+        ids.push(format!("{} more", crate::kernel::model::thousands((missing.len() - NAMED) as u64)));
     }
     let list = match ids.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),

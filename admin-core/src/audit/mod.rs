@@ -11,7 +11,7 @@
 //! transaction that appends updates that row first, which makes concurrent appenders
 //! wait their turn on PostgreSQL and SQLite alike, so the chain never forks.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -20,14 +20,18 @@ use sea_orm::{
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 
-use crate::auth::Staff;
-use crate::error::{Error, Result};
+use crate::access::Staff;
+use crate::kernel::error::{Error, Result};
 
 mod chain;
+mod report;
 
-use crate::field::Cell;
-use crate::model::ModelMeta;
-use crate::registry::Changes;
+pub use report::Report;
+
+use crate::kernel::field::Cell;
+use crate::kernel::model::ModelMeta;
+use crate::kernel::Changes;
+use crate::kernel::clock::now;
 pub use chain::{
     CHECKPOINT_TAG, CHECKPOINT_VERSION, Checkpoint, MAIN_CHAIN, Verdict, checkpoint, parse_checkpoints,
     verify, verify_against,
@@ -188,10 +192,6 @@ fn cell_json(c: &Cell) -> Json {
         Cell::Int(i) => Json::from(*i),
         other => Json::String(other.display()),
     }
-}
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
 }
 
 /// The hash of an entry: SHA-256 over its previous hash and every recorded value,
@@ -418,7 +418,7 @@ impl Filter {
         // A value no entry can have (control characters, too long) matches nothing,
         // without sending it to the database.
         let texts = [&self.actor, &self.model, &self.object_id, &self.kind];
-        if texts.iter().any(|t| t.as_deref().is_some_and(|t| !crate::text::is_lookup(t, crate::text::LOOKUP)))
+        if texts.iter().any(|t| t.as_deref().is_some_and(|t| !crate::kernel::text::is_lookup(t, crate::kernel::text::LOOKUP)))
         {
             use sea_orm::sea_query::{Expr, ExprTrait};
             return q.filter(Expr::val(1).eq(0));
@@ -482,7 +482,7 @@ pub async fn page(
     limit: u64,
     cap: u64,
 ) -> Result<(Vec<entry::Model>, u64, bool)> {
-    let total = crate::registry::count_capped(db, &filter.apply(entry::Entity::find()), cap + 1).await?;
+    let total = crate::db::sql::count_capped(db, &filter.apply(entry::Entity::find()), cap + 1).await?;
     let mut rows = filter
         .apply(entry::Entity::find())
         .order_by_desc(entry::Column::Seq)

@@ -26,9 +26,9 @@
 //! Sorts on a column that may be `NULL` are read with `OFFSET` (the backends order
 //! `NULL` differently, and a key with `NULL` has no "after").
 //!
-//! [`ListTuning::anchor_stride`]: crate::count::ListTuning::anchor_stride
-//! [`ListTuning::offset_limit`]: crate::count::ListTuning::offset_limit
-//! [`ListTuning::anchor_ttl`]: crate::count::ListTuning::anchor_ttl
+//! [`ListTuning::anchor_stride`]: crate::list::count::ListTuning::anchor_stride
+//! [`ListTuning::offset_limit`]: crate::list::count::ListTuning::offset_limit
+//! [`ListTuning::anchor_ttl`]: crate::list::count::ListTuning::anchor_ttl
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use sea_orm::Value;
 use sea_orm::sea_query::{Condition, ExprTrait, SimpleExpr};
 
-use crate::count::Count;
+use crate::list::count::Count;
 
 /// One key of a list's order: the column and whether it is descending.
 #[derive(Clone, Debug)]

@@ -1,7 +1,7 @@
 //! The one error type of admin-core. Messages are written for the staff user who
 //! reads them; details for developers go to the log.
 
-use crate::record::Record;
+use crate::kernel::record::Record;
 
 /// A result with [`Error`] as its default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

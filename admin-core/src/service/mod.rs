@@ -7,11 +7,12 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::audit::Context;
-use crate::auth::Staff;
-use crate::error::{Error, Result};
-use crate::query::{ListQuery, ListResult};
-use crate::record::{FormData, Record};
-use crate::registry::{Changes, ModelAdmin, Registry, Related};
+use crate::access::Staff;
+use crate::kernel::error::{Error, Result};
+use crate::list::query::{ListQuery, ListResult};
+use crate::kernel::record::{FormData, Record};
+use crate::kernel::Changes;
+use crate::registry::{ModelAdmin, Registry, Related};
 
 /// The permission string for an operation on a model: `account.change`.
 #[must_use]
@@ -49,8 +50,8 @@ pub fn refusal(staff: &Staff, slug: &str, noun: &str, op: &str) -> String {
 /// screen that forgets to skip them.
 pub fn mask(staff: &Staff, admin: &dyn ModelAdmin, record: &mut Record) {
     for (f, cell) in admin.meta().fields.iter().zip(record.cells.iter_mut()) {
-        if crate::permission::hidden(staff, f) {
-            *cell = crate::field::Cell::Null;
+        if crate::access::permission::hidden(staff, f) {
+            *cell = crate::kernel::field::Cell::Null;
         }
     }
 }
@@ -133,7 +134,7 @@ pub async fn create(
 ) -> Result<Record> {
     let staff = actor(ctx)?;
     require(staff, admin, "add")?;
-    let access = crate::permission::access_map(staff, admin.meta(), true);
+    let access = crate::access::permission::access_map(staff, admin.meta(), true);
     admin.create(db, ctx, &access, form).await
 }
 
@@ -161,7 +162,7 @@ pub async fn update(
     let staff = actor(ctx)?;
     require(staff, admin, "change")?;
     let meta = admin.meta();
-    let access = crate::permission::access_map(staff, meta, false);
+    let access = crate::access::permission::access_map(staff, meta, false);
     if let Some(e) = reason_error(ctx, "_reason") {
         return Err(Error::Invalid(vec![e]));
     }
@@ -179,7 +180,7 @@ pub async fn update(
         if needs.is_empty() {
             Ok(())
         } else {
-            Err(Error::Invalid(vec![crate::error::FieldError::field(
+            Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
                 "_reason",
                 format!(
                     "Say why you are changing {}: the reason is kept in the record's history.",
@@ -251,14 +252,14 @@ pub async fn plan_delete(
 }
 
 /// What is wrong with the reason given, if anything: more than
-/// [`crate::text::REASON`] characters, or control characters other than line breaks.
+/// [`crate::kernel::text::REASON`] characters, or control characters other than line breaks.
 /// `field` is the form field it came from.
 #[must_use]
-pub fn reason_error(ctx: &Context, field: &str) -> Option<crate::error::FieldError> {
+pub fn reason_error(ctx: &Context, field: &str) -> Option<crate::kernel::error::FieldError> {
     let reason = ctx.reason.as_deref()?;
-    crate::text::check_named("The reason", reason, crate::text::REASON, crate::text::Lines::Many)
+    crate::kernel::text::check_named("The reason", reason, crate::kernel::text::REASON, crate::kernel::text::Lines::Many)
         .err()
-        .map(|m| crate::error::FieldError::field(field, m))
+        .map(|m| crate::kernel::error::FieldError::field(field, m))
 }
 
 /// Deletes a record, unless other records refer to it or it changed since `version`.
@@ -278,7 +279,7 @@ pub async fn delete(
         return Err(Error::Refused(reason));
     }
     if admin.meta().reason_required && ctx.reason.is_none() {
-        return Err(Error::Invalid(vec![crate::error::FieldError::field(
+        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
             "_reason",
             "Say why you are deleting this record: the reason is kept in its history.",
         )]));
@@ -348,7 +349,7 @@ pub struct ActionRequest {
     /// The key the confirmation form carried: the same request sent again with the
     /// same key (by the same staff user) gives the first one's result instead of
     /// running again; a different request with it is refused (see
-    /// [`crate::idempotency`]).
+    /// [`crate::action::idempotency`]).
     pub idempotency_key: Option<String>,
 }
 
@@ -418,17 +419,17 @@ pub async fn action_preview(
 fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {
     let noun = action.model().noun_plural();
     // A key longer than any id, or with control characters, names no record.
-    if keys.iter().any(|k| !crate::text::is_lookup(k, crate::text::LOOKUP)) {
-        return Err(Error::Invalid(vec![crate::error::FieldError::field(
+    if keys.iter().any(|k| !crate::kernel::text::is_lookup(k, crate::kernel::text::LOOKUP)) {
+        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
             "ids",
             format!(
                 "One of the selected ids is not an id of the {noun}: it is longer than {} characters or has invisible control characters. Nothing was changed.",
-                crate::text::LOOKUP
+                crate::kernel::text::LOOKUP
             ),
         )]));
     }
     if keys.is_empty() {
-        return Err(Error::Invalid(vec![crate::error::FieldError::field(
+        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
             "ids",
             format!("Select at least one of the {noun} first."),
         )]));
@@ -437,9 +438,9 @@ fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result
     if keys.len() > max {
         return Err(Error::Refused(format!(
             "You selected {} {noun}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
-            crate::model::thousands(keys.len() as u64),
+            crate::kernel::model::thousands(keys.len() as u64),
             action.label(),
-            crate::model::thousands(max as u64)
+            crate::kernel::model::thousands(max as u64)
         )));
     }
     Ok(())
@@ -450,11 +451,11 @@ fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result
 /// validation, per-record checks, one transaction with one audit entry per changed
 /// record, and at most one run per idempotency key: a key is the staff user's own and
 /// names one request (model, action, records, input, reason), see
-/// [`crate::idempotency`].
+/// [`crate::action::idempotency`].
 ///
 /// # Errors
 /// `Forbidden`, `NotFound`, `Refused` (batch limit, or
-/// [`crate::idempotency::KEY_REUSED`] for a key already used for a different
+/// [`crate::action::idempotency::KEY_REUSED`] for a key already used for a different
 /// request), `Invalid` (reason, input or key); any error from the action itself, in
 /// which case nothing was changed.
 pub async fn run_action(
@@ -481,7 +482,7 @@ pub async fn run_action(
     let policy = action.policy();
     let mut errors = Vec::new();
     if policy.reason_required && ctx.reason.is_none() {
-        errors.push(crate::error::FieldError::field(
+        errors.push(crate::kernel::error::FieldError::field(
             "reason",
             format!(
                 "Say why you run \u{201c}{}\u{201d}: the reason is kept in the audit log.",
@@ -491,14 +492,14 @@ pub async fn run_action(
     }
     errors.extend(reason_error(ctx, "reason"));
     if let Some(k) = &request.idempotency_key
-        && let Err(m) = crate::text::check_named(
+        && let Err(m) = crate::kernel::text::check_named(
             "The idempotency key",
             k.trim(),
-            crate::text::IDEMPOTENCY_KEY,
-            crate::text::Lines::One,
+            crate::kernel::text::IDEMPOTENCY_KEY,
+            crate::kernel::text::Lines::One,
         )
     {
-        errors.push(crate::error::FieldError::field("idempotency_key", m));
+        errors.push(crate::kernel::error::FieldError::field("idempotency_key", m));
     }
     // Approval requests keep the input as the action reads it, never the raw request.
     let input = match action.normalize_input(&request.input) {
@@ -507,12 +508,12 @@ pub async fn run_action(
             // Each input field's own message, under its name (`fields` in the API).
             errors.extend(e.into_iter().map(|f| match f.field {
                 Some(_) => f,
-                None => crate::error::FieldError::form(format!("The input does not fit: {}", f.message)),
+                None => crate::kernel::error::FieldError::form(format!("The input does not fit: {}", f.message)),
             }));
             serde_json::Value::Null
         }
     };
-    let idem = match crate::idempotency::parse_key(request.idempotency_key.as_deref()) {
+    let idem = match crate::action::idempotency::parse_key(request.idempotency_key.as_deref()) {
         Ok(k) => k,
         Err(Error::Invalid(e)) => {
             errors.extend(e);
@@ -524,7 +525,7 @@ pub async fn run_action(
         return Err(Error::Invalid(errors));
     }
     let binding = idem.map(|k| {
-        crate::idempotency::Binding::new(&k, slug, name, &keys, &request.input, ctx.reason.as_deref())
+        crate::action::idempotency::Binding::new(&k, slug, name, &keys, &request.input, ctx.reason.as_deref())
     });
     if let Some(b) = &binding
         && let Some(answer) = replay(db, staff.id, b).await?
@@ -532,7 +533,7 @@ pub async fn run_action(
         return Ok(answer);
     }
     let turn = registry.write_turn(db).await;
-    let txn = crate::txn::begin_write(db).await?;
+    let txn = crate::db::txn::begin_write(db).await?;
     // The action's approval rule is asked inside the run, on the records it loaded
     // (and locked): a request that needs approval changes nothing and is queued.
     let report = match action.execute(&txn, ctx, &keys, &request.input, Approval::Ask).await? {
@@ -545,7 +546,7 @@ pub async fn run_action(
         }
     };
     if let Some(b) = &binding
-        && let Err(e) = crate::idempotency::record_run(&txn, staff.id, b, &report).await
+        && let Err(e) = crate::action::idempotency::record_run(&txn, staff.id, b, &report).await
     {
         // A concurrent submission with the same key committed first: undo this run
         // and answer as that one decides.
@@ -565,16 +566,16 @@ pub async fn run_action(
 /// report again, or the same approval request. `None` when the key is new.
 ///
 /// # Errors
-/// `Refused` ([`crate::idempotency::KEY_REUSED`]) when the key was used for a
+/// `Refused` ([`crate::action::idempotency::KEY_REUSED`]) when the key was used for a
 /// different request; `Db` when the database fails.
 async fn replay(
     db: &DatabaseConnection,
     staff_id: i64,
-    binding: &crate::idempotency::Binding,
+    binding: &crate::action::idempotency::Binding,
 ) -> Result<Option<ActionResult>> {
-    if let Some(done) = crate::idempotency::prior_run(db, staff_id, &binding.key).await? {
+    if let Some(done) = crate::action::idempotency::prior_run(db, staff_id, &binding.key).await? {
         if !binding.matches(&done.model, &done.action, &done.fingerprint) {
-            return Err(crate::idempotency::reused());
+            return Err(crate::action::idempotency::reused());
         }
         let report = serde_json::from_str(&done.report)
             .map_err(|e| Error::Internal(format!("the stored report of run {} is not JSON: {e}", done.id)))?;
@@ -583,7 +584,7 @@ async fn replay(
     if let Some(queued) = crate::approval::find_by_key(db, staff_id, &binding.key).await? {
         if !binding.matches(&queued.model, &queued.action, queued.fingerprint.as_deref().unwrap_or_default())
         {
-            return Err(crate::idempotency::reused());
+            return Err(crate::action::idempotency::reused());
         }
         return Ok(Some(ActionResult::Queued { id: queued.id }));
     }

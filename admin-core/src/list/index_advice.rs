@@ -12,9 +12,8 @@ use std::collections::BTreeSet;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-use crate::error::Result;
-use crate::model::ModelMeta;
-use crate::registry::Registry;
+use crate::kernel::error::Result;
+use crate::kernel::model::ModelMeta;
 
 /// One column a list uses without an index.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,10 +88,9 @@ async fn leading_columns(db: &DatabaseConnection, table: &str) -> Result<BTreeSe
 ///
 /// # Errors
 /// `Db` when the database cannot be asked about its indexes.
-pub async fn advise(db: &DatabaseConnection, registry: &Registry) -> Result<Vec<Advice>> {
+pub async fn advise(db: &DatabaseConnection, models: &[&ModelMeta]) -> Result<Vec<Advice>> {
     let mut out = Vec::new();
-    for admin in registry.models() {
-        let meta = admin.meta();
+    for &meta in models {
         let indexed = leading_columns(db, meta.slug).await?;
         if indexed.is_empty() {
             continue;
@@ -117,8 +115,8 @@ pub async fn advise(db: &DatabaseConnection, registry: &Registry) -> Result<Vec<
 ///
 /// # Errors
 /// As [`advise`].
-pub async fn warn(db: &DatabaseConnection, registry: &Registry) -> Result<Vec<Advice>> {
-    let advice = advise(db, registry).await?;
+pub async fn warn(db: &DatabaseConnection, models: &[&ModelMeta]) -> Result<Vec<Advice>> {
+    let advice = advise(db, models).await?;
     for a in &advice {
         tracing::warn!(model = a.model, column = a.field, "{a}");
     }

@@ -5,7 +5,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::error::Result;
+use crate::kernel::error::Result;
 
 /// Begins a transaction that will write.
 ///

@@ -34,8 +34,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::entities::action_run;
-use crate::error::{Error, FieldError, Result};
+use crate::db::entities::action_run;
+use crate::kernel::error::{Error, FieldError, Result};
 
 /// The refusal for a key sent again with a different request (HTTP 409).
 pub const KEY_REUSED: &str = "This idempotency key was already used for a different request.";

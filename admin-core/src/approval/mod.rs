@@ -13,7 +13,7 @@
 //! worker that dies mid-run leaves nothing applied (its transaction never commits)
 //! and the request is claimable again when its lease ends.
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
@@ -22,92 +22,20 @@ use sea_orm::{
 
 use crate::action::{Approval, Executed, Report};
 use crate::audit::{self, Context};
-use crate::auth::Staff;
-use crate::error::{Error, FieldError, Result};
-use crate::idempotency::Binding;
+use crate::access::Staff;
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::action::idempotency::Binding;
 use crate::registry::Registry;
-use crate::txn::begin_write;
+use crate::db::txn::begin_write;
+use crate::kernel::clock::now;
 
-/// Approval requests (`admin_approval`).
-pub mod request {
-    use sea_orm::entity::prelude::*;
+pub use crate::db::entities::approval_request as request;
 
-    /// One request to run an action that needs a second person's approval.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "admin_approval")]
-    pub struct Model {
-        /// Primary key.
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        /// The model's slug.
-        pub model: String,
-        /// The action's name.
-        pub action: String,
-        /// The record keys, as a JSON array of strings.
-        #[sea_orm(column_type = "Text")]
-        pub keys: String,
-        /// The typed input, as JSON.
-        #[sea_orm(column_type = "Text")]
-        pub input: String,
-        /// Why, in the requester's words.
-        pub reason: Option<String>,
-        /// The requester's id.
-        pub requester_id: i64,
-        /// The requester's name.
-        pub requester: String,
-        /// When it was asked (UTC).
-        pub requested_at: DateTime,
-        /// `pending`, `approved`, `running`, `done`, `failed` or `rejected`.
-        #[sea_orm(indexed)]
-        pub status: String,
-        /// Who decided.
-        pub decided_by: Option<String>,
-        /// Their id.
-        pub decided_by_id: Option<i64>,
-        /// When (UTC).
-        pub decided_at: Option<DateTime>,
-        /// The decider's note (required for a rejection).
-        pub decision_note: Option<String>,
-        /// Runs tried so far.
-        pub attempts: i32,
-        /// Not to be tried before this time (UTC).
-        pub next_attempt_at: Option<DateTime>,
-        /// A worker holds it until then (UTC).
-        pub lease_until: Option<DateTime>,
-        /// The holding worker's random token.
-        pub lease_token: Option<String>,
-        /// The last failure, in words.
-        pub last_error: Option<String>,
-        /// The run's report, as JSON, once done.
-        #[sea_orm(column_type = "Text", nullable)]
-        pub report: Option<String>,
-        /// When it finished (done or failed), UTC.
-        pub finished_at: Option<DateTime>,
-        /// The confirmation form's key: the same submission twice makes one request.
-        /// Unique per requester (the index `admin_approval_key_scope` on
-        /// `requester_id, idempotency_key`).
-        pub idempotency_key: Option<String>,
-        /// The request's [`crate::idempotency::fingerprint`], with the key: the key
-        /// finds this request again only for the same request. `legacy` for requests
-        /// made before schema version 4, which no request matches.
-        pub fingerprint: Option<String>,
-    }
-
-    /// No relations are navigated from requests.
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
 
 /// How often an approved request is tried before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;
 /// How long a worker holds a request it claimed.
 pub const LEASE: Duration = Duration::seconds(60);
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
 
 /// The wait before attempt `n + 1`: 2, 4, 8, 16 … seconds, at most 5 minutes.
 #[must_use]
@@ -144,19 +72,19 @@ fn replayed(existing: request::Model, binding: &Binding) -> Result<request::Mode
     {
         Ok(existing)
     } else {
-        Err(crate::idempotency::reused())
+        Err(crate::action::idempotency::reused())
     }
 }
 
 /// Creates a pending request, audited (`approval_requested`). Called by
-/// [`crate::service::run_action`] when an action needs approval. With a `binding`,
+/// `service::run_action` when an action needs approval. With a `binding`,
 /// the same request sent again with the same key (by the same requester) gives the
 /// first request back instead of a second one. `input` is stored as given: pass the
 /// input as the action reads it ([`crate::action::DynAction::normalize_input`]), as
 /// `run_action` does, never the raw request.
 ///
 /// # Errors
-/// `Refused` ([`crate::idempotency::KEY_REUSED`]) when the requester already used
+/// `Refused` ([`crate::action::idempotency::KEY_REUSED`]) when the requester already used
 /// the key for a different request; `Db` when the database fails.
 pub async fn create(
     db: &DatabaseConnection,
@@ -278,7 +206,7 @@ pub async fn open_for_record(db: &DatabaseConnection, model: &str, key: &str) ->
         .filter(request::Column::Model.eq(model))
         .filter(request::Column::Status.is_in(["pending", "approved", "running"]))
         .order_by_desc(request::Column::Id);
-    let rows = crate::registry::all_limited(db, select, 200, 0).await?;
+    let rows = crate::db::sql::all_limited(db, select, 200, 0).await?;
     Ok(rows.into_iter().filter(|r| keys_of(r).iter().any(|k| k == key)).collect())
 }
 
@@ -347,7 +275,7 @@ pub async fn decide(
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if let Some(n) = note
-        && let Err(m) = crate::text::check_named("The note", n, crate::text::NOTE, crate::text::Lines::Many)
+        && let Err(m) = crate::kernel::text::check_named("The note", n, crate::kernel::text::NOTE, crate::kernel::text::Lines::Many)
     {
         return Err(Error::Invalid(vec![FieldError::field("note", m)]));
     }
@@ -497,7 +425,7 @@ pub enum Work {
 pub async fn work_once(
     db: &DatabaseConnection,
     registry: &Registry,
-    roles: &crate::permission::Roles,
+    roles: &crate::access::permission::Roles,
 ) -> Result<Work> {
     let Some((r, token)) = claim(db).await? else { return Ok(Work::Idle) };
     match run_claimed(db, registry, roles, &r, &token).await {
@@ -565,14 +493,14 @@ pub async fn work_once(
 async fn run_claimed(
     db: &DatabaseConnection,
     registry: &Registry,
-    roles: &crate::permission::Roles,
+    roles: &crate::access::permission::Roles,
     r: &request::Model,
     token: &str,
 ) -> Result<bool> {
     let action = registry.action_named(&r.model, &r.action).ok_or_else(|| {
         Error::Internal(format!("the action `{}` on `{}` is not registered", r.action, r.model))
     })?;
-    let requester = crate::entities::staff_user::Entity::find_by_id(r.requester_id)
+    let requester = crate::db::entities::staff_user::Entity::find_by_id(r.requester_id)
         .one(db)
         .await?
         .ok_or_else(|| Error::Internal("the requester no longer exists".to_owned()))?;

@@ -1,6 +1,6 @@
 //! Two-factor sign-in with an authenticator app: enrolment, the second step of
 //! sign-in, one-time recovery codes, turning it off, and re-authentication with a
-//! code. The codes themselves are computed in [`crate::totp`].
+//! code. The codes themselves are computed in [`crate::auth::totp`].
 //!
 //! A code is accepted once: the time step it matched is stored on the user
 //! (`totp_last_step`) and steps up to it are refused afterwards. Recovery codes are
@@ -15,7 +15,7 @@
 //! assert!(e.otpauth_uri.starts_with("otpauth://totp/Ops%20console:anna?secret="));
 //! ```
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
@@ -25,10 +25,11 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Context, Event};
 use crate::auth::{self, AuthConfig};
-use crate::entities::{login_throttle, recovery_code, session, staff_user};
-use crate::error::{Error, FieldError, Result};
-use crate::totp;
-use crate::txn::begin_write;
+use crate::db::entities::{login_throttle, recovery_code, session, staff_user};
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::auth::totp;
+use crate::db::txn::begin_write;
+use crate::kernel::clock::now;
 
 /// How many recovery codes a user gets at enrolment.
 pub const RECOVERY_CODES: usize = 10;
@@ -73,10 +74,6 @@ impl Method {
             Method::Recovery => "recovery code",
         }
     }
-}
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -208,7 +205,7 @@ pub async fn confirm_enrolment(
 }
 
 /// Turns off two-factor sign-in for `user_id` (the signed-in user of `ctx`), who must
-/// give their current password (checked by [`crate::password::confirm`], throttled
+/// give their current password (checked by [`crate::auth::password::confirm`], throttled
 /// like sign-in). Their recovery codes are deleted. Audited as `two_factor_disabled`.
 ///
 /// # Errors
@@ -223,7 +220,7 @@ pub async fn disable(
     password: &str,
 ) -> Result<()> {
     own_account(ctx, user_id)?;
-    let proven = crate::password::confirm(db, config, ctx, password, "password").await?;
+    let proven = crate::auth::password::confirm(db, config, ctx, password, "password").await?;
     let txn = begin_write(db).await?;
     let user = proven.recheck(&txn).await?;
     if user.totp_secret.is_none() {
@@ -355,7 +352,7 @@ pub async fn complete_second_factor(
 }
 
 /// Re-authenticates the signed-in user of `ctx` (session `token`) before a sensitive
-/// operation: their password (checked by [`crate::password::confirm`], throttled
+/// operation: their password (checked by [`crate::auth::password::confirm`], throttled
 /// like sign-in) and, when two-factor sign-in is on, a new authenticator code.
 /// Audited as `reauth` or `reauth_failed`.
 ///
@@ -382,7 +379,7 @@ pub async fn reauthenticate_with_code(
             if minutes == 1 { "" } else { "s" }
         )));
     }
-    let proven = crate::password::confirm(db, config, ctx, password, "password").await?;
+    let proven = crate::auth::password::confirm(db, config, ctx, password, "password").await?;
     let txn = begin_write(db).await?;
     let user = proven.recheck(&txn).await?;
     if user.totp_secret.is_some() && use_code(&txn, &user, code, false).await?.is_none() {

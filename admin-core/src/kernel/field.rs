@@ -245,8 +245,8 @@ impl AdminField for String {
         if t.is_empty() {
             return Err(required());
         }
-        if crate::text::has_control(t, crate::text::Lines::Many) {
-            return Err(crate::text::CONTROL_MESSAGE.to_owned());
+        if crate::kernel::text::has_control(t, crate::kernel::text::Lines::Many) {
+            return Err(crate::kernel::text::CONTROL_MESSAGE.to_owned());
         }
         Ok(t.to_owned())
     }
@@ -560,7 +560,7 @@ mod tests {
 
     #[test]
     fn text_refuses_nul_and_control_characters() {
-        assert_eq!(String::parse_form("a\u{0}b"), Err(crate::text::CONTROL_MESSAGE.to_owned()));
+        assert_eq!(String::parse_form("a\u{0}b"), Err(crate::kernel::text::CONTROL_MESSAGE.to_owned()));
         assert!(Option::<String>::parse_form("\u{1b}[31m").is_err());
         assert_eq!(String::parse_form("two\nlines"), Ok("two\nlines".to_owned()));
         assert_eq!(String::parse_form("\u{202e}abc\u{200b}"), Ok("\u{202e}abc\u{200b}".to_owned()));

@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use crate::model::{ModelMeta, thousands};
+use crate::kernel::model::{ModelMeta, thousands};
 
 /// How many rows match a list's query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

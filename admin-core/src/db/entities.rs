@@ -208,3 +208,139 @@ pub mod api_token {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// Notes (`admin_note`).
+pub mod note {
+    use sea_orm::entity::prelude::*;
+
+    /// A note a staff member left on a record for the next person.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_note")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The model's slug.
+        #[sea_orm(indexed)]
+        pub model: String,
+        /// The record's key.
+        #[sea_orm(indexed)]
+        pub object_id: String,
+        /// Who wrote it.
+        pub author: String,
+        /// What it says.
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        /// When (UTC).
+        pub created_at: DateTime,
+    }
+
+    /// No relations are navigated from notes.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Saved list views (`admin_saved_view`).
+pub mod saved_view {
+    use sea_orm::entity::prelude::*;
+
+    /// A named search, filters and sort of one model's list, for one user.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_saved_view")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Whose it is.
+        #[sea_orm(indexed)]
+        pub user_id: i64,
+        /// The model's slug.
+        pub model: String,
+        /// The name the user gave it.
+        pub name: String,
+        /// The list's query string, without `?` and without `page`.
+        pub query: String,
+        /// When (UTC).
+        pub created_at: DateTime,
+    }
+
+    /// No relations are navigated from saved views.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Approval requests (`admin_approval`).
+pub mod approval_request {
+    use sea_orm::entity::prelude::*;
+
+    /// One request to run an action that needs a second person's approval.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_approval")]
+    pub struct Model {
+        /// Primary key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The model's slug.
+        pub model: String,
+        /// The action's name.
+        pub action: String,
+        /// The record keys, as a JSON array of strings.
+        #[sea_orm(column_type = "Text")]
+        pub keys: String,
+        /// The typed input, as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub input: String,
+        /// Why, in the requester's words.
+        pub reason: Option<String>,
+        /// The requester's id.
+        pub requester_id: i64,
+        /// The requester's name.
+        pub requester: String,
+        /// When it was asked (UTC).
+        pub requested_at: DateTime,
+        /// `pending`, `approved`, `running`, `done`, `failed` or `rejected`.
+        #[sea_orm(indexed)]
+        pub status: String,
+        /// Who decided.
+        pub decided_by: Option<String>,
+        /// Their id.
+        pub decided_by_id: Option<i64>,
+        /// When (UTC).
+        pub decided_at: Option<DateTime>,
+        /// The decider's note (required for a rejection).
+        pub decision_note: Option<String>,
+        /// Runs tried so far.
+        pub attempts: i32,
+        /// Not to be tried before this time (UTC).
+        pub next_attempt_at: Option<DateTime>,
+        /// A worker holds it until then (UTC).
+        pub lease_until: Option<DateTime>,
+        /// The holding worker's random token.
+        pub lease_token: Option<String>,
+        /// The last failure, in words.
+        pub last_error: Option<String>,
+        /// The run's report, as JSON, once done.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub report: Option<String>,
+        /// When it finished (done or failed), UTC.
+        pub finished_at: Option<DateTime>,
+        /// The confirmation form's key: the same submission twice makes one request.
+        /// Unique per requester (the index `admin_approval_key_scope` on
+        /// `requester_id, idempotency_key`).
+        pub idempotency_key: Option<String>,
+        /// The request's fingerprint (see `action::idempotency`), with the key: the key
+        /// finds this request again only for the same request. `legacy` for requests
+        /// made before schema version 4, which no request matches.
+        pub fingerprint: Option<String>,
+    }
+
+    /// No relations are navigated from requests.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

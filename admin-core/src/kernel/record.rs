@@ -3,8 +3,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::field::Cell;
-use crate::model::ModelMeta;
+use crate::kernel::field::Cell;
+use crate::kernel::model::ModelMeta;
 
 /// One row of a model, model-independent.
 #[derive(Clone, Debug, PartialEq)]

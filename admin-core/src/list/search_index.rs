@@ -28,7 +28,7 @@
 //! start, after the application's own tables exist. It is idempotent: when the
 //! index and its triggers are already as they should be it only checks them.
 //!
-//! Each admin instance (its [`Registry`]) asks its own database once whether a
+//! Each admin instance (its registry) asks its own database once whether a
 //! model's index is in place ([`present`]), or learns it from [`ensure`], and
 //! narrows searches only where it is: a process serving several databases never
 //! takes one database's index for another's.
@@ -46,11 +46,10 @@ use std::collections::HashSet;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-use crate::error::Result;
-use crate::field::FieldKind;
-use crate::model::ModelMeta;
-use crate::registry::Registry;
-use crate::txn::begin_startup;
+use crate::kernel::error::Result;
+use crate::kernel::field::FieldKind;
+use crate::kernel::model::ModelMeta;
+use crate::db::txn::begin_startup;
 
 /// What [`ensure`] found or did for one model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,8 +77,10 @@ fn indexed_fields(meta: &ModelMeta) -> Vec<usize> {
         .collect()
 }
 
-/// Creates the search index of every registered model with `search` fields, where
-/// it is missing or out of date, and backfills it from the table's rows.
+/// Creates the search index of one model with `search` fields, where it is missing
+/// or out of date, and backfills it from the table's rows. `None` when the model
+/// has no indexed fields or the database cannot hold the index; the registry notes
+/// the answer (`Registry::ensure_search_index` does it for every model).
 ///
 /// Backfilling a big table takes a while once (about half a minute for a million
 /// rows); later starts only check that the index is in place. On PostgreSQL the
@@ -88,27 +89,21 @@ fn indexed_fields(meta: &ModelMeta) -> Vec<usize> {
 ///
 /// # Errors
 /// When the database refuses a statement (other than `CREATE EXTENSION`).
-pub async fn ensure(db: &DatabaseConnection, registry: &Registry) -> Result<Vec<Ensured>> {
-    let mut out = Vec::new();
-    for admin in registry.models() {
-        let meta = admin.meta();
-        if indexed_fields(meta).is_empty() {
-            continue;
-        }
-        let ensured = match db.get_database_backend() {
-            DbBackend::Sqlite => ensure_sqlite(db, meta).await?,
-            DbBackend::Postgres => ensure_postgres(db, meta).await?,
-            _ => None,
-        };
-        admin.note_search_index(ensured.is_some());
-        if let Some(e) = ensured {
-            if e.created {
-                tracing::info!(model = meta.slug, index = %e.index, "created the search index");
-            }
-            out.push(e);
-        }
+pub async fn ensure(db: &DatabaseConnection, meta: &'static ModelMeta) -> Result<Option<Ensured>> {
+    if indexed_fields(meta).is_empty() {
+        return Ok(None);
     }
-    Ok(out)
+    let ensured = match db.get_database_backend() {
+        DbBackend::Sqlite => ensure_sqlite(db, meta).await?,
+        DbBackend::Postgres => ensure_postgres(db, meta).await?,
+        _ => None,
+    };
+    if let Some(e) = &ensured
+        && e.created
+    {
+        tracing::info!(model = meta.slug, index = %e.index, "created the search index");
+    }
+    Ok(ensured)
 }
 
 /// Quotes an SQL identifier.

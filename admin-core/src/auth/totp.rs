@@ -1,7 +1,7 @@
 //! Time-based one-time passwords (RFC 6238): HMAC-SHA1 over 30-second steps, six
 //! digits, one step of clock skew either way; and the base32 (RFC 4648, no padding)
 //! that authenticator apps read secrets in. No database here: enrolment and sign-in
-//! live in [`crate::two_factor`].
+//! live in [`crate::auth::two_factor`].
 //!
 //! ```
 //! use admin_core::totp;

@@ -5,11 +5,15 @@
 //! [`authenticate`] is the one place that decides who a caller is, for a session
 //! cookie, an API token or a command-line user alike.
 
+pub mod password;
+pub mod totp;
+pub mod two_factor;
+
 use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -17,53 +21,12 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Context, Event};
-use crate::entities::{login_throttle, session, staff_user};
-use crate::error::{Error, FieldError, Result};
-use crate::permission::{Permissions, Roles};
-use crate::txn::begin_write;
-
-/// The signed-in staff user, as every admin operation sees them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Staff {
-    /// The user's id.
-    pub id: i64,
-    /// The sign-in name.
-    pub username: String,
-    /// Whether the user holds every permission.
-    pub is_superuser: bool,
-    /// The user's role names.
-    pub roles: Vec<String>,
-    /// What the roles grant.
-    pub permissions: Permissions,
-}
-
-impl Staff {
-    /// Whether this user holds `permission` (e.g. `account.change`). This is the one
-    /// place a permission is decided.
-    #[must_use]
-    pub fn may(&self, permission: &str) -> bool {
-        self.is_superuser || self.permissions.allows(permission)
-    }
-
-    /// The user as the given roles make them.
-    #[must_use]
-    pub fn from_model(m: &staff_user::Model, roles: &Roles) -> Self {
-        let names = role_names(&m.roles);
-        Self {
-            id: m.id,
-            username: m.username.clone(),
-            is_superuser: m.is_superuser,
-            permissions: roles.permissions_of(&names),
-            roles: names,
-        }
-    }
-}
-
-/// Splits the stored comma-separated role list.
-#[must_use]
-pub fn role_names(stored: &str) -> Vec<String> {
-    stored.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect()
-}
+use crate::db::entities::{login_throttle, session, staff_user};
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::access::permission::Roles;
+pub use crate::access::{Staff, role_names};
+use crate::db::txn::begin_write;
+use crate::kernel::clock::now;
 
 /// How long sessions live and when they must prove themselves again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,7 +109,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Hashes a password with argon2id and a random salt. This keeps the thread busy
-/// for tens of milliseconds: async code calls [`crate::password::hash`], which runs
+/// for tens of milliseconds: async code calls [`crate::auth::password::hash`], which runs
 /// it on the blocking pool.
 ///
 /// # Errors
@@ -162,14 +125,10 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 /// Whether `password` matches a stored argon2 hash. As slow as hashing: async code
-/// calls [`crate::password::verify`].
+/// calls [`crate::auth::password::verify`].
 #[must_use]
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
 }
 
 /// The stored id of a session: the SHA-256 of its cookie token, as hex.
@@ -211,7 +170,7 @@ const COMMON_PASSWORDS: &[&str] = &[
 ];
 
 /// Checks a new password: at least [`MIN_PASSWORD_LEN`] characters and at most
-/// [`crate::text::PASSWORD`], no control characters (a NUL byte, a line break: no
+/// [`crate::kernel::text::PASSWORD`], no control characters (a NUL byte, a line break: no
 /// keyboard types them into a password field), not a common password, not the user
 /// name.
 ///
@@ -221,8 +180,8 @@ pub fn check_new_password(username: &str, password: &str) -> std::result::Result
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(format!("Use at least {MIN_PASSWORD_LEN} characters; a few words in a row work well."));
     }
-    if password.chars().count() > crate::text::PASSWORD {
-        return Err(format!("Use at most {} characters.", crate::text::PASSWORD));
+    if password.chars().count() > crate::kernel::text::PASSWORD {
+        return Err(format!("Use at most {} characters.", crate::kernel::text::PASSWORD));
     }
     if password.chars().any(char::is_control) {
         return Err(
@@ -275,12 +234,12 @@ impl NewUser {
     async fn check(db: &DatabaseConnection, username: &str, password: &str) -> Result<Self> {
         let username = username.trim();
         let mut errors = Vec::new();
-        if username.is_empty() || username.chars().count() > crate::text::USERNAME {
+        if username.is_empty() || username.chars().count() > crate::kernel::text::USERNAME {
             errors.push(FieldError::field(
                 "username",
-                format!("Enter a user name of at most {} characters.", crate::text::USERNAME),
+                format!("Enter a user name of at most {} characters.", crate::kernel::text::USERNAME),
             ));
-        } else if crate::text::has_control(username, crate::text::Lines::One) {
+        } else if crate::kernel::text::has_control(username, crate::kernel::text::Lines::One) {
             errors.push(FieldError::field(
                 "username",
                 "A user name cannot have invisible control characters (such as a NUL byte).",
@@ -294,7 +253,7 @@ impl NewUser {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        let password_hash = crate::password::hash(password).await?;
+        let password_hash = crate::auth::password::hash(password).await?;
         Ok(Self { username: username.to_owned(), password_hash })
     }
 
@@ -766,10 +725,10 @@ pub async fn sign_in(
     // might be someone's, and what is kept of it (for the throttle and the audit
     // entry) is bounded and marked as cut.
     let trimmed = username.trim();
-    let too_long = trimmed.chars().count() > crate::text::USERNAME;
+    let too_long = trimmed.chars().count() > crate::kernel::text::USERNAME;
     let mut username: String = trimmed
         .chars()
-        .take(crate::text::USERNAME)
+        .take(crate::kernel::text::USERNAME)
         .map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c })
         .collect();
     if too_long {
@@ -797,11 +756,11 @@ pub async fn sign_in(
     };
     let verified = match &user {
         // A password longer than any that can be set is wrong, and not worth a hash.
-        _ if password.chars().count() > crate::text::PASSWORD => false,
-        Some(u) => crate::password::verify(password, &u.password_hash).await? && u.is_active,
+        _ if password.chars().count() > crate::kernel::text::PASSWORD => false,
+        Some(u) => crate::auth::password::verify(password, &u.password_hash).await? && u.is_active,
         None => {
             // Spend the same time as a real check so timing does not reveal names.
-            let _ = crate::password::verify(password, DUMMY_HASH).await?;
+            let _ = crate::auth::password::verify(password, DUMMY_HASH).await?;
             false
         }
     };
@@ -1100,8 +1059,8 @@ pub async fn mark_authenticated<C: ConnectionTrait>(conn: &C, token: &str) -> Re
 
 /// Re-authenticates a signed-in user with their password, for sensitive operations.
 /// Users with two-factor sign-in must give a code too: use
-/// [`crate::two_factor::reauthenticate_with_code`], which works for everyone. The
-/// password is checked by [`crate::password::confirm`], throttled like sign-in.
+/// [`crate::auth::two_factor::reauthenticate_with_code`], which works for everyone. The
+/// password is checked by [`crate::auth::password::confirm`], throttled like sign-in.
 ///
 /// # Errors
 /// `Invalid` when the password is wrong (audited as `reauth_failed`), or when the
@@ -1122,7 +1081,7 @@ pub async fn reauthenticate(
             "Enter the 6-digit code from your authenticator app as well.",
         )]));
     }
-    let proven = crate::password::confirm(db, config, ctx, password, "password").await?;
+    let proven = crate::auth::password::confirm(db, config, ctx, password, "password").await?;
     let txn = begin_write(db).await?;
     proven.recheck(&txn).await?;
     mark_authenticated(&txn, token).await?;
@@ -1244,8 +1203,8 @@ fn check_roles(config: &AuthConfig, roles: &[String]) -> Result<Vec<String>> {
             .iter()
             .map(|r| {
                 let mut s: String =
-                    r.chars().take(crate::text::USERNAME).filter(|c| !c.is_control()).collect();
-                if r.chars().count() > crate::text::USERNAME {
+                    r.chars().take(crate::kernel::text::USERNAME).filter(|c| !c.is_control()).collect();
+                if r.chars().count() > crate::kernel::text::USERNAME {
                     s.push('\u{2026}');
                 }
                 s
@@ -1339,7 +1298,7 @@ pub async fn admin_set_password(
     may_reset_password(actor, &user)?;
     check_new_password(&user.username, password)
         .map_err(|m| Error::Invalid(vec![FieldError::field("new_password", m)]))?;
-    let new_hash = crate::password::hash(password).await?;
+    let new_hash = crate::auth::password::hash(password).await?;
     let txn = begin_write(db).await?;
     // Read again: the user may have been made a superuser while the hash was made.
     let user = staff_user::Entity::find_by_id(id)
@@ -1361,7 +1320,7 @@ fn may_reset_password(actor: &Staff, user: &staff_user::Model) -> Result<()> {
 }
 
 /// Changes the signed-in user's own password; the current one is required, and
-/// checked like a confirmation of identity ([`crate::password::confirm`]: wrong ones
+/// checked like a confirmation of identity ([`crate::auth::password::confirm`]: wrong ones
 /// count towards the sign-in lock). Ends their other sessions.
 ///
 /// # Errors
@@ -1375,7 +1334,7 @@ pub async fn change_own_password(
     current: &str,
     new: &str,
 ) -> Result<()> {
-    let proven = crate::password::confirm(db, config, ctx, current, "current_password").await?;
+    let proven = crate::auth::password::confirm(db, config, ctx, current, "current_password").await?;
     if current == new {
         return Err(Error::Invalid(vec![FieldError::field(
             "new_password",
@@ -1384,7 +1343,7 @@ pub async fn change_own_password(
     }
     check_new_password(&proven.user().username, new)
         .map_err(|m| Error::Invalid(vec![FieldError::field("new_password", m)]))?;
-    let new_hash = crate::password::hash(new).await?;
+    let new_hash = crate::auth::password::hash(new).await?;
     let txn = begin_write(db).await?;
     let user = proven.recheck(&txn).await?;
     store_password(&txn, ctx, user, new_hash, Some(token)).await?;
@@ -1441,7 +1400,7 @@ pub async fn create_api_token(
     user_id: i64,
     name: &str,
 ) -> Result<String> {
-    use crate::entities::api_token;
+    use crate::db::entities::api_token;
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     if actor.id != user_id && !actor.may("staff.change") {
         return Err(Error::Forbidden(
@@ -1451,7 +1410,7 @@ pub async fn create_api_token(
     }
     let name = name.trim();
     if let Err(m) =
-        crate::text::check_named("The name", name, crate::text::TOKEN_NAME, crate::text::Lines::One)
+        crate::kernel::text::check_named("The name", name, crate::kernel::text::TOKEN_NAME, crate::kernel::text::Lines::One)
     {
         return Err(Error::Invalid(vec![FieldError::field("name", m)]));
     }
@@ -1503,7 +1462,7 @@ pub struct ApiTokenInfo {
 /// # Errors
 /// `Db` when the database fails.
 pub async fn api_tokens(db: &DatabaseConnection, user_id: Option<i64>) -> Result<Vec<ApiTokenInfo>> {
-    use crate::entities::api_token;
+    use crate::db::entities::api_token;
     let mut q = api_token::Entity::find().order_by_desc(api_token::Column::Id);
     if let Some(id) = user_id {
         q = q.filter(api_token::Column::UserId.eq(id));
@@ -1540,7 +1499,7 @@ pub async fn api_tokens(db: &DatabaseConnection, user_id: Option<i64>) -> Result
 /// `NotFound` for an unknown id; `Forbidden` unless the actor owns the token or
 /// holds `staff.change`.
 pub async fn revoke_api_token(db: &DatabaseConnection, ctx: &Context, id: i64) -> Result<()> {
-    use crate::entities::api_token;
+    use crate::db::entities::api_token;
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let txn = begin_write(db).await?;
     let t = api_token::Entity::find_by_id(id)
@@ -1591,7 +1550,7 @@ pub async fn staff_for_token(
 /// The active user of a known, unrevoked API token; notes when the token was used
 /// (at most once a minute).
 async fn token_user(db: &DatabaseConnection, token: &str) -> Result<Option<staff_user::Model>> {
-    use crate::entities::api_token;
+    use crate::db::entities::api_token;
     let token = token.trim();
     if !token.starts_with("oat_") || token.len() != 68 {
         return Ok(None);

@@ -1,0 +1,8 @@
+//! Who may do what: the acting staff member ([`Staff`]), roles and the permissions
+//! they grant, and the per-field rules (hidden, read-only). Deciding a permission
+//! happens here and nowhere else.
+
+pub mod permission;
+mod staff;
+
+pub use staff::{Staff, role_names};

@@ -1,0 +1,20 @@
+//! The bottom layer: what every other layer needs and nothing else. Errors, the
+//! limits on text, field kinds and their parsing, a model's metadata, a record, and
+//! the clock. It imports nothing from the rest of the crate.
+
+pub mod clock;
+pub mod error;
+pub mod field;
+pub mod model;
+pub mod record;
+pub mod text;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed, sendable future, as returned by the object-safe traits
+/// (`registry::ModelAdmin`, `action::DynAction`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a save changed: `(field index, before, after)` for every changed field.
+pub type Changes = Vec<(usize, field::Cell, field::Cell)>;
