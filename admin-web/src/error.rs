@@ -51,6 +51,7 @@ impl IntoResponse for Error {
                 C::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
                 C::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
                 C::Unauthenticated => (StatusCode::UNAUTHORIZED, "Sign-in required"),
+                C::ReauthRequired => (StatusCode::FORBIDDEN, "Confirm your password"),
                 C::Invalid(_) | C::BadRequest(_) => (StatusCode::BAD_REQUEST, "Cannot do that"),
                 // Text the database cannot store is the request's fault (see
                 // `admin_core::error::is_encoding_error`), not the server's.

@@ -82,7 +82,7 @@ impl AdminState {
     /// was meant to restrict. The message names every such field.
     #[must_use]
     pub fn with_roles(mut self, roles: Roles) -> Self {
-        let problems = roles.undeclared_in(&self.registry);
+        let problems = roles.undeclared_in(&self.registry.metas());
         assert!(problems.is_empty(), "field rules name undeclared roles:\n{}", problems.join("\n"));
         let mut auth = (*self.auth).clone();
         auth.roles = Arc::new(roles);

@@ -416,14 +416,14 @@ async fn field_rules_that_name_an_undeclared_role_stop_the_start() {
     use opsadmin::permission::Roles;
     let registry = ops_console::registry();
     // The reference app's roles cover its field rules.
-    assert_eq!(ops_console::roles::roles().undeclared_in(&registry), Vec::<String>::new());
+    assert_eq!(ops_console::roles::roles().undeclared_in(&registry.metas()), Vec::<String>::new());
     // Without `viewer` (say, renamed to `viewers`), the hidden card answer would show.
     let roles = Roles::new().role("admin", "", &["*"]).role("support", "", &["account.view"]).role(
         "viewers",
         "",
         &["account.view"],
     );
-    let problems = roles.undeclared_in(&registry);
+    let problems = roles.undeclared_in(&registry.metas());
     assert_eq!(
         problems,
         [

@@ -129,7 +129,7 @@ pub(super) async fn ledger_db(n: i64) -> TestApp {
     let app = TestApp::new(0).await;
     let schema = Schema::new(app.db.get_database_backend());
     app.db.execute(&schema.create_table_from_entity(ledger::Entity)).await.unwrap();
-    let made = opsadmin::search_index::ensure(&app.db, &registry()).await.expect("the search index is made");
+    let made = registry().ensure_search_index(&app.db).await.expect("the search index is made");
     assert!(made.iter().any(|e| e.model == "ledger_entry"), "{made:?}");
     for i in 1..=n {
         ledger::ActiveModel {
@@ -274,7 +274,7 @@ async fn renamed_columns_work_in_lists_deep_pages_search_filters_sort_export_and
     r.assert_contains("Settle: 1 done, 1 skipped.");
     // Index advice names columns, and sees the indexes on them.
     app.db.execute_unprepared("CREATE INDEX ledger_entry_cat_idx ON ledger_entry (cat)").await.unwrap();
-    let advice = opsadmin::index_advice::advise(&app.db, &registry()).await.unwrap();
+    let advice = opsadmin::index_advice::advise(&app.db, &registry().metas()).await.unwrap();
     let advised: Vec<&str> = advice.iter().map(|a| a.field).collect();
     assert_eq!(advised, ["memo_text", "amt", "booked", "is_settled"]);
     assert_eq!(

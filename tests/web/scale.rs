@@ -192,7 +192,7 @@ async fn search(c: &mut Client, term: &str) -> Vec<i64> {
 
 /// The ids a plain `LIKE` search finds, newest first: what the list must show.
 async fn like_search(db: &sea_orm::DatabaseConnection, term: &str) -> Vec<i64> {
-    let escaped = opsadmin::registry::escape_like(&term.to_lowercase());
+    let escaped = opsadmin::db::sql::escape_like(&term.to_lowercase());
     let pattern = format!("%{escaped}%");
     let sql = "SELECT id FROM account WHERE lower(email) LIKE $1 ESCAPE '\\' OR lower(company) LIKE $1 ESCAPE '\\' ORDER BY id DESC";
     let stmt = match db.get_database_backend() {
@@ -408,7 +408,7 @@ async fn list_rows_written_directly_equal_the_cell_template() {
 async fn index_advice_names_unindexed_filters_and_sorts_until_indexed() {
     let app = TestApp::new(0).await;
     let registry = ops_console::registry();
-    let advice = opsadmin::index_advice::advise(&app.db, &registry).await.unwrap();
+    let advice = opsadmin::index_advice::advise(&app.db, &registry.metas()).await.unwrap();
     let named = |advice: &[opsadmin::index_advice::Advice], model: &str, field: &str| {
         advice.iter().find(|a| a.model == model && a.field == field).cloned()
     };
@@ -424,7 +424,7 @@ async fn index_advice_names_unindexed_filters_and_sorts_until_indexed() {
     }
     // Running the advice's statement silences it.
     app.db.execute_unprepared(&locked.create_index).await.unwrap();
-    let advice = opsadmin::index_advice::advise(&app.db, &registry).await.unwrap();
+    let advice = opsadmin::index_advice::advise(&app.db, &registry.metas()).await.unwrap();
     assert!(named(&advice, "account", "locked").is_none());
     assert!(named(&advice, "account", "company").is_some());
 }

@@ -252,7 +252,7 @@ pub async fn record<C: ConnectionTrait>(txn: &C, ctx: &Context, event: Event<'_>
         seq: head.seq,
         // Microsecond precision: what both SQLite text and PostgreSQL keep.
         at: truncate_micros(now()),
-        actor_id: ctx.actor.as_ref().map(|s| s.id),
+        actor_id: ctx.actor.as_ref().map(|s| s.id).filter(|&id| id != 0), // 0: a system identity
         actor: ctx
             .actor
             .as_ref()

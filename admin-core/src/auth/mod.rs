@@ -1135,15 +1135,12 @@ pub async fn get_user(db: &DatabaseConnection, id: i64) -> Result<staff_user::Mo
         .ok_or_else(|| Error::NotFound(format!("There is no staff user with id {id}.")))
 }
 
+/// The sentence for a caller without `staff.change`.
+pub const STAFF_REFUSED: &str = "You cannot manage staff users. Ask an admin for the staff.change permission.";
+
 fn require_staff_change(ctx: &Context) -> Result<&Staff> {
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
-    if actor.may("staff.change") {
-        Ok(actor)
-    } else {
-        Err(Error::Forbidden(
-            "You cannot manage staff users. Ask an admin for the staff.change permission.".to_owned(),
-        ))
-    }
+    if actor.may("staff.change") { Ok(actor) } else { Err(Error::Forbidden(STAFF_REFUSED.to_owned())) }
 }
 
 /// Creates a staff user from the staff screens, audited.

@@ -41,6 +41,10 @@ pub enum Error {
     /// Nobody is signed in.
     #[error("Please sign in to continue.")]
     Unauthenticated,
+    /// The operation needs a recent sign-in (staff management, tokens, two-factor
+    /// settings, actions marked `recent_auth`): confirm the password and try again.
+    #[error("Confirm your password to continue: this needs a recent sign-in.")]
+    ReauthRequired,
     /// A submitted form has errors; nothing was saved.
     #[error("Please correct the errors below.")]
     Invalid(Vec<FieldError>),

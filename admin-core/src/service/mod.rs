@@ -2,6 +2,12 @@
 //! script. Each one checks the staff user's permission first, then does the work in
 //! one transaction (where the audit entry is written too).
 
+mod caller;
+mod door;
+
+pub use caller::Caller;
+pub use door::{AUDIT_REFUSED, Service};
+
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;

@@ -97,6 +97,7 @@ impl From<&admin_core::Error> for ApiError {
             C::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             C::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             C::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            C::ReauthRequired => (StatusCode::FORBIDDEN, "reauth_required"),
             C::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             C::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             C::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),

@@ -173,7 +173,7 @@ pub async fn create_schema(db: &DatabaseConnection) -> opsadmin::Result<()> {
 
 /// Makes a database ready to serve: the console's tables ([`create_schema`]), the
 /// admin's own (staff users, sessions, ...) and the search indexes of the models'
-/// `search` fields ([`opsadmin::search_index::ensure`]; built once, which takes
+/// `search` fields ([`opsadmin::Registry::ensure_search_index`]; built once, which takes
 /// about half a minute on a million accounts). Idempotent; run it at every start.
 ///
 /// # Errors
@@ -182,7 +182,7 @@ pub async fn prepare(db: &DatabaseConnection) -> opsadmin::Result<()> {
     create_schema(db).await?;
     opsadmin::migration::migrate(db).await?;
     let registry = try_registry().map_err(opsadmin::Error::Internal)?;
-    opsadmin::search_index::ensure(db, &registry).await?;
+    registry.ensure_search_index(db).await?;
     Ok(())
 }
 
@@ -193,7 +193,7 @@ pub async fn prepare(db: &DatabaseConnection) -> opsadmin::Result<()> {
 /// When the database cannot be asked about its indexes.
 pub async fn index_advice(db: &DatabaseConnection) -> opsadmin::Result<Vec<opsadmin::index_advice::Advice>> {
     let registry = try_registry().map_err(opsadmin::Error::Internal)?;
-    opsadmin::index_advice::advise(db, &registry).await
+    opsadmin::index_advice::advise(db, &registry.metas()).await
 }
 
 /// [`index_advice`], logged as one warning per column (at start-up).
@@ -202,7 +202,7 @@ pub async fn index_advice(db: &DatabaseConnection) -> opsadmin::Result<Vec<opsad
 /// As [`index_advice`].
 pub async fn warn_index_advice(db: &DatabaseConnection) -> opsadmin::Result<()> {
     let registry = try_registry().map_err(opsadmin::Error::Internal)?;
-    opsadmin::index_advice::warn(db, &registry).await.map(|_| ())
+    opsadmin::index_advice::warn(db, &registry.metas()).await.map(|_| ())
 }
 
 /// The web app: the admin under `/admin`, and `/` redirecting there.
