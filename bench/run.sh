@@ -66,7 +66,8 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # Prepared copies of the data set are per binary when one is given (--bin):
 # "prepared-N-<checksum>.db", "opsadmin_bench_N_<checksum>".
 TAG=""
-if [ -z "$BIN" ]; then BIN="$TARGET_DIR/release/ops-console"; fi
+BIN_GIVEN=0
+if [ -n "$BIN" ]; then BIN_GIVEN=1; else BIN="$TARGET_DIR/release/ops-console"; fi
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -75,9 +76,7 @@ if [ "$BUILD" = 1 ]; then
   (cd "$ROOT" && cargo build --release -p ops-console --quiet)
 fi
 [ -x "$BIN" ] || { log "bench/run.sh: $BIN is missing; build with cargo build --release -p ops-console"; exit 2; }
-if [ "$BUILD" = 0 ] && [ "$BIN" != "$TARGET_DIR/release/ops-console" ]; then
-  TAG="$(sha256sum "$BIN" | cut -c1-12)"
-fi
+if [ "$BIN_GIVEN" = 1 ]; then TAG="$(sha256sum "$BIN" | cut -c1-12)"; fi
 
 SERVER_PID=""
 stop_server() {
@@ -337,7 +336,7 @@ bench_one() {
   local hwm; hwm="$(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$SERVER_PID/status")"
   RESULTS+=("| $backend | $(thousands "$n") | peak RSS | $hwm | | | | cold start to first list page: ${cold} s |")
   [ -z "$RESULTS_FILE" ] || printf '%s\t%s\t%s\t%s\t\t\t\t\n%s\t%s\t%s\t%s\t\t\t\t\n' \
-    "$backend" "$n" RSS "$hwm" "$backend" "$n" cold "$cold s" >>"$RESULTS_FILE"
+    "$backend" "$n" RSS "$hwm" "$backend" "$n" cold "$(printf "%.2f" "$cold") s" >>"$RESULTS_FILE"
   log "   peak RSS $hwm, cold start to first list page ${cold} s"
   stop_server
   if [ "$backend" = sqlite ]; then rm -f "$work" "$work-wal" "$work-shm"; else
