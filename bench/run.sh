@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--accounts N[,N...]] [--backend sqlite|postgres|both]
 #                [--duration 10s] [--connections 8] [--workloads W1,...,W6] [--no-build]
+#                [--bin PATH] [--results FILE]
 #
 # For each scale and backend it: generates the data set once with
 # ../shared/bench/make_ops_db.py (cached under $BENCH_DIR, default /tmp/opsadmin-bench,
@@ -12,6 +13,11 @@
 # every workload answers correctly (row counts, the right record), drives each
 # workload with `wrk -t1 -c8 -d10s`, and prints req/s, p50, p99 and the server's
 # peak RSS (VmHWM). It stops the server it started, whatever happens.
+#
+# --bin PATH benchmarks that ops-console binary instead of this checkout's build;
+# the data set is then prepared by it, in a copy of its own (named after the
+# binary's checksum), so two builds never share a prepared copy. --results FILE
+# appends the figures as tab-separated lines for bench/compare.sh.
 #
 # Needs: cargo, python3, curl, wrk (Debian: apt-get install wrk), sqlite3 CLI
 # optional; psql and a PostgreSQL server for --backend postgres (PGURL, default
@@ -31,8 +37,10 @@ DURATION="10s"
 CONNECTIONS="8"
 WORKLOADS="W1,W2,W3,W4,W5,W6"
 BUILD=1
+BIN=""
+RESULTS_FILE=""
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,6 +50,8 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --workloads) WORKLOADS="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --bin) BIN="$2"; BUILD=0; shift 2 ;;
+    --results) RESULTS_FILE="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; usage 2 ;;
   esac
@@ -53,7 +63,11 @@ for tool in curl wrk python3 cargo; do
 done
 mkdir -p "$BENCH_DIR"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release/ops-console"
+# Prepared copies of the data set are per binary when one is given (--bin):
+# "prepared-N-<checksum>.db", "opsadmin_bench_N_<checksum>".
+TAG=""
+BIN_GIVEN=0
+if [ -n "$BIN" ]; then BIN_GIVEN=1; else BIN="$TARGET_DIR/release/ops-console"; fi
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -62,6 +76,7 @@ if [ "$BUILD" = 1 ]; then
   (cd "$ROOT" && cargo build --release -p ops-console --quiet)
 fi
 [ -x "$BIN" ] || { log "bench/run.sh: $BIN is missing; build with cargo build --release -p ops-console"; exit 2; }
+if [ "$BIN_GIVEN" = 1 ]; then TAG="$(sha256sum "$BIN" | cut -c1-12)"; fi
 
 SERVER_PID=""
 stop_server() {
@@ -88,7 +103,7 @@ dataset() {
 # The data set prepared for the console (admin tables, search index, user `bench`),
 # cached; every run works on a fresh copy of it.
 prepared_sqlite() {
-  local n="$1" src f="$BENCH_DIR/prepared-$1.db"
+  local n="$1" src f="$BENCH_DIR/prepared-$1${TAG:+-$TAG}.db"
   src="$(dataset "$n")"
   if [ ! -f "$f" ]; then
     log "== preparing $f (admin tables, search index, staff user)"
@@ -102,7 +117,7 @@ prepared_sqlite() {
   fi
   # Brings a file prepared by an older build up to date (indexes it now creates);
   # quick when nothing is missing. Exit code 1 only means "index advice given".
-  RUST_LOG=error "$BIN" check --database-url "sqlite://$f" >"$BENCH_DIR/check-sqlite-$n.txt" 2>&1 || true
+  RUST_LOG=error "$BIN" check --database-url "sqlite://$f" >"$BENCH_DIR/check-sqlite-$n${TAG:+-$TAG}.txt" 2>&1 || true
   rm -f "$f-wal" "$f-shm"
   printf '%s' "$f"
 }
@@ -111,7 +126,7 @@ pg_exists() { psql -X -At "$PGURL/postgres" -c "SELECT 1 FROM pg_database WHERE 
 
 # A template database holding the data set for N accounts, loaded once.
 prepared_pg() {
-  local n="$1" db="opsadmin_bench_$1" src
+  local n="$1" db="opsadmin_bench_$1${TAG:+_$TAG}" src
   src="$(dataset "$n")"
   if ! pg_exists "$db"; then
     log "== loading the data set into PostgreSQL database $db"
@@ -124,7 +139,7 @@ prepared_pg() {
     log "   loaded in $(echo "$(date +%s.%N) - $t0" | bc) s"
     psql -X -q "$PGURL/postgres" -c "ALTER DATABASE ${db}_partial RENAME TO $db"
   fi
-  RUST_LOG=error "$BIN" check --database-url "$PGURL/$db" >"$BENCH_DIR/check-postgres-$n.txt" 2>&1 || true
+  RUST_LOG=error "$BIN" check --database-url "$PGURL/$db" >"$BENCH_DIR/check-postgres-$n${TAG:+-$TAG}.txt" 2>&1 || true
   printf '%s' "$db"
 }
 
@@ -287,7 +302,11 @@ bench_one() {
       W3) res="$(run_wrk "$backend-$n-W3" "$BASE/admin/account/?q=acme-42" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       W4) res="$(run_wrk "$backend-$n-W4" "$BASE/admin/account/?plan=annual&billing_state=failed_first_charge" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       W5) res="$(run_wrk "$backend-$n-W5" "$BASE/admin/account/$w5" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
-      W6) res="$(BENCH_COOKIE="$COOKIE" BENCH_CSRF="$CSRF" BENCH_FIRST_ID=101 BENCH_LAST_ID="$total" \
+      # The warm-up and the measured run share the state file: the measured run
+      # posts ids the warm-up did not touch.
+      W6) rm -f "$BENCH_DIR/w6-state"
+          res="$(BENCH_COOKIE="$COOKIE" BENCH_CSRF="$CSRF" BENCH_FIRST_ID=101 BENCH_LAST_ID="$total" \
+            BENCH_STATE="$BENCH_DIR/w6-state" BENCH_THREADS=1 \
             run_wrk "$backend-$n-W6" "$BASE/admin/account/actions/mark_for_manual_review" -s "$ROOT/bench/w6.lua")" ;;
       *) log "unknown workload $w"; continue ;;
     esac
@@ -299,14 +318,25 @@ bench_one() {
     [ "$bad" = 0 ] || note="$bad non-2xx"
     [ "$slow" = 0 ] || note="${note:+$note; }$slow timed out (over 2 s)"
     if [ "$w" = W6 ]; then
-      local reqs; reqs="$(awk '/requests in/ { print $1 }' "$BENCH_DIR/wrk-$backend-$n-W6.txt")"
-      if [ $(( reqs * 100 )) -gt $(( total - 100 )) ]; then note="${note:+$note; }ids wrapped"; fi
+      # bench/w6.lua's own count: answers that did not say all 100 were done (a
+      # replay, a skipped account, an error), and whether the ids ran out.
+      local batches unchanged wrapped
+      batches="$(grep '^W6 batches:' "$BENCH_DIR/wrk-$backend-$n-W6.txt" || true)"
+      unchanged="$(sed -n 's/.*not changed \([0-9]*\).*/\1/p' <<<"$batches")"
+      wrapped="$(sed -n 's/.*wrapped \([a-z]*\).*/\1/p' <<<"$batches")"
+      [ -n "$batches" ] || note="${note:+$note; }no W6 count from bench/w6.lua"
+      [ "${unchanged:-0}" = 0 ] || note="${note:+$note; }$unchanged requests did not change their 100 accounts"
+      [ "$wrapped" != yes ] || note="${note:+$note; }ids wrapped"
     fi
     RESULTS+=("| $backend | $(thousands "$n") | $w | $rps | $p50 | $p99 | $load | $note |")
+    [ -z "$RESULTS_FILE" ] || printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+      "$backend" "$n" "$w" "$rps" "$p50" "$p99" "$load" "$note" >>"$RESULTS_FILE"
     log "   $w: $rps req/s, p50 $p50, p99 $p99, load $load ${note}"
   done
   local hwm; hwm="$(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$SERVER_PID/status")"
   RESULTS+=("| $backend | $(thousands "$n") | peak RSS | $hwm | | | | cold start to first list page: ${cold} s |")
+  [ -z "$RESULTS_FILE" ] || printf '%s\t%s\t%s\t%s\t\t\t\t\n%s\t%s\t%s\t%s\t\t\t\t\n' \
+    "$backend" "$n" RSS "$hwm" "$backend" "$n" cold "$(printf "%.2f" "$cold") s" >>"$RESULTS_FILE"
   log "   peak RSS $hwm, cold start to first list page ${cold} s"
   stop_server
   if [ "$backend" = sqlite ]; then rm -f "$work" "$work-wal" "$work-shm"; else
