@@ -1,12 +1,15 @@
-//! Extractors for path parameters that name a model or a record.
+//! Extractors: the model or record a path names, and a CSRF-checked typed form.
 
 use std::sync::Arc;
 
 use admin_core::ModelAdmin;
-use axum::extract::{FromRef, FromRequestParts, Path};
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::session::Ctx;
 use crate::state::AdminState;
 
 /// The model named by the `{model}` path segment (404 when there is none).
@@ -39,4 +42,48 @@ fn state_ref(s: &AdminState) -> &AdminState {
 /// The `{id}` path segment, as text.
 pub fn record_key(parts: &[(String, String)]) -> String {
     parts.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// A POSTed form from a signed-in user whose CSRF token (`csrf_token`) matched
+/// their session's, with its fields read into `T` (any serde type; [`FormData`]
+/// pairs for record forms). Every POST handler of the screens takes one, so none can
+/// forget the check.
+///
+/// ```
+/// use admin_web::extract::Submitted;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Rename {
+///     name: String,
+/// }
+///
+/// async fn rename(Submitted(ctx, form): Submitted<Rename>) -> String {
+///     format!("{} renames to {}", ctx.staff.username, form.name)
+/// }
+/// ```
+///
+/// [`FormData`]: admin_core::FormData
+pub struct Submitted<T>(pub Ctx, pub T);
+
+impl<S, T> FromRequest<S> for Submitted<T>
+where
+    AdminState: FromRef<S>,
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let (mut parts, body) = req.into_parts();
+        let ctx = Ctx::from_request_parts(&mut parts, state).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| admin_core::Error::BadRequest(format!("The form could not be read: {}", e.body_text())))?;
+        let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
+        ctx.check_csrf(token.as_deref())?;
+        let form = serde_urlencoded::from_bytes::<T>(&bytes)
+            .map_err(|e| admin_core::Error::BadRequest(format!("The form could not be read: {e}.")))?;
+        Ok(Self(ctx, form))
+    }
 }

@@ -1,6 +1,7 @@
 //! Session cookies and the signed-in user extractor.
 
 use admin_core::auth::{self, Authentication, Credential, CurrentSession, Identity, Proof};
+use admin_core::service::{Caller, Service};
 use admin_core::{ModelAdmin, Staff};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -66,6 +67,8 @@ pub struct Ctx {
     pub session: CurrentSession,
     /// Whether the user proved who they are recently.
     pub proof: Proof,
+    /// The caller every call through the door ([`admin_core::service::Service`]) carries.
+    pub caller: Caller,
 }
 
 /// The request id and client address of a request, for audit entries.
@@ -129,12 +132,13 @@ where
             }
             Authentication::Unknown => return Err(sign_in()),
         };
+        let (request_id, client_addr) = request_meta(parts);
+        let caller = Caller::from_identity(&identity).with_request(Some(request_id.clone()), client_addr.clone());
         let Identity { staff, proof, session } = identity;
         let session =
             session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;
-        let (request_id, client_addr) = request_meta(parts);
         let CurrentSession { csrf_token, flash, .. } = session.clone();
-        Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session, proof })
+        Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session, proof, caller })
     }
 }
 
@@ -206,6 +210,18 @@ impl Ctx {
             client_addr: self.client_addr.clone(),
         }
         .with_reason(reason.map(str::to_owned))
+    }
+
+    /// The door, for this request's calls (with [`Ctx::caller`]).
+    #[must_use]
+    pub fn service(&self) -> Service {
+        self.state.service()
+    }
+
+    /// The caller with the reason the person gave, for a write that records one.
+    #[must_use]
+    pub fn caller_with_reason(&self, reason: Option<&str>) -> Caller {
+        self.caller.clone().with_reason(reason.map(str::to_owned))
     }
 
     /// Leaves a message for the next page.

@@ -135,6 +135,12 @@ impl AdminState {
         self
     }
 
+    /// The door every handler calls: this state's database, registry and sign-in rules.
+    #[must_use]
+    pub fn service(&self) -> admin_core::service::Service {
+        admin_core::service::Service::new(self.db.clone(), Arc::clone(&self.registry)).with_auth(Arc::clone(&self.auth))
+    }
+
     /// The mount prefix (`/admin`).
     #[must_use]
     pub fn prefix(&self) -> &str {
