@@ -133,12 +133,24 @@ where
             Authentication::Unknown => return Err(sign_in()),
         };
         let (request_id, client_addr) = request_meta(parts);
-        let caller = Caller::from_identity(&identity).with_request(Some(request_id.clone()), client_addr.clone());
+        let caller =
+            Caller::from_identity(&identity).with_request(Some(request_id.clone()), client_addr.clone());
         let Identity { staff, proof, session } = identity;
         let session =
             session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;
         let CurrentSession { csrf_token, flash, .. } = session.clone();
-        Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session, proof, caller })
+        Ok(Ctx {
+            state,
+            staff,
+            csrf: csrf_token,
+            token,
+            flash,
+            request_id,
+            client_addr,
+            session,
+            proof,
+            caller,
+        })
     }
 }
 

@@ -62,6 +62,25 @@ impl Service {
         self
     }
 
+    /// The same door with these roles (the rest of the sign-in rules unchanged).
+    #[must_use]
+    pub fn with_roles(mut self, roles: crate::access::permission::Roles) -> Self {
+        let mut auth = (*self.auth).clone();
+        auth.roles = Arc::new(roles);
+        self.auth = Arc::new(auth);
+        self
+    }
+
+    /// Opens a write of the application's own tables whose audit entries the caller
+    /// signs (see [`super::AuditedWrite`]).
+    ///
+    /// # Errors
+    /// `Db` when the database fails.
+    pub async fn audited_write(&self, caller: &Caller) -> Result<super::AuditedWrite> {
+        let txn = crate::db::txn::begin_write(&self.db).await?;
+        Ok(super::AuditedWrite { txn, caller: caller.clone() })
+    }
+
     /// The database the admin works on (for the application's own start-up work:
     /// migrations, health checks). Reading or writing the admin's data goes through
     /// the door's methods instead.
@@ -105,9 +124,9 @@ impl Service {
     // ---- records -----------------------------------------------------------
 
     fn admin(&self, slug: &str) -> Result<&Arc<dyn ModelAdmin>> {
-        self.registry
-            .get(slug)
-            .ok_or_else(|| Error::NotFound(format!("There is no model \u{201c}{slug}\u{201d} in this admin.")))
+        self.registry.get(slug).ok_or_else(|| {
+            Error::NotFound(format!("There is no model \u{201c}{slug}\u{201d} in this admin."))
+        })
     }
 
     /// A registered model's description.
@@ -154,7 +173,13 @@ impl Service {
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`.
-    pub async fn keys(&self, caller: &Caller, slug: &str, query: &ListQuery, limit: u64) -> Result<Vec<String>> {
+    pub async fn keys(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        query: &ListQuery,
+        limit: u64,
+    ) -> Result<Vec<String>> {
         super::list_keys(&self.db, caller.staff(), self.admin(slug)?.as_ref(), query, limit).await
     }
 
@@ -217,7 +242,8 @@ impl Service {
     /// # Errors
     /// As [`Service::plan_delete`]; `Refused` when something blocks it; `Conflict`.
     pub async fn delete(&self, caller: &Caller, slug: &str, key: &str, version: &str) -> Result<Record> {
-        super::delete(&self.db, caller.context(), &self.registry, self.admin(slug)?.as_ref(), key, version).await
+        super::delete(&self.db, caller.context(), &self.registry, self.admin(slug)?.as_ref(), key, version)
+            .await
     }
 
     /// The records of other models that point at `record`, `limit` per model, for
@@ -225,8 +251,15 @@ impl Service {
     ///
     /// # Errors
     /// `Db` when the database fails.
-    pub async fn related(&self, caller: &Caller, slug: &str, record: &Record, limit: u64) -> Result<Vec<RelatedRows>> {
-        super::related(&self.db, caller.staff(), &self.registry, self.admin(slug)?.as_ref(), record, limit).await
+    pub async fn related(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        record: &Record,
+        limit: u64,
+    ) -> Result<Vec<RelatedRows>> {
+        super::related(&self.db, caller.staff(), &self.registry, self.admin(slug)?.as_ref(), record, limit)
+            .await
     }
 
     // ---- actions -----------------------------------------------------------
@@ -308,7 +341,8 @@ impl Service {
     ) -> Result<(Vec<request::Model>, u64)> {
         self.require_queue(caller)?;
         let staff = caller.staff();
-        let mine = (!staff.is_superuser && !approval::may_decide_any(staff, &self.registry)).then_some(staff.id);
+        let mine =
+            (!staff.is_superuser && !approval::may_decide_any(staff, &self.registry)).then_some(staff.id);
         approval::list(&self.db, status, model, mine, offset, limit).await
     }
 
@@ -331,7 +365,10 @@ impl Service {
         self.require_queue(caller)?;
         let r = approval::get(&self.db, id).await?;
         let staff = caller.staff();
-        if r.requester_id != staff.id && !staff.is_superuser && !approval::may_decide_any(staff, &self.registry) {
+        if r.requester_id != staff.id
+            && !staff.is_superuser
+            && !approval::may_decide_any(staff, &self.registry)
+        {
             return Err(Error::NotFound(format!("There is no approval request {id}.")));
         }
         Ok(r)
@@ -347,7 +384,12 @@ impl Service {
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`.
-    pub async fn approvals_for_record(&self, caller: &Caller, slug: &str, key: &str) -> Result<Vec<request::Model>> {
+    pub async fn approvals_for_record(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        key: &str,
+    ) -> Result<Vec<request::Model>> {
         super::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
         approval::open_for_record(&self.db, slug, key).await
     }
@@ -357,7 +399,13 @@ impl Service {
     /// # Errors
     /// `Forbidden` for the requester or without the permission; `Refused` when it
     /// was decided already.
-    pub async fn decide(&self, caller: &Caller, id: i64, approve: bool, note: Option<&str>) -> Result<request::Model> {
+    pub async fn decide(
+        &self,
+        caller: &Caller,
+        id: i64,
+        approve: bool,
+        note: Option<&str>,
+    ) -> Result<request::Model> {
         approval::decide(&self.db, caller.context(), &self.registry, id, approve, note).await
     }
 
@@ -404,7 +452,13 @@ impl Service {
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`; `Invalid` for a bad name or query.
-    pub async fn save_view(&self, caller: &Caller, slug: &str, name: &str, query: &str) -> Result<saved_view::Model> {
+    pub async fn save_view(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        name: &str,
+        query: &str,
+    ) -> Result<saved_view::Model> {
         super::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
         crate::notes::save_view(&self.db, caller.staff().id, slug, name, query).await
     }
@@ -473,7 +527,8 @@ impl Service {
         limit: u64,
     ) -> Result<(Vec<entry::Model>, u64)> {
         super::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
-        let filter = Filter { model: Some(slug.to_owned()), object_id: Some(key.to_owned()), ..Filter::default() };
+        let filter =
+            Filter { model: Some(slug.to_owned()), object_id: Some(key.to_owned()), ..Filter::default() };
         audit::search(&self.db, &filter, offset, limit).await
     }
 
@@ -520,7 +575,16 @@ impl Service {
     ) -> Result<staff_user::Model> {
         caller.require("staff.change", auth::STAFF_REFUSED)?;
         caller.require_recent()?;
-        auth::admin_create_user(&self.db, &self.auth, caller.context(), username, password, roles, is_superuser).await
+        auth::admin_create_user(
+            &self.db,
+            &self.auth,
+            caller.context(),
+            username,
+            password,
+            roles,
+            is_superuser,
+        )
+        .await
     }
 
     /// Changes a staff user's roles and flags, audited. Needs a recent sign-in.
@@ -537,7 +601,8 @@ impl Service {
     ) -> Result<staff_user::Model> {
         caller.require("staff.change", auth::STAFF_REFUSED)?;
         caller.require_recent()?;
-        auth::admin_update_user(&self.db, &self.auth, caller.context(), id, roles, is_active, is_superuser).await
+        auth::admin_update_user(&self.db, &self.auth, caller.context(), id, roles, is_active, is_superuser)
+            .await
     }
 
     /// Sets another staff user's password, audited. Needs a recent sign-in.

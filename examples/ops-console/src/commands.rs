@@ -2,18 +2,18 @@
 //! the tests run them without starting a process. The binary parses the command
 //! line ([`crate::cli`]), opens the database and calls these.
 //!
-//! `action` goes through `opsadmin::service::run_action`, the path the screens use:
+//! `action` goes through `admin_core::service::run_action`, the path the screens use:
 //! the same permission, batch limit, reason, input validation, per-record checks,
 //! transaction, audit entries and approvals. A script is not a back door.
 
 use std::future::Future;
 use std::time::Duration;
 
-use opsadmin::action::{DynAction, Report};
-use opsadmin::approval::Work;
-use opsadmin::audit::Context;
-use opsadmin::permission::Roles;
-use opsadmin::service::{ActionRequest, ActionResult};
+use admin_core::action::{DynAction, Report};
+use admin_core::approval::Work;
+use admin_core::audit::Context;
+use admin_core::service::{ActionRequest, ActionResult};
+use opsadmin::Roles;
 use opsadmin::{Error, FormData, Registry};
 use sea_orm::DatabaseConnection;
 
@@ -171,12 +171,12 @@ pub async fn action(
         msg.push_str(&format!(" Inputs: {}.", described()));
         CommandError::refused(msg)
     })?;
-    let request_id = opsadmin::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
+    let request_id = admin_core::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
     let mut ctx = Context::staff(&staff).with_reason(args.reason.clone());
     ctx.request_id = Some(format!("cli-{request_id}"));
     let request =
         ActionRequest { keys: args.ids.clone(), input, idempotency_key: args.idempotency_key.clone() };
-    let result = opsadmin::service::run_action(db, &ctx, registry, slug, action.name(), &request)
+    let result = admin_core::service::run_action(db, &ctx, registry, slug, action.name(), &request)
         .await
         .map_err(|e| CommandError::refused(explain(&e)))?;
     Ok(describe(action.as_ref(), &result))
@@ -218,7 +218,7 @@ pub async fn worker(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut summary = WorkerSummary::default();
     loop {
-        let pause = match opsadmin::approval::work_once(db, registry, roles).await {
+        let pause = match admin_core::approval::work_once(db, registry, roles).await {
             Ok(Work::Idle) if once => break,
             Ok(Work::Idle) => Some(IDLE),
             Ok(work) => {
@@ -267,18 +267,18 @@ pub async fn worker(
 }
 
 /// The staff user a command acts as, through the same authenticator as the screens
-/// and the API ([`opsadmin::auth::authenticate`] with a local credential): the user
+/// and the API ([`admin_core::auth::authenticate`] with a local credential): the user
 /// must exist and be active. Whoever runs the command holds the database, so no
 /// password or second factor is asked.
 async fn acting_as(db: &DatabaseConnection, roles: &Roles, username: &str) -> Result<opsadmin::Staff, Error> {
     let config =
         opsadmin::auth::AuthConfig { roles: std::sync::Arc::new(roles.clone()), ..Default::default() };
-    opsadmin::auth::local_identity(db, &config, username).await.map(|identity| identity.staff)
+    admin_core::auth::local_identity(db, &config, username).await.map(|identity| identity.staff)
 }
 
 /// The audit context of a command run as `staff` (request ids `cli-…`).
 fn cli_context(staff: &opsadmin::Staff) -> Result<Context, CommandError> {
-    let request_id = opsadmin::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
+    let request_id = admin_core::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
     let mut ctx = Context::staff(staff);
     ctx.request_id = Some(format!("cli-{request_id}"));
     Ok(ctx)
@@ -296,8 +296,9 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
         TokenCommand::Create { user, name } => {
             let staff = acting_as(db, roles, user).await.map_err(refused)?;
             let ctx = cli_context(&staff)?;
-            let token = opsadmin::auth::create_api_token(db, &ctx, staff.id, name).await.map_err(refused)?;
-            let id = opsadmin::auth::api_tokens(db, Some(staff.id))
+            let token =
+                admin_core::auth::create_api_token(db, &ctx, staff.id, name).await.map_err(refused)?;
+            let id = admin_core::auth::api_tokens(db, Some(staff.id))
                 .await
                 .map_err(refused)?
                 .first()
@@ -313,7 +314,7 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
                 Some(name) => Some(acting_as(db, roles, name).await.map_err(refused)?.id),
                 None => None,
             };
-            let tokens = opsadmin::auth::api_tokens(db, user_id).await.map_err(refused)?;
+            let tokens = admin_core::auth::api_tokens(db, user_id).await.map_err(refused)?;
             if tokens.is_empty() {
                 return Ok("No API tokens.".to_owned());
             }
@@ -333,7 +334,7 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
             Ok(out)
         }
         TokenCommand::Revoke { id } => {
-            let Some(t) = opsadmin::auth::api_tokens(db, None)
+            let Some(t) = admin_core::auth::api_tokens(db, None)
                 .await
                 .map_err(refused)?
                 .into_iter()
@@ -348,7 +349,7 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
             }
             let staff = acting_as(db, roles, &t.username).await.map_err(refused)?;
             let ctx = cli_context(&staff)?;
-            opsadmin::auth::revoke_api_token(db, &ctx, *id).await.map_err(refused)?;
+            admin_core::auth::revoke_api_token(db, &ctx, *id).await.map_err(refused)?;
             Ok(format!(
                 "Revoked API token {id} ({}: {}): calls with it are refused from now on.",
                 t.username, t.name
@@ -411,6 +412,6 @@ pub async fn audit_verify(
 /// the database fails.
 pub async fn audit_checkpoint(db: &DatabaseConnection) -> Result<String, CommandError> {
     let checkpoints =
-        opsadmin::audit::checkpoint(db).await.map_err(|e| CommandError::refused(explain(&e)))?;
+        admin_core::audit::checkpoint(db).await.map_err(|e| CommandError::refused(explain(&e)))?;
     Ok(checkpoints.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
 }
