@@ -137,9 +137,3 @@ pub fn field_view(
         fk_url => fk_url,
     }
 }
-
-/// A record's title for headings and links.
-#[must_use]
-pub fn title(meta: &ModelMeta, record: &Record) -> String {
-    record.title(meta)
-}
