@@ -604,14 +604,15 @@ async fn the_cli_makes_lists_and_revokes_api_tokens_with_audit_entries() {
             }
         }
     };
-    // Usage mistakes are named before anything is opened.
+    // Usage mistakes are named before anything is opened, with exit code 2.
     for (line, says) in [
-        (&["token"][..], "token create USER --name TEXT"),
-        (&["token", "create", "sue"][..], "needs --name"),
-        (&["token", "revoke", "seven"][..], "is not a token id"),
-        (&["token", "list", "--name", "x"][..], "--name goes with `token create` only"),
+        (&["token"][..], "Make a token for USER"),
+        (&["token", "create", "sue"][..], "--name <TEXT>"),
+        (&["token", "revoke", "seven"][..], "not a token id"),
+        (&["token", "list", "--name", "x"][..], "unexpected argument '--name'"),
     ] {
         let e = parse(line).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{line:?}: {e}");
         assert!(e.to_string().contains(says), "{line:?}: {e}");
     }
 
