@@ -23,3 +23,4 @@ mod scale;
 pub mod support;
 mod tenants;
 mod two_factor;
+mod upgrade;
