@@ -25,3 +25,4 @@ mod scale;
 pub mod support;
 mod tenants;
 mod two_factor;
+mod upgrade;
