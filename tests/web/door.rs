@@ -116,7 +116,7 @@ async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome 
             }
             let r = c.post(&path, &form).await;
             let body = html_unescape(&r.body);
-            match r.status {
+            match r.status.as_u16() {
                 200 => {
                     let done = usize::from(body.contains(": 1 done"));
                     let skipped = usize::from(body.contains("1 skipped"));
