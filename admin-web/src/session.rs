@@ -99,6 +99,7 @@ where
     /// own pages ([`crate::origin::check`]).
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
         let state = AdminState::from_ref(state);
+        crate::error::note_site(parts, &state);
         let sign_in = || {
             let location = wants_html(&parts.headers).then(|| {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -134,7 +135,10 @@ where
             session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;
         let (request_id, client_addr) = request_meta(parts);
         let CurrentSession { csrf_token, flash, .. } = session.clone();
-        Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session, proof })
+        let ctx =
+            Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session, proof };
+        crate::error::note_signed_in(parts, &ctx);
+        Ok(ctx)
     }
 }
 

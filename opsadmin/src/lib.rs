@@ -66,6 +66,10 @@ pub mod guide {
     #[doc = include_str!("../../docs/src/screens.md")]
     pub struct Screens;
 
+    /// `docs/src/templates.md`.
+    #[doc = include_str!("../../docs/src/templates.md")]
+    pub struct Templates;
+
     /// `docs/src/actions.md`.
     #[doc = include_str!("../../docs/src/actions.md")]
     pub struct Actions;
