@@ -21,5 +21,6 @@ mod password_limits;
 mod passwords;
 mod scale;
 pub mod support;
+mod templates;
 mod tenants;
 mod two_factor;
