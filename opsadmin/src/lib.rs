@@ -102,7 +102,7 @@ pub mod migration {
 pub mod web {
     pub use admin_web::extract::Submitted;
     pub use admin_web::session::Ctx;
-    pub use admin_web::{AdminState, Config, Error, Result, router, router_at, spawn_worker};
+    pub use admin_web::{AdminState, Config, Error, Result, TemplateError, router, router_at, spawn_worker};
 }
 
 /// Items the derive macros refer to. Not a public API: it may change in any release.
@@ -133,6 +133,10 @@ pub mod guide {
     /// `docs/src/screens.md`.
     #[doc = include_str!("../../docs/src/screens.md")]
     pub struct Screens;
+
+    /// `docs/src/templates.md`.
+    #[doc = include_str!("../../docs/src/templates.md")]
+    pub struct Templates;
 
     /// `docs/src/actions.md`.
     #[doc = include_str!("../../docs/src/actions.md")]

@@ -108,8 +108,12 @@ async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome 
             let path = format!("/admin/account/actions/{}", s.action);
             let page = c.post(&path, &[("csrf_token", &csrf), ("ids", &id_text)]).await;
             let key = page.input_value("idempotency_key").unwrap_or_default();
-            let mut form =
-                vec![("csrf_token", csrf.as_str()), ("confirm", "1"), ("idempotency_key", &key), ("ids", &id_text)];
+            let mut form = vec![
+                ("csrf_token", csrf.as_str()),
+                ("confirm", "1"),
+                ("idempotency_key", &key),
+                ("ids", &id_text),
+            ];
             form.extend(s.input.iter().copied());
             if let Some(r) = s.reason {
                 form.push(("reason", r));
@@ -163,7 +167,8 @@ async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome 
                 database_url: None,
             };
             let registry = ops_console::registry();
-            match ops_console::commands::action(&app.db, &registry, &ops_console::roles::roles(), &args).await {
+            match ops_console::commands::action(&app.db, &registry, &ops_console::roles::roles(), &args).await
+            {
                 Ok(text) => Outcome::Ran {
                     done: usize::from(text.contains(": 1 done")),
                     skipped: usize::from(text.contains("1 skipped")),
@@ -175,7 +180,8 @@ async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome 
         }
         Channel::Door => {
             opsadmin::auth::create_user(&app.db, s.user, PASSWORD, &[s.role], false).await.ok();
-            let service = Service::new(app.db.clone(), ops_console::registry()).with_roles(ops_console::roles::roles());
+            let service =
+                Service::new(app.db.clone(), ops_console::registry()).with_roles(ops_console::roles::roles());
             let caller = service.local(s.user).await.unwrap().with_reason(s.reason.map(str::to_owned));
             let input: serde_json::Map<String, serde_json::Value> =
                 s.input.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
@@ -236,7 +242,10 @@ async fn every_channel_gives_the_same_outcome_for_the_same_request() {
             let before = account::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
             let got = run(&app, channel, s, id).await;
             if !same(&s.expect, &got) {
-                failures.push(format!("row {i} ({} as {}) via {channel:?}: expected {:?}, got {got:?}", s.action, s.user, s.expect));
+                failures.push(format!(
+                    "row {i} ({} as {}) via {channel:?}: expected {:?}, got {got:?}",
+                    s.action, s.user, s.expect
+                ));
             }
             let after = account::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
             let changed = before != after;

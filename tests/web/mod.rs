@@ -23,6 +23,7 @@ mod password_limits;
 mod passwords;
 mod scale;
 pub mod support;
+mod templates;
 mod tenants;
 mod two_factor;
 mod upgrade;

@@ -386,10 +386,12 @@ async fn list_rows_written_directly_equal_the_cell_template() {
     // cell then goes through the template.
     let state = opsadmin::web::AdminState::new(app.db.clone(), ops_console::registry())
         .with_roles(ops_console::roles::roles());
-    state.templates.set_override(
-        "admin/includes/cell.html",
-        include_str!("../../admin-web/templates/admin/includes/cell.html"),
-    );
+    let state = state
+        .with_template(
+            "admin/includes/cell.html",
+            include_str!("../../admin-web/templates/admin/includes/cell.html"),
+        )
+        .expect("registered before the first page");
     let direct_router =
         std::mem::replace(&mut app.router, Router::new().merge(opsadmin::web::router()).with_state(state));
     let mut templated = app.signed_in().await;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::Pairs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Site};
 use crate::session::{SESSION_COOKIE, cookie, set_cookie};
 use crate::state::AdminState;
 
@@ -90,7 +90,7 @@ fn render_form(
 }
 
 /// `GET {prefix}/login`.
-pub async fn form(State(state): State<AdminState>, Query(q): Query<Pairs>) -> Result<Response> {
+pub async fn form(_: Site, State(state): State<AdminState>, Query(q): Query<Pairs>) -> Result<Response> {
     let next = q.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str());
     let csrf = auth::random_hex(32)?;
     render_form(&state, &csrf, &safe_next(state.prefix(), next), "", None, StatusCode::OK)
@@ -98,6 +98,7 @@ pub async fn form(State(state): State<AdminState>, Query(q): Query<Pairs>) -> Re
 
 /// `POST {prefix}/login`: fields `username`, `password`, `csrf_token`, `next`.
 pub async fn submit(
+    _: Site,
     State(state): State<AdminState>,
     RequestMeta(request_id, client_addr): RequestMeta,
     uri: axum::http::Uri,
