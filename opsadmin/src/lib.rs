@@ -59,13 +59,15 @@ pub mod prelude {
 /// approval, recent sign-in) and what a run reports.
 pub mod action {
     pub use admin_core::action::{
-        Action, ActionInput, Blocked, BlockedRecord, NoInput, Outcome, Policy, Preview, Report, RunContext,
+        Action, ActionInput, Blocked, BlockedRecord, DynAction, NoInput, Outcome, Policy, Preview, Report,
+        RunContext,
     };
 }
 
 /// The door: [`Service`](crate::Service) and [`Caller`](crate::Caller), and the
 /// requests and answers of its methods.
 pub mod service {
+    pub use admin_core::approval::Work;
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
     };
@@ -76,13 +78,15 @@ pub mod service {
 pub mod auth {
     pub use admin_core::auth::{
         AuthConfig, Authentication, Credential, Identity, MIN_PASSWORD_LEN, Proof, SessionPolicy,
-        ThrottlePolicy, count_users, create_user,
+        ThrottlePolicy, count_users, create_user, random_hex,
     };
 }
 
 /// The audit log's hash chain: checking it, and checkpoints kept elsewhere.
 pub mod audit {
-    pub use admin_core::audit::{Checkpoint, Filter, Verdict, parse_checkpoints, verify, verify_against};
+    pub use admin_core::audit::{
+        Checkpoint, Filter, Verdict, checkpoint, parse_checkpoints, verify, verify_against,
+    };
 }
 
 /// Lists: the query a list screen parses, and the tuning of counts and deep pages.
@@ -92,8 +96,10 @@ pub mod list {
     pub use admin_core::list::query::{ListQuery, ListResult};
 }
 
-/// The admin's own tables: creating and upgrading them at start-up.
+/// The admin's own tables: creating and upgrading them at start-up, and the
+/// start-up transaction (one instance at a time) for the application's own.
 pub mod migration {
+    pub use admin_core::db::txn::begin_startup;
     pub use admin_core::migration::migrate;
 }
 

@@ -134,7 +134,7 @@ fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) ->
 /// changes nothing there; it only adds the console's own `account_lock` table and
 /// one index of its own, `account_billing_state_plan_id_idx`.
 ///
-/// It runs in the start-up transaction ([`admin_core::txn::begin_startup`]), so
+/// It runs in the start-up transaction ([`opsadmin::migration::begin_startup`]), so
 /// instances starting together on an empty database take turns instead of failing
 /// on each other's half-made tables.
 ///
@@ -142,7 +142,7 @@ fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) ->
 /// When the database refuses a statement.
 pub async fn create_schema(db: &DatabaseConnection) -> opsadmin::Result<()> {
     let schema = Schema::new(db.get_database_backend());
-    let txn = admin_core::txn::begin_startup(db).await?;
+    let txn = opsadmin::migration::begin_startup(db).await?;
     txn.execute(schema.create_table_from_entity(account::Entity).if_not_exists()).await?;
     txn.execute(schema.create_table_from_entity(invoice::Entity).if_not_exists()).await?;
     txn.execute(schema.create_table_from_entity(email_job::Entity).if_not_exists()).await?;
@@ -187,7 +187,7 @@ pub async fn prepare(db: &DatabaseConnection) -> opsadmin::Result<()> {
 }
 
 /// The columns the console's lists filter or sort by without an index, each with
-/// the `CREATE INDEX` statement that serves it (see [`admin_core::index_advice`]).
+/// the `CREATE INDEX` statement that serves it (see [`opsadmin::list::advise`]).
 ///
 /// # Errors
 /// When the database cannot be asked about its indexes.
@@ -252,7 +252,7 @@ pub async fn ensure_admin_user(db: &DatabaseConnection) -> opsadmin::Result<Opti
     if opsadmin::auth::count_users(db).await? > 0 {
         return Ok(None);
     }
-    let password = admin_core::auth::random_hex(10)?;
+    let password = opsadmin::auth::random_hex(10)?;
     opsadmin::auth::create_user(db, FIRST_USER, &password, &[roles::ADMIN], true).await?;
     Ok(Some(password))
 }
