@@ -45,13 +45,15 @@ pub use router::{router, router_at};
 pub use state::{AdminState, Config};
 
 /// Runs approved action requests in this process until the returned task is
-/// aborted: claims one due request at a time (see `admin_core::approval`), and
+/// aborted: claims one due request at a time through the door
+/// ([`admin_core::service::Service::work_approvals_once`]), and
 /// sleeps a second when none is due. Several processes may run workers at once;
 /// each request still runs once.
 pub fn spawn_worker(state: AdminState) -> tokio::task::JoinHandle<()> {
+    let service = state.service();
     tokio::spawn(async move {
         loop {
-            match admin_core::approval::work_once(&state.db, &state.registry, &state.auth.roles).await {
+            match service.work_approvals_once().await {
                 Ok(admin_core::approval::Work::Idle) => {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await
                 }
