@@ -1,0 +1,298 @@
+//! Running actions behind the door: finding one the caller may run, the preview,
+//! the batch limit, the reason and input checks, idempotency and approvals.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use super::{actor, mask, reason_error};
+use crate::access::Staff;
+use crate::audit::Context;
+use crate::kernel::error::{Error, Result};
+use crate::registry::Registry;
+
+/// A request to run an action.
+#[derive(Clone, Debug, Default)]
+pub struct ActionRequest {
+    /// The selected records' keys.
+    pub keys: Vec<String>,
+    /// The typed input as JSON (`{}` for none).
+    pub input: serde_json::Value,
+    /// The key the confirmation form carried: the same request sent again with the
+    /// same key (by the same staff user) gives the first one's result instead of
+    /// running again; a different request with it is refused (see
+    /// [`crate::action::idempotency`]).
+    pub idempotency_key: Option<String>,
+}
+
+/// What became of an action request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionResult {
+    /// It ran now.
+    Ran(crate::action::Report),
+    /// This staff user already sent this request with this idempotency key and it
+    /// ran; this is the first run's report.
+    AlreadyRan(crate::action::Report),
+    /// It needs approval and waits as request `id`.
+    Queued {
+        /// The approval request's id.
+        id: i64,
+    },
+}
+
+/// Finds an action and checks that `staff` may run it.
+///
+/// # Errors
+/// `NotFound` for an unknown model or action; `Forbidden` without
+/// `{model}.action.{name}`.
+pub fn action_for(
+    staff: &Staff,
+    registry: &Registry,
+    slug: &str,
+    name: &str,
+) -> Result<Arc<dyn crate::action::DynAction>> {
+    let action = registry.action_named(slug, name).ok_or_else(|| {
+        Error::NotFound(format!("There is no action \u{201c}{name}\u{201d} for \u{201c}{slug}\u{201d}."))
+    })?;
+    let perm = format!("{slug}.action.{name}");
+    if !staff.may(&perm) {
+        return Err(Error::Forbidden(format!(
+            "You cannot run \u{201c}{}\u{201d} on {}. Ask an admin for the {perm} permission.",
+            action.label(),
+            action.model().noun_plural()
+        )));
+    }
+    Ok(action)
+}
+
+/// The records an action would touch and those it would skip, with reasons.
+///
+/// # Errors
+/// As [`action_for`]; `Refused` past the batch limit.
+pub async fn action_preview(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    registry: &Registry,
+    slug: &str,
+    name: &str,
+    keys: &[String],
+) -> Result<(Arc<dyn crate::action::DynAction>, crate::action::Preview)> {
+    let action = action_for(staff, registry, slug, name)?;
+    check_batch(action.as_ref(), keys)?;
+    let mut preview = action.preview(db, keys).await?;
+    if let Some(model) = registry.get(slug) {
+        for r in preview.ready.iter_mut().chain(preview.blocked.iter_mut().map(|b| &mut b.record)) {
+            mask(staff, model.as_ref(), r);
+        }
+    }
+    Ok((action, preview))
+}
+
+fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {
+    let noun = action.model().noun_plural();
+    // A key longer than any id, or with control characters, names no record.
+    if keys.iter().any(|k| !crate::kernel::text::is_lookup(k, crate::kernel::text::LOOKUP)) {
+        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
+            "ids",
+            format!(
+                "One of the selected ids is not an id of the {noun}: it is longer than {} characters or has invisible control characters. Nothing was changed.",
+                crate::kernel::text::LOOKUP
+            ),
+        )]));
+    }
+    if keys.is_empty() {
+        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
+            "ids",
+            format!("Select at least one of the {noun} first."),
+        )]));
+    }
+    let max = action.policy().max_batch;
+    if keys.len() > max {
+        return Err(Error::Refused(format!(
+            "You selected {} {noun}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
+            crate::kernel::model::thousands(keys.len() as u64),
+            action.label(),
+            crate::kernel::model::thousands(max as u64)
+        )));
+    }
+    Ok(())
+}
+
+/// Runs an action, or queues it for approval when its policy says so. The one path
+/// for the screens, the JSON API and scripts: permission, batch limit, reason, input
+/// validation, per-record checks, one transaction with one audit entry per changed
+/// record, and at most one run per idempotency key: a key is the staff user's own and
+/// names one request (model, action, records, input, reason), see
+/// [`crate::action::idempotency`].
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Refused` (batch limit, or
+/// [`crate::action::idempotency::KEY_REUSED`] for a key already used for a different
+/// request), `Invalid` (reason, input or key); any error from the action itself, in
+/// which case nothing was changed.
+pub async fn run_action(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    registry: &Registry,
+    slug: &str,
+    name: &str,
+    request: &ActionRequest,
+) -> Result<ActionResult> {
+    let staff = actor(ctx)?;
+    let action = action_for(staff, registry, slug, name)?;
+    let (keys, input, binding) = checked(ctx, action.as_ref(), slug, name, request)?;
+    if let Some(b) = &binding
+        && let Some(answer) = replay(db, staff.id, b).await?
+    {
+        return Ok(answer);
+    }
+    execute(db, ctx, registry, action.as_ref(), (slug, name), &keys, request, &input, binding.as_ref()).await
+}
+
+/// The request's distinct keys, the input as the action reads it, and the binding
+/// of its idempotency key, after every check that needs no database: the batch
+/// limit, the reason, the key and the input.
+fn checked(
+    ctx: &Context,
+    action: &dyn crate::action::DynAction,
+    slug: &str,
+    name: &str,
+    request: &ActionRequest,
+) -> Result<(Vec<String>, serde_json::Value, Option<crate::action::idempotency::Binding>)> {
+    let mut keys: Vec<String> = Vec::with_capacity(request.keys.len());
+    let mut seen = std::collections::HashSet::with_capacity(request.keys.len());
+    for k in &request.keys {
+        let k = k.trim();
+        if !k.is_empty() && seen.insert(k) {
+            keys.push(k.to_owned());
+        }
+    }
+    check_batch(action, &keys)?;
+    let policy = action.policy();
+    let mut errors = Vec::new();
+    if policy.reason_required && ctx.reason.is_none() {
+        errors.push(crate::kernel::error::FieldError::field(
+            "reason",
+            format!(
+                "Say why you run \u{201c}{}\u{201d}: the reason is kept in the audit log.",
+                action.label()
+            ),
+        ));
+    }
+    errors.extend(reason_error(ctx, "reason"));
+    if let Some(k) = &request.idempotency_key
+        && let Err(m) = crate::kernel::text::check_named(
+            "The idempotency key",
+            k.trim(),
+            crate::kernel::text::IDEMPOTENCY_KEY,
+            crate::kernel::text::Lines::One,
+        )
+    {
+        errors.push(crate::kernel::error::FieldError::field("idempotency_key", m));
+    }
+    // Approval requests keep the input as the action reads it, never the raw request.
+    let input = match action.normalize_input(&request.input) {
+        Ok(input) => input,
+        Err(e) => {
+            // Each input field's own message, under its name (`fields` in the API).
+            errors.extend(e.into_iter().map(|f| match f.field {
+                Some(_) => f,
+                None => {
+                    crate::kernel::error::FieldError::form(format!("The input does not fit: {}", f.message))
+                }
+            }));
+            serde_json::Value::Null
+        }
+    };
+    let idem = match crate::action::idempotency::parse_key(request.idempotency_key.as_deref()) {
+        Ok(k) => k,
+        Err(Error::Invalid(e)) => {
+            errors.extend(e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let binding = idem.map(|k| {
+        crate::action::idempotency::Binding::new(&k, slug, name, &keys, &request.input, ctx.reason.as_deref())
+    });
+    Ok((keys, input, binding))
+}
+
+/// Runs the checked request in one transaction, or queues it when the action asks
+/// for approval; records the run under its idempotency key.
+#[allow(clippy::too_many_arguments)]
+async fn execute(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    registry: &Registry,
+    action: &dyn crate::action::DynAction,
+    (slug, name): (&str, &str),
+    keys: &[String],
+    request: &ActionRequest,
+    input: &serde_json::Value,
+    binding: Option<&crate::action::idempotency::Binding>,
+) -> Result<ActionResult> {
+    use crate::action::{Approval, Executed};
+
+    let staff = actor(ctx)?;
+    let turn = registry.write_turn(db).await;
+    let txn = crate::db::txn::begin_write(db).await?;
+    // The action's approval rule is asked inside the run, on the records it loaded
+    // (and locked): a request that needs approval changes nothing and is queued.
+    let report = match action.execute(&txn, ctx, keys, &request.input, Approval::Ask).await? {
+        Executed::Ran(report) => report,
+        Executed::NeedsApproval => {
+            txn.rollback().await?;
+            drop(turn);
+            let r = crate::approval::create(db, ctx, slug, name, keys, input, binding).await?;
+            return Ok(ActionResult::Queued { id: r.id });
+        }
+    };
+    if let Some(b) = binding
+        && let Err(e) = crate::action::idempotency::record_run(&txn, staff.id, b, &report).await
+    {
+        // A concurrent submission with the same key committed first: undo this run
+        // and answer as that one decides.
+        txn.rollback().await?;
+        return match replay(db, staff.id, b).await? {
+            Some(answer) => Ok(answer),
+            None => Err(e),
+        };
+    }
+    txn.commit().await?;
+    // An action may write to any table: every list's page anchors are outdated.
+    registry.touch_all();
+    Ok(ActionResult::Ran(report))
+}
+
+/// The first answer to a request whose key `staff_id` already used: the run's
+/// report again, or the same approval request. `None` when the key is new.
+///
+/// # Errors
+/// `Refused` ([`crate::action::idempotency::KEY_REUSED`]) when the key was used for a
+/// different request; `Db` when the database fails.
+async fn replay(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    binding: &crate::action::idempotency::Binding,
+) -> Result<Option<ActionResult>> {
+    if let Some(done) = crate::action::idempotency::prior_run(db, staff_id, &binding.key).await? {
+        if !binding.matches(&done.model, &done.action, &done.fingerprint) {
+            return Err(crate::action::idempotency::reused());
+        }
+        let report = serde_json::from_str(&done.report)
+            .map_err(|e| Error::Internal(format!("the stored report of run {} is not JSON: {e}", done.id)))?;
+        return Ok(Some(ActionResult::AlreadyRan(report)));
+    }
+    if let Some(queued) = crate::approval::find_by_key(db, staff_id, &binding.key).await? {
+        if !binding.matches(&queued.model, &queued.action, queued.fingerprint.as_deref().unwrap_or_default())
+        {
+            return Err(crate::action::idempotency::reused());
+        }
+        return Ok(Some(ActionResult::Queued { id: queued.id }));
+    }
+    Ok(None)
+}
