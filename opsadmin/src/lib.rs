@@ -71,6 +71,9 @@ pub mod service {
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
     };
+    /// What one call of [`Service::work_approvals_once`] did (a worker of your own
+    /// loops over it).
+    pub use admin_core::approval::Work;
 }
 
 /// Sign-in: the rules (sessions, throttling, roles), the credentials the
@@ -80,6 +83,8 @@ pub mod auth {
         AuthConfig, Authentication, Credential, Identity, MIN_PASSWORD_LEN, Proof, SessionPolicy,
         ThrottlePolicy, count_users, create_user, random_hex,
     };
+    /// The rules a new password must meet, for a form of your own that sets one.
+    pub use admin_core::auth::check_new_password;
 }
 
 /// The audit log's hash chain: checking it, and checkpoints kept elsewhere.
@@ -108,6 +113,9 @@ pub mod migration {
 pub mod web {
     pub use admin_web::extract::Submitted;
     pub use admin_web::session::Ctx;
+    /// Sends a custom page's user to confirm their password when their last proof
+    /// is older than the session policy allows (and back afterwards).
+    pub use admin_web::session::require_recent_auth;
     pub use admin_web::{AdminState, Config, Error, Result, TemplateError, router, router_at, spawn_worker};
 }
 
