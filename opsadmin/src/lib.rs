@@ -67,24 +67,23 @@ pub mod action {
 /// The door: [`Service`](crate::Service) and [`Caller`](crate::Caller), and the
 /// requests and answers of its methods.
 pub mod service {
+    /// What one call of [`Service::work_approvals_once`] did (a worker of your own
+    /// loops over it).
     pub use admin_core::approval::Work;
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
     };
-    /// What one call of [`Service::work_approvals_once`] did (a worker of your own
-    /// loops over it).
-    pub use admin_core::approval::Work;
 }
 
 /// Sign-in: the rules (sessions, throttling, roles), the credentials the
 /// authenticator accepts, and creating the first staff user.
 pub mod auth {
+    /// The rules a new password must meet, for a form of your own that sets one.
+    pub use admin_core::auth::check_new_password;
     pub use admin_core::auth::{
         AuthConfig, Authentication, Credential, Identity, MIN_PASSWORD_LEN, Proof, SessionPolicy,
         ThrottlePolicy, count_users, create_user, random_hex,
     };
-    /// The rules a new password must meet, for a form of your own that sets one.
-    pub use admin_core::auth::check_new_password;
 }
 
 /// The audit log's hash chain: checking it, and checkpoints kept elsewhere.
