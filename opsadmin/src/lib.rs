@@ -67,6 +67,8 @@ pub mod action {
 /// The door: [`Service`](crate::Service) and [`Caller`](crate::Caller), and the
 /// requests and answers of its methods.
 pub mod service {
+    /// What one call of [`Service::work_approvals_once`] did (a worker of your own
+    /// loops over it).
     pub use admin_core::approval::Work;
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
@@ -76,6 +78,8 @@ pub mod service {
 /// Sign-in: the rules (sessions, throttling, roles), the credentials the
 /// authenticator accepts, and creating the first staff user.
 pub mod auth {
+    /// The rules a new password must meet, for a form of your own that sets one.
+    pub use admin_core::auth::check_new_password;
     pub use admin_core::auth::{
         AuthConfig, Authentication, Credential, Identity, MIN_PASSWORD_LEN, Proof, SessionPolicy,
         ThrottlePolicy, count_users, create_user, random_hex,
@@ -108,6 +112,9 @@ pub mod migration {
 pub mod web {
     pub use admin_web::extract::Submitted;
     pub use admin_web::session::Ctx;
+    /// Sends a custom page's user to confirm their password when their last proof
+    /// is older than the session policy allows (and back afterwards).
+    pub use admin_web::session::require_recent_auth;
     pub use admin_web::{AdminState, Config, Error, Result, TemplateError, router, router_at, spawn_worker};
 }
 
