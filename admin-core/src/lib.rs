@@ -4,19 +4,27 @@
 //! applications depend on the `opsadmin` facade, which re-exports both with the
 //! derives. Plugin crates depend on this crate (and `admin-derive`) alone.
 //!
-//! Where things are:
+//! The modules are layers, each importing only the ones above it in this list
+//! (a test in the repository fails when one reaches up):
 //!
-//! - describing models: [`model`], [`field`], [`registry`] (Django's `AdminSite`);
-//! - reading lists: [`query`], [`count`], [`seek`], [`search_index`];
-//! - changing data: [`service`] (the permission-checked operations every caller
-//!   uses), [`action`], [`idempotency`], [`approval`], [`notes`], [`txn`];
-//! - who may do what: [`permission`], [`auth`], [`password`], [`two_factor`], [`totp`];
-//! - what happened: [`audit`];
-//! - the admin's tables: [`entities`], [`migration`].
+//! - [`kernel`]: errors, text limits, field kinds, a model's metadata, a record, the clock;
+//! - [`db`]: the admin's own tables, transactions, SQL helpers;
+//! - [`access`]: the acting staff member, roles, permissions and field rules;
+//! - [`audit`]: the hash-chained log, its queries and its check;
+//! - [`notes`]: notes on records and saved list views;
+//! - [`list`]: list queries, counts, keyset pages, the search index;
+//! - [`auth`]: passwords, sessions, throttling, tokens, two-factor sign-in, and the
+//!   one authenticator;
+//! - [`action`]: the `Action` trait, its policy, running it on a batch;
+//! - [`registry`]: the site (Django's `AdminSite`): models, their admins, actions;
+//! - [`approval`]: the second person's decision and the worker;
+//! - [`service`]: the door, [`service::Service`], which every caller goes through
+//!   with a [`service::Caller`];
+//! - [`migration`]: creating and upgrading the admin's tables.
 //!
 //! ```
-//! use admin_core::field::{AdminField, humanize};
-//! use admin_core::permission::Roles;
+//! use admin_core::access::permission::Roles;
+//! use admin_core::kernel::field::{AdminField, humanize};
 //!
 //! assert_eq!(humanize("billing_state"), "Billing state");
 //! assert_eq!(<Option<i64> as AdminField>::parse_form(""), Ok(None));
