@@ -188,6 +188,65 @@ where
         A::Input::from_json(json)
             .map_err(|m| Error::BadRequest(format!("The action's input does not fit: {m}")))
     }
+
+    /// The records the action's check lets through, with every field's value before
+    /// the run; the others go to `report` as skipped, with the check's reason.
+    async fn checked(
+        &self,
+        txn: &DatabaseTransaction,
+        models: Vec<A::Model>,
+        report: &mut Report,
+    ) -> Result<(Vec<A::Model>, HashMap<String, Vec<Cell>>)> {
+        let meta = A::Model::meta();
+        let mut ready = Vec::with_capacity(models.len());
+        let mut before: HashMap<String, Vec<Cell>> = HashMap::new();
+        for m in models {
+            let key = m.cell(meta.pk).form_value();
+            if let Err(Blocked(reason)) = self.action.check_async(txn, &m).await? {
+                report.skipped.push((key, reason));
+                continue;
+            }
+            before.insert(key, Self::cells(&m));
+            ready.push(m);
+        }
+        Ok((ready, before))
+    }
+
+    /// The audit diff of each record in `done`: its fields `before` the run and as
+    /// the action left them (read in one query), with the input as `_input`.
+    async fn diffs(
+        &self,
+        txn: &DatabaseTransaction,
+        done: &[String],
+        before: &HashMap<String, Vec<Cell>>,
+        input_json: &serde_json::Value,
+    ) -> Result<Vec<serde_json::Value>> {
+        let meta = A::Model::meta();
+        let (after, _) = self.load(txn, done, false).await?;
+        let after: HashMap<String, Vec<Cell>> =
+            after.iter().map(|m| (m.cell(meta.pk).form_value(), Self::cells(m))).collect();
+        let mut diffs = Vec::with_capacity(done.len());
+        for key in done {
+            let changes: Changes = match (before.get(key), after.get(key)) {
+                (Some(b), Some(a)) => b
+                    .iter()
+                    .zip(a)
+                    .enumerate()
+                    .filter(|(_, (b, a))| b != a)
+                    .map(|(i, (b, a))| (i, b.clone(), a.clone()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut diff = audit::diff_json(meta, &changes);
+            if let (serde_json::Value::Object(map), serde_json::Value::Object(inp)) = (&mut diff, input_json)
+                && !inp.is_empty()
+            {
+                map.insert("_input".to_owned(), serde_json::Value::Object(inp.clone()));
+            }
+            diffs.push(diff);
+        }
+        Ok(diffs)
+    }
 }
 
 impl<A: Action> DynAction for ActionAdmin<A>
@@ -264,24 +323,7 @@ where
                     .skipped
                     .push((k, format!("There is no {} with this id any more.", meta.label.to_lowercase())));
             }
-            let run_ctx = RunContext {
-                txn,
-                actor,
-                reason: ctx.reason.as_deref(),
-                request_id: ctx.request_id.as_deref(),
-            };
-            let kind = format!("action:{}", A::NAME);
-            let mut ready = Vec::with_capacity(models.len());
-            let mut before: HashMap<String, Vec<Cell>> = HashMap::new();
-            for m in models {
-                let key = m.cell(meta.pk).form_value();
-                if let Err(Blocked(reason)) = self.action.check_async(txn, &m).await? {
-                    report.skipped.push((key, reason));
-                    continue;
-                }
-                before.insert(key, Self::cells(&m));
-                ready.push(m);
-            }
+            let (ready, before) = self.checked(txn, models, &mut report).await?;
             if approval == Approval::Ask && self.action.needs_approval(txn, &ready, &input).await? {
                 // A request for records that do not exist is not worth a second
                 // person's time: refuse it rather than queue it.
@@ -290,52 +332,17 @@ where
                 }
                 return Ok(Executed::NeedsApproval);
             }
+            let run_ctx = RunContext {
+                txn,
+                actor,
+                reason: ctx.reason.as_deref(),
+                request_id: ctx.request_id.as_deref(),
+            };
             let keys_in_order: Vec<String> = ready.iter().map(|m| m.cell(meta.pk).form_value()).collect();
             let outcomes = self.action.run_many(&run_ctx, ready, &input).await?;
-            if outcomes.len() != keys_in_order.len() {
-                return Err(Error::Internal(format!(
-                    "the action {} gave {} outcomes for {} records",
-                    A::NAME,
-                    outcomes.len(),
-                    keys_in_order.len()
-                )));
-            }
-            let mut done = Vec::new();
-            for (key, outcome) in keys_in_order.into_iter().zip(outcomes) {
-                match outcome {
-                    Outcome::Done(note) => {
-                        report.done.push((key.clone(), note));
-                        done.push(key);
-                    }
-                    Outcome::Skipped(reason) => report.skipped.push((key, reason)),
-                }
-            }
-            // The records as the action left them, for the audit diffs: one query.
-            let (after, _) = self.load(txn, &done, false).await?;
-            let after: HashMap<String, Vec<Cell>> =
-                after.iter().map(|m| (m.cell(meta.pk).form_value(), Self::cells(m))).collect();
-            let input_json = input.to_json();
-            let mut diffs = Vec::with_capacity(done.len());
-            for key in &done {
-                let changes: Changes = match (before.get(key), after.get(key)) {
-                    (Some(b), Some(a)) => b
-                        .iter()
-                        .zip(a)
-                        .enumerate()
-                        .filter(|(_, (b, a))| b != a)
-                        .map(|(i, (b, a))| (i, b.clone(), a.clone()))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let mut diff = audit::diff_json(meta, &changes);
-                if let (serde_json::Value::Object(map), serde_json::Value::Object(inp)) =
-                    (&mut diff, &input_json)
-                    && !inp.is_empty()
-                {
-                    map.insert("_input".to_owned(), serde_json::Value::Object(inp.clone()));
-                }
-                diffs.push(diff);
-            }
+            let done = tally(A::NAME, keys_in_order, outcomes, &mut report)?;
+            let diffs = self.diffs(txn, &done, &before, &input.to_json()).await?;
+            let kind = format!("action:{}", A::NAME);
             let events = done
                 .iter()
                 .zip(diffs)
@@ -350,6 +357,34 @@ where
             Ok(Executed::Ran(report))
         })
     }
+}
+
+/// Sorts a run's outcomes (one per key of `keys`, in order) into `report`, and
+/// returns the keys of the records the action changed.
+fn tally(
+    action: &str,
+    keys: Vec<String>,
+    outcomes: Vec<Outcome>,
+    report: &mut Report,
+) -> Result<Vec<String>> {
+    if outcomes.len() != keys.len() {
+        return Err(Error::Internal(format!(
+            "the action {action} gave {} outcomes for {} records",
+            outcomes.len(),
+            keys.len()
+        )));
+    }
+    let mut done = Vec::new();
+    for (key, outcome) in keys.into_iter().zip(outcomes) {
+        match outcome {
+            Outcome::Done(note) => {
+                report.done.push((key.clone(), note));
+                done.push(key);
+            }
+            Outcome::Skipped(reason) => report.skipped.push((key, reason)),
+        }
+    }
+    Ok(done)
 }
 
 /// "There is no invoice with the id 7 or 9; nothing was queued for approval.",

@@ -100,6 +100,28 @@ pub async fn record_many<C: ConnectionTrait>(
         return Ok(None);
     }
     // Take the head first, for all of them: this row lock orders every appender.
+    let head = take_head(txn, n).await?;
+    let first = head.seq - n + 1;
+    let (rows, prev) = chained(ctx, events, first, head.hash);
+    // 13 values a row: 500 rows stay within every database's parameter limit.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        entry::Entity::insert_many(chunk).exec_without_returning(txn).await?;
+    }
+    txn.execute(
+        Query::update()
+            .table(head::Entity)
+            .value(head::Column::Hash, prev)
+            .and_where(Expr::col(head::Column::Id).eq(1)),
+    )
+    .await?;
+    Ok(Some((first, head.seq)))
+}
+
+/// Moves the head `n` entries on (locking its row until the transaction ends) and
+/// returns it as moved.
+async fn take_head<C: ConnectionTrait>(txn: &C, n: i64) -> Result<head::Model> {
     let bumped = txn
         .execute(
             Query::update()
@@ -111,16 +133,24 @@ pub async fn record_many<C: ConnectionTrait>(
     if bumped.rows_affected() != 1 {
         return Err(Error::Internal("the audit head row is missing; run migrations".to_owned()));
     }
-    let head = head::Entity::find_by_id(1)
+    head::Entity::find_by_id(1)
         .one(txn)
         .await?
-        .ok_or_else(|| Error::Internal("the audit head row is missing".to_owned()))?;
-    let first = head.seq - n + 1;
+        .ok_or_else(|| Error::Internal("the audit head row is missing".to_owned()))
+}
+
+/// The rows of `events`, numbered from `first` on and each chained to the one
+/// before (the first to `prev`), with the hash of the last.
+fn chained(
+    ctx: &Context,
+    events: Vec<Event<'_>>,
+    first: i64,
+    mut prev: String,
+) -> (Vec<entry::ActiveModel>, String) {
     let at = truncate_micros(now());
     let actor_id = ctx.actor.as_ref().map(|s| s.id);
     let actor =
         ctx.actor.as_ref().map(|s| s.username.clone()).or_else(|| ctx.actor_name.clone()).unwrap_or_default();
-    let mut prev = head.hash;
     let mut rows = Vec::with_capacity(events.len());
     for (seq, event) in (first..).zip(events) {
         let mut e = entry::Model {
@@ -158,20 +188,7 @@ pub async fn record_many<C: ConnectionTrait>(
             hash: Set(e.hash),
         });
     }
-    // 13 values a row: 500 rows stay within every database's parameter limit.
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(500).collect();
-        entry::Entity::insert_many(chunk).exec_without_returning(txn).await?;
-    }
-    txn.execute(
-        Query::update()
-            .table(head::Entity)
-            .value(head::Column::Hash, prev)
-            .and_where(Expr::col(head::Column::Id).eq(1)),
-    )
-    .await?;
-    Ok(Some((first, head.seq)))
+    (rows, prev)
 }
 
 fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
