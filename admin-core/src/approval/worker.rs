@@ -1,0 +1,234 @@
+//! The approval worker: claims an approved request with a lease and runs it once.
+
+use chrono::NaiveDateTime;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    Statement,
+};
+
+use super::{LEASE, MAX_ATTEMPTS, backoff, keys_of, request};
+use crate::access::Staff;
+use crate::action::{Approval, Executed, Report};
+use crate::audit::{self, Context};
+use crate::db::txn::begin_write;
+use crate::kernel::clock::now;
+use crate::kernel::error::{Error, Result};
+use crate::registry::Registry;
+
+/// Claims one runnable request for this worker: approved and due, or running with an
+/// expired lease. Returns it with the new lease token.
+async fn claim(db: &DatabaseConnection) -> Result<Option<(request::Model, String)>> {
+    let t = now();
+    let token = crate::auth::random_hex(16)?;
+    let txn = begin_write(db).await?;
+    let candidate: Option<i64> = if txn.get_database_backend() == DbBackend::Postgres {
+        let row = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id FROM admin_approval \
+                 WHERE (status = 'approved' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) \
+                    OR (status = 'running' AND lease_until < $1) \
+                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                [t.into()],
+            ))
+            .await?;
+        row.and_then(|r| r.try_get::<i64>("", "id").ok())
+    } else {
+        // SQLite: the immediate transaction already excludes other writers.
+        request::Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(
+                        sea_orm::Condition::all().add(request::Column::Status.eq("approved")).add(
+                            sea_orm::Condition::any()
+                                .add(request::Column::NextAttemptAt.is_null())
+                                .add(request::Column::NextAttemptAt.lte(t)),
+                        ),
+                    )
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(request::Column::Status.eq("running"))
+                            .add(request::Column::LeaseUntil.lt(t)),
+                    ),
+            )
+            .order_by_asc(request::Column::Id)
+            .one(&txn)
+            .await?
+            .map(|r| r.id)
+    };
+    let Some(id) = candidate else {
+        txn.commit().await?;
+        return Ok(None);
+    };
+    txn.execute(
+        Query::update()
+            .table(request::Entity)
+            .value(request::Column::Status, "running")
+            .value(request::Column::LeaseUntil, t + LEASE)
+            .value(request::Column::LeaseToken, token.clone())
+            .value(request::Column::Attempts, Expr::col(request::Column::Attempts).add(1))
+            .and_where(Expr::col(request::Column::Id).eq(id)),
+    )
+    .await?;
+    let claimed = request::Entity::find_by_id(id).one(&txn).await?;
+    txn.commit().await?;
+    Ok(claimed.map(|r| (r, token)))
+}
+
+/// What one call of [`work_once`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// Nothing was due.
+    Idle,
+    /// Request `id` ran and is done.
+    Done(i64),
+    /// Request `id` failed and will be tried again later.
+    Retry(i64, String),
+    /// Request `id` failed for the last time.
+    Failed(i64, String),
+    /// Another worker finished it first; nothing was applied here.
+    Lost(i64),
+}
+
+/// Claims and runs one due request. Call it in a loop (the server does, and
+/// `ops-console worker` does as a process of its own).
+///
+/// # Errors
+/// `Db` when the database fails outside the action itself (the action's own
+/// failures are recorded on the request and retried).
+pub async fn work_once(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    roles: &crate::access::permission::Roles,
+) -> Result<Work> {
+    let Some((r, token)) = claim(db).await? else { return Ok(Work::Idle) };
+    match run_claimed(db, registry, roles, &r, &token).await {
+        Ok(true) => {
+            // The action may have written to any table: page anchors are outdated.
+            registry.touch_all();
+            Ok(Work::Done(r.id))
+        }
+        Ok(false) => Ok(Work::Lost(r.id)),
+        Err(e) => {
+            let msg = match &e {
+                Error::Db(db) => format!("The database failed: {db}"),
+                Error::Internal(m) => m.clone(),
+                other => other.to_string(),
+            };
+            // A refusal will not change by retrying.
+            let last = r.attempts >= MAX_ATTEMPTS || matches!(e, Error::Forbidden(_));
+            let t = now();
+            let mut update = Query::update();
+            update
+                .table(request::Entity)
+                .value(request::Column::Status, if last { "failed" } else { "approved" })
+                .value(request::Column::LastError, msg.clone())
+                .value(request::Column::LeaseUntil, Option::<NaiveDateTime>::None)
+                .value(request::Column::LeaseToken, Option::<String>::None)
+                .value(
+                    request::Column::NextAttemptAt,
+                    if last { None } else { Some(t + backoff(r.attempts)) },
+                )
+                .and_where(Expr::col(request::Column::Id).eq(r.id))
+                .and_where(Expr::col(request::Column::LeaseToken).eq(token.clone()));
+            if last {
+                update.value(request::Column::FinishedAt, Some(t));
+            }
+            let txn = begin_write(db).await?;
+            txn.execute(&update).await?;
+            if last {
+                let key = r.id.to_string();
+                let ctx = Context {
+                    actor_name: Some("worker".to_owned()),
+                    reason: Some(msg.clone()),
+                    ..Default::default()
+                };
+                let changes = serde_json::json!({ "status": ["running", "failed"] });
+                audit::record(
+                    &txn,
+                    &ctx,
+                    audit::Event {
+                        kind: "approval_failed",
+                        model: Some("approval"),
+                        object_id: Some(&key),
+                        changes,
+                    },
+                )
+                .await?;
+            }
+            txn.commit().await?;
+            tracing::warn!(request = r.id, attempt = r.attempts, error = %msg, "approved action failed");
+            Ok(if last { Work::Failed(r.id, msg) } else { Work::Retry(r.id, msg) })
+        }
+    }
+}
+
+/// Runs a claimed request; `Ok(false)` when the lease was lost before commit.
+async fn run_claimed(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    roles: &crate::access::permission::Roles,
+    r: &request::Model,
+    token: &str,
+) -> Result<bool> {
+    let action = registry.action_named(&r.model, &r.action).ok_or_else(|| {
+        Error::Internal(format!("the action `{}` on `{}` is not registered", r.action, r.model))
+    })?;
+    let requester = crate::db::entities::staff_user::Entity::find_by_id(r.requester_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Internal("the requester no longer exists".to_owned()))?;
+    let staff = Staff::from_model(&requester, roles);
+    // The request runs as its requester: they must still be allowed to run it.
+    let perm = format!("{}.action.{}", r.model, r.action);
+    if !requester.is_active || !staff.may(&perm) {
+        return Err(Error::Forbidden(format!(
+            "{} can no longer run this action (inactive, or without the {perm} permission); ask them or an admin to request it again.",
+            requester.username
+        )));
+    }
+    let input: serde_json::Value = serde_json::from_str(&r.input)
+        .map_err(|e| Error::Internal(format!("stored input is not JSON: {e}")))?;
+    let keys = keys_of(r);
+    let reason = match (&r.reason, &r.decided_by) {
+        (Some(reason), Some(by)) => Some(format!("{reason} (approved by {by})")),
+        (None, Some(by)) => Some(format!("approved by {by}")),
+        (reason, None) => reason.clone(),
+    };
+    let ctx = Context {
+        actor: Some(staff),
+        reason,
+        request_id: Some(format!("approval-{}", r.id)),
+        ..Default::default()
+    };
+    let txn = begin_write(db).await?;
+    let report: Report = match action.execute(&txn, &ctx, &keys, &input, Approval::Granted).await? {
+        Executed::Ran(report) => report,
+        Executed::NeedsApproval => {
+            return Err(Error::Internal("an approved request was asked for approval again".to_owned()));
+        }
+    };
+    // Done only if this worker still holds the lease: then the action's changes and
+    // the status commit together, or not at all.
+    let done = txn
+        .execute(
+            Query::update()
+                .table(request::Entity)
+                .value(request::Column::Status, "done")
+                .value(request::Column::Report, serde_json::to_string(&report).unwrap_or_default())
+                .value(request::Column::FinishedAt, now())
+                .value(request::Column::LeaseUntil, Option::<NaiveDateTime>::None)
+                .value(request::Column::LastError, Option::<String>::None)
+                .and_where(Expr::col(request::Column::Id).eq(r.id))
+                .and_where(Expr::col(request::Column::Status).eq("running"))
+                .and_where(Expr::col(request::Column::LeaseToken).eq(token)),
+        )
+        .await?;
+    if done.rows_affected() != 1 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    txn.commit().await?;
+    Ok(true)
+}

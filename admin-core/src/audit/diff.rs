@@ -1,0 +1,60 @@
+//! How changes are shown in the log: `{field: [before, after]}` diffs and snapshots,
+//! and parsing a stored diff back for display.
+
+use serde_json::{Map, Value as Json};
+
+use crate::kernel::Changes;
+use crate::kernel::field::Cell;
+use crate::kernel::model::ModelMeta;
+
+/// Renders field changes as `{field: [before, after]}` with form-style values
+/// (`null` for `NULL`).
+#[must_use]
+pub fn diff_json(meta: &ModelMeta, changes: &Changes) -> Json {
+    let mut map = Map::new();
+    for (i, before, after) in changes {
+        let f = &meta.fields[*i];
+        map.insert(f.name.to_owned(), Json::Array(vec![cell_json(before), cell_json(after)]));
+    }
+    Json::Object(map)
+}
+
+/// All fields of a record as `{field: [null, value]}` (create) or
+/// `{field: [value, null]}` (delete).
+#[must_use]
+pub fn snapshot_json(meta: &ModelMeta, cells: &[Cell], created: bool) -> Json {
+    let mut map = Map::new();
+    for (f, c) in meta.fields.iter().zip(cells) {
+        let v = cell_json(c);
+        let pair = if created { vec![Json::Null, v] } else { vec![v, Json::Null] };
+        map.insert(f.name.to_owned(), Json::Array(pair));
+    }
+    Json::Object(map)
+}
+
+fn cell_json(c: &Cell) -> Json {
+    match c {
+        Cell::Null => Json::Null,
+        Cell::Bool(b) => Json::Bool(*b),
+        Cell::Int(i) => Json::from(*i),
+        other => Json::String(other.display()),
+    }
+}
+
+/// Parses a stored `{field: [before, after]}` into rows for display.
+#[must_use]
+pub fn parse_changes(changes: &str) -> Vec<(String, String, String)> {
+    let Ok(Json::Object(map)) = serde_json::from_str::<Json>(changes) else { return Vec::new() };
+    map.into_iter()
+        .map(|(k, v)| {
+            let text = |j: Option<&Json>| match j {
+                None | Some(Json::Null) => String::new(),
+                Some(Json::String(s)) => s.clone(),
+                Some(Json::Bool(b)) => if *b { "yes" } else { "no" }.to_owned(),
+                Some(other) => other.to_string(),
+            };
+            let arr = v.as_array();
+            (k, text(arr.and_then(|a| a.first())), text(arr.and_then(|a| a.get(1))))
+        })
+        .collect()
+}

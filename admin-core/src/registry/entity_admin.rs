@@ -1,0 +1,374 @@
+//! [`EntityAdmin`]: the bridge from a derived [`AdminModel`] to the object-safe
+//! [`ModelAdmin`]: its reads and the operations of the trait.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend,
+    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, Select, Value,
+};
+
+use crate::access::permission::FieldAccess;
+use crate::audit;
+use crate::db::txn::begin_write;
+use crate::kernel::error::{Error, Result};
+use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
+use crate::kernel::record::{FormData, Record};
+use crate::list::query::{FilterOp, ListQuery, ListResult, ModelFields};
+
+use crate::db::sql::{all_limited, count_capped, escape_like};
+
+use super::ModelAdmin;
+use super::write::write_refused;
+use crate::kernel::{BoxFuture, Changes};
+
+/// The bridge from a derived [`AdminModel`] to the object-safe [`ModelAdmin`].
+pub struct EntityAdmin<M: AdminModel> {
+    pub(super) columns: Vec<<EntityOf<M> as EntityTrait>::Column>,
+    /// Estimates and page anchors of this model's lists.
+    pub(super) cache: crate::list::seek::ListCache,
+    /// Whether the database has the model's search index: `None` until asked.
+    pub(super) search_index: std::sync::Mutex<Option<bool>>,
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M> EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    /// Resolves every field's column.
+    ///
+    /// # Panics
+    /// If a field has no column of the same name; the derive only emits fields of
+    /// the entity's `Model`, so this means the entity and its model disagree.
+    #[must_use]
+    pub fn new() -> Self {
+        let columns = M::meta()
+            .fields
+            .iter()
+            .map(|f| {
+                f.name
+                    .parse()
+                    .unwrap_or_else(|_| panic!("model `{}` has no column `{}`", M::meta().slug, f.name))
+            })
+            .collect();
+        Self {
+            columns,
+            cache: crate::list::seek::ListCache::default(),
+            search_index: std::sync::Mutex::new(None),
+            _m: PhantomData,
+        }
+    }
+
+    /// Whether searches may narrow through the search index: it is in place in
+    /// this instance's database (asked once, then remembered).
+    pub(super) async fn search_indexed(&self, db: &DatabaseConnection) -> Result<bool> {
+        if let Some(known) = self.search_index.lock().ok().and_then(|k| *k) {
+            return Ok(known);
+        }
+        let present = crate::list::search_index::present(db, M::meta()).await?;
+        if let Ok(mut known) = self.search_index.lock() {
+            *known = Some(present);
+        }
+        Ok(present)
+    }
+
+    pub(super) fn record(m: &M) -> Record {
+        let meta = M::meta();
+        let cells: Vec<_> = (0..meta.fields.len()).map(|i| m.cell(i)).collect();
+        let key = cells[meta.pk].form_value();
+        Record::new(key, cells)
+    }
+
+    pub(super) fn pk_value(&self, key: &str) -> Option<Value> {
+        M::parse_value(M::meta().pk, key).ok()
+    }
+
+    /// The rows `query` selects. `indexed`: the search index is in place and may
+    /// narrow a search ([`Self::search_indexed`]).
+    pub(super) fn filtered(
+        &self,
+        backend: DbBackend,
+        query: &ListQuery,
+        indexed: bool,
+    ) -> Select<EntityOf<M>> {
+        let mut select = EntityOf::<M>::find();
+        for f in &query.filters {
+            let col = self.columns[f.field];
+            let cond = match f.op {
+                FilterOp::Eq => col.eq(f.value.clone()),
+                FilterOp::From => col.gte(f.value.clone()),
+                FilterOp::Before => col.lt(f.value.clone()),
+            };
+            select = select.filter(cond);
+        }
+        if let Some(q) = &query.q {
+            let term = q.to_lowercase();
+            // The n-gram index narrows the rows; the LIKE below decides.
+            if indexed
+                && let Some(c) =
+                    crate::list::search_index::candidates(backend, M::meta(), &query.search, &term)
+            {
+                select = select.filter(c);
+            }
+            let pattern = format!("%{}%", escape_like(&term));
+            let mut any = Condition::any();
+            for &i in &query.search {
+                let col = self.columns[i];
+                any = any.add(
+                    Expr::expr(Func::lower(Expr::col(col.as_column_ref())))
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                );
+            }
+            select = select.filter(any);
+        }
+        select
+    }
+}
+
+impl<M> Default for EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M> ModelFields for EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    fn meta(&self) -> &'static ModelMeta {
+        M::meta()
+    }
+
+    fn parse_value(&self, field: usize, raw: &str) -> Result<Value, String> {
+        M::parse_value(field, raw)
+    }
+}
+
+impl<M> ModelAdmin for EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    fn list<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+    ) -> BoxFuture<'a, Result<ListResult>> {
+        Box::pin(self.list_page(db, query))
+    }
+
+    fn export<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>> {
+        Box::pin(async move {
+            let indexed = query.q.is_some() && self.search_indexed(db).await?;
+            let filtered = self.filtered(db.get_database_backend(), query, indexed);
+            let rows = all_limited(db, self.apply_order(filtered, &Self::order_keys(query), false), limit, 0)
+                .await?;
+            Ok(rows.iter().map(Self::record).collect())
+        })
+    }
+
+    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
+        Box::pin(async move {
+            let Some(pk) = self.pk_value(key) else {
+                return Ok(None);
+            };
+            // A key finds one row at most; no `LIMIT` (see `db::sql::all_limited`).
+            let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).all(db).await?;
+            Ok(m.first().map(Self::record))
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
+            self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
+            let txn = begin_write(db).await?;
+            let model = am.insert(&txn).await.map_err(write_refused)?;
+            let record = Self::record(&model);
+            let event = audit::Event {
+                kind: "create",
+                model: Some(meta.slug),
+                object_id: Some(&record.key),
+                changes: audit::snapshot_json(meta, &record.cells, true),
+            };
+            audit::record(&txn, audit, event).await?;
+            txn.commit().await?;
+            self.cache.touch();
+            Ok(record)
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
+        key: &'a str,
+        version: &'a str,
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<(Record, Changes)>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let txn = begin_write(db).await?;
+            let before = self.locked_at_version(&txn, key, version).await?;
+            let model = self.find_in(&txn, key).await?.ok_or_else(|| self.not_found(key))?;
+            let mut am = model.into_active_model();
+            self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
+            let saved = am.update(&txn).await.map_err(write_refused)?;
+            let after = Self::record(&saved);
+            let changes: Changes = before
+                .cells
+                .iter()
+                .zip(&after.cells)
+                .enumerate()
+                .filter(|(_, (b, a))| b != a)
+                .map(|(i, (b, a))| (i, b.clone(), a.clone()))
+                .collect();
+            // A refusal here drops `txn`, which rolls the update back.
+            check(&changes)?;
+            if !changes.is_empty() {
+                let event = audit::Event {
+                    kind: "update",
+                    model: Some(meta.slug),
+                    object_id: Some(&after.key),
+                    changes: audit::diff_json(meta, &changes),
+                };
+                audit::record(&txn, audit, event).await?;
+            }
+            txn.commit().await?;
+            self.cache.touch();
+            Ok((after, changes))
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        key: &'a str,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let txn = begin_write(db).await?;
+            let before = self.locked_at_version(&txn, key, version).await?;
+            let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+            EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(&txn).await.map_err(
+                |e| {
+                    if e.to_string().to_lowercase().contains("foreign key") {
+                        Error::Refused(format!(
+                            "{} cannot be deleted: other records still refer to it.",
+                            before.title(meta)
+                        ))
+                    } else {
+                        Error::from(e)
+                    }
+                },
+            )?;
+            let event = audit::Event {
+                kind: "delete",
+                model: Some(meta.slug),
+                object_id: Some(&before.key),
+                changes: audit::snapshot_json(meta, &before.cells, false),
+            };
+            audit::record(&txn, audit, event).await?;
+            txn.commit().await?;
+            self.cache.touch();
+            Ok(before)
+        })
+    }
+
+    fn count_capped<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        cap: u64,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let indexed = query.q.is_some() && self.search_indexed(db).await?;
+            count_capped(db, &self.filtered(db.get_database_backend(), query, indexed), cap).await
+        })
+    }
+
+    fn existing<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>> {
+        Box::pin(async move {
+            let pk = M::meta().pk;
+            let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
+            if values.is_empty() {
+                return Ok(std::collections::HashSet::new());
+            }
+            let rows = EntityOf::<M>::find().filter(self.columns[pk].is_in(values)).all(db).await?;
+            Ok(rows.iter().map(|m| m.cell(pk).form_value()).collect())
+        })
+    }
+
+    fn count_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(
+            async move { Ok(EntityOf::<M>::find().filter(self.columns[field].eq(value)).count(db).await?) },
+        )
+    }
+
+    fn list_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let select = EntityOf::<M>::find()
+                .filter(self.columns[field].eq(value))
+                .order_by(self.columns[meta.pk], Order::Desc);
+            let rows = all_limited(db, select, limit, 0).await?;
+            Ok(rows.iter().map(Self::record).collect())
+        })
+    }
+
+    fn touch(&self) {
+        self.cache.touch();
+    }
+
+    fn note_search_index(&self, present: bool) {
+        if let Ok(mut known) = self.search_index.lock() {
+            *known = Some(present);
+        }
+    }
+
+    fn fresh(&self) -> Arc<dyn ModelAdmin> {
+        Arc::new(Self::new())
+    }
+}

@@ -1,0 +1,115 @@
+//! The object-safe admin operations of one model, independent of its Rust type.
+
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, Value};
+
+use crate::access::permission::FieldAccess;
+use crate::audit;
+use crate::kernel::error::Result;
+use crate::kernel::record::{FormData, Record};
+use crate::list::query::{ListQuery, ListResult, ModelFields};
+
+use crate::kernel::{BoxFuture, Changes};
+
+/// One model's admin operations, independent of its Rust type.
+///
+/// These are the raw data operations; permission checks and audit are done by the
+/// callers in the service (`service`), so every path goes through the same checks.
+pub trait ModelAdmin: ModelFields {
+    /// One page of the list for `query`.
+    fn list<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+    ) -> BoxFuture<'a, Result<ListResult>>;
+
+    /// Every row matching `query` (for export), at most `limit`.
+    fn export<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>>;
+
+    /// The record with primary key `key` (as text), if it exists.
+    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
+
+    /// Creates a record from a form, with its audit entry in the same transaction.
+    fn create<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<Record>>;
+
+    /// Saves a form onto record `key`, if it still has version `version`, with its
+    /// audit entry in the same transaction. `check` sees the changes before they are
+    /// written and may refuse them (to require a reason, say).
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of one save
+    fn update<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
+        key: &'a str,
+        version: &'a str,
+        form: &'a FormData,
+    ) -> BoxFuture<'a, Result<(Record, Changes)>>;
+
+    /// Deletes record `key`, if it still has version `version`, with its audit entry
+    /// in the same transaction.
+    fn delete<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        audit: &'a audit::Context,
+        key: &'a str,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Record>>;
+
+    /// Which of `keys` exist.
+    fn existing<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>>;
+
+    /// How many rows match `query`, counting no further than `cap` (so a count on a
+    /// huge table stays cheap: the answer is then `cap`, meaning "at least").
+    fn count_capped<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        cap: u64,
+    ) -> BoxFuture<'a, Result<u64>>;
+
+    /// How many rows have `field = value`.
+    fn count_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+    ) -> BoxFuture<'a, Result<u64>>;
+
+    /// The newest `limit` rows with `field = value`.
+    fn list_where<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        field: usize,
+        value: Value,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Record>>>;
+
+    /// Notes that this instance changed the model's rows outside this trait's own
+    /// writes (an action, an approved request): remembered page anchors are dropped.
+    fn touch(&self);
+
+    /// Notes whether the model's search index is in place in this instance's
+    /// database (as [`crate::list::search_index::ensure`] found or made it).
+    fn note_search_index(&self, present: bool);
+
+    /// The same model for another admin instance: nothing remembered is shared.
+    fn fresh(&self) -> Arc<dyn ModelAdmin>;
+}

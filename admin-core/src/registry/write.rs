@@ -1,0 +1,139 @@
+//! The write side of [`EntityAdmin`]: applying a form, loading a record for
+//! writing at its version, and the messages for what the database refuses.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Value,
+};
+
+use crate::access::permission::FieldAccess;
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::kernel::field::FieldKind;
+use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf};
+use crate::kernel::record::{FormData, Record};
+
+use super::EntityAdmin;
+
+impl<M> EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    /// Applies a form to an active model: every editable field, collecting errors.
+    pub(super) fn apply_form(
+        &self,
+        backend: DbBackend,
+        am: &mut ActiveModelOf<M>,
+        form: &FormData,
+        access: &[FieldAccess],
+    ) -> std::result::Result<(), Vec<FieldError>> {
+        let meta = M::meta();
+        let mut errors = Vec::new();
+        for (i, f) in meta.fields.iter().enumerate() {
+            // Only what this user may edit is read from the form; the rest is ignored.
+            if access.get(i) != Some(&FieldAccess::Editable) {
+                continue;
+            }
+            let raw = match form.get(f.name) {
+                Some(v) => v,
+                // An unchecked checkbox sends nothing.
+                None if f.kind == FieldKind::Boolean && !f.nullable => "0",
+                None => "",
+            };
+            match M::parse_value(i, raw).and_then(|v| exact_on(backend, v)) {
+                Ok(v) => {
+                    if let Err(e) = am.try_set(self.columns[i], v) {
+                        errors.push(FieldError::field(f.name, "This value cannot be stored."));
+                        tracing::error!(model = meta.slug, field = f.name, error = %e, "try_set failed");
+                    }
+                }
+                Err(msg) => errors.push(FieldError::field(f.name, msg)),
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    pub(super) async fn find_in<C: ConnectionTrait>(&self, conn: &C, key: &str) -> Result<Option<M>> {
+        let Some(pk) = self.pk_value(key) else {
+            return Ok(None);
+        };
+        let mut select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk));
+        if conn.get_database_backend() == DbBackend::Postgres {
+            select = select.lock_exclusive();
+        }
+        Ok(select.one(conn).await?)
+    }
+}
+
+impl<M> EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+{
+    pub(super) fn not_found(&self, key: &str) -> Error {
+        let meta = M::meta();
+        Error::NotFound(format!(
+            "There is no {} with {} {key}.",
+            meta.label.to_lowercase(),
+            meta.pk_field().name
+        ))
+    }
+
+    /// Loads record `key` for writing (row-locked on PostgreSQL; SQLite write
+    /// transactions hold the database lock) and checks it still has `version`.
+    pub(super) async fn locked_at_version<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        key: &str,
+        version: &str,
+    ) -> Result<Record> {
+        let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
+        let record = Self::record(&model);
+        if record.version() != version {
+            return Err(Error::Conflict { current: Box::new(record) });
+        }
+        Ok(record)
+    }
+}
+
+/// Refuses a decimal that `backend` cannot keep exactly: SQLite stores decimals as
+/// binary floating point, exact to [`crate::kernel::field::SQLITE_EXACT_DIGITS`]
+/// significant digits.
+pub(super) fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Value, String> {
+    if backend == DbBackend::Sqlite
+        && let Value::Decimal(Some(d)) = &v
+    {
+        // Significant digits: trailing zeros, before the point too, do not count.
+        let mut m = d.mantissa().unsigned_abs();
+        while m != 0 && m % 10 == 0 {
+            m /= 10;
+        }
+        let digits = m.checked_ilog10().map_or(1, |n| n + 1);
+        if digits > crate::kernel::field::SQLITE_EXACT_DIGITS {
+            return Err(format!(
+                "Enter a number with at most {} digits in all; a longer one cannot be stored exactly.",
+                crate::kernel::field::SQLITE_EXACT_DIGITS
+            ));
+        }
+    }
+    Ok(v)
+}
+
+/// Turns a database error on insert or update into a message on the form.
+pub(super) fn write_refused(e: sea_orm::DbErr) -> Error {
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    let msg = if lower.contains("unique") || lower.contains("duplicate") {
+        "Another record already has this value; it must be unique."
+    } else if lower.contains("foreign key") {
+        "A referenced record does not exist."
+    } else if lower.contains("not null") || lower.contains("null value") {
+        "A required value is missing."
+    } else if crate::kernel::error::is_encoding_error(&e) {
+        return Error::from(e);
+    } else {
+        tracing::error!(error = %text, "write failed");
+        return Error::Db(e);
+    };
+    tracing::info!(error = %text, "write refused by the database");
+    Error::Invalid(vec![FieldError::form(format!("The database refused the record: {msg}"))])
+}
