@@ -7,5 +7,5 @@ pub mod count;
 pub mod index_advice;
 pub mod query;
 pub mod search_index;
-pub mod view;
 pub mod seek;
+pub mod view;

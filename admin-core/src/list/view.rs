@@ -230,12 +230,16 @@ pub fn filter_choices(meta: &ModelMeta, query: &ListQuery) -> Vec<FilterChoice> 
             }
             let current = eq_filter(query, i);
             if f.foreign_key.is_some() {
-                return FilterChoice::Lookup { field: i, value: current.map(|c| c.raw.clone()).unwrap_or_default() };
+                return FilterChoice::Lookup {
+                    field: i,
+                    value: current.map(|c| c.raw.clone()).unwrap_or_default(),
+                };
             }
             let option = |value: &str, label: &str| FilterOption {
                 value: value.to_owned(),
                 label: label.to_owned(),
-                active: current.map_or(value.is_empty(), |c| !value.is_empty() && same_value(f.kind, &c.raw, value)),
+                active: current
+                    .map_or(value.is_empty(), |c| !value.is_empty() && same_value(f.kind, &c.raw, value)),
             };
             let mut options = vec![option("", "All")];
             if let Some(choices) = f.choices {

@@ -40,19 +40,26 @@ pub struct ActionPath {
 /// The selected keys: repeated `ids`, or with `select_all=1` every record matching
 /// the list query the form carried (`q`, filters, `sort`), up to one more than the
 /// batch limit, so the door can explain the limit.
-async fn selected_keys(ctx: &Ctx, meta: &ModelMeta, action: &dyn DynAction, form: &FormData) -> Result<Vec<String>> {
+async fn selected_keys(
+    ctx: &Ctx,
+    meta: &ModelMeta,
+    action: &dyn DynAction,
+    form: &FormData,
+) -> Result<Vec<String>> {
     if form.get("select_all") != Some("1") {
         return Ok(form.all("ids").into_iter().map(str::to_owned).collect());
     }
-    let is_list_param = |k: &str| {
-        k == "q" || k == "sort" || meta.filters.iter().any(|&i| k.starts_with(meta.fields[i].name))
-    };
+    let is_list_param =
+        |k: &str| k == "q" || k == "sort" || meta.filters.iter().any(|&i| k.starts_with(meta.fields[i].name));
     let params: Pairs = form
         .0
         .iter()
         .filter(|(k, _)| {
             !k.starts_with('_')
-                && !matches!(k.as_str(), "ids" | "select_all" | "csrf_token" | "confirm" | "reason" | "idempotency_key")
+                && !matches!(
+                    k.as_str(),
+                    "ids" | "select_all" | "csrf_token" | "confirm" | "reason" | "idempotency_key"
+                )
         })
         .filter(|(k, _)| is_list_param(k.as_str()))
         .cloned()
@@ -62,7 +69,9 @@ async fn selected_keys(ctx: &Ctx, meta: &ModelMeta, action: &dyn DynAction, form
     // A search or filter the list could not use would widen the selection to
     // records nobody saw: refuse rather than act on them.
     if !query.messages.is_empty() {
-        return Err(CoreError::BadRequest(format!("{} Nothing was changed.", query.messages.join(" "))).into());
+        return Err(
+            CoreError::BadRequest(format!("{} Nothing was changed.", query.messages.join(" "))).into()
+        );
     }
     let limit = action.policy().max_batch as u64 + 1;
     Ok(service.keys(&ctx.caller, meta.slug, &query, limit).await?)
@@ -158,7 +167,8 @@ impl Confirm<'_> {
     async fn render(self, status: StatusCode) -> Result<Response> {
         let (meta, prefix, action) = (self.meta, self.ctx.state.prefix(), self.action.as_ref());
         let service = self.ctx.service();
-        let (_, preview) = service.preview_action(&self.ctx.caller, meta.slug, action.name(), &self.keys).await?;
+        let (_, preview) =
+            service.preview_action(&self.ctx.caller, meta.slug, action.name(), &self.keys).await?;
         let policy = action.policy();
         let form_errors: Vec<String> = self
             .errors
@@ -166,14 +176,16 @@ impl Confirm<'_> {
             .filter(|e| matches!(e.field.as_deref(), None | Some("ids" | "idempotency_key")))
             .map(|e| e.message.clone())
             .collect();
-        let ready: Vec<Value> = preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r)).collect();
+        let ready: Vec<Value> =
+            preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r)).collect();
         let blocked: Vec<Value> = preview
             .blocked
             .iter()
             .take(SHOWN)
             .map(|b| context! { record => record_row(self.ctx, meta, &b.record), reason => &b.reason })
             .collect();
-        let columns: Vec<&str> = summary_columns(self.ctx, meta).into_iter().map(|i| meta.fields[i].label).collect();
+        let columns: Vec<&str> =
+            summary_columns(self.ctx, meta).into_iter().map(|i| meta.fields[i].label).collect();
         let title = format!("{}?", action.label());
         let html = self.ctx.state.templates.render(
             &Templates::chain(meta.slug, "confirm_action.html"),
@@ -240,8 +252,11 @@ pub async fn submit(
         Err(errors) => return confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
     };
     let caller = ctx.caller_with_reason(form.get("reason"));
-    let request =
-        ActionRequest { keys: keys.clone(), input, idempotency_key: form.get("idempotency_key").map(str::to_owned) };
+    let request = ActionRequest {
+        keys: keys.clone(),
+        input,
+        idempotency_key: form.get("idempotency_key").map(str::to_owned),
+    };
     match ctx.service().run_action(&caller, meta.slug, &name, &request).await {
         Ok(ActionResult::Ran(report)) => result_page(&ctx, meta, action.as_ref(), &report, false),
         Ok(ActionResult::AlreadyRan(report)) => result_page(&ctx, meta, action.as_ref(), &report, true),
@@ -251,7 +266,9 @@ pub async fn submit(
         Err(e @ CoreError::ReauthRequired) => {
             Err(reauth_redirect(&ctx, &format!("{}/{}/", ctx.state.prefix(), meta.slug), e))
         }
-        Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => Err(e.into()),
+        Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
+            Err(e.into())
+        }
         Err(e) if admin_core::idempotency::is_reused(&e) => {
             // The key came with another request before: nothing ran. The page comes
             // back with a new key, so confirming it again is a new request.
@@ -262,7 +279,8 @@ pub async fn submit(
             confirm(Vec::new(), Some(msg), true).render(StatusCode::CONFLICT).await
         }
         Err(e) => {
-            let status = if e.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::CONFLICT };
+            let status =
+                if e.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::CONFLICT };
             confirm(Vec::new(), Some(failure(action.as_ref(), &e)), false).render(status).await
         }
     }

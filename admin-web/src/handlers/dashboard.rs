@@ -54,7 +54,8 @@ async fn queues(ctx: &Ctx) -> Result<Vec<Value>> {
         }
         let query = service.query(&ctx.caller, q.model, &q.query)?;
         let n = service.count(&ctx.caller, q.model, &query, QUEUE_COUNT_CAP + 1).await?;
-        let count = if n > QUEUE_COUNT_CAP { format!("{}+", thousands(QUEUE_COUNT_CAP)) } else { thousands(n) };
+        let count =
+            if n > QUEUE_COUNT_CAP { format!("{}+", thousands(QUEUE_COUNT_CAP)) } else { thousands(n) };
         out.push(context! {
             label => &q.label,
             count => count,

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::list_url;
 use super::detail::BackQuery;
+use super::list_url;
 use crate::error::Result;
 use crate::extract::{ModelParam, RecordKey, Submitted};
 use crate::handlers::list::url_path_segment;
@@ -105,7 +105,9 @@ pub async fn delete(
             ctx.flash(&format!("{} deleted.", record.title(meta))).await;
             Ok(Redirect::to(&list_url(ctx.state.prefix(), meta.slug, &back)).into_response())
         }
-        Err(CoreError::Refused(reason)) => render(&ctx, model.as_ref(), &key, &back, Some(reason), StatusCode::CONFLICT).await,
+        Err(CoreError::Refused(reason)) => {
+            render(&ctx, model.as_ref(), &key, &back, Some(reason), StatusCode::CONFLICT).await
+        }
         Err(CoreError::Conflict { .. }) => {
             let msg = "Someone else changed this record after you opened this page, so it was not deleted. Review it as it is now before deleting.".to_owned();
             render(&ctx, model.as_ref(), &key, &back, Some(msg), StatusCode::CONFLICT).await

@@ -116,7 +116,8 @@ impl Page<'_> {
     async fn render(self, status: StatusCode) -> Result<Response> {
         let (meta, prefix, creating) = (self.meta, self.ctx.state.prefix(), self.creating());
         let may_change = self.may(if creating { "add" } else { "change" });
-        let title = self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
+        let title =
+            self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
         let form_errors: Vec<&str> =
             self.state.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.as_str()).collect();
         let ctx = context! {
@@ -160,7 +161,15 @@ impl Page<'_> {
                 let display = self.record.map_or(Cell::Null, |r| r.cells[i].clone());
                 let value = self.state.values.get(f.name).cloned().unwrap_or_default();
                 let readonly = !may_change || !editable(staff, meta, f, creating);
-                field_view(self.ctx.state.prefix(), meta, i, &value, &display, readonly, self.state.error(f.name))
+                field_view(
+                    self.ctx.state.prefix(),
+                    meta,
+                    i,
+                    &value,
+                    &display,
+                    readonly,
+                    self.state.error(f.name),
+                )
             })
             .collect()
     }
@@ -242,8 +251,10 @@ impl Page<'_> {
         let prefix = self.ctx.state.prefix();
         let m = g.related.admin.meta();
         let fk = &m.fields[g.related.field];
-        let cols: Vec<usize> =
-            visible_columns(m, self.ctx.caller.staff()).into_iter().filter(|&i| i != g.related.field).collect();
+        let cols: Vec<usize> = visible_columns(m, self.ctx.caller.staff())
+            .into_iter()
+            .filter(|&i| i != g.related.field)
+            .collect();
         let columns: Vec<&str> = cols.iter().map(|&i| m.fields[i].label).collect();
         let rows: Vec<Value> = g
             .rows
@@ -277,14 +288,28 @@ pub async fn show(
     let meta = model.meta();
     let record = ctx.service().get(&ctx.caller, meta.slug, &key).await?;
     let state = FormState::from_record(meta, Some(&record), &[]);
-    let page =
-        Page { ctx: &ctx, meta, record: Some(&record), version: record.version(), back: q.safe(), state, conflict: Vec::new() };
+    let page = Page {
+        ctx: &ctx,
+        meta,
+        record: Some(&record),
+        version: record.version(),
+        back: q.safe(),
+        state,
+        conflict: Vec::new(),
+    };
     page.render(StatusCode::OK).await
 }
 
 /// Where a saved or created record goes next: back to the list, or (with
 /// `_continue`) to the record again, keeping the list's query when `keep_back`.
-fn after_save(ctx: &Ctx, meta: &ModelMeta, record: &Record, form: &FormData, back: &str, keep_back: bool) -> Response {
+fn after_save(
+    ctx: &Ctx,
+    meta: &ModelMeta,
+    record: &Record,
+    form: &FormData,
+    back: &str,
+    keep_back: bool,
+) -> Response {
     let prefix = ctx.state.prefix();
     let to = if form.get("_continue").is_some() {
         let mut to = format!("{prefix}/{}/{}", meta.slug, url_path_segment(&record.key));
@@ -340,7 +365,15 @@ pub async fn save(
                 &form,
                 false,
             );
-            let page = Page { ctx: &ctx, meta, record: Some(&current), version: current.version(), back, state, conflict };
+            let page = Page {
+                ctx: &ctx,
+                meta,
+                record: Some(&current),
+                version: current.version(),
+                back,
+                state,
+                conflict,
+            };
             page.render(StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
@@ -363,22 +396,38 @@ fn conflict_rows(ctx: &Ctx, model: &dyn ModelAdmin, current: &Record, form: &For
                 (Ok(a), Ok(b)) => a == b,
                 _ => theirs == yours,
             };
-            (!same).then(|| context! { label => f.label, now => f.display(&current.cells[i]), yours => yours })
+            (!same)
+                .then(|| context! { label => f.label, now => f.display(&current.cells[i]), yours => yours })
         })
         .collect()
 }
 
 /// `GET {prefix}/{model}/new`.
-pub async fn new_form(ctx: Ctx, ModelParam(model): ModelParam, Query(q): Query<BackQuery>) -> Result<Response> {
+pub async fn new_form(
+    ctx: Ctx,
+    ModelParam(model): ModelParam,
+    Query(q): Query<BackQuery>,
+) -> Result<Response> {
     let meta = model.meta();
     ctx.service().require(&ctx.caller, meta.slug, "add")?;
     let state = FormState::from_record(meta, None, &[]);
-    let page = Page { ctx: &ctx, meta, record: None, version: String::new(), back: q.safe(), state, conflict: Vec::new() };
+    let page = Page {
+        ctx: &ctx,
+        meta,
+        record: None,
+        version: String::new(),
+        back: q.safe(),
+        state,
+        conflict: Vec::new(),
+    };
     page.render(StatusCode::OK).await
 }
 
 /// `POST {prefix}/{model}/new`.
-pub async fn create(ModelParam(model): ModelParam, Submitted(ctx, form): Submitted<Pairs>) -> Result<Response> {
+pub async fn create(
+    ModelParam(model): ModelParam,
+    Submitted(ctx, form): Submitted<Pairs>,
+) -> Result<Response> {
     let form = FormData::from(form);
     let meta = model.meta();
     let back = safe_back(form.get("_back"));
@@ -390,9 +439,21 @@ pub async fn create(ModelParam(model): ModelParam, Submitted(ctx, form): Submitt
             Ok(after_save(&ctx, meta, &record, &form, &back, false))
         }
         Err(CoreError::Invalid(errors)) => {
-            let state =
-                FormState::from_record(meta, None, &errors).with_submitted(ctx.caller.staff(), meta, &form, true);
-            let page = Page { ctx: &ctx, meta, record: None, version: String::new(), back, state, conflict: Vec::new() };
+            let state = FormState::from_record(meta, None, &errors).with_submitted(
+                ctx.caller.staff(),
+                meta,
+                &form,
+                true,
+            );
+            let page = Page {
+                ctx: &ctx,
+                meta,
+                record: None,
+                version: String::new(),
+                back,
+                state,
+                conflict: Vec::new(),
+            };
             page.render(StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e.into()),

@@ -140,7 +140,10 @@ fn pagination_counts_rows_and_continues_deep_pages_from_their_edges() {
     let p = pagination(&result(2, 10, 35, false));
     assert_eq!((p.page, p.pages, p.first_row, p.last_row), (2, 4, 11, 20));
     assert_eq!(p.prev, Some(PageLink { page: 1, cursor: None }));
-    assert_eq!(p.next.as_ref().map(|l| l.params(Vec::new())), Some(vec![("page".to_owned(), "3".to_owned())]));
+    assert_eq!(
+        p.next.as_ref().map(|l| l.params(Vec::new())),
+        Some(vec![("page".to_owned(), "3".to_owned())])
+    );
     let p = pagination(&result(3, 10, 35, true));
     let next = p.next.unwrap().params(vec![("q".to_owned(), "x".to_owned())]);
     assert_eq!(next, [("q", "x"), ("page", "4"), ("after", "k9")].map(|(a, b)| (a.to_owned(), b.to_owned())));
