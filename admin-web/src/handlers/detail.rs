@@ -100,7 +100,19 @@ struct Page<'a> {
     conflict: Vec<Value>,
 }
 
-impl Page<'_> {
+impl<'a> Page<'a> {
+    /// The page of `record` (or the empty form without one) at the record's version.
+    fn new(
+        ctx: &'a Ctx,
+        meta: &'static ModelMeta,
+        record: Option<&'a Record>,
+        back: String,
+        state: FormState<'a>,
+    ) -> Self {
+        let version = record.map(Record::version).unwrap_or_default();
+        Self { ctx, meta, record, version, back, state, conflict: Vec::new() }
+    }
+
     fn creating(&self) -> bool {
         self.record.is_none()
     }
@@ -288,16 +300,7 @@ pub async fn show(
     let meta = model.meta();
     let record = ctx.service().get(&ctx.caller, meta.slug, &key).await?;
     let state = FormState::from_record(meta, Some(&record), &[]);
-    let page = Page {
-        ctx: &ctx,
-        meta,
-        record: Some(&record),
-        version: record.version(),
-        back: q.safe(),
-        state,
-        conflict: Vec::new(),
-    };
-    page.render(StatusCode::OK).await
+    Page::new(&ctx, meta, Some(&record), q.safe(), state).render(StatusCode::OK).await
 }
 
 /// Where a saved or created record goes next: back to the list, or (with
@@ -350,8 +353,9 @@ pub async fn save(
                 &form,
                 false,
             );
-            let (version, conflict) = (version.to_owned(), Vec::new());
-            let page = Page { ctx: &ctx, meta, record: Some(&record), version, back, state, conflict };
+            // The form is shown again over the version the person saw.
+            let page =
+                Page { version: version.to_owned(), ..Page::new(&ctx, meta, Some(&record), back, state) };
             page.render(StatusCode::BAD_REQUEST).await
         }
         Err(CoreError::Conflict { current }) => {
@@ -365,15 +369,7 @@ pub async fn save(
                 &form,
                 false,
             );
-            let page = Page {
-                ctx: &ctx,
-                meta,
-                record: Some(&current),
-                version: current.version(),
-                back,
-                state,
-                conflict,
-            };
+            let page = Page { conflict, ..Page::new(&ctx, meta, Some(&current), back, state) };
             page.render(StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
@@ -411,16 +407,7 @@ pub async fn new_form(
     let meta = model.meta();
     ctx.service().require(&ctx.caller, meta.slug, "add")?;
     let state = FormState::from_record(meta, None, &[]);
-    let page = Page {
-        ctx: &ctx,
-        meta,
-        record: None,
-        version: String::new(),
-        back: q.safe(),
-        state,
-        conflict: Vec::new(),
-    };
-    page.render(StatusCode::OK).await
+    Page::new(&ctx, meta, None, q.safe(), state).render(StatusCode::OK).await
 }
 
 /// `POST {prefix}/{model}/new`.
@@ -445,16 +432,7 @@ pub async fn create(
                 &form,
                 true,
             );
-            let page = Page {
-                ctx: &ctx,
-                meta,
-                record: None,
-                version: String::new(),
-                back,
-                state,
-                conflict: Vec::new(),
-            };
-            page.render(StatusCode::BAD_REQUEST).await
+            Page::new(&ctx, meta, None, back, state).render(StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e.into()),
     }
