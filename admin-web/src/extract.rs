@@ -39,6 +39,22 @@ fn state_ref(s: &AdminState) -> &AdminState {
     s
 }
 
+/// The record named by the `{id}` path segment, as text (its key; whether it exists
+/// is the door's to say).
+#[derive(Clone, Debug)]
+pub struct RecordKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordKey {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let params: Path<Vec<(String, String)>> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|_| admin_core::Error::NotFound("There is no such page.".to_owned()))?;
+        Ok(Self(record_key(&params.0)))
+    }
+}
+
 /// The `{id}` path segment, as text.
 pub fn record_key(parts: &[(String, String)]) -> String {
     parts.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default()

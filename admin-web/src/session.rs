@@ -196,10 +196,24 @@ pub fn require_recent_auth(ctx: &Ctx, uri: &axum::http::Uri) -> Result<()> {
     if ctx.proof.is_recent() {
         return Ok(());
     }
-    let next = uri.path_and_query().map_or("/", |p| p.as_str());
+    Err(confirm_first(ctx, uri.path_and_query().map_or("/", |p| p.as_str())))
+}
+
+/// The web answer to an error from the door: `ReauthRequired` (the door's recent
+/// sign-in rule) becomes the redirect to `{prefix}/me/confirm`, which returns to
+/// `next` (a path of the console) afterwards; any other error stays as it is.
+#[must_use]
+pub fn reauth_redirect(ctx: &Ctx, next: &str, err: admin_core::Error) -> Error {
+    match err {
+        admin_core::Error::ReauthRequired => confirm_first(ctx, next),
+        other => Error::Core(other),
+    }
+}
+
+fn confirm_first(ctx: &Ctx, next: &str) -> Error {
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("next", next);
-    Err(Error::SignIn { location: Some(format!("{}/me/confirm?{}", ctx.state.prefix(), q.finish())) })
+    Error::SignIn { location: Some(format!("{}/me/confirm?{}", ctx.state.prefix(), q.finish())) }
 }
 
 impl Ctx {

@@ -175,3 +175,29 @@ async fn csv_export_follows_the_filters_and_defuses_formulas() {
     assert!(lines[1].contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""), "{}", lines[1]);
     assert!(lines[1].contains(",Annual,OK,yes,"), "{}", lines[1]);
 }
+
+#[tokio::test]
+async fn a_yes_no_filter_reads_every_spelling_the_forms_accept_and_says_which() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    // The list reads a yes/no filter with the forms' own parser, so what filters
+    // the rows is also what the page says and which choice it marks.
+    for yes in ["1", "true", "TRUE", "yes", "On", "%20yes%20"] {
+        let r = c.get(&format!("/admin/account/?locked={yes}")).await;
+        assert_eq!(ids_in(&r.body, "account"), vec![CAROL], "{yes}");
+        r.assert_contains("<strong>yes</strong>");
+        r.assert_contains("<strong aria-current=\"true\">Yes</strong>");
+    }
+    for no in ["0", "false", "No", "OFF"] {
+        let r = c.get(&format!("/admin/account/?locked={no}")).await;
+        assert_eq!(ids_in(&r.body, "account"), vec![BOB, ALICE], "{no}");
+        r.assert_contains("<strong>no</strong>");
+        r.assert_contains("<strong aria-current=\"true\">No</strong>");
+    }
+    // What the forms refuse, the list refuses too, and says so.
+    let r = c.get("/admin/account/?locked=maybe").await;
+    assert_eq!(r.status, 200);
+    r.assert_contains("Choose yes or no");
+    assert_eq!(ids_in(&r.body, "account"), vec![CAROL, BOB, ALICE]);
+    r.assert_contains("<strong aria-current=\"true\">All</strong>");
+}

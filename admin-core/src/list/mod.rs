@@ -8,3 +8,4 @@ pub mod index_advice;
 pub mod query;
 pub mod search_index;
 pub mod seek;
+pub mod view;

@@ -262,6 +262,34 @@ impl Service {
             .await
     }
 
+    // ---- for the screens: checks, visible models, capped counts --------------
+
+    /// Refuses unless the caller may do `op` (`view`, `add`, ...) on the model, with
+    /// a sentence naming the permission that is missing.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown model; `Forbidden` without `{model}.{op}`.
+    pub fn require(&self, caller: &Caller, slug: &str, op: &str) -> Result<()> {
+        super::require(caller.staff(), self.admin(slug)?.as_ref(), op)
+    }
+
+    /// The registered models the caller may view, in registration order.
+    #[must_use]
+    pub fn models(&self, caller: &Caller) -> Vec<&'static ModelMeta> {
+        self.registry.models().map(|m| m.meta()).filter(|m| self.may(caller, m.slug, "view")).collect()
+    }
+
+    /// How many rows a list query matches, counting no further than `cap` (the
+    /// answer `cap` means "at least"), so a count on a huge table stays cheap.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown model; `Forbidden` without `{model}.view`.
+    pub async fn count(&self, caller: &Caller, slug: &str, query: &ListQuery, cap: u64) -> Result<u64> {
+        let admin = self.admin(slug)?;
+        super::require(caller.staff(), admin.as_ref(), "view")?;
+        admin.count_capped(&self.db, query, cap).await
+    }
+
     // ---- actions -----------------------------------------------------------
 
     /// The model's actions the caller may run, in registration order.

@@ -2,72 +2,79 @@
 //!
 //! `POST {prefix}/{model}/actions/{action}` without `confirm=1` shows what the action
 //! would do (the records, the blocked ones and why, the typed input form, the reason
-//! field); with `confirm=1` it runs through [`service::run_action`], the same path as
-//! the JSON API and scripts, or queues the request for approval.
+//! field); with `confirm=1` it runs through the door ([`admin_core::service::Service::run_action`]),
+//! the same path as the JSON API and scripts, or queues the request for approval.
 
 use std::sync::Arc;
 
 use admin_core::action::{DynAction, Report};
 use admin_core::field::Cell;
+use admin_core::list::view::visible_columns;
 use admin_core::model::thousands;
-use admin_core::service::{self, ActionRequest, ActionResult};
-use admin_core::{Error as CoreError, FieldError, FormData, ListQuery, ModelAdmin, ModelMeta, Record};
-use axum::extract::{Form, Path};
+use admin_core::service::{ActionRequest, ActionResult};
+use admin_core::{Error as CoreError, FieldError, FormData, ModelMeta, Record};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
+use serde::Deserialize;
 
-use super::{Pairs, csrf_of};
+use super::Pairs;
 use crate::error::Result;
-use crate::extract::ModelParam;
+use crate::extract::{ModelParam, Submitted};
 use crate::handlers::list::url_path_segment;
 use crate::render::Templates;
-use crate::session::Ctx;
+use crate::session::{Ctx, reauth_redirect};
 use crate::views::field_view;
 
 /// How many records the confirmation page lists by name.
 const SHOWN: usize = 100;
 
+/// The `{action}` path segment.
+#[derive(Debug, Deserialize)]
+pub struct ActionPath {
+    /// The action's name.
+    pub action: String,
+}
+
 /// The selected keys: repeated `ids`, or with `select_all=1` every record matching
 /// the list query the form carried (`q`, filters, `sort`), up to one more than the
-/// batch limit so the limit can be explained.
+/// batch limit, so the door can explain the limit.
 async fn selected_keys(
     ctx: &Ctx,
-    model: &dyn ModelAdmin,
+    meta: &ModelMeta,
     action: &dyn DynAction,
     form: &FormData,
 ) -> Result<Vec<String>> {
-    if form.get("select_all") == Some("1") {
-        let params: Pairs = form
-            .0
-            .iter()
-            .filter(|(k, _)| {
-                !k.starts_with('_')
-                    && !matches!(
-                        k.as_str(),
-                        "ids" | "select_all" | "csrf_token" | "confirm" | "reason" | "idempotency_key"
-                    )
-            })
-            .filter(|(k, _)| {
-                k == "q"
-                    || k == "sort"
-                    || model.meta().filters.iter().any(|&i| k.starts_with(model.meta().fields[i].name))
-            })
-            .cloned()
-            .collect();
-        let query = ListQuery::parse(model, &params, &ctx.staff);
-        // A search or filter the list could not use would widen the selection to
-        // records nobody saw: refuse rather than act on them.
-        if !query.messages.is_empty() {
-            return Err(
-                CoreError::BadRequest(format!("{} Nothing was changed.", query.messages.join(" "))).into()
-            );
-        }
-        let limit = action.policy().max_batch as u64 + 1;
-        let rows = service::list_keys(&ctx.state.db, &ctx.staff, model, &query, limit).await?;
-        return Ok(rows);
+    if form.get("select_all") != Some("1") {
+        return Ok(form.all("ids").into_iter().map(str::to_owned).collect());
     }
-    Ok(form.all("ids").into_iter().map(str::to_owned).collect())
+    let is_list_param =
+        |k: &str| k == "q" || k == "sort" || meta.filters.iter().any(|&i| k.starts_with(meta.fields[i].name));
+    let params: Pairs = form
+        .0
+        .iter()
+        .filter(|(k, _)| {
+            !k.starts_with('_')
+                && !matches!(
+                    k.as_str(),
+                    "ids" | "select_all" | "csrf_token" | "confirm" | "reason" | "idempotency_key"
+                )
+        })
+        .filter(|(k, _)| is_list_param(k.as_str()))
+        .cloned()
+        .collect();
+    let service = ctx.service();
+    let query = service.query(&ctx.caller, meta.slug, &params)?;
+    // A search or filter the list could not use would widen the selection to
+    // records nobody saw: refuse rather than act on them.
+    if !query.messages.is_empty() {
+        return Err(
+            CoreError::BadRequest(format!("{} Nothing was changed.", query.messages.join(" "))).into()
+        );
+    }
+    let limit = action.policy().max_batch as u64 + 1;
+    Ok(service.keys(&ctx.caller, meta.slug, &query, limit).await?)
 }
 
 /// The button's words: "Mark 12 accounts for manual review" reads best as the
@@ -81,16 +88,15 @@ fn button_label(action: &dyn DynAction, n: usize, approval: bool) -> String {
     }
 }
 
+/// The first four columns of the list the user may see: a record in a few words.
+fn summary_columns(ctx: &Ctx, meta: &ModelMeta) -> Vec<usize> {
+    visible_columns(meta, ctx.caller.staff()).into_iter().take(4).collect()
+}
+
 fn record_row(ctx: &Ctx, meta: &ModelMeta, r: &Record) -> Value {
     let prefix = ctx.state.prefix();
-    let cols: Vec<usize> = meta
-        .list_display
-        .iter()
-        .copied()
-        .filter(|&i| !admin_core::permission::hidden(&ctx.staff, &meta.fields[i]))
-        .take(4)
-        .collect();
-    let cells: Vec<String> = cols.iter().map(|&i| meta.fields[i].display(&r.cells[i])).collect();
+    let cells: Vec<String> =
+        summary_columns(ctx, meta).iter().map(|&i| meta.fields[i].display(&r.cells[i])).collect();
     context! {
         key => &r.key,
         url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(&r.key)),
@@ -100,7 +106,7 @@ fn record_row(ctx: &Ctx, meta: &ModelMeta, r: &Record) -> Value {
 
 struct Confirm<'a> {
     ctx: &'a Ctx,
-    model: &'a dyn ModelAdmin,
+    meta: &'static ModelMeta,
     action: &'a Arc<dyn DynAction>,
     keys: Vec<String>,
     form: &'a FormData,
@@ -111,24 +117,15 @@ struct Confirm<'a> {
 }
 
 impl Confirm<'_> {
-    async fn render(self, status: StatusCode) -> Result<Response> {
-        let meta = self.model.meta();
-        let prefix = self.ctx.state.prefix();
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.iter().find(|e| e.field.as_deref() == Some(field)).map(|e| e.message.clone())
+    }
+
+    /// The action's typed inputs as form controls.
+    fn inputs(&self) -> Vec<Value> {
         let action = self.action.as_ref();
-        let (_, preview) = service::action_preview(
-            &self.ctx.state.db,
-            &self.ctx.staff,
-            &self.ctx.state.registry,
-            meta.slug,
-            action.name(),
-            &self.keys,
-        )
-        .await?;
-        let policy = action.policy();
-        let err =
-            |f: &str| self.errors.iter().find(|e| e.field.as_deref() == Some(f)).map(|e| e.message.clone());
-        let input_meta = admin_core::ModelMeta {
-            slug: meta.slug,
+        let input_meta = ModelMeta {
+            slug: self.meta.slug,
             label: action.label(),
             label_plural: action.label(),
             fields: action.input_fields(),
@@ -140,15 +137,39 @@ impl Confirm<'_> {
             per_page: 1,
             reason_required: false,
         };
-        let inputs: Vec<Value> = action
+        let prefix = self.ctx.state.prefix();
+        action
             .input_fields()
             .iter()
             .enumerate()
             .map(|(i, f)| {
                 let value = self.form.get(f.name).unwrap_or("");
-                field_view(prefix, &input_meta, i, value, &Cell::Null, false, err(f.name).as_deref())
+                field_view(prefix, &input_meta, i, value, &Cell::Null, false, self.error(f.name).as_deref())
             })
-            .collect();
+            .collect()
+    }
+
+    /// The form's idempotency key: the one it came with, unless that was refused
+    /// (or reused for another request), so the form can be sent again.
+    fn idempotency_key(&self) -> Result<String> {
+        match self.form.get("idempotency_key") {
+            Some(k)
+                if !k.is_empty()
+                    && !self.new_key
+                    && admin_core::text::is_lookup(k, admin_core::text::IDEMPOTENCY_KEY) =>
+            {
+                Ok(k.to_owned())
+            }
+            _ => Ok(admin_core::auth::random_hex(16)?),
+        }
+    }
+
+    async fn render(self, status: StatusCode) -> Result<Response> {
+        let (meta, prefix, action) = (self.meta, self.ctx.state.prefix(), self.action.as_ref());
+        let service = self.ctx.service();
+        let (_, preview) =
+            service.preview_action(&self.ctx.caller, meta.slug, action.name(), &self.keys).await?;
+        let policy = action.policy();
         let form_errors: Vec<String> = self
             .errors
             .iter()
@@ -163,26 +184,8 @@ impl Confirm<'_> {
             .take(SHOWN)
             .map(|b| context! { record => record_row(self.ctx, meta, &b.record), reason => &b.reason })
             .collect();
-        let columns: Vec<&str> = meta
-            .list_display
-            .iter()
-            .copied()
-            .filter(|&i| !admin_core::permission::hidden(&self.ctx.staff, &meta.fields[i]))
-            .take(4)
-            .map(|i| meta.fields[i].label)
-            .collect();
-        let idempotency_key = match self.form.get("idempotency_key") {
-            // A key that was refused (or reused for another request) is replaced, so
-            // the form can be sent again.
-            Some(k)
-                if !k.is_empty()
-                    && !self.new_key
-                    && admin_core::text::is_lookup(k, admin_core::text::IDEMPOTENCY_KEY) =>
-            {
-                k.to_owned()
-            }
-            _ => admin_core::auth::random_hex(16)?,
-        };
+        let columns: Vec<&str> =
+            summary_columns(self.ctx, meta).into_iter().map(|i| meta.fields[i].label).collect();
         let title = format!("{}?", action.label());
         let html = self.ctx.state.templates.render(
             &Templates::chain(meta.slug, "confirm_action.html"),
@@ -206,11 +209,11 @@ impl Confirm<'_> {
                 blocked_phrase => meta.count_phrase(preview.blocked.len() as u64),
                 missing => preview.missing,
                 columns => columns,
-                inputs => inputs,
-                reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => err("reason"), max_length => admin_core::text::REASON },
+                inputs => self.inputs(),
+                reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => self.error("reason"), max_length => admin_core::text::REASON },
                 form_errors => form_errors,
-                message => self.message,
-                idempotency_key => idempotency_key,
+                message => &self.message,
+                idempotency_key => self.idempotency_key()?,
                 button => button_label(action, preview.ready.len(), policy.approval),
             },
         )?;
@@ -220,67 +223,49 @@ impl Confirm<'_> {
 
 /// `POST {prefix}/{model}/actions/{action}`: fields `csrf_token`, `ids` (repeated) or
 /// `select_all=1` with the list's query; with `confirm=1` also the typed inputs,
-/// `reason` and `idempotency_key`.
+/// `reason` and `idempotency_key`. The door checks the permission, the batch limit
+/// and, for actions that ask for it, a recent sign-in.
 pub async fn submit(
-    ctx: Ctx,
     ModelParam(model): ModelParam,
-    Path(path): Path<Pairs>,
-    Form(form): Form<Pairs>,
+    Path(ActionPath { action: name }): Path<ActionPath>,
+    Submitted(ctx, form): Submitted<Pairs>,
 ) -> Result<Response> {
     let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
     let meta = model.meta();
-    let name = path.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
-    let action = service::action_for(&ctx.staff, &ctx.state.registry, meta.slug, &name)?;
-    if action.policy().recent_auth {
-        let back: axum::http::Uri = format!("{}/{}/", ctx.state.prefix(), meta.slug)
-            .parse()
-            .map_err(|_| CoreError::Internal("bad list path".to_owned()))?;
-        crate::session::require_recent_auth(&ctx, &back)?;
-    }
-    let keys = selected_keys(&ctx, model.as_ref(), action.as_ref(), &form).await?;
-    let confirm = |errors: Vec<FieldError>, message: Option<String>, keys: Vec<String>| Confirm {
+    let action = ctx.service().action(&ctx.caller, meta.slug, &name)?;
+    let keys = selected_keys(&ctx, meta, action.as_ref(), &form).await?;
+    let confirm = |errors: Vec<FieldError>, message: Option<String>, new_key: bool| Confirm {
         ctx: &ctx,
-        model: model.as_ref(),
+        meta,
         action: &action,
-        keys,
+        keys: keys.clone(),
         form: &form,
         errors,
         message,
-        new_key: false,
+        new_key,
     };
-    if keys.is_empty() {
-        let msg = format!("Select at least one of the {} first, then choose the action.", meta.noun_plural());
-        return Err(CoreError::BadRequest(msg).into());
-    }
-    if keys.len() > action.policy().max_batch {
-        let msg = format!(
-            "You selected {} {}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the list with a search or filters and try again.",
-            thousands(keys.len() as u64),
-            meta.noun_plural(),
-            action.label(),
-            thousands(action.policy().max_batch as u64)
-        );
-        return Err(CoreError::Refused(msg).into());
-    }
     if form.get("confirm") != Some("1") {
-        return confirm(Vec::new(), None, keys).render(StatusCode::OK).await;
+        return confirm(Vec::new(), None, false).render(StatusCode::OK).await;
     }
     let input = match action.parse_input(&form) {
         Ok(v) => v,
-        Err(errors) => return confirm(errors, None, keys).render(StatusCode::BAD_REQUEST).await,
+        Err(errors) => return confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
     };
-    let audit = ctx.audit(form.get("reason"));
+    let caller = ctx.caller_with_reason(form.get("reason"));
     let request = ActionRequest {
         keys: keys.clone(),
         input,
         idempotency_key: form.get("idempotency_key").map(str::to_owned),
     };
-    match service::run_action(&ctx.state.db, &audit, &ctx.state.registry, meta.slug, &name, &request).await {
+    match ctx.service().run_action(&caller, meta.slug, &name, &request).await {
         Ok(ActionResult::Ran(report)) => result_page(&ctx, meta, action.as_ref(), &report, false),
         Ok(ActionResult::AlreadyRan(report)) => result_page(&ctx, meta, action.as_ref(), &report, true),
         Ok(ActionResult::Queued { id }) => queued_page(&ctx, meta, action.as_ref(), id, keys.len()),
-        Err(CoreError::Invalid(errors)) => confirm(errors, None, keys).render(StatusCode::BAD_REQUEST).await,
+        Err(CoreError::Invalid(errors)) => confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
+        // A stale sign-in confirms the password, then starts again from the list.
+        Err(e @ CoreError::ReauthRequired) => {
+            Err(reauth_redirect(&ctx, &format!("{}/{}/", ctx.state.prefix(), meta.slug), e))
+        }
         Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
             Err(e.into())
         }
@@ -291,29 +276,30 @@ pub async fn submit(
                 "{e} Nothing was changed. Check the {} and the reason below, then confirm to run it as a new request.",
                 meta.noun_plural()
             );
-            let mut page = confirm(Vec::new(), Some(msg), keys);
-            page.new_key = true;
-            page.render(StatusCode::CONFLICT).await
+            confirm(Vec::new(), Some(msg), true).render(StatusCode::CONFLICT).await
         }
         Err(e) => {
-            // The run failed: nothing was changed. Say so, with what failed.
-            let what = match &e {
-                CoreError::Refused(m) | CoreError::BadRequest(m) => m.clone(),
-                CoreError::Db(db) => {
-                    tracing::error!(action = %name, error = %db, "action failed in the database");
-                    "the database refused the change".to_owned()
-                }
-                other => {
-                    tracing::error!(action = %name, error = %other, "action failed");
-                    other.to_string()
-                }
-            };
-            let msg = format!("\u{201c}{}\u{201d} failed: {what} Nothing was changed.", action.label());
             let status =
                 if e.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::CONFLICT };
-            confirm(Vec::new(), Some(msg), keys).render(status).await
+            confirm(Vec::new(), Some(failure(action.as_ref(), &e)), false).render(status).await
         }
     }
+}
+
+/// The run failed, so nothing was changed: say so, with what failed.
+fn failure(action: &dyn DynAction, e: &CoreError) -> String {
+    let what = match e {
+        CoreError::Refused(m) | CoreError::BadRequest(m) => m.clone(),
+        CoreError::Db(db) => {
+            tracing::error!(action = %action.name(), error = %db, "action failed in the database");
+            "the database refused the change".to_owned()
+        }
+        other => {
+            tracing::error!(action = %action.name(), error = %other, "action failed");
+            other.to_string()
+        }
+    };
+    format!("\u{201c}{}\u{201d} failed: {what} Nothing was changed.", action.label())
 }
 
 fn result_page(

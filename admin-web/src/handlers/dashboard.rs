@@ -2,13 +2,14 @@
 //! user's saved views, and approvals waiting for them.
 
 use admin_core::model::thousands;
-use admin_core::{FormData, ListQuery, notes};
-use axum::extract::{Form, Path};
+use axum::extract::Path;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
+use serde::Deserialize;
 
-use super::{Pairs, csrf_of};
+use super::Pairs;
 use crate::error::Result;
+use crate::extract::{ModelParam, Submitted};
 use crate::render::query_string;
 use crate::session::Ctx;
 
@@ -17,116 +18,126 @@ pub const QUEUE_COUNT_CAP: u64 = 10_000;
 
 /// `GET {prefix}/`.
 pub async fn show(ctx: Ctx) -> Result<Html<String>> {
-    let prefix = ctx.state.prefix().to_owned();
-    let models: Vec<Value> = ctx
-        .state
-        .registry
-        .models()
-        .filter(|m| ctx.may(m.as_ref(), "view"))
-        .map(|m| {
-            let meta = m.meta();
+    let (service, prefix) = (ctx.service(), ctx.state.prefix());
+    let models: Vec<Value> = service
+        .models(&ctx.caller)
+        .into_iter()
+        .map(|meta| {
             context! {
                 label_plural => meta.label_plural,
                 url => format!("{prefix}/{}/", meta.slug),
-                add_url => ctx.may(m.as_ref(), "add").then(|| format!("{prefix}/{}/new", meta.slug)),
+                add_url => service.may(&ctx.caller, meta.slug, "add").then(|| format!("{prefix}/{}/new", meta.slug)),
                 noun => meta.label.to_lowercase(),
             }
         })
         .collect();
-    let mut queues = Vec::new();
-    for q in ctx.state.registry.queues() {
-        let Some(model) = ctx.state.registry.get(q.model) else { continue };
-        if !ctx.may(model.as_ref(), "view") {
+    let waiting = service.pending_approvals(&ctx.caller).await?;
+    ctx.state.templates.render(
+        &["admin/dashboard.html".to_owned()],
+        context! {
+            base => ctx.base("Dashboard"),
+            models => models,
+            queues => queues(&ctx).await?,
+            views => views(&ctx).await?,
+            approvals_waiting => (waiting > 0).then(|| thousands(waiting)),
+        },
+    )
+}
+
+/// The work queues of the models the user may view, with capped counts.
+async fn queues(ctx: &Ctx) -> Result<Vec<Value>> {
+    let (service, prefix) = (ctx.service(), ctx.state.prefix());
+    let mut out = Vec::new();
+    for q in service.registry().queues() {
+        if service.model(q.model).is_err() || !service.may(&ctx.caller, q.model, "view") {
             continue;
         }
-        let query = ListQuery::parse(model.as_ref(), &q.query, &ctx.staff);
-        let n = model.count_capped(&ctx.state.db, &query, QUEUE_COUNT_CAP + 1).await?;
+        let query = service.query(&ctx.caller, q.model, &q.query)?;
+        let n = service.count(&ctx.caller, q.model, &query, QUEUE_COUNT_CAP + 1).await?;
         let count =
             if n > QUEUE_COUNT_CAP { format!("{}+", thousands(QUEUE_COUNT_CAP)) } else { thousands(n) };
-        queues.push(context! {
+        out.push(context! {
             label => &q.label,
             count => count,
             empty => n == 0,
             url => format!("{prefix}/{}/{}", q.model, query_string(&q.query)),
         });
     }
-    let views: Vec<Value> = notes::views_of(&ctx.state.db, ctx.staff.id)
-        .await?
-        .into_iter()
-        .filter_map(|v| {
-            let model = ctx.state.registry.get(&v.model)?;
-            ctx.may(model.as_ref(), "view").then(|| {
-                let qs = if v.query.is_empty() { String::new() } else { format!("?{}", v.query) };
-                context! {
-                    id => v.id, name => v.name, model => model.meta().label_plural,
-                    url => format!("{prefix}/{}/{qs}", v.model),
-                    delete_url => format!("{prefix}/views/{}/delete", v.id),
-                }
-            })
-        })
-        .collect();
-    let (_, waiting) = admin_core::approval::list(&ctx.state.db, Some("pending"), None, None, 0, 1).await?;
-    let decider = ctx.staff.may("approvals.decide");
-    ctx.state.templates.render(
-        &["admin/dashboard.html".to_owned()],
-        context! {
-            base => ctx.base("Dashboard"),
-            models => models,
-            queues => queues,
-            views => views,
-            approvals_waiting => (decider && waiting > 0).then(|| thousands(waiting)),
-        },
-    )
+    Ok(out)
 }
 
-/// `POST {prefix}/{model}/views`: `name`, `query` (the list's query string).
-pub async fn save_view(
-    ctx: Ctx,
-    crate::extract::ModelParam(model): crate::extract::ModelParam,
-    Form(form): Form<Pairs>,
-) -> Result<Response> {
-    let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
-    admin_core::service::require(&ctx.staff, model.as_ref(), "view")?;
-    let meta = model.meta();
-    // Keep only what a list understands, and never the page.
-    let query: Pairs = form::urlencoded_pairs(form.get("query").unwrap_or(""))
+/// The user's saved views of models they may still view.
+async fn views(ctx: &Ctx) -> Result<Vec<Value>> {
+    let (service, prefix) = (ctx.service(), ctx.state.prefix());
+    Ok(service
+        .saved_views(&ctx.caller)
+        .await?
         .into_iter()
+        .filter(|v| service.may(&ctx.caller, &v.model, "view"))
+        .filter_map(|v| {
+            let model = service.model(&v.model).ok()?;
+            let qs = if v.query.is_empty() { String::new() } else { format!("?{}", v.query) };
+            Some(context! {
+                id => v.id, name => v.name, model => model.label_plural,
+                url => format!("{prefix}/{}/{qs}", v.model),
+                delete_url => format!("{prefix}/views/{}/delete", v.id),
+            })
+        })
+        .collect())
+}
+
+/// The form that saves a list view: its name and the list's query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct SaveViewForm {
+    /// The view's name.
+    #[serde(default)]
+    pub name: String,
+    /// The list's query string.
+    #[serde(default)]
+    pub query: String,
+}
+
+/// Keeps only what a list understands from a query string, and never the page;
+/// `None` when it has control characters (a NUL byte, say).
+fn list_query(raw: &str) -> Option<String> {
+    let query: Pairs = form_urlencoded::parse(raw.trim_start_matches('?').as_bytes())
+        .into_owned()
         .filter(|(k, _)| k != "page" && !k.starts_with('_'))
         .collect();
-    let qs = query_string(&query);
     let unreadable = query.iter().any(|(k, v)| {
         admin_core::text::has_control(k, admin_core::text::Lines::One)
             || admin_core::text::has_control(v, admin_core::text::Lines::One)
     });
-    let saved = if unreadable {
-        Err(admin_core::Error::Invalid(vec![admin_core::FieldError::field(
+    (!unreadable).then(|| query_string(&query))
+}
+
+/// `POST {prefix}/{model}/views`: `name`, `query` (the list's query string).
+pub async fn save_view(
+    ModelParam(model): ModelParam,
+    Submitted(ctx, form): Submitted<SaveViewForm>,
+) -> Result<Response> {
+    let meta = model.meta();
+    let service = ctx.service();
+    service.require(&ctx.caller, meta.slug, "view")?;
+    let qs = list_query(&form.query);
+    let saved = match &qs {
+        Some(qs) => service.save_view(&ctx.caller, meta.slug, &form.name, qs.trim_start_matches('?')).await,
+        None => Err(admin_core::Error::Invalid(vec![admin_core::FieldError::field(
             "query",
             "The list's search or filters have control characters (such as a NUL byte).",
-        )]))
-    } else {
-        notes::save_view(
-            &ctx.state.db,
-            ctx.staff.id,
-            meta.slug,
-            form.get("name").unwrap_or(""),
-            qs.trim_start_matches('?'),
-        )
-        .await
+        )])),
     };
     // Back to the list with its query, unless the query is what was refused.
     let mut back = format!("{}/{}/", ctx.state.prefix(), meta.slug);
     match saved {
         Ok(v) => {
             ctx.flash(&format!("Saved the view \u{201c}{}\u{201d}; it is on your dashboard.", v.name)).await;
-            back.push_str(&qs);
+            back.push_str(qs.as_deref().unwrap_or(""));
         }
         Err(admin_core::Error::Invalid(errs)) => {
             let msg = errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
             ctx.flash(&format!("The view was not saved: {msg}")).await;
-            if !unreadable && qs.len() <= admin_core::text::VIEW_QUERY {
-                back.push_str(&qs);
-            }
+            back.push_str(qs.as_deref().filter(|qs| qs.len() <= admin_core::text::VIEW_QUERY).unwrap_or(""));
         }
         Err(e) => return Err(e.into()),
     }
@@ -134,19 +145,10 @@ pub async fn save_view(
 }
 
 /// `POST {prefix}/views/{id}/delete`.
-pub async fn delete_view(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Pairs>) -> Result<Response> {
-    let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
+pub async fn delete_view(Path(id): Path<String>, Submitted(ctx, _): Submitted<Pairs>) -> Result<Response> {
     let id: i64 =
         id.parse().map_err(|_| admin_core::Error::NotFound(format!("You have no saved view {id}.")))?;
-    notes::delete_view(&ctx.state.db, ctx.staff.id, id).await?;
+    ctx.service().delete_view(&ctx.caller, id).await?;
     ctx.flash("The saved view was deleted.").await;
     Ok(Redirect::to(&format!("{}/", ctx.state.prefix())).into_response())
-}
-
-mod form {
-    /// Parses a query string into pairs.
-    pub fn urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
-        form_urlencoded::parse(raw.trim_start_matches('?').as_bytes()).into_owned().collect()
-    }
 }

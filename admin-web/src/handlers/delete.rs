@@ -1,17 +1,48 @@
 //! Delete, through a confirmation page that says what else would be affected.
 
-use admin_core::{Error as CoreError, FormData, ModelAdmin, service};
-use axum::extract::{Form, Path, Query};
+use admin_core::list::view::visible_columns;
+use admin_core::service::DeletePlan;
+use admin_core::{Error as CoreError, ModelAdmin};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
+use serde::Deserialize;
 
-use super::{Pairs, csrf_of, list_url, safe_back};
+use super::detail::BackQuery;
+use super::list_url;
 use crate::error::Result;
-use crate::extract::{ModelParam, record_key};
+use crate::extract::{ModelParam, RecordKey, Submitted};
 use crate::handlers::list::url_path_segment;
 use crate::render::Templates;
 use crate::session::Ctx;
+
+/// The delete form: the version the person saw, the list to go back to, and why.
+#[derive(Debug, Default, Deserialize)]
+pub struct DeleteForm {
+    /// The record's version when the page was shown.
+    #[serde(rename = "_version", default)]
+    pub version: String,
+    /// The list's query string.
+    #[serde(rename = "_back")]
+    pub back: Option<String>,
+    /// Why, for the audit log.
+    #[serde(rename = "_reason")]
+    pub reason: Option<String>,
+}
+
+/// The records elsewhere that keep this one from being deleted, as links to them.
+fn blockers(prefix: &str, plan: &DeletePlan) -> Vec<Value> {
+    plan.blockers
+        .iter()
+        .map(|(rel, n)| {
+            let m = rel.admin.meta();
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair(m.fields[rel.field].name, &plan.record.key);
+            context! { phrase => m.count_phrase(*n), url => format!("{prefix}/{}/?{}", m.slug, s.finish()) }
+        })
+        .collect()
+}
 
 async fn render(
     ctx: &Ctx,
@@ -21,26 +52,14 @@ async fn render(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response> {
-    let meta = model.meta();
-    let prefix = ctx.state.prefix();
-    let plan = service::plan_delete(&ctx.state.db, &ctx.staff, &ctx.state.registry, model, key).await?;
-    let blockers: Vec<Value> = plan
-        .blockers
-        .iter()
-        .map(|(rel, n)| {
-            let m = rel.admin.meta();
-            let mut s = form_urlencoded::Serializer::new(String::new());
-            s.append_pair(m.fields[rel.field].name, &plan.record.key);
-            context! { phrase => m.count_phrase(*n), url => format!("{prefix}/{}/?{}", m.slug, s.finish()) }
-        })
-        .collect();
-    let summary: Vec<Value> = meta
-        .list_display
-        .iter()
-        .filter(|&&i| !admin_core::permission::hidden(&ctx.staff, &meta.fields[i]))
-        .map(|&i| context! { label => meta.fields[i].label, value => meta.fields[i].display(&plan.record.cells[i]) })
+    let (meta, prefix) = (model.meta(), ctx.state.prefix());
+    let plan = ctx.service().plan_delete(&ctx.caller, meta.slug, key).await?;
+    let summary: Vec<Value> = visible_columns(meta, ctx.caller.staff())
+        .into_iter()
+        .map(|i| context! { label => meta.fields[i].label, value => meta.fields[i].display(&plan.record.cells[i]) })
         .collect();
     let title = format!("Delete {}", plan.record.title(meta).to_lowercase());
+    let record_url = format!("{prefix}/{}/{}", meta.slug, url_path_segment(&plan.record.key));
     let html = ctx.state.templates.render(
         &Templates::chain(meta.slug, "delete.html"),
         context! {
@@ -48,13 +67,13 @@ async fn render(
             model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural },
             title => title,
             record_title => plan.record.title(meta),
-            detail_url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(&plan.record.key)),
-            action_url => format!("{prefix}/{}/{}/delete", meta.slug, url_path_segment(&plan.record.key)),
+            action_url => format!("{record_url}/delete"),
+            detail_url => record_url,
             list_url => list_url(prefix, meta.slug, back),
             back => back.trim_start_matches('?'),
             summary => summary,
             blocked => plan.blocked_reason(model),
-            blockers => blockers,
+            blockers => blockers(prefix, &plan),
             version => plan.record.version(),
             error => error,
         },
@@ -66,28 +85,22 @@ async fn render(
 pub async fn confirm(
     ctx: Ctx,
     ModelParam(model): ModelParam,
-    Path(path): Path<Pairs>,
-    Query(q): Query<Pairs>,
+    RecordKey(key): RecordKey,
+    Query(q): Query<BackQuery>,
 ) -> Result<Response> {
-    let back = safe_back(q.iter().find(|(k, _)| k == "_back").map(|(_, v)| v.as_str()));
-    render(&ctx, model.as_ref(), &record_key(&path), &back, None, StatusCode::OK).await
+    render(&ctx, model.as_ref(), &key, &q.safe(), None, StatusCode::OK).await
 }
 
-/// `POST {prefix}/{model}/{id}/delete`: fields `csrf_token`, `_version`, `_back`.
+/// `POST {prefix}/{model}/{id}/delete`: fields `csrf_token`, `_version`, `_back`, `_reason`.
 pub async fn delete(
-    ctx: Ctx,
     ModelParam(model): ModelParam,
-    Path(path): Path<Pairs>,
-    Form(form): Form<Pairs>,
+    RecordKey(key): RecordKey,
+    Submitted(ctx, form): Submitted<DeleteForm>,
 ) -> Result<Response> {
-    let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
-    let key = record_key(&path);
-    let back = safe_back(form.get("_back"));
     let meta = model.meta();
-    let version = form.get("_version").unwrap_or("");
-    let audit = ctx.audit(form.get("_reason"));
-    match service::delete(&ctx.state.db, &audit, &ctx.state.registry, model.as_ref(), &key, version).await {
+    let back = super::safe_back(form.back.as_deref());
+    let caller = ctx.caller_with_reason(form.reason.as_deref());
+    match ctx.service().delete(&caller, meta.slug, &key, &form.version).await {
         Ok(record) => {
             ctx.flash(&format!("{} deleted.", record.title(meta))).await;
             Ok(Redirect::to(&list_url(ctx.state.prefix(), meta.slug, &back)).into_response())

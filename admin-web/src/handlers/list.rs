@@ -1,9 +1,8 @@
 //! The list screen (Django's change list) and its CSV export.
 
-use admin_core::field::FieldKind;
+use admin_core::list::view::{self, FilterChoice, Params};
 use admin_core::model::thousands;
-use admin_core::query::FilterOp;
-use admin_core::{ListQuery, ListResult, ModelAdmin, ModelMeta, service};
+use admin_core::{ListQuery, ListResult, ModelMeta, service};
 use axum::extract::Query;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -22,98 +21,108 @@ pub async fn show(
     ModelParam(model): ModelParam,
     Query(params): Query<Pairs>,
 ) -> Result<Html<String>> {
-    let query = ListQuery::parse(model.as_ref(), &params, &ctx.staff)
-        .with_tuning(ctx.state.registry.list_tuning().clone());
-    let result = service::list(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
-    let page = ListPage { ctx: &ctx, model: model.as_ref(), query: &query, result: &result };
+    let service = ctx.service();
     let meta = model.meta();
+    let query =
+        service.query(&ctx.caller, meta.slug, &params)?.with_tuning(service.registry().list_tuning().clone());
+    let result = service.list(&ctx.caller, meta.slug, &query).await?;
+    let page = ListPage { ctx: &ctx, meta, params: query.params(meta), query: &query, result: &result };
     ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())
 }
 
+/// The list page's values: the view model from [`admin_core::list::view`] turned
+/// into links and markup.
 struct ListPage<'a> {
     ctx: &'a Ctx,
-    model: &'a dyn ModelAdmin,
+    meta: &'static ModelMeta,
+    /// The query's own parameters (without `page`), which every link keeps.
+    params: Params,
     query: &'a ListQuery,
     result: &'a ListResult,
 }
 
+/// Hidden form fields for parameters.
+fn hidden_fields(params: impl IntoIterator<Item = (String, String)>) -> Vec<Value> {
+    params.into_iter().map(|(k, v)| context! { name => k, value => v }).collect()
+}
+
 impl ListPage<'_> {
-    fn meta(&self) -> &'static ModelMeta {
-        self.model.meta()
-    }
-
-    fn base_url(&self) -> String {
-        format!("{}/{}/", self.ctx.state.prefix(), self.meta().slug)
-    }
-
     /// The list URL for the current query changed by `edit`.
-    fn url_with(&self, edit: impl FnOnce(&mut Pairs)) -> String {
-        let mut p = self.query.params(self.meta());
+    fn url_with(&self, edit: impl FnOnce(&mut Params)) -> String {
+        let mut p = self.params.clone();
         edit(&mut p);
-        format!("{}{}", self.base_url(), query_string(&p))
+        format!("{}/{}/{}", self.ctx.state.prefix(), self.meta.slug, query_string(&p))
     }
 
-    fn page_url(&self, page: u64) -> String {
-        self.url_with(|p| {
-            if page > 1 {
-                p.push(("page".to_owned(), page.to_string()));
-            }
-        })
+    fn link(&self, to: &view::PageLink) -> String {
+        self.url_with(|p| *p = to.params(std::mem::take(p)))
     }
 
-    /// The link to page `page` that continues from a row of this page (`after=` or
-    /// `before=` its key), so the next deep page is found without a scan.
-    fn page_url_from(&self, page: u64, cursor: &str, key: &str) -> String {
-        if page <= 1 {
-            return self.page_url(1);
-        }
-        self.url_with(|p| {
-            p.push(("page".to_owned(), page.to_string()));
-            p.push((cursor.to_owned(), key.to_owned()));
-        })
+    fn without(&self, param: &str) -> String {
+        self.url_with(|p| p.retain(|(k, _)| k != param))
     }
 
     fn context(&self) -> Value {
-        let meta = self.meta();
-        let prefix = self.ctx.state.prefix();
-        let current_qs = {
-            let mut p = self.query.params(meta);
-            if self.result.page > 1 {
-                p.push(("page".to_owned(), self.result.page.to_string()));
-            }
-            query_string(&p)
-        };
+        let (meta, prefix, page) = (self.meta, self.ctx.state.prefix(), self.result.page);
+        let current_qs = query_string(&view::PageLink { page, cursor: None }.params(self.params.clone()));
         let back = {
             let mut s = form_urlencoded::Serializer::new(String::new());
             s.append_pair("_back", current_qs.trim_start_matches('?'));
             s.finish()
         };
-        let columns: Vec<Value> = self
-            .columns()
+        // An estimate comes with the way to the exact number.
+        let exact_url = (!self.result.count.is_exact()).then(|| {
+            let at = view::PageLink { page, cursor: None };
+            self.url_with(|p| *p = view::with_param(at.params(std::mem::take(p)), "exact", "1"))
+        });
+        let search_labels: Vec<&str> = self.query.search.iter().map(|&i| meta.fields[i].label).collect();
+        let (service, caller) = (self.ctx.service(), &self.ctx.caller);
+        let narrowed = self.query.q.is_some() || !self.query.filters.is_empty();
+        context! {
+            base => self.ctx.base(meta.label_plural),
+            model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural, noun_plural => meta.noun_plural() },
+            columns => self.columns(),
+            rows => self.rows(&back),
+            total => self.result.total(),
+            total_phrase => self.result.count.phrase(meta),
+            count_exact => self.result.count.is_exact(),
+            exact_url => exact_url,
+            q => self.query.q.clone().unwrap_or_default(),
+            searchable => !self.query.search.is_empty(),
+            search_labels => search_labels.join(", "),
+            // The search form keeps filters and sort as hidden fields.
+            keep => hidden_fields(self.params.iter().filter(|(k, _)| k != "q").cloned()),
+            filters => self.filters(),
+            active_filters => self.active_filters(),
+            clear_url => narrowed.then(|| self.url_with(|p| p.retain(|(k, _)| k == "sort"))),
+            pagination => self.pagination(),
+            messages => view::messages(self.query, self.result),
+            add_url => service.may(caller, meta.slug, "add").then(|| format!("{prefix}/{}/new?{back}", meta.slug)),
+            export_url => service.may(caller, meta.slug, "export").then(|| format!("{prefix}/{}/export.csv{current_qs}", meta.slug)),
+            actions => self.actions(),
+            view_query => query_string(&self.params).trim_start_matches('?').to_owned(),
+            list_params => hidden_fields(self.params.clone()),
+        }
+    }
+
+    fn columns(&self) -> Vec<Value> {
+        view::columns(self.meta, self.query)
             .into_iter()
-            .map(|i| {
-                let f = &meta.fields[i];
-                let sorted = match self.query.sort {
-                    Some((s, desc)) if s == i => Some(if desc { "desc" } else { "asc" }),
-                    Some(_) => None,
-                    None => meta.ordering.first().filter(|(s, _)| *s == i).map(|(_, d)| if *d { "desc" } else { "asc" }),
-                };
-                let next = if sorted == Some("asc") { format!("-{}", f.name) } else { f.name.to_owned() };
-                let sort_url = self.url_with(|p| {
-                    p.retain(|(k, _)| k != "sort");
-                    p.push(("sort".to_owned(), next));
-                });
-                let numeric = matches!(f.kind, FieldKind::Integer | FieldKind::Float | FieldKind::Decimal)
-                    && f.foreign_key.is_none();
-                context! { name => f.name, label => f.label, sort_url => sort_url, sorted => sorted, numeric => numeric }
+            .map(|c| {
+                let f = &self.meta.fields[c.field];
+                let sort_url = self.url_with(|p| *p = view::with_param(std::mem::take(p), "sort", &c.sort_param));
+                context! { name => f.name, label => f.label, sort_url => sort_url, sorted => c.sorted, numeric => c.numeric }
             })
-            .collect();
-        // The built-in cell markup is written here, a row at a time; an overridden
-        // cell template gets every cell to render itself.
+            .collect()
+    }
+
+    /// The rows. The built-in cell markup is written here, a row at a time; an
+    /// overridden cell template gets every cell to render itself.
+    fn rows(&self, back: &str) -> Vec<Value> {
+        let (meta, prefix) = (self.meta, self.ctx.state.prefix());
         let fast = !self.ctx.state.templates.is_overridden("admin/includes/cell.html");
-        let shown = self.columns();
-        let rows: Vec<Value> = self
-            .result
+        let shown = view::shown_columns(meta, self.query);
+        self.result
             .rows
             .iter()
             .map(|r| {
@@ -127,120 +136,45 @@ impl ListPage<'_> {
                 };
                 context! { key => &r.key, url => url, cells => cells, cells_html => cells_html }
             })
-            .collect();
-        let total = self.result.total();
-        let pages = self.result.pages();
-        let page = self.result.page;
-        let (first_key, last_key) = match (self.result.rows.first(), self.result.rows.last()) {
-            (Some(f), Some(l)) if self.result.deep => (Some(f.key.as_str()), Some(l.key.as_str())),
-            _ => (None, None),
-        };
-        let first_row = admin_core::query::page_offset(page, self.result.per_page).saturating_add(1);
-        let pagination = context! {
-            page => page,
-            pages => pages,
-            prev_url => (page > 1).then(|| match first_key {
-                Some(k) => self.page_url_from(page - 1, "before", k),
-                None => self.page_url(page - 1),
-            }),
-            next_url => self.result.has_next.then(|| match last_key {
-                Some(k) => self.page_url_from(page + 1, "after", k),
-                None => self.page_url(page + 1),
-            }),
-            links => self.page_links(page, pages),
-            first_row => if self.result.rows.is_empty() { "0".to_owned() } else { thousands(first_row) },
-            last_row => thousands(first_row - 1 + self.result.rows.len() as u64),
-        };
-        // An estimate comes with the way to the exact number.
-        let exact_url = (!self.result.count.is_exact()).then(|| {
-            self.url_with(|p| {
-                if page > 1 {
-                    p.push(("page".to_owned(), page.to_string()));
-                }
-                p.push(("exact".to_owned(), "1".to_owned()));
-            })
-        });
-        let mut messages = self.query.messages.clone();
-        if self.query.page > page && total > 0 {
-            messages.push(format!("There is no page {}; showing the last page, {}.", self.query.page, page));
-        }
-        let search_labels: Vec<&str> = self.query.search.iter().map(|&i| meta.fields[i].label).collect();
-        // The search form keeps filters and sort as hidden fields.
-        let keep: Vec<Value> = self
-            .query
-            .params(meta)
-            .into_iter()
-            .filter(|(k, _)| k != "q")
-            .map(|(k, v)| context! { name => k, value => v })
-            .collect();
-        context! {
-            base => self.ctx.base(meta.label_plural),
-            model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural, noun_plural => meta.noun_plural() },
-            columns => columns,
-            rows => rows,
-            total => total,
-            total_phrase => self.result.count.phrase(meta),
-            count_exact => self.result.count.is_exact(),
-            exact_url => exact_url,
-            q => self.query.q.clone().unwrap_or_default(),
-            searchable => !self.query.search.is_empty(),
-            search_labels => search_labels.join(", "),
-            keep => keep,
-            filters => self.filters(),
-            active_filters => self.active_filters(),
-            clear_url => (self.query.q.is_some() || !self.query.filters.is_empty()).then(|| self.url_with(|p| p.retain(|(k, _)| k == "sort"))),
-            pagination => pagination,
-            messages => messages,
-            add_url => self.ctx.may(self.model, "add").then(|| format!("{prefix}/{}/new?{back}", meta.slug)),
-            export_url => self.ctx.may(self.model, "export").then(|| format!("{prefix}/{}/export.csv{current_qs}", meta.slug)),
-            actions => self.actions(),
-            view_query => query_string(&self.query.params(meta)).trim_start_matches('?').to_owned(),
-            list_params => self.query.params(meta).into_iter().map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>(),
-        }
+            .collect()
     }
 
-    fn page_links(&self, page: u64, pages: u64) -> Vec<Value> {
-        let mut shown: Vec<u64> = vec![1, 2, pages.saturating_sub(1), pages];
-        shown.extend(page.saturating_sub(2)..=(page + 2));
-        shown.retain(|&n| n >= 1 && n <= pages);
-        shown.sort_unstable();
-        shown.dedup();
-        let mut out = Vec::new();
-        let mut last = 0;
-        for n in shown {
-            if n > last + 1 {
-                out.push(context! { gap => true });
-            }
-            out.push(
-                context! { gap => false, n => thousands(n), url => self.page_url(n), current => n == page },
-            );
-            last = n;
+    fn pagination(&self) -> Value {
+        let p = view::pagination(self.result);
+        let links: Vec<Value> = p
+            .numbers
+            .iter()
+            .map(|n| match n {
+                None => context! { gap => true },
+                Some(n) => context! {
+                    gap => false, n => thousands(*n), current => *n == p.page,
+                    url => self.link(&view::PageLink { page: *n, cursor: None }),
+                },
+            })
+            .collect();
+        context! {
+            page => p.page,
+            pages => p.pages,
+            prev_url => p.prev.as_ref().map(|l| self.link(l)),
+            next_url => p.next.as_ref().map(|l| self.link(l)),
+            links => links,
+            first_row => thousands(p.first_row),
+            last_row => thousands(p.last_row),
         }
-        out
     }
 
     /// The actions this user may run on this model.
     fn actions(&self) -> Vec<Value> {
-        let meta = self.meta();
+        let slug = self.meta.slug;
         self.ctx
-            .state
-            .registry
-            .actions_for(meta.slug)
+            .service()
+            .actions(&self.ctx.caller, slug)
             .into_iter()
-            .filter(|a| {
-                admin_core::service::action_for(
-                    &self.ctx.staff,
-                    &self.ctx.state.registry,
-                    meta.slug,
-                    a.name(),
-                )
-                .is_ok()
-            })
             .map(|a| {
                 context! {
                     name => a.name(),
                     label => a.label(),
-                    url => format!("{}/{}/actions/{}", self.ctx.state.prefix(), meta.slug, a.name()),
+                    url => format!("{}/{slug}/actions/{}", self.ctx.state.prefix(), a.name()),
                     dangerous => a.policy().dangerous,
                     max_batch => a.policy().max_batch,
                 }
@@ -248,109 +182,52 @@ impl ListPage<'_> {
             .collect()
     }
 
-    /// The listed columns this user may see.
-    fn columns(&self) -> Vec<usize> {
-        self.meta().list_display.iter().copied().filter(|&i| !self.query.hidden[i]).collect()
+    fn filters(&self) -> Vec<Value> {
+        view::filter_choices(self.meta, self.query).into_iter().map(|c| self.filter(c)).collect()
     }
 
-    fn filters(&self) -> Vec<Value> {
-        let meta = self.meta();
-        meta.filters
-            .iter()
-            .filter(|&&i| !self.query.hidden[i])
-            .map(|&i| {
-                let f = &meta.fields[i];
-                let current = self.query.filters.iter().find(|x| x.field == i && x.op == FilterOp::Eq);
-                let option = |value: &str, label: &str| {
-                    let v = value.to_owned();
-                    let url = self.url_with(|p| {
-                        p.retain(|(k, _)| k != f.name);
-                        if !v.is_empty() {
-                            p.push((f.name.to_owned(), v.clone()));
-                        }
-                    });
-                    let active = current.map_or(value.is_empty(), |c| c.raw == value);
-                    context! { label => label, url => url, active => active }
-                };
-                if f.kind.is_temporal() {
-                    let get = |suffix: &str| {
-                        self.query
-                            .filters
-                            .iter()
-                            .find(|x| x.param == format!("{}{suffix}", f.name))
-                            .map(|x| x.raw.clone())
-                            .unwrap_or_default()
-                    };
-                    let keep: Vec<Value> = self
-                        .query
-                        .params(meta)
-                        .into_iter()
-                        .filter(|(k, _)| !k.starts_with(&format!("{}__", f.name)))
-                        .map(|(k, v)| context! { name => k, value => v })
-                        .collect();
-                    return context! {
-                        kind => "date", name => f.name, label => f.label,
-                        from => get("__from"), to => get("__to"), keep => keep,
-                    };
-                }
-                if f.foreign_key.is_some() {
-                    let keep: Vec<Value> = self
-                        .query
-                        .params(meta)
-                        .into_iter()
-                        .filter(|(k, _)| k != f.name)
-                        .map(|(k, v)| context! { name => k, value => v })
-                        .collect();
-                    return context! {
-                        kind => "fk", name => f.name, label => f.label,
-                        value => current.map(|c| c.raw.clone()).unwrap_or_default(), keep => keep,
-                    };
-                }
-                let mut options = vec![option("", "All")];
-                if let Some(choices) = f.choices {
-                    options.extend(choices.iter().map(|c| option(c.value, c.label)));
-                } else if f.kind == FieldKind::Boolean {
-                    options.push(option("1", "Yes"));
-                    options.push(option("0", "No"));
-                }
-                context! { kind => "options", name => f.name, label => f.label, options => options }
-            })
-            .collect()
+    fn filter(&self, choice: FilterChoice) -> Value {
+        let fields = self.meta.fields;
+        // The filter's form keeps the other parameters as hidden fields.
+        let keep_except = |drop: &dyn Fn(&str) -> bool| {
+            hidden_fields(self.params.iter().filter(|(k, _)| !drop(k.as_str())).cloned())
+        };
+        match choice {
+            FilterChoice::Dates { field, from, to } => {
+                let (name, label) = (fields[field].name, fields[field].label);
+                let own = format!("{name}__");
+                let keep = keep_except(&|k| k.starts_with(&own));
+                context! { kind => "date", name => name, label => label, from => from, to => to, keep => keep }
+            }
+            FilterChoice::Lookup { field, value } => {
+                let (name, label) = (fields[field].name, fields[field].label);
+                let keep = keep_except(&|k| k == name);
+                context! { kind => "fk", name => name, label => label, value => value, keep => keep }
+            }
+            FilterChoice::Options { field, options } => {
+                let name = fields[field].name;
+                let options: Vec<Value> = options
+                    .into_iter()
+                    .map(|o| {
+                        let url = self.url_with(|p| {
+                            p.retain(|(k, _)| k != name);
+                            if !o.value.is_empty() {
+                                p.push((name.to_owned(), o.value.clone()));
+                            }
+                        });
+                        context! { label => o.label, url => url, active => o.active }
+                    })
+                    .collect();
+                context! { kind => "options", name => name, label => fields[field].label, options => options }
+            }
+        }
     }
 
     fn active_filters(&self) -> Vec<Value> {
-        let meta = self.meta();
-        let mut out: Vec<Value> = self
-            .query
-            .filters
-            .iter()
-            .map(|x| {
-                let f = &meta.fields[x.field];
-                let value = match x.op {
-                    FilterOp::Eq if f.kind == FieldKind::Boolean => {
-                        if matches!(x.raw.as_str(), "1" | "true" | "yes" | "on") {
-                            "yes".to_owned()
-                        } else {
-                            "no".to_owned()
-                        }
-                    }
-                    FilterOp::Eq => f.choice_label(&x.raw).to_owned(),
-                    FilterOp::From => format!("from {}", x.raw),
-                    FilterOp::Before => format!("to {}", x.raw),
-                };
-                let param = x.param.clone();
-                let url = self.url_with(|p| p.retain(|(k, _)| *k != param));
-                context! { label => f.label, value => value, remove_url => url }
-            })
-            .collect();
-        if let Some(q) = &self.query.q {
-            let url = self.url_with(|p| p.retain(|(k, _)| k != "q"));
-            out.insert(
-                0,
-                context! { label => "Search", value => format!("\u{201c}{q}\u{201d}"), remove_url => url },
-            );
-        }
-        out
+        view::active_filters(self.meta, self.query)
+            .into_iter()
+            .map(|a| context! { label => a.label, value => a.value, remove_url => self.without(&a.param) })
+            .collect()
     }
 }
 

@@ -105,14 +105,24 @@ impl AdminField for Decimal {
     }
 }
 
+/// Reads a yes/no value the one way every part of the admin reads it (forms,
+/// list filters, action inputs): `1`, `true`, `on`, `yes` are yes; `0`, `false`,
+/// `off`, `no` and nothing are no, in any case and with spaces around.
+///
+/// # Errors
+/// "Choose yes or no." for anything else.
+pub fn parse_bool(raw: &str) -> Result<bool, String> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" | "" => Ok(false),
+        _ => Err("Choose yes or no.".to_owned()),
+    }
+}
+
 impl AdminField for bool {
     const KIND: FieldKind = FieldKind::Boolean;
     fn parse_form(raw: &str) -> Result<Self, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "on" | "yes" => Ok(true),
-            "0" | "false" | "off" | "no" | "" => Ok(false),
-            _ => Err("Choose yes or no.".to_owned()),
-        }
+        parse_bool(raw)
     }
     fn to_cell(&self) -> Cell {
         Cell::Bool(*self)
