@@ -28,18 +28,18 @@
 //! assert!(!support.allows("account.change"));
 //! ```
 
-pub mod kernel;
-pub mod db;
 pub mod access;
-pub mod audit;
-pub mod notes;
-pub mod list;
-pub mod auth;
 pub mod action;
-pub mod registry;
 pub mod approval;
-pub mod service;
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod kernel;
+pub mod list;
 pub mod migration;
+pub mod notes;
+pub mod registry;
+pub mod service;
 
 pub use access::Staff;
 pub use kernel::error::{Error, FieldError, Result};

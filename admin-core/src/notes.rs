@@ -8,13 +8,11 @@ use sea_orm::{
 };
 
 use crate::audit::{self, Context};
+use crate::db::txn::begin_write;
 use crate::kernel::error::{Error, FieldError, Result};
 use crate::kernel::text::{self, Lines};
-use crate::db::txn::begin_write;
 
 pub use crate::db::entities::{note, saved_view};
-
-
 
 /// Longest note accepted (see [`crate::kernel::text::NOTE`]).
 pub const MAX_NOTE_LEN: usize = text::NOTE;

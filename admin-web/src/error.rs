@@ -84,6 +84,9 @@ impl IntoResponse for Error {
         let mut resp = (status, message.clone()).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        if matches!(self, Error::Core(admin_core::Error::ReauthRequired)) {
+            resp.extensions_mut().insert(crate::session::NeedsRecentSignIn);
+        }
         resp.extensions_mut().insert(ErrorPage { title, message });
         resp
     }

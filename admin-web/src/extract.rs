@@ -77,10 +77,11 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self> {
         let (mut parts, body) = req.into_parts();
         let ctx = Ctx::from_request_parts(&mut parts, state).await?;
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e| admin_core::Error::BadRequest(format!("The form could not be read: {}", e.body_text())))?;
-        let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|e| {
+            admin_core::Error::BadRequest(format!("The form could not be read: {}", e.body_text()))
+        })?;
+        let token =
+            form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
         ctx.check_csrf(token.as_deref())?;
         let form = serde_urlencoded::from_bytes::<T>(&bytes)
             .map_err(|e| admin_core::Error::BadRequest(format!("The form could not be read: {e}.")))?;

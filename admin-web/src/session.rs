@@ -97,7 +97,8 @@ where
 {
     type Rejection = Error;
 
-    /// Signs the request in through [`auth::authenticate`] with the session cookie,
+    /// Signs the request in through the door's authenticator
+    /// ([`Service::authenticate`]) with the session cookie,
     /// after checking that a request that changes something came from the console's
     /// own pages ([`crate::origin::check`]).
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
@@ -117,7 +118,7 @@ where
         if !parts.method.is_safe() {
             crate::origin::check(&state.config, &parts.headers, &parts.uri)?;
         }
-        let identity = match auth::authenticate(&state.db, &state.auth, Credential::Session(&token)).await? {
+        let identity = match state.service().authenticate(Credential::Session(&token)).await? {
             Authentication::Identified(identity) => identity,
             Authentication::EnrolmentRequired(identity)
                 if open_before_enrolment(&state, parts.uri.path()) =>
@@ -133,12 +134,24 @@ where
             Authentication::Unknown => return Err(sign_in()),
         };
         let (request_id, client_addr) = request_meta(parts);
-        let caller = Caller::from_identity(&identity).with_request(Some(request_id.clone()), client_addr.clone());
+        let caller =
+            Caller::from_identity(&identity).with_request(Some(request_id.clone()), client_addr.clone());
         let Identity { staff, proof, session } = identity;
         let session =
             session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;
         let CurrentSession { csrf_token, flash, .. } = session.clone();
-        Ok(Ctx { state, staff, csrf: csrf_token, token, flash, request_id, client_addr, session, proof, caller })
+        Ok(Ctx {
+            state,
+            staff,
+            csrf: csrf_token,
+            token,
+            flash,
+            request_id,
+            client_addr,
+            session,
+            proof,
+            caller,
+        })
     }
 }
 
@@ -159,11 +172,28 @@ fn enrolment_required(state: &AdminState, headers: &HeaderMap) -> Error {
     }
 }
 
+/// Marks the response to a request the door refused for want of a recent sign-in
+/// ([`admin_core::Error::ReauthRequired`]); the router turns it into a redirect to
+/// the confirmation page that returns to the request's address
+/// ([`confirm_location`]).
+#[derive(Clone, Copy, Debug)]
+pub struct NeedsRecentSignIn;
+
+/// `{prefix}/me/confirm?next=<uri>`: where a user confirms their password (and a
+/// code when enrolled) before going back to `uri`.
+#[must_use]
+pub fn confirm_location(prefix: &str, uri: &axum::http::Uri) -> String {
+    let next = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("next", next);
+    format!("{prefix}/me/confirm?{}", q.finish())
+}
+
 /// For the riskiest operations: passes when the user proved who they are recently
 /// (see [`admin_core::auth::SessionPolicy::reauth_after`]), else sends them to
 /// `{prefix}/me/confirm` (password, and a code when enrolled), which returns to `uri`
-/// afterwards. Call it after the CSRF check of a POST, and on the GET that shows the
-/// form, so the user confirms before filling it in.
+/// afterwards. Calls through the door need none of this: its
+/// [`admin_core::Error::ReauthRequired`] becomes the same redirect.
 ///
 /// ```
 /// use admin_web::session::{Ctx, require_recent_auth};
@@ -181,10 +211,7 @@ pub fn require_recent_auth(ctx: &Ctx, uri: &axum::http::Uri) -> Result<()> {
     if ctx.proof.is_recent() {
         return Ok(());
     }
-    let next = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    q.append_pair("next", next);
-    Err(Error::SignIn { location: Some(format!("{}/me/confirm?{}", ctx.state.prefix(), q.finish())) })
+    Err(Error::SignIn { location: Some(confirm_location(ctx.state.prefix(), uri)) })
 }
 
 impl Ctx {

@@ -138,7 +138,8 @@ impl AdminState {
     /// The door every handler calls: this state's database, registry and sign-in rules.
     #[must_use]
     pub fn service(&self) -> admin_core::service::Service {
-        admin_core::service::Service::new(self.db.clone(), Arc::clone(&self.registry)).with_auth(Arc::clone(&self.auth))
+        admin_core::service::Service::new(self.db.clone(), Arc::clone(&self.registry))
+            .with_auth(Arc::clone(&self.auth))
     }
 
     /// The mount prefix (`/admin`).

@@ -9,6 +9,7 @@ mod audit_chain;
 mod auth;
 mod columns;
 mod detail;
+mod door;
 mod edges;
 mod features;
 mod hostile;

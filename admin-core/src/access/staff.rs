@@ -45,4 +45,3 @@ impl Staff {
 pub fn role_names(stored: &str) -> Vec<String> {
     stored.split(',').map(str::trim).filter(|r| !r.is_empty()).map(String::from).collect()
 }
-

@@ -70,9 +70,9 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::access::Staff;
 use crate::audit;
 pub use crate::audit::Report;
-use crate::access::Staff;
 use crate::kernel::error::{Error, FieldError, Result};
 use crate::kernel::field::Cell;
 use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, FieldMeta, ModelMeta};

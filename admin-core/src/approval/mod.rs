@@ -20,17 +20,16 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
+use crate::access::Staff;
+use crate::action::idempotency::Binding;
 use crate::action::{Approval, Executed, Report};
 use crate::audit::{self, Context};
-use crate::access::Staff;
-use crate::kernel::error::{Error, FieldError, Result};
-use crate::action::idempotency::Binding;
-use crate::registry::Registry;
 use crate::db::txn::begin_write;
 use crate::kernel::clock::now;
+use crate::kernel::error::{Error, FieldError, Result};
+use crate::registry::Registry;
 
 pub use crate::db::entities::approval_request as request;
-
 
 /// How often an approved request is tried before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -275,7 +274,12 @@ pub async fn decide(
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if let Some(n) = note
-        && let Err(m) = crate::kernel::text::check_named("The note", n, crate::kernel::text::NOTE, crate::kernel::text::Lines::Many)
+        && let Err(m) = crate::kernel::text::check_named(
+            "The note",
+            n,
+            crate::kernel::text::NOTE,
+            crate::kernel::text::Lines::Many,
+        )
     {
         return Err(Error::Invalid(vec![FieldError::field("note", m)]));
     }

@@ -341,8 +341,8 @@ fn entry_of(kind: &'static str, model: &'static str, id: i64) -> sea_orm::Select
 /// transaction as an entry, described, with the query that finds that entry. Only
 /// the columns needed are read, so this works on any schema version.
 async fn witnesses(db: &DatabaseConnection) -> Result<Witnesses> {
-    use crate::db::entities::approval_request as request;
     use crate::db::entities::api_token;
+    use crate::db::entities::approval_request as request;
     use crate::db::entities::note;
     let mut out = Vec::new();
     let newest: Option<i64> = request::Entity::find()

@@ -28,10 +28,10 @@ mod report;
 
 pub use report::Report;
 
-use crate::kernel::field::Cell;
-use crate::kernel::model::ModelMeta;
 use crate::kernel::Changes;
 use crate::kernel::clock::now;
+use crate::kernel::field::Cell;
+use crate::kernel::model::ModelMeta;
 pub use chain::{
     CHECKPOINT_TAG, CHECKPOINT_VERSION, Checkpoint, MAIN_CHAIN, Verdict, checkpoint, parse_checkpoints,
     verify, verify_against,
@@ -418,8 +418,9 @@ impl Filter {
         // A value no entry can have (control characters, too long) matches nothing,
         // without sending it to the database.
         let texts = [&self.actor, &self.model, &self.object_id, &self.kind];
-        if texts.iter().any(|t| t.as_deref().is_some_and(|t| !crate::kernel::text::is_lookup(t, crate::kernel::text::LOOKUP)))
-        {
+        if texts.iter().any(|t| {
+            t.as_deref().is_some_and(|t| !crate::kernel::text::is_lookup(t, crate::kernel::text::LOOKUP))
+        }) {
             use sea_orm::sea_query::{Expr, ExprTrait};
             return q.filter(Expr::val(1).eq(0));
         }

@@ -20,13 +20,13 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::audit::{self, Context, Event};
-use crate::db::entities::{login_throttle, session, staff_user};
-use crate::kernel::error::{Error, FieldError, Result};
 use crate::access::permission::Roles;
 pub use crate::access::{Staff, role_names};
+use crate::audit::{self, Context, Event};
+use crate::db::entities::{login_throttle, session, staff_user};
 use crate::db::txn::begin_write;
 use crate::kernel::clock::now;
+use crate::kernel::error::{Error, FieldError, Result};
 
 /// How long sessions live and when they must prove themselves again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1136,7 +1136,8 @@ pub async fn get_user(db: &DatabaseConnection, id: i64) -> Result<staff_user::Mo
 }
 
 /// The sentence for a caller without `staff.change`.
-pub const STAFF_REFUSED: &str = "You cannot manage staff users. Ask an admin for the staff.change permission.";
+pub const STAFF_REFUSED: &str =
+    "You cannot manage staff users. Ask an admin for the staff.change permission.";
 
 fn require_staff_change(ctx: &Context) -> Result<&Staff> {
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
@@ -1406,9 +1407,12 @@ pub async fn create_api_token(
         ));
     }
     let name = name.trim();
-    if let Err(m) =
-        crate::kernel::text::check_named("The name", name, crate::kernel::text::TOKEN_NAME, crate::kernel::text::Lines::One)
-    {
+    if let Err(m) = crate::kernel::text::check_named(
+        "The name",
+        name,
+        crate::kernel::text::TOKEN_NAME,
+        crate::kernel::text::Lines::One,
+    ) {
         return Err(Error::Invalid(vec![FieldError::field("name", m)]));
     }
     let user = get_user(db, user_id).await?;

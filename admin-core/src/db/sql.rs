@@ -68,4 +68,3 @@ pub fn escape_like(s: &str) -> String {
     }
     out
 }
-

@@ -7,10 +7,10 @@
 use sea_orm::Value;
 
 use crate::access::Staff;
-use crate::list::count::{Count, ListTuning};
 use crate::kernel::field::{FieldKind, parse_date};
 use crate::kernel::model::ModelMeta;
 use crate::kernel::record::Record;
+use crate::list::count::{Count, ListTuning};
 
 /// How a filter compares.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,7 +108,8 @@ impl ListQuery {
     #[must_use]
     pub fn parse(admin: &dyn ModelFields, params: &[(String, String)], staff: &Staff) -> Self {
         let meta = admin.meta();
-        let hidden: Vec<bool> = meta.fields.iter().map(|f| crate::access::permission::hidden(staff, f)).collect();
+        let hidden: Vec<bool> =
+            meta.fields.iter().map(|f| crate::access::permission::hidden(staff, f)).collect();
         let search = meta.search.iter().copied().filter(|&i| !hidden[i]).collect();
         let mut out = ListQuery {
             q: None,
@@ -130,12 +131,14 @@ impl ListQuery {
                 "exact" => out.exact = raw.trim() == "1",
                 // A key that cannot be one (control characters, too long) is ignored.
                 "after"
-                    if crate::kernel::text::is_lookup(raw.trim(), crate::kernel::text::LOOKUP) && !raw.trim().is_empty() =>
+                    if crate::kernel::text::is_lookup(raw.trim(), crate::kernel::text::LOOKUP)
+                        && !raw.trim().is_empty() =>
                 {
                     out.cursor = Some(Cursor::After(raw.trim().to_owned()));
                 }
                 "before"
-                    if crate::kernel::text::is_lookup(raw.trim(), crate::kernel::text::LOOKUP) && !raw.trim().is_empty() =>
+                    if crate::kernel::text::is_lookup(raw.trim(), crate::kernel::text::LOOKUP)
+                        && !raw.trim().is_empty() =>
                 {
                     out.cursor = Some(Cursor::Before(raw.trim().to_owned()));
                 }

@@ -46,10 +46,10 @@ use std::collections::HashSet;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
+use crate::db::txn::begin_startup;
 use crate::kernel::error::Result;
 use crate::kernel::field::FieldKind;
 use crate::kernel::model::ModelMeta;
-use crate::db::txn::begin_startup;
 
 /// What [`ensure`] found or did for one model.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use sea_orm::{
 
 use super::EntityAdmin;
 use crate::db::sql::{all_limited, count_capped};
-use crate::list::count::Count;
 use crate::kernel::error::Result;
 use crate::kernel::field::FieldKind;
 use crate::kernel::model::{AdminModel, EntityOf};
+use crate::list::count::Count;
 use crate::list::query::{Cursor, ListQuery, ListResult};
 use crate::list::seek::{self, Anchors, From, SortKey};
 
@@ -449,7 +449,9 @@ async fn planner_estimate<E: EntityTrait>(
 /// again, and compares equal to it.
 fn exact_key(field: &crate::kernel::model::FieldMeta, v: Value) -> Value {
     match (v, field.decimal_digits) {
-        (Value::Decimal(Some(d)), Some((_, scale))) => Value::Decimal(Some(crate::kernel::field::rescaled(d, scale))),
+        (Value::Decimal(Some(d)), Some((_, scale))) => {
+            Value::Decimal(Some(crate::kernel::field::rescaled(d, scale)))
+        }
         (v, _) => v,
     }
 }

@@ -11,15 +11,15 @@ use sea_orm::{
     DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 
+use crate::access::permission::FieldAccess;
 use crate::action::{Action, ActionAdmin, DynAction};
 use crate::audit;
+use crate::db::txn::begin_write;
 use crate::kernel::error::{Error, FieldError, Result};
 use crate::kernel::field::FieldKind;
 use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
-use crate::access::permission::FieldAccess;
-use crate::list::query::{FilterOp, ListQuery, ListResult, ModelFields};
 use crate::kernel::record::{FormData, Record};
-use crate::db::txn::begin_write;
+use crate::list::query::{FilterOp, ListQuery, ListResult, ModelFields};
 
 mod listing;
 use crate::db::sql::{all_limited, count_capped, escape_like};
@@ -208,7 +208,8 @@ where
             let term = q.to_lowercase();
             // The n-gram index narrows the rows; the LIKE below decides.
             if indexed
-                && let Some(c) = crate::list::search_index::candidates(backend, M::meta(), &query.search, &term)
+                && let Some(c) =
+                    crate::list::search_index::candidates(backend, M::meta(), &query.search, &term)
             {
                 select = select.filter(c);
             }
@@ -394,13 +395,8 @@ where
         Box::pin(async move {
             let indexed = query.q.is_some() && self.search_indexed(db).await?;
             let filtered = self.filtered(db.get_database_backend(), query, indexed);
-            let rows = all_limited(
-                db,
-                self.apply_order(filtered, &Self::order_keys(query), false),
-                limit,
-                0,
-            )
-            .await?;
+            let rows = all_limited(db, self.apply_order(filtered, &Self::order_keys(query), false), limit, 0)
+                .await?;
             Ok(rows.iter().map(Self::record).collect())
         })
     }

@@ -4,6 +4,7 @@
 //! permission, the field rules, a recent sign-in where one is needed, the batch
 //! limit, and the audit entry in the same transaction as the change.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -21,6 +22,14 @@ use crate::kernel::model::ModelMeta;
 use crate::kernel::record::{FormData, Record};
 use crate::list::query::{ListQuery, ListResult};
 use crate::registry::{ModelAdmin, Registry};
+
+/// The sentence for a caller without `staff.view`.
+const STAFF_VIEW_REFUSED: &str =
+    "You cannot see the staff users. Ask an admin for the staff.view permission.";
+
+fn require_staff_view(caller: &Caller) -> Result<()> {
+    if caller.may("staff.change") { Ok(()) } else { caller.require("staff.view", STAFF_VIEW_REFUSED) }
+}
 
 /// The sentence for a caller without `audit.view`.
 pub const AUDIT_REFUSED: &str = "You cannot view the audit log. Ask an admin for the audit.view permission.";
@@ -105,9 +114,9 @@ impl Service {
     // ---- records -----------------------------------------------------------
 
     fn admin(&self, slug: &str) -> Result<&Arc<dyn ModelAdmin>> {
-        self.registry
-            .get(slug)
-            .ok_or_else(|| Error::NotFound(format!("There is no model \u{201c}{slug}\u{201d} in this admin.")))
+        self.registry.get(slug).ok_or_else(|| {
+            Error::NotFound(format!("There is no model \u{201c}{slug}\u{201d} in this admin."))
+        })
     }
 
     /// A registered model's description.
@@ -154,7 +163,13 @@ impl Service {
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`.
-    pub async fn keys(&self, caller: &Caller, slug: &str, query: &ListQuery, limit: u64) -> Result<Vec<String>> {
+    pub async fn keys(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        query: &ListQuery,
+        limit: u64,
+    ) -> Result<Vec<String>> {
         super::list_keys(&self.db, caller.staff(), self.admin(slug)?.as_ref(), query, limit).await
     }
 
@@ -217,7 +232,8 @@ impl Service {
     /// # Errors
     /// As [`Service::plan_delete`]; `Refused` when something blocks it; `Conflict`.
     pub async fn delete(&self, caller: &Caller, slug: &str, key: &str, version: &str) -> Result<Record> {
-        super::delete(&self.db, caller.context(), &self.registry, self.admin(slug)?.as_ref(), key, version).await
+        super::delete(&self.db, caller.context(), &self.registry, self.admin(slug)?.as_ref(), key, version)
+            .await
     }
 
     /// The records of other models that point at `record`, `limit` per model, for
@@ -225,8 +241,15 @@ impl Service {
     ///
     /// # Errors
     /// `Db` when the database fails.
-    pub async fn related(&self, caller: &Caller, slug: &str, record: &Record, limit: u64) -> Result<Vec<RelatedRows>> {
-        super::related(&self.db, caller.staff(), &self.registry, self.admin(slug)?.as_ref(), record, limit).await
+    pub async fn related(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        record: &Record,
+        limit: u64,
+    ) -> Result<Vec<RelatedRows>> {
+        super::related(&self.db, caller.staff(), &self.registry, self.admin(slug)?.as_ref(), record, limit)
+            .await
     }
 
     // ---- actions -----------------------------------------------------------
@@ -308,7 +331,8 @@ impl Service {
     ) -> Result<(Vec<request::Model>, u64)> {
         self.require_queue(caller)?;
         let staff = caller.staff();
-        let mine = (!staff.is_superuser && !approval::may_decide_any(staff, &self.registry)).then_some(staff.id);
+        let mine =
+            (!staff.is_superuser && !approval::may_decide_any(staff, &self.registry)).then_some(staff.id);
         approval::list(&self.db, status, model, mine, offset, limit).await
     }
 
@@ -331,10 +355,39 @@ impl Service {
         self.require_queue(caller)?;
         let r = approval::get(&self.db, id).await?;
         let staff = caller.staff();
-        if r.requester_id != staff.id && !staff.is_superuser && !approval::may_decide_any(staff, &self.registry) {
+        if r.requester_id != staff.id
+            && !staff.is_superuser
+            && !approval::may_decide_any(staff, &self.registry)
+        {
             return Err(Error::NotFound(format!("There is no approval request {id}.")));
         }
         Ok(r)
+    }
+
+    // ---- an approval request's page (web: approvals) ----
+
+    /// Whether the caller sees every approval request (a superuser, or someone who
+    /// may decide some) rather than only their own.
+    #[must_use]
+    pub fn sees_all_approvals(&self, caller: &Caller) -> bool {
+        caller.staff().is_superuser || approval::may_decide_any(caller.staff(), &self.registry)
+    }
+
+    /// One approval request the caller may see, with its action and what it would do
+    /// now: the records ready and those that have become blocked since it was asked
+    /// for (`None` when the action is no longer registered).
+    ///
+    /// # Errors
+    /// As [`Service::approval`].
+    pub async fn approval_view(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<(request::Model, Option<(Arc<dyn DynAction>, Preview)>)> {
+        let r = self.approval(caller, id).await?;
+        let Some(action) = self.registry.action_named(&r.model, &r.action) else { return Ok((r, None)) };
+        let preview = action.preview(&self.db, &approval::keys_of(&r)).await?;
+        Ok((r, Some((action, preview))))
     }
 
     /// Whether the caller may decide `r` (holds the permission, did not ask for it).
@@ -347,7 +400,12 @@ impl Service {
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`.
-    pub async fn approvals_for_record(&self, caller: &Caller, slug: &str, key: &str) -> Result<Vec<request::Model>> {
+    pub async fn approvals_for_record(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        key: &str,
+    ) -> Result<Vec<request::Model>> {
         super::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
         approval::open_for_record(&self.db, slug, key).await
     }
@@ -357,7 +415,13 @@ impl Service {
     /// # Errors
     /// `Forbidden` for the requester or without the permission; `Refused` when it
     /// was decided already.
-    pub async fn decide(&self, caller: &Caller, id: i64, approve: bool, note: Option<&str>) -> Result<request::Model> {
+    pub async fn decide(
+        &self,
+        caller: &Caller,
+        id: i64,
+        approve: bool,
+        note: Option<&str>,
+    ) -> Result<request::Model> {
         approval::decide(&self.db, caller.context(), &self.registry, id, approve, note).await
     }
 
@@ -404,7 +468,13 @@ impl Service {
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`; `Invalid` for a bad name or query.
-    pub async fn save_view(&self, caller: &Caller, slug: &str, name: &str, query: &str) -> Result<saved_view::Model> {
+    pub async fn save_view(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        name: &str,
+        query: &str,
+    ) -> Result<saved_view::Model> {
         super::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
         crate::notes::save_view(&self.db, caller.staff().id, slug, name, query).await
     }
@@ -473,8 +543,29 @@ impl Service {
         limit: u64,
     ) -> Result<(Vec<entry::Model>, u64)> {
         super::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
-        let filter = Filter { model: Some(slug.to_owned()), object_id: Some(key.to_owned()), ..Filter::default() };
+        let filter =
+            Filter { model: Some(slug.to_owned()), object_id: Some(key.to_owned()), ..Filter::default() };
         audit::search(&self.db, &filter, offset, limit).await
+    }
+
+    // ---- the audit log's links (web: history) ----
+
+    /// Which of `keys` still exist in the model, so the audit log links to a record
+    /// or says it was deleted. An unknown model has none.
+    ///
+    /// # Errors
+    /// `Forbidden` without `audit.view`.
+    pub async fn audit_existing(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        keys: &[String],
+    ) -> Result<HashSet<String>> {
+        caller.require("audit.view", AUDIT_REFUSED)?;
+        match self.registry.get(slug) {
+            Some(admin) => admin.existing(&self.db, keys).await,
+            None => Ok(HashSet::new()),
+        }
     }
 
     /// Checks the audit chain end to end.
@@ -491,19 +582,41 @@ impl Service {
     /// Every staff user (staff management).
     ///
     /// # Errors
-    /// `Forbidden` without `staff.change`.
+    /// `Forbidden` without `staff.view` (or `staff.change`).
     pub async fn users(&self, caller: &Caller) -> Result<Vec<staff_user::Model>> {
-        caller.require("staff.change", auth::STAFF_REFUSED)?;
+        require_staff_view(caller)?;
         auth::list_users(&self.db).await
     }
 
     /// One staff user (staff management).
     ///
     /// # Errors
-    /// `Forbidden` without `staff.change`; `NotFound`.
+    /// `Forbidden` without `staff.view` (or `staff.change`); `NotFound`.
     pub async fn user(&self, caller: &Caller, id: i64) -> Result<staff_user::Model> {
-        caller.require("staff.change", auth::STAFF_REFUSED)?;
+        require_staff_view(caller)?;
         auth::get_user(&self.db, id).await
+    }
+
+    // ---- before a form that needs a recent sign-in (web: staff, tokens) ----
+
+    /// Refuses, before the staff form is shown, a caller who could not submit it:
+    /// without `staff.change`, or without a recent sign-in (so the person confirms
+    /// their password before filling it in, not after).
+    ///
+    /// # Errors
+    /// `Forbidden`; `ReauthRequired`.
+    pub fn may_change_staff(&self, caller: &Caller) -> Result<()> {
+        caller.require("staff.change", auth::STAFF_REFUSED)?;
+        caller.require_recent()
+    }
+
+    /// Refuses, before the token page is shown, a caller whose sign-in is too old
+    /// to make or revoke a token.
+    ///
+    /// # Errors
+    /// `ReauthRequired`.
+    pub fn may_change_tokens(&self, caller: &Caller) -> Result<()> {
+        caller.require_recent()
     }
 
     /// Creates a staff user, audited. Needs a recent sign-in.
@@ -520,7 +633,16 @@ impl Service {
     ) -> Result<staff_user::Model> {
         caller.require("staff.change", auth::STAFF_REFUSED)?;
         caller.require_recent()?;
-        auth::admin_create_user(&self.db, &self.auth, caller.context(), username, password, roles, is_superuser).await
+        auth::admin_create_user(
+            &self.db,
+            &self.auth,
+            caller.context(),
+            username,
+            password,
+            roles,
+            is_superuser,
+        )
+        .await
     }
 
     /// Changes a staff user's roles and flags, audited. Needs a recent sign-in.
@@ -537,7 +659,8 @@ impl Service {
     ) -> Result<staff_user::Model> {
         caller.require("staff.change", auth::STAFF_REFUSED)?;
         caller.require_recent()?;
-        auth::admin_update_user(&self.db, &self.auth, caller.context(), id, roles, is_active, is_superuser).await
+        auth::admin_update_user(&self.db, &self.auth, caller.context(), id, roles, is_active, is_superuser)
+            .await
     }
 
     /// Sets another staff user's password, audited. Needs a recent sign-in.

@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::audit::Context;
 use crate::access::Staff;
-use crate::kernel::error::{Error, Result};
-use crate::list::query::{ListQuery, ListResult};
-use crate::kernel::record::{FormData, Record};
+use crate::audit::Context;
 use crate::kernel::Changes;
+use crate::kernel::error::{Error, Result};
+use crate::kernel::record::{FormData, Record};
+use crate::list::query::{ListQuery, ListResult};
 use crate::registry::{ModelAdmin, Registry, Related};
 
 /// The permission string for an operation on a model: `account.change`.
@@ -263,9 +263,14 @@ pub async fn plan_delete(
 #[must_use]
 pub fn reason_error(ctx: &Context, field: &str) -> Option<crate::kernel::error::FieldError> {
     let reason = ctx.reason.as_deref()?;
-    crate::kernel::text::check_named("The reason", reason, crate::kernel::text::REASON, crate::kernel::text::Lines::Many)
-        .err()
-        .map(|m| crate::kernel::error::FieldError::field(field, m))
+    crate::kernel::text::check_named(
+        "The reason",
+        reason,
+        crate::kernel::text::REASON,
+        crate::kernel::text::Lines::Many,
+    )
+    .err()
+    .map(|m| crate::kernel::error::FieldError::field(field, m))
 }
 
 /// Deletes a record, unless other records refer to it or it changed since `version`.
@@ -514,7 +519,9 @@ pub async fn run_action(
             // Each input field's own message, under its name (`fields` in the API).
             errors.extend(e.into_iter().map(|f| match f.field {
                 Some(_) => f,
-                None => crate::kernel::error::FieldError::form(format!("The input does not fit: {}", f.message)),
+                None => {
+                    crate::kernel::error::FieldError::form(format!("The input does not fit: {}", f.message))
+                }
             }));
             serde_json::Value::Null
         }
