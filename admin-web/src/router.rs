@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
 
-use crate::error::ErrorPage;
+use crate::error::{ErrorPage, NeedsRecentSignIn};
 use crate::handlers::{
     action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, staff,
     static_files, tokens, two_factor,
 };
 use crate::render::Templates;
-use crate::session::{NeedsRecentSignIn, confirm_location};
+use crate::session::confirm_location;
 use crate::state::AdminState;
 
 /// The admin's router at the default prefix `/admin`; merge it into your app and

@@ -172,13 +172,6 @@ fn enrolment_required(state: &AdminState, headers: &HeaderMap) -> Error {
     }
 }
 
-/// Marks the response to a request the door refused for want of a recent sign-in
-/// ([`admin_core::Error::ReauthRequired`]); the router turns it into a redirect to
-/// the confirmation page that returns to the request's address
-/// ([`confirm_location`]).
-#[derive(Clone, Copy, Debug)]
-pub struct NeedsRecentSignIn;
-
 /// `{prefix}/me/confirm?next=<uri>`: where a user confirms their password (and a
 /// code when enrolled) before going back to `uri`.
 #[must_use]

@@ -689,7 +689,7 @@ impl Service {
     /// the secret is shown once. Needs a recent sign-in.
     ///
     /// # Errors
-    /// `Forbidden`; `ReauthRequired`; `Invalid` for a bad name.
+    /// `Forbidden`; `ReauthRequired`; `Invalid` for an empty, too long or unreadable name.
     pub async fn create_token(&self, caller: &Caller, user_id: Option<i64>, name: &str) -> Result<String> {
         let user_id = match user_id {
             Some(id) if id != caller.staff().id => {
@@ -699,6 +699,15 @@ impl Service {
             _ => caller.staff().id,
         };
         caller.require_recent()?;
+        if name.trim().is_empty() {
+            let max = crate::kernel::text::TOKEN_NAME;
+            return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
+                "name",
+                format!(
+                    "Say what the token is for, in at most {max} characters (\u{201c}nightly billing sync\u{201d}): it is how you will tell tokens apart."
+                ),
+            )]));
+        }
         auth::create_api_token(&self.db, caller.context(), user_id, name).await
     }
 

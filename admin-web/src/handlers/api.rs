@@ -86,7 +86,6 @@ impl ApiError {
     fn bad_request(message: &str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
-
     /// A 400 `invalid` naming one field.
     fn invalid_field(name: &str, message: &str) -> Self {
         let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid", message);
@@ -190,10 +189,11 @@ fn enrol_first() -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "two_factor_required", auth::ENROL_FIRST)
 }
 
-/// The caller of an API request, found by the one authenticator
-/// ([`admin_core::service::Service::authenticate`], as for the screens): a token's
-/// user, or a session's user whose request came from the console's origin with the
-/// session's CSRF token in `X-CSRF-Token`.
+/// The caller of an API request, by the screens' authenticator ([`Service::authenticate`]):
+/// a token's user, or a session's user whose request came from the console's origin
+/// with the session's CSRF token in `X-CSRF-Token`.
+///
+/// [`Service::authenticate`]: admin_core::service::Service::authenticate
 pub struct ApiCaller(pub Caller);
 
 impl<S> FromRequestParts<S> for ApiCaller

@@ -19,6 +19,7 @@ use crate::extract::{ModelParam, record_key};
 use crate::handlers::list::{csv_cell, url_path_segment};
 use crate::render::{Templates, query_string};
 use crate::session::Ctx;
+use crate::views::{entry_view, kind_label};
 
 /// Entries per page of history or audit log.
 pub const PER_PAGE: u64 = 50;
@@ -26,76 +27,6 @@ pub const PER_PAGE: u64 = 50;
 /// The audit log page counts at most this many matching entries; past it, it says
 /// "More than 10,000 entries" and pages on without a last page.
 pub const AUDIT_COUNT_CAP: u64 = 10_000;
-
-/// A kind as people read it: `action:lock` becomes "Action: lock".
-fn kind_label(kind: &str) -> String {
-    match kind {
-        "create" => "Created".to_owned(),
-        "update" => "Changed".to_owned(),
-        "delete" => "Deleted".to_owned(),
-        "login" => "Signed in".to_owned(),
-        "login_failed" => "Sign-in failed".to_owned(),
-        "logout" => "Signed out".to_owned(),
-        "approve" => "Approved".to_owned(),
-        "reject" => "Rejected".to_owned(),
-        "approval_requested" => "Asked for approval".to_owned(),
-        "approval_failed" => "Approved action failed".to_owned(),
-        "login_locked" => "Sign-in locked after failures".to_owned(),
-        "login_password" => "Password accepted, second factor next".to_owned(),
-        "two_factor_enrolled" => "Two-factor sign-in turned on".to_owned(),
-        "two_factor_disabled" => "Two-factor sign-in turned off".to_owned(),
-        "reauth" => "Confirmed identity".to_owned(),
-        "reauth_failed" => "Identity confirmation failed".to_owned(),
-        "reauth_locked" => "Locked after wrong passwords".to_owned(),
-        other => match other.strip_prefix("action:") {
-            Some(a) => format!("Action: {}", a.replace('_', " ")),
-            None => other.to_owned(),
-        },
-    }
-}
-
-fn entry_view(
-    staff: &admin_core::Staff,
-    e: &entry::Model,
-    meta: Option<&ModelMeta>,
-    record_url: Option<String>,
-    deleted: bool,
-) -> Value {
-    let changes: Vec<Value> = audit::parse_changes(&e.changes)
-        .into_iter()
-        // Fields hidden from this user stay out of history too.
-        .filter(|(field, _, _)| {
-            meta.and_then(|m| m.field(field)).is_none_or(|(_, f)| !admin_core::permission::hidden(staff, f))
-        })
-        .map(|(field, before, after)| {
-            let f = meta.and_then(|m| m.field(&field).map(|(_, f)| f));
-            let label = f.map_or_else(|| field.clone(), |f| f.label.to_owned());
-            let show = |v: &str| f.map_or_else(|| v.to_owned(), |f| f.choice_label(v).to_owned());
-            context! { field => label, before => show(&before), after => show(&after) }
-        })
-        .collect();
-    context! {
-        seq => e.seq,
-        at => e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        actor => &e.actor,
-        kind => &e.kind,
-        kind_label => kind_label(&e.kind),
-        model => &e.model,
-        model_label => meta.map(|m| m.label).or(match e.model.as_deref() {
-            Some("approval") => Some("Approval request"),
-            Some("staff") => Some("Staff user"),
-            Some("api_token") => Some("API token"),
-            _ => None,
-        }),
-        object_id => &e.object_id,
-        record_url => record_url,
-        deleted => deleted,
-        reason => &e.reason,
-        request_id => &e.request_id,
-        client_addr => &e.client_addr,
-        changes => changes,
-    }
-}
 
 fn page_of(q: &Pairs) -> (u64, Option<String>) {
     page_number(q.iter().find(|(k, _)| k == "page").map(|(_, v)| v.as_str()))
