@@ -1,8 +1,25 @@
 //! The web error type: wraps [`admin_core::Error`] and maps each kind to a status
 //! and a page with a plain sentence. Only server errors are logged.
+//!
+//! The page is rendered by a layer of the router, through the site's own templates
+//! (`admin/{status}.html`, else `admin/error.html`, in the layout of
+//! `admin/base.html` with the user's overrides), with the configured site title and,
+//! when the request was signed in, the usual header. The layer learns the site and
+//! the user from the extractors ([`crate::session::Ctx`], [`Site`]), which note
+//! them on the request as they run.
 
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::extract::{FromRef, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+
+use crate::render::Templates;
+use crate::session::Ctx;
+use crate::state::{AdminState, Config};
 
 /// A result with the web [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -93,5 +110,119 @@ impl IntoResponse for Error {
         }
         resp.extensions_mut().insert(ErrorPage { title, message });
         resp
+    }
+}
+
+/// What the error page of a request knows about it, noted by the extractors as
+/// they learn it. The error-page layer puts an empty one on every request.
+#[derive(Clone, Default)]
+struct PageScope(Arc<Mutex<Scope>>);
+
+#[derive(Default)]
+enum Scope {
+    /// No handler of the admin ran (the request was refused before one did).
+    #[default]
+    Unknown,
+    /// The site is known, nobody is signed in (yet).
+    Site(AdminState),
+    /// A signed-in request.
+    SignedIn(Box<Ctx>),
+}
+
+impl PageScope {
+    fn update(parts: &Parts, f: impl FnOnce(&mut Scope)) {
+        if let Some(scope) = parts.extensions.get::<PageScope>() {
+            f(&mut scope.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        }
+    }
+
+    fn take(&self) -> Scope {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+/// Notes the site a request is for, so its error page shows the site's title and
+/// templates. Called by [`Ctx`] as it starts, and by [`Site`].
+pub(crate) fn note_site(parts: &Parts, state: &AdminState) {
+    PageScope::update(parts, |scope| {
+        if matches!(scope, Scope::Unknown) {
+            *scope = Scope::Site(state.clone());
+        }
+    });
+}
+
+/// Notes the signed-in user of a request, so its error page has the usual header.
+pub(crate) fn note_signed_in(parts: &Parts, ctx: &Ctx) {
+    PageScope::update(parts, |scope| *scope = Scope::SignedIn(Box::new(ctx.clone())));
+}
+
+/// An extractor for handlers that serve pages without a session (sign-in): it
+/// only notes the site, so their error pages show its title and templates.
+/// Handlers that take a [`Ctx`] need not take it.
+#[derive(Clone, Copy, Debug)]
+pub struct Site;
+
+impl<S> FromRequestParts<S> for Site
+where
+    AdminState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> std::result::Result<Self, Self::Rejection> {
+        note_site(parts, &AdminState::from_ref(state));
+        Ok(Site)
+    }
+}
+
+/// The answer for an address the admin does not have: 404, with the header of
+/// whoever is signed in (taking the [`Ctx`] notes them; its refusal is not this
+/// page's business).
+pub(crate) async fn no_such_page(signed_in: Result<Ctx>) -> Error {
+    drop(signed_in);
+    admin_core::Error::NotFound("There is no such page.".to_owned()).into()
+}
+
+/// The layer's function: renders each [`ErrorPage`] (except 401s, which go to
+/// clients that are not browsers) as a full page. When the page cannot be
+/// rendered (a broken override), the plain sentence stays and the reason is logged.
+pub(crate) async fn render_error_pages(prefix: Arc<str>, mut req: Request, next: Next) -> Response {
+    let scope = PageScope::default();
+    req.extensions_mut().insert(scope.clone());
+    let mut resp = next.run(req).await;
+    let Some(page) = resp.extensions_mut().remove::<ErrorPage>() else { return resp };
+    let status = resp.status();
+    if status == StatusCode::UNAUTHORIZED {
+        return resp;
+    }
+    let names = [format!("admin/{}.html", status.as_u16()), "admin/error.html".to_owned()];
+    let page_ctx = |base: Value| {
+        context! { base => base, title => page.title, message => &page.message, status => status.as_u16() }
+    };
+    let rendered = match scope.take() {
+        Scope::SignedIn(ctx) => ctx.state.templates.render(&names, page_ctx(ctx.base(page.title))),
+        Scope::Site(state) => state
+            .templates
+            .render(&names, page_ctx(signed_out_base(state.prefix(), &state.config, page.title))),
+        Scope::Unknown => {
+            // Refused before any handler ran, so the site is unknown: the built-in
+            // templates and the default title.
+            static BUILT_IN: OnceLock<(Templates, Config)> = OnceLock::new();
+            let (templates, config) = BUILT_IN.get_or_init(|| (Templates::new(), Config::default()));
+            templates.render(&names, page_ctx(signed_out_base(&prefix, config, page.title)))
+        }
+    };
+    match rendered {
+        Ok(html) => resp = (status, html).into_response(),
+        Err(e) => tracing::error!(error = %e, "the error page could not be rendered"),
+    }
+    resp
+}
+
+/// The layout's values for a page without a signed-in user.
+pub(crate) fn signed_out_base(prefix: &str, config: &Config, title: &str) -> Value {
+    context! {
+        prefix => prefix, site_title => &config.site_title, title => title,
+        user => (), csrf_token => (), flash => (), nav_models => Vec::<Value>::new(),
     }
 }

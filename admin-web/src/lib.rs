@@ -40,6 +40,7 @@ pub mod state;
 pub mod views;
 
 pub use error::{Error, Result};
+pub use render::{TemplateError, Templates};
 pub use router::{router, router_at};
 pub use state::{AdminState, Config};
 

@@ -1,8 +1,11 @@
 //! Templates: minijinja with HTML autoescape, built-in templates embedded in the
-//! binary, and an override chain (a model's own template first, then the default).
+//! binary, the user's overrides in front of them (embedded strings or a directory,
+//! registered while the [`crate::AdminState`] is built), and an override chain (a
+//! model's own template first, then the default). See [`Templates`].
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::response::Html;
 use minijinja::{Environment, UndefinedBehavior, Value};
@@ -39,10 +42,74 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
 ];
 
-/// The template environment of an admin site.
-pub struct Templates {
+/// Why a template override was refused. Every case is a mistake in the code that
+/// builds the admin, so it surfaces at start-up, not as a broken page later.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// The override came after the first page was rendered: the environment is
+    /// built by then and would never see it.
+    #[error(
+        "the template override {name} came after the admin rendered its first page; register overrides while building the AdminState"
+    )]
+    Late {
+        /// The template (or directory) that came too late.
+        name: String,
+    },
+    /// The template does not parse.
+    #[error("the template {name} does not compile: {message}")]
+    Syntax {
+        /// The template's name (`admin/list.html`).
+        name: String,
+        /// minijinja's message, with the line.
+        message: String,
+    },
+    /// The template directory cannot be read, or holds a file that is not UTF-8.
+    #[error("the template directory {}: {message}", path.display())]
+    Directory {
+        /// The directory or the file in it.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The overrides registered so far, by template name.
+#[derive(Default)]
+struct Pending {
+    overrides: HashMap<String, String>,
+    /// Set when the environment is built: later overrides are refused.
+    closed: bool,
+}
+
+/// The environment, built at the first render from the overrides registered by then.
+struct Built {
     env: Environment<'static>,
-    overrides: std::sync::Arc<RwLock<HashMap<String, String>>>,
+    overrides: Arc<HashMap<String, String>>,
+}
+
+/// The template environment of an admin site: the user's overrides in front of the
+/// built-in templates, behind one loader.
+///
+/// A name is looked up in this order, the first that has it wins:
+/// 1. embedded overrides ([`Templates::set_override`], `AdminState::with_template`);
+///    registering the same name again replaces the source;
+/// 2. template directories ([`Templates::add_dir`], `AdminState::with_template_dir`),
+///    in the order they were added;
+/// 3. the built-in templates (`admin-web/templates/`).
+///
+/// Pages of a model ask for `admin/{slug}/{page}` first, then `admin/{page}`
+/// ([`Templates::chain`]), so an override can target one model. The built-in
+/// templates go through the same loader as the overrides (not `add_template`, which
+/// would win over any loader), so an override of `admin/base.html` changes every
+/// page, error pages included.
+///
+/// The environment is built when the first page is rendered; from then on
+/// [`Templates::set_override`] and [`Templates::add_dir`] answer
+/// [`TemplateError::Late`] instead of being ignored.
+pub struct Templates {
+    pending: Mutex<Pending>,
+    built: OnceLock<Built>,
 }
 
 impl Default for Templates {
@@ -52,54 +119,71 @@ impl Default for Templates {
 }
 
 impl Templates {
-    /// The built-in templates, strict about undefined values in debug builds so a
-    /// typo in a template fails the tests instead of rendering blank.
+    /// The built-in templates, open for overrides until the first render.
     #[must_use]
     pub fn new() -> Self {
-        let overrides: std::sync::Arc<RwLock<HashMap<String, String>>> = std::sync::Arc::default();
-        let mut env = Environment::new();
-        let ov = std::sync::Arc::clone(&overrides);
-        // Overrides and built-ins go through the same loader, overrides first, so a
-        // user's `admin/list.html` replaces the built-in one everywhere it is used.
-        env.set_loader(move |name| {
-            if let Some(src) = ov.read().ok().and_then(|m| m.get(name).cloned()) {
-                return Ok(Some(src));
-            }
-            Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s).to_owned()))
-        });
-        if cfg!(debug_assertions) {
-            env.set_undefined_behavior(UndefinedBehavior::Strict);
-        } else {
-            env.set_undefined_behavior(UndefinedBehavior::Chainable);
-        }
-        // HTML escaping of the five characters that matter; minijinja's default also
-        // escapes `/`, which makes every URL in an attribute unreadable in the source.
-        env.set_formatter(|out, state, value| {
-            if state.auto_escape() == minijinja::AutoEscape::Html
-                && !value.is_safe()
-                && let Some(s) = value.as_str()
-            {
-                return out.write_str(&escape_html(s)).map_err(minijinja::Error::from);
-            }
-            minijinja::escape_formatter(out, state, value)
-        });
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        Self { env, overrides }
+        Self { pending: Mutex::default(), built: OnceLock::new() }
     }
 
-    /// Replaces a template (`admin/list.html`) or adds a model-specific one
-    /// (`admin/account/list.html`), which wins over the default for that model.
-    pub fn set_override(&self, name: &str, source: &str) {
-        if let Ok(mut m) = self.overrides.write() {
-            m.insert(name.to_owned(), source.to_owned());
+    /// Replaces a template (`admin/list.html`), adds a model-specific one
+    /// (`admin/account/list.html`, which wins over the default for that model) or
+    /// a template of your own (`admin/includes/brand.html`). Names ending in
+    /// `.html` are HTML-escaped, like the built-in ones.
+    ///
+    /// # Errors
+    /// [`TemplateError::Syntax`] when `source` does not parse, and
+    /// [`TemplateError::Late`] once a page was rendered.
+    pub fn set_override(
+        &self,
+        name: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Result<(), TemplateError> {
+        let (name, source) = (name.into(), source.into());
+        check_syntax(&name, &source)?;
+        let mut pending = self.pending();
+        if pending.closed {
+            return Err(TemplateError::Late { name });
         }
+        pending.overrides.insert(name, source);
+        Ok(())
     }
 
-    /// Whether `name` is overridden with [`Templates::set_override`].
+    /// Adds every file under `dir` as an override, named by its path below `dir`
+    /// with `/` separators: `dir/admin/base.html` overrides `admin/base.html`,
+    /// `dir/admin/account/list.html` the list of accounts only. Files and folders
+    /// whose name starts with `.` are skipped. The files are read (and parsed) now,
+    /// so a broken template stops the start-up instead of a page; edits take effect
+    /// at the next start.
+    ///
+    /// # Errors
+    /// [`TemplateError::Directory`] when `dir` is not a readable directory or a file
+    /// in it is not UTF-8, [`TemplateError::Syntax`] when a file does not parse, and
+    /// [`TemplateError::Late`] once a page was rendered.
+    pub fn add_dir(&self, dir: impl AsRef<Path>) -> Result<(), TemplateError> {
+        let dir = dir.as_ref();
+        if self.pending().closed {
+            return Err(TemplateError::Late { name: dir.display().to_string() });
+        }
+        let mut found = Vec::new();
+        read_dir_templates(dir, "", 0, &mut found)?;
+        for (name, source) in &found {
+            check_syntax(name, source)?;
+        }
+        let mut pending = self.pending();
+        if pending.closed {
+            return Err(TemplateError::Late { name: dir.display().to_string() });
+        }
+        for (name, source) in found {
+            // An embedded override, or an earlier directory, keeps the name.
+            pending.overrides.entry(name).or_insert(source);
+        }
+        Ok(())
+    }
+
+    /// Whether `name` is overridden (embedded or from a directory).
     #[must_use]
     pub fn is_overridden(&self, name: &str) -> bool {
-        self.overrides.read().is_ok_and(|m| m.contains_key(name))
+        self.built().overrides.contains_key(name)
     }
 
     /// Renders the first template of `names` that exists.
@@ -107,8 +191,9 @@ impl Templates {
     /// # Errors
     /// `Internal` when no template exists or rendering fails.
     pub fn render(&self, names: &[String], ctx: Value) -> Result<Html<String>> {
+        let env = &self.built().env;
         for name in names {
-            match self.env.get_template(name) {
+            match env.get_template(name) {
                 Ok(t) => {
                     return t
                         .render(ctx)
@@ -129,6 +214,133 @@ impl Templates {
     pub fn chain(slug: &str, page: &str) -> Vec<String> {
         vec![format!("admin/{slug}/{page}"), format!("admin/{page}")]
     }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The environment, built (and the overrides closed) on the first call.
+    fn built(&self) -> &Built {
+        self.built.get_or_init(|| {
+            let mut pending = self.pending();
+            // Closed under the same lock `set_override` checks, so an override
+            // either makes it into the environment or is refused.
+            pending.closed = true;
+            let overrides = Arc::new(std::mem::take(&mut pending.overrides));
+            Built { env: environment(Arc::clone(&overrides)), overrides }
+        })
+    }
+}
+
+/// The one environment: overrides, then built-ins, through one loader.
+fn environment(overrides: Arc<HashMap<String, String>>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_loader(move |name| {
+        // `builtin/admin/base.html` is always the built-in one, so an override of
+        // `admin/base.html` can extend it.
+        if let Some(builtin) = name.strip_prefix(BUILTIN_PREFIX) {
+            return Ok(builtin_source(builtin));
+        }
+        if let Some(src) = overrides.get(name) {
+            return Ok(Some(src.clone()));
+        }
+        Ok(builtin_source(name))
+    });
+    if cfg!(debug_assertions) {
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+    } else {
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    }
+    // HTML escaping of the five characters that matter; minijinja's default also
+    // escapes `/`, which makes every URL in an attribute unreadable in the source.
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == minijinja::AutoEscape::Html
+            && !value.is_safe()
+            && let Some(s) = value.as_str()
+        {
+            return out.write_str(&escape_html(s)).map_err(minijinja::Error::from);
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env
+}
+
+/// The prefix under which the built-in templates stay reachable when overridden:
+/// `{% extends "builtin/admin/base.html" %}`.
+pub const BUILTIN_PREFIX: &str = "builtin/";
+
+fn builtin_source(name: &str) -> Option<String> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s).to_owned())
+}
+
+/// Parses `source` as the template `name` would be, without keeping it, and
+/// refuses an override that extends itself (it would recurse on every page).
+fn check_syntax(name: &str, source: &str) -> Result<(), TemplateError> {
+    if name.starts_with(BUILTIN_PREFIX) {
+        return Err(TemplateError::Syntax {
+            name: name.to_owned(),
+            message: format!(
+                "names under {BUILTIN_PREFIX} are the built-in templates and cannot be overridden"
+            ),
+        });
+    }
+    let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+    if ['"', '\''].iter().any(|q| compact.contains(&format!("extends{q}{name}{q}"))) {
+        return Err(TemplateError::Syntax {
+            name: name.to_owned(),
+            message: format!(
+                "it extends itself; extend the built-in one instead: {{% extends \"{BUILTIN_PREFIX}{name}\" %}}"
+            ),
+        });
+    }
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.template_from_named_str(name, source)
+        .map(drop)
+        .map_err(|e| TemplateError::Syntax { name: name.to_owned(), message: e.to_string() })
+}
+
+/// Folders deeper than this are not read (a symbolic link to a parent would loop).
+const MAX_DEPTH: usize = 16;
+
+/// Collects the files under `dir` as `(name, source)`, `name` prefixed by `prefix`.
+fn read_dir_templates(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    found: &mut Vec<(String, String)>,
+) -> Result<(), TemplateError> {
+    let fail = |path: &Path, e: &dyn std::fmt::Display| TemplateError::Directory {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    if depth > MAX_DEPTH {
+        return Err(fail(dir, &"folders nest too deep (a symbolic link loop?)"));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| fail(dir, &e))?;
+    let mut entries: Vec<_> = entries.collect::<std::io::Result<_>>().map_err(|e| fail(dir, &e))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
+            return Err(fail(&path, &"the name is not UTF-8"));
+        };
+        if file_name.starts_with('.') {
+            continue;
+        }
+        let name = format!("{prefix}{file_name}");
+        let meta = std::fs::metadata(&path).map_err(|e| fail(&path, &e))?;
+        if meta.is_dir() {
+            read_dir_templates(&path, &format!("{name}/"), depth + 1, found)?;
+        } else if meta.is_file() {
+            let source = std::fs::read_to_string(&path).map_err(|e| fail(&path, &e))?;
+            found.push((name, source));
+        }
+    }
+    Ok(())
 }
 
 /// Escapes `& < > " '` for HTML text and attribute values.

@@ -1,21 +1,19 @@
 //! The admin's routes, mounted at a prefix, with security headers on every response
 //! and a full page for every error.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRef, OriginalUri};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use minijinja::context;
 
-use crate::error::{ErrorPage, NeedsRecentSignIn};
+use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
     action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, staff,
     static_files, tokens, two_factor,
 };
-use crate::render::Templates;
 use crate::session::confirm_location;
 use crate::state::AdminState;
 
@@ -55,9 +53,7 @@ where
     let confirm_prefix: Arc<str> = Arc::from(prefix);
     let api_prefix: Arc<str> = Arc::from(format!("{prefix}/api"));
     routes(prefix)
-        .fallback(|| async {
-            crate::Error::from(admin_core::Error::NotFound("There is no such page.".to_owned()))
-        })
+        .fallback(crate::error::no_such_page)
         // Inside the error-page layer, so its 400s get the full page.
         .layer(axum::middleware::from_fn(crate::guard::refuse_unreadable_text))
         // The door's "confirm your password first" becomes the way to the
@@ -93,10 +89,11 @@ where
                 }
             }
         }))
-        .layer(axum::middleware::map_response(move |resp: Response| {
-            let prefix = Arc::clone(&error_prefix);
-            async move { finish(&prefix, resp) }
+        // Outside the API's layer: its errors are JSON by now.
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            crate::error::render_error_pages(Arc::clone(&error_prefix), req, next)
         }))
+        .layer(axum::middleware::map_response(|resp: Response| async move { finish(resp) }))
 }
 
 /// Every page and form of the admin, at `prefix`.
@@ -146,32 +143,8 @@ where
         .route(&p("/{model}/actions/{action}"), post(action::submit))
 }
 
-fn error_templates() -> &'static Templates {
-    static T: OnceLock<Templates> = OnceLock::new();
-    T.get_or_init(Templates::new)
-}
-
-/// Renders error pages and adds the security headers.
-fn finish(prefix: &str, mut resp: Response) -> Response {
-    if let Some(page) = resp.extensions_mut().remove::<ErrorPage>()
-        && resp.status() != StatusCode::UNAUTHORIZED
-    {
-        {
-            let status = resp.status();
-            let ctx = context! {
-                base => context! {
-                    prefix => prefix, site_title => "Ops console", title => page.title,
-                    user => (), csrf_token => (), flash => (), nav_models => Vec::<String>::new(),
-                },
-                title => page.title,
-                message => page.message,
-                status => status.as_u16(),
-            };
-            if let Ok(html) = error_templates().render(&["admin/error.html".to_owned()], ctx) {
-                resp = (status, html).into_response();
-            }
-        }
-    }
+/// Adds the security headers.
+fn finish(mut resp: Response) -> Response {
     let is_static =
         resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/css"));
     let h = resp.headers_mut();

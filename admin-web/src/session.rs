@@ -103,6 +103,7 @@ where
     /// own pages ([`crate::origin::check`]).
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
         let state = AdminState::from_ref(state);
+        crate::error::note_site(parts, &state);
         let sign_in = || {
             let location = wants_html(&parts.headers).then(|| {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -140,7 +141,7 @@ where
         let session =
             session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;
         let CurrentSession { csrf_token, flash, .. } = session.clone();
-        Ok(Ctx {
+        let ctx = Ctx {
             state,
             staff,
             csrf: csrf_token,
@@ -151,7 +152,9 @@ where
             session,
             proof,
             caller,
-        })
+        };
+        crate::error::note_signed_in(parts, &ctx);
+        Ok(ctx)
     }
 }
 

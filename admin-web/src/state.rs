@@ -8,7 +8,7 @@ use admin_core::auth::{AuthConfig, SessionPolicy, ThrottlePolicy};
 use admin_core::permission::Roles;
 use sea_orm::DatabaseConnection;
 
-use crate::render::Templates;
+use crate::render::{TemplateError, Templates};
 
 /// Settings of the admin site.
 #[derive(Clone, Debug)]
@@ -51,7 +51,8 @@ pub struct AdminState {
     pub db: DatabaseConnection,
     /// The registered models.
     pub registry: Arc<Registry>,
-    /// The template environment.
+    /// The template environment: the built-in templates behind the overrides given
+    /// to [`AdminState::with_template`] and [`AdminState::with_template_dir`].
     pub templates: Arc<Templates>,
     /// Site settings.
     pub config: Arc<Config>,
@@ -140,6 +141,54 @@ impl AdminState {
     pub fn service(&self) -> admin_core::service::Service {
         admin_core::service::Service::new(self.db.clone(), Arc::clone(&self.registry))
             .with_auth(Arc::clone(&self.auth))
+    }
+
+    /// Overrides the template `name` with `source`: a page (`admin/list.html`), one
+    /// model's page (`admin/account/list.html`, which wins over the default for that
+    /// model), a part of the layout (`admin/base.html`) or a template of your own.
+    /// Start from the built-in page (`{% extends "builtin/admin/list.html" %}`, or
+    /// for one model's page `{% extends "admin/list.html" %}`) and replace only the
+    /// blocks you need; the guide's "Templates" chapter lists them.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let db = sea_orm::Database::connect("sqlite::memory:").await?;
+    /// let state = admin_web::AdminState::new(db, admin_core::Registry::new()).with_template(
+    ///     "admin/base.html",
+    ///     r#"{% extends "builtin/admin/base.html" %}
+    /// {% block footer %}<footer>Support: ops@example.com</footer>{% endblock %}"#,
+    /// )?;
+    /// # let _ = state;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`TemplateError::Syntax`] when `source` does not parse, and
+    /// [`TemplateError::Late`] when this state (or a clone of it) has already
+    /// rendered a page: the override would never be seen.
+    pub fn with_template(
+        self,
+        name: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Result<Self, TemplateError> {
+        self.templates.set_override(name, source)?;
+        Ok(self)
+    }
+
+    /// Overrides templates with the files under `dir`, named by their path below it
+    /// (`dir/admin/base.html` replaces `admin/base.html`). The files are read now;
+    /// embedded overrides ([`AdminState::with_template`]) win over a directory, and
+    /// a directory added earlier wins over a later one.
+    ///
+    /// # Errors
+    /// [`TemplateError::Directory`] when `dir` cannot be read or holds a file that
+    /// is not UTF-8, [`TemplateError::Syntax`] when a file does not parse, and
+    /// [`TemplateError::Late`] when a page was already rendered.
+    pub fn with_template_dir(self, dir: impl AsRef<std::path::Path>) -> Result<Self, TemplateError> {
+        self.templates.add_dir(dir)?;
+        Ok(self)
     }
 
     /// The mount prefix (`/admin`).

@@ -139,12 +139,6 @@ pub fn field_view(
     }
 }
 
-/// A record's title for headings and links.
-#[must_use]
-pub fn title(meta: &ModelMeta, record: &Record) -> String {
-    record.title(meta)
-}
-
 /// A kind as people read it: `action:lock` becomes "Action: lock".
 #[must_use]
 pub fn kind_label(kind: &str) -> String {

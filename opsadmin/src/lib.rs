@@ -1,5 +1,7 @@
-//! opsadmin: an ops console for sea-orm entities. One dependency brings the core
-//! ([`admin_core`]), the derives and the web screens ([`admin_web`], as [`web`]).
+//! opsadmin: an ops console for sea-orm entities. One dependency brings the derives,
+//! the door every caller goes through ([`Service`], with a [`Caller`]), actions,
+//! roles and the web screens ([`web`]). [`prelude`] holds what most applications
+//! import.
 //!
 //! ```
 //! use opsadmin::{AdminModel, Registry, web};
@@ -34,10 +36,82 @@
 //! actions, plugins, permissions, audit, approvals, sign-in, deployment and the
 //! security model. Its samples are compiled as this crate's doc tests.
 
-pub use admin_core::*;
+pub use admin_core::access::{Staff, permission::Roles};
+pub use admin_core::kernel::error::{Error, FieldError, Result};
+pub use admin_core::kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
+pub use admin_core::kernel::model::{AdminModel, FieldMeta, ModelMeta};
+pub use admin_core::kernel::record::{FormData, Record};
+pub use admin_core::registry::Registry;
+pub use admin_core::service::{Caller, Service};
+pub use admin_core::{register_action, sea_orm};
 pub use admin_derive::{ActionInput, AdminChoices, AdminModel};
-pub use admin_web as web;
 
+/// What most applications import: `use opsadmin::prelude::*;`.
+pub mod prelude {
+    pub use crate::action::{Action, Blocked, Outcome, Policy, RunContext};
+    pub use crate::{
+        ActionInput, AdminChoices, AdminModel, Caller, Error, FieldError, Registry, Result, Roles, Service,
+        register_action,
+    };
+}
+
+/// Actions: the trait an operation implements, its policy (reason, batch limit,
+/// approval, recent sign-in) and what a run reports.
+pub mod action {
+    pub use admin_core::action::{
+        Action, ActionInput, Blocked, BlockedRecord, DynAction, NoInput, Outcome, Policy, Preview, Report,
+        RunContext,
+    };
+}
+
+/// The door: [`Service`](crate::Service) and [`Caller`](crate::Caller), and the
+/// requests and answers of its methods.
+pub mod service {
+    pub use admin_core::approval::Work;
+    pub use admin_core::service::{
+        ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
+    };
+}
+
+/// Sign-in: the rules (sessions, throttling, roles), the credentials the
+/// authenticator accepts, and creating the first staff user.
+pub mod auth {
+    pub use admin_core::auth::{
+        AuthConfig, Authentication, Credential, Identity, MIN_PASSWORD_LEN, Proof, SessionPolicy,
+        ThrottlePolicy, count_users, create_user, random_hex,
+    };
+}
+
+/// The audit log's hash chain: checking it, and checkpoints kept elsewhere.
+pub mod audit {
+    pub use admin_core::audit::{
+        Checkpoint, Filter, Verdict, checkpoint, parse_checkpoints, verify, verify_against,
+    };
+}
+
+/// Lists: the query a list screen parses, and the tuning of counts and deep pages.
+pub mod list {
+    pub use admin_core::list::count::ListTuning;
+    pub use admin_core::list::index_advice::{Advice, advise, warn};
+    pub use admin_core::list::query::{ListQuery, ListResult};
+}
+
+/// The admin's own tables: creating and upgrading them at start-up, and the
+/// start-up transaction (one instance at a time) for the application's own.
+pub mod migration {
+    pub use admin_core::db::txn::begin_startup;
+    pub use admin_core::migration::migrate;
+}
+
+/// The web screens: the router, its state and settings, the approval worker, and
+/// what a custom page needs (the signed-in request context, the CSRF-checked form).
+pub mod web {
+    pub use admin_web::extract::Submitted;
+    pub use admin_web::session::Ctx;
+    pub use admin_web::{AdminState, Config, Error, Result, TemplateError, router, router_at, spawn_worker};
+}
+
+/// Items the derive macros refer to. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub use admin_core::__private;
 
@@ -65,6 +139,10 @@ pub mod guide {
     /// `docs/src/screens.md`.
     #[doc = include_str!("../../docs/src/screens.md")]
     pub struct Screens;
+
+    /// `docs/src/templates.md`.
+    #[doc = include_str!("../../docs/src/templates.md")]
+    pub struct Templates;
 
     /// `docs/src/actions.md`.
     #[doc = include_str!("../../docs/src/actions.md")]

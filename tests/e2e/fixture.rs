@@ -85,14 +85,14 @@ impl Served {
     /// Runs the approval worker until no approved request is due.
     pub async fn run_worker(&self) {
         loop {
-            let work = opsadmin::approval::work_once(
+            let work = admin_core::approval::work_once(
                 &self.app.db,
                 &ops_console::registry(),
                 &ops_console::roles::roles(),
             )
             .await
             .expect("worker");
-            if matches!(work, opsadmin::approval::Work::Idle) {
+            if matches!(work, admin_core::approval::Work::Idle) {
                 break;
             }
         }

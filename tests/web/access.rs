@@ -1,7 +1,7 @@
 //! Every role against every route: status codes, refusals in words, unchanged data.
 
+use admin_core::audit::entry;
 use ops_console::models::account;
-use opsadmin::audit::entry;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
 use super::support::{BOB, CAROL, Client, TestApp};
@@ -169,7 +169,7 @@ async fn read_only_for_a_role_means_ignored_when_posted() {
 
 /// The console's roles, with `audit.view` granted to viewers by name (a pattern
 /// over models does not grant it), to see what the audit log shows them.
-fn viewers_read_the_audit_log() -> opsadmin::permission::Roles {
+fn viewers_read_the_audit_log() -> opsadmin::Roles {
     ops_console::roles::roles().role("viewer", "Looks, and reads the audit log.", &["*.view", "audit.view"])
 }
 
@@ -236,7 +236,7 @@ async fn role_and_password_changes_and_deactivation_end_a_users_sessions() {
     let mut admin = app.signed_in().await;
     let csrf = admin.csrf().await;
     let mut support = client_for(&app, "support").await;
-    let id: i64 = opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "support-user")
+    let id: i64 = admin_core::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "support-user")
         .await
         .unwrap()
         .id;
@@ -397,7 +397,7 @@ async fn managing_staff_asks_for_the_password_again_after_fifteen_minutes() {
         .await;
     assert_eq!(r.status, 303);
     assert!(r.location().starts_with("/admin/me/confirm?next="), "{}", r.location());
-    assert!(opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "late").await.is_err());
+    assert!(admin_core::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "late").await.is_err());
     // After confirming the password, it works.
     let r = admin.confirm_password(r.location()).await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -413,7 +413,7 @@ async fn managing_staff_asks_for_the_password_again_after_fifteen_minutes() {
 
 #[tokio::test]
 async fn field_rules_that_name_an_undeclared_role_stop_the_start() {
-    use opsadmin::permission::Roles;
+    use opsadmin::Roles;
     let registry = ops_console::registry();
     // The reference app's roles cover its field rules.
     assert_eq!(ops_console::roles::roles().undeclared_in(&registry.metas()), Vec::<String>::new());
@@ -462,7 +462,7 @@ async fn viewers_see_the_models_but_not_the_staff_users_or_the_audit_log() {
 
 #[tokio::test]
 async fn the_admins_own_pages_need_a_grant_that_names_them() {
-    use opsadmin::permission::Roles;
+    use opsadmin::Roles;
     let roles = ops_console::roles::roles()
         .role("every_model", "Every operation on every model", &["*.view", "*.change", "*.add", "*.delete"])
         .role("staff_watcher", "Sees who the staff are", &["staff.view"])
@@ -478,7 +478,7 @@ async fn the_admins_own_pages_need_a_grant_that_names_them() {
         .post("/admin/staff/new", &[("csrf_token", &csrf), ("username", "sneaky"), ("password", PASSWORD)])
         .await;
     assert_eq!(r.status, 403);
-    assert!(opsadmin::auth::staff_by_name(&app.db, &roles, "sneaky").await.is_err());
+    assert!(admin_core::auth::staff_by_name(&app.db, &roles, "sneaky").await.is_err());
     assert_eq!(all_models.get("/admin/account/2").await.status, 200);
 
     let mut auditor = client_for(&app, "auditor").await;
@@ -491,7 +491,7 @@ async fn the_admins_own_pages_need_a_grant_that_names_them() {
     let list = keeper.get("/admin/staff/").await;
     assert_eq!(list.status, 200);
     list.assert_contains("Add staff user");
-    let id = opsadmin::auth::staff_by_name(&app.db, &roles, "auditor-user").await.unwrap().id;
+    let id = admin_core::auth::staff_by_name(&app.db, &roles, "auditor-user").await.unwrap().id;
     let page = keeper.get(&format!("/admin/staff/{id}")).await;
     page.assert_contains("name=\"roles\"");
     page.assert_contains(">Save</button>");
@@ -506,7 +506,7 @@ async fn a_staff_page_shows_no_form_to_someone_who_cannot_submit_it() {
     let list = watcher.get("/admin/staff/").await;
     assert_eq!(list.status, 200);
     list.assert_lacks("Add staff user");
-    let id = opsadmin::auth::staff_by_name(&app.db, &roles, "staff_watcher-user").await.unwrap().id;
+    let id = admin_core::auth::staff_by_name(&app.db, &roles, "staff_watcher-user").await.unwrap().id;
     for path in [format!("/admin/staff/{id}"), "/admin/staff/1".to_owned()] {
         let page = watcher.get(&path).await;
         assert_eq!(page.status, 200, "{path}");

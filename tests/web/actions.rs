@@ -1,7 +1,7 @@
 //! The action flow on screen and through the JSON API.
 
+use admin_core::audit::entry;
 use ops_console::models::{account, email_job, invoice};
-use opsadmin::audit::entry;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::support::{ALICE, BOB, CAROL, PASSWORD, TestApp, client_for};
@@ -285,10 +285,11 @@ async fn refunds_wait_for_a_second_finance_person_and_history_shows_both() {
         .post(&format!("{url}/approve"), &[("csrf_token", &fin_csrf), ("note", "Checked the bank statement")])
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let work = opsadmin::approval::work_once(&app.db, &ops_console::registry(), &ops_console::roles::roles())
-        .await
-        .unwrap();
-    assert!(matches!(work, opsadmin::approval::Work::Done(_)), "{work:?}");
+    let work =
+        admin_core::approval::work_once(&app.db, &ops_console::registry(), &ops_console::roles::roles())
+            .await
+            .unwrap();
+    assert!(matches!(work, admin_core::approval::Work::Done(_)), "{work:?}");
     assert_eq!(invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap().status, "refunded");
     let history = fin.get("/admin/invoice/1/history").await;
     history.assert_contains("by <strong>fay</strong>");
@@ -317,7 +318,7 @@ async fn a_rejection_needs_a_note_and_never_runs() {
         )
         .await;
     assert_eq!(r.status, 202);
-    let (requests, _) = opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
+    let (requests, _) = admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
     let url = format!("/admin/approvals/{}", requests[0].id);
     let fin_csrf = fin.csrf().await;
     let r = fin.post(&format!("{url}/reject"), &[("csrf_token", &fin_csrf)]).await;
@@ -326,10 +327,11 @@ async fn a_rejection_needs_a_note_and_never_runs() {
     let r =
         fin.post(&format!("{url}/reject"), &[("csrf_token", &fin_csrf), ("note", "Not our mistake")]).await;
     assert_eq!(r.status, 303);
-    let work = opsadmin::approval::work_once(&app.db, &ops_console::registry(), &ops_console::roles::roles())
-        .await
-        .unwrap();
-    assert_eq!(work, opsadmin::approval::Work::Idle);
+    let work =
+        admin_core::approval::work_once(&app.db, &ops_console::registry(), &ops_console::roles::roles())
+            .await
+            .unwrap();
+    assert_eq!(work, admin_core::approval::Work::Idle);
     assert_eq!(invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap().status, "paid");
     fay.get(&url).await.assert_contains("Not our mistake");
     // A decided request cannot be decided again.
@@ -347,11 +349,15 @@ async fn the_json_api_runs_the_same_service_with_the_same_checks() {
     let app = TestApp::new(0).await;
     let roles = ops_console::roles::roles();
     let sue = opsadmin::auth::create_user(&app.db, "sue", PASSWORD, &["support"], false).await.unwrap();
-    let sue = opsadmin::auth::staff_by_name(&app.db, &roles, &sue.username).await.unwrap();
-    let token =
-        opsadmin::auth::create_api_token(&app.db, &opsadmin::audit::Context::staff(&sue), sue.id, "script")
-            .await
-            .unwrap();
+    let sue = admin_core::auth::staff_by_name(&app.db, &roles, &sue.username).await.unwrap();
+    let token = admin_core::auth::create_api_token(
+        &app.db,
+        &admin_core::audit::Context::staff(&sue),
+        sue.id,
+        "script",
+    )
+    .await
+    .unwrap();
     let call = |auth: Option<String>,
                 cookie: Option<String>,
                 csrf: Option<String>,
@@ -462,7 +468,7 @@ async fn a_request_for_approval_sent_twice_is_one_request() {
     ];
     assert_eq!(fay.post("/admin/invoice/actions/refund_invoice", &form).await.status, 202);
     assert_eq!(fay.post("/admin/invoice/actions/refund_invoice", &form).await.status, 202);
-    let (_, total) = opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
+    let (_, total) = admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(audit_count(&app, "approval_requested").await, 1);
 }
@@ -477,9 +483,9 @@ async fn an_action_that_needs_a_recent_sign_in_asks_for_one_on_screen_and_throug
     let roles = ops_console::roles::roles();
     let mut admin = app.signed_in().await;
     let csrf = admin.csrf().await;
-    let me = opsadmin::auth::staff_by_name(&app.db, &roles, super::support::USER).await.unwrap();
+    let me = admin_core::auth::staff_by_name(&app.db, &roles, super::support::USER).await.unwrap();
     let token =
-        opsadmin::auth::create_api_token(&app.db, &opsadmin::audit::Context::staff(&me), me.id, "script")
+        admin_core::auth::create_api_token(&app.db, &admin_core::audit::Context::staff(&me), me.id, "script")
             .await
             .unwrap();
     let cookie = format!("opsadmin_session={}", admin.cookie("opsadmin_session").unwrap());
@@ -585,7 +591,7 @@ async fn staff_make_and_revoke_their_own_api_tokens_on_a_page() {
     let page = sue.get("/admin/me/tokens").await;
     page.assert_lacks("oat_");
     page.assert_contains("active");
-    let id = opsadmin::auth::api_tokens(&app.db, None).await.unwrap()[0].id.to_string();
+    let id = admin_core::auth::api_tokens(&app.db, None).await.unwrap()[0].id.to_string();
     let r = sue.post("/admin/me/tokens", &[("csrf_token", &csrf), ("action", "revoke"), ("id", &id)]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     sue.get("/admin/me/tokens").await.assert_contains("is revoked: calls with it are refused");

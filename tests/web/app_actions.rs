@@ -1,16 +1,16 @@
-//! The reference app's actions through `opsadmin::service::run_action`, the one path
+//! The reference app's actions through `admin_core::service::run_action`, the one path
 //! the screens, the JSON API and scripts share (the HTTP flow is in `actions.rs`):
 //! permissions, per-record checks with plain reasons, reasons and typed input,
 //! approvals, the batch limit, rollback, idempotency and registration.
 
+use admin_core::action::{Action, NoInput, Outcome, Report, RunContext};
+use admin_core::audit::{Context, entry};
+use admin_core::service::{self, ActionRequest, ActionResult};
 use ops_console::actions::MarkForManualReview;
 use ops_console::cli::{self, Command};
 use ops_console::commands;
 use ops_console::models::{account, account_lock, email_job, invoice};
 use ops_console::roles;
-use opsadmin::action::{Action, NoInput, Outcome, Report, RunContext};
-use opsadmin::audit::{Context, entry};
-use opsadmin::service::{self, ActionRequest, ActionResult};
 use opsadmin::{Error, Registry, Staff};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -25,12 +25,12 @@ const PASSWORD: &str = "a long enough pass phrase";
 /// A new staff user with one of the console's roles.
 async fn staff(app: &TestApp, name: &str, role: &str) -> Staff {
     opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
-    opsadmin::auth::staff_by_name(&app.db, &roles::roles(), name).await.unwrap()
+    admin_core::auth::staff_by_name(&app.db, &roles::roles(), name).await.unwrap()
 }
 
 /// The fixture's superuser.
 async fn superuser(app: &TestApp) -> Staff {
-    opsadmin::auth::staff_by_name(&app.db, &roles::roles(), USER).await.unwrap()
+    admin_core::auth::staff_by_name(&app.db, &roles::roles(), USER).await.unwrap()
 }
 
 fn keys(ids: &[i64]) -> Vec<String> {
@@ -127,7 +127,7 @@ async fn work(app: &TestApp) -> commands::WorkerSummary {
 }
 
 async fn approve(app: &TestApp, who: &Staff, id: i64) {
-    opsadmin::approval::decide(
+    admin_core::approval::decide(
         &app.db,
         &Context::staff(who),
         &ops_console::registry(),
@@ -344,10 +344,16 @@ async fn unlocking_a_fraud_lock_waits_for_approval_while_other_locks_lift_at_onc
     // The rule was asked inside the run, which was rolled back: no entry either.
     assert_eq!(entries_of(&app, "action:unlock_account").await.len(), before);
     assert_eq!(work(&app).await, commands::WorkerSummary::default(), "not approved yet");
-    let err =
-        opsadmin::approval::decide(&app.db, &Context::staff(&root), &ops_console::registry(), id, true, None)
-            .await
-            .unwrap_err();
+    let err = admin_core::approval::decide(
+        &app.db,
+        &Context::staff(&root),
+        &ops_console::registry(),
+        id,
+        true,
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)), "the requester cannot approve: {err:?}");
     let other_admin = staff(&app, "ann", "admin").await;
     approve(&app, &other_admin, id).await;
@@ -381,8 +387,8 @@ async fn a_refund_is_queued_for_approval_and_runs_once_someone_else_approves() {
     let id = queued(req("invoice", "refund_invoice", &[1]).reason("Again").run(&app, &fay).await);
     approve(&app, &fin, id).await;
     work(&app).await;
-    let done = opsadmin::approval::get(&app.db, id).await.unwrap();
-    let report = opsadmin::approval::report_of(&done).unwrap();
+    let done = admin_core::approval::get(&app.db, id).await.unwrap();
+    let report = admin_core::approval::report_of(&done).unwrap();
     assert_eq!(report.skipped, pairs(&[("1", "Cannot refund: invoice INV-00000001 is already refunded.")]));
 }
 
@@ -598,14 +604,15 @@ async fn the_cli_makes_lists_and_revokes_api_tokens_with_audit_entries() {
             }
         }
     };
-    // Usage mistakes are named before anything is opened.
+    // Usage mistakes are named before anything is opened, with exit code 2.
     for (line, says) in [
-        (&["token"][..], "token create USER --name TEXT"),
-        (&["token", "create", "sue"][..], "needs --name"),
-        (&["token", "revoke", "seven"][..], "is not a token id"),
-        (&["token", "list", "--name", "x"][..], "--name goes with `token create` only"),
+        (&["token"][..], "Make a token for USER"),
+        (&["token", "create", "sue"][..], "--name <TEXT>"),
+        (&["token", "revoke", "seven"][..], "not a token id"),
+        (&["token", "list", "--name", "x"][..], "unexpected argument '--name'"),
     ] {
         let e = parse(line).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{line:?}: {e}");
         assert!(e.to_string().contains(says), "{line:?}: {e}");
     }
 
@@ -614,7 +621,7 @@ async fn the_cli_makes_lists_and_revokes_api_tokens_with_audit_entries() {
     assert!(out.starts_with("API token 1 for sue (nightly sync):"), "{out}");
     assert!(token.starts_with("oat_"), "{out}");
     let auth = opsadmin::auth::AuthConfig::default();
-    let found = opsadmin::auth::staff_for_token(&app.db, &auth, &token).await.unwrap();
+    let found = admin_core::auth::staff_for_token(&app.db, &auth, &token).await.unwrap();
     assert_eq!(found.map(|s| s.username).as_deref(), Some("sue"));
 
     let listed = run(&["token", "list", "sue"]).await.unwrap();
@@ -624,7 +631,7 @@ async fn the_cli_makes_lists_and_revokes_api_tokens_with_audit_entries() {
 
     let out = run(&["token", "revoke", "1"]).await.unwrap();
     assert!(out.starts_with("Revoked API token 1 (sue: nightly sync)"), "{out}");
-    assert!(opsadmin::auth::staff_for_token(&app.db, &auth, &token).await.unwrap().is_none());
+    assert!(admin_core::auth::staff_for_token(&app.db, &auth, &token).await.unwrap().is_none());
     assert!(run(&["token", "list"]).await.unwrap().ends_with("\trevoked"));
     assert!(run(&["token", "revoke", "1"]).await.unwrap().contains("already revoked"));
     let e = run(&["token", "revoke", "99"]).await.unwrap_err();

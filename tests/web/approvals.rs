@@ -3,11 +3,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use admin_core::action::{Action, NoInput, Outcome, Policy, RunContext};
+use admin_core::approval::{self, Work};
+use admin_core::audit::{Context, entry};
+use admin_core::service::{self, ActionRequest, ActionResult};
 use ops_console::models::account;
-use opsadmin::action::{Action, NoInput, Outcome, Policy, RunContext};
-use opsadmin::approval::{self, Work};
-use opsadmin::audit::{Context, entry};
-use opsadmin::service::{self, ActionRequest, ActionResult};
 use opsadmin::{Registry, Staff};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -97,7 +97,7 @@ fn registry() -> Registry {
 
 async fn staff(app: &TestApp, name: &str) -> Staff {
     opsadmin::auth::create_user(&app.db, name, "a long enough pass phrase", &["admin"], true).await.unwrap();
-    opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), name).await.unwrap()
+    admin_core::auth::staff_by_name(&app.db, &ops_console::roles::roles(), name).await.unwrap()
 }
 
 async fn request(app: &TestApp, who: &Staff, action: &str, ids: &[i64]) -> i64 {

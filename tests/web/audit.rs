@@ -1,5 +1,5 @@
+use admin_core::audit::{self, Verdict, entry};
 use ops_console::models::account;
-use opsadmin::audit::{self, Verdict, entry};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
 
 use super::support::{ALICE, BOB, CAROL, Client, TestApp, USER, refs};

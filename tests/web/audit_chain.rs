@@ -2,8 +2,8 @@
 //! point 7): a missing head row, emptied tables, a cut tail with a rewritten head, and
 //! checkpoints kept outside the database, through the library and the CLI's commands.
 
+use admin_core::audit::{self, Checkpoint, Context, Event, Verdict, entry, head};
 use ops_console::commands;
-use opsadmin::audit::{self, Checkpoint, Context, Event, Verdict, entry, head};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder};
 
@@ -13,7 +13,7 @@ use super::support::{TestApp, USER};
 /// leave nothing in the admin's other tables.
 async fn changes(app: &TestApp, n: usize) {
     for i in 0..n {
-        let txn = opsadmin::txn::begin_write(&app.db).await.unwrap();
+        let txn = admin_core::txn::begin_write(&app.db).await.unwrap();
         let ctx = Context { actor_name: Some("billing-job".into()), ..Default::default() };
         let event = Event {
             kind: "update",
@@ -154,8 +154,8 @@ async fn a_cut_tail_with_a_rewritten_head_is_found_when_the_admins_tables_rememb
     let app = used_app().await;
     let keep = entries(&app).await.pop().unwrap().seq;
     let roles = ops_console::roles::roles();
-    let me = opsadmin::auth::staff_by_name(&app.db, &roles, USER).await.unwrap();
-    opsadmin::auth::create_api_token(&app.db, &Context::staff(&me), me.id, "nightly sync").await.unwrap();
+    let me = admin_core::auth::staff_by_name(&app.db, &roles, USER).await.unwrap();
+    admin_core::auth::create_api_token(&app.db, &Context::staff(&me), me.id, "nightly sync").await.unwrap();
     changes(&app, 2).await;
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
     cut_to(&app, keep).await;
@@ -224,7 +224,7 @@ async fn an_emptied_or_cut_log_is_found_after_everyone_signed_out() {
     assert!(r.status.as_u16() < 400, "{}", r.body);
     c.post("/admin/logout", &[("csrf_token", &csrf)]).await;
     // Nobody is signed in: no session is left to give a cut away.
-    assert_eq!(opsadmin::entities::session::Entity::find().all(&app.db).await.unwrap().len(), 0);
+    assert_eq!(admin_core::entities::session::Entity::find().all(&app.db).await.unwrap().len(), 0);
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
 
     // Cut back to the sign-in, head rewritten: the note remembers its entry.
@@ -245,7 +245,7 @@ async fn an_emptied_or_cut_log_is_found_after_everyone_signed_out() {
 
 #[tokio::test]
 async fn a_cut_approved_run_or_decision_is_found_from_the_approval() {
-    use opsadmin::service::{self, ActionRequest, ActionResult};
+    use admin_core::service::{self, ActionRequest, ActionResult};
     let app = TestApp::new(0).await;
     let roles = ops_console::roles::roles();
     let registry = ops_console::registry();
@@ -254,7 +254,7 @@ async fn a_cut_approved_run_or_decision_is_found_from_the_approval() {
         opsadmin::auth::create_user(&app.db, name, "a long enough pass phrase", &["finance"], false)
             .await
             .unwrap();
-        finance.push(opsadmin::auth::staff_by_name(&app.db, &roles, name).await.unwrap());
+        finance.push(admin_core::auth::staff_by_name(&app.db, &roles, name).await.unwrap());
     }
     let ctx = Context::staff(&finance[0]).with_reason(Some("Charged twice".into()));
     let req = ActionRequest { keys: vec!["1".into()], input: serde_json::json!({}), idempotency_key: None };
@@ -264,12 +264,13 @@ async fn a_cut_approved_run_or_decision_is_found_from_the_approval() {
             ActionResult::Queued { id } => id,
             other => panic!("expected a queued request, got {other:?}"),
         };
-    opsadmin::approval::decide(&app.db, &Context::staff(&finance[1]), &registry, id, true, None)
+    admin_core::approval::decide(&app.db, &Context::staff(&finance[1]), &registry, id, true, None)
         .await
         .unwrap();
-    let work = opsadmin::approval::work_once(&app.db, &registry, &roles).await.unwrap();
-    assert_eq!(work, opsadmin::approval::Work::Done(id));
-    let report = opsadmin::approval::report_of(&opsadmin::approval::get(&app.db, id).await.unwrap()).unwrap();
+    let work = admin_core::approval::work_once(&app.db, &registry, &roles).await.unwrap();
+    assert_eq!(work, admin_core::approval::Work::Done(id));
+    let report =
+        admin_core::approval::report_of(&admin_core::approval::get(&app.db, id).await.unwrap()).unwrap();
     let (first, last) = report.audit_seqs.unwrap();
     assert_eq!(last, entries(&app).await.pop().unwrap().seq);
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
@@ -297,6 +298,6 @@ async fn a_checkpoint_file_that_cannot_be_read_is_a_usage_error_not_a_verdict() 
     assert!(err.message.starts_with("Cannot read the checkpoint file"), "{}", err.message);
     assert!(err.message.contains("nothing was checked"), "{}", err.message);
     // The help says what each exit code means.
-    let help = ops_console::cli::USAGE;
+    let help = ops_console::cli::parse(["audit", "verify", "--help"]).unwrap_err().to_string();
     assert!(help.contains("2 when the log could not be checked"), "{help}");
 }

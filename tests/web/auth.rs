@@ -13,7 +13,7 @@ async fn pages_redirect_to_sign_in_and_api_clients_get_401() {
     assert_eq!((r.status.as_u16(), r.location()), (303, "/admin/login?next=%2Fadmin%2Fme%2Ftokens"));
     let r = c.post("/admin/me/tokens", &[("action", "create"), ("name", "x")]).await;
     assert_ne!(r.status, 200, "no session, no token");
-    assert_eq!(opsadmin::auth::api_tokens(&app.db, None).await.unwrap().len(), 0);
+    assert_eq!(admin_core::auth::api_tokens(&app.db, None).await.unwrap().len(), 0);
     // The static stylesheet needs no sign-in.
     let r = c.get("/admin/static/admin.css").await;
     assert_eq!(r.status, 200);
@@ -149,9 +149,9 @@ async fn unknown_model_and_record_are_404_pages() {
 async fn signing_in_sweeps_dead_sessions_and_spent_throttle_rows() {
     use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
     let app = TestApp::new(0).await;
-    let sessions = || async { opsadmin::entities::session::Entity::find().count(&app.db).await.unwrap() };
+    let sessions = || async { admin_core::entities::session::Entity::find().count(&app.db).await.unwrap() };
     let throttle =
-        || async { opsadmin::entities::login_throttle::Entity::find().count(&app.db).await.unwrap() };
+        || async { admin_core::entities::login_throttle::Entity::find().count(&app.db).await.unwrap() };
 
     let mut gone = app.signed_in().await;
     app.client().sign_in("nobody", "not the password at all").await;

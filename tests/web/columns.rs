@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
+use admin_core::action::{Action, Blocked, NoInput, Outcome, RunContext};
 use axum::Router;
-use opsadmin::action::{Action, Blocked, NoInput, Outcome, RunContext};
-use opsadmin::count::ListTuning;
+use opsadmin::list::ListTuning;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Schema};
 
@@ -274,7 +274,7 @@ async fn renamed_columns_work_in_lists_deep_pages_search_filters_sort_export_and
     r.assert_contains("Settle: 1 done, 1 skipped.");
     // Index advice names columns, and sees the indexes on them.
     app.db.execute_unprepared("CREATE INDEX ledger_entry_cat_idx ON ledger_entry (cat)").await.unwrap();
-    let advice = opsadmin::index_advice::advise(&app.db, &registry().metas()).await.unwrap();
+    let advice = opsadmin::list::advise(&app.db, &registry().metas()).await.unwrap();
     let advised: Vec<&str> = advice.iter().map(|a| a.field).collect();
     assert_eq!(advised, ["memo_text", "amt", "booked", "is_settled"]);
     assert_eq!(
@@ -336,7 +336,7 @@ async fn money_round_trips_exactly_through_form_list_csv_and_history() {
         history.assert_contains(shown);
         before = shown;
     }
-    let entries = opsadmin::audit::entry::Entity::find().all(&app.db).await.unwrap();
+    let entries = admin_core::audit::entry::Entity::find().all(&app.db).await.unwrap();
     let diffs: Vec<&str> =
         entries.iter().filter(|e| e.kind == "update").map(|e| e.changes.as_str()).collect();
     assert_eq!(
@@ -362,7 +362,7 @@ async fn money_round_trips_exactly_through_form_list_csv_and_history() {
     }
     assert_eq!(c.get(path).await.input_value("amount").as_deref(), Some("9999999999.90"));
     assert_eq!(
-        opsadmin::audit::entry::Entity::find().all(&app.db).await.unwrap().len(),
+        admin_core::audit::entry::Entity::find().all(&app.db).await.unwrap().len(),
         entries.len(),
         "a refused edit is not audited"
     );

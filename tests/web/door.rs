@@ -1,151 +1,269 @@
-//! The checks that moved from the screens into the door (`Service`): a script or
-//! another front end calling the door directly meets the same refusals, and the
-//! screens still send a stale sign-in to the confirmation page; the JSON API's
-//! typed body refuses what it cannot read with its own error shape.
+//! One door (issue 14, point 2): the same scenario table driven through the screens,
+//! the JSON API, the command line and the door itself (a user's script) gives the
+//! same outcome on every channel: the same records changed, the same refusal in the
+//! same words.
 
-use axum::body::Body;
-use axum::http::{Request, header};
-use opsadmin::Error;
-use opsadmin::audit::Filter;
-use opsadmin::auth::AuthConfig;
-use opsadmin::service::{Caller, Service};
-use sea_orm::ConnectionTrait;
-use tower::ServiceExt;
+use admin_core::service::{ActionRequest, ActionResult};
+use ops_console::models::account;
+use opsadmin::Service;
+use sea_orm::EntityTrait;
+use serde_json::json;
 
-use super::support::{ALICE, PASSWORD, TestApp, client_for, token_for};
+use super::support::{CAROL, PASSWORD, TestApp, api, html_unescape, token_for};
 
-const MARK: &str = "/admin/api/account/actions/mark_for_manual_review";
-
-fn roles() -> opsadmin::permission::Roles {
-    ops_console::roles::roles().role("staff_watcher", "Sees who the staff are", &["staff.view"])
+/// What became of one request, as a person using that channel would read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// It ran: how many records were acted on and how many skipped.
+    Ran { done: usize, skipped: usize },
+    /// Refused for want of a permission, with the sentence shown.
+    Forbidden(String),
+    /// Refused before running: the form's message.
+    Invalid(String),
+    /// No such action.
+    NotFound,
 }
 
-fn door(app: &TestApp) -> Service {
-    let auth = AuthConfig { roles: std::sync::Arc::new(roles()), ..Default::default() };
-    Service::new(app.db.clone(), ops_console::registry()).with_auth(auth)
+/// One row of the table: who, what, on which account, and what must happen.
+struct Scenario {
+    user: &'static str,
+    role: &'static str,
+    action: &'static str,
+    /// The account, or `None` for a fresh one per channel (so each channel's run
+    /// changes its own record).
+    account: Option<i64>,
+    input: &'static [(&'static str, &'static str)],
+    reason: Option<&'static str>,
+    expect: Outcome,
 }
 
-async fn caller(app: &TestApp, name: &str, role: &str) -> Caller {
-    opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
-    door(app).local(name).await.unwrap()
+fn table() -> Vec<Scenario> {
+    let forbidden = "You cannot run \u{201c}Mark for manual review\u{201d} on accounts. Ask an admin for the account.action.mark_for_manual_review permission.";
+    vec![
+        Scenario {
+            user: "sue",
+            role: "support",
+            action: "mark_for_manual_review",
+            account: None,
+            input: &[],
+            reason: None,
+            expect: Outcome::Ran { done: 1, skipped: 0 },
+        },
+        Scenario {
+            user: "vic",
+            role: "viewer",
+            action: "mark_for_manual_review",
+            account: None,
+            input: &[],
+            reason: None,
+            expect: Outcome::Forbidden(forbidden.to_owned()),
+        },
+        Scenario {
+            user: "ann",
+            role: "admin",
+            action: "lock_account",
+            account: None,
+            input: &[("kind", "fraud")],
+            reason: None,
+            expect: Outcome::Invalid("Say why you run \u{201c}Lock account\u{201d}".to_owned()),
+        },
+        Scenario {
+            user: "ann",
+            role: "admin",
+            action: "lock_account",
+            account: Some(CAROL),
+            input: &[("kind", "fraud")],
+            reason: Some("Card testing"),
+            expect: Outcome::Ran { done: 0, skipped: 1 },
+        },
+        Scenario {
+            user: "sue",
+            role: "support",
+            action: "no_such_action",
+            account: None,
+            input: &[],
+            reason: None,
+            expect: Outcome::NotFound,
+        },
+    ]
 }
 
-fn refused(r: Result<impl std::fmt::Debug, Error>, permission: &str) {
-    match r {
-        Err(Error::Forbidden(m)) => assert!(m.contains(permission), "{m}"),
-        other => panic!("expected a refusal naming {permission}, got {other:?}"),
+#[derive(Clone, Copy, Debug)]
+enum Channel {
+    Screens,
+    Api,
+    Cli,
+    Door,
+}
+
+const CHANNELS: [Channel; 4] = [Channel::Screens, Channel::Api, Channel::Cli, Channel::Door];
+
+/// Runs one scenario through one channel, on account `id`.
+async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome {
+    let id_text = id.to_string();
+    match channel {
+        Channel::Screens => {
+            let mut c = app.client();
+            assert_eq!(c.sign_in(s.user, PASSWORD).await.status, 303);
+            let csrf = c.csrf().await;
+            let path = format!("/admin/account/actions/{}", s.action);
+            let page = c.post(&path, &[("csrf_token", &csrf), ("ids", &id_text)]).await;
+            let key = page.input_value("idempotency_key").unwrap_or_default();
+            let mut form = vec![
+                ("csrf_token", csrf.as_str()),
+                ("confirm", "1"),
+                ("idempotency_key", &key),
+                ("ids", &id_text),
+            ];
+            form.extend(s.input.iter().copied());
+            if let Some(r) = s.reason {
+                form.push(("reason", r));
+            }
+            let r = c.post(&path, &form).await;
+            let body = html_unescape(&r.body);
+            match r.status.as_u16() {
+                200 => {
+                    let done = usize::from(body.contains(": 1 done"));
+                    let skipped = usize::from(body.contains("1 skipped"));
+                    Outcome::Ran { done, skipped }
+                }
+                403 => Outcome::Forbidden(sentence_in(&body, "You cannot")),
+                400 => Outcome::Invalid(sentence_in(&body, "Say why")),
+                404 => Outcome::NotFound,
+                other => panic!("screens answered {other}: {body}"),
+            }
+        }
+        Channel::Api => {
+            let token = token_for(app, s.user, None).await;
+            let input: serde_json::Map<String, serde_json::Value> =
+                s.input.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+            let mut body = json!({ "ids": [id_text], "input": input });
+            if let Some(r) = s.reason {
+                body["reason"] = json!(r);
+            }
+            let (status, json) =
+                api(app, &token, &format!("/admin/api/account/actions/{}", s.action), body).await;
+            let message = json["message"].as_str().unwrap_or_default().to_owned();
+            match status {
+                200 => Outcome::Ran {
+                    done: json["done"].as_array().map_or(0, Vec::len),
+                    skipped: json["skipped"].as_array().map_or(0, Vec::len),
+                },
+                403 => Outcome::Forbidden(message),
+                400 => Outcome::Invalid(first_field_message(&json).unwrap_or(message)),
+                404 => Outcome::NotFound,
+                other => panic!("the API answered {other}: {json}"),
+            }
+        }
+        Channel::Cli => {
+            let args = ops_console::cli::ActionArgs {
+                model: "account".into(),
+                action: s.action.into(),
+                ids: vec![id_text.clone()],
+                user: s.user.into(),
+                reason: s.reason.map(str::to_owned),
+                input: s.input.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                idempotency_key: None,
+                database_url: None,
+            };
+            let registry = ops_console::registry();
+            match ops_console::commands::action(&app.db, &registry, &ops_console::roles::roles(), &args).await
+            {
+                Ok(text) => Outcome::Ran {
+                    done: usize::from(text.contains(": 1 done")),
+                    skipped: usize::from(text.contains("1 skipped")),
+                },
+                Err(e) if e.code == ops_console::commands::EXIT_USAGE => Outcome::NotFound,
+                Err(e) if e.message.starts_with("You cannot") => Outcome::Forbidden(e.message),
+                Err(e) => Outcome::Invalid(e.message),
+            }
+        }
+        Channel::Door => {
+            let service =
+                Service::new(app.db.clone(), ops_console::registry()).with_roles(ops_console::roles::roles());
+            let caller = service.local(s.user).await.unwrap().with_reason(s.reason.map(str::to_owned));
+            let input: serde_json::Map<String, serde_json::Value> =
+                s.input.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+            let request =
+                ActionRequest { keys: vec![id_text.clone()], input: input.into(), idempotency_key: None };
+            match service.run_action(&caller, "account", s.action, &request).await {
+                Ok(ActionResult::Ran(r) | ActionResult::AlreadyRan(r)) => {
+                    Outcome::Ran { done: r.done.len(), skipped: r.skipped.len() }
+                }
+                Ok(ActionResult::Queued { .. }) => panic!("nothing in the table needs approval"),
+                Err(opsadmin::Error::Forbidden(m)) => Outcome::Forbidden(m),
+                Err(opsadmin::Error::Invalid(errors)) => {
+                    Outcome::Invalid(errors.first().map(|e| e.message.clone()).unwrap_or_default())
+                }
+                Err(opsadmin::Error::NotFound(_)) => Outcome::NotFound,
+                Err(other) => panic!("the door answered {other:?}"),
+            }
+        }
+    }
+}
+
+/// The sentence of `body` that starts with `start` (up to its full stop or the
+/// end of the element), for comparing refusals across channels.
+fn sentence_in(body: &str, start: &str) -> String {
+    let Some(at) = body.find(start) else { return String::new() };
+    let rest = &body[at..];
+    let end = rest.find('<').unwrap_or(rest.len());
+    rest[..end].trim().to_owned()
+}
+
+fn first_field_message(json: &serde_json::Value) -> Option<String> {
+    json["fields"].as_object()?.values().next()?.as_str().map(str::to_owned)
+}
+
+/// Whether `got` is the outcome `want` reads as: refusals compare by their opening
+/// words (a screen adds no words, the API and the command line may add the field).
+fn same(want: &Outcome, got: &Outcome) -> bool {
+    match (want, got) {
+        (Outcome::Forbidden(w), Outcome::Forbidden(g)) => g == w,
+        (Outcome::Invalid(w), Outcome::Invalid(g)) => g.contains(w.as_str()),
+        _ => want == got,
     }
 }
 
 #[tokio::test]
-async fn the_door_refuses_the_audit_log_without_audit_view() {
-    let app = TestApp::with_roles(roles()).await;
-    let service = door(&app);
-    let support = caller(&app, "sue", "support").await;
-    let filter = Filter::default();
-    refused(service.audit_page(&support, &filter, 0, 10, 100).await.map(|p| p.1), "audit.view");
-    refused(service.audit_search(&support, &filter, 0, 10).await.map(|p| p.1), "audit.view");
-    refused(service.audit_facets(&support).await, "audit.view");
-    refused(service.audit_existing(&support, "account", &[ALICE.to_string()]).await, "audit.view");
-    // Whoever holds it reads the same log through the same door.
-    let root = service.local(super::support::USER).await.unwrap();
-    let (_, total, _) = service.audit_page(&root, &filter, 0, 10, 100).await.unwrap();
-    assert_eq!(service.audit_search(&root, &filter, 0, 10).await.unwrap().1, total);
-    let existing = service.audit_existing(&root, "account", &[ALICE.to_string(), "999999".into()]).await;
-    assert_eq!(existing.unwrap().into_iter().collect::<Vec<_>>(), [ALICE.to_string()]);
-}
-
-#[tokio::test]
-async fn the_door_lets_staff_viewers_look_but_not_change() {
-    let app = TestApp::with_roles(roles()).await;
-    let service = door(&app);
-    let watcher = caller(&app, "walt", "staff_watcher").await;
-    assert!(service.users(&watcher).await.unwrap().iter().any(|u| u.username == "walt"));
-    refused(service.may_change_staff(&watcher), "staff.change");
-    refused(service.create_user(&watcher, "sneaky", PASSWORD, &[], false).await, "staff.change");
-    let support = caller(&app, "sue", "support").await;
-    refused(service.users(&support).await, "staff.view");
-    refused(service.user(&support, 1).await, "staff.view");
-    // The queue of approvals: a support user sees only their own requests.
-    assert!(!service.sees_all_approvals(&support));
-    assert!(service.sees_all_approvals(&service.local(super::support::USER).await.unwrap()));
-}
-
-#[tokio::test]
-async fn a_stale_sign_in_goes_to_the_confirmation_and_back_to_the_page_it_left() {
-    let app = TestApp::new(0).await;
-    let mut c = app.signed_in().await;
-    let csrf = c.csrf().await;
-    app.db
-        .execute_unprepared("UPDATE admin_session SET authenticated_at = '2000-01-01 00:00:00'")
-        .await
-        .unwrap();
-    for (path, next) in
-        [("/admin/staff/new", "%2Fadmin%2Fstaff%2Fnew"), ("/admin/me/tokens", "%2Fadmin%2Fme%2Ftokens")]
-    {
-        let r = c.get(path).await;
-        assert_eq!(r.status, 303, "{path}");
-        assert_eq!(r.location(), format!("/admin/me/confirm?next={next}"), "{path}");
+async fn every_channel_gives_the_same_outcome_for_the_same_request() {
+    let rows = table();
+    // Three fixture accounts, then one fresh account per row and channel.
+    let app = TestApp::new(rows.len() * CHANNELS.len()).await;
+    let mut people: Vec<(&str, &str)> = rows.iter().map(|s| (s.user, s.role)).collect();
+    people.sort_unstable();
+    people.dedup();
+    for (user, role) in people {
+        opsadmin::auth::create_user(&app.db, user, PASSWORD, &[role], false).await.unwrap();
     }
-    // A refused form comes back to an address that shows the form again.
-    let r = c
-        .post("/admin/staff/1/password", &[("csrf_token", &csrf), ("password", "a new long pass phrase")])
-        .await;
-    assert_eq!(r.status, 303);
-    assert_eq!(r.location(), "/admin/me/confirm?next=%2Fadmin%2Fstaff%2F1%2Fpassword");
-    let r = c.confirm_password(r.location()).await;
-    assert_eq!(r.location(), "/admin/staff/1/password");
-    let page = c.get("/admin/staff/1/password").await;
-    assert_eq!(page.status, 200);
-    page.assert_contains("Reset password");
-    // Nothing was changed meanwhile: the old password still signs in.
-    let mut again = app.client();
-    assert_eq!(again.sign_in(super::support::USER, PASSWORD).await.status, 303);
-}
-
-async fn post_json(
-    app: &TestApp,
-    token: &str,
-    content_type: Option<&str>,
-    body: &str,
-) -> (u16, serde_json::Value) {
-    let mut req = Request::post(MARK).header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(t) = content_type {
-        req = req.header(header::CONTENT_TYPE, t);
+    let mut next = 4;
+    let mut failures = Vec::new();
+    for (i, s) in rows.iter().enumerate() {
+        for channel in CHANNELS {
+            let id = s.account.unwrap_or_else(|| {
+                next += 1;
+                next - 1
+            });
+            let before = account::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+            let got = run(&app, channel, s, id).await;
+            if !same(&s.expect, &got) {
+                failures.push(format!(
+                    "row {i} ({} as {}) via {channel:?}: expected {:?}, got {got:?}",
+                    s.action, s.user, s.expect
+                ));
+            }
+            let after = account::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+            let changed = before != after;
+            let should_change = matches!(s.expect, Outcome::Ran { done: 1, .. });
+            if changed != should_change {
+                failures.push(format!(
+                    "row {i} ({} as {}) via {channel:?}: the account {} changed",
+                    s.action,
+                    s.user,
+                    if changed { "was" } else { "was not" }
+                ));
+            }
+        }
     }
-    let resp = app.router.clone().oneshot(req.body(Body::from(body.to_owned())).unwrap()).await.unwrap();
-    let status = resp.status().as_u16();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).expect("a JSON answer"))
-}
-
-#[tokio::test]
-async fn the_apis_typed_body_refuses_what_it_cannot_read_in_its_own_shape() {
-    let app = TestApp::new(0).await;
-    let token = token_for(&app, "scripter", Some("support")).await;
-    let json = Some("application/json");
-    for (content_type, body, names) in [
-        (json, r#"{"ids": [true]}"#, "ids"),
-        (json, r#"{"ids": [1], "input": [1]}"#, "input"),
-        (json, r#"{"input": {}}"#, "ids"),
-        (json, r#"[1, 2]"#, "JSON object"),
-        (json, r#"{"ids": [1]"#, "JSON object"),
-        (None, r#"{"ids": [1]}"#, "Content-Type"),
-        (Some("text/plain"), r#"{"ids": [1]}"#, "Content-Type"),
-    ] {
-        let (status, answer) = post_json(&app, &token, content_type, body).await;
-        assert_eq!((status, answer["error"].as_str()), (400, Some("bad_request")), "{body}: {answer}");
-        let message = answer["message"].as_str().unwrap_or_default();
-        assert!(message.contains(names), "{body}: {message}");
-        assert!(answer["fields"].is_object(), "{answer}");
-    }
-    let (status, answer) =
-        post_json(&app, &token, json, &format!(r#"{{"ids": [{ALICE}], "reason": 7}}"#)).await;
-    assert_eq!((status, answer["error"].as_str()), (400, Some("invalid")), "{answer}");
-    assert!(answer["fields"]["reason"].is_string(), "{answer}");
-    let (status, answer) = post_json(&app, &token, json, &format!(r#"{{"ids": [{ALICE}]}}"#)).await;
-    assert_eq!((status, answer["status"].as_str()), (200, Some("done")), "{answer}");
-    // The same door behind the screens: a support user still cannot read the audit log.
-    let mut sue = client_for(&app, "sue", "support").await;
-    assert_eq!(sue.get("/admin/audit").await.status, 403);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use admin_core::audit::entry;
 use ops_console::models::{account, invoice};
-use opsadmin::audit::entry;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
@@ -46,7 +46,7 @@ async fn an_idempotency_key_or_reason_that_is_not_text_is_refused_not_ignored() 
     assert_eq!((status, json["error"].as_str()), (400, Some("invalid")), "{json}");
     assert!(!alice(&app).await.manual_review, "nothing ran");
     assert_eq!(entries(&app).await, before, "nothing was audited");
-    assert_eq!(opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap().1, 0);
+    assert_eq!(admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap().1, 0);
 
     // A whole number is a key, taken as its digits: the same request again replays.
     let body = json!({"ids": [ALICE], "idempotency_key": 9001, "reason": null});

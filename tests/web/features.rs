@@ -1,6 +1,6 @@
 //! Dashboard queues, global search, internal notes and saved views.
 
-use opsadmin::audit::entry;
+use admin_core::audit::entry;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::support::{ALICE, TestApp, client_for};
@@ -103,9 +103,9 @@ async fn users_save_list_views_and_find_them_on_the_dashboard() {
     let mut other = client_for(&app, "vic", "viewer").await;
     other.get("/admin/").await.assert_lacks("Trials, failed first charge");
     // And can be deleted by their owner only.
-    let views = opsadmin::notes::views_of(
+    let views = admin_core::notes::views_of(
         &app.db,
-        opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "staff").await.unwrap().id,
+        admin_core::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "staff").await.unwrap().id,
     )
     .await
     .unwrap();

@@ -3,7 +3,7 @@
 //! every role and signed out. None may get a server error, on either backend; what
 //! is refused is not saved.
 
-use opsadmin::text;
+use admin_core::text;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
 use super::support::{ALICE, Client, PASSWORD, Resp, TestApp, USER, refs};
@@ -262,7 +262,7 @@ async fn no_route_answers_hostile_text_with_a_server_error_for_any_role() {
         opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
     }
     let staff_id =
-        opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "target").await.unwrap().id;
+        admin_core::auth::staff_by_name(&app.db, &ops_console::roles::roles(), "target").await.unwrap().id;
     let mut people = vec![
         Who::new(&app, "admin", Some(USER)).await,
         Who::new(&app, "support", Some("sam")).await,
@@ -403,9 +403,9 @@ async fn no_route_answers_hostile_text_with_a_server_error_for_any_role() {
             .iter()
             .all(|a| a.company.chars().count() <= text::LINE && a.email.chars().count() <= text::LINE)
     );
-    let notes = opsadmin::notes::note::Entity::find().all(&app.db).await.unwrap();
+    let notes = admin_core::notes::note::Entity::find().all(&app.db).await.unwrap();
     assert!(notes.iter().all(|n| n.body.chars().count() <= text::NOTE));
-    let audit = opsadmin::audit::entry::Entity::find().all(&app.db).await.unwrap();
+    let audit = admin_core::audit::entry::Entity::find().all(&app.db).await.unwrap();
     assert!(audit.iter().all(|e| e.changes.len() < 100_000), "no audit entry carries a huge value");
 }
 
@@ -413,7 +413,7 @@ async fn no_route_answers_hostile_text_with_a_server_error_for_any_role() {
 async fn a_nul_byte_in_a_form_field_is_refused_with_the_fields_message_and_nothing_is_saved() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
-    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let audit_before = admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap();
     let path = format!("/admin/account/{ALICE}");
     let pairs = alice_form(&mut c, "Acme\0 42 Ltd").await;
     let r = c.post(&path, &refs(&pairs)).await;
@@ -422,14 +422,14 @@ async fn a_nul_byte_in_a_form_field_is_refused_with_the_fields_message_and_nothi
     r.assert_contains("id=\"id_company_error\"");
     let alice = ops_console::models::account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap();
     assert_eq!(alice.company, "Acme 42 Ltd");
-    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+    assert_eq!(admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
 }
 
 #[tokio::test]
 async fn an_oversized_company_name_is_refused_with_its_length_not_cut_short() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
-    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let audit_before = admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap();
     let path = format!("/admin/account/{ALICE}");
     let page = c.get(&path).await;
     page.assert_contains("name=\"company\" value=\"Acme 42 Ltd\" type=\"text\" maxlength=\"255\"");
@@ -439,7 +439,7 @@ async fn an_oversized_company_name_is_refused_with_its_length_not_cut_short() {
     r.assert_contains("Keep this to 255 characters or fewer; it has 1,900,000.");
     let alice = ops_console::models::account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap();
     assert_eq!(alice.company, "Acme 42 Ltd");
-    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+    assert_eq!(admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
 }
 
 #[tokio::test]
@@ -447,7 +447,7 @@ async fn a_huge_action_reason_is_refused_and_nothing_runs() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
     let csrf = c.csrf().await;
-    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let audit_before = admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap();
     let reason = "r".repeat(100_000);
     let ids = ALICE.to_string();
     let r = c
@@ -460,7 +460,7 @@ async fn a_huge_action_reason_is_refused_and_nothing_runs() {
     r.assert_contains("The reason is too long: keep it to 1,000 characters or fewer; it has 100,000.");
     let alice = ops_console::models::account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap();
     assert!(!alice.manual_review, "the action did not run");
-    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+    assert_eq!(admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
     // A NUL in the idempotency key: refused the same way.
     let r = c
         .post(
@@ -470,7 +470,7 @@ async fn a_huge_action_reason_is_refused_and_nothing_runs() {
         .await;
     assert_eq!(r.status, 400);
     r.assert_contains("The idempotency key has invisible control characters");
-    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+    assert_eq!(admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
 }
 
 #[tokio::test]
@@ -490,7 +490,7 @@ async fn saving_a_view_refuses_a_huge_query_without_echoing_it() {
         c.post("/admin/account/views", &[("csrf_token", &csrf), ("name", &name), ("query", "q=acme")]).await;
     let list = c.get(r.location()).await;
     list.assert_contains("The name is too long: keep it to 100 characters or fewer; it has 101.");
-    assert_eq!(opsadmin::notes::saved_view::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(admin_core::notes::saved_view::Entity::find().count(&app.db).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -549,7 +549,7 @@ async fn the_api_refuses_nul_in_json_with_a_json_400() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
     let csrf = c.csrf().await;
-    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let audit_before = admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap();
     for body in [
         r#"{"ids": ["1\u0000"]}"#,
         r#"{"ids": [1], "reason": "a\u0000b"}"#,
@@ -571,7 +571,7 @@ async fn the_api_refuses_nul_in_json_with_a_json_400() {
         .await
         .unwrap();
     assert_eq!(r.status, 400);
-    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+    assert_eq!(admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
 }
 
 /// How many accounts are marked for manual review.
@@ -589,7 +589,7 @@ async fn select_all_with_a_search_or_filter_the_list_cannot_use_changes_nothing(
     let app = TestApp::new(40).await;
     let mut c = app.signed_in().await;
     let csrf = c.csrf().await;
-    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let audit_before = admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap();
     let marked_before = marked_for_review(&app).await;
     let long = "a".repeat(text::SEARCH + 1);
     for (name, value) in [("q", "a\u{1}b"), ("q", "a\0b"), ("q", long.as_str()), ("plan", "a\u{1}b")] {
@@ -610,7 +610,7 @@ async fn select_all_with_a_search_or_filter_the_list_cannot_use_changes_nothing(
         r.assert_contains("Nothing was changed.");
         assert_eq!(marked_for_review(&app).await, marked_before, "{name}={value:.20}");
     }
-    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+    assert_eq!(admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
 }
 
 #[tokio::test]
@@ -618,8 +618,8 @@ async fn action_keys_that_are_no_ids_or_name_no_record_queue_nothing() {
     let app = TestApp::new(0).await;
     let mut c = app.signed_in().await;
     let csrf = c.csrf().await;
-    let audit_before = opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap();
-    let approvals = || async { opsadmin::approval::request::Entity::find().count(&app.db).await.unwrap() };
+    let audit_before = admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap();
+    let approvals = || async { admin_core::approval::request::Entity::find().count(&app.db).await.unwrap() };
     let huge = "a".repeat(BIG_IN_BODY);
     for (what, ids) in [("huge", huge.as_str()), ("NUL", "a\0b"), ("missing", "999999")] {
         let r = c
@@ -661,7 +661,7 @@ async fn action_keys_that_are_no_ids_or_name_no_record_queue_nothing() {
     assert_eq!(r.status, 400, "{:.300}", r.body);
     assert!(r.body.len() < 10_000);
     assert_eq!(approvals().await, 0);
-    assert_eq!(opsadmin::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
+    assert_eq!(admin_core::audit::entry::Entity::find().count(&app.db).await.unwrap(), audit_before);
 }
 
 #[tokio::test]
@@ -675,13 +675,13 @@ async fn an_action_without_input_refuses_input_and_approvals_keep_no_raw_json() 
         c.raw("POST", "/admin/api/invoice/actions/refund_invoice", &headers, junk.to_string()).await.unwrap();
     assert_eq!(r.status, 400, "{:.300}", r.body);
     assert!(r.body.contains("takes no input"), "{:.300}", r.body);
-    assert_eq!(opsadmin::approval::request::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(admin_core::approval::request::Entity::find().count(&app.db).await.unwrap(), 0);
     // An empty input is no input: queued, and stored as the action reads it.
     let ok = serde_json::json!({ "ids": [1], "input": {}, "reason": "x" });
     let r =
         c.raw("POST", "/admin/api/invoice/actions/refund_invoice", &headers, ok.to_string()).await.unwrap();
     assert_eq!(r.status, 202, "{}", r.body);
-    let stored = opsadmin::approval::request::Entity::find().all(&app.db).await.unwrap();
+    let stored = admin_core::approval::request::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].input, "{}");
 }

@@ -3,10 +3,10 @@
 //! key is refused with 409, another user's key is their own. On screen, through the
 //! JSON API, for approval requests, and after upgrading a version 3 database.
 
+use admin_core::audit::{self, Context, Verdict, entry};
+use admin_core::idempotency::{KEY_REUSED, LEGACY_FINGERPRINT};
+use admin_core::service::{self, ActionRequest, ActionResult};
 use ops_console::models::{account, invoice};
-use opsadmin::audit::{self, Context, Verdict, entry};
-use opsadmin::idempotency::{KEY_REUSED, LEGACY_FINGERPRINT};
-use opsadmin::service::{self, ActionRequest, ActionResult};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -227,18 +227,18 @@ async fn an_approval_request_is_found_again_only_for_the_same_request_and_user()
     assert_eq!(first.status, 202, "{}", first.body);
     let again = post(form("1", "Charged twice")).await;
     assert_eq!(again.status, 202);
-    assert_eq!(opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap().1, 1);
+    assert_eq!(admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap().1, 1);
     for other in [form("2", "Charged twice"), form("1", "Goodwill")] {
         let r = post(other).await;
         assert_eq!(r.status, 409, "{}", r.body);
         r.assert_contains(KEY_REUSED);
     }
-    assert_eq!(opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap().1, 1);
+    assert_eq!(admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap().1, 1);
     // Through the API, the same request is the same approval request.
     let token = token_for(&app, "fay", None).await;
     let body = json!({"ids": [1], "reason": "Charged twice", "idempotency_key": "refund-77"});
     let (status, json) = api(&app, &token, "/admin/api/invoice/actions/refund_invoice", body).await;
-    let (requests, _) = opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
+    let (requests, _) = admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
     assert_eq!((status, json["approval_id"].as_i64()), (202, Some(requests[0].id)), "{json}");
     let body = json!({"ids": [2], "reason": "Charged twice", "idempotency_key": "refund-77"});
     let (status, json) = api(&app, &token, "/admin/api/invoice/actions/refund_invoice", body).await;
@@ -251,7 +251,7 @@ async fn an_approval_request_is_found_again_only_for_the_same_request_and_user()
     let body = json!({"ids": [1], "reason": "Charged twice", "idempotency_key": "refund-77"});
     let (status, json) = api(&app, &fin, "/admin/api/invoice/actions/refund_invoice", body).await;
     assert_eq!(status, 202, "{json}");
-    let (requests, total) = opsadmin::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
+    let (requests, total) = admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
     assert_eq!(total, 2);
     assert_eq!(requests[0].requester, "fin");
     assert_eq!(invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap().status, "paid");
@@ -384,7 +384,7 @@ async fn reshape_to_v3(app: &TestApp, actor_id: i64) {
     .await
     .unwrap();
     // Release 3 wrote its entry with it, as this one does.
-    let txn = opsadmin::txn::begin_write(db).await.unwrap();
+    let txn = admin_core::txn::begin_write(db).await.unwrap();
     let event = audit::Event {
         kind: "approval_requested",
         model: Some("approval"),
@@ -404,7 +404,7 @@ async fn a_version_3_database_is_upgraded_keeping_its_runs_and_refusing_their_ol
     let roles = ops_console::roles::roles();
     let mut c = app.signed_in().await;
     let _ = c.csrf().await;
-    let admin = opsadmin::auth::staff_by_name(&app.db, &roles, USER).await.unwrap();
+    let admin = admin_core::auth::staff_by_name(&app.db, &roles, USER).await.unwrap();
     reshape_to_v3(&app, admin.id).await;
     let before = audit::verify(&app.db).await.unwrap();
     assert!(matches!(before, Verdict::Intact { .. }), "{before:?}");
@@ -412,13 +412,13 @@ async fn a_version_3_database_is_upgraded_keeping_its_runs_and_refusing_their_ol
     opsadmin::migration::migrate(&app.db).await.expect("the upgrade runs");
     opsadmin::migration::migrate(&app.db).await.expect("and finds itself done the next time");
     assert_eq!(audit::verify(&app.db).await.unwrap(), before);
-    let runs = opsadmin::entities::action_run::Entity::find().all(&app.db).await.unwrap();
+    let runs = admin_core::entities::action_run::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(
         (runs[0].idempotency_key.as_str(), runs[0].fingerprint.as_str()),
         ("old-form", LEGACY_FINGERPRINT)
     );
-    let requests = opsadmin::approval::request::Entity::find().all(&app.db).await.unwrap();
+    let requests = admin_core::approval::request::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].idempotency_key.as_deref(), Some("old-request"));
     assert_eq!(requests[0].fingerprint.as_deref(), Some(LEGACY_FINGERPRINT));
@@ -438,7 +438,7 @@ async fn a_version_3_database_is_upgraded_keeping_its_runs_and_refusing_their_ol
     assert!(!acct(&app, 1).await.manual_review);
     // Another user's same key is theirs; new keys replay.
     let sue = opsadmin::auth::create_user(&app.db, "sue", PASSWORD, &["support"], false).await.unwrap();
-    let sue = opsadmin::auth::staff_by_name(&app.db, &roles, &sue.username).await.unwrap();
+    let sue = admin_core::auth::staff_by_name(&app.db, &roles, &sue.username).await.unwrap();
     let ran = run(&sue, "mark_for_manual_review", "old-form", json!({})).await.unwrap();
     assert!(matches!(&ran, ActionResult::Ran(r) if r.done.len() == 1), "{ran:?}");
     let again = run(&sue, "mark_for_manual_review", "old-form", json!({})).await.unwrap();

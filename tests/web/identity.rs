@@ -3,11 +3,11 @@
 //! API's manners (the `Bearer` scheme in any case, `WWW-Authenticate` on a 401, a
 //! JSON body with a stable `error` code for every failure).
 
+use admin_core::audit::{Context, entry};
+use admin_core::entities::{session, staff_user};
 use axum::body::Body;
 use axum::http::{Request, header};
 use ops_console::models::invoice;
-use opsadmin::audit::{Context, entry};
-use opsadmin::entities::{session, staff_user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tower::ServiceExt;
@@ -22,7 +22,7 @@ const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 /// The console's roles plus `clerk`, who may mark accounts for review and void
 /// invoices (an action that asks for a recent sign-in); `admin` must use two-factor
 /// sign-in, `clerk` need not.
-fn roles() -> opsadmin::permission::Roles {
+fn roles() -> opsadmin::Roles {
     ops_console::roles::roles()
         .role(
             "clerk",
@@ -78,11 +78,12 @@ async fn caller(app: &TestApp, name: &str, role: &str, case: Case) -> Caller {
     opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
     let mut client = app.client();
     assert_eq!(client.sign_in(name, PASSWORD).await.status, 303, "{name} signs in");
-    let staff = opsadmin::auth::staff_by_name(&app.db, &roles(), name).await.unwrap();
-    let token =
-        opsadmin::auth::create_api_token(&app.db, &Context::staff(&staff), staff.id, "script").await.unwrap();
+    let staff = admin_core::auth::staff_by_name(&app.db, &roles(), name).await.unwrap();
+    let token = admin_core::auth::create_api_token(&app.db, &Context::staff(&staff), staff.id, "script")
+        .await
+        .unwrap();
     // The CSRF token of the session, read before anything is refused.
-    let csrf = opsadmin::entities::session::Entity::find()
+    let csrf = admin_core::entities::session::Entity::find()
         .filter(session::Column::UserId.eq(staff.id))
         .one(&app.db)
         .await
@@ -120,8 +121,8 @@ async fn caller(app: &TestApp, name: &str, role: &str, case: Case) -> Caller {
                 .unwrap();
         }
         Case::RevokedToken => {
-            let id = opsadmin::auth::api_tokens(&app.db, Some(staff.id)).await.unwrap()[0].id;
-            opsadmin::auth::revoke_api_token(&app.db, &Context::staff(&staff), id).await.unwrap();
+            let id = admin_core::auth::api_tokens(&app.db, Some(staff.id)).await.unwrap()[0].id;
+            admin_core::auth::revoke_api_token(&app.db, &Context::staff(&staff), id).await.unwrap();
         }
         Case::Enrolled | Case::NotEnrolled => {}
     }
@@ -229,7 +230,7 @@ async fn the_command_line_acts_only_as_an_active_user() {
     let app = TestApp::with_roles(roles()).await;
     opsadmin::auth::create_user(&app.db, "cleo", PASSWORD, &["clerk"], false).await.unwrap();
     let config = opsadmin::auth::AuthConfig { roles: std::sync::Arc::new(roles()), ..Default::default() };
-    let who = opsadmin::auth::local_identity(&app.db, &config, "cleo").await.unwrap();
+    let who = admin_core::auth::local_identity(&app.db, &config, "cleo").await.unwrap();
     assert_eq!(who.staff.username, "cleo");
     assert!(who.proof.is_recent());
     staff_user::Entity::update_many()
@@ -238,7 +239,7 @@ async fn the_command_line_acts_only_as_an_active_user() {
         .exec(&app.db)
         .await
         .unwrap();
-    let err = opsadmin::auth::local_identity(&app.db, &config, "cleo").await.unwrap_err();
+    let err = admin_core::auth::local_identity(&app.db, &config, "cleo").await.unwrap_err();
     assert_eq!(err.to_string(), "There is no active staff user named \u{201c}cleo\u{201d}.");
 }
 
@@ -268,9 +269,9 @@ async fn call(
 async fn the_api_takes_bearer_in_any_case_and_answers_every_error_in_json() {
     let app = TestApp::new(0).await;
     let roles = ops_console::roles::roles();
-    let me = opsadmin::auth::staff_by_name(&app.db, &roles, super::support::USER).await.unwrap();
+    let me = admin_core::auth::staff_by_name(&app.db, &roles, super::support::USER).await.unwrap();
     let token =
-        opsadmin::auth::create_api_token(&app.db, &Context::staff(&me), me.id, "script").await.unwrap();
+        admin_core::auth::create_api_token(&app.db, &Context::staff(&me), me.id, "script").await.unwrap();
     let mark = "/admin/api/account/actions/mark_for_manual_review";
     for scheme in ["Bearer", "bearer", "BEARER"] {
         let auth = format!("{scheme} {token}");
@@ -337,9 +338,9 @@ async fn the_api_takes_bearer_in_any_case_and_answers_every_error_in_json() {
     assert_eq!((status, json["error"].as_str().unwrap()), (403, "csrf_failed"));
     let _ = c.csrf().await;
     opsadmin::auth::create_user(&app.db, "vic", PASSWORD, &["viewer"], false).await.unwrap();
-    let vic = opsadmin::auth::staff_by_name(&app.db, &roles, "vic").await.unwrap();
+    let vic = admin_core::auth::staff_by_name(&app.db, &roles, "vic").await.unwrap();
     let vic_token =
-        opsadmin::auth::create_api_token(&app.db, &Context::staff(&vic), vic.id, "script").await.unwrap();
+        admin_core::auth::create_api_token(&app.db, &Context::staff(&vic), vic.id, "script").await.unwrap();
     let vic_auth = format!("Bearer {vic_token}");
     let (status, _, json) =
         call(&app, "POST", mark, &[("authorization", &vic_auth)], r#"{"ids": [1]}"#).await;

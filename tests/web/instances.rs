@@ -4,9 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use admin_core::audit::{Context, entry};
+use admin_core::service::{self, ActionRequest, ActionResult};
 use ops_console::models::invoice;
-use opsadmin::audit::{Context, entry};
-use opsadmin::service::{self, ActionRequest, ActionResult};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -141,7 +141,7 @@ async fn two_instances_share_sessions_approvals_and_run_each_request_once() {
     )
     .await;
     assert_eq!(r.status, 202, "{}", r.body);
-    let (requests, _) = opsadmin::approval::list(&app.db, Some("pending"), None, None, 0, 5).await.unwrap();
+    let (requests, _) = admin_core::approval::list(&app.db, Some("pending"), None, None, 0, 5).await.unwrap();
     let first = requests[0].id;
     let fin = sign_in(b, "fin").await;
     let fin_page = http(b, "GET", &format!("/admin/approvals/{first}"), &fin, &[]).await;
@@ -153,8 +153,8 @@ async fn two_instances_share_sessions_approvals_and_run_each_request_once() {
     // Nineteen more, approved straight through the service; the workers of both
     // instances race for them.
     let roles = ops_console::roles::roles();
-    let fay_staff = opsadmin::auth::staff_by_name(&app.db, &roles, "fay").await.unwrap();
-    let fin_staff = opsadmin::auth::staff_by_name(&app.db, &roles, "fin").await.unwrap();
+    let fay_staff = admin_core::auth::staff_by_name(&app.db, &roles, "fay").await.unwrap();
+    let fin_staff = admin_core::auth::staff_by_name(&app.db, &roles, "fin").await.unwrap();
     for id in 101..120 {
         let ctx = Context::staff(&fay_staff).with_reason(Some("Batch refund".into()));
         let req =
@@ -166,7 +166,7 @@ async fn two_instances_share_sessions_approvals_and_run_each_request_once() {
         else {
             panic!("refunds need approval")
         };
-        opsadmin::approval::decide(
+        admin_core::approval::decide(
             &app.db,
             &Context::staff(&fin_staff),
             &ops_console::registry(),
@@ -179,7 +179,7 @@ async fn two_instances_share_sessions_approvals_and_run_each_request_once() {
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let (_, done) = opsadmin::approval::list(&app.db, Some("done"), None, None, 0, 1).await.unwrap();
+        let (_, done) = admin_core::approval::list(&app.db, Some("done"), None, None, 0, 1).await.unwrap();
         if done == 20 {
             break;
         }

@@ -3,11 +3,11 @@
 //! public URL (or the request's host) and the trusted origins; with neither header
 //! the CSRF token decides; API tokens are not subject to it.
 
+use admin_core::audit::Context;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use ops_console::models::account;
-use opsadmin::audit::Context;
 use sea_orm::EntityTrait;
 use tower::ServiceExt;
 
@@ -209,9 +209,9 @@ async fn the_api_checks_the_origin_of_session_calls_but_not_of_token_calls() {
     assert_eq!(status, 200, "{json}");
 
     let roles = ops_console::roles::roles();
-    let me = opsadmin::auth::staff_by_name(&app.db, &roles, super::support::USER).await.unwrap();
+    let me = admin_core::auth::staff_by_name(&app.db, &roles, super::support::USER).await.unwrap();
     let token =
-        opsadmin::auth::create_api_token(&app.db, &Context::staff(&me), me.id, "script").await.unwrap();
+        admin_core::auth::create_api_token(&app.db, &Context::staff(&me), me.id, "script").await.unwrap();
     let bearer = format!("Bearer {token}");
     let (status, json) = api(&app.router, &[("authorization", &bearer), evil]).await;
     assert_eq!(status, 200, "a token is not sent by a browser on its own: {json}");

@@ -3,8 +3,8 @@
 //! megabyte password is hashed, no user name is cut to someone else's, no `next`,
 //! role list or checkbox value is taken as sent when no form could send it.
 
-use opsadmin::audit::entry;
-use opsadmin::entities::{login_throttle, staff_user};
+use admin_core::audit::entry;
+use admin_core::entities::{login_throttle, staff_user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio::task::JoinSet;
 

@@ -3,9 +3,9 @@
 //! are throttled like sign-in, with the same counters; and password work never
 //! holds a write transaction.
 
+use admin_core::audit::entry;
+use admin_core::entities::{login_throttle, session, staff_user};
 use chrono::Utc;
-use opsadmin::audit::entry;
-use opsadmin::entities::{login_throttle, session, staff_user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -173,11 +173,11 @@ async fn wrong_passwords_when_turning_off_two_factor_lock_too() {
     let mut c = app.signed_in().await;
     let csrf = c.csrf().await;
     // Enrol through the core, with the code of the current step.
-    let me = opsadmin::auth::staff_by_name(&app.db, &opsadmin::permission::Roles::new(), USER).await.unwrap();
-    let ctx = opsadmin::audit::Context { actor: Some(me.clone()), ..Default::default() };
-    let e = opsadmin::two_factor::begin_enrolment("Ops console", USER).unwrap();
-    let code = opsadmin::totp::current_code(&e.secret).unwrap();
-    opsadmin::two_factor::confirm_enrolment(&app.db, &ctx, me.id, &e.secret, &code).await.unwrap();
+    let me = admin_core::auth::staff_by_name(&app.db, &opsadmin::Roles::new(), USER).await.unwrap();
+    let ctx = admin_core::audit::Context { actor: Some(me.clone()), ..Default::default() };
+    let e = admin_core::two_factor::begin_enrolment("Ops console", USER).unwrap();
+    let code = admin_core::totp::current_code(&e.secret).unwrap();
+    admin_core::two_factor::confirm_enrolment(&app.db, &ctx, me.id, &e.secret, &code).await.unwrap();
 
     let disable = |password: &'static str| {
         [("csrf_token", csrf.clone()), ("action", "disable".to_owned()), ("password", password.to_owned())]

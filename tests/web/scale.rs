@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use ops_console::models::{account, invoice};
-use opsadmin::count::ListTuning;
+use opsadmin::list::ListTuning;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -192,7 +192,7 @@ async fn search(c: &mut Client, term: &str) -> Vec<i64> {
 
 /// The ids a plain `LIKE` search finds, newest first: what the list must show.
 async fn like_search(db: &sea_orm::DatabaseConnection, term: &str) -> Vec<i64> {
-    let escaped = opsadmin::db::sql::escape_like(&term.to_lowercase());
+    let escaped = admin_core::db::sql::escape_like(&term.to_lowercase());
     let pattern = format!("%{escaped}%");
     let sql = "SELECT id FROM account WHERE lower(email) LIKE $1 ESCAPE '\\' OR lower(company) LIKE $1 ESCAPE '\\' ORDER BY id DESC";
     let stmt = match db.get_database_backend() {
@@ -386,10 +386,12 @@ async fn list_rows_written_directly_equal_the_cell_template() {
     // cell then goes through the template.
     let state = opsadmin::web::AdminState::new(app.db.clone(), ops_console::registry())
         .with_roles(ops_console::roles::roles());
-    state.templates.set_override(
-        "admin/includes/cell.html",
-        include_str!("../../admin-web/templates/admin/includes/cell.html"),
-    );
+    let state = state
+        .with_template(
+            "admin/includes/cell.html",
+            include_str!("../../admin-web/templates/admin/includes/cell.html"),
+        )
+        .expect("registered before the first page");
     let direct_router =
         std::mem::replace(&mut app.router, Router::new().merge(opsadmin::web::router()).with_state(state));
     let mut templated = app.signed_in().await;
@@ -408,8 +410,8 @@ async fn list_rows_written_directly_equal_the_cell_template() {
 async fn index_advice_names_unindexed_filters_and_sorts_until_indexed() {
     let app = TestApp::new(0).await;
     let registry = ops_console::registry();
-    let advice = opsadmin::index_advice::advise(&app.db, &registry.metas()).await.unwrap();
-    let named = |advice: &[opsadmin::index_advice::Advice], model: &str, field: &str| {
+    let advice = opsadmin::list::advise(&app.db, &registry.metas()).await.unwrap();
+    let named = |advice: &[opsadmin::list::Advice], model: &str, field: &str| {
         advice.iter().find(|a| a.model == model && a.field == field).cloned()
     };
     let locked = named(&advice, "account", "locked").expect("locked is filtered without an index");
@@ -424,7 +426,7 @@ async fn index_advice_names_unindexed_filters_and_sorts_until_indexed() {
     }
     // Running the advice's statement silences it.
     app.db.execute_unprepared(&locked.create_index).await.unwrap();
-    let advice = opsadmin::index_advice::advise(&app.db, &registry.metas()).await.unwrap();
+    let advice = opsadmin::list::advise(&app.db, &registry.metas()).await.unwrap();
     assert!(named(&advice, "account", "locked").is_none());
     assert!(named(&advice, "account", "company").is_some());
 }
@@ -438,7 +440,7 @@ async fn postgres_searches_are_written_so_the_trigram_index_serves_them() {
     }
     let meta = <account::Model as opsadmin::AdminModel>::meta();
     let search: Vec<usize> = meta.search.to_vec();
-    let narrowing = opsadmin::search_index::candidates(DbBackend::Postgres, meta, &search, "acme-42")
+    let narrowing = admin_core::search_index::candidates(DbBackend::Postgres, meta, &search, "acme-42")
         .expect("a term with three letters or digits is narrowed by the index");
     let stmt = account::Entity::find().filter(narrowing).build(DbBackend::Postgres);
     let txn = app.db.begin().await.unwrap();
@@ -458,5 +460,5 @@ async fn postgres_searches_are_written_so_the_trigram_index_serves_them() {
     let plan = plan.join("\n");
     assert!(plan.contains("admin_search_account_"), "{plan}");
     // Two letters or digits have no trigram: no narrowing, the LIKE alone.
-    assert!(opsadmin::search_index::candidates(DbBackend::Postgres, meta, &search, "a-4").is_none());
+    assert!(admin_core::search_index::candidates(DbBackend::Postgres, meta, &search, "a-4").is_none());
 }

@@ -335,7 +335,7 @@ impl TestApp {
 
     /// A fresh app like [`TestApp::new`] (no extra accounts) whose admin has these
     /// roles instead of the console's, e.g. with `require_two_factor("admin")`.
-    pub async fn with_roles(roles: opsadmin::permission::Roles) -> Self {
+    pub async fn with_roles(roles: opsadmin::Roles) -> Self {
         let mut app = Self::new(0).await;
         let state = opsadmin::web::AdminState::new(app.db.clone(), ops_console::registry()).with_roles(roles);
         app.router = Router::new().merge(opsadmin::web::router()).with_state(state);
@@ -528,9 +528,9 @@ pub async fn token_for(app: &TestApp, name: &str, role: Option<&str>) -> String 
     if let Some(role) = role {
         opsadmin::auth::create_user(&app.db, name, PASSWORD, &[role], false).await.unwrap();
     }
-    let who = opsadmin::auth::staff_by_name(&app.db, &ops_console::roles::roles(), name).await.unwrap();
-    let ctx = opsadmin::audit::Context::staff(&who);
-    opsadmin::auth::create_api_token(&app.db, &ctx, who.id, "script").await.unwrap()
+    let who = admin_core::auth::staff_by_name(&app.db, &ops_console::roles::roles(), name).await.unwrap();
+    let ctx = admin_core::audit::Context::staff(&who);
+    admin_core::auth::create_api_token(&app.db, &ctx, who.id, "script").await.unwrap()
 }
 
 /// `POST` to the JSON API with an API token: the status and the JSON answer.

@@ -1,10 +1,10 @@
 //! Two-factor sign-in: enrolment, the second step of sign-in, replay and recovery
 //! codes, roles that require it, and re-authentication before changing it.
 
+use admin_core::audit::entry;
+use admin_core::entities::{recovery_code, session, staff_user};
+use admin_core::totp;
 use chrono::Utc;
-use opsadmin::audit::entry;
-use opsadmin::entities::{recovery_code, session, staff_user};
-use opsadmin::totp;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 

@@ -190,6 +190,31 @@ pub struct RunContext<'a> {
     pub request_id: Option<&'a str>,
 }
 
+impl RunContext<'_> {
+    /// Records a further audit entry in the run's transaction, signed like the
+    /// run's own (actor, reason, request id): for an action that also changes a
+    /// record of another model.
+    ///
+    /// # Errors
+    /// `Db` when the database fails.
+    pub async fn record(
+        &self,
+        kind: &str,
+        model: Option<&str>,
+        object_id: Option<&str>,
+        changes: serde_json::Value,
+    ) -> Result<()> {
+        let ctx = audit::Context {
+            actor: Some(self.actor.clone()),
+            reason: self.reason.map(str::to_owned),
+            request_id: self.request_id.map(str::to_owned),
+            ..Default::default()
+        };
+        audit::record(self.txn, &ctx, audit::Event { kind, model, object_id, changes }).await?;
+        Ok(())
+    }
+}
+
 /// The typed input of an action, read from a form (or JSON, for the API and
 /// approvals). `#[derive(ActionInput)]` writes it; [`NoInput`] has none.
 pub trait ActionInput: Sized + Send + Sync + 'static {

@@ -835,6 +835,12 @@ impl Registry {
         Ok(out)
     }
 
+    /// A registered model's description.
+    #[must_use]
+    pub fn model(&self, slug: &str) -> Option<&'static ModelMeta> {
+        self.models.get(slug).map(|m| m.meta())
+    }
+
     /// Every model's description, in registration order.
     pub fn metas(&self) -> Vec<&'static ModelMeta> {
         self.models().map(|m| m.meta()).collect()

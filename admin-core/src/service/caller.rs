@@ -61,6 +61,16 @@ impl Caller {
         self
     }
 
+    /// The same caller with a fresh request id `{prefix}-{16 hex digits}` (for
+    /// work that does not come in over HTTP: `cli-…`, `nightly-…`).
+    ///
+    /// # Errors
+    /// `Internal` when the system has no randomness to give.
+    pub fn with_new_request(mut self, prefix: &str) -> Result<Self> {
+        self.ctx.request_id = Some(format!("{prefix}-{}", crate::auth::random_hex(8)?));
+        Ok(self)
+    }
+
     /// The staff member acting (for a system identity, a superuser named `system:{name}`).
     ///
     /// # Panics

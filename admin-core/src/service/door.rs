@@ -71,6 +71,25 @@ impl Service {
         self
     }
 
+    /// The same door with these roles (the rest of the sign-in rules unchanged).
+    #[must_use]
+    pub fn with_roles(mut self, roles: crate::access::permission::Roles) -> Self {
+        let mut auth = (*self.auth).clone();
+        auth.roles = Arc::new(roles);
+        self.auth = Arc::new(auth);
+        self
+    }
+
+    /// Opens a write of the application's own tables whose audit entries the caller
+    /// signs (see [`super::AuditedWrite`]).
+    ///
+    /// # Errors
+    /// `Db` when the database fails.
+    pub async fn audited_write(&self, caller: &Caller) -> Result<super::AuditedWrite> {
+        let txn = crate::db::txn::begin_write(&self.db).await?;
+        Ok(super::AuditedWrite { txn, caller: caller.clone() })
+    }
+
     /// The database the admin works on (for the application's own start-up work:
     /// migrations, health checks). Reading or writing the admin's data goes through
     /// the door's methods instead.

@@ -4,9 +4,11 @@
 
 mod caller;
 mod door;
+mod write;
 
 pub use caller::Caller;
 pub use door::{AUDIT_REFUSED, Service};
+pub use write::AuditedWrite;
 
 use std::sync::Arc;
 

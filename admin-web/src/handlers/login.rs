@@ -13,7 +13,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::Pairs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Site};
 use crate::extract::Submitted;
 use crate::session::{SESSION_COOKIE, cookie, set_cookie};
 use crate::state::AdminState;
@@ -99,7 +99,7 @@ pub struct NextQuery {
 }
 
 /// `GET {prefix}/login`.
-pub async fn form(State(state): State<AdminState>, Query(q): Query<NextQuery>) -> Result<Response> {
+pub async fn form(_: Site, State(state): State<AdminState>, Query(q): Query<NextQuery>) -> Result<Response> {
     let csrf = auth::random_hex(32)?;
     render_form(&state, &csrf, &safe_next(state.prefix(), q.next.as_deref()), "", None, StatusCode::OK)
 }
@@ -121,6 +121,7 @@ pub struct LoginForm {
 
 /// `POST {prefix}/login`: fields `username`, `password`, `csrf_token`, `next`.
 pub async fn submit(
+    _: Site,
     State(state): State<AdminState>,
     RequestMeta(request_id, client_addr): RequestMeta,
     uri: axum::http::Uri,

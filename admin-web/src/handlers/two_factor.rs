@@ -67,6 +67,7 @@ fn render_second_factor(
 /// `GET {prefix}/login/second-factor`: the code form, for a session whose password
 /// was right.
 pub async fn second_factor_form(
+    _: crate::error::Site,
     State(state): State<AdminState>,
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
@@ -93,6 +94,7 @@ pub struct CodeForm {
 /// `POST {prefix}/login/second-factor`: fields `code` (authenticator or recovery
 /// code), `csrf_token`, `next`.
 pub async fn second_factor_submit(
+    _: crate::error::Site,
     State(state): State<AdminState>,
     RequestMeta(request_id, client_addr): RequestMeta,
     uri: axum::http::Uri,

@@ -2,7 +2,7 @@
 //! the tests run them without starting a process. The binary parses the command
 //! line ([`crate::cli`]), opens the database and calls these.
 //!
-//! `action` goes through `opsadmin::service::run_action`, the path the screens use:
+//! Every command goes through the door, [`opsadmin::Service`], as the screens do:
 //! the same permission, batch limit, reason, input validation, per-record checks,
 //! transaction, audit entries and approvals. A script is not a back door.
 
@@ -10,11 +10,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use opsadmin::action::{DynAction, Report};
-use opsadmin::approval::Work;
-use opsadmin::audit::Context;
-use opsadmin::permission::Roles;
-use opsadmin::service::{ActionRequest, ActionResult};
-use opsadmin::{Error, FormData, Registry};
+use opsadmin::service::{ActionRequest, ActionResult, Work};
+use opsadmin::{Caller, Error, FormData, Registry, Roles, Service};
 use sea_orm::DatabaseConnection;
 
 use crate::cli::{ActionArgs, TokenArgs, TokenCommand};
@@ -132,14 +129,14 @@ pub async fn action(
     roles: &Roles,
     args: &ActionArgs,
 ) -> Result<String, CommandError> {
-    let Some(model) = registry.get(&args.model) else {
+    let Some(model) = registry.model(&args.model) else {
         return Err(CommandError::usage(format!(
             "There is no model \u{201c}{}\u{201d}. Models: {}.",
             args.model,
-            list(registry.models().map(|m| m.meta().slug.to_owned()))
+            list(registry.metas().iter().map(|m| m.slug.to_owned()))
         )));
     };
-    let slug = model.meta().slug;
+    let slug = model.slug;
     let Some(action) = registry.action_named(slug, &args.action) else {
         return Err(CommandError::usage(format!(
             "There is no action \u{201c}{}\u{201d} on {slug}. Its actions: {}.",
@@ -165,18 +162,17 @@ pub async fn action(
             )));
         }
     }
-    let staff = acting_as(db, roles, &args.user).await.map_err(|e| CommandError::refused(explain(&e)))?;
+    let service = door(db, registry, roles);
+    let caller = acting_as(&service, &args.user).await?.with_reason(args.reason.clone());
     let input = action.parse_input(&FormData(args.input.clone())).map_err(|errors| {
         let mut msg = explain(&Error::Invalid(errors));
         msg.push_str(&format!(" Inputs: {}.", described()));
         CommandError::refused(msg)
     })?;
-    let request_id = opsadmin::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
-    let mut ctx = Context::staff(&staff).with_reason(args.reason.clone());
-    ctx.request_id = Some(format!("cli-{request_id}"));
     let request =
         ActionRequest { keys: args.ids.clone(), input, idempotency_key: args.idempotency_key.clone() };
-    let result = opsadmin::service::run_action(db, &ctx, registry, slug, action.name(), &request)
+    let result = service
+        .run_action(&caller, slug, action.name(), &request)
         .await
         .map_err(|e| CommandError::refused(explain(&e)))?;
     Ok(describe(action.as_ref(), &result))
@@ -215,10 +211,11 @@ pub async fn worker(
     once: bool,
     shutdown: impl Future<Output = ()>,
 ) -> Result<WorkerSummary, CommandError> {
+    let service = door(db, registry, roles);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut summary = WorkerSummary::default();
     loop {
-        let pause = match opsadmin::approval::work_once(db, registry, roles).await {
+        let pause = match service.work_approvals_once().await {
             Ok(Work::Idle) if once => break,
             Ok(Work::Idle) => Some(IDLE),
             Ok(work) => {
@@ -266,22 +263,18 @@ pub async fn worker(
     Ok(summary)
 }
 
-/// The staff user a command acts as, through the same authenticator as the screens
-/// and the API ([`opsadmin::auth::authenticate`] with a local credential): the user
-/// must exist and be active. Whoever runs the command holds the database, so no
-/// password or second factor is asked.
-async fn acting_as(db: &DatabaseConnection, roles: &Roles, username: &str) -> Result<opsadmin::Staff, Error> {
-    let config =
-        opsadmin::auth::AuthConfig { roles: std::sync::Arc::new(roles.clone()), ..Default::default() };
-    opsadmin::auth::local_identity(db, &config, username).await.map(|identity| identity.staff)
+/// The door over the command's database, registry and roles.
+fn door(db: &DatabaseConnection, registry: &Registry, roles: &Roles) -> Service {
+    Service::new(db.clone(), registry.clone()).with_roles(roles.clone())
 }
 
-/// The audit context of a command run as `staff` (request ids `cli-…`).
-fn cli_context(staff: &opsadmin::Staff) -> Result<Context, CommandError> {
-    let request_id = opsadmin::auth::random_hex(8).map_err(|e| CommandError::refused(explain(&e)))?;
-    let mut ctx = Context::staff(staff);
-    ctx.request_id = Some(format!("cli-{request_id}"));
-    Ok(ctx)
+/// The caller a command acts as, through the same authenticator as the screens and
+/// the API (a local credential): the user must exist and be active. Whoever runs
+/// the command holds the database, so no password or second factor is asked. Its
+/// audit entries carry a `cli-…` request id.
+async fn acting_as(service: &Service, username: &str) -> Result<Caller, CommandError> {
+    let refused = |e: Error| CommandError::refused(explain(&e));
+    service.local(username).await.map_err(refused)?.with_new_request("cli").map_err(refused)
 }
 
 /// `ops-console token create|list|revoke`: API tokens for scripts. Tokens are made
@@ -292,12 +285,15 @@ fn cli_context(staff: &opsadmin::Staff) -> Result<Context, CommandError> {
 /// [`EXIT_REFUSED`] for an unknown user or token id, or when the database fails.
 pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> Result<String, CommandError> {
     let refused = |e: Error| CommandError::refused(explain(&e));
+    let service = door(db, &Registry::new(), roles);
+    // Listing every user's tokens is the operator's, who holds the database.
+    let operator = Caller::system("cli");
     match &args.command {
         TokenCommand::Create { user, name } => {
-            let staff = acting_as(db, roles, user).await.map_err(refused)?;
-            let ctx = cli_context(&staff)?;
-            let token = opsadmin::auth::create_api_token(db, &ctx, staff.id, name).await.map_err(refused)?;
-            let id = opsadmin::auth::api_tokens(db, Some(staff.id))
+            let caller = acting_as(&service, user).await?;
+            let token = service.create_token(&caller, None, name).await.map_err(refused)?;
+            let id = service
+                .tokens(&caller, false)
                 .await
                 .map_err(refused)?
                 .first()
@@ -305,15 +301,15 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
             Ok(format!(
                 "API token {id} for {} ({name}):\n{token}\nIt is shown only now; keep it where the script reads it, \
                  and send it as `Authorization: Bearer <token>`. Revoke it with `ops-console token revoke {id}`.",
-                staff.username
+                caller.staff().username
             ))
         }
         TokenCommand::List { user } => {
-            let user_id = match user {
-                Some(name) => Some(acting_as(db, roles, name).await.map_err(refused)?.id),
-                None => None,
-            };
-            let tokens = opsadmin::auth::api_tokens(db, user_id).await.map_err(refused)?;
+            let tokens = match user {
+                Some(name) => service.tokens(&acting_as(&service, name).await?, false).await,
+                None => service.tokens(&operator, true).await,
+            }
+            .map_err(refused)?;
             if tokens.is_empty() {
                 return Ok("No API tokens.".to_owned());
             }
@@ -333,11 +329,8 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
             Ok(out)
         }
         TokenCommand::Revoke { id } => {
-            let Some(t) = opsadmin::auth::api_tokens(db, None)
-                .await
-                .map_err(refused)?
-                .into_iter()
-                .find(|t| t.id == *id)
+            let Some(t) =
+                service.tokens(&operator, true).await.map_err(refused)?.into_iter().find(|t| t.id == *id)
             else {
                 return Err(CommandError::refused(format!(
                     "There is no API token {id}; `ops-console token list` shows the ids."
@@ -346,9 +339,8 @@ pub async fn token(db: &DatabaseConnection, roles: &Roles, args: &TokenArgs) -> 
             if t.revoked {
                 return Ok(format!("API token {id} ({}: {}) was already revoked.", t.username, t.name));
             }
-            let staff = acting_as(db, roles, &t.username).await.map_err(refused)?;
-            let ctx = cli_context(&staff)?;
-            opsadmin::auth::revoke_api_token(db, &ctx, *id).await.map_err(refused)?;
+            let caller = acting_as(&service, &t.username).await?;
+            service.revoke_token(&caller, *id).await.map_err(refused)?;
             Ok(format!(
                 "Revoked API token {id} ({}: {}): calls with it are refused from now on.",
                 t.username, t.name

@@ -134,7 +134,7 @@ fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) ->
 /// changes nothing there; it only adds the console's own `account_lock` table and
 /// one index of its own, `account_billing_state_plan_id_idx`.
 ///
-/// It runs in the start-up transaction ([`opsadmin::txn::begin_startup`]), so
+/// It runs in the start-up transaction ([`opsadmin::migration::begin_startup`]), so
 /// instances starting together on an empty database take turns instead of failing
 /// on each other's half-made tables.
 ///
@@ -142,7 +142,7 @@ fn index(name: &str, table: impl Iden + 'static, column: impl Iden + 'static) ->
 /// When the database refuses a statement.
 pub async fn create_schema(db: &DatabaseConnection) -> opsadmin::Result<()> {
     let schema = Schema::new(db.get_database_backend());
-    let txn = opsadmin::txn::begin_startup(db).await?;
+    let txn = opsadmin::migration::begin_startup(db).await?;
     txn.execute(schema.create_table_from_entity(account::Entity).if_not_exists()).await?;
     txn.execute(schema.create_table_from_entity(invoice::Entity).if_not_exists()).await?;
     txn.execute(schema.create_table_from_entity(email_job::Entity).if_not_exists()).await?;
@@ -187,13 +187,13 @@ pub async fn prepare(db: &DatabaseConnection) -> opsadmin::Result<()> {
 }
 
 /// The columns the console's lists filter or sort by without an index, each with
-/// the `CREATE INDEX` statement that serves it (see [`opsadmin::index_advice`]).
+/// the `CREATE INDEX` statement that serves it (see [`opsadmin::list::advise`]).
 ///
 /// # Errors
 /// When the database cannot be asked about its indexes.
-pub async fn index_advice(db: &DatabaseConnection) -> opsadmin::Result<Vec<opsadmin::index_advice::Advice>> {
+pub async fn index_advice(db: &DatabaseConnection) -> opsadmin::Result<Vec<opsadmin::list::Advice>> {
     let registry = try_registry().map_err(opsadmin::Error::Internal)?;
-    opsadmin::index_advice::advise(db, &registry.metas()).await
+    opsadmin::list::advise(db, &registry.metas()).await
 }
 
 /// [`index_advice`], logged as one warning per column (at start-up).
@@ -202,7 +202,7 @@ pub async fn index_advice(db: &DatabaseConnection) -> opsadmin::Result<Vec<opsad
 /// As [`index_advice`].
 pub async fn warn_index_advice(db: &DatabaseConnection) -> opsadmin::Result<()> {
     let registry = try_registry().map_err(opsadmin::Error::Internal)?;
-    opsadmin::index_advice::warn(db, &registry.metas()).await.map(|_| ())
+    opsadmin::list::warn(db, &registry.metas()).await.map(|_| ())
 }
 
 /// The web app: the admin under `/admin`, and `/` redirecting there.
@@ -349,12 +349,12 @@ mod tests {
         let password = ensure_admin_user(&db).await.unwrap().expect("created");
         assert_eq!(password.len(), 20);
         assert!(ensure_admin_user(&db).await.unwrap().is_none());
-        let users = opsadmin::entities::staff_user::Entity::find().all(&db).await.unwrap();
+        let users = admin_core::entities::staff_user::Entity::find().all(&db).await.unwrap();
         assert_eq!(users.len(), 1);
         assert_eq!(users[0].username, FIRST_USER);
         assert!(users[0].is_superuser && users[0].is_active);
         assert_eq!(users[0].roles, "admin");
-        assert!(opsadmin::auth::verify_password(&password, &users[0].password_hash));
+        assert!(admin_core::auth::verify_password(&password, &users[0].password_hash));
     }
 
     /// Runs on PostgreSQL when `OPS_CONSOLE_TEST_POSTGRES_URL` names an empty database.

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use ops_console::cli::{self, ActionArgs, Command, CreateUserArgs, ServeArgs, USAGE, WorkerArgs};
+use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, ServeArgs, WorkerArgs};
 use ops_console::{commands, roles, seed};
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
@@ -26,28 +26,29 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let args = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
-    let command = match cli::parse(args) {
+    let command = match cli::parse(std::env::args_os().skip(1)) {
         Ok(c) => c,
+        // A command line that cannot be used (code 2), or --help / --version (0).
         Err(e) => {
-            eprintln!("ops-console: {e}\n\n{USAGE}");
-            return ExitCode::from(EXIT_USAGE);
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
     let outcome = match command {
-        Command::Help => {
-            print!("{USAGE}");
-            Ok(())
-        }
         Command::Demo => demo().await,
         Command::Serve(args) => serve_command(args).await,
         Command::CreateUser(args) => createuser(args).await,
-        Command::AuditVerify { checkpoint, database_url } => audit_verify(database_url, checkpoint).await,
-        Command::AuditCheckpoint { database_url } => audit_checkpoint(database_url).await,
+        Command::Audit { command: AuditCommand::Verify { checkpoint, database_url } } => {
+            audit_verify(database_url, checkpoint).await
+        }
+        Command::Audit { command: AuditCommand::Checkpoint { database_url } } => {
+            audit_checkpoint(database_url).await
+        }
         Command::Action(args) => action_command(args).await,
         Command::Worker(args) => worker_command(args).await,
         Command::Check { database_url } => check(database_url).await,
         Command::Token(args) => token_command(args).await,
+        Command::Completions { shell } => completions(shell),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,6 +57,14 @@ async fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// `completions SHELL`: the script on standard output.
+fn completions(shell: clap_complete::Shell) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    out.write_all(&cli::completions(shell))
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot write the completion script: {e}.")))
 }
 
 /// `audit verify`: walks the chain and reports the first problem.

@@ -25,8 +25,8 @@ pub const ROLES: &[&str] = &[ADMIN, SUPPORT, FINANCE, VIEWER];
 
 /// The permissions behind each role.
 #[must_use]
-pub fn roles() -> opsadmin::permission::Roles {
-    opsadmin::permission::Roles::new()
+pub fn roles() -> opsadmin::Roles {
+    opsadmin::Roles::new()
         .role(ADMIN, "Everything, including staff users and the audit log.", &["*"])
         .role(
             SUPPORT,

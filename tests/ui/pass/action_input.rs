@@ -280,7 +280,7 @@ fn main() {
     assert_eq!(Renamed::from_json(&renamed.to_json()), Ok(renamed));
 
     // register_action! puts the action where the admin finds it, with this input.
-    let lock = opsadmin::action::registered()
+    let lock = admin_core::action::registered()
         .find(|a| a.name() == "lock_account")
         .expect("lock_account is registered");
     assert_eq!(lock.label(), "Lock account");

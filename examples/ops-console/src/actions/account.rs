@@ -3,7 +3,7 @@
 //! "Unlock account".
 //!
 //! Each one is a typed service: the screens, `ops-console action` and the approval
-//! worker all run it through `opsadmin::service::run_action` (or the worker), with
+//! worker all run it through `opsadmin::Service::run_action` (or the worker), with
 //! the same permission, reason, checks, transaction and audit entries.
 
 use opsadmin::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext};
@@ -157,24 +157,9 @@ impl Action for RetryWelcomeEmail {
         am.updated_at = Set(crate::models::now());
         am.update(ctx.txn).await?;
         // The job's own history shows who requeued it, beside the account's entry.
-        let audit_ctx = opsadmin::audit::Context {
-            actor: Some(ctx.actor.clone()),
-            reason: ctx.reason.map(str::to_owned),
-            request_id: ctx.request_id.map(str::to_owned),
-            ..Default::default()
-        };
         let key = job_id.to_string();
-        opsadmin::audit::record(
-            ctx.txn,
-            &audit_ctx,
-            opsadmin::audit::Event {
-                kind: &format!("action:{}", Self::NAME),
-                model: Some("email_job"),
-                object_id: Some(&key),
-                changes: serde_json::json!({ "status": [before, EmailStatus::Queued.as_str()] }),
-            },
-        )
-        .await?;
+        let changes = serde_json::json!({ "status": [before, EmailStatus::Queued.as_str()] });
+        ctx.record(&format!("action:{}", Self::NAME), Some("email_job"), Some(&key), changes).await?;
         Ok(Outcome::Done(format!("requeued welcome email job {job_id}")))
     }
 }
