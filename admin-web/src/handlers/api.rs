@@ -36,9 +36,8 @@
 //! | `refused` | 409 | the action refused the request (e.g. the batch is too large) |
 //! | `internal` | 500 | the server failed; nothing was changed |
 //!
-//! An action whose policy asks for a recent sign-in (`Policy::recent_auth`) runs only
-//! for a session whose user proved who they are recently, as on the screens; API
-//! tokens, which have no sign-in, are refused it (403 `recent_auth_required`).
+//! An action whose policy asks for a recent sign-in (`Policy::recent_auth`) runs only for a
+//! recently proven session, as on the screens; API tokens never are (403 `recent_auth_required`).
 
 use admin_core::action::Report;
 use admin_core::auth::{self, Authentication, Credential, Proof};
