@@ -279,7 +279,7 @@ enum Id {
 /// whatever it is, so that anything else is refused by name, never dropped.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Text {
+enum Given {
     Text(String),
     Number(Number),
     Other(serde::de::IgnoredAny),
@@ -292,9 +292,9 @@ pub struct ActionBody {
     #[serde(default)]
     input: Option<Map<String, Value>>,
     #[serde(default)]
-    reason: Option<Text>,
+    reason: Option<Given>,
     #[serde(default)]
-    idempotency_key: Option<Text>,
+    idempotency_key: Option<Given>,
 }
 
 /// The text at `name`: `None` when absent or `null`; a whole number as its digits
@@ -302,15 +302,15 @@ pub struct ActionBody {
 /// field), never dropped: a dropped key would let a retried request run twice, a
 /// dropped reason would let an action run without one.
 fn text_of(
-    value: Option<Text>,
+    value: Option<Given>,
     name: &str,
     whole_numbers: bool,
     message: &str,
 ) -> Result<Option<String>, ApiError> {
     match value {
         None => Ok(None),
-        Some(Text::Text(s)) => Ok(Some(s)),
-        Some(Text::Number(n)) if whole_numbers && (n.is_u64() || n.is_i64()) => Ok(Some(n.to_string())),
+        Some(Given::Text(s)) => Ok(Some(s)),
+        Some(Given::Number(n)) if whole_numbers && (n.is_u64() || n.is_i64()) => Ok(Some(n.to_string())),
         Some(_) => Err(ApiError::invalid_field(name, message)),
     }
 }
