@@ -47,6 +47,10 @@ pub enum Error {
     Origin,
 }
 
+/// Marks a refusal for want of a recent sign-in: the router sends it to `{prefix}/me/confirm`.
+#[derive(Clone, Copy, Debug)]
+pub struct NeedsRecentSignIn;
+
 /// What the error-page layer needs to render a full page: put on the response.
 #[derive(Clone, Debug)]
 pub struct ErrorPage {
@@ -101,6 +105,9 @@ impl IntoResponse for Error {
         let mut resp = (status, message.clone()).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        if matches!(self, Error::Core(admin_core::Error::ReauthRequired)) {
+            resp.extensions_mut().insert(NeedsRecentSignIn);
+        }
         resp.extensions_mut().insert(ErrorPage { title, message });
         resp
     }

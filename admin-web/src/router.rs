@@ -4,15 +4,17 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRef;
+use axum::extract::{FromRef, OriginalUri};
 use axum::http::{HeaderValue, header};
-use axum::response::{Redirect, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 
+use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
     action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, staff,
     static_files, tokens, two_factor,
 };
+use crate::session::confirm_location;
 use crate::state::AdminState;
 
 /// The admin's router at the default prefix `/admin`; merge it into your app and
@@ -47,49 +49,27 @@ where
         prefix.starts_with('/') && !prefix.ends_with('/'),
         "the admin prefix must start with / and not end with one, like /admin"
     );
-    let p = |path: &str| format!("{prefix}{path}");
-    let root = format!("{prefix}/");
     let error_prefix: Arc<str> = Arc::from(prefix);
-    let api_prefix: Arc<str> = Arc::from(p("/api"));
-    Router::new()
-        .route(prefix, get(move || async move { Redirect::permanent(&root) }))
-        .route(&p("/"), get(dashboard::show))
-        .route(&p("/login"), get(login::form).post(login::submit))
-        .route(&p("/logout"), axum::routing::post(login::logout))
-        .route(
-            &p("/login/second-factor"),
-            get(two_factor::second_factor_form).post(two_factor::second_factor_submit),
-        )
-        .route(&p("/me/two-factor"), get(two_factor::settings).post(two_factor::change))
-        .route(&p("/me/confirm"), get(two_factor::confirm_form).post(two_factor::confirm_submit))
-        .route(&p("/me/tokens"), get(tokens::list).post(tokens::change))
-        .route(&p("/static/{file}"), get(static_files::serve))
-        .route(&p("/staff/"), get(staff::list))
-        .route(&p("/staff/new"), get(staff::new_form).post(staff::create))
-        .route(&p("/staff/{id}"), get(staff::show).post(staff::save))
-        .route(&p("/staff/{id}/password"), axum::routing::post(staff::reset_password))
-        .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
-        .route(&p("/api/{model}/actions/{action}"), axum::routing::post(api::run_action))
-        .route(&p("/search"), get(search::search))
-        .route(&p("/views/{id}/delete"), axum::routing::post(dashboard::delete_view))
-        .route(&p("/{model}/views"), axum::routing::post(dashboard::save_view))
-        .route(&p("/{model}/{id}/notes"), axum::routing::post(notes::add))
-        .route(&p("/approvals"), get(approvals::queue))
-        .route(&p("/approvals/{id}"), get(approvals::show))
-        .route(&p("/approvals/{id}/approve"), axum::routing::post(approvals::approve))
-        .route(&p("/approvals/{id}/reject"), axum::routing::post(approvals::reject))
-        .route(&p("/audit"), get(history::audit_log))
-        .route(&p("/audit/export.csv"), get(history::audit_export))
-        .route(&p("/{model}/"), get(list::show))
-        .route(&p("/{model}/export.csv"), get(list::export))
-        .route(&p("/{model}/new"), get(detail::new_form).post(detail::create))
-        .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
-        .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
-        .route(&p("/{model}/{id}/history"), get(history::record_history))
-        .route(&p("/{model}/actions/{action}"), axum::routing::post(action::submit))
+    let confirm_prefix: Arc<str> = Arc::from(prefix);
+    let api_prefix: Arc<str> = Arc::from(format!("{prefix}/api"));
+    routes(prefix)
         .fallback(crate::error::no_such_page)
         // Inside the error-page layer, so its 400s get the full page.
         .layer(axum::middleware::from_fn(crate::guard::refuse_unreadable_text))
+        // The door's "confirm your password first" becomes the way to the
+        // confirmation page, which comes back to this request's address.
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let prefix = Arc::clone(&confirm_prefix);
+            async move {
+                let uri =
+                    req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().clone(), |o| o.0.clone());
+                let resp = next.run(req).await;
+                if resp.extensions().get::<NeedsRecentSignIn>().is_some() {
+                    return Redirect::to(&confirm_location(&prefix, &uri)).into_response();
+                }
+                resp
+            }
+        }))
         // Under `{prefix}/api/` every error is JSON, whichever route (or none) answered.
         .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
             let api = Arc::clone(&api_prefix);
@@ -114,6 +94,53 @@ where
             crate::error::render_error_pages(Arc::clone(&error_prefix), req, next)
         }))
         .layer(axum::middleware::map_response(|resp: Response| async move { finish(resp) }))
+}
+
+/// Every page and form of the admin, at `prefix`.
+fn routes<S>(prefix: &str) -> Router<S>
+where
+    AdminState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    let p = |path: &str| format!("{prefix}{path}");
+    let root = format!("{prefix}/");
+    Router::new()
+        .route(prefix, get(move || async move { Redirect::permanent(&root) }))
+        .route(&p("/"), get(dashboard::show))
+        .route(&p("/login"), get(login::form).post(login::submit))
+        .route(&p("/logout"), post(login::logout))
+        .route(
+            &p("/login/second-factor"),
+            get(two_factor::second_factor_form).post(two_factor::second_factor_submit),
+        )
+        .route(&p("/me/two-factor"), get(two_factor::settings).post(two_factor::change))
+        .route(&p("/me/confirm"), get(two_factor::confirm_form).post(two_factor::confirm_submit))
+        .route(&p("/me/tokens"), get(tokens::list).post(tokens::change))
+        .route(&p("/static/{file}"), get(static_files::serve))
+        .route(&p("/staff/"), get(staff::list))
+        .route(&p("/staff/new"), get(staff::new_form).post(staff::create))
+        .route(&p("/staff/{id}"), get(staff::show).post(staff::save))
+        // A GET here (back from confirming the password) shows the user and the form.
+        .route(&p("/staff/{id}/password"), get(staff::show).post(staff::reset_password))
+        .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
+        .route(&p("/api/{model}/actions/{action}"), post(api::run_action))
+        .route(&p("/search"), get(search::search))
+        .route(&p("/views/{id}/delete"), post(dashboard::delete_view))
+        .route(&p("/{model}/views"), post(dashboard::save_view))
+        .route(&p("/{model}/{id}/notes"), post(notes::add))
+        .route(&p("/approvals"), get(approvals::queue))
+        .route(&p("/approvals/{id}"), get(approvals::show))
+        .route(&p("/approvals/{id}/approve"), post(approvals::approve))
+        .route(&p("/approvals/{id}/reject"), post(approvals::reject))
+        .route(&p("/audit"), get(history::audit_log))
+        .route(&p("/audit/export.csv"), get(history::audit_export))
+        .route(&p("/{model}/"), get(list::show))
+        .route(&p("/{model}/export.csv"), get(list::export))
+        .route(&p("/{model}/new"), get(detail::new_form).post(detail::create))
+        .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
+        .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
+        .route(&p("/{model}/{id}/history"), get(history::record_history))
+        .route(&p("/{model}/actions/{action}"), post(action::submit))
 }
 
 /// Adds the security headers.

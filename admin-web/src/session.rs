@@ -97,7 +97,8 @@ where
 {
     type Rejection = Error;
 
-    /// Signs the request in through [`auth::authenticate`] with the session cookie,
+    /// Signs the request in through the door's authenticator
+    /// ([`Service::authenticate`]) with the session cookie,
     /// after checking that a request that changes something came from the console's
     /// own pages ([`crate::origin::check`]).
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
@@ -118,7 +119,7 @@ where
         if !parts.method.is_safe() {
             crate::origin::check(&state.config, &parts.headers, &parts.uri)?;
         }
-        let identity = match auth::authenticate(&state.db, &state.auth, Credential::Session(&token)).await? {
+        let identity = match state.service().authenticate(Credential::Session(&token)).await? {
             Authentication::Identified(identity) => identity,
             Authentication::EnrolmentRequired(identity)
                 if open_before_enrolment(&state, parts.uri.path()) =>
@@ -174,11 +175,21 @@ fn enrolment_required(state: &AdminState, headers: &HeaderMap) -> Error {
     }
 }
 
+/// `{prefix}/me/confirm?next=<uri>`: where a user confirms their password (and a
+/// code when enrolled) before going back to `uri`.
+#[must_use]
+pub fn confirm_location(prefix: &str, uri: &axum::http::Uri) -> String {
+    let next = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("next", next);
+    format!("{prefix}/me/confirm?{}", q.finish())
+}
+
 /// For the riskiest operations: passes when the user proved who they are recently
 /// (see [`admin_core::auth::SessionPolicy::reauth_after`]), else sends them to
 /// `{prefix}/me/confirm` (password, and a code when enrolled), which returns to `uri`
-/// afterwards. Call it after the CSRF check of a POST, and on the GET that shows the
-/// form, so the user confirms before filling it in.
+/// afterwards. Calls through the door need none of this: its
+/// [`admin_core::Error::ReauthRequired`] becomes the same redirect.
 ///
 /// ```
 /// use admin_web::session::{Ctx, require_recent_auth};

@@ -1,5 +1,6 @@
 //! Turns records and model metadata into the values templates show.
 
+use admin_core::audit::{self, entry};
 use admin_core::field::{Cell, FieldKind};
 use admin_core::{FieldMeta, ModelMeta, Record};
 use minijinja::{Value, context};
@@ -135,5 +136,79 @@ pub fn field_view(
         error => error,
         choices => choices,
         fk_url => fk_url,
+    }
+}
+
+/// A kind as people read it: `action:lock` becomes "Action: lock".
+#[must_use]
+pub fn kind_label(kind: &str) -> String {
+    match kind {
+        "create" => "Created".to_owned(),
+        "update" => "Changed".to_owned(),
+        "delete" => "Deleted".to_owned(),
+        "login" => "Signed in".to_owned(),
+        "login_failed" => "Sign-in failed".to_owned(),
+        "logout" => "Signed out".to_owned(),
+        "approve" => "Approved".to_owned(),
+        "reject" => "Rejected".to_owned(),
+        "approval_requested" => "Asked for approval".to_owned(),
+        "approval_failed" => "Approved action failed".to_owned(),
+        "login_locked" => "Sign-in locked after failures".to_owned(),
+        "login_password" => "Password accepted, second factor next".to_owned(),
+        "two_factor_enrolled" => "Two-factor sign-in turned on".to_owned(),
+        "two_factor_disabled" => "Two-factor sign-in turned off".to_owned(),
+        "reauth" => "Confirmed identity".to_owned(),
+        "reauth_failed" => "Identity confirmation failed".to_owned(),
+        "reauth_locked" => "Locked after wrong passwords".to_owned(),
+        other => match other.strip_prefix("action:") {
+            Some(a) => format!("Action: {}", a.replace('_', " ")),
+            None => other.to_owned(),
+        },
+    }
+}
+
+/// One audit entry for the history and audit-log pages, without the changes to
+/// fields hidden from `staff`.
+#[must_use]
+pub fn entry_view(
+    staff: &admin_core::Staff,
+    e: &entry::Model,
+    meta: Option<&ModelMeta>,
+    record_url: Option<String>,
+    deleted: bool,
+) -> Value {
+    let changes: Vec<Value> = audit::parse_changes(&e.changes)
+        .into_iter()
+        // Fields hidden from this user stay out of history too.
+        .filter(|(field, _, _)| {
+            meta.and_then(|m| m.field(field)).is_none_or(|(_, f)| !admin_core::permission::hidden(staff, f))
+        })
+        .map(|(field, before, after)| {
+            let f = meta.and_then(|m| m.field(&field).map(|(_, f)| f));
+            let label = f.map_or_else(|| field.clone(), |f| f.label.to_owned());
+            let show = |v: &str| f.map_or_else(|| v.to_owned(), |f| f.choice_label(v).to_owned());
+            context! { field => label, before => show(&before), after => show(&after) }
+        })
+        .collect();
+    context! {
+        seq => e.seq,
+        at => e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        actor => &e.actor,
+        kind => &e.kind,
+        kind_label => kind_label(&e.kind),
+        model => &e.model,
+        model_label => meta.map(|m| m.label).or(match e.model.as_deref() {
+            Some("approval") => Some("Approval request"),
+            Some("staff") => Some("Staff user"),
+            Some("api_token") => Some("API token"),
+            _ => None,
+        }),
+        object_id => &e.object_id,
+        record_url => record_url,
+        deleted => deleted,
+        reason => &e.reason,
+        request_id => &e.request_id,
+        client_addr => &e.client_addr,
+        changes => changes,
     }
 }

@@ -11,6 +11,7 @@ mod cli;
 mod columns;
 mod detail;
 mod door;
+mod door_checks;
 mod edges;
 mod features;
 mod hostile;

@@ -11,7 +11,7 @@ use sea_orm::Value;
 
 mod parse;
 
-pub use parse::{YEARS, parse_date, parse_datetime};
+pub use parse::{YEARS, parse_bool, parse_date, parse_datetime};
 
 /// The kind of a field, which decides its form control, its display and its filters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! permission, the field rules, a recent sign-in where one is needed, the batch
 //! limit, and the audit entry in the same transaction as the change.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -21,6 +22,14 @@ use crate::kernel::model::ModelMeta;
 use crate::kernel::record::{FormData, Record};
 use crate::list::query::{ListQuery, ListResult};
 use crate::registry::{ModelAdmin, Registry};
+
+/// The sentence for a caller without `staff.view`.
+const STAFF_VIEW_REFUSED: &str =
+    "You cannot see the staff users. Ask an admin for the staff.view permission.";
+
+fn require_staff_view(caller: &Caller) -> Result<()> {
+    if caller.may("staff.change") { Ok(()) } else { caller.require("staff.view", STAFF_VIEW_REFUSED) }
+}
 
 /// The sentence for a caller without `audit.view`.
 pub const AUDIT_REFUSED: &str = "You cannot view the audit log. Ask an admin for the audit.view permission.";
@@ -402,6 +411,32 @@ impl Service {
         Ok(r)
     }
 
+    // ---- an approval request's page (web: approvals) ----
+
+    /// Whether the caller sees every approval request (a superuser, or someone who
+    /// may decide some) rather than only their own.
+    #[must_use]
+    pub fn sees_all_approvals(&self, caller: &Caller) -> bool {
+        caller.staff().is_superuser || approval::may_decide_any(caller.staff(), &self.registry)
+    }
+
+    /// One approval request the caller may see, with its action and what it would do
+    /// now: the records ready and those that have become blocked since it was asked
+    /// for (`None` when the action is no longer registered).
+    ///
+    /// # Errors
+    /// As [`Service::approval`].
+    pub async fn approval_view(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<(request::Model, Option<(Arc<dyn DynAction>, Preview)>)> {
+        let r = self.approval(caller, id).await?;
+        let Some(action) = self.registry.action_named(&r.model, &r.action) else { return Ok((r, None)) };
+        let preview = action.preview(&self.db, &approval::keys_of(&r)).await?;
+        Ok((r, Some((action, preview))))
+    }
+
     /// Whether the caller may decide `r` (holds the permission, did not ask for it).
     #[must_use]
     pub fn may_decide(&self, caller: &Caller, r: &request::Model) -> bool {
@@ -560,6 +595,26 @@ impl Service {
         audit::search(&self.db, &filter, offset, limit).await
     }
 
+    // ---- the audit log's links (web: history) ----
+
+    /// Which of `keys` still exist in the model, so the audit log links to a record
+    /// or says it was deleted. An unknown model has none.
+    ///
+    /// # Errors
+    /// `Forbidden` without `audit.view`.
+    pub async fn audit_existing(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        keys: &[String],
+    ) -> Result<HashSet<String>> {
+        caller.require("audit.view", AUDIT_REFUSED)?;
+        match self.registry.get(slug) {
+            Some(admin) => admin.existing(&self.db, keys).await,
+            None => Ok(HashSet::new()),
+        }
+    }
+
     /// Checks the audit chain end to end.
     ///
     /// # Errors
@@ -574,19 +629,41 @@ impl Service {
     /// Every staff user (staff management).
     ///
     /// # Errors
-    /// `Forbidden` without `staff.change`.
+    /// `Forbidden` without `staff.view` (or `staff.change`).
     pub async fn users(&self, caller: &Caller) -> Result<Vec<staff_user::Model>> {
-        caller.require("staff.change", auth::STAFF_REFUSED)?;
+        require_staff_view(caller)?;
         auth::list_users(&self.db).await
     }
 
     /// One staff user (staff management).
     ///
     /// # Errors
-    /// `Forbidden` without `staff.change`; `NotFound`.
+    /// `Forbidden` without `staff.view` (or `staff.change`); `NotFound`.
     pub async fn user(&self, caller: &Caller, id: i64) -> Result<staff_user::Model> {
-        caller.require("staff.change", auth::STAFF_REFUSED)?;
+        require_staff_view(caller)?;
         auth::get_user(&self.db, id).await
+    }
+
+    // ---- before a form that needs a recent sign-in (web: staff, tokens) ----
+
+    /// Refuses, before the staff form is shown, a caller who could not submit it:
+    /// without `staff.change`, or without a recent sign-in (so the person confirms
+    /// their password before filling it in, not after).
+    ///
+    /// # Errors
+    /// `Forbidden`; `ReauthRequired`.
+    pub fn may_change_staff(&self, caller: &Caller) -> Result<()> {
+        caller.require("staff.change", auth::STAFF_REFUSED)?;
+        caller.require_recent()
+    }
+
+    /// Refuses, before the token page is shown, a caller whose sign-in is too old
+    /// to make or revoke a token.
+    ///
+    /// # Errors
+    /// `ReauthRequired`.
+    pub fn may_change_tokens(&self, caller: &Caller) -> Result<()> {
+        caller.require_recent()
     }
 
     /// Creates a staff user, audited. Needs a recent sign-in.
@@ -659,7 +736,7 @@ impl Service {
     /// the secret is shown once. Needs a recent sign-in.
     ///
     /// # Errors
-    /// `Forbidden`; `ReauthRequired`; `Invalid` for a bad name.
+    /// `Forbidden`; `ReauthRequired`; `Invalid` for an empty, too long or unreadable name.
     pub async fn create_token(&self, caller: &Caller, user_id: Option<i64>, name: &str) -> Result<String> {
         let user_id = match user_id {
             Some(id) if id != caller.staff().id => {
@@ -669,6 +746,15 @@ impl Service {
             _ => caller.staff().id,
         };
         caller.require_recent()?;
+        if name.trim().is_empty() {
+            let max = crate::kernel::text::TOKEN_NAME;
+            return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
+                "name",
+                format!(
+                    "Say what the token is for, in at most {max} characters (\u{201c}nightly billing sync\u{201d}): it is how you will tell tokens apart."
+                ),
+            )]));
+        }
         auth::create_api_token(&self.db, caller.context(), user_id, name).await
     }
 

@@ -2,7 +2,7 @@
 //! the same service as the screens and scripts, with the same checks.
 //!
 //! Authentication goes through the same authenticator as the screens
-//! ([`admin_core::auth::authenticate`]): `Authorization: Bearer <token>` (an API token;
+//! ([`admin_core::service::Service::authenticate`]): `Authorization: Bearer <token>` (an API token;
 //! the scheme in any case), or the session cookie together with the session's CSRF
 //! token in `X-CSRF-Token`, from a page of the console's own origin (see
 //! [`crate::origin`]). A user whose role requires two-factor sign-in and who has not
@@ -36,25 +36,22 @@
 //! | `refused` | 409 | the action refused the request (e.g. the batch is too large) |
 //! | `internal` | 500 | the server failed; nothing was changed |
 //!
-//! An action whose policy asks for a recent sign-in (`Policy::recent_auth`) runs only
-//! for a session whose user proved who they are recently, as on the screens; API
-//! tokens, which have no sign-in, are refused it (403 `recent_auth_required`).
+//! An action whose policy asks for a recent sign-in (`Policy::recent_auth`) runs only for a
+//! recently proven session, as on the screens; API tokens never are (403 `recent_auth_required`).
 
 use admin_core::action::Report;
-use admin_core::audit::Context;
-use admin_core::auth::{self, Authentication, Credential, Identity, Proof};
-use admin_core::service::{self, ActionRequest, ActionResult};
+use admin_core::auth::{self, Authentication, Credential, Proof};
+use admin_core::service::{ActionRequest, ActionResult, Caller};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRef, FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::{Map, Number, Value, json};
 
-use super::Pairs;
-use crate::handlers::login::RequestMeta;
-use crate::session::{SESSION_COOKIE, cookie};
+use crate::session::{SESSION_COOKIE, cookie, request_meta};
 use crate::state::AdminState;
 
 /// The `WWW-Authenticate` challenge of every 401.
@@ -71,14 +68,14 @@ pub struct ApiError {
     /// What went wrong, for people.
     pub message: String,
     /// The fields at fault, each with its message.
-    pub fields: serde_json::Map<String, Value>,
+    pub fields: Map<String, Value>,
 }
 
 impl ApiError {
     /// An error without fields.
     #[must_use]
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: serde_json::Map::new() }
+        Self { status, code, message: message.into(), fields: Map::new() }
     }
 
     fn unauthenticated(message: &str) -> Self {
@@ -87,6 +84,12 @@ impl ApiError {
 
     fn bad_request(message: &str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    /// A 400 `invalid` naming one field.
+    fn invalid_field(name: &str, message: &str) -> Self {
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid", message);
+        e.fields.insert(name.to_owned(), Value::String(message.to_owned()));
+        e
     }
 }
 
@@ -112,7 +115,7 @@ impl From<&admin_core::Error> for ApiError {
                 .iter()
                 .filter_map(|f| f.field.as_ref().map(|n| (n.clone(), Value::String(f.message.clone()))))
                 .collect(),
-            _ => serde_json::Map::new(),
+            _ => Map::new(),
         };
         let message = match e {
             C::Invalid(errs) if !errs.is_empty() => {
@@ -121,6 +124,35 @@ impl From<&admin_core::Error> for ApiError {
             other => other.to_string(),
         };
         Self { status, code, message, fields }
+    }
+}
+
+impl From<admin_core::Error> for ApiError {
+    fn from(e: admin_core::Error) -> Self {
+        Self::from(&e)
+    }
+}
+
+/// A body the JSON extractor could not take: 413 `too_large` for an oversized one,
+/// else 400 `bad_request` with what serde said (it names the field at fault).
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                e.status(),
+                "too_large",
+                "The body could not be read; send a JSON object like {\"ids\": [1, 2]}.",
+            ),
+            JsonRejection::MissingJsonContentType(_) => Self::bad_request(
+                "Send the body as JSON, with `Content-Type: application/json`, like {\"ids\": [1, 2]}.",
+            ),
+            JsonRejection::JsonDataError(e) => Self::bad_request(&format!(
+                "The body must be a JSON object like {{\"ids\": [1, 2]}}; {}",
+                e.body_text()
+                    .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+            )),
+            _ => Self::bad_request("The body must be a JSON object like {\"ids\": [1, 2]}."),
+        }
     }
 }
 
@@ -152,47 +184,67 @@ fn bearer_token(value: &HeaderValue) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Who is calling, by the one authenticator: a token's user, or a session's user
-/// whose request came from the console's origin with the session's CSRF header.
-async fn caller(
-    state: &AdminState,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Identity, ApiError> {
-    let enrol_first = || ApiError::new(StatusCode::FORBIDDEN, "two_factor_required", auth::ENROL_FIRST);
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let Some(token) = bearer_token(value) else {
-            return Err(ApiError::unauthenticated("Send the API token as `Authorization: Bearer <token>`."));
+fn enrol_first() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "two_factor_required", auth::ENROL_FIRST)
+}
+
+/// The caller of an API request, by the screens' authenticator ([`Service::authenticate`]):
+/// a token's user, or a session's user whose request came from the console's origin
+/// with the session's CSRF token in `X-CSRF-Token`.
+///
+/// [`Service::authenticate`]: admin_core::service::Service::authenticate
+pub struct ApiCaller(pub Caller);
+
+impl<S> FromRequestParts<S> for ApiCaller
+where
+    AdminState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = AdminState::from_ref(state);
+        let identity = match parts.headers.get(header::AUTHORIZATION) {
+            Some(value) => by_token(&state, value).await?,
+            None => by_session(&state, parts).await?,
         };
-        return match auth::authenticate(&state.db, &state.auth, Credential::Token(token)).await {
-            Ok(Authentication::Identified(identity)) => Ok(identity),
-            Ok(Authentication::EnrolmentRequired(_)) => Err(enrol_first()),
-            Ok(_) => Err(ApiError::unauthenticated(
-                "The API token is not valid (unknown, revoked, or its user is inactive). Send a valid one as `Authorization: Bearer <token>`.",
-            )),
-            Err(e) => Err(ApiError::from(&e)),
-        };
+        let (request_id, client_addr) = request_meta(parts);
+        Ok(Self(Caller::from_identity(&identity).with_request(Some(request_id), client_addr)))
     }
+}
+
+async fn by_token(state: &AdminState, value: &HeaderValue) -> Result<auth::Identity, ApiError> {
+    let Some(token) = bearer_token(value) else {
+        return Err(ApiError::unauthenticated("Send the API token as `Authorization: Bearer <token>`."));
+    };
+    match state.service().authenticate(Credential::Token(token)).await? {
+        Authentication::Identified(identity) => Ok(identity),
+        Authentication::EnrolmentRequired(_) => Err(enrol_first()),
+        _ => Err(ApiError::unauthenticated(
+            "The API token is not valid (unknown, revoked, or its user is inactive). Send a valid one as `Authorization: Bearer <token>`.",
+        )),
+    }
+}
+
+async fn by_session(state: &AdminState, parts: &Parts) -> Result<auth::Identity, ApiError> {
+    let headers: &HeaderMap = &parts.headers;
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Err(ApiError::unauthenticated(
             "Sign in, or send an API token as `Authorization: Bearer <token>`.",
         ));
     };
-    if !method.is_safe() && crate::origin::check(&state.config, headers, uri).is_err() {
+    if !parts.method.is_safe() && crate::origin::check(&state.config, headers, &parts.uri).is_err() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "origin_refused",
             "Requests made with the session cookie must come from the console's own pages.",
         ));
     }
-    let (identity, enrolled) =
-        match auth::authenticate(&state.db, &state.auth, Credential::Session(token)).await {
-            Ok(Authentication::Identified(identity)) => (identity, true),
-            Ok(Authentication::EnrolmentRequired(identity)) => (identity, false),
-            Ok(_) => return Err(ApiError::unauthenticated("The session has ended; sign in again.")),
-            Err(e) => return Err(ApiError::from(&e)),
-        };
+    let (identity, enrolled) = match state.service().authenticate(Credential::Session(token)).await? {
+        Authentication::Identified(identity) => (identity, true),
+        Authentication::EnrolmentRequired(identity) => (identity, false),
+        _ => return Err(ApiError::unauthenticated("The session has ended; sign in again.")),
+    };
     let csrf = identity.session.as_ref().map_or("", |s| s.csrf_token.as_str());
     let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
     if csrf.is_empty() || !auth::constant_time_eq(sent, csrf) {
@@ -208,108 +260,121 @@ async fn caller(
     Ok(identity)
 }
 
-fn keys_of(v: Option<&Value>) -> Result<Vec<String>, &'static str> {
-    match v {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s.clone()),
-                Value::Number(n) => Ok(n.to_string()),
-                _ => Err("`ids` must be a list of ids (strings or numbers)."),
-            })
-            .collect(),
-        _ => Err("Send the records to act on as `ids`, a list."),
+/// The model and action an API address names.
+#[derive(Deserialize)]
+pub struct ActionPath {
+    model: String,
+    action: String,
+}
+
+/// One record id: text, or a number taken as its digits.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Id {
+    Text(String),
+    Number(Number),
+}
+
+/// A value that must be text (or a whole number, for the idempotency key): kept
+/// whatever it is, so that anything else is refused by name, never dropped.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Given {
+    Text(String),
+    Number(Number),
+    Other(serde::de::IgnoredAny),
+}
+
+/// The body of `POST {prefix}/api/{model}/actions/{action}`.
+#[derive(Deserialize)]
+pub struct ActionBody {
+    ids: Vec<Id>,
+    #[serde(default)]
+    input: Option<Map<String, Value>>,
+    #[serde(default)]
+    reason: Option<Given>,
+    #[serde(default)]
+    idempotency_key: Option<Given>,
+}
+
+/// The text at `name`: `None` when absent or `null`; a whole number as its digits
+/// for the idempotency key only. Anything else is refused (400 `invalid`, naming the
+/// field), never dropped: a dropped key would let a retried request run twice, a
+/// dropped reason would let an action run without one.
+fn text_of(
+    value: Option<Given>,
+    name: &str,
+    whole_numbers: bool,
+    message: &str,
+) -> Result<Option<String>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some(Given::Text(s)) => Ok(Some(s)),
+        Some(Given::Number(n)) if whole_numbers && (n.is_u64() || n.is_i64()) => Ok(Some(n.to_string())),
+        Some(_) => Err(ApiError::invalid_field(name, message)),
     }
 }
 
-/// The text at `name` in the body: `None` when it is absent or `null`; a whole
-/// number as its digits for the idempotency key only. Anything else is refused
-/// (400 `invalid`, naming the field), never dropped: a dropped key would let a
-/// retried request run twice, a dropped reason would let an action run without one.
-fn optional_text(body: &Value, name: &str, message: &str) -> Result<Option<String>, ApiError> {
-    match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) if name == "idempotency_key" && (n.is_u64() || n.is_i64()) => {
-            Ok(Some(n.to_string()))
+impl ActionBody {
+    /// The request the body asks for, and its reason; text with a NUL character is
+    /// refused (no database stores it).
+    fn into_request(self) -> Result<(ActionRequest, Option<String>), ApiError> {
+        let keys: Vec<String> = self
+            .ids
+            .into_iter()
+            .map(|id| match id {
+                Id::Text(s) => s,
+                Id::Number(n) => n.to_string(),
+            })
+            .collect();
+        let input = Value::Object(self.input.unwrap_or_default());
+        let reason =
+            text_of(self.reason, "reason", false, "The reason must be text, like \"Card testing\".")?;
+        let idempotency_key = text_of(
+            self.idempotency_key,
+            "idempotency_key",
+            true,
+            "The idempotency key must be text, like \"ticket-9001\"; a number is taken as its digits.",
+        )?;
+        let texts = keys.iter().chain(reason.iter()).chain(idempotency_key.iter());
+        if texts.into_iter().any(|t| t.contains('\0')) || admin_core::text::json_has_nul(&input) {
+            return Err(ApiError::bad_request("Text in the body must not contain NUL characters (\\u0000)."));
         }
-        Some(_) => {
-            let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid", message);
-            e.fields.insert(name.to_owned(), Value::String(message.to_owned()));
-            Err(e)
-        }
+        Ok((ActionRequest { keys, input, idempotency_key }, reason))
     }
+}
+
+/// The refusal of an action that needs a recent sign-in the caller does not have.
+fn recent_auth_required(state: &AdminState, caller: &Caller, label: &str) -> ApiError {
+    let why = if caller.proof() == Proof::Token {
+        format!(
+            "\u{201c}{label}\u{201d} needs a recent sign-in, which an API token cannot give: run it from the admin screens, or through the API with a session that signed in recently."
+        )
+    } else {
+        format!(
+            "\u{201c}{label}\u{201d} needs a recent sign-in: confirm your password at {}/me/confirm, then send the request again.",
+            state.prefix()
+        )
+    };
+    ApiError::new(StatusCode::FORBIDDEN, "recent_auth_required", why)
 }
 
 /// `POST {prefix}/api/{model}/actions/{action}`.
 pub async fn run_action(
-    State(state): State<AdminState>,
-    path: Result<Path<Pairs>, PathRejection>,
-    RequestMeta(request_id, client_addr): RequestMeta,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    axum::extract::State(state): axum::extract::State<AdminState>,
+    ApiCaller(caller): ApiCaller,
+    path: Result<Path<ActionPath>, PathRejection>,
+    body: Result<Json<ActionBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Identity { staff, proof, .. } = caller(&state, &method, &uri, &headers).await?;
-    let Ok(Path(path)) = path else {
+    let Ok(Path(ActionPath { model, action })) = path else {
         return Err(ApiError::bad_request("The model and action in the address cannot be read."));
     };
-    let get = |k: &str| path.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let (slug, name) = (get("model"), get("action"));
-    // The permission first (the same refusal as the screens), then the sign-in's age.
-    let action =
-        service::action_for(&staff, &state.registry, &slug, &name).map_err(|e| ApiError::from(&e))?;
-    if action.policy().recent_auth && !proof.is_recent() {
-        let label = action.label();
-        let why = if proof == Proof::Token {
-            format!(
-                "\u{201c}{label}\u{201d} needs a recent sign-in, which an API token cannot give: run it from the admin screens, or through the API with a session that signed in recently."
-            )
-        } else {
-            format!(
-                "\u{201c}{label}\u{201d} needs a recent sign-in: confirm your password at {}/me/confirm, then send the request again.",
-                state.prefix()
-            )
-        };
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "recent_auth_required", why));
-    }
-    let body = body.map_err(|e| {
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "bad_request" };
-        ApiError::new(
-            e.status(),
-            code,
-            "The body could not be read; send a JSON object like {\"ids\": [1, 2]}.",
-        )
-    })?;
-    let body: Value = match serde_json::from_slice(&body) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => return Err(ApiError::bad_request("The body must be a JSON object like {\"ids\": [1, 2]}.")),
-    };
-    if admin_core::text::json_has_nul(&body) {
-        return Err(ApiError::bad_request("Text in the body must not contain NUL characters (\\u0000)."));
-    }
-    let keys = keys_of(body.get("ids")).map_err(ApiError::bad_request)?;
-    let input = body.get("input").cloned().unwrap_or_else(|| json!({}));
-    if !input.is_object() {
-        return Err(ApiError::bad_request("`input` must be a JSON object of field values."));
-    }
-    let reason = optional_text(&body, "reason", "The reason must be text, like \"Card testing\".")?;
-    let idempotency_key = optional_text(
-        &body,
-        "idempotency_key",
-        "The idempotency key must be text, like \"ticket-9001\"; a number is taken as its digits.",
-    )?;
-    let ctx = Context {
-        actor: Some(staff),
-        actor_name: None,
-        reason: None,
-        request_id: Some(request_id),
-        client_addr,
-    }
-    .with_reason(reason);
-    let request = ActionRequest { keys, input, idempotency_key };
-    match service::run_action(&state.db, &ctx, &state.registry, &slug, &name, &request).await {
+    let service = state.service();
+    // The permission first (the same refusal as the screens), then the body.
+    let label = service.action(&caller, &model, &action)?.label().to_owned();
+    let (request, reason) = body?.0.into_request()?;
+    let caller = caller.with_reason(reason);
+    match service.run_action(&caller, &model, &action, &request).await {
         Ok(ActionResult::Ran(r)) => Ok((StatusCode::OK, Json(report_json("done", &r))).into_response()),
         Ok(ActionResult::AlreadyRan(r)) => {
             Ok((StatusCode::OK, Json(report_json("already_done", &r))).into_response())
@@ -319,7 +384,8 @@ pub async fn run_action(
             Json(json!({ "status": "queued", "approval_id": id, "url": format!("{}/approvals/{id}", state.prefix()) })),
         )
             .into_response()),
-        Err(e) => Err(ApiError::from(&e)),
+        Err(admin_core::Error::ReauthRequired) => Err(recent_auth_required(&state, &caller, &label)),
+        Err(e) => Err(e.into()),
     }
 }
 

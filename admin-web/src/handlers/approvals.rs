@@ -1,15 +1,20 @@
 //! The approval queue: requests waiting for a second person, and their outcome.
 
+use std::sync::Arc;
+
+use admin_core::action::{DynAction, Preview};
 use admin_core::approval::{self, request};
 use admin_core::model::thousands;
-use admin_core::{Error as CoreError, FormData};
-use axum::extract::{Form, Path, Query};
+use admin_core::{Error as CoreError, Record};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
+use serde::Deserialize;
 
-use super::{Pairs, csrf_of};
+use super::Pairs;
 use crate::error::Result;
+use crate::extract::Submitted;
 use crate::handlers::list::url_path_segment;
 use crate::render::query_string;
 use crate::session::Ctx;
@@ -31,11 +36,6 @@ fn status_label(s: &str) -> &str {
     STATUSES.iter().find(|(k, _)| *k == s).map_or(s, |(_, l)| l)
 }
 
-/// Whether the user sees every request (deciders) or only their own.
-fn sees_all(ctx: &Ctx) -> bool {
-    ctx.staff.is_superuser || approval::may_decide_any(&ctx.staff, &ctx.state.registry)
-}
-
 fn row(ctx: &Ctx, r: &request::Model) -> Value {
     let action = ctx.state.registry.action_named(&r.model, &r.action);
     let keys = approval::keys_of(r);
@@ -54,85 +54,99 @@ fn row(ctx: &Ctx, r: &request::Model) -> Value {
         status => &r.status,
         status_label => status_label(&r.status),
         decided_by => &r.decided_by,
-        may_decide => approval::may_decide(&ctx.staff, &ctx.state.registry, r),
+        may_decide => ctx.service().may_decide(&ctx.caller, r),
     }
 }
 
-/// `GET {prefix}/approvals`: filter by `status` and `model`; `page`.
-pub async fn queue(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> {
-    if !approval::may_see_queue(&ctx.staff, &ctx.state.registry) {
-        return Err(CoreError::Forbidden(approval::QUEUE_REFUSED.to_owned()).into());
-    }
-    let get =
-        |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
+/// The queue's query: `status`, `model`, `page`.
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    /// One status of [`STATUSES`].
+    pub status: Option<String>,
+    /// A model's slug.
+    pub model: Option<String>,
+    /// The page, from 1.
+    pub page: Option<String>,
+}
+
+/// The queue's filters as kept, with a sentence for each one dropped.
+struct Filters {
+    status: Option<String>,
+    model: Option<String>,
+    page: u64,
+    messages: Vec<String>,
+}
+
+fn filters(ctx: &Ctx, q: QueueQuery) -> Filters {
+    let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut messages = Vec::new();
-    let status = get("status").filter(|s| {
+    let status = given(q.status).filter(|s| {
         let ok = STATUSES.iter().any(|(k, _)| k == s);
         if !ok {
             messages.push(format!("\u{201c}{s}\u{201d} is not a status; showing every status."));
         }
         ok
     });
-    let model = get("model").filter(|m| {
+    let model = given(q.model).filter(|m| {
         let ok = ctx.state.registry.get(m).is_some();
         if !ok {
             messages.push(format!("\u{201c}{m}\u{201d} is not a model; showing every model."));
         }
         ok
     });
-    let page = get("page").and_then(|p| p.parse::<u64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
-    let all = sees_all(&ctx);
-    let requester = (!all).then_some(ctx.staff.id);
-    let (rows, total) = approval::list(
-        &ctx.state.db,
-        status.as_deref(),
-        model.as_deref(),
-        requester,
-        admin_core::query::page_offset(page, PER_PAGE),
-        PER_PAGE,
-    )
-    .await?;
-    let prefix = ctx.state.prefix();
-    let mut params: Pairs = Vec::new();
-    if let Some(s) = &status {
-        params.push(("status".into(), s.clone()));
-    }
-    if let Some(m) = &model {
-        params.push(("model".into(), m.clone()));
-    }
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let url = |p: u64| {
-        let mut params = params.clone();
-        if p > 1 {
-            params.push(("page".into(), p.to_string()));
+    let page = given(q.page).and_then(|p| p.parse::<u64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    Filters { status, model, page, messages }
+}
+
+impl Filters {
+    /// The queue's address with these filters, `status` replaced, at `page`.
+    fn url(&self, prefix: &str, status: Option<&str>, page: u64) -> String {
+        let mut p: Pairs = Vec::new();
+        if let Some(s) = status {
+            p.push(("status".into(), s.into()));
         }
-        format!("{prefix}/approvals{}", query_string(&params))
-    };
-    let status_links: Vec<Value> = std::iter::once(("", "All"))
-        .chain(STATUSES.iter().copied())
-        .map(|(k, l)| {
-            let mut p: Pairs = Vec::new();
-            if !k.is_empty() {
-                p.push(("status".into(), k.into()));
-            }
-            if let Some(m) = &model {
-                p.push(("model".into(), m.clone()));
-            }
-            context! { label => l, url => format!("{prefix}/approvals{}", query_string(&p)), active => status.as_deref().unwrap_or("") == k }
-        })
-        .collect();
+        if let Some(m) = &self.model {
+            p.push(("model".into(), m.clone()));
+        }
+        if page > 1 {
+            p.push(("page".into(), page.to_string()));
+        }
+        format!("{prefix}/approvals{}", query_string(&p))
+    }
+
+    fn status_links(&self, prefix: &str) -> Vec<Value> {
+        std::iter::once(("", "All"))
+            .chain(STATUSES.iter().copied())
+            .map(|(k, l)| {
+                let url = self.url(prefix, Some(k).filter(|k| !k.is_empty()), 1);
+                context! { label => l, url => url, active => self.status.as_deref().unwrap_or("") == k }
+            })
+            .collect()
+    }
+}
+
+/// `GET {prefix}/approvals`: filter by `status` and `model`; `page`.
+pub async fn queue(ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response> {
+    let f = filters(&ctx, q);
+    let offset = admin_core::query::page_offset(f.page, PER_PAGE);
+    let service = ctx.service();
+    let (rows, total) =
+        service.approvals(&ctx.caller, f.status.as_deref(), f.model.as_deref(), offset, PER_PAGE).await?;
+    let own_only = !service.sees_all_approvals(&ctx.caller);
+    let prefix = ctx.state.prefix();
+    let pages = total.div_ceil(PER_PAGE).max(1);
     let html = ctx.state.templates.render(
         &["admin/approvals.html".to_owned()],
         context! {
             base => ctx.base("Approvals"),
             rows => rows.iter().map(|r| row(&ctx, r)).collect::<Vec<_>>(),
             total_phrase => format!("{} request{}", thousands(total), if total == 1 { "" } else { "s" }),
-            status_links => status_links,
-            messages => messages,
-            own_only => !all,
-            prev_url => (page > 1).then(|| url(page - 1)),
-            next_url => (page < pages).then(|| url(page + 1)),
-            page => page, pages => pages,
+            status_links => f.status_links(prefix),
+            messages => &f.messages,
+            own_only => own_only,
+            prev_url => (f.page > 1).then(|| f.url(prefix, f.status.as_deref(), f.page - 1)),
+            next_url => (f.page < pages).then(|| f.url(prefix, f.status.as_deref(), f.page + 1)),
+            page => f.page, pages => pages,
         },
     )?;
     Ok(html.into_response())
@@ -142,62 +156,55 @@ fn parse_id(raw: &str) -> Result<i64> {
     raw.parse().map_err(|_| CoreError::NotFound(format!("There is no approval request {raw}.")).into())
 }
 
-async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: StatusCode) -> Result<Response> {
-    let r = approval::get(&ctx.state.db, id).await?;
-    if !sees_all(ctx) && r.requester_id != ctx.staff.id {
-        return Err(CoreError::Forbidden(
-            "You cannot see other people's approval requests. Ask an admin for the approvals.decide permission."
-                .to_owned(),
-        )
-        .into());
-    }
+/// The records an approval would touch now, and those now blocked, as links.
+fn records_view(ctx: &Ctx, action: &dyn DynAction, p: &Preview) -> (Vec<Value>, Vec<Value>) {
+    let meta = action.model();
     let prefix = ctx.state.prefix();
-    let action = ctx.state.registry.action_named(&r.model, &r.action);
-    let keys = approval::keys_of(&r);
-    // The records as they are now: some may have become blocked since the request.
-    let (ready, blocked) = match &action {
-        Some(a) => {
-            let p = a.preview(&ctx.state.db, &keys).await?;
-            let meta = a.model();
-            let title = |rec: &admin_core::Record| {
-                let cols: Vec<String> = meta
-                    .list_display
-                    .iter()
-                    .copied()
-                    .filter(|&i| !admin_core::permission::hidden(&ctx.staff, &meta.fields[i]))
-                    .take(4)
-                    .map(|i| meta.fields[i].display(&rec.cells[i]))
-                    .collect();
-                cols.join(" · ")
-            };
-            let link = |k: &str| format!("{prefix}/{}/{}", meta.slug, url_path_segment(k));
-            (
-                p.ready.iter().map(|rec| context! { key => &rec.key, url => link(&rec.key), title => title(rec) }).collect::<Vec<_>>(),
-                p.blocked
-                    .iter()
-                    .map(|b| context! { key => &b.record.key, url => link(&b.record.key), title => title(&b.record), reason => &b.reason })
-                    .collect::<Vec<_>>(),
-            )
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    let input: Vec<Value> = match (serde_json::from_str::<serde_json::Value>(&r.input), &action) {
-        (Ok(serde_json::Value::Object(map)), Some(a)) => map
+    let title = |rec: &Record| {
+        let cols: Vec<String> = meta
+            .list_display
             .iter()
-            .map(|(k, v)| {
-                let f = a.input_fields().iter().find(|f| f.name == k);
-                let text = match v {
-                    serde_json::Value::String(s) => {
-                        f.map_or_else(|| s.clone(), |f| f.choice_label(s).to_owned())
-                    }
-                    serde_json::Value::Null => "—".to_owned(),
-                    other => other.to_string(),
-                };
-                context! { label => f.map_or(k.as_str(), |f| f.label), value => text }
-            })
-            .collect(),
-        _ => Vec::new(),
+            .copied()
+            .filter(|&i| !admin_core::permission::hidden(&ctx.staff, &meta.fields[i]))
+            .take(4)
+            .map(|i| meta.fields[i].display(&rec.cells[i]))
+            .collect();
+        cols.join(" · ")
     };
+    let link = |k: &str| format!("{prefix}/{}/{}", meta.slug, url_path_segment(k));
+    let ready =
+        p.ready.iter().map(|rec| context! { key => &rec.key, url => link(&rec.key), title => title(rec) });
+    let blocked = p.blocked.iter().map(|b| {
+        context! { key => &b.record.key, url => link(&b.record.key), title => title(&b.record), reason => &b.reason }
+    });
+    (ready.collect(), blocked.collect())
+}
+
+/// The input the requester gave, labelled as the action's form labels it.
+fn input_view(r: &request::Model, action: &dyn DynAction) -> Vec<Value> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&r.input) else {
+        return Vec::new();
+    };
+    map.iter()
+        .map(|(k, v)| {
+            let f = action.input_fields().iter().find(|f| f.name == k);
+            let text = match v {
+                serde_json::Value::String(s) => f.map_or_else(|| s.clone(), |f| f.choice_label(s).to_owned()),
+                serde_json::Value::Null => "—".to_owned(),
+                other => other.to_string(),
+            };
+            context! { label => f.map_or(k.as_str(), |f| f.label), value => text }
+        })
+        .collect()
+}
+
+type Looked = Option<(Arc<dyn DynAction>, Preview)>;
+
+async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: StatusCode) -> Result<Response> {
+    let (r, looked): (request::Model, Looked) = ctx.service().approval_view(&ctx.caller, id).await?;
+    let prefix = ctx.state.prefix();
+    let (ready, blocked) = looked.as_ref().map(|(a, p)| records_view(ctx, a.as_ref(), p)).unwrap_or_default();
+    let input = looked.as_ref().map(|(a, _)| input_view(&r, a.as_ref())).unwrap_or_default();
     let report = approval::report_of(&r);
     let title = format!("Approval request {id}");
     let html = ctx.state.templates.render(
@@ -219,7 +226,7 @@ async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: Statu
                 done => rep.done.len(), skipped => rep.skipped.iter().map(|(k, why)| format!("{k}: {why}")).collect::<Vec<_>>(),
             }),
             own => r.requester_id == ctx.staff.id,
-            may_decide => approval::may_decide(&ctx.staff, &ctx.state.registry, &r),
+            may_decide => ctx.service().may_decide(&ctx.caller, &r),
             error => error,
             approve_url => format!("{prefix}/approvals/{id}/approve"),
             reject_url => format!("{prefix}/approvals/{id}/reject"),
@@ -234,12 +241,16 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response> {
     render_request(&ctx, parse_id(&id)?, None, StatusCode::OK).await
 }
 
-async fn decide(ctx: Ctx, id: String, form: Pairs, approve: bool) -> Result<Response> {
-    let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
+/// The decision form: an optional note (required to reject).
+#[derive(Deserialize)]
+pub struct Decision {
+    /// Why, for the requester and the audit log.
+    pub note: Option<String>,
+}
+
+async fn decide(ctx: Ctx, id: String, form: Decision, approve: bool) -> Result<Response> {
     let id = parse_id(&id)?;
-    let audit = ctx.audit(None);
-    match approval::decide(&ctx.state.db, &audit, &ctx.state.registry, id, approve, form.get("note")).await {
+    match ctx.service().decide(&ctx.caller, id, approve, form.note.as_deref()).await {
         Ok(r) => {
             let msg = if approve {
                 format!("Request {} approved; it runs in a moment.", r.id)
@@ -259,11 +270,11 @@ async fn decide(ctx: Ctx, id: String, form: Pairs, approve: bool) -> Result<Resp
 }
 
 /// `POST {prefix}/approvals/{id}/approve`: `csrf_token`, optional `note`.
-pub async fn approve(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Pairs>) -> Result<Response> {
+pub async fn approve(Path(id): Path<String>, Submitted(ctx, form): Submitted<Decision>) -> Result<Response> {
     decide(ctx, id, form, true).await
 }
 
 /// `POST {prefix}/approvals/{id}/reject`: `csrf_token`, `note` (required).
-pub async fn reject(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Pairs>) -> Result<Response> {
+pub async fn reject(Path(id): Path<String>, Submitted(ctx, form): Submitted<Decision>) -> Result<Response> {
     decide(ctx, id, form, false).await
 }

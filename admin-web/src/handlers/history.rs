@@ -2,15 +2,16 @@
 
 use std::collections::{HashMap, HashSet};
 
+use admin_core::ModelMeta;
 use admin_core::audit::{self, entry};
 use admin_core::model::thousands;
 use admin_core::query::page_offset;
-use admin_core::{ModelMeta, service};
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDateTime;
 use minijinja::{Value, context};
+use serde::Deserialize;
 
 use super::Pairs;
 use crate::error::Result;
@@ -18,6 +19,7 @@ use crate::extract::{ModelParam, record_key};
 use crate::handlers::list::{csv_cell, url_path_segment};
 use crate::render::{Templates, query_string};
 use crate::session::Ctx;
+use crate::views::{entry_view, kind_label};
 
 /// Entries per page of history or audit log.
 pub const PER_PAGE: u64 = 50;
@@ -26,78 +28,13 @@ pub const PER_PAGE: u64 = 50;
 /// "More than 10,000 entries" and pages on without a last page.
 pub const AUDIT_COUNT_CAP: u64 = 10_000;
 
-/// A kind as people read it: `action:lock` becomes "Action: lock".
-fn kind_label(kind: &str) -> String {
-    match kind {
-        "create" => "Created".to_owned(),
-        "update" => "Changed".to_owned(),
-        "delete" => "Deleted".to_owned(),
-        "login" => "Signed in".to_owned(),
-        "login_failed" => "Sign-in failed".to_owned(),
-        "logout" => "Signed out".to_owned(),
-        "approve" => "Approved".to_owned(),
-        "reject" => "Rejected".to_owned(),
-        "approval_requested" => "Asked for approval".to_owned(),
-        "approval_failed" => "Approved action failed".to_owned(),
-        "login_locked" => "Sign-in locked after failures".to_owned(),
-        "login_password" => "Password accepted, second factor next".to_owned(),
-        "two_factor_enrolled" => "Two-factor sign-in turned on".to_owned(),
-        "two_factor_disabled" => "Two-factor sign-in turned off".to_owned(),
-        "reauth" => "Confirmed identity".to_owned(),
-        "reauth_failed" => "Identity confirmation failed".to_owned(),
-        "reauth_locked" => "Locked after wrong passwords".to_owned(),
-        other => match other.strip_prefix("action:") {
-            Some(a) => format!("Action: {}", a.replace('_', " ")),
-            None => other.to_owned(),
-        },
-    }
-}
-
-fn entry_view(
-    staff: &admin_core::Staff,
-    e: &entry::Model,
-    meta: Option<&ModelMeta>,
-    record_url: Option<String>,
-    deleted: bool,
-) -> Value {
-    let changes: Vec<Value> = audit::parse_changes(&e.changes)
-        .into_iter()
-        // Fields hidden from this user stay out of history too.
-        .filter(|(field, _, _)| {
-            meta.and_then(|m| m.field(field)).is_none_or(|(_, f)| !admin_core::permission::hidden(staff, f))
-        })
-        .map(|(field, before, after)| {
-            let f = meta.and_then(|m| m.field(&field).map(|(_, f)| f));
-            let label = f.map_or_else(|| field.clone(), |f| f.label.to_owned());
-            let show = |v: &str| f.map_or_else(|| v.to_owned(), |f| f.choice_label(v).to_owned());
-            context! { field => label, before => show(&before), after => show(&after) }
-        })
-        .collect();
-    context! {
-        seq => e.seq,
-        at => e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        actor => &e.actor,
-        kind => &e.kind,
-        kind_label => kind_label(&e.kind),
-        model => &e.model,
-        model_label => meta.map(|m| m.label).or(match e.model.as_deref() {
-            Some("approval") => Some("Approval request"),
-            Some("staff") => Some("Staff user"),
-            Some("api_token") => Some("API token"),
-            _ => None,
-        }),
-        object_id => &e.object_id,
-        record_url => record_url,
-        deleted => deleted,
-        reason => &e.reason,
-        request_id => &e.request_id,
-        client_addr => &e.client_addr,
-        changes => changes,
-    }
-}
-
 fn page_of(q: &Pairs) -> (u64, Option<String>) {
-    match q.iter().find(|(k, _)| k == "page").map(|(_, v)| v.trim()) {
+    page_number(q.iter().find(|(k, _)| k == "page").map(|(_, v)| v.as_str()))
+}
+
+/// The page asked for (1 when none), with a sentence when it is not a page number.
+fn page_number(raw: Option<&str>) -> (u64, Option<String>) {
+    match raw.map(str::trim) {
         None | Some("") => (1, None),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if n >= 1 => (n, None),
@@ -106,26 +43,31 @@ fn page_of(q: &Pairs) -> (u64, Option<String>) {
     }
 }
 
+/// A page of a record's history: `page`.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// The page, from 1.
+    pub page: Option<String>,
+}
+
 /// `GET {prefix}/{model}/{id}/history`.
 pub async fn record_history(
     ctx: Ctx,
     ModelParam(model): ModelParam,
     Path(path): Path<Pairs>,
-    Query(q): Query<Pairs>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Html<String>> {
-    service::require(&ctx.staff, model.as_ref(), "view")?;
     let meta = model.meta();
     let key = record_key(&path);
-    let prefix = ctx.state.prefix();
-    let (page, message) = page_of(&q);
-    let filter = audit::Filter {
-        model: Some(meta.slug.to_owned()),
-        object_id: Some(key.clone()),
-        ..Default::default()
+    let (page, message) = page_number(q.page.as_deref());
+    let service = ctx.service();
+    let offset = page_offset(page, PER_PAGE);
+    let (entries, total) = service.history(&ctx.caller, meta.slug, &key, offset, PER_PAGE).await?;
+    let exists = match service.get(&ctx.caller, meta.slug, &key).await {
+        Ok(_) => true,
+        Err(admin_core::Error::NotFound(_)) => false,
+        Err(e) => return Err(e.into()),
     };
-    let (entries, total) =
-        audit::search(&ctx.state.db, &filter, page_offset(page, PER_PAGE), PER_PAGE).await?;
-    let exists = model.get(&ctx.state.db, &key).await?.is_some();
     if total == 0 && !exists {
         return Err(admin_core::Error::NotFound(format!(
             "There is no {} with {} {key}, and none ever had a history here.",
@@ -134,15 +76,32 @@ pub async fn record_history(
         ))
         .into());
     }
-    let title = format!("History of {} {key}", meta.label.to_lowercase());
     let rows: Vec<Value> =
         entries.iter().map(|e| entry_view(&ctx.staff, e, Some(meta), None, false)).collect();
-    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = HistoryPage { key: &key, exists, rows, total, page, message };
+    render_history(&ctx, meta, page)
+}
+
+/// What a record's history page shows.
+struct HistoryPage<'a> {
+    key: &'a str,
+    exists: bool,
+    rows: Vec<Value>,
+    total: u64,
+    page: u64,
+    message: Option<String>,
+}
+
+fn render_history(ctx: &Ctx, meta: &ModelMeta, h: HistoryPage<'_>) -> Result<Html<String>> {
+    let prefix = ctx.state.prefix();
+    let key = h.key;
+    let title = format!("History of {} {key}", meta.label.to_lowercase());
+    let pages = h.total.div_ceil(PER_PAGE).max(1);
     let page_url = |n: u64| {
         format!(
             "{prefix}/{}/{}/history{}",
             meta.slug,
-            url_path_segment(&key),
+            url_path_segment(key),
             if n > 1 { format!("?page={n}") } else { String::new() }
         )
     };
@@ -152,18 +111,18 @@ pub async fn record_history(
             base => ctx.base(&title),
             model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural },
             title => title,
-            key => &key,
-            exists => exists,
+            key => key,
+            exists => h.exists,
             record_title => format!("{} {key}", meta.label),
-            detail_url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(&key)),
+            detail_url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(key)),
             list_url => format!("{prefix}/{}/", meta.slug),
-            entries => rows,
-            total_phrase => format!("{} {}", thousands(total), if total == 1 { "entry" } else { "entries" }),
-            prev_url => (page > 1).then(|| page_url(page - 1)),
-            next_url => (page < pages).then(|| page_url(page + 1)),
-            page => page,
+            entries => h.rows,
+            total_phrase => format!("{} {}", thousands(h.total), if h.total == 1 { "entry" } else { "entries" }),
+            prev_url => (h.page > 1).then(|| page_url(h.page - 1)),
+            next_url => (h.page < pages).then(|| page_url(h.page + 1)),
+            page => h.page,
             pages => pages,
-            message => message,
+            message => h.message,
         },
     )
 }
@@ -234,6 +193,8 @@ fn parse_audit_query(q: &Pairs) -> AuditQuery {
     AuditQuery { filter, params, messages, page }
 }
 
+/// The audit export's own check (the export is being moved to the door and a
+/// streamed body separately; every other audit read asks the door).
 fn require_audit(ctx: &Ctx) -> Result<()> {
     if ctx.staff.may("audit.view") {
         Ok(())
@@ -245,55 +206,82 @@ fn require_audit(ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// `GET {prefix}/audit`: filter by `actor`, `model`, `kind`, `object_id`, `from`, `to`.
-pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>> {
-    require_audit(&ctx)?;
-    let prefix = ctx.state.prefix();
-    let aq = parse_audit_query(&q);
-    // The log grows by an entry per change: count at most AUDIT_COUNT_CAP of them.
-    let (entries, total, more) =
-        audit::page(&ctx.state.db, &aq.filter, page_offset(aq.page, PER_PAGE), PER_PAGE, AUDIT_COUNT_CAP)
-            .await?;
-    // One existence query per model on the page, to link or say "deleted".
+/// Where an audit entry's record is, and whether it was deleted since: the admin's
+/// own records (approval requests, staff users) by their pages, a model's by
+/// whether it still exists.
+fn link_of(
+    prefix: &str,
+    e: &entry::Model,
+    existing: &HashMap<String, HashSet<String>>,
+) -> (Option<String>, bool) {
+    match (&e.model, &e.object_id) {
+        (Some(m), Some(o)) if m == "approval" => {
+            (Some(format!("{prefix}/approvals/{}", url_path_segment(o))), false)
+        }
+        (Some(m), Some(o)) if m == "staff" => {
+            (Some(format!("{prefix}/staff/{}", url_path_segment(o))), false)
+        }
+        (Some(m), Some(_)) if m == "api_token" => (None, false),
+        (Some(m), Some(o)) => {
+            if existing.get(m.as_str()).is_some_and(|s| s.contains(o)) {
+                (Some(format!("{prefix}/{m}/{}", url_path_segment(o))), false)
+            } else {
+                (Some(format!("{prefix}/{m}/{}/history", url_path_segment(o))), true)
+            }
+        }
+        _ => (None, false),
+    }
+}
+
+/// The entries of a page of the audit log, each with a link to its record: one
+/// existence query per model on the page.
+async fn audit_rows(ctx: &Ctx, entries: &[entry::Model]) -> Result<Vec<Value>> {
     let mut keys: HashMap<&str, Vec<String>> = HashMap::new();
-    for e in &entries {
+    for e in entries {
         if let (Some(m), Some(o)) = (&e.model, &e.object_id) {
             keys.entry(m.as_str()).or_default().push(o.clone());
         }
     }
-    let mut existing: HashMap<&str, HashSet<String>> = HashMap::new();
+    let service = ctx.service();
+    let mut existing: HashMap<String, HashSet<String>> = HashMap::new();
     for (m, ks) in &keys {
-        if let Some(admin) = ctx.state.registry.get(m) {
-            existing.insert(m, admin.existing(&ctx.state.db, ks).await?);
-        }
+        existing.insert((*m).to_owned(), service.audit_existing(&ctx.caller, m, ks).await?);
     }
-    let rows: Vec<Value> = entries
+    let prefix = ctx.state.prefix();
+    Ok(entries
         .iter()
         .map(|e| {
-            let admin = e.model.as_deref().and_then(|m| ctx.state.registry.get(m));
-            let meta = admin.map(|a| a.meta());
-            let (url, deleted) = match (&e.model, &e.object_id) {
-                // The admin's own records: approval requests and staff users.
-                (Some(m), Some(o)) if m == "approval" => {
-                    (Some(format!("{prefix}/approvals/{}", url_path_segment(o))), false)
-                }
-                (Some(m), Some(o)) if m == "staff" => {
-                    (Some(format!("{prefix}/staff/{}", url_path_segment(o))), false)
-                }
-                (Some(m), Some(_)) if m == "api_token" => (None, false),
-                (Some(m), Some(o)) => {
-                    if existing.get(m.as_str()).is_some_and(|s| s.contains(o)) {
-                        (Some(format!("{prefix}/{m}/{}", url_path_segment(o))), false)
-                    } else {
-                        (Some(format!("{prefix}/{m}/{}/history", url_path_segment(o))), true)
-                    }
-                }
-                _ => (None, false),
-            };
+            let meta = e.model.as_deref().and_then(|m| ctx.state.registry.get(m)).map(|a| a.meta());
+            let (url, deleted) = link_of(prefix, e, &existing);
             entry_view(&ctx.staff, e, meta, url, deleted)
         })
-        .collect();
-    let (actors, kinds) = audit::facets(&ctx.state.db).await?;
+        .collect())
+}
+
+/// `GET {prefix}/audit`: filter by `actor`, `model`, `kind`, `object_id`, `from`, `to`.
+pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>> {
+    let aq = parse_audit_query(&q);
+    let service = ctx.service();
+    // The log grows by an entry per change: count at most AUDIT_COUNT_CAP of them.
+    let offset = page_offset(aq.page, PER_PAGE);
+    let (entries, total, more) =
+        service.audit_page(&ctx.caller, &aq.filter, offset, PER_PAGE, AUDIT_COUNT_CAP).await?;
+    let rows = audit_rows(&ctx, &entries).await?;
+    let (actors, kinds) = service.audit_facets(&ctx.caller).await?;
+    render_audit(&ctx, &aq, AuditPage { rows, total, more, actors, kinds })
+}
+
+/// What a page of the audit log shows besides its filters.
+struct AuditPage {
+    rows: Vec<Value>,
+    total: u64,
+    more: bool,
+    actors: Vec<String>,
+    kinds: Vec<String>,
+}
+
+fn render_audit(ctx: &Ctx, aq: &AuditQuery, p: AuditPage) -> Result<Html<String>> {
+    let prefix = ctx.state.prefix();
     let models: Vec<Value> = ctx
         .state
         .registry
@@ -301,38 +289,38 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
         .map(|m| context! { slug => m.meta().slug, label => m.meta().label_plural })
         .collect();
     let get = |k: &str| aq.params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let capped = total > AUDIT_COUNT_CAP;
+    let capped = p.total > AUDIT_COUNT_CAP;
     // Past the cap the number of pages is not known: "Page 12", and "Older" while
     // older entries follow.
-    let pages = if capped { 0 } else { total.div_ceil(PER_PAGE).max(1) };
+    let pages = if capped { 0 } else { p.total.div_ceil(PER_PAGE).max(1) };
     let url_for = |page: u64| {
-        let mut p = aq.params.clone();
+        let mut q = aq.params.clone();
         if page > 1 {
-            p.push(("page".to_owned(), page.to_string()));
+            q.push(("page".to_owned(), page.to_string()));
         }
-        format!("{prefix}/audit{}", query_string(&p))
+        format!("{prefix}/audit{}", query_string(&q))
     };
     let total_phrase = if capped {
         format!("More than {} entries", thousands(AUDIT_COUNT_CAP))
     } else {
-        format!("{} {}", thousands(total), if total == 1 { "entry" } else { "entries" })
+        format!("{} {}", thousands(p.total), if p.total == 1 { "entry" } else { "entries" })
     };
     let kind_options: Vec<Value> =
-        kinds.iter().map(|k| context! { value => k, label => kind_label(k) }).collect();
+        p.kinds.iter().map(|k| context! { value => k, label => kind_label(k) }).collect();
     ctx.state.templates.render(
         &["admin/audit.html".to_owned()],
         context! {
             base => ctx.base("Audit log"),
-            entries => rows,
+            entries => p.rows,
             total_phrase => total_phrase,
-            actors => actors,
+            actors => p.actors,
             kinds => kind_options,
             models => models,
             actor => get("actor"), model => get("model"), kind => get("kind"),
             object_id => get("object_id"), from => get("from"), to => get("to"),
-            messages => aq.messages,
+            messages => &aq.messages,
             prev_url => (aq.page > 1).then(|| url_for(aq.page - 1)),
-            next_url => more.then(|| url_for(aq.page + 1)),
+            next_url => p.more.then(|| url_for(aq.page + 1)),
             page => if capped { aq.page } else { aq.page.min(pages) },
             pages => pages,
             paged => capped || pages > 1,

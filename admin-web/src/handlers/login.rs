@@ -10,9 +10,11 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
+use serde::Deserialize;
 
 use super::Pairs;
 use crate::error::{Error, Result, Site};
+use crate::extract::Submitted;
 use crate::session::{SESSION_COOKIE, cookie, set_cookie};
 use crate::state::AdminState;
 
@@ -89,11 +91,32 @@ fn render_form(
     Ok(resp)
 }
 
+/// A query that names where to go afterwards: `next`.
+#[derive(Deserialize)]
+pub struct NextQuery {
+    /// A local path (see [`safe_next`]).
+    pub next: Option<String>,
+}
+
 /// `GET {prefix}/login`.
-pub async fn form(_: Site, State(state): State<AdminState>, Query(q): Query<Pairs>) -> Result<Response> {
-    let next = q.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str());
+pub async fn form(_: Site, State(state): State<AdminState>, Query(q): Query<NextQuery>) -> Result<Response> {
     let csrf = auth::random_hex(32)?;
-    render_form(&state, &csrf, &safe_next(state.prefix(), next), "", None, StatusCode::OK)
+    render_form(&state, &csrf, &safe_next(state.prefix(), q.next.as_deref()), "", None, StatusCode::OK)
+}
+
+/// The sign-in form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    /// The staff user's name.
+    #[serde(default)]
+    pub username: String,
+    /// Their password.
+    #[serde(default)]
+    pub password: String,
+    /// The double-submit token (also in a cookie).
+    pub csrf_token: Option<String>,
+    /// Where to go afterwards.
+    pub next: Option<String>,
 }
 
 /// `POST {prefix}/login`: fields `username`, `password`, `csrf_token`, `next`.
@@ -103,49 +126,26 @@ pub async fn submit(
     RequestMeta(request_id, client_addr): RequestMeta,
     uri: axum::http::Uri,
     headers: HeaderMap,
-    Form(form): Form<Pairs>,
+    Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     // A sign-in posted from another site's page would sign the browser in as the
     // attacker's user.
     crate::origin::check(&state.config, &headers, &uri)?;
-    let get = |k: &str| form.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    match get("csrf_token") {
+    match form.csrf_token.as_deref() {
         Some(t) if !expected.is_empty() && auth::constant_time_eq(t, expected) => {}
         _ => return Err(Error::Csrf),
     }
-    let next = safe_next(state.prefix(), get("next"));
-    let username = get("username").unwrap_or("").trim();
+    let next = safe_next(state.prefix(), form.next.as_deref());
+    let username = form.username.trim();
     // What is logged and shown again of the name: at most as long as a staff name
     // can be (a megabyte of name must not make a megabyte of log line and page).
     let shown = bounded(username);
-    let password = get("password").unwrap_or("");
     let audit =
         admin_core::audit::Context { request_id: Some(request_id), client_addr, ..Default::default() };
-    let session = match auth::sign_in(&state.db, &state.auth, username, password, &audit).await? {
+    let session = match auth::sign_in(&state.db, &state.auth, username, &form.password, &audit).await? {
         auth::SignIn::Success(session) => session,
-        auth::SignIn::Failed { delay } => {
-            tracing::info!(username = %shown, "sign-in failed");
-            tokio::time::sleep(delay).await;
-            let csrf = auth::random_hex(32)?;
-            return render_form(
-                &state,
-                &csrf,
-                &next,
-                &shown,
-                Some("Wrong username or password."),
-                StatusCode::OK,
-            );
-        }
-        auth::SignIn::Locked { minutes } => {
-            tracing::warn!(username = %shown, "sign-in refused: too many failures");
-            let csrf = auth::random_hex(32)?;
-            let msg = format!(
-                "Too many failed sign-ins. Wait {minutes} minute{}, then try again.",
-                if minutes == 1 { "" } else { "s" }
-            );
-            return render_form(&state, &csrf, &next, &shown, Some(&msg), StatusCode::TOO_MANY_REQUESTS);
-        }
+        refused => return refused_sign_in(&state, &next, &shown, refused).await,
     };
     // Rotate: the session cookie the browser had before (if any) ends now.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
@@ -172,6 +172,34 @@ pub async fn submit(
     Ok(resp)
 }
 
+/// The form again after a wrong password (after the throttle's delay) or a lock.
+async fn refused_sign_in(
+    state: &AdminState,
+    next: &str,
+    shown: &str,
+    refused: auth::SignIn,
+) -> Result<Response> {
+    let csrf = auth::random_hex(32)?;
+    match refused {
+        auth::SignIn::Locked { minutes } => {
+            tracing::warn!(username = %shown, "sign-in refused: too many failures");
+            let msg = format!(
+                "Too many failed sign-ins. Wait {minutes} minute{}, then try again.",
+                if minutes == 1 { "" } else { "s" }
+            );
+            render_form(state, &csrf, next, shown, Some(&msg), StatusCode::TOO_MANY_REQUESTS)
+        }
+        auth::SignIn::Failed { delay } => {
+            tracing::info!(username = %shown, "sign-in failed");
+            tokio::time::sleep(delay).await;
+            render_form(state, &csrf, next, shown, Some("Wrong username or password."), StatusCode::OK)
+        }
+        auth::SignIn::Success(_) => {
+            Err(admin_core::Error::Internal("a sign-in refused and made".into()).into())
+        }
+    }
+}
+
 /// At most [`admin_core::text::USERNAME`] characters of a submitted name, marked
 /// with "…" when cut: for the log and the form shown again.
 fn bounded(name: &str) -> String {
@@ -183,10 +211,8 @@ fn bounded(name: &str) -> String {
 }
 
 /// `POST {prefix}/logout`: field `csrf_token`.
-pub async fn logout(ctx: crate::session::Ctx, Form(form): Form<Pairs>) -> Result<Response> {
-    let token = form.iter().rev().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str());
-    ctx.check_csrf(token)?;
-    auth::sign_out(&ctx.state.db, &ctx.token, &ctx.audit(None)).await?;
+pub async fn logout(Submitted(ctx, _): Submitted<Pairs>) -> Result<Response> {
+    auth::sign_out(&ctx.state.db, &ctx.token, ctx.caller.context()).await?;
     let mut resp = Redirect::to(&format!("{}/login", ctx.state.prefix())).into_response();
     if let Ok(v) = HeaderValue::from_str(&set_cookie(&ctx.state, SESSION_COOKIE, "", Some(0))) {
         resp.headers_mut().append(header::SET_COOKIE, v);

@@ -5,41 +5,16 @@
 use admin_core::auth::{self, role_names};
 use admin_core::entities::staff_user;
 use admin_core::{Error as CoreError, FieldError, FormData};
-use axum::extract::{Form, Path};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
+use serde::Deserialize;
 
-use super::{Pairs, csrf_of};
+use super::Pairs;
 use crate::error::Result;
+use crate::extract::Submitted;
 use crate::session::Ctx;
-
-fn require(ctx: &Ctx, perm: &str, sentence: &str) -> Result<()> {
-    if ctx.staff.may(perm) {
-        Ok(())
-    } else {
-        Err(CoreError::Forbidden(format!("{sentence} Ask an admin for the {perm} permission.")).into())
-    }
-}
-
-fn require_view(ctx: &Ctx) -> Result<()> {
-    require(ctx, "staff.view", "You cannot see the staff users.")
-}
-
-fn require_change(ctx: &Ctx) -> Result<()> {
-    let sentence = if ctx.staff.may("staff.view") {
-        "You can view staff users but not change them."
-    } else {
-        "You cannot manage staff users."
-    };
-    require(ctx, "staff.change", sentence)?;
-    // Changing who may do what is among the riskiest operations: it needs a recent
-    // proof of identity (the password again after 15 minutes).
-    let back: axum::http::Uri = format!("{}/staff/", ctx.state.prefix())
-        .parse()
-        .map_err(|_| CoreError::Internal("bad staff path".to_owned()))?;
-    crate::session::require_recent_auth(ctx, &back)
-}
 
 fn user_view(ctx: &Ctx, u: &staff_user::Model) -> Value {
     context! {
@@ -72,8 +47,7 @@ fn role_options(ctx: &Ctx, selected: &[String]) -> Vec<Value> {
 
 /// `GET {prefix}/staff/`.
 pub async fn list(ctx: Ctx) -> Result<Response> {
-    require_view(&ctx)?;
-    let users = auth::list_users(&ctx.state.db).await?;
+    let users = ctx.service().users(&ctx.caller).await?;
     let rows: Vec<Value> = users.iter().map(|u| user_view(&ctx, u)).collect();
     let html = ctx.state.templates.render(
         &["admin/staff_list.html".to_owned()],
@@ -93,6 +67,20 @@ struct FormPage<'a> {
     is_superuser: bool,
     is_active: bool,
     errors: Vec<FieldError>,
+}
+
+impl<'a> FormPage<'a> {
+    /// The form for `user` as saved, with `errors`.
+    fn of(user: &'a staff_user::Model, errors: Vec<FieldError>) -> Self {
+        FormPage {
+            user: Some(user),
+            username: user.username.clone(),
+            roles: role_names(&user.roles),
+            is_superuser: user.is_superuser,
+            is_active: user.is_active,
+            errors,
+        }
+    }
 }
 
 fn render_form(ctx: &Ctx, page: FormPage<'_>, status: StatusCode) -> Result<Response> {
@@ -142,7 +130,7 @@ fn parse_id(raw: &str) -> Result<i64> {
 
 /// `GET {prefix}/staff/new`.
 pub async fn new_form(ctx: Ctx) -> Result<Response> {
-    require_change(&ctx)?;
+    ctx.service().may_change_staff(&ctx.caller)?;
     let page = FormPage {
         user: None,
         username: String::new(),
@@ -155,25 +143,13 @@ pub async fn new_form(ctx: Ctx) -> Result<Response> {
 }
 
 /// `POST {prefix}/staff/new`: `username`, `password`, `roles` (repeated), `is_superuser`.
-pub async fn create(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response> {
+pub async fn create(Submitted(ctx, form): Submitted<Pairs>) -> Result<Response> {
     let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
-    require_change(&ctx)?;
     let username = form.get("username").unwrap_or("").trim().to_owned();
     let roles: Vec<String> = form.all("roles").into_iter().map(str::to_owned).collect();
     let is_superuser = checkbox(&form, "is_superuser")?;
-    let audit = ctx.audit(None);
-    match auth::admin_create_user(
-        &ctx.state.db,
-        &ctx.state.auth,
-        &audit,
-        &username,
-        form.get("password").unwrap_or(""),
-        &roles,
-        is_superuser,
-    )
-    .await
-    {
+    let password = form.get("password").unwrap_or("");
+    match ctx.service().create_user(&ctx.caller, &username, password, &roles, is_superuser).await {
         Ok(user) => {
             ctx.flash(&format!("Staff user {} created.", user.username)).await;
             Ok(Redirect::to(&format!("{}/staff/", ctx.state.prefix())).into_response())
@@ -188,17 +164,8 @@ pub async fn create(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response> {
 
 /// `GET {prefix}/staff/{id}`.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response> {
-    require_view(&ctx)?;
-    let user = auth::get_user(&ctx.state.db, parse_id(&id)?).await?;
-    let page = FormPage {
-        user: Some(&user),
-        username: user.username.clone(),
-        roles: role_names(&user.roles),
-        is_superuser: user.is_superuser,
-        is_active: user.is_active,
-        errors: Vec::new(),
-    };
-    render_form(&ctx, page, StatusCode::OK)
+    let user = ctx.service().user(&ctx.caller, parse_id(&id)?).await?;
+    render_form(&ctx, FormPage::of(&user, Vec::new()), StatusCode::OK)
 }
 
 /// A checkbox of the form: ticked when sent as `1` (its value) or `on` (what a
@@ -216,77 +183,55 @@ fn checkbox(form: &FormData, name: &str) -> Result<bool> {
 }
 
 /// `POST {prefix}/staff/{id}`: `roles` (repeated), `is_active`, `is_superuser`.
-pub async fn save(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Pairs>) -> Result<Response> {
+pub async fn save(Path(id): Path<String>, Submitted(ctx, form): Submitted<Pairs>) -> Result<Response> {
     let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
-    require_change(&ctx)?;
     let id = parse_id(&id)?;
     let roles: Vec<String> = form.all("roles").into_iter().map(str::to_owned).collect();
     let is_active = checkbox(&form, "is_active")?;
     let is_superuser = checkbox(&form, "is_superuser")?;
-    let audit = ctx.audit(None);
-    match auth::admin_update_user(&ctx.state.db, &ctx.state.auth, &audit, id, &roles, is_active, is_superuser)
-        .await
-    {
+    let service = ctx.service();
+    let (errors, status) = match service.update_user(&ctx.caller, id, &roles, is_active, is_superuser).await {
         Ok(user) => {
             ctx.flash(&format!(
                 "Staff user {} saved; their sessions were ended if anything changed.",
                 user.username
             ))
             .await;
-            Ok(Redirect::to(&format!("{}/staff/", ctx.state.prefix())).into_response())
+            return Ok(Redirect::to(&format!("{}/staff/", ctx.state.prefix())).into_response());
         }
-        Err(CoreError::Invalid(errors)) => {
-            let user = auth::get_user(&ctx.state.db, id).await?;
-            let page = FormPage {
-                user: Some(&user),
-                username: user.username.clone(),
-                roles,
-                is_superuser,
-                is_active,
-                errors,
-            };
-            render_form(&ctx, page, StatusCode::BAD_REQUEST)
-        }
-        Err(CoreError::Refused(msg)) => {
-            let user = auth::get_user(&ctx.state.db, id).await?;
-            let page = FormPage {
-                user: Some(&user),
-                username: user.username.clone(),
-                roles,
-                is_superuser,
-                is_active,
-                errors: vec![FieldError::form(msg)],
-            };
-            render_form(&ctx, page, StatusCode::CONFLICT)
-        }
-        Err(e) => Err(e.into()),
-    }
+        Err(CoreError::Invalid(errors)) => (errors, StatusCode::BAD_REQUEST),
+        Err(CoreError::Refused(msg)) => (vec![FieldError::form(msg)], StatusCode::CONFLICT),
+        Err(e) => return Err(e.into()),
+    };
+    let user = service.user(&ctx.caller, id).await?;
+    let page = FormPage { roles, is_superuser, is_active, ..FormPage::of(&user, errors) };
+    render_form(&ctx, page, status)
+}
+
+/// The staff password form: the new password.
+#[derive(Deserialize)]
+pub struct NewPassword {
+    /// The new password.
+    #[serde(default)]
+    pub password: String,
 }
 
 /// `POST {prefix}/staff/{id}/password`: `password`. Ends all of the user's sessions.
-pub async fn reset_password(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Pairs>) -> Result<Response> {
-    let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
-    require_change(&ctx)?;
+pub async fn reset_password(
+    Path(id): Path<String>,
+    Submitted(ctx, form): Submitted<NewPassword>,
+) -> Result<Response> {
     let id = parse_id(&id)?;
-    let user = auth::get_user(&ctx.state.db, id).await?;
-    let audit = ctx.audit(None);
-    match auth::admin_set_password(&ctx.state.db, &audit, id, form.get("password").unwrap_or("")).await {
+    let service = ctx.service();
+    match service.set_password(&ctx.caller, id, &form.password).await {
         Ok(()) => {
+            let user = service.user(&ctx.caller, id).await?;
             ctx.flash(&format!("New password set for {}; their sessions were ended.", user.username)).await;
             Ok(Redirect::to(&format!("{}/staff/{id}", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errors)) => {
-            let page = FormPage {
-                user: Some(&user),
-                username: user.username.clone(),
-                roles: role_names(&user.roles),
-                is_superuser: user.is_superuser,
-                is_active: user.is_active,
-                errors,
-            };
-            render_form(&ctx, page, StatusCode::BAD_REQUEST)
+            let user = service.user(&ctx.caller, id).await?;
+            render_form(&ctx, FormPage::of(&user, errors), StatusCode::BAD_REQUEST)
         }
         Err(e) => Err(e.into()),
     }
@@ -310,23 +255,35 @@ pub async fn own_password_form(ctx: Ctx) -> Result<Response> {
     render_own_password(&ctx, &[], StatusCode::OK)
 }
 
+/// The own-password form.
+#[derive(Deserialize)]
+pub struct OwnPassword {
+    /// The password now.
+    #[serde(default)]
+    pub current_password: String,
+    /// The new password.
+    #[serde(default)]
+    pub new_password: String,
+    /// The new password again.
+    #[serde(default)]
+    pub confirm: String,
+}
+
 /// `POST {prefix}/me/password`: `current_password`, `new_password`, `confirm`.
-pub async fn own_password(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response> {
-    let form = FormData::from(form);
-    ctx.check_csrf(csrf_of(&form))?;
-    let new = form.get("new_password").unwrap_or("");
-    if form.get("confirm").unwrap_or("") != new {
+pub async fn own_password(Submitted(ctx, form): Submitted<OwnPassword>) -> Result<Response> {
+    if form.confirm != form.new_password {
         let errors = [FieldError::field("confirm", "The two new passwords are not the same.")];
         return render_own_password(&ctx, &errors, StatusCode::BAD_REQUEST);
     }
-    let audit = ctx.audit(None);
+    let state = &ctx.state;
+    let audit = ctx.caller.context();
     match auth::change_own_password(
-        &ctx.state.db,
-        &ctx.state.auth,
-        &audit,
+        &state.db,
+        &state.auth,
+        audit,
         &ctx.token,
-        form.get("current_password").unwrap_or(""),
-        new,
+        &form.current_password,
+        &form.new_password,
     )
     .await
     {

@@ -1,16 +1,17 @@
 //! `{prefix}/me/tokens`: a staff user's own API tokens, for scripts calling the JSON
 //! API as them. Making or revoking one asks for a recent sign-in, as the two-factor
-//! settings do; a new token is shown once (only its hash is kept).
+//! settings do (the door refuses a stale one and the router sends the person to
+//! confirm their password); a new token is shown once (only its hash is kept).
 
-use admin_core::auth::{self, ApiTokenInfo};
-use axum::extract::{Form, OriginalUri};
+use admin_core::auth::ApiTokenInfo;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
+use serde::Deserialize;
 
-use super::{Pairs, field};
 use crate::error::Result;
-use crate::session::{Ctx, require_recent_auth};
+use crate::extract::Submitted;
+use crate::session::Ctx;
 
 /// Longest name kept for a token.
 const NAME_MAX: usize = admin_core::text::TOKEN_NAME;
@@ -27,7 +28,9 @@ struct View<'a> {
 
 async fn render(ctx: &Ctx, view: View<'_>, status: StatusCode) -> Result<Response> {
     let at = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
-    let tokens: Vec<Value> = auth::api_tokens(&ctx.state.db, Some(ctx.staff.id))
+    let tokens: Vec<Value> = ctx
+        .service()
+        .tokens(&ctx.caller, false)
         .await?
         .into_iter()
         .map(|t: ApiTokenInfo| {
@@ -53,60 +56,69 @@ async fn render(ctx: &Ctx, view: View<'_>, status: StatusCode) -> Result<Respons
 }
 
 /// `GET {prefix}/me/tokens`: your tokens, and a form to make one.
-pub async fn list(ctx: Ctx, OriginalUri(uri): OriginalUri) -> Result<Response> {
-    require_recent_auth(&ctx, &uri)?;
+pub async fn list(ctx: Ctx) -> Result<Response> {
+    ctx.service().may_change_tokens(&ctx.caller)?;
     render(&ctx, View::default(), StatusCode::OK).await
+}
+
+/// What the token form asks for.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenAction {
+    /// Make a token called `name`.
+    Create,
+    /// Revoke the token `id`.
+    Revoke,
+}
+
+/// The token form: `action=create` with `name`, or `action=revoke` with `id`.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    /// Make or revoke.
+    pub action: TokenAction,
+    /// What a new token is for.
+    #[serde(default)]
+    pub name: String,
+    /// The token to revoke.
+    pub id: Option<i64>,
 }
 
 /// `POST {prefix}/me/tokens`: `action=create` with `name`, or `action=revoke` with
 /// `id`; and `csrf_token`.
-pub async fn change(ctx: Ctx, OriginalUri(uri): OriginalUri, Form(form): Form<Pairs>) -> Result<Response> {
-    ctx.check_csrf(field(&form, "csrf_token"))?;
-    require_recent_auth(&ctx, &uri)?;
-    match field(&form, "action") {
-        Some("create") => {
-            let name = field(&form, "name").unwrap_or("").trim();
-            if name.is_empty() || name.chars().count() > NAME_MAX {
-                let error = format!(
-                    "Say what the token is for, in at most {NAME_MAX} characters (\u{201c}nightly billing sync\u{201d}): it is how you will tell tokens apart."
-                );
-                let view = View { name, error: Some(&error), ..View::default() };
-                return render(&ctx, view, StatusCode::BAD_REQUEST).await;
-            }
-            let token =
-                match auth::create_api_token(&ctx.state.db, &ctx.audit(None), ctx.staff.id, name).await {
-                    Ok(token) => token,
-                    Err(admin_core::Error::Invalid(errs)) => {
-                        let error = errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ");
-                        let view = View { name, error: Some(&error), ..View::default() };
-                        return render(&ctx, view, StatusCode::BAD_REQUEST).await;
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-            tracing::info!(username = %ctx.staff.username, "API token made");
-            render(&ctx, View { new_token: Some(&token), ..View::default() }, StatusCode::OK).await
-        }
-        Some("revoke") => {
-            let Some(id) = field(&form, "id").and_then(|v| v.trim().parse::<i64>().ok()) else {
-                return Err(admin_core::Error::BadRequest("Choose a token to revoke.".to_owned()).into());
-            };
-            // Only one's own tokens are on this page; the service checks it too.
-            let mine =
-                auth::api_tokens(&ctx.state.db, Some(ctx.staff.id)).await?.into_iter().find(|t| t.id == id);
-            let Some(token) = mine else {
-                return Err(admin_core::Error::NotFound(format!("You have no API token {id}.")).into());
-            };
-            auth::revoke_api_token(&ctx.state.db, &ctx.audit(None), id).await?;
-            ctx.flash(&format!(
-                "The token \u{201c}{}\u{201d} is revoked: calls with it are refused.",
-                token.name
-            ))
-            .await;
-            Ok(Redirect::to(&format!("{}/me/tokens", ctx.state.prefix())).into_response())
-        }
-        _ => {
-            Err(admin_core::Error::BadRequest("Choose whether to make a token or revoke one.".to_owned())
-                .into())
+pub async fn change(Submitted(ctx, form): Submitted<TokenForm>) -> Result<Response> {
+    match (form.action, form.id) {
+        (TokenAction::Create, _) => create(&ctx, &form.name).await,
+        (TokenAction::Revoke, Some(id)) => revoke(&ctx, id).await,
+        (TokenAction::Revoke, None) => {
+            Err(admin_core::Error::BadRequest("Choose a token to revoke.".to_owned()).into())
         }
     }
+}
+
+async fn create(ctx: &Ctx, name: &str) -> Result<Response> {
+    let name = name.trim();
+    match ctx.service().create_token(&ctx.caller, None, name).await {
+        Ok(token) => {
+            tracing::info!(username = %ctx.staff.username, "API token made");
+            render(ctx, View { new_token: Some(&token), ..View::default() }, StatusCode::OK).await
+        }
+        Err(admin_core::Error::Invalid(errs)) => {
+            let error = errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ");
+            let view = View { name, error: Some(&error), ..View::default() };
+            render(ctx, view, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn revoke(ctx: &Ctx, id: i64) -> Result<Response> {
+    let service = ctx.service();
+    service.revoke_token(&ctx.caller, id).await?;
+    let name = service.tokens(&ctx.caller, false).await?.into_iter().find(|t| t.id == id).map(|t| t.name);
+    ctx.flash(&format!(
+        "The token \u{201c}{}\u{201d} is revoked: calls with it are refused.",
+        name.unwrap_or_else(|| id.to_string())
+    ))
+    .await;
+    Ok(Redirect::to(&format!("{}/me/tokens", ctx.state.prefix())).into_response())
 }

@@ -8,15 +8,17 @@
 
 use admin_core::auth::{self, CurrentSession};
 use admin_core::two_factor::{self, SecondFactor};
-use axum::extract::{Form, OriginalUri, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
-use super::login::{RequestMeta, safe_next};
-use super::{Pairs, field};
+use serde::Deserialize;
+
+use super::login::{NextQuery, RequestMeta, safe_next};
 use crate::error::{Error, Result};
-use crate::session::{Ctx, SESSION_COOKIE, cookie, require_recent_auth, set_cookie};
+use crate::extract::Submitted;
+use crate::session::{Ctx, SESSION_COOKIE, cookie, set_cookie};
 use crate::state::AdminState;
 
 /// The messages of an `Invalid` error, in one sentence for the form.
@@ -68,14 +70,25 @@ pub async fn second_factor_form(
     _: crate::error::Site,
     State(state): State<AdminState>,
     headers: HeaderMap,
-    Query(q): Query<Pairs>,
+    Query(q): Query<NextQuery>,
 ) -> Result<Response> {
-    let next = safe_next(state.prefix(), field(&q, "next"));
+    let next = safe_next(state.prefix(), q.next.as_deref());
     let Some((_, session)) = cookie_session(&state, &headers).await? else { return Ok(to_sign_in(&state)) };
     if !session.second_factor_pending {
         return Ok(Redirect::to(&next).into_response());
     }
     render_second_factor(&state, &session.csrf_token, &next, None, false, StatusCode::OK)
+}
+
+/// The second step's form.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    /// An authenticator or recovery code.
+    pub code: Option<String>,
+    /// The pending session's CSRF token.
+    pub csrf_token: Option<String>,
+    /// Where to go afterwards.
+    pub next: Option<String>,
 }
 
 /// `POST {prefix}/login/second-factor`: fields `code` (authenticator or recovery
@@ -86,23 +99,23 @@ pub async fn second_factor_submit(
     RequestMeta(request_id, client_addr): RequestMeta,
     uri: axum::http::Uri,
     headers: HeaderMap,
-    Form(form): Form<Pairs>,
+    Form(form): Form<CodeForm>,
 ) -> Result<Response> {
     crate::origin::check(&state.config, &headers, &uri)?;
     let Some((token, session)) = cookie_session(&state, &headers).await? else {
         return Ok(to_sign_in(&state));
     };
-    match field(&form, "csrf_token") {
+    match form.csrf_token.as_deref() {
         Some(t) if auth::constant_time_eq(t, &session.csrf_token) => {}
         _ => return Err(Error::Csrf),
     }
-    let next = safe_next(state.prefix(), field(&form, "next"));
+    let next = safe_next(state.prefix(), form.next.as_deref());
     if !session.second_factor_pending {
         return Ok(Redirect::to(&next).into_response());
     }
     let audit =
         admin_core::audit::Context { request_id: Some(request_id), client_addr, ..Default::default() };
-    let code = field(&form, "code").unwrap_or("");
+    let code = form.code.as_deref().unwrap_or("");
     let username = &session.staff.username;
     match two_factor::complete_second_factor(&state.db, &state.auth, &token, code, &audit).await? {
         SecondFactor::SignedIn => {
@@ -177,58 +190,81 @@ async fn render_settings(ctx: &Ctx, view: SettingsView<'_>, status: StatusCode) 
 }
 
 /// `GET {prefix}/me/two-factor`: set up two-factor sign-in, or turn it off.
-pub async fn settings(ctx: Ctx, OriginalUri(uri): OriginalUri) -> Result<Response> {
-    require_recent_auth(&ctx, &uri)?;
+pub async fn settings(ctx: Ctx) -> Result<Response> {
+    ctx.caller.require_recent()?;
     render_settings(&ctx, SettingsView::default(), StatusCode::OK).await
+}
+
+/// Turn two-factor sign-in on or off.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TwoFactorAction {
+    /// Turn it on with `secret` and a `code` from the app.
+    Enrol,
+    /// Turn it off with the `password`.
+    Disable,
+}
+
+/// The two-factor settings form.
+#[derive(Deserialize)]
+pub struct TwoFactorForm {
+    /// On or off.
+    pub action: TwoFactorAction,
+    /// The secret being set up.
+    #[serde(default)]
+    pub secret: String,
+    /// A code from the app.
+    #[serde(default)]
+    pub code: String,
+    /// The password, to turn it off.
+    #[serde(default)]
+    pub password: String,
 }
 
 /// `POST {prefix}/me/two-factor`: `action=enrol` with `secret` and `code`, or
 /// `action=disable` with `password`; and `csrf_token`. Asks for the password again
 /// first when the last proof is old.
-pub async fn change(ctx: Ctx, OriginalUri(uri): OriginalUri, Form(form): Form<Pairs>) -> Result<Response> {
-    ctx.check_csrf(field(&form, "csrf_token"))?;
-    require_recent_auth(&ctx, &uri)?;
-    let db = &ctx.state.db;
-    match field(&form, "action") {
-        Some("enrol") => {
-            let secret = field(&form, "secret").unwrap_or("");
-            let code = field(&form, "code").unwrap_or("");
-            match two_factor::confirm_enrolment(db, &ctx.audit(None), ctx.staff.id, secret, code).await {
-                Ok(codes) => {
-                    tracing::info!(username = %ctx.staff.username, "two-factor sign-in enrolled");
-                    let view = SettingsView { recovery_codes: Some(&codes), ..SettingsView::default() };
-                    render_settings(&ctx, view, StatusCode::OK).await
-                }
-                Err(admin_core::Error::Invalid(errors)) => {
-                    let view = SettingsView {
-                        secret: Some(secret),
-                        error: Some(messages(&errors)),
-                        ..SettingsView::default()
-                    };
-                    render_settings(&ctx, view, StatusCode::OK).await
-                }
-                Err(e) => Err(e.into()),
-            }
+pub async fn change(Submitted(ctx, form): Submitted<TwoFactorForm>) -> Result<Response> {
+    ctx.caller.require_recent()?;
+    match form.action {
+        TwoFactorAction::Enrol => enrol(&ctx, &form.secret, &form.code).await,
+        TwoFactorAction::Disable => disable(&ctx, &form.password).await,
+    }
+}
+
+async fn enrol(ctx: &Ctx, secret: &str, code: &str) -> Result<Response> {
+    match two_factor::confirm_enrolment(&ctx.state.db, ctx.caller.context(), ctx.staff.id, secret, code).await
+    {
+        Ok(codes) => {
+            tracing::info!(username = %ctx.staff.username, "two-factor sign-in enrolled");
+            let view = SettingsView { recovery_codes: Some(&codes), ..SettingsView::default() };
+            render_settings(ctx, view, StatusCode::OK).await
         }
-        Some("disable") => {
-            let password = field(&form, "password").unwrap_or("");
-            match two_factor::disable(db, &ctx.state.auth, &ctx.audit(None), ctx.staff.id, password).await {
-                Ok(()) => {
-                    tracing::info!(username = %ctx.staff.username, "two-factor sign-in turned off");
-                    ctx.flash("Two-factor sign-in is off, and your recovery codes no longer work.").await;
-                    Ok(Redirect::to(&format!("{}/me/two-factor", ctx.state.prefix())).into_response())
-                }
-                Err(admin_core::Error::Invalid(errors)) => {
-                    let view = SettingsView { error: Some(messages(&errors)), ..SettingsView::default() };
-                    render_settings(&ctx, view, StatusCode::OK).await
-                }
-                Err(e) => Err(e.into()),
-            }
+        Err(admin_core::Error::Invalid(errors)) => {
+            let view = SettingsView {
+                secret: Some(secret),
+                error: Some(messages(&errors)),
+                ..SettingsView::default()
+            };
+            render_settings(ctx, view, StatusCode::OK).await
         }
-        _ => Err(admin_core::Error::BadRequest(
-            "Choose whether to turn two-factor sign-in on or off.".to_owned(),
-        )
-        .into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn disable(ctx: &Ctx, password: &str) -> Result<Response> {
+    let state = &ctx.state;
+    match two_factor::disable(&state.db, &state.auth, ctx.caller.context(), ctx.staff.id, password).await {
+        Ok(()) => {
+            tracing::info!(username = %ctx.staff.username, "two-factor sign-in turned off");
+            ctx.flash("Two-factor sign-in is off, and your recovery codes no longer work.").await;
+            Ok(Redirect::to(&format!("{}/me/two-factor", ctx.state.prefix())).into_response())
+        }
+        Err(admin_core::Error::Invalid(errors)) => {
+            let view = SettingsView { error: Some(messages(&errors)), ..SettingsView::default() };
+            render_settings(ctx, view, StatusCode::OK).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -247,26 +283,37 @@ fn render_confirm(ctx: &Ctx, next: &str, error: Option<&str>, status: StatusCode
 
 /// `GET {prefix}/me/confirm?next=...`: asks for the password (and a code when
 /// two-factor sign-in is on) before a sensitive operation.
-pub async fn confirm_form(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> {
-    let next = safe_next(ctx.state.prefix(), field(&q, "next"));
+pub async fn confirm_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response> {
+    let next = safe_next(ctx.state.prefix(), q.next.as_deref());
     render_confirm(&ctx, &next, None, StatusCode::OK)
+}
+
+/// The confirmation form.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    /// The password.
+    #[serde(default)]
+    pub password: String,
+    /// A code from the app, when enrolled.
+    #[serde(default)]
+    pub code: String,
+    /// Where to go back to.
+    pub next: Option<String>,
 }
 
 /// `POST {prefix}/me/confirm`: fields `password`, `code`, `next`, `csrf_token`; on
 /// success a 303 to `next` (a local path only).
-pub async fn confirm_submit(ctx: Ctx, Form(form): Form<Pairs>) -> Result<Response> {
-    ctx.check_csrf(field(&form, "csrf_token"))?;
-    let next = safe_next(ctx.state.prefix(), field(&form, "next"));
-    let password = field(&form, "password").unwrap_or("");
-    let code = field(&form, "code").unwrap_or("");
+pub async fn confirm_submit(Submitted(ctx, form): Submitted<ConfirmForm>) -> Result<Response> {
+    let next = safe_next(ctx.state.prefix(), form.next.as_deref());
     let state = &ctx.state;
+    let audit = ctx.caller.context();
     match two_factor::reauthenticate_with_code(
         &state.db,
         &state.auth,
         &ctx.token,
-        password,
-        code,
-        &ctx.audit(None),
+        &form.password,
+        &form.code,
+        audit,
     )
     .await
     {
