@@ -175,3 +175,35 @@ async fn csv_export_follows_the_filters_and_defuses_formulas() {
     assert!(lines[1].contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""), "{}", lines[1]);
     assert!(lines[1].contains(",Annual,OK,yes,"), "{}", lines[1]);
 }
+
+/// An export longer than one page of the database read (`service::EXPORT_PAGE`)
+/// streams every row once, in the list's order, and defuses a formula on a later
+/// page as on the first.
+#[tokio::test]
+async fn a_csv_export_longer_than_a_page_streams_every_row_once() {
+    let extra = usize::try_from(opsadmin::service::EXPORT_PAGE).unwrap() * 2 + 500;
+    let app = TestApp::new(extra).await;
+    let mut c = app.signed_in().await;
+    // Far enough down the list to be read by a later page.
+    let (_, mut form) = c.edit_form("/admin/account/700").await;
+    form.retain(|(k, _)| k != "company");
+    form.push(("company".to_owned(), "@SUM(1+1)*cmd|' /C calc'!A0".to_owned()));
+    let r = c.post("/admin/account/700", &super::support::refs(&form)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = c.get("/admin/account/export.csv").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-disposition"].to_str().unwrap(), "attachment; filename=\"account.csv\"");
+    let lines: Vec<&str> = r.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "ID,Email,Company,Plan,Billing state,Manual review,Signed up");
+    let ids: Vec<i64> = lines[1..].iter().map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(ids.len(), extra + 3, "every row once");
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids.len(), "no row twice");
+    assert_eq!(sorted, (1..=i64::try_from(extra).unwrap() + 3).collect::<Vec<_>>());
+    let row = lines.iter().find(|l| l.starts_with("700,")).unwrap();
+    assert!(row.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"), "{row}");
+    let plain = lines.iter().find(|l| l.starts_with("2000,")).unwrap();
+    assert!(plain.contains(",Hooli 2000 LLC,"), "{plain}");
+}

@@ -223,7 +223,7 @@ pub fn entry_hash(e: &entry::Model) -> String {
             None => h.update(u64::MAX.to_be_bytes()),
         }
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 /// Appends an entry inside `txn`, the transaction of the change it records.
@@ -466,6 +466,33 @@ pub async fn search(
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// The entries matching `filter` older than entry `before` (all, when `None`),
+/// newest first, at most `limit`: one page of a streamed export, sought by
+/// sequence number, so each page costs the same however deep it is.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn older_page(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<entry::Model>> {
+    let mut q = filter.apply(entry::Entity::find());
+    if let Some(seq) = before {
+        q = q.filter(entry::Column::Seq.lt(seq));
+    }
+    Ok(q.order_by_desc(entry::Column::Seq).limit(limit).all(db).await?)
+}
+
+/// How many entries match `filter`, counting no further than `cap`.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn count_matching(db: &DatabaseConnection, filter: &Filter, cap: u64) -> Result<u64> {
+    crate::db::sql::count_capped(db, &filter.apply(entry::Entity::find()), cap).await
 }
 
 /// One page of the entries matching `filter`, newest first, for a log that may hold

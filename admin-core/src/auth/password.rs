@@ -39,8 +39,8 @@ use tokio::sync::Semaphore;
 use crate::audit::{self, Context, Event};
 use crate::auth::{self, AuthConfig};
 use crate::db::entities::{login_throttle, staff_user};
-use crate::kernel::error::{Error, FieldError, Result};
 use crate::db::txn::begin_write;
+use crate::kernel::error::{Error, FieldError, Result};
 
 /// How many hashes may run at once: one per CPU. The rest wait their turn, so a
 /// flood of sign-ins queues instead of starting hundreds of threads of 19 MiB each.
@@ -213,7 +213,9 @@ pub async fn confirm(
         }
     };
     // A password longer than any that can be set is wrong, and not worth a hash.
-    if password.chars().count() <= crate::kernel::text::PASSWORD && verify(password, &user.password_hash).await? {
+    if password.chars().count() <= crate::kernel::text::PASSWORD
+        && verify(password, &user.password_hash).await?
+    {
         let txn = begin_write(db).await?;
         auth::release_attempt(&txn, &keys).await?;
         txn.commit().await?;
@@ -267,8 +269,8 @@ mod tests {
         use std::sync::{Arc, Mutex};
 
         use crate::access::Staff;
-        use crate::auth;
         use crate::access::permission::Roles;
+        use crate::auth;
 
         let path = std::env::temp_dir().join(format!("opsadmin-password-probe-{}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
@@ -320,7 +322,15 @@ mod tests {
                 "the newest pass phrase",
             )
             .await?;
-            auth::reauthenticate(&db, &config, "t", "the newest pass phrase", &anna).await?;
+            auth::two_factor::reauthenticate_with_code(
+                &db,
+                &config,
+                "t",
+                "the newest pass phrase",
+                "",
+                &anna,
+            )
+            .await?;
             Ok::<_, Error>(())
         };
         PROBE.scope(probe, flows).await.unwrap();

@@ -24,12 +24,12 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Context, Event};
+use crate::auth::totp;
 use crate::auth::{self, AuthConfig};
 use crate::db::entities::{login_throttle, recovery_code, session, staff_user};
-use crate::kernel::error::{Error, FieldError, Result};
-use crate::auth::totp;
 use crate::db::txn::begin_write;
 use crate::kernel::clock::now;
+use crate::kernel::error::{Error, FieldError, Result};
 
 /// How many recovery codes a user gets at enrolment.
 pub const RECOVERY_CODES: usize = 10;
@@ -77,7 +77,7 @@ impl Method {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 fn invalid(field: &str, message: &str) -> Error {

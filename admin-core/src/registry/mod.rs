@@ -46,6 +46,18 @@ pub trait ModelAdmin: ModelFields {
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
 
+    /// The next page of an export of `query`, in the list's order: at most `limit`
+    /// rows after `from` (where the previous page ended; [`ExportPosition::default`]
+    /// for the first), and where this page ends. Each page is one short query, so a
+    /// long export holds no connection or transaction while its reader is slow.
+    fn export_page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        from: &'a ExportPosition,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>>;
+
     /// The record with primary key `key` (as text), if it exists.
     fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
 
@@ -126,6 +138,14 @@ pub trait ModelAdmin: ModelFields {
 
     /// The same model for another admin instance: nothing remembered is shared.
     fn fresh(&self) -> Arc<dyn ModelAdmin>;
+}
+
+/// Where a paged export ([`ModelAdmin::export_page`]) has got to: the sort key of
+/// the last row read (when the order can be sought by key) and the rows read.
+#[derive(Clone, Debug, Default)]
+pub struct ExportPosition {
+    seek: Option<Vec<Value>>,
+    read: u64,
 }
 
 /// The bridge from a derived [`AdminModel`] to the object-safe [`ModelAdmin`].
@@ -338,21 +358,18 @@ fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Value, String> 
 
 /// Turns a database error on insert or update into a message on the form.
 fn write_refused(e: sea_orm::DbErr) -> Error {
-    let text = e.to_string();
-    let lower = text.to_lowercase();
-    let msg = if lower.contains("unique") || lower.contains("duplicate") {
-        "Another record already has this value; it must be unique."
-    } else if lower.contains("foreign key") {
-        "A referenced record does not exist."
-    } else if lower.contains("not null") || lower.contains("null value") {
-        "A required value is missing."
-    } else if crate::kernel::error::is_encoding_error(&e) {
-        return Error::from(e);
-    } else {
-        tracing::error!(error = %text, "write failed");
-        return Error::Db(e);
+    use crate::kernel::error::{Refusal, refusal};
+    let msg = match refusal(&e) {
+        Some(Refusal::Unique) => "Another record already has this value; it must be unique.",
+        Some(Refusal::ForeignKey) => "A referenced record does not exist.",
+        Some(Refusal::NotNull) => "A required value is missing.",
+        Some(Refusal::Encoding | Refusal::OutOfRange) => return Error::from(e),
+        None => {
+            tracing::error!(error = %e, "write failed");
+            return Error::Db(e);
+        }
     };
-    tracing::info!(error = %text, "write refused by the database");
+    tracing::info!(error = %e, "write refused by the database");
     Error::Invalid(vec![FieldError::form(format!("The database refused the record: {msg}"))])
 }
 
@@ -403,6 +420,16 @@ where
             .await?;
             Ok(rows.iter().map(Self::record).collect())
         })
+    }
+
+    fn export_page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        from: &'a ExportPosition,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>> {
+        Box::pin(self.export_after(db, query, from, limit))
     }
 
     fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
@@ -501,7 +528,7 @@ where
             let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
             EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(&txn).await.map_err(
                 |e| {
-                    if e.to_string().to_lowercase().contains("foreign key") {
+                    if crate::kernel::error::refusal(&e) == Some(crate::kernel::error::Refusal::ForeignKey) {
                         Error::Refused(format!(
                             "{} cannot be deleted: other records still refer to it.",
                             before.title(meta)

@@ -6,7 +6,7 @@ mod caller;
 mod door;
 
 pub use caller::Caller;
-pub use door::{AUDIT_REFUSED, Service};
+pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, Service};
 
 use std::sync::Arc;
 
