@@ -186,8 +186,14 @@ async fn a_csv_export_longer_than_a_page_streams_every_row_once() {
     let mut c = app.signed_in().await;
     // Far enough down the list to be read by a later page.
     let (_, mut form) = c.edit_form("/admin/account/700").await;
-    form.retain(|(k, _)| k != "company");
-    form.push(("company".to_owned(), "@SUM(1+1)*cmd|' /C calc'!A0".to_owned()));
+    for (k, v) in [
+        ("email", "user700@hooli-700-llc.example"),
+        ("company", "@SUM(1+1)*cmd|' /C calc'!A0"),
+        ("plan", "free"),
+        ("signup_at", "2025-06-01T09:30:00"),
+    ] {
+        form.push((k.to_owned(), v.to_owned()));
+    }
     let r = c.post("/admin/account/700", &super::support::refs(&form)).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let r = c.get("/admin/account/export.csv").await;

@@ -7,8 +7,7 @@ use admin_core::model::thousands;
 use admin_core::query::page_offset;
 use admin_core::{ModelMeta, service};
 use axum::extract::{Path, Query};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use chrono::NaiveDateTime;
 use minijinja::{Value, context};
 
