@@ -67,20 +67,16 @@ pub async fn refuse_unreadable_text(req: Request, next: Next) -> Response {
 /// returns the text, or `None` when a `%` is not followed by two hex digits or the
 /// bytes are not UTF-8 (which also refuses overlong forms such as `%C0%80`).
 fn decode_strict(input: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut rest = input;
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'%' {
-            let hex = |i: usize| tail.get(i).and_then(|d| char::from(*d).to_digit(16));
-            let (hi, lo) = (hex(0)?, hex(1)?);
-            out.push(u8::try_from(hi * 16 + lo).ok()?);
-            rest = &tail[2..];
-        } else {
-            out.push(b);
-            rest = tail;
-        }
+    // `percent_decode` passes a broken escape through as it is; here it refuses.
+    let escapes_whole = input
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'%')
+        .all(|(i, _)| input.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if !escapes_whole {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode(input).decode_utf8().ok().map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]

@@ -201,3 +201,41 @@ async fn a_yes_no_filter_reads_every_spelling_the_forms_accept_and_says_which() 
     assert_eq!(ids_in(&r.body, "account"), vec![CAROL, BOB, ALICE]);
     r.assert_contains("<strong aria-current=\"true\">All</strong>");
 }
+
+/// An export longer than one page of the database read (`service::EXPORT_PAGE`)
+/// streams every row once, in the list's order, and defuses a formula on a later
+/// page as on the first.
+#[tokio::test]
+async fn a_csv_export_longer_than_a_page_streams_every_row_once() {
+    let extra = usize::try_from(admin_core::service::EXPORT_PAGE).unwrap() * 2 + 500;
+    let app = TestApp::new(extra).await;
+    let mut c = app.signed_in().await;
+    // Far enough down the list to be read by a later page.
+    let (_, mut form) = c.edit_form("/admin/account/700").await;
+    for (k, v) in [
+        ("email", "user700@hooli-700-llc.example"),
+        ("company", "@SUM(1+1)*cmd|' /C calc'!A0"),
+        ("plan", "free"),
+        ("signup_at", "2025-06-01T09:30:00"),
+    ] {
+        form.push((k.to_owned(), v.to_owned()));
+    }
+    let r = c.post("/admin/account/700", &super::support::refs(&form)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = c.get("/admin/account/export.csv").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-disposition"].to_str().unwrap(), "attachment; filename=\"account.csv\"");
+    let lines: Vec<&str> = r.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "ID,Email,Company,Plan,Billing state,Manual review,Signed up");
+    let ids: Vec<i64> = lines[1..].iter().map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(ids.len(), extra + 3, "every row once");
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids.len(), "no row twice");
+    assert_eq!(sorted, (1..=i64::try_from(extra).unwrap() + 3).collect::<Vec<_>>());
+    let row = lines.iter().find(|l| l.starts_with("700,")).unwrap();
+    assert!(row.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"), "{row}");
+    let plain = lines.iter().find(|l| l.starts_with("2000,")).unwrap();
+    assert!(plain.contains(",Hooli 2000 LLC,"), "{plain}");
+}

@@ -25,7 +25,7 @@ mod report;
 mod witness;
 
 pub use diff::{diff_json, parse_changes, snapshot_json};
-pub use query::{Filter, facets, page, search};
+pub use query::{Filter, count_matching, facets, older_page, page, search};
 pub use record::{record, record_many};
 pub use report::Report;
 
@@ -186,7 +186,7 @@ pub fn entry_hash(e: &entry::Model) -> String {
             None => h.update(u64::MAX.to_be_bytes()),
         }
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 #[cfg(test)]

@@ -137,3 +137,30 @@ async fn distinct_values(db: &DatabaseConnection, column: &'static str) -> Resul
         .filter_map(|r| r.try_get_by_index::<String>(0).ok())
         .collect())
 }
+
+/// The entries matching `filter` older than entry `before` (all, when `None`),
+/// newest first, at most `limit`: one page of a streamed export, sought by
+/// sequence number, so each page costs the same however deep it is.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn older_page(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<entry::Model>> {
+    let mut q = filter.apply(entry::Entity::find());
+    if let Some(seq) = before {
+        q = q.filter(entry::Column::Seq.lt(seq));
+    }
+    Ok(q.order_by_desc(entry::Column::Seq).limit(limit).all(db).await?)
+}
+
+/// How many entries match `filter`, counting no further than `cap`.
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn count_matching(db: &DatabaseConnection, filter: &Filter, cap: u64) -> Result<u64> {
+    crate::db::sql::count_capped(db, &filter.apply(entry::Entity::find()), cap).await
+}

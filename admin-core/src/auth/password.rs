@@ -322,7 +322,15 @@ mod tests {
                 "the newest pass phrase",
             )
             .await?;
-            auth::reauthenticate(&db, &config, "t", "the newest pass phrase", &anna).await?;
+            auth::two_factor::reauthenticate_with_code(
+                &db,
+                &config,
+                "t",
+                "the newest pass phrase",
+                "",
+                &anna,
+            )
+            .await?;
             Ok::<_, Error>(())
         };
         PROBE.scope(probe, flows).await.unwrap();

@@ -14,7 +14,12 @@
 //! assert_eq!(totp::base32_decode(&totp::base32_encode(secret)).as_deref(), Some(&secret[..]));
 //! ```
 
-use sha1::{Digest, Sha1};
+use std::sync::LazyLock;
+
+use data_encoding::{BitOrder, Encoding, Specification};
+use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use sha1::Sha1;
 
 /// Seconds per time step.
 pub const STEP_SECONDS: i64 = 30;
@@ -25,30 +30,20 @@ pub const SKEW_STEPS: i64 = 1;
 /// Bytes of a new secret (160 bits, as RFC 4226 recommends).
 pub const SECRET_BYTES: usize = 20;
 
-const BLOCK: usize = 64;
-
-/// HMAC-SHA1 (RFC 2104) of `message` under `key`.
-#[must_use]
-pub fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..20].copy_from_slice(&Sha1::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha1::new().chain_update(&ipad).chain_update(message).finalize();
-    let outer = Sha1::new().chain_update(&opad).chain_update(inner).finalize();
-    let mut out = [0u8; 20];
-    out.copy_from_slice(&outer);
-    out
+/// HMAC-SHA1 (RFC 2104) of `message` under `key`; `None` never happens in practice
+/// (HMAC takes keys of any length).
+fn hmac_sha1(key: &[u8], message: &[u8]) -> Option<[u8; 20]> {
+    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).ok()?;
+    mac.update(message);
+    Some(mac.finalize().into_bytes().into())
 }
 
-/// The HOTP value (RFC 4226) of `counter`, `digits` long (at most 9).
+/// The HOTP value (RFC 4226) of `counter`, `digits` long (at most 9). [`u32::MAX`]
+/// (which no code of 9 digits or fewer equals) if the HMAC could not be keyed.
 #[must_use]
 pub fn hotp(key: &[u8], counter: u64, digits: u32) -> u32 {
-    let mac = hmac_sha1(key, &counter.to_be_bytes());
+    // HMAC takes any key; were it ever refused, no code would match.
+    let Some(mac) = hmac_sha1(key, &counter.to_be_bytes()) else { return u32::MAX };
     let offset = usize::from(mac[19] & 0x0f);
     let bin = u32::from_be_bytes([mac[offset] & 0x7f, mac[offset + 1], mac[offset + 2], mac[offset + 3]]);
     bin % 10u32.pow(digits.min(9))
@@ -101,27 +96,27 @@ pub fn verify(key: &[u8], code: &str, unix_time: i64, last_step: Option<i64>) ->
     found
 }
 
-const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// Base32 (RFC 4648) without padding: upper case out; lower case read as upper
+/// case in, and bits left over past the last whole byte are ignored, as
+/// authenticator apps do.
+fn base32() -> &'static Encoding {
+    static BASE32: LazyLock<Encoding> = LazyLock::new(|| {
+        let mut spec = Specification::new();
+        spec.symbols.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        spec.bit_order = BitOrder::MostSignificantFirst;
+        spec.check_trailing_bits = false;
+        spec.translate.from.push_str("abcdefghijklmnopqrstuvwxyz");
+        spec.translate.to.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        // The specification is fixed and valid; `BASE32_NOPAD` is the fallback all the same.
+        spec.encoding().unwrap_or_else(|_| data_encoding::BASE32_NOPAD.clone())
+    });
+    &BASE32
+}
 
 /// Base32 (RFC 4648) without padding, upper case.
 #[must_use]
 pub fn base32_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity((data.len() * 8).div_ceil(5));
-    let mut buffer: u32 = 0;
-    let mut bits = 0u32;
-    for &b in data {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-        buffer &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
+    base32().encode(data)
 }
 
 /// Decodes base32 (RFC 4648), ignoring case, spaces, dashes and trailing `=`.
@@ -133,28 +128,7 @@ pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
         .bytes()
         .filter(|b| !b.is_ascii_whitespace() && *b != b'-')
         .collect();
-    // 1, 3 and 6 trailing characters cannot come from whole bytes.
-    if matches!(cleaned.len() % 8, 1 | 3 | 6) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(cleaned.len() * 5 / 8);
-    let mut buffer: u32 = 0;
-    let mut bits = 0u32;
-    for b in cleaned {
-        let v = match b.to_ascii_uppercase() {
-            c @ b'A'..=b'Z' => c - b'A',
-            c @ b'2'..=b'7' => c - b'2' + 26,
-            _ => return None,
-        };
-        buffer = (buffer << 5) | u32::from(v);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((buffer >> bits) & 0xff) as u8);
-        }
-        buffer &= (1 << bits) - 1;
-    }
-    Some(out)
+    base32().decode(&cleaned).ok()
 }
 
 /// A secret as people copy it: groups of four characters separated by spaces.
@@ -164,27 +138,16 @@ pub fn grouped(secret: &str) -> String {
     chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-#[must_use]
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// Everything but RFC 3986's unreserved characters is percent-encoded.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The `otpauth://` URI authenticator apps import (as a link or a QR code).
 #[must_use]
 pub fn otpauth_uri(issuer: &str, username: &str, secret_base32: &str) -> String {
-    let issuer = percent_encode(issuer);
+    let issuer = utf8_percent_encode(issuer, NOT_UNRESERVED);
     format!(
         "otpauth://totp/{issuer}:{}?secret={secret_base32}&issuer={issuer}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
-        percent_encode(username)
+        utf8_percent_encode(username, NOT_UNRESERVED)
     )
 }
 
@@ -219,15 +182,15 @@ mod tests {
 
     #[test]
     fn hmac_sha1_matches_rfc_2202() {
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        assert_eq!(hex(&hmac_sha1(&[0x0b; 20], b"Hi There")), "b617318655057264e28bc0b6fb378c8ef146be00");
+        let hex = |b: Option<[u8; 20]>| hex::encode(b.unwrap());
+        assert_eq!(hex(hmac_sha1(&[0x0b; 20], b"Hi There")), "b617318655057264e28bc0b6fb378c8ef146be00");
         assert_eq!(
-            hex(&hmac_sha1(b"Jefe", b"what do ya want for nothing?")),
+            hex(hmac_sha1(b"Jefe", b"what do ya want for nothing?")),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
         // A key longer than the block is hashed first.
         assert_eq!(
-            hex(&hmac_sha1(&[0xaa; 80], b"Test Using Larger Than Block-Size Key - Hash Key First")),
+            hex(hmac_sha1(&[0xaa; 80], b"Test Using Larger Than Block-Size Key - Hash Key First")),
             "aa4ae5e15272d00e95705637ce8a3b55ed402112"
         );
     }

@@ -80,46 +80,79 @@ impl From<sea_orm::DbErr> for Error {
     /// A database error; text the database refuses for its characters is the
     /// request's fault, not the server's, and becomes [`Error::BadRequest`].
     fn from(e: sea_orm::DbErr) -> Self {
-        if is_encoding_error(&e) {
-            tracing::info!(error = %e, "text refused by the database");
-            Error::BadRequest(UNSTORABLE_TEXT.to_owned())
-        } else if is_out_of_range(&e) {
-            tracing::info!(error = %e, "value refused by the database as out of range");
-            Error::BadRequest(OUT_OF_RANGE.to_owned())
-        } else {
-            Error::Db(e)
+        match refusal(&e) {
+            Some(Refusal::Encoding) => {
+                tracing::info!(error = %e, "text refused by the database");
+                Error::BadRequest(UNSTORABLE_TEXT.to_owned())
+            }
+            Some(Refusal::OutOfRange) => {
+                tracing::info!(error = %e, "value refused by the database as out of range");
+                Error::BadRequest(OUT_OF_RANGE.to_owned())
+            }
+            _ => Error::Db(e),
         }
     }
 }
 
-/// Whether the database refused text for its characters: PostgreSQL's "invalid byte
-/// sequence for encoding" (SQLSTATE 22021, a NUL byte) or "untranslatable character"
-/// (22P05). Checked by code, so a server whose messages are in another language is
-/// recognised too.
-#[must_use]
-pub fn is_encoding_error(e: &sea_orm::DbErr) -> bool {
-    use sea_orm::{DbErr, RuntimeErr, sqlx};
-    if let DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) = e
-        && let sqlx::Error::Database(db) = &**err
-    {
-        return matches!(db.code().as_deref(), Some("22021" | "22P05"));
-    }
-    false
+/// Why the database refused a statement, for the refusals the admin explains to
+/// the person who sent it. Unique and foreign-key violations come from sea-orm's own
+/// classification ([`sea_orm::DbErr::sql_err`]); the rest, which sea-orm does not
+/// classify, from the driver's error kind or the SQLSTATE code, all in
+/// [`refusal`] and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Another row already has the value of a unique column.
+    Unique,
+    /// A referenced row does not exist, or other rows still refer to this one.
+    ForeignKey,
+    /// A required value is missing.
+    NotNull,
+    /// Text the database cannot store for its characters (PostgreSQL: a NUL byte).
+    Encoding,
+    /// A value out of the range the column can hold.
+    OutOfRange,
 }
 
-/// Whether the database refused a value as out of its range: PostgreSQL's
-/// "date/time field value out of range" and "timestamp out of range" (SQLSTATE 22008)
-/// or "numeric value out of range" (22003). Checked by code, like
-/// [`is_encoding_error`].
+/// Classifies a database error, or `None` when it is none of the [`Refusal`]s
+/// (a lost connection, a bug): the server's fault, not the request's. Checked by
+/// kind and code, never by message, so a server whose messages are in another
+/// language is recognised too.
+#[must_use]
+pub fn refusal(e: &sea_orm::DbErr) -> Option<Refusal> {
+    use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => return Some(Refusal::Unique),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => return Some(Refusal::ForeignKey),
+        _ => {}
+    }
+    let (DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err))) = e else {
+        return None;
+    };
+    let sqlx::Error::Database(db) = &**err else { return None };
+    if db.kind() == sqlx::error::ErrorKind::NotNullViolation {
+        return Some(Refusal::NotNull);
+    }
+    // PostgreSQL's SQLSTATE codes, which neither sea-orm nor sqlx classify:
+    // 22021 "invalid byte sequence for encoding" (a NUL byte), 22P05
+    // "untranslatable character"; 22008 "date/time field value out of range",
+    // 22003 "numeric value out of range".
+    match db.code().as_deref() {
+        Some("22021" | "22P05") => Some(Refusal::Encoding),
+        Some("22008" | "22003") => Some(Refusal::OutOfRange),
+        _ => None,
+    }
+}
+
+/// Whether the database refused text for its characters ([`Refusal::Encoding`]).
+#[must_use]
+pub fn is_encoding_error(e: &sea_orm::DbErr) -> bool {
+    refusal(e) == Some(Refusal::Encoding)
+}
+
+/// Whether the database refused a value as out of its range ([`Refusal::OutOfRange`]).
 #[must_use]
 pub fn is_out_of_range(e: &sea_orm::DbErr) -> bool {
-    use sea_orm::{DbErr, RuntimeErr, sqlx};
-    if let DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) = e
-        && let sqlx::Error::Database(db) = &**err
-    {
-        return matches!(db.code().as_deref(), Some("22008" | "22003"));
-    }
-    false
+    refusal(e) == Some(Refusal::OutOfRange)
 }
 
 impl Error {

@@ -67,7 +67,7 @@ fn fingerprint(cells: &[Cell]) -> String {
             h.update([0u8]);
         }
         let digest = h.finalize();
-        digest.iter().take(10).map(|b| format!("{b:02x}")).collect()
+        hex::encode(&digest[..10])
     }
 }
 

@@ -227,7 +227,7 @@ fn pg_term(term: &str) -> String {
 fn pg_index_name(meta: &ModelMeta) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(pg_document(meta, None).as_bytes());
-    let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let tag = hex::encode(&digest[..4]);
     format!("{}_{tag}", index_name(meta))
 }
 

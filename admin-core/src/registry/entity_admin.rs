@@ -20,6 +20,7 @@ use crate::list::query::{FilterOp, ListQuery, ListResult, ModelFields};
 
 use crate::db::sql::{all_limited, count_capped, escape_like};
 
+use super::ExportPosition;
 use super::ModelAdmin;
 use super::write::write_refused;
 use crate::kernel::{BoxFuture, Changes};
@@ -183,6 +184,16 @@ where
         })
     }
 
+    fn export_page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        from: &'a ExportPosition,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>> {
+        Box::pin(self.export_after(db, query, from, limit))
+    }
+
     fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
         Box::pin(async move {
             let Some(pk) = self.pk_value(key) else {
@@ -279,7 +290,7 @@ where
             let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
             EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(&txn).await.map_err(
                 |e| {
-                    if e.to_string().to_lowercase().contains("foreign key") {
+                    if crate::kernel::error::refusal(&e) == Some(crate::kernel::error::Refusal::ForeignKey) {
                         Error::Refused(format!(
                             "{} cannot be deleted: other records still refer to it.",
                             before.title(meta)

@@ -122,6 +122,38 @@ where
         })
     }
 
+    /// The page of an export after `from`: sought by the last row's sort key when
+    /// the order allows ([`Self::seekable`]), else skipped to by `OFFSET`.
+    pub(super) async fn export_after(
+        &self,
+        db: &DatabaseConnection,
+        query: &ListQuery,
+        from: &super::ExportPosition,
+        limit: u64,
+    ) -> Result<(Vec<crate::kernel::record::Record>, super::ExportPosition)> {
+        let indexed = query.q.is_some() && self.search_indexed(db).await?;
+        let mut filtered = self.filtered(db.get_database_backend(), query, indexed);
+        let keys = Self::order_keys(query);
+        let seekable = Self::seekable(&keys);
+        let mut offset = from.read;
+        if seekable {
+            offset = 0;
+            if let Some(key) = &from.seek {
+                filtered = filtered.filter(seek::condition(&self.sort_keys(&keys), key, From::After));
+            }
+        }
+        let rows = all_limited(db, self.apply_order(filtered, &keys, false), limit, offset).await?;
+        let next = super::ExportPosition {
+            seek: rows
+                .last()
+                .filter(|_| seekable)
+                .map(|m| self.key_of(m, &keys))
+                .or_else(|| from.seek.clone()),
+            read: from.read + rows.len() as u64,
+        };
+        Ok((rows.iter().map(Self::record).collect(), next))
+    }
+
     /// `ORDER BY` text for the list's order, with quoted column names.
     fn order_sql(keys: &[(usize, bool)]) -> String {
         let meta = M::meta();

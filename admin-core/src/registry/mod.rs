@@ -17,7 +17,7 @@ mod model_admin;
 mod write;
 
 pub use entity_admin::EntityAdmin;
-pub use model_admin::ModelAdmin;
+pub use model_admin::{ExportPosition, ModelAdmin};
 
 /// A model that refers to another: `model.fields[field]` is a foreign key to it.
 #[derive(Clone)]

@@ -24,6 +24,18 @@ pub trait ModelAdmin: ModelFields {
         query: &'a ListQuery,
     ) -> BoxFuture<'a, Result<ListResult>>;
 
+    /// The next page of an export of `query`, in the list's order: at most `limit`
+    /// rows after `from` (where the previous page ended; [`ExportPosition::default`]
+    /// for the first), and where this page ends. Each page is one short query, so a
+    /// long export holds no connection or transaction while its reader is slow.
+    fn export_page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        query: &'a ListQuery,
+        from: &'a ExportPosition,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>>;
+
     /// Every row matching `query` (for export), at most `limit`.
     fn export<'a>(
         &'a self,
@@ -112,4 +124,12 @@ pub trait ModelAdmin: ModelFields {
 
     /// The same model for another admin instance: nothing remembered is shared.
     fn fresh(&self) -> Arc<dyn ModelAdmin>;
+}
+
+/// Where a paged export ([`ModelAdmin::export_page`]) has got to: the sort key of
+/// the last row read (when the order can be sought by key) and the rows read.
+#[derive(Clone, Debug, Default)]
+pub struct ExportPosition {
+    pub(super) seek: Option<Vec<Value>>,
+    pub(super) read: u64,
 }

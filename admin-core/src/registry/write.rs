@@ -120,20 +120,17 @@ pub(super) fn exact_on(backend: DbBackend, v: Value) -> std::result::Result<Valu
 
 /// Turns a database error on insert or update into a message on the form.
 pub(super) fn write_refused(e: sea_orm::DbErr) -> Error {
-    let text = e.to_string();
-    let lower = text.to_lowercase();
-    let msg = if lower.contains("unique") || lower.contains("duplicate") {
-        "Another record already has this value; it must be unique."
-    } else if lower.contains("foreign key") {
-        "A referenced record does not exist."
-    } else if lower.contains("not null") || lower.contains("null value") {
-        "A required value is missing."
-    } else if crate::kernel::error::is_encoding_error(&e) {
-        return Error::from(e);
-    } else {
-        tracing::error!(error = %text, "write failed");
-        return Error::Db(e);
+    use crate::kernel::error::{Refusal, refusal};
+    let msg = match refusal(&e) {
+        Some(Refusal::Unique) => "Another record already has this value; it must be unique.",
+        Some(Refusal::ForeignKey) => "A referenced record does not exist.",
+        Some(Refusal::NotNull) => "A required value is missing.",
+        Some(Refusal::Encoding | Refusal::OutOfRange) => return Error::from(e),
+        None => {
+            tracing::error!(error = %e, "write failed");
+            return Error::Db(e);
+        }
     };
-    tracing::info!(error = %text, "write refused by the database");
+    tracing::info!(error = %e, "write refused by the database");
     Error::Invalid(vec![FieldError::form(format!("The database refused the record: {msg}"))])
 }

@@ -21,7 +21,13 @@ use crate::kernel::error::{Error, Result};
 use crate::kernel::model::ModelMeta;
 use crate::kernel::record::{FormData, Record};
 use crate::list::query::{ListQuery, ListResult};
-use crate::registry::{ModelAdmin, Registry};
+use crate::registry::{ExportPosition, ModelAdmin, Registry};
+
+/// Rows a streamed export reads from the database per query.
+pub const EXPORT_PAGE: u64 = 1_000;
+
+/// A stream of pages of rows, read from the database as it is polled.
+pub type Pages<T> = futures_util::stream::BoxStream<'static, Result<Vec<T>>>;
 
 /// The sentence for a caller without `staff.view`.
 const STAFF_VIEW_REFUSED: &str =
@@ -169,6 +175,90 @@ impl Service {
     pub async fn list(&self, caller: &Caller, slug: &str, query: &ListQuery) -> Result<ListResult> {
         super::list(&self.db, caller.staff(), self.admin(slug)?.as_ref(), query).await
     }
+
+    // ---- streamed exports ---------------------------------------------------
+
+    /// The rows of a list for export, read from the database [`EXPORT_PAGE`] at a
+    /// time as the stream is polled, hidden fields blanked: memory stays flat however
+    /// long the export. The permission and the size are checked first, so a refusal
+    /// comes before anything is sent; at most `limit` rows follow.
+    ///
+    /// # Errors
+    /// `Forbidden` without `{model}.export`; `Refused` when more than `limit` rows
+    /// match. The stream's items are `Db` errors when a later page fails.
+    pub async fn export_pages(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        query: &ListQuery,
+        limit: u64,
+    ) -> Result<Pages<Record>> {
+        let admin = Arc::clone(self.admin(slug)?);
+        super::require(caller.staff(), admin.as_ref(), "export")?;
+        if admin.count_capped(&self.db, query, limit.saturating_add(1)).await? > limit {
+            return Err(Error::Refused(format!(
+                "This list has more than {} {}, more than one export may hold. Narrow it with a search or filters and export again.",
+                crate::kernel::text::thousands(limit),
+                admin.meta().noun_plural()
+            )));
+        }
+        let (db, query, staff) = (self.db.clone(), query.clone(), caller.staff().clone());
+        let start = (ExportPosition::default(), limit);
+        Ok(Box::pin(futures_util::stream::try_unfold(Some(start), move |state| {
+            let (admin, db, query, staff) = (Arc::clone(&admin), db.clone(), query.clone(), staff.clone());
+            async move {
+                let Some((from, left)) = state else { return Ok(None) };
+                let want = EXPORT_PAGE.min(left);
+                let (mut rows, next) = admin.export_page(&db, &query, &from, want).await?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                for r in &mut rows {
+                    super::mask(&staff, admin.as_ref(), r);
+                }
+                let read = rows.len() as u64;
+                // A short page is the last one.
+                let more = read == want && left > read;
+                Ok(Some((rows, more.then_some((next, left - read)))))
+            }
+        })))
+    }
+
+    /// The audit entries matching `filter`, newest first, read [`EXPORT_PAGE`] at a
+    /// time as the stream is polled. The permission and the size are checked first.
+    ///
+    /// # Errors
+    /// `Forbidden` without `audit.view`; `Refused` when more than `limit` entries
+    /// match. The stream's items are `Db` errors when a later page fails.
+    pub async fn audit_export_pages(
+        &self,
+        caller: &Caller,
+        filter: &Filter,
+        limit: u64,
+    ) -> Result<Pages<entry::Model>> {
+        caller.require("audit.view", AUDIT_REFUSED)?;
+        if audit::count_matching(&self.db, filter, limit.saturating_add(1)).await? > limit {
+            return Err(Error::Refused(format!(
+                "This selection has more than {} entries, more than one export may hold. Narrow it by date or actor.",
+                crate::kernel::text::thousands(limit)
+            )));
+        }
+        let (db, filter) = (self.db.clone(), filter.clone());
+        Ok(Box::pin(futures_util::stream::try_unfold(Some((None, limit)), move |state| {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move {
+                let Some((before, left)) = state else { return Ok(None) };
+                let want = EXPORT_PAGE.min(left);
+                let rows = audit::older_page(&db, &filter, before, want).await?;
+                let Some(last) = rows.last().map(|e| e.seq) else { return Ok(None) };
+                let read = rows.len() as u64;
+                let more = read == want && left > read;
+                Ok(Some((rows, more.then_some((Some(last), left - read)))))
+            }
+        })))
+    }
+
+    // ---- end of streamed exports ---------------------------------------------
 
     /// The rows of a list for export, at most [`super::EXPORT_LIMIT`] + 1.
     ///

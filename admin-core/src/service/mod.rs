@@ -9,7 +9,7 @@ mod records;
 mod write;
 
 pub use caller::Caller;
-pub use door::{AUDIT_REFUSED, Service};
+pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, Service};
 pub use write::AuditedWrite;
 
 pub use actions::{ActionRequest, ActionResult, action_for, action_preview, run_action};

@@ -7,8 +7,7 @@ use admin_core::audit::{self, entry};
 use admin_core::model::thousands;
 use admin_core::query::page_offset;
 use axum::extract::{Path, Query};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use chrono::NaiveDateTime;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -16,7 +15,7 @@ use serde::Deserialize;
 use super::Pairs;
 use crate::error::Result;
 use crate::extract::{ModelParam, record_key};
-use crate::handlers::list::{csv_cell, url_path_segment};
+use crate::handlers::list::{csv_response, url_path_segment};
 use crate::render::{Templates, query_string};
 use crate::session::Ctx;
 use crate::views::{entry_view, kind_label};
@@ -361,19 +360,24 @@ pub async fn audit_export(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> 
         ))
         .into());
     }
-    let (entries, total) = audit::search(&ctx.state.db, &aq.filter, 0, AUDIT_EXPORT_LIMIT).await?;
-    if total > AUDIT_EXPORT_LIMIT {
-        return Err(admin_core::Error::Refused(format!(
-            "This selection has {} entries, more than one export may hold ({}). Narrow it by date or actor.",
-            thousands(total),
-            thousands(AUDIT_EXPORT_LIMIT)
-        ))
-        .into());
-    }
-    let mut out =
-        String::from("seq,time,actor,kind,model,object_id,reason,changes,request_id,client_addr,hash\r\n");
-    for e in &entries {
-        let cells = [
+    let pages = ctx.service().audit_export_pages(&ctx.caller, &aq.filter, AUDIT_EXPORT_LIMIT).await?;
+    let header = [
+        "seq",
+        "time",
+        "actor",
+        "kind",
+        "model",
+        "object_id",
+        "reason",
+        "changes",
+        "request_id",
+        "client_addr",
+        "hash",
+    ];
+    let header = header.iter().map(|h| (*h).to_owned()).collect();
+    let line_ctx = ctx.clone();
+    Ok(csv_response("audit", header, pages, move |e: &entry::Model| {
+        vec![
             e.seq.to_string(),
             e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
             e.actor.clone(),
@@ -381,17 +385,10 @@ pub async fn audit_export(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Response> 
             e.model.clone().unwrap_or_default(),
             e.object_id.clone().unwrap_or_default(),
             e.reason.clone().unwrap_or_default(),
-            visible_changes(&ctx, e),
+            visible_changes(&line_ctx, e),
             e.request_id.clone().unwrap_or_default(),
             e.client_addr.clone().unwrap_or_default(),
             e.hash.clone(),
-        ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    let mut resp = out.into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    resp.headers_mut()
-        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"audit.csv\""));
-    Ok(resp)
+        ]
+    }))
 }

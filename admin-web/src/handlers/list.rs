@@ -3,9 +3,13 @@
 use admin_core::list::view::{self, FilterChoice, Params};
 use admin_core::model::thousands;
 use admin_core::{ListQuery, ListResult, ModelMeta, service};
+use std::borrow::Cow;
+
+use axum::body::{Body, Bytes};
 use axum::extract::Query;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
+use futures_util::StreamExt;
 use minijinja::{Value, context};
 
 use super::Pairs;
@@ -231,26 +235,68 @@ impl ListPage<'_> {
     }
 }
 
+/// What a path segment leaves as it is: letters, digits and `*-._`; everything else,
+/// `/`, `?`, `#`, `%` and spaces included, is percent-encoded.
+const PATH_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'*').remove(b'-').remove(b'.').remove(b'_');
+
 /// Percent-encodes a key for use as one path segment.
 #[must_use]
 pub fn url_path_segment(key: &str) -> String {
-    form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>().replace('+', "%20")
+    percent_encoding::utf8_percent_encode(key, PATH_SEGMENT).to_string()
 }
 
-/// Defuses a CSV cell that a spreadsheet would run as a formula.
+/// Defuses a CSV cell that a spreadsheet would run as a formula: text that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. Quoting
+/// is the CSV writer's ([`csv_response`]).
 #[must_use]
-pub fn csv_cell(text: &str) -> String {
-    let defused =
-        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
+pub fn csv_cell(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        defused
+        Cow::Borrowed(text)
     }
 }
 
+/// CSV lines (CRLF-terminated, quoted where needed, every cell defused by
+/// [`csv_cell`]) of `rows`.
+fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Bytes> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    for row in rows {
+        let cells: Vec<Cow<'_, str>> = row.iter().map(|c| csv_cell(c)).collect();
+        w.write_record(cells.iter().map(|c| c.as_bytes()))?;
+    }
+    w.into_inner().map(Bytes::from).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// A CSV file streamed as `pages` are read from the database: the header line,
+/// then one chunk per page, so memory stays flat however many rows. A page that
+/// fails ends the body early (the client sees a broken download, and the log why).
+pub(crate) fn csv_response<T: Send + 'static>(
+    filename: &str,
+    header: Vec<String>,
+    pages: admin_core::service::Pages<T>,
+    line: impl Fn(&T) -> Vec<String> + Send + 'static,
+) -> Response {
+    let first = futures_util::stream::iter([csv_lines([header])]);
+    let rest = pages.map(move |page| match page {
+        Ok(rows) => csv_lines(rows.iter().map(&line)),
+        Err(e) => {
+            tracing::error!(error = %e, "CSV export failed part way");
+            Err(std::io::Error::other(e.to_string()))
+        }
+    });
+    let mut resp = Body::from_stream(first.chain(rest)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}.csv\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
 /// `GET {prefix}/{model}/export.csv`: the current filtered list, up to
-/// [`service::EXPORT_LIMIT`] rows.
+/// [`service::EXPORT_LIMIT`] rows, streamed from the database.
 pub async fn export(
     ctx: Ctx,
     ModelParam(model): ModelParam,
@@ -266,46 +312,34 @@ pub async fn export(
         .into());
     }
     let meta = model.meta();
-    let rows = service::export(&ctx.state.db, &ctx.staff, model.as_ref(), &query).await?;
-    if rows.len() as u64 > service::EXPORT_LIMIT {
-        return Err(admin_core::Error::Refused(format!(
-            "This list has more than {} {}, more than one export may hold. Narrow it with a search or filters and export again.",
-            thousands(service::EXPORT_LIMIT),
-            meta.noun_plural()
-        ))
-        .into());
-    }
-    let mut out = String::new();
+    let pages = ctx.service().export_pages(&ctx.caller, meta.slug, &query, service::EXPORT_LIMIT).await?;
     let columns: Vec<usize> = meta.list_display.iter().copied().filter(|&i| !query.hidden[i]).collect();
-    let header: Vec<String> = columns.iter().map(|&i| csv_cell(meta.fields[i].label)).collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for r in &rows {
-        let line: Vec<String> =
-            columns.iter().map(|&i| csv_cell(&meta.fields[i].display(&r.cells[i]))).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    let mut resp = out.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.csv\"", meta.slug)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    let header = columns.iter().map(|&i| meta.fields[i].label.to_owned()).collect();
+    Ok(csv_response(meta.slug, header, pages, move |r| {
+        columns.iter().map(|&i| meta.fields[i].display(&r.cells[i])).collect()
+    }))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::csv_cell;
+    use super::csv_lines;
+
+    fn line(cell: &str) -> String {
+        String::from_utf8(csv_lines([vec![cell.to_owned()]]).unwrap().to_vec()).unwrap()
+    }
 
     #[test]
     fn csv_cells_are_defused_and_quoted() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-5"), "'-5");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(line("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+        assert_eq!(line("+1"), "'+1\r\n");
+        assert_eq!(line("-5"), "'-5\r\n");
+        assert_eq!(line("@SUM(A1)"), "'@SUM(A1)\r\n");
+        assert_eq!(line("\tx"), "'\tx\r\n");
+        assert_eq!(line("a,b"), "\"a,b\"\r\n");
+        assert_eq!(line("two\nlines"), "\"two\nlines\"\r\n");
+        assert_eq!(line("plain"), "plain\r\n");
+        let two =
+            csv_lines([vec!["a".to_owned(), "=b".to_owned()], vec![String::new(), "c".to_owned()]]).unwrap();
+        assert_eq!(&two[..], b"a,'=b\r\n,c\r\n");
     }
 }
