@@ -1,0 +1,59 @@
+//! The door's actions: the ones a caller may run, previews and runs.
+
+use super::prelude::*;
+
+impl Service {
+    // ---- actions -----------------------------------------------------------
+
+    /// The model's actions the caller may run, in registration order.
+    #[must_use]
+    pub fn actions(&self, caller: &Caller, slug: &str) -> Vec<Arc<dyn DynAction>> {
+        self.registry
+            .actions_for(slug)
+            .into_iter()
+            .filter(|a| caller.may(&format!("{slug}.action.{}", a.name())))
+            .collect()
+    }
+
+    /// One action, if the caller may run it.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown action; `Forbidden` without `{model}.action.{name}`.
+    pub fn action(&self, caller: &Caller, slug: &str, name: &str) -> Result<Arc<dyn DynAction>> {
+        crate::service::action_for(caller.staff(), &self.registry, slug, name)
+    }
+
+    /// The records an action would touch and those it would skip, with reasons.
+    ///
+    /// # Errors
+    /// As [`Service::action`]; `Refused` past the batch limit.
+    pub async fn preview_action(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        name: &str,
+        keys: &[String],
+    ) -> Result<(Arc<dyn DynAction>, Preview)> {
+        crate::service::action_preview(&self.db, caller.staff(), &self.registry, slug, name, keys).await
+    }
+
+    /// Runs an action (or queues it for approval), audited with the caller's reason.
+    /// An action whose policy asks for a recent sign-in refuses a stale one.
+    ///
+    /// # Errors
+    /// As [`Service::preview_action`]; `ReauthRequired`; `Invalid` for bad input or
+    /// a missing reason.
+    pub async fn run_action(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        name: &str,
+        request: &ActionRequest,
+    ) -> Result<ActionResult> {
+        let action = self.action(caller, slug, name)?;
+        if action.policy().recent_auth {
+            caller.require_recent()?;
+        }
+        crate::service::run_action(&self.db, caller.context(), &self.registry, slug, name, request).await
+    }
+}
