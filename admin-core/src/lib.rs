@@ -55,7 +55,7 @@ pub use kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
 pub use kernel::model::{AdminModel, FieldMeta, ModelMeta};
 pub use kernel::record::{FormData, Record};
 pub use list::query::{ListQuery, ListResult};
-pub use registry::{ModelAdmin, Registry};
+pub use registry::Registry;
 
 // Paths of the flat layout before the layers, kept while the workspace moves over.
 #[doc(hidden)]

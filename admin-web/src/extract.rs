@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use admin_core::ModelAdmin;
+use admin_core::list::query::ModelFields;
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
@@ -14,7 +14,7 @@ use crate::state::AdminState;
 
 /// The model named by the `{model}` path segment (404 when there is none).
 #[derive(Clone)]
-pub struct ModelParam(pub Arc<dyn ModelAdmin>);
+pub struct ModelParam(pub Arc<dyn ModelFields>);
 
 impl<S> FromRequestParts<S> for ModelParam
 where
@@ -29,7 +29,7 @@ where
             .await
             .map_err(|_| admin_core::Error::NotFound("There is no such page.".to_owned()))?;
         let slug = params.0.iter().find(|(k, _)| k == "model").map(|(_, v)| v.as_str()).unwrap_or("");
-        state.registry.get(slug).cloned().map(ModelParam).ok_or_else(|| {
+        state.registry.fields(slug).map(ModelParam).ok_or_else(|| {
             admin_core::Error::NotFound(format!("There is no admin page for \u{201c}{slug}\u{201d}.")).into()
         })
     }

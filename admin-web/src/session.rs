@@ -2,7 +2,7 @@
 
 use admin_core::auth::{self, Authentication, Credential, CurrentSession, Identity, Proof};
 use admin_core::service::{Caller, Service};
-use admin_core::{ModelAdmin, Staff};
+use admin_core::Staff;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -275,14 +275,10 @@ impl Ctx {
     #[must_use]
     pub fn base(&self, title: &str) -> Value {
         let models: Vec<Value> = self
-            .state
-            .registry
-            .models()
-            .filter(|m| admin_core::service::require(&self.staff, m.as_ref(), "view").is_ok())
-            .map(|m| {
-                let meta = m.meta();
-                context! { slug => meta.slug, label_plural => meta.label_plural }
-            })
+            .service()
+            .models(&self.caller)
+            .into_iter()
+            .map(|meta| context! { slug => meta.slug, label_plural => meta.label_plural })
             .collect();
         context! {
             prefix => self.state.prefix(),
@@ -298,9 +294,9 @@ impl Ctx {
         }
     }
 
-    /// Whether the user may do `op` on the model.
+    /// Whether the user may do `op` (`view`, `add`, `change`, ...) on the model `slug`.
     #[must_use]
-    pub fn may(&self, admin: &dyn ModelAdmin, op: &str) -> bool {
-        admin_core::service::require(&self.staff, admin, op).is_ok()
+    pub fn may(&self, slug: &str, op: &str) -> bool {
+        self.service().may(&self.caller, slug, op)
     }
 }

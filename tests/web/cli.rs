@@ -111,8 +111,8 @@ fn the_help_names_every_role_and_every_action_there_is() {
     // The action list in `action --help` is written by hand: it must not go stale.
     let action = help(&["action", "--help"]);
     let registry = ops_console::registry();
-    for model in registry.models() {
-        let slug = model.meta().slug;
+    for meta in registry.metas() {
+        let slug = meta.slug;
         let actions = registry.actions_for(slug);
         if actions.is_empty() {
             continue;

@@ -16,16 +16,25 @@ mod listing;
 mod model_admin;
 mod write;
 
-pub use entity_admin::EntityAdmin;
-pub use model_admin::{ExportPosition, ModelAdmin};
+pub(crate) use entity_admin::EntityAdmin;
+pub use model_admin::ExportPosition;
+pub(crate) use model_admin::ModelAdmin;
 
 /// A model that refers to another: `model.fields[field]` is a foreign key to it.
 #[derive(Clone)]
 pub struct Related {
-    /// The referring model.
-    pub admin: Arc<dyn ModelAdmin>,
+    /// The referring model's admin (its data operations are the door's).
+    pub(crate) admin: Arc<dyn ModelAdmin>,
     /// The index of its foreign-key field.
     pub field: usize,
+}
+
+impl Related {
+    /// The referring model's description.
+    #[must_use]
+    pub fn meta(&self) -> &'static ModelMeta {
+        self.admin.meta()
+    }
 }
 
 /// Path segments the admin uses for its own pages, so no model may have them as slug.
@@ -140,7 +149,7 @@ impl Registry {
 
     /// The model with this slug.
     #[must_use]
-    pub fn get(&self, slug: &str) -> Option<&Arc<dyn ModelAdmin>> {
+    pub(crate) fn get(&self, slug: &str) -> Option<&Arc<dyn ModelAdmin>> {
         self.models.get(slug)
     }
 
@@ -263,6 +272,14 @@ impl Registry {
         Ok(out)
     }
 
+    /// A registered model's description and value parser (what a screen needs to
+    /// read a list query or a form), without its data operations: reading and
+    /// writing go through the door.
+    #[must_use]
+    pub fn fields(&self, slug: &str) -> Option<Arc<dyn crate::list::query::ModelFields>> {
+        self.models.get(slug).map(|m| Arc::clone(m) as Arc<dyn crate::list::query::ModelFields>)
+    }
+
     /// A registered model's description.
     #[must_use]
     pub fn model(&self, slug: &str) -> Option<&'static ModelMeta> {
@@ -275,7 +292,7 @@ impl Registry {
     }
 
     /// Every registered model's admin, in registration order.
-    pub fn models(&self) -> impl Iterator<Item = &Arc<dyn ModelAdmin>> {
+    pub(crate) fn models(&self) -> impl Iterator<Item = &Arc<dyn ModelAdmin>> {
         self.order.iter().filter_map(|s| self.models.get(s))
     }
 

@@ -10,6 +10,7 @@ use crate::access::Staff;
 use crate::audit::Context;
 use crate::kernel::Changes;
 use crate::kernel::error::{Error, Result};
+use crate::kernel::model::ModelMeta;
 use crate::kernel::record::{FormData, Record};
 use crate::list::query::{ListQuery, ListResult};
 use crate::registry::{ModelAdmin, Registry, Related};
@@ -152,14 +153,14 @@ pub struct DeletePlan {
 impl DeletePlan {
     /// The plain sentence explaining why the record cannot be deleted, if it cannot.
     #[must_use]
-    pub fn blocked_reason(&self, admin: &dyn ModelAdmin) -> Option<String> {
+    pub fn blocked_reason(&self, meta: &ModelMeta) -> Option<String> {
         if self.blockers.is_empty() {
             return None;
         }
         let parts: Vec<String> = self.blockers.iter().map(|(r, n)| r.admin.meta().count_phrase(*n)).collect();
         Some(format!(
             "{} cannot be deleted: {} still refer to it. Delete or move those first.",
-            self.record.title(admin.meta()),
+            self.record.title(meta),
             join_and(&parts)
         ))
     }
@@ -228,7 +229,7 @@ pub async fn delete(
     version: &str,
 ) -> Result<Record> {
     let plan = plan_delete(db, actor(ctx)?, registry, admin, key).await?;
-    if let Some(reason) = plan.blocked_reason(admin) {
+    if let Some(reason) = plan.blocked_reason(admin.meta()) {
         return Err(Error::Refused(reason));
     }
     if admin.meta().reason_required && ctx.reason.is_none() {

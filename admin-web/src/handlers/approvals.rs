@@ -42,8 +42,8 @@ fn row(ctx: &Ctx, r: &request::Model) -> Value {
     let what = ctx
         .state
         .registry
-        .get(&r.model)
-        .map_or_else(|| format!("{} records", keys.len()), |m| m.meta().count_phrase(keys.len() as u64));
+        .model(&r.model)
+        .map_or_else(|| format!("{} records", keys.len()), |m| m.count_phrase(keys.len() as u64));
     context! {
         id => r.id,
         url => format!("{}/approvals/{}", ctx.state.prefix(), r.id),
@@ -88,7 +88,7 @@ fn filters(ctx: &Ctx, q: QueueQuery) -> Filters {
         ok
     });
     let model = given(q.model).filter(|m| {
-        let ok = ctx.state.registry.get(m).is_some();
+        let ok = ctx.state.registry.model(m).is_some();
         if !ok {
             messages.push(format!("\u{201c}{m}\u{201d} is not a model; showing every model."));
         }
@@ -213,7 +213,7 @@ async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: Statu
             base => ctx.base(&title),
             title => title,
             r => row(ctx, &r),
-            model_label => ctx.state.registry.get(&r.model).map_or(r.model.as_str(), |m| m.meta().label_plural),
+            model_label => ctx.state.registry.model(&r.model).map_or(r.model.as_str(), |m| m.label_plural),
             reason => &r.reason,
             decision_note => &r.decision_note,
             decided_at => r.decided_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),

@@ -2,7 +2,8 @@
 
 use admin_core::list::view::visible_columns;
 use admin_core::service::DeletePlan;
-use admin_core::{Error as CoreError, ModelAdmin};
+use admin_core::Error as CoreError;
+use admin_core::list::query::ModelFields;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -36,7 +37,7 @@ fn blockers(prefix: &str, plan: &DeletePlan) -> Vec<Value> {
     plan.blockers
         .iter()
         .map(|(rel, n)| {
-            let m = rel.admin.meta();
+            let m = rel.meta();
             let mut s = form_urlencoded::Serializer::new(String::new());
             s.append_pair(m.fields[rel.field].name, &plan.record.key);
             context! { phrase => m.count_phrase(*n), url => format!("{prefix}/{}/?{}", m.slug, s.finish()) }
@@ -46,7 +47,7 @@ fn blockers(prefix: &str, plan: &DeletePlan) -> Vec<Value> {
 
 async fn render(
     ctx: &Ctx,
-    model: &dyn ModelAdmin,
+    model: &dyn ModelFields,
     key: &str,
     back: &str,
     error: Option<String>,
@@ -72,7 +73,7 @@ async fn render(
             list_url => list_url(prefix, meta.slug, back),
             back => back.trim_start_matches('?'),
             summary => summary,
-            blocked => plan.blocked_reason(model),
+            blocked => plan.blocked_reason(model.meta()),
             blockers => blockers(prefix, &plan),
             version => plan.record.version(),
             error => error,

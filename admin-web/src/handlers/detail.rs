@@ -6,7 +6,8 @@ use admin_core::field::{Cell, FieldKind};
 use admin_core::list::view::visible_columns;
 use admin_core::permission::{FieldAccess, field_access};
 use admin_core::service::RelatedRows;
-use admin_core::{Error as CoreError, FieldError, FieldMeta, FormData, ModelAdmin, ModelMeta, Record, Staff};
+use admin_core::list::query::ModelFields;
+use admin_core::{Error as CoreError, FieldError, FieldMeta, FormData, ModelMeta, Record, Staff};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -261,7 +262,7 @@ impl<'a> Page<'a> {
 
     fn related_group(&self, record: &Record, g: &RelatedRows) -> Value {
         let prefix = self.ctx.state.prefix();
-        let m = g.related.admin.meta();
+        let m = g.related.meta();
         let fk = &m.fields[g.related.field];
         let cols: Vec<usize> = visible_columns(m, self.ctx.caller.staff())
             .into_iter()
@@ -378,7 +379,7 @@ pub async fn save(
 
 /// What changed meanwhile next to what this person tried to save, for the fields
 /// they may change whose values differ.
-fn conflict_rows(ctx: &Ctx, model: &dyn ModelAdmin, current: &Record, form: &FormData) -> Vec<Value> {
+fn conflict_rows(ctx: &Ctx, model: &dyn ModelFields, current: &Record, form: &FormData) -> Vec<Value> {
     let meta = model.meta();
     meta.fields
         .iter()

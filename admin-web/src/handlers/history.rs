@@ -250,7 +250,7 @@ async fn audit_rows(ctx: &Ctx, entries: &[entry::Model]) -> Result<Vec<Value>> {
     Ok(entries
         .iter()
         .map(|e| {
-            let meta = e.model.as_deref().and_then(|m| ctx.state.registry.get(m)).map(|a| a.meta());
+            let meta = e.model.as_deref().and_then(|m| ctx.state.registry.model(m));
             let (url, deleted) = link_of(prefix, e, &existing);
             entry_view(&ctx.staff, e, meta, url, deleted)
         })
@@ -284,8 +284,9 @@ fn render_audit(ctx: &Ctx, aq: &AuditQuery, p: AuditPage) -> Result<Html<String>
     let models: Vec<Value> = ctx
         .state
         .registry
-        .models()
-        .map(|m| context! { slug => m.meta().slug, label => m.meta().label_plural })
+        .metas()
+        .into_iter()
+        .map(|m| context! { slug => m.slug, label => m.label_plural })
         .collect();
     let get = |k: &str| aq.params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let capped = p.total > AUDIT_COUNT_CAP;
@@ -331,7 +332,7 @@ fn render_audit(ctx: &Ctx, aq: &AuditQuery, p: AuditPage) -> Result<Html<String>
 
 /// The entry's changes without the fields hidden from this user.
 fn visible_changes(ctx: &Ctx, e: &entry::Model) -> String {
-    let meta = e.model.as_deref().and_then(|m| ctx.state.registry.get(m)).map(|a| a.meta());
+    let meta = e.model.as_deref().and_then(|m| ctx.state.registry.model(m));
     let Some(meta) = meta else { return e.changes.clone() };
     match serde_json::from_str::<serde_json::Value>(&e.changes) {
         Ok(serde_json::Value::Object(mut map)) => {
