@@ -57,20 +57,6 @@ pub use kernel::record::{FormData, Record};
 pub use list::query::{ListQuery, ListResult};
 pub use registry::Registry;
 
-// Paths of the flat layout before the layers, kept while the workspace moves over.
-#[doc(hidden)]
-pub use access::permission;
-#[doc(hidden)]
-pub use action::idempotency;
-#[doc(hidden)]
-pub use auth::{password, totp, two_factor};
-#[doc(hidden)]
-pub use db::{entities, txn};
-#[doc(hidden)]
-pub use kernel::{error, field, model, record, text};
-#[doc(hidden)]
-pub use list::{count, index_advice, query, search_index, seek};
-
 /// The sea-orm this crate is built with, for applications that want the same one.
 pub use sea_orm;
 

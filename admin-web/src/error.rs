@@ -75,8 +75,8 @@ impl IntoResponse for Error {
                 C::ReauthRequired => (StatusCode::FORBIDDEN, "Confirm your password"),
                 C::Invalid(_) | C::BadRequest(_) => (StatusCode::BAD_REQUEST, "Cannot do that"),
                 // Text the database cannot store is the request's fault (see
-                // `admin_core::error::is_encoding_error`), not the server's.
-                C::Db(db) if admin_core::error::is_encoding_error(db) => {
+                // `admin_core::kernel::error::is_encoding_error`), not the server's.
+                C::Db(db) if admin_core::kernel::error::is_encoding_error(db) => {
                     (StatusCode::BAD_REQUEST, "Cannot do that")
                 }
                 C::Conflict { .. } => (StatusCode::CONFLICT, "Changed by someone else"),
@@ -85,7 +85,7 @@ impl IntoResponse for Error {
             },
         };
         match &self {
-            Error::Core(admin_core::Error::Db(db)) if !admin_core::error::is_encoding_error(db) => {
+            Error::Core(admin_core::Error::Db(db)) if !admin_core::kernel::error::is_encoding_error(db) => {
                 tracing::error!(error = %db, "database error")
             }
             Error::Core(admin_core::Error::Internal(m)) => {
@@ -97,8 +97,8 @@ impl IntoResponse for Error {
             Error::Core(admin_core::Error::Invalid(errs)) if !errs.is_empty() => {
                 errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")
             }
-            Error::Core(admin_core::Error::Db(db)) if admin_core::error::is_encoding_error(db) => {
-                admin_core::error::UNSTORABLE_TEXT.to_owned()
+            Error::Core(admin_core::Error::Db(db)) if admin_core::kernel::error::is_encoding_error(db) => {
+                admin_core::kernel::error::UNSTORABLE_TEXT.to_owned()
             }
             other => other.to_string(),
         };

@@ -8,10 +8,10 @@
 //!   percent-encoded UTF-8. Nothing of such a request reaches a handler.
 //! - the handlers and `admin_core`: a NUL or another control character, or text over
 //!   its limit, inside a well-formed form field: the form is shown again with the
-//!   field's message (see `admin_core::text`). The JSON API refuses `\u0000` in its
+//!   field's message (see `admin_core::kernel::text`). The JSON API refuses `\u0000` in its
 //!   body with a JSON 400.
 //! - a database that still refuses text for its characters answers 400 too
-//!   (`admin_core::error::is_encoding_error`), never a 500.
+//!   (`admin_core::kernel::error::is_encoding_error`), never a 500.
 //!
 //! None of this is logged as an error: it is the client's mistake.
 

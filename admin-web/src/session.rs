@@ -1,8 +1,8 @@
 //! Session cookies and the signed-in user extractor.
 
+use admin_core::Staff;
 use admin_core::auth::{self, Authentication, Credential, CurrentSession, Identity, Proof};
 use admin_core::service::{Caller, Service};
-use admin_core::Staff;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use admin_core::Registry;
+use admin_core::access::permission::Roles;
 use admin_core::auth::{AuthConfig, SessionPolicy, ThrottlePolicy};
-use admin_core::permission::Roles;
 use sea_orm::DatabaseConnection;
 
 use crate::render::{TemplateError, Templates};

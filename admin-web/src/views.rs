@@ -1,7 +1,7 @@
 //! Turns records and model metadata into the values templates show.
 
 use admin_core::audit::{self, entry};
-use admin_core::field::{Cell, FieldKind};
+use admin_core::kernel::field::{Cell, FieldKind};
 use admin_core::{FieldMeta, ModelMeta, Record};
 use minijinja::{Value, context};
 
@@ -181,7 +181,8 @@ pub fn entry_view(
         .into_iter()
         // Fields hidden from this user stay out of history too.
         .filter(|(field, _, _)| {
-            meta.and_then(|m| m.field(field)).is_none_or(|(_, f)| !admin_core::permission::hidden(staff, f))
+            meta.and_then(|m| m.field(field))
+                .is_none_or(|(_, f)| !admin_core::access::permission::hidden(staff, f))
         })
         .map(|(field, before, after)| {
             let f = meta.and_then(|m| m.field(&field).map(|(_, f)| f));

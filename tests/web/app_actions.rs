@@ -5,7 +5,7 @@
 
 use admin_core::action::{Action, NoInput, Outcome, Report, RunContext};
 use admin_core::audit::{Context, entry};
-use admin_core::service::{self, ActionRequest, ActionResult};
+use admin_core::service::{ActionRequest, ActionResult};
 use ops_console::actions::MarkForManualReview;
 use ops_console::cli::{self, Command};
 use ops_console::commands;
@@ -74,7 +74,7 @@ impl<'a> Req<'a> {
             input: self.input,
             idempotency_key: self.idempotency_key.map(str::to_owned),
         };
-        service::run_action(&app.db, &ctx, registry, self.slug, self.name, &request).await
+        super::support::run_action(&app.db, &ctx, registry, self.slug, self.name, &request).await
     }
 
     async fn run(self, app: &TestApp, who: &Staff) -> opsadmin::Result<ActionResult> {
@@ -165,16 +165,11 @@ async fn a_blocked_record_is_skipped_with_its_reason_and_the_preview_says_so_fir
     let app = TestApp::new(0).await;
     let support = staff(&app, "sue", "support").await;
     let registry = ops_console::registry();
-    let (_, preview) = service::action_preview(
-        &app.db,
-        &support,
-        &registry,
-        "account",
-        "mark_for_manual_review",
-        &keys(&[ALICE, BOB]),
-    )
-    .await
-    .unwrap();
+    let caller = super::support::caller_of(&Context::staff(&support));
+    let (_, preview) = opsadmin::Service::new(app.db.clone(), registry.clone())
+        .preview_action(&caller, "account", "mark_for_manual_review", &keys(&[ALICE, BOB]))
+        .await
+        .unwrap();
     assert_eq!(preview.ready.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["1"]);
     assert_eq!(preview.blocked.len(), 1);
     assert_eq!(preview.blocked[0].record.key, "2");
@@ -243,10 +238,11 @@ async fn retry_welcome_email_requeues_the_existing_job_and_creates_none() {
 
     let registry = ops_console::registry();
     let all = keys(&[ALICE, BOB, CAROL]);
-    let (_, preview) =
-        service::action_preview(&app.db, &support, &registry, "account", "retry_welcome_email", &all)
-            .await
-            .unwrap();
+    let caller = super::support::caller_of(&Context::staff(&support));
+    let (_, preview) = opsadmin::Service::new(app.db.clone(), registry.clone())
+        .preview_action(&caller, "account", "retry_welcome_email", &all)
+        .await
+        .unwrap();
     assert_eq!(preview.ready.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["1"]);
     let blocked: Vec<(&str, &str)> =
         preview.blocked.iter().map(|b| (b.record.key.as_str(), b.reason.as_str())).collect();

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use admin_core::action::{Action, NoInput, Outcome, Policy, RunContext};
 use admin_core::approval::{self, Work};
 use admin_core::audit::{Context, entry};
-use admin_core::service::{self, ActionRequest, ActionResult};
+use admin_core::service::{ActionRequest, ActionResult};
 use ops_console::models::account;
 use opsadmin::{Registry, Staff};
 use sea_orm::{
@@ -107,7 +107,7 @@ async fn request(app: &TestApp, who: &Staff, action: &str, ids: &[i64]) -> i64 {
         input: serde_json::json!({}),
         idempotency_key: None,
     };
-    match service::run_action(&app.db, &ctx, &registry(), "account", action, &req).await.unwrap() {
+    match super::support::run_action(&app.db, &ctx, &registry(), "account", action, &req).await.unwrap() {
         ActionResult::Queued { id } => id,
         other => panic!("expected a queued request, got {other:?}"),
     }

@@ -13,7 +13,7 @@ use super::support::{TestApp, USER};
 /// leave nothing in the admin's other tables.
 async fn changes(app: &TestApp, n: usize) {
     for i in 0..n {
-        let txn = admin_core::txn::begin_write(&app.db).await.unwrap();
+        let txn = admin_core::db::txn::begin_write(&app.db).await.unwrap();
         let ctx = Context { actor_name: Some("billing-job".into()), ..Default::default() };
         let event = Event {
             kind: "update",
@@ -224,7 +224,7 @@ async fn an_emptied_or_cut_log_is_found_after_everyone_signed_out() {
     assert!(r.status.as_u16() < 400, "{}", r.body);
     c.post("/admin/logout", &[("csrf_token", &csrf)]).await;
     // Nobody is signed in: no session is left to give a cut away.
-    assert_eq!(admin_core::entities::session::Entity::find().all(&app.db).await.unwrap().len(), 0);
+    assert_eq!(admin_core::db::entities::session::Entity::find().all(&app.db).await.unwrap().len(), 0);
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
 
     // Cut back to the sign-in, head rewritten: the note remembers its entry.
@@ -245,7 +245,7 @@ async fn an_emptied_or_cut_log_is_found_after_everyone_signed_out() {
 
 #[tokio::test]
 async fn a_cut_approved_run_or_decision_is_found_from_the_approval() {
-    use admin_core::service::{self, ActionRequest, ActionResult};
+    use admin_core::service::{ActionRequest, ActionResult};
     let app = TestApp::new(0).await;
     let roles = ops_console::roles::roles();
     let registry = ops_console::registry();
@@ -258,12 +258,13 @@ async fn a_cut_approved_run_or_decision_is_found_from_the_approval() {
     }
     let ctx = Context::staff(&finance[0]).with_reason(Some("Charged twice".into()));
     let req = ActionRequest { keys: vec!["1".into()], input: serde_json::json!({}), idempotency_key: None };
-    let id =
-        match service::run_action(&app.db, &ctx, &registry, "invoice", "refund_invoice", &req).await.unwrap()
-        {
-            ActionResult::Queued { id } => id,
-            other => panic!("expected a queued request, got {other:?}"),
-        };
+    let id = match super::support::run_action(&app.db, &ctx, &registry, "invoice", "refund_invoice", &req)
+        .await
+        .unwrap()
+    {
+        ActionResult::Queued { id } => id,
+        other => panic!("expected a queued request, got {other:?}"),
+    };
     admin_core::approval::decide(&app.db, &Context::staff(&finance[1]), &registry, id, true, None)
         .await
         .unwrap();

@@ -149,9 +149,10 @@ async fn unknown_model_and_record_are_404_pages() {
 async fn signing_in_sweeps_dead_sessions_and_spent_throttle_rows() {
     use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
     let app = TestApp::new(0).await;
-    let sessions = || async { admin_core::entities::session::Entity::find().count(&app.db).await.unwrap() };
+    let sessions =
+        || async { admin_core::db::entities::session::Entity::find().count(&app.db).await.unwrap() };
     let throttle =
-        || async { admin_core::entities::login_throttle::Entity::find().count(&app.db).await.unwrap() };
+        || async { admin_core::db::entities::login_throttle::Entity::find().count(&app.db).await.unwrap() };
 
     let mut gone = app.signed_in().await;
     app.client().sign_in("nobody", "not the password at all").await;

@@ -3,7 +3,7 @@
 //! every role and signed out. None may get a server error, on either backend; what
 //! is refused is not saved.
 
-use admin_core::text;
+use admin_core::kernel::text;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
 use super::support::{ALICE, Client, PASSWORD, Resp, TestApp, USER, refs};

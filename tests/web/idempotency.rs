@@ -3,9 +3,9 @@
 //! key is refused with 409, another user's key is their own. On screen, through the
 //! JSON API, for approval requests, and after upgrading a version 3 database.
 
+use admin_core::action::idempotency::{KEY_REUSED, LEGACY_FINGERPRINT};
 use admin_core::audit::{self, Context, Verdict, entry};
-use admin_core::idempotency::{KEY_REUSED, LEGACY_FINGERPRINT};
-use admin_core::service::{self, ActionRequest, ActionResult};
+use admin_core::service::{ActionRequest, ActionResult};
 use ops_console::models::{account, invoice};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -384,7 +384,7 @@ async fn reshape_to_v3(app: &TestApp, actor_id: i64) {
     .await
     .unwrap();
     // Release 3 wrote its entry with it, as this one does.
-    let txn = admin_core::txn::begin_write(db).await.unwrap();
+    let txn = admin_core::db::txn::begin_write(db).await.unwrap();
     let event = audit::Event {
         kind: "approval_requested",
         model: Some("approval"),
@@ -412,7 +412,7 @@ async fn a_version_3_database_is_upgraded_keeping_its_runs_and_refusing_their_ol
     opsadmin::migration::migrate(&app.db).await.expect("the upgrade runs");
     opsadmin::migration::migrate(&app.db).await.expect("and finds itself done the next time");
     assert_eq!(audit::verify(&app.db).await.unwrap(), before);
-    let runs = admin_core::entities::action_run::Entity::find().all(&app.db).await.unwrap();
+    let runs = admin_core::db::entities::action_run::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(
         (runs[0].idempotency_key.as_str(), runs[0].fingerprint.as_str()),
@@ -429,7 +429,7 @@ async fn a_version_3_database_is_upgraded_keeping_its_runs_and_refusing_their_ol
         let request = ActionRequest { keys: vec!["1".into()], input, idempotency_key: Some(key.to_owned()) };
         let registry = &registry;
         let db = app.db.clone();
-        async move { service::run_action(&db, &ctx, registry, "account", name, &request).await }
+        async move { super::support::run_action(&db, &ctx, registry, "account", name, &request).await }
     };
     for key in ["old-form", "old-request"] {
         let refused = run(&admin, "mark_for_manual_review", key, json!({})).await;

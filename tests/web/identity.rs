@@ -4,7 +4,7 @@
 //! JSON body with a stable `error` code for every failure).
 
 use admin_core::audit::{Context, entry};
-use admin_core::entities::{session, staff_user};
+use admin_core::db::entities::{session, staff_user};
 use axum::body::Body;
 use axum::http::{Request, header};
 use ops_console::models::invoice;
@@ -83,7 +83,7 @@ async fn caller(app: &TestApp, name: &str, role: &str, case: Case) -> Caller {
         .await
         .unwrap();
     // The CSRF token of the session, read before anything is refused.
-    let csrf = admin_core::entities::session::Entity::find()
+    let csrf = admin_core::db::entities::session::Entity::find()
         .filter(session::Column::UserId.eq(staff.id))
         .one(&app.db)
         .await

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use admin_core::audit::{Context, entry};
-use admin_core::service::{self, ActionRequest, ActionResult};
+use admin_core::service::{ActionRequest, ActionResult};
 use ops_console::models::invoice;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -159,11 +159,16 @@ async fn two_instances_share_sessions_approvals_and_run_each_request_once() {
         let ctx = Context::staff(&fay_staff).with_reason(Some("Batch refund".into()));
         let req =
             ActionRequest { keys: vec![id.to_string()], input: serde_json::json!({}), idempotency_key: None };
-        let ActionResult::Queued { id: rid } =
-            service::run_action(&app.db, &ctx, &ops_console::registry(), "invoice", "refund_invoice", &req)
-                .await
-                .unwrap()
-        else {
+        let ActionResult::Queued { id: rid } = super::support::run_action(
+            &app.db,
+            &ctx,
+            &ops_console::registry(),
+            "invoice",
+            "refund_invoice",
+            &req,
+        )
+        .await
+        .unwrap() else {
             panic!("refunds need approval")
         };
         admin_core::approval::decide(

@@ -4,7 +4,7 @@
 //! role list or checkbox value is taken as sent when no form could send it.
 
 use admin_core::audit::entry;
-use admin_core::entities::{login_throttle, staff_user};
+use admin_core::db::entities::{login_throttle, staff_user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio::task::JoinSet;
 

@@ -4,7 +4,7 @@
 //! holds a write transaction.
 
 use admin_core::audit::entry;
-use admin_core::entities::{login_throttle, session, staff_user};
+use admin_core::db::entities::{login_throttle, session, staff_user};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -175,9 +175,9 @@ async fn wrong_passwords_when_turning_off_two_factor_lock_too() {
     // Enrol through the core, with the code of the current step.
     let me = admin_core::auth::staff_by_name(&app.db, &opsadmin::Roles::new(), USER).await.unwrap();
     let ctx = admin_core::audit::Context { actor: Some(me.clone()), ..Default::default() };
-    let e = admin_core::two_factor::begin_enrolment("Ops console", USER).unwrap();
-    let code = admin_core::totp::current_code(&e.secret).unwrap();
-    admin_core::two_factor::confirm_enrolment(&app.db, &ctx, me.id, &e.secret, &code).await.unwrap();
+    let e = admin_core::auth::two_factor::begin_enrolment("Ops console", USER).unwrap();
+    let code = admin_core::auth::totp::current_code(&e.secret).unwrap();
+    admin_core::auth::two_factor::confirm_enrolment(&app.db, &ctx, me.id, &e.secret, &code).await.unwrap();
 
     let disable = |password: &'static str| {
         [("csrf_token", csrf.clone()), ("action", "disable".to_owned()), ("password", password.to_owned())]

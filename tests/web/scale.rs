@@ -440,7 +440,7 @@ async fn postgres_searches_are_written_so_the_trigram_index_serves_them() {
     }
     let meta = <account::Model as opsadmin::AdminModel>::meta();
     let search: Vec<usize> = meta.search.to_vec();
-    let narrowing = admin_core::search_index::candidates(DbBackend::Postgres, meta, &search, "acme-42")
+    let narrowing = admin_core::list::search_index::candidates(DbBackend::Postgres, meta, &search, "acme-42")
         .expect("a term with three letters or digits is narrowed by the index");
     let stmt = account::Entity::find().filter(narrowing).build(DbBackend::Postgres);
     let txn = app.db.begin().await.unwrap();
@@ -460,5 +460,5 @@ async fn postgres_searches_are_written_so_the_trigram_index_serves_them() {
     let plan = plan.join("\n");
     assert!(plan.contains("admin_search_account_"), "{plan}");
     // Two letters or digits have no trigram: no narrowing, the LIKE alone.
-    assert!(admin_core::search_index::candidates(DbBackend::Postgres, meta, &search, "a-4").is_none());
+    assert!(admin_core::list::search_index::candidates(DbBackend::Postgres, meta, &search, "a-4").is_none());
 }

@@ -550,3 +550,30 @@ pub async fn api(
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
     (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }
+
+/// The door's caller for an audit context built the old way (a staff user, a
+/// reason, a request id), as a command-line user proves themselves.
+pub fn caller_of(ctx: &admin_core::audit::Context) -> opsadmin::Caller {
+    let identity = opsadmin::auth::Identity {
+        staff: ctx.actor.clone().expect("a staff user"),
+        proof: opsadmin::auth::Proof::Local,
+        session: None,
+    };
+    opsadmin::Caller::from_identity(&identity)
+        .with_reason(ctx.reason.clone())
+        .with_request(ctx.request_id.clone(), ctx.client_addr.clone())
+}
+
+/// Runs an action through the door as the staff user of `ctx`.
+pub async fn run_action(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &admin_core::audit::Context,
+    registry: &opsadmin::Registry,
+    slug: &str,
+    name: &str,
+    request: &admin_core::service::ActionRequest,
+) -> opsadmin::Result<admin_core::service::ActionResult> {
+    opsadmin::Service::new(db.clone(), registry.clone())
+        .run_action(&caller_of(ctx), slug, name, request)
+        .await
+}

@@ -2,8 +2,8 @@
 //! codes, roles that require it, and re-authentication before changing it.
 
 use admin_core::audit::entry;
-use admin_core::entities::{recovery_code, session, staff_user};
-use admin_core::totp;
+use admin_core::auth::totp;
+use admin_core::db::entities::{recovery_code, session, staff_user};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

@@ -12,7 +12,7 @@
 //! naming them (`audit.view`, `staff.*`) or by the full grant `*`.
 //!
 //! ```
-//! use admin_core::permission::Roles;
+//! use admin_core::access::permission::Roles;
 //!
 //! let roles = Roles::new()
 //!     .role("support", "Answers customers", &["account.view", "invoice.view", "account.action.mark_for_review"])

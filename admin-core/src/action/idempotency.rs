@@ -17,7 +17,7 @@
 //! than guessed at.
 //!
 //! ```
-//! use admin_core::idempotency::fingerprint;
+//! use admin_core::action::idempotency::fingerprint;
 //! use serde_json::json;
 //!
 //! let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();

@@ -24,9 +24,9 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> admin_core::Result<()> {
-//! let stored = admin_core::password::hash("correct horse battery staple").await?;
-//! assert!(admin_core::password::verify("correct horse battery staple", &stored).await?);
-//! assert!(!admin_core::password::verify("wrong", &stored).await?);
+//! let stored = admin_core::auth::password::hash("correct horse battery staple").await?;
+//! assert!(admin_core::auth::password::verify("correct horse battery staple", &stored).await?);
+//! assert!(!admin_core::auth::password::verify("wrong", &stored).await?);
 //! # Ok(())
 //! # }
 //! ```

@@ -4,7 +4,7 @@
 //! live in [`crate::auth::two_factor`].
 //!
 //! ```
-//! use admin_core::totp;
+//! use admin_core::auth::totp;
 //!
 //! let secret = b"12345678901234567890";
 //! assert_eq!(totp::code_at(secret, 59), "287082");

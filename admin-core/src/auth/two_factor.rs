@@ -10,8 +10,8 @@
 //! session ends and codes are refused until the lock passes.
 //!
 //! ```
-//! let e = admin_core::two_factor::begin_enrolment("Ops console", "anna").unwrap();
-//! assert_eq!(admin_core::totp::base32_decode(&e.secret).unwrap().len(), 20);
+//! let e = admin_core::auth::two_factor::begin_enrolment("Ops console", "anna").unwrap();
+//! assert_eq!(admin_core::auth::totp::base32_decode(&e.secret).unwrap().len(), 20);
 //! assert!(e.otpauth_uri.starts_with("otpauth://totp/Ops%20console:anna?secret="));
 //! ```
 

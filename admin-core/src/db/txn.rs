@@ -63,7 +63,7 @@ const STARTUP_LOCK: i64 = 8_030_044_997_735_508_334;
 /// ```no_run
 /// # async fn start(db: &sea_orm::DatabaseConnection) -> admin_core::Result<()> {
 /// use sea_orm::ConnectionTrait;
-/// let txn = admin_core::txn::begin_startup(db).await?;
+/// let txn = admin_core::db::txn::begin_startup(db).await?;
 /// txn.execute_unprepared("CREATE TABLE IF NOT EXISTS ticket (id INTEGER PRIMARY KEY)").await?;
 /// txn.commit().await?;
 /// # Ok(())

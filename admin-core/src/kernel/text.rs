@@ -13,7 +13,7 @@
 //! [`TEXT`] for a `Text` column).
 //!
 //! ```
-//! use admin_core::text::{self, Lines};
+//! use admin_core::kernel::text::{self, Lines};
 //! assert!(text::check("Acme Ltd", text::LINE, Lines::One).is_ok());
 //! assert_eq!(
 //!     text::check(&"x".repeat(300), text::LINE, Lines::One).unwrap_err(),

@@ -12,10 +12,12 @@ pub use caller::Caller;
 pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, Service};
 pub use write::AuditedWrite;
 
-pub use actions::{ActionRequest, ActionResult, action_for, action_preview, run_action};
-pub use records::{
-    DeletePlan, EXPORT_LIMIT, RelatedRows, actor, create, delete, export, first_rows, get, list, list_keys,
-    plan_delete, reason_error, related, update,
+pub use actions::{ActionRequest, ActionResult};
+pub(crate) use actions::{action_for, action_preview, run_action};
+pub use records::{DeletePlan, EXPORT_LIMIT, RelatedRows};
+pub(crate) use records::{
+    actor, create, delete, export, first_rows, get, list, list_keys, plan_delete, reason_error, related,
+    update,
 };
 
 use crate::access::Staff;
@@ -33,7 +35,7 @@ pub fn permission(slug: &str, op: &str) -> String {
 ///
 /// # Errors
 /// `Forbidden` when the permission is missing.
-pub fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result<()> {
+pub(crate) fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result<()> {
     let meta = admin.meta();
     let perm = permission(meta.slug, op);
     if staff.may(&perm) {
@@ -57,7 +59,7 @@ pub fn refusal(staff: &Staff, slug: &str, noun: &str, op: &str) -> String {
 
 /// Blanks the cells of fields hidden from `staff`, so they cannot leak through any
 /// screen that forgets to skip them.
-pub fn mask(staff: &Staff, admin: &dyn ModelAdmin, record: &mut Record) {
+pub(crate) fn mask(staff: &Staff, admin: &dyn ModelAdmin, record: &mut Record) {
     for (f, cell) in admin.meta().fields.iter().zip(record.cells.iter_mut()) {
         if crate::access::permission::hidden(staff, f) {
             *cell = crate::kernel::field::Cell::Null;

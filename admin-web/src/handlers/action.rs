@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use admin_core::action::{DynAction, Report};
-use admin_core::field::Cell;
+use admin_core::kernel::field::Cell;
+use admin_core::kernel::model::thousands;
 use admin_core::list::view::visible_columns;
-use admin_core::model::thousands;
 use admin_core::service::{ActionRequest, ActionResult};
 use admin_core::{Error as CoreError, FieldError, FormData, ModelMeta, Record};
 use axum::extract::Path;
@@ -156,7 +156,7 @@ impl Confirm<'_> {
             Some(k)
                 if !k.is_empty()
                     && !self.new_key
-                    && admin_core::text::is_lookup(k, admin_core::text::IDEMPOTENCY_KEY) =>
+                    && admin_core::kernel::text::is_lookup(k, admin_core::kernel::text::IDEMPOTENCY_KEY) =>
             {
                 Ok(k.to_owned())
             }
@@ -210,7 +210,7 @@ impl Confirm<'_> {
                 missing => preview.missing,
                 columns => columns,
                 inputs => self.inputs(),
-                reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => self.error("reason"), max_length => admin_core::text::REASON },
+                reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => self.error("reason"), max_length => admin_core::kernel::text::REASON },
                 form_errors => form_errors,
                 message => &self.message,
                 idempotency_key => self.idempotency_key()?,
@@ -269,7 +269,7 @@ pub async fn submit(
         Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
             Err(e.into())
         }
-        Err(e) if admin_core::idempotency::is_reused(&e) => {
+        Err(e) if admin_core::action::idempotency::is_reused(&e) => {
             // The key came with another request before: nothing ran. The page comes
             // back with a new key, so confirming it again is a new request.
             let msg = format!(

@@ -337,7 +337,7 @@ impl ActionBody {
             "The idempotency key must be text, like \"ticket-9001\"; a number is taken as its digits.",
         )?;
         let texts = keys.iter().chain(reason.iter()).chain(idempotency_key.iter());
-        if texts.into_iter().any(|t| t.contains('\0')) || admin_core::text::json_has_nul(&input) {
+        if texts.into_iter().any(|t| t.contains('\0')) || admin_core::kernel::text::json_has_nul(&input) {
             return Err(ApiError::bad_request("Text in the body must not contain NUL characters (\\u0000)."));
         }
         Ok((ActionRequest { keys, input, idempotency_key }, reason))

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use admin_core::action::{DynAction, Preview};
 use admin_core::approval::{self, request};
-use admin_core::model::thousands;
+use admin_core::kernel::model::thousands;
 use admin_core::{Error as CoreError, Record};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -128,7 +128,7 @@ impl Filters {
 /// `GET {prefix}/approvals`: filter by `status` and `model`; `page`.
 pub async fn queue(ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response> {
     let f = filters(&ctx, q);
-    let offset = admin_core::query::page_offset(f.page, PER_PAGE);
+    let offset = admin_core::list::query::page_offset(f.page, PER_PAGE);
     let service = ctx.service();
     let (rows, total) =
         service.approvals(&ctx.caller, f.status.as_deref(), f.model.as_deref(), offset, PER_PAGE).await?;
@@ -165,7 +165,7 @@ fn records_view(ctx: &Ctx, action: &dyn DynAction, p: &Preview) -> (Vec<Value>, 
             .list_display
             .iter()
             .copied()
-            .filter(|&i| !admin_core::permission::hidden(&ctx.staff, &meta.fields[i]))
+            .filter(|&i| !admin_core::access::permission::hidden(&ctx.staff, &meta.fields[i]))
             .take(4)
             .map(|i| meta.fields[i].display(&rec.cells[i]))
             .collect();

@@ -1,7 +1,7 @@
 //! The dashboard: the models this user may see, their work queues with counts, the
 //! user's saved views, and approvals waiting for them.
 
-use admin_core::model::thousands;
+use admin_core::kernel::model::thousands;
 use axum::extract::Path;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -105,8 +105,8 @@ fn list_query(raw: &str) -> Option<String> {
         .filter(|(k, _)| k != "page" && !k.starts_with('_'))
         .collect();
     let unreadable = query.iter().any(|(k, v)| {
-        admin_core::text::has_control(k, admin_core::text::Lines::One)
-            || admin_core::text::has_control(v, admin_core::text::Lines::One)
+        admin_core::kernel::text::has_control(k, admin_core::kernel::text::Lines::One)
+            || admin_core::kernel::text::has_control(v, admin_core::kernel::text::Lines::One)
     });
     (!unreadable).then(|| query_string(&query))
 }
@@ -137,7 +137,9 @@ pub async fn save_view(
         Err(admin_core::Error::Invalid(errs)) => {
             let msg = errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
             ctx.flash(&format!("The view was not saved: {msg}")).await;
-            back.push_str(qs.as_deref().filter(|qs| qs.len() <= admin_core::text::VIEW_QUERY).unwrap_or(""));
+            back.push_str(
+                qs.as_deref().filter(|qs| qs.len() <= admin_core::kernel::text::VIEW_QUERY).unwrap_or(""),
+            );
         }
         Err(e) => return Err(e.into()),
     }

@@ -1,9 +1,9 @@
 //! Delete, through a confirmation page that says what else would be affected.
 
-use admin_core::list::view::visible_columns;
-use admin_core::service::DeletePlan;
 use admin_core::Error as CoreError;
 use admin_core::list::query::ModelFields;
+use admin_core::list::view::visible_columns;
+use admin_core::service::DeletePlan;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

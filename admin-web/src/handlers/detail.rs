@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use admin_core::field::{Cell, FieldKind};
-use admin_core::list::view::visible_columns;
-use admin_core::permission::{FieldAccess, field_access};
-use admin_core::service::RelatedRows;
+use admin_core::access::permission::{FieldAccess, field_access};
+use admin_core::kernel::field::{Cell, FieldKind};
 use admin_core::list::query::ModelFields;
+use admin_core::list::view::visible_columns;
+use admin_core::service::RelatedRows;
 use admin_core::{Error as CoreError, FieldError, FieldMeta, FormData, ModelMeta, Record, Staff};
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -200,7 +200,7 @@ impl<'a> Page<'a> {
             always => meta.reason_required,
             fields => fields,
             error => self.state.error("_reason"),
-            max_length => admin_core::text::REASON,
+            max_length => admin_core::kernel::text::REASON,
         }
     }
 

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use admin_core::ModelMeta;
 use admin_core::audit::{self, entry};
-use admin_core::model::thousands;
-use admin_core::query::page_offset;
+use admin_core::kernel::model::thousands;
+use admin_core::list::query::page_offset;
 use axum::extract::{Path, Query};
 use axum::response::{Html, Response};
 use chrono::NaiveDateTime;
@@ -161,7 +161,7 @@ fn parse_audit_query(q: &Pairs) -> AuditQuery {
                 filter.object_id = Some(v.to_owned());
                 true
             }
-            "from" | "to" => match admin_core::field::parse_date(v) {
+            "from" | "to" => match admin_core::kernel::field::parse_date(v) {
                 Ok(d) => {
                     let start: NaiveDateTime = d.and_hms_opt(0, 0, 0).unwrap_or_default();
                     if k == "from" {
@@ -337,7 +337,7 @@ fn visible_changes(ctx: &Ctx, e: &entry::Model) -> String {
     match serde_json::from_str::<serde_json::Value>(&e.changes) {
         Ok(serde_json::Value::Object(mut map)) => {
             map.retain(|k, _| {
-                meta.field(k).is_none_or(|(_, f)| !admin_core::permission::hidden(&ctx.staff, f))
+                meta.field(k).is_none_or(|(_, f)| !admin_core::access::permission::hidden(&ctx.staff, f))
             });
             serde_json::Value::Object(map).to_string()
         }

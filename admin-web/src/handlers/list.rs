@@ -1,7 +1,7 @@
 //! The list screen (Django's change list) and its CSV export.
 
+use admin_core::kernel::model::thousands;
 use admin_core::list::view::{self, FilterChoice, Params};
-use admin_core::model::thousands;
 use admin_core::{ListQuery, ListResult, ModelMeta, service};
 use std::borrow::Cow;
 

@@ -200,11 +200,11 @@ async fn refused_sign_in(
     }
 }
 
-/// At most [`admin_core::text::USERNAME`] characters of a submitted name, marked
+/// At most [`admin_core::kernel::text::USERNAME`] characters of a submitted name, marked
 /// with "…" when cut: for the log and the form shown again.
 fn bounded(name: &str) -> String {
-    let mut out: String = name.chars().take(admin_core::text::USERNAME).collect();
-    if name.chars().count() > admin_core::text::USERNAME {
+    let mut out: String = name.chars().take(admin_core::kernel::text::USERNAME).collect();
+    if name.chars().count() > admin_core::kernel::text::USERNAME {
         out.push('\u{2026}');
     }
     out

@@ -28,15 +28,15 @@ pub type Pairs = Vec<(String, String)>;
 pub fn safe_back(raw: Option<&str>) -> String {
     let raw = raw.unwrap_or("").trim_start_matches('?');
     // No list query is that long; a longer one is not echoed into a `Location`.
-    if raw.is_empty() || raw.len() > admin_core::text::VIEW_QUERY {
+    if raw.is_empty() || raw.len() > admin_core::kernel::text::VIEW_QUERY {
         return String::new();
     }
     // A pair with a control character (a NUL byte, say) is no list query's: dropped.
     let pairs: Pairs = form_urlencoded::parse(raw.as_bytes())
         .into_owned()
         .filter(|(k, v)| {
-            !admin_core::text::has_control(k, admin_core::text::Lines::One)
-                && !admin_core::text::has_control(v, admin_core::text::Lines::One)
+            !admin_core::kernel::text::has_control(k, admin_core::kernel::text::Lines::One)
+                && !admin_core::kernel::text::has_control(v, admin_core::kernel::text::Lines::One)
         })
         .collect();
     crate::render::query_string(&pairs)

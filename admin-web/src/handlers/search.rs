@@ -2,8 +2,8 @@
 //! by each model's search fields.
 
 use admin_core::ModelMeta;
+use admin_core::kernel::model::thousands;
 use admin_core::list::view::visible_columns;
-use admin_core::model::thousands;
 use axum::extract::Query;
 use axum::response::Html;
 use minijinja::{Value, context};

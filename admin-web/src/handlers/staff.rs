@@ -3,7 +3,7 @@
 //! shown or logged.
 
 use admin_core::auth::{self, role_names};
-use admin_core::entities::staff_user;
+use admin_core::db::entities::staff_user;
 use admin_core::{Error as CoreError, FieldError, FormData};
 use axum::extract::Path;
 use axum::http::StatusCode;

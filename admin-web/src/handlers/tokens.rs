@@ -14,7 +14,7 @@ use crate::extract::Submitted;
 use crate::session::Ctx;
 
 /// Longest name kept for a token.
-const NAME_MAX: usize = admin_core::text::TOKEN_NAME;
+const NAME_MAX: usize = admin_core::kernel::text::TOKEN_NAME;
 
 /// What the page shows besides the list.
 #[derive(Default)]

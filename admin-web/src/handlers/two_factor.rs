@@ -6,8 +6,8 @@
 //! the [`Ctx`] extractor: it loads the session from the cookie itself and checks the
 //! form against that session's CSRF token.
 
+use admin_core::auth::two_factor::{self, SecondFactor};
 use admin_core::auth::{self, CurrentSession};
-use admin_core::two_factor::{self, SecondFactor};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -161,9 +161,10 @@ async fn render_settings(ctx: &Ctx, view: SettingsView<'_>, status: StatusCode) 
     let state = &ctx.state;
     let enrolled = ctx.session.two_factor_enrolled;
     let (secret, uri) = match (enrolled, view.secret, view.recovery_codes) {
-        (false, Some(s), None) => {
-            (s.to_owned(), admin_core::totp::otpauth_uri(&state.config.site_title, &ctx.staff.username, s))
-        }
+        (false, Some(s), None) => (
+            s.to_owned(),
+            admin_core::auth::totp::otpauth_uri(&state.config.site_title, &ctx.staff.username, s),
+        ),
         (false, None, None) => {
             let e = two_factor::begin_enrolment(&state.config.site_title, &ctx.staff.username)?;
             (e.secret, e.otpauth_uri)
@@ -179,7 +180,7 @@ async fn render_settings(ctx: &Ctx, view: SettingsView<'_>, status: StatusCode) 
             enrolled => enrolled,
             required => ctx.session.two_factor_required,
             secret => secret,
-            secret_grouped => admin_core::totp::grouped(&secret),
+            secret_grouped => admin_core::auth::totp::grouped(&secret),
             otpauth_uri => uri,
             recovery_codes => view.recovery_codes,
             codes_left => codes_left,

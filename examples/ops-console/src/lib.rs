@@ -349,7 +349,7 @@ mod tests {
         let password = ensure_admin_user(&db).await.unwrap().expect("created");
         assert_eq!(password.len(), 20);
         assert!(ensure_admin_user(&db).await.unwrap().is_none());
-        let users = admin_core::entities::staff_user::Entity::find().all(&db).await.unwrap();
+        let users = admin_core::db::entities::staff_user::Entity::find().all(&db).await.unwrap();
         assert_eq!(users.len(), 1);
         assert_eq!(users[0].username, FIRST_USER);
         assert!(users[0].is_superuser && users[0].is_active);

@@ -209,15 +209,15 @@ fn main() {
     let (company_index, company) = meta.field("company").unwrap();
     assert_eq!(company.max_length, 120);
     assert_eq!(meta.field("billing_note").unwrap().1.max_length, 500);
-    assert_eq!(meta.field("email").unwrap().1.max_length, admin_core::text::LINE);
+    assert_eq!(meta.field("email").unwrap().1.max_length, admin_core::kernel::text::LINE);
     let billing_state = meta.field("billing_state").unwrap().1;
-    assert!(billing_state.multiline && billing_state.max_length == admin_core::text::TEXT);
+    assert!(billing_state.multiline && billing_state.max_length == admin_core::kernel::text::TEXT);
     assert!(!meta.field("email").unwrap().1.multiline);
     assert_eq!(
         Model::parse_value(company_index, &"x".repeat(121)),
         Err("Keep this to 120 characters or fewer; it has 121.".to_owned())
     );
     assert!(Model::parse_value(company_index, &"x".repeat(120)).is_ok());
-    assert_eq!(Model::parse_value(1, "a\u{0}b"), Err(admin_core::text::CONTROL_MESSAGE.to_owned()));
+    assert_eq!(Model::parse_value(1, "a\u{0}b"), Err(admin_core::kernel::text::CONTROL_MESSAGE.to_owned()));
     assert!(Model::parse_value(0, "4\u{0}2").is_err());
 }
