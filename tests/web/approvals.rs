@@ -185,8 +185,11 @@ async fn after_the_last_attempt_a_request_is_marked_failed_with_its_error() {
     assert!(r.last_error.unwrap().contains("card network is down"));
     assert_eq!(company(&app, 3).await, "Acme 420 GmbH", "nothing half-done stays behind");
     let failed =
-        entry::Entity::find().filter(entry::Column::Kind.eq("approval_failed")).count(&app.db).await.unwrap();
-    assert_eq!(failed, 1);
+        entry::Entity::find().filter(entry::Column::Kind.eq("approval_failed")).all(&app.db).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    // Nobody signed in for the give-up: the worker's system identity signs it.
+    assert_eq!(failed[0].actor, "system:approval-worker");
+    assert_eq!(failed[0].actor_id, None);
 }
 
 #[tokio::test]

@@ -140,7 +140,7 @@ pub async fn work_once(
             if last {
                 let key = r.id.to_string();
                 let ctx = Context {
-                    actor_name: Some("worker".to_owned()),
+                    actor_name: Some("system:approval-worker".to_owned()),
                     reason: Some(msg.clone()),
                     ..Default::default()
                 };

@@ -122,7 +122,10 @@ impl Service {
         approval::decide(&self.db, caller.context(), &self.registry, id, approve, note).await
     }
 
-    /// Runs one approved request, if one is due, as the worker's system identity.
+    /// Carries out one approved request, if one is due. The action's own entries
+    /// name its requester (whose request it was) with the approver in the reason;
+    /// what the worker records on its own, such as giving up on a request, is
+    /// signed `system:approval-worker`.
     ///
     /// # Errors
     /// `Db` when the database fails.
