@@ -64,7 +64,7 @@ pub mod action {
     };
 }
 
-/// The door: [`Service`](crate::Service) and [`Caller`](crate::Caller), and the
+/// The door: [`Service`] and [`Caller`], and the
 /// requests and answers of its methods.
 pub mod service {
     /// What one call of [`Service::work_approvals_once`] did (a worker of your own

@@ -18,7 +18,7 @@ pub fn registered() -> impl Iterator<Item = Box<dyn DynAction>> {
     inventory::iter::<ActionRegistration>.into_iter().map(|r| (r.make)())
 }
 
-/// Registers an action type (which implements [`Action`] and `Default`) so the
+/// Registers an action type (which implements [`Action`](crate::action::Action) and `Default`) so the
 /// admin finds it at start-up, from any crate.
 ///
 /// A plugin crate's registrations survive linking only if the application uses

@@ -39,7 +39,7 @@ pub struct Checkpoint {
     pub chain: String,
     /// The newest entry's sequence number (0 for an empty log).
     pub seq: i64,
-    /// The newest entry's hash ([`GENESIS`] for an empty log).
+    /// The newest entry's hash ([`GENESIS`](super::GENESIS) for an empty log).
     pub hash: String,
 }
 
@@ -118,7 +118,7 @@ fn parse_line(line: &str) -> std::result::Result<Checkpoint, String> {
 ///
 /// # Errors
 /// `Refused` when the head row is missing or does not match the newest entry (run
-/// [`verify`] to see why); `Db` when the database fails.
+/// [`verify`](super::verify) to see why); `Db` when the database fails.
 pub async fn checkpoint(db: &DatabaseConnection) -> Result<Vec<Checkpoint>> {
     let head = head::Entity::find_by_id(1).one(db).await?.ok_or_else(|| {
         Error::Refused("The audit log's head row is missing, so there is no head to record.".to_owned())

@@ -124,7 +124,7 @@ pub async fn count_users(db: &DatabaseConnection) -> Result<u64> {
 }
 
 /// A staff user by name, with permissions from `roles` (for scripts acting as them).
-/// The same rule as [`authenticate`] with [`Credential::Local`]: the user must exist
+/// The same rule as [`authenticate`](super::authenticate) with [`Credential::Local`](super::Credential::Local): the user must exist
 /// and be active.
 ///
 /// # Errors

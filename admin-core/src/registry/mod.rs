@@ -1,5 +1,5 @@
-//! The registry of models (Django's `AdminSite`): an object-safe [`ModelAdmin`] per
-//! model, bridged from the static [`AdminModel`] by [`EntityAdmin`].
+//! The registry of models (Django's `AdminSite`): an object-safe `ModelAdmin` per
+//! model, bridged from the static [`AdminModel`] by `EntityAdmin` (both crate-private: reads and writes go through the door).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

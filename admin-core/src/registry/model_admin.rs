@@ -126,7 +126,7 @@ pub trait ModelAdmin: ModelFields {
     fn fresh(&self) -> Arc<dyn ModelAdmin>;
 }
 
-/// Where a paged export ([`ModelAdmin::export_page`]) has got to: the sort key of
+/// Where a paged export (`ModelAdmin::export_page`) has got to: the sort key of
 /// the last row read (when the order can be sought by key) and the rows read.
 #[derive(Clone, Debug, Default)]
 pub struct ExportPosition {

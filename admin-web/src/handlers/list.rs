@@ -248,7 +248,7 @@ pub fn url_path_segment(key: &str) -> String {
 
 /// Defuses a CSV cell that a spreadsheet would run as a formula: text that starts
 /// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. Quoting
-/// is the CSV writer's ([`csv_response`]).
+/// is the CSV writer's (`csv_response`).
 #[must_use]
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
