@@ -39,55 +39,88 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
         .filter_map(|r| r.try_get::<i64>("", "version").ok())
         .collect();
     let schema = Schema::new(backend);
-    if !applied.contains(&1) {
-        create_entity(&txn, &schema, staff_user::Entity).await?;
-        create_entity(&txn, &schema, session::Entity).await?;
-        create_entity(&txn, &schema, recovery_code::Entity).await?;
-        create_entity(&txn, &schema, login_throttle::Entity).await?;
-        create_entity(&txn, &schema, action_run::Entity).await?;
-        create_entity(&txn, &schema, crate::db::entities::api_token::Entity).await?;
-        create_entity(&txn, &schema, crate::db::entities::note::Entity).await?;
-        create_entity(&txn, &schema, crate::db::entities::saved_view::Entity).await?;
-        create_entity(&txn, &schema, crate::db::entities::approval_request::Entity).await?;
-        record(&txn, 1).await?;
+    for version in 1..=LATEST {
+        if !applied.contains(&version) {
+            step(&txn, &schema, version).await?;
+            record(&txn, version).await?;
+        }
     }
-    if !applied.contains(&2) {
-        create_entity(&txn, &schema, entry::Entity).await?;
-        create_entity(&txn, &schema, head::Entity).await?;
-        txn.execute(
-            Query::insert()
-                .into_table(head::Entity)
-                .columns([head::Column::Id, head::Column::Seq, head::Column::Hash])
-                .values_panic([Expr::val(1i32), Expr::val(0i64), Expr::val(GENESIS)]),
-        )
-        .await?;
-        record(&txn, 2).await?;
-    }
-    if !applied.contains(&3) {
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The newest schema version this release knows.
+pub const LATEST: i64 = 5;
+
+/// Applies schema step `version`.
+async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Result<()> {
+    match version {
+        1 => {
+            create_entity(txn, schema, staff_user::Entity).await?;
+            create_entity(txn, schema, session::Entity).await?;
+            create_entity(txn, schema, recovery_code::Entity).await?;
+            create_entity(txn, schema, login_throttle::Entity).await?;
+            create_entity(txn, schema, action_run::Entity).await?;
+            create_entity(txn, schema, crate::db::entities::api_token::Entity).await?;
+            create_entity(txn, schema, crate::db::entities::note::Entity).await?;
+            create_entity(txn, schema, crate::db::entities::saved_view::Entity).await?;
+            create_entity(txn, schema, crate::db::entities::approval_request::Entity).await?;
+        }
+        2 => {
+            create_entity(txn, schema, entry::Entity).await?;
+            create_entity(txn, schema, head::Entity).await?;
+            txn.execute(
+                Query::insert()
+                    .into_table(head::Entity)
+                    .columns([head::Column::Id, head::Column::Seq, head::Column::Hash])
+                    .values_panic([Expr::val(1i32), Expr::val(0i64), Expr::val(GENESIS)]),
+            )
+            .await?;
+        }
         // A record's history (and the audit log filtered to one record) finds its
         // entries through this index instead of reading the whole log: 0.5 s at
         // 175,000 entries without it, growing with the log.
-        txn.execute(
-            &sea_orm::sea_query::Index::create()
-                .name("admin_audit_record_idx")
-                .table(entry::Entity)
-                .col(entry::Column::Model)
-                .col(entry::Column::ObjectId)
-                .col(entry::Column::Seq)
-                .if_not_exists()
-                .to_owned(),
-        )
-        .await?;
-        record(&txn, 3).await?;
-    }
-    if !applied.contains(&4) {
+        3 => {
+            txn.execute(
+                &Index::create()
+                    .name("admin_audit_record_idx")
+                    .table(entry::Entity)
+                    .col(entry::Column::Model)
+                    .col(entry::Column::ObjectId)
+                    .col(entry::Column::Seq)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        }
         // Idempotency keys belong to one staff user and one request: the key's
         // uniqueness moves from the whole table to (user, key), and each run and
         // approval request keeps the fingerprint of its request.
-        scope_idempotency_keys(&txn, &schema).await?;
-        record(&txn, 4).await?;
+        4 => scope_idempotency_keys(txn, schema).await?,
+        // Every action run is recorded, with its reason, request and input, so its
+        // result page, its undo and its effects can find it.
+        5 => record_every_run(txn).await?,
+        _ => {}
     }
-    txn.commit().await?;
+    Ok(())
+}
+
+/// Step 5: the run table gets the columns of a full run record. Tables made by
+/// step 1 of this release have them already.
+async fn record_every_run<C: ConnectionTrait>(conn: &C) -> Result<()> {
+    use sea_orm::sea_query::Alias;
+    for (column, text) in [("reason", true), ("request_id", false), ("input", true), ("undo_of", false)] {
+        if has_column(conn, "admin_action_run", column).await? {
+            continue;
+        }
+        let mut def = ColumnDef::new(Alias::new(column));
+        match (column, text) {
+            ("undo_of", _) => def.big_integer().null(),
+            (_, true) => def.text().null(),
+            _ => def.string().null(),
+        };
+        conn.execute(&Table::alter().table(action_run::Entity).add_column(&mut def).to_owned()).await?;
+    }
     Ok(())
 }
 

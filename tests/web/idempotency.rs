@@ -336,7 +336,7 @@ async fn reshape_to_v3(app: &TestApp, actor_id: i64) {
     let db = &app.db;
     db.execute_unprepared("DROP TABLE admin_action_run").await.unwrap();
     db.execute_unprepared("DROP TABLE admin_approval").await.unwrap();
-    db.execute_unprepared("DELETE FROM admin_schema_version WHERE version = 4").await.unwrap();
+    db.execute_unprepared("DELETE FROM admin_schema_version WHERE version >= 4").await.unwrap();
     let schema = Schema::new(db.get_database_backend());
     db.execute(&schema.create_table_from_entity(v3::action_run::Entity)).await.unwrap();
     db.execute(&schema.create_table_from_entity(v3::approval::Entity)).await.unwrap();

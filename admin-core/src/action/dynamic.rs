@@ -332,12 +332,8 @@ where
                 }
                 return Ok(Executed::NeedsApproval);
             }
-            let run_ctx = RunContext {
-                txn,
-                actor,
-                reason: ctx.reason.as_deref(),
-                request_id: ctx.request_id.as_deref(),
-            };
+            let run_ctx =
+                RunContext::new(txn, actor, ctx.reason.as_deref(), ctx.request_id.as_deref(), false);
             let keys_in_order: Vec<String> = ready.iter().map(|m| m.cell(meta.pk).form_value()).collect();
             let outcomes = self.action.run_many(&run_ctx, ready, &input).await?;
             let done = tally(A::NAME, keys_in_order, outcomes, &mut report)?;
@@ -354,6 +350,24 @@ where
                 })
                 .collect();
             report.audit_seqs = audit::record_many(txn, ctx, events).await?;
+            let effects = run_ctx.take_effects();
+            if !effects.is_empty() {
+                return Err(Error::Internal(format!(
+                    "the action {} scheduled effects, which this build does not carry out yet",
+                    A::NAME
+                )));
+            }
+            let input_json = input.to_json();
+            let run = super::runs::NewRun {
+                actor_id: actor.id,
+                model: meta.slug,
+                action: A::NAME,
+                reason: ctx.reason.as_deref(),
+                request_id: ctx.request_id.as_deref(),
+                input: &input_json,
+                undo_of: None,
+            };
+            report.run_id = Some(super::runs::record(txn, &run, &report).await?);
             Ok(Executed::Ran(report))
         })
     }

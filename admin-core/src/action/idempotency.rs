@@ -169,32 +169,21 @@ pub async fn prior_run<C: ConnectionTrait>(
         .await?)
 }
 
-/// Records a run under its key, in the run's transaction, with the report to replay
-/// (anything serializable; the action's report).
+/// Puts the run `run_id` (recorded by the run itself, see [`crate::action::runs`])
+/// under the request's key, in the run's transaction.
 ///
 /// # Errors
 /// `Db` when the database refuses, e.g. because the same user's same key was
 /// recorded meanwhile: the caller rolls back and asks again.
-pub async fn record_run<C: ConnectionTrait>(
-    conn: &C,
-    actor_id: i64,
-    binding: &Binding,
-    report: &impl serde::Serialize,
-) -> Result<()> {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    let report = serde_json::to_string(report)
-        .map_err(|e| Error::Internal(format!("the run's report cannot be stored: {e}")))?;
-    action_run::ActiveModel {
-        idempotency_key: Set(binding.key.clone()),
-        actor_id: Set(actor_id),
-        model: Set(binding.model.clone()),
-        action: Set(binding.action.clone()),
-        report: Set(report),
-        created_at: Set(chrono::Utc::now().naive_utc()),
-        fingerprint: Set(binding.fingerprint.clone()),
-        ..Default::default()
-    }
-    .insert(conn)
+pub async fn bind_run<C: ConnectionTrait>(conn: &C, run_id: i64, binding: &Binding) -> Result<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    conn.execute(
+        Query::update()
+            .table(action_run::Entity)
+            .value(action_run::Column::IdempotencyKey, binding.key.clone())
+            .value(action_run::Column::Fingerprint, binding.fingerprint.clone())
+            .and_where(Expr::col(action_run::Column::Id).eq(run_id)),
+    )
     .await?;
     Ok(())
 }

@@ -61,6 +61,7 @@
 mod dynamic;
 pub mod idempotency;
 mod registration;
+pub mod runs;
 
 pub use dynamic::{ActionAdmin, Approval, BlockedRecord, DynAction, Executed, Preview};
 pub use registration::{ActionRegistration, registered};
@@ -73,6 +74,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::Staff;
 use crate::audit;
 pub use crate::audit::Report;
+use crate::kernel::effect::Effect;
 use crate::kernel::error::{FieldError, Result};
 use crate::kernel::model::{AdminModel, FieldMeta};
 use crate::kernel::record::FormData;
@@ -186,12 +188,49 @@ pub struct RunContext<'a> {
     pub reason: Option<&'a str>,
     /// The request that started the run.
     pub request_id: Option<&'a str>,
+    /// A preview: the transaction is rolled back afterwards, nothing is audited and
+    /// no effect is written.
+    preview: bool,
+    /// The effects the run scheduled, written after it (or listed, in a preview).
+    effects: std::sync::Mutex<Vec<Effect>>,
 }
 
-impl RunContext<'_> {
+impl<'a> RunContext<'a> {
+    /// The context of a run (`preview` false) or of a preview in a transaction that
+    /// will be rolled back (`preview` true).
+    pub(crate) fn new(
+        txn: &'a DatabaseTransaction,
+        actor: &'a Staff,
+        reason: Option<&'a str>,
+        request_id: Option<&'a str>,
+        preview: bool,
+    ) -> Self {
+        Self { txn, actor, reason, request_id, preview, effects: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// Whether this is a preview: the changes are rolled back after it, so the action
+    /// must not call an outside system or use up anything here (that is what
+    /// [`RunContext::schedule`] is for).
+    #[must_use]
+    pub fn is_preview(&self) -> bool {
+        self.preview
+    }
+
+    /// Schedules `effect` to be carried out after the run commits, by the effect
+    /// worker, with retries. Written in the run's transaction, so an effect happens
+    /// only when its run's changes do; a preview only lists it.
+    pub fn schedule(&self, effect: Effect) {
+        self.effects.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(effect);
+    }
+
+    /// The effects scheduled so far, taken out of the context.
+    pub(crate) fn take_effects(&self) -> Vec<Effect> {
+        std::mem::take(&mut *self.effects.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
     /// Records a further audit entry in the run's transaction, signed like the
     /// run's own (actor, reason, request id): for an action that also changes a
-    /// record of another model.
+    /// record of another model. In a preview it records nothing.
     ///
     /// # Errors
     /// `Db` when the database fails.
@@ -202,6 +241,9 @@ impl RunContext<'_> {
         object_id: Option<&str>,
         changes: serde_json::Value,
     ) -> Result<()> {
+        if self.preview {
+            return Ok(());
+        }
         let ctx = audit::Context {
             actor: Some(self.actor.clone()),
             reason: self.reason.map(str::to_owned),

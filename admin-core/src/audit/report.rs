@@ -13,4 +13,8 @@ pub struct Report {
     pub skipped: Vec<(String, String)>,
     /// The audit entries written, by sequence number (first, last), if any.
     pub audit_seqs: Option<(i64, i64)>,
+    /// The run's id (`admin_action_run`), where its result page, undo and effects
+    /// are found. Not stored inside the run's own row; filled in when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<i64>,
 }

@@ -140,7 +140,9 @@ pub mod login_throttle {
 pub mod action_run {
     use sea_orm::entity::prelude::*;
 
-    /// One completed run.
+    /// One completed run: every run is recorded (schema version 5; before it only
+    /// runs sent with an idempotency key were). A run without a key gets a generated
+    /// one, `run-…`, that no request carries.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "admin_action_run")]
     pub struct Model {
@@ -165,6 +167,17 @@ pub mod action_run {
         /// run only for the same request. `legacy` for runs recorded before schema
         /// version 4, which no request matches.
         pub fingerprint: String,
+        /// The reason given, as in the run's audit entries (schema version 5; runs
+        /// recorded before it have none).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub reason: Option<String>,
+        /// The request that started the run (schema version 5).
+        pub request_id: Option<String>,
+        /// The input as the action read it, as JSON (schema version 5).
+        #[sea_orm(column_type = "Text", nullable)]
+        pub input: Option<String>,
+        /// The run this one undid, when it is an undo (schema version 5).
+        pub undo_of: Option<i64>,
     }
 
     /// No relations are navigated from runs.

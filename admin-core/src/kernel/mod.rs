@@ -1,8 +1,9 @@
 //! The bottom layer: what every other layer needs and nothing else. Errors, the
-//! limits on text, field kinds and their parsing, a model's metadata, a record, and
-//! the clock. It imports nothing from the rest of the crate.
+//! limits on text, field kinds and their parsing, a model's metadata, a record, an
+//! effect to carry out after commit, and the clock. It imports nothing from the rest of the crate.
 
 pub mod clock;
+pub mod effect;
 pub mod error;
 pub mod field;
 pub mod model;

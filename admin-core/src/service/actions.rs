@@ -251,8 +251,8 @@ async fn execute(
             return Ok(ActionResult::Queued { id: r.id });
         }
     };
-    if let Some(b) = binding
-        && let Err(e) = crate::action::idempotency::record_run(&txn, staff.id, b, &report).await
+    if let (Some(b), Some(run_id)) = (binding, report.run_id)
+        && let Err(e) = crate::action::idempotency::bind_run(&txn, run_id, b).await
     {
         // A concurrent submission with the same key committed first: undo this run
         // and answer as that one decides.
@@ -283,9 +283,7 @@ async fn replay(
         if !binding.matches(&done.model, &done.action, &done.fingerprint) {
             return Err(crate::action::idempotency::reused());
         }
-        let report = serde_json::from_str(&done.report)
-            .map_err(|e| Error::Internal(format!("the stored report of run {} is not JSON: {e}", done.id)))?;
-        return Ok(Some(ActionResult::AlreadyRan(report)));
+        return Ok(Some(ActionResult::AlreadyRan(crate::action::runs::report_of(&done)?)));
     }
     if let Some(queued) = crate::approval::find_by_key(db, staff_id, &binding.key).await? {
         if !binding.matches(&queued.model, &queued.action, queued.fingerprint.as_deref().unwrap_or_default())

@@ -56,4 +56,21 @@ impl Service {
         }
         crate::service::run_action(&self.db, caller.context(), &self.registry, slug, name, request).await
     }
+
+    /// A recorded action run, for its result page: the caller's own runs, or any
+    /// run of an action the caller may run, or any run with `audit.view`.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such run or the caller may not see it (the same
+    /// answer, so ids do not leak); `Db` when the database fails.
+    pub async fn action_run(&self, caller: &Caller, id: i64) -> Result<crate::action::runs::ActionRun> {
+        let missing = || Error::NotFound(format!("There is no action run {id}."));
+        let run = crate::action::runs::find(&self.db, id).await?.ok_or_else(missing)?;
+        let own = caller.staff().id == run.actor_id;
+        if own || caller.may(&format!("{}.action.{}", run.model, run.action)) || caller.may("audit.view") {
+            Ok(run)
+        } else {
+            Err(missing())
+        }
+    }
 }
