@@ -22,6 +22,7 @@ mod list;
 mod origin;
 mod password_limits;
 mod passwords;
+mod runs;
 mod scale;
 pub mod support;
 mod templates;
