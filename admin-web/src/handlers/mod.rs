@@ -2,6 +2,7 @@
 //! one render out.
 
 pub mod action;
+pub mod action_run;
 pub mod api;
 pub mod approvals;
 pub mod dashboard;
