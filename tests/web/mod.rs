@@ -22,6 +22,8 @@ mod list;
 mod origin;
 mod password_limits;
 mod passwords;
+mod preview;
+mod run_pages;
 mod scale;
 pub mod support;
 mod templates;

@@ -93,8 +93,8 @@ pub async fn action_preview(
 /// [`crate::action::TRIAL_RUNS`] ready records in one short write transaction that
 /// is always rolled back. It uses up nothing: no audit entry or sequence number, no
 /// run, no idempotency key, no effect. Hidden fields are masked in the records and
-/// in the changes. A trial the action refuses is not an error: its message is kept
-/// in [`crate::action::Preview::trial_failed`].
+/// in the changes. A trial that fails is not an error: why is kept in
+/// [`crate::action::Preview::trial_failed`], since the run would fail the same way.
 ///
 /// # Errors
 /// `Unauthenticated` without an actor; `Db` when the database fails.
@@ -121,8 +121,7 @@ pub(crate) async fn preview_of(
         drop(turn);
         match trial {
             Ok(t) => preview.trial = Some(t),
-            Err(e) if e.is_server_error() => return Err(e),
-            Err(e) => preview.trial_failed = Some(refusal_text(&e)),
+            Err(e) => preview.trial_failed = Some(refusal_text(action.name(), &e)),
         }
     }
     if let Some(model) = registry.get(action.model().slug) {
@@ -143,12 +142,20 @@ pub(crate) async fn preview_of(
 /// What a change of a field the caller may not see shows instead of its values.
 const HIDDEN: &str = "(hidden)";
 
-/// A refusal's message for the preview page.
-fn refusal_text(e: &Error) -> String {
+/// Why a trial failed, for the preview page: the action's refusal as it is, a
+/// fault in a few plain words (the details go to the log).
+fn refusal_text(action: &str, e: &Error) -> String {
     match e {
         Error::Refused(m) | Error::BadRequest(m) | Error::NotFound(m) | Error::Forbidden(m) => m.clone(),
         Error::Invalid(errors) => errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
+        Error::Db(db) => {
+            tracing::warn!(action, error = %db, "an action's preview failed in the database");
+            "the database refused the change.".to_owned()
+        }
+        other => {
+            tracing::warn!(action, error = %other, "an action's preview failed");
+            other.to_string()
+        }
     }
 }
 
