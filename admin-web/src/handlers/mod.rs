@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod dashboard;
 pub mod delete;
 pub mod detail;
+pub mod edit_review;
 pub mod history;
 pub mod list;
 pub mod login;
