@@ -140,8 +140,9 @@ where
         .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
         .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
         .route(&p("/{model}/{id}/history"), get(history::record_history))
-        // A GET on an action's address says what to do instead of a bare 405.
-        .route(&p("/{model}/actions/{action}"), get(action_run::start).post(action::submit))
+        // A GET shows the confirmation for a selection in the query, or says what
+        // to do, instead of a bare 405.
+        .route(&p("/{model}/actions/{action}"), get(action::show).post(action::submit))
         .route(&p("/{model}/actions/{action}/runs/{run}"), get(action_run::show))
 }
 

@@ -101,6 +101,15 @@ async fn a_get_on_an_action_address_says_what_to_do() {
     page.assert_contains("Select accounts on the list, then choose");
     page.assert_contains("href=\"/admin/account/\"");
     page.assert_contains("<nav");
+    // With a selection in the query (the record page's buttons), the confirmation:
+    // a GET page, so Back to it after the run asks nothing.
+    let confirm = sue.get(&format!("{MARK}?ids=1")).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    confirm.assert_contains("Manual review: no \u{2192} yes");
+    confirm.assert_contains("name=\"idempotency_key\"");
+    assert!(!manual_review(&app, ALICE).await);
+    let detail = sue.get("/admin/account/1").await;
+    detail.assert_contains(&format!("<form method=\"get\" action=\"{MARK}\">"));
 }
 
 #[tokio::test]

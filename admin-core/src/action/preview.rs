@@ -91,7 +91,8 @@ pub struct Trial {
     pub effects: Vec<String>,
 }
 
-/// The fields that differ between `before` and `after`, shown as staff see them.
+/// The fields that differ between `before` and `after`, shown as staff see them;
+/// those whose shown values are the same are left out.
 fn field_changes(
     meta: &crate::kernel::model::ModelMeta,
     before: &[Cell],
@@ -106,6 +107,9 @@ fn field_changes(
             let f = &meta.fields[i];
             FieldChange { field: i, label: f.label, before: f.display(b), after: f.display(a) }
         })
+        // A change too small to show (a time within the same minute) would read as
+        // no change at all.
+        .filter(|c| c.before != c.after)
         .collect()
 }
 

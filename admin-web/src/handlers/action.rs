@@ -276,6 +276,36 @@ impl Confirm<'_> {
     }
 }
 
+/// `GET {prefix}/{model}/actions/{action}`: with `ids` (repeated) or `select_all=1`
+/// and the list's query, the confirmation page, as the POST without `confirm=1`
+/// shows it (a GET, so Back to it after the run asks nothing and shows the
+/// records as they are now); without a selection, a page that says what to do.
+pub async fn show(
+    ModelParam(model): ModelParam,
+    Path(ActionPath { action: name }): Path<ActionPath>,
+    axum::extract::Query(query): axum::extract::Query<Pairs>,
+    ctx: Ctx,
+) -> Result<Response> {
+    let form = FormData::from(query);
+    let meta = model.meta();
+    let action = ctx.service().action(&ctx.caller, meta.slug, &name)?;
+    if form.get("select_all") != Some("1") && form.all("ids").is_empty() {
+        return super::action_run::start(&ctx, meta, action.as_ref());
+    }
+    let keys = selected_keys(&ctx, meta, action.as_ref(), &form).await?;
+    let page = Confirm {
+        ctx: &ctx,
+        meta,
+        action: &action,
+        keys,
+        form: &form,
+        errors: Vec::new(),
+        message: None,
+        new_key: false,
+    };
+    page.render(StatusCode::OK).await
+}
+
 /// `POST {prefix}/{model}/actions/{action}`: fields `csrf_token`, `ids` (repeated) or
 /// `select_all=1` with the list's query; with `confirm=1` also the typed inputs,
 /// `reason` and `idempotency_key`. The door checks the permission, the batch limit

@@ -1,7 +1,8 @@
-//! The GET pages of an action: its address opened directly (what to do), and a
-//! run's result page, where a confirmed run redirects (POST → redirect → GET, so
+//! The GET pages of an action's runs: its address opened without a selection
+//! (what to do), and a run's result page, where a confirmed run redirects (POST → redirect → GET, so
 //! Back and reload are harmless).
 
+use admin_core::action::DynAction;
 use admin_core::action::runs::ActionRun;
 use admin_core::kernel::model::thousands;
 use admin_core::{Error as CoreError, ModelMeta};
@@ -10,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::action::ActionPath;
 use crate::error::Result;
 use crate::extract::ModelParam;
 use crate::handlers::list::url_path_segment;
@@ -23,15 +23,9 @@ pub fn run_url(prefix: &str, slug: &str, action: &str, id: i64) -> String {
     format!("{prefix}/{slug}/actions/{action}/runs/{id}")
 }
 
-/// `GET {prefix}/{model}/actions/{action}`: an action runs on records chosen on
-/// the list, so the page says so, with the way there.
-pub async fn start(
-    ModelParam(model): ModelParam,
-    Path(ActionPath { action: name }): Path<ActionPath>,
-    ctx: Ctx,
-) -> Result<Response> {
-    let meta = model.meta();
-    let action = ctx.service().action(&ctx.caller, meta.slug, &name)?;
+/// The page of an action's address opened without a selection: an action runs on
+/// records chosen on the list, so it says so, with the way there.
+pub(crate) fn start(ctx: &Ctx, meta: &ModelMeta, action: &dyn DynAction) -> Result<Response> {
     let prefix = ctx.state.prefix();
     let html = ctx.state.templates.render(
         &Templates::chain(meta.slug, "action_start.html"),
