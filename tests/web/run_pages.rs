@@ -124,4 +124,14 @@ async fn a_request_that_needs_approval_redirects_to_its_request_page() {
     let page = fay.get(r.location()).await;
     page.assert_contains("was sent for approval");
     page.assert_contains("Nothing has changed yet.");
+    // The approver sees what approving it would change, before deciding.
+    let mut fin = client_for(&app, "fin", "finance").await;
+    let before = entries(&app).await;
+    let request = fin.get(r.location()).await;
+    assert_eq!(request.status, 200, "{}", request.body);
+    request.assert_contains("What approving it changes");
+    request.assert_contains("Status: Paid \u{2192} Refunded");
+    assert_eq!(entries(&app).await, before, "looking changes nothing");
+    let invoice = ops_console::models::invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(invoice.status, "paid");
 }
