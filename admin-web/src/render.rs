@@ -27,7 +27,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/search.html", include_str!("../templates/admin/search.html")),
     ("admin/approval.html", include_str!("../templates/admin/approval.html")),
     ("admin/action_result.html", include_str!("../templates/admin/action_result.html")),
-    ("admin/action_queued.html", include_str!("../templates/admin/action_queued.html")),
+    ("admin/action_start.html", include_str!("../templates/admin/action_start.html")),
     ("admin/staff_list.html", include_str!("../templates/admin/staff_list.html")),
     ("admin/staff_form.html", include_str!("../templates/admin/staff_form.html")),
     ("admin/password.html", include_str!("../templates/admin/password.html")),

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, staff,
-    static_files, tokens, two_factor,
+    action, action_run, api, approvals, dashboard, delete, detail, history, list, login, notes, search,
+    staff, static_files, tokens, two_factor,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -140,7 +140,10 @@ where
         .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
         .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
         .route(&p("/{model}/{id}/history"), get(history::record_history))
-        .route(&p("/{model}/actions/{action}"), post(action::submit))
+        // A GET shows the confirmation for a selection in the query, or says what
+        // to do, instead of a bare 405.
+        .route(&p("/{model}/actions/{action}"), get(action::show).post(action::submit))
+        .route(&p("/{model}/actions/{action}/runs/{run}"), get(action_run::show))
 }
 
 /// Adds the security headers.

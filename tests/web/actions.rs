@@ -77,7 +77,8 @@ async fn confirming_runs_once_even_when_submitted_twice() {
         ("ids", "3"),
     ];
     let r = c.post("/admin/account/actions/mark_for_manual_review", &form).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = c.get(r.location()).await;
     r.assert_contains("Mark for manual review: 2 done, 1 skipped.");
     r.assert_contains("Account 2 is already marked for manual review.");
     r.assert_contains("/admin/audit?model=account&amp;kind=action%3Amark_for_manual_review");
@@ -92,8 +93,8 @@ async fn confirming_runs_once_even_when_submitted_twice() {
     assert!(e.changes.contains(r#""manual_review":[false,true]"#), "{}", e.changes);
     // The same form again (a double click, a reload): the first result, nothing new.
     let again = c.post("/admin/account/actions/mark_for_manual_review", &form).await;
-    assert_eq!(again.status, 200);
-    again.assert_contains("nothing ran twice");
+    assert_eq!(again.status, 303);
+    c.get(again.location()).await.assert_contains("nothing ran again");
     assert_eq!(audit_count(&app, "action:mark_for_manual_review").await, 2);
     for id in [ALICE, CAROL] {
         assert!(account::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().manual_review);
@@ -181,7 +182,7 @@ async fn reasons_and_typed_inputs_are_checked_before_anything_runs() {
             ],
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.body);
     assert!(account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap().locked);
 }
 
@@ -206,7 +207,7 @@ async fn retry_welcome_email_shows_blocked_records_with_their_reasons() {
             &[("csrf_token", &csrf), ("confirm", "1"), ("idempotency_key", &key), ("ids", "1"), ("ids", "2")],
         )
         .await;
-    r.assert_contains("1 done, 1 skipped");
+    c.get(r.location()).await.assert_contains("1 done, 1 skipped");
     let job = email_job::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap();
     assert_eq!(job.status, "queued");
     assert_eq!(email_job::Entity::find().count(&app.db).await.unwrap(), 1, "only requeues, never creates");
@@ -262,14 +263,11 @@ async fn refunds_wait_for_a_second_finance_person_and_history_shows_both() {
             ],
         )
         .await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    r.assert_contains("Sent for approval");
-    let url = r
-        .body
-        .split("href=\"")
-        .find(|s| s.starts_with("/admin/approvals/"))
-        .map(|s| s[..s.find('"').unwrap()].to_owned())
-        .unwrap();
+    // A request that needs approval goes to its own page, with a notice.
+    assert_eq!(r.status, 303, "{}", r.body);
+    let url = r.location().to_owned();
+    assert!(url.starts_with("/admin/approvals/"), "{url}");
+    fay.get(&url).await.assert_contains("was sent for approval");
     let id = url.rsplit('/').next().unwrap().to_owned();
     assert_eq!(invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap().status, "paid");
     // The invoice page shows the pending request.
@@ -317,7 +315,7 @@ async fn a_rejection_needs_a_note_and_never_runs() {
             ],
         )
         .await;
-    assert_eq!(r.status, 202);
+    assert_eq!(r.status, 303);
     let (requests, _) = admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
     let url = format!("/admin/approvals/{}", requests[0].id);
     let fin_csrf = fin.csrf().await;
@@ -466,8 +464,10 @@ async fn a_request_for_approval_sent_twice_is_one_request() {
         ("ids", "1"),
         ("reason", "Goodwill"),
     ];
-    assert_eq!(fay.post("/admin/invoice/actions/refund_invoice", &form).await.status, 202);
-    assert_eq!(fay.post("/admin/invoice/actions/refund_invoice", &form).await.status, 202);
+    let first = fay.post("/admin/invoice/actions/refund_invoice", &form).await;
+    assert_eq!(first.status, 303);
+    let again = fay.post("/admin/invoice/actions/refund_invoice", &form).await;
+    assert_eq!((again.status.as_u16(), again.location()), (303, first.location()), "the same request's page");
     let (_, total) = admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(audit_count(&app, "approval_requested").await, 1);

@@ -167,7 +167,7 @@ async fn a_blocked_record_is_skipped_with_its_reason_and_the_preview_says_so_fir
     let registry = ops_console::registry();
     let caller = super::support::caller_of(&Context::staff(&support));
     let (_, preview) = opsadmin::Service::new(app.db.clone(), registry.clone())
-        .preview_action(&caller, "account", "mark_for_manual_review", &keys(&[ALICE, BOB]))
+        .preview_action(&caller, "account", "mark_for_manual_review", &keys(&[ALICE, BOB]), None)
         .await
         .unwrap();
     assert_eq!(preview.ready.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["1"]);
@@ -240,7 +240,7 @@ async fn retry_welcome_email_requeues_the_existing_job_and_creates_none() {
     let all = keys(&[ALICE, BOB, CAROL]);
     let caller = super::support::caller_of(&Context::staff(&support));
     let (_, preview) = opsadmin::Service::new(app.db.clone(), registry.clone())
-        .preview_action(&caller, "account", "retry_welcome_email", &all)
+        .preview_action(&caller, "account", "retry_welcome_email", &all, None)
         .await
         .unwrap();
     assert_eq!(preview.ready.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["1"]);

@@ -119,7 +119,12 @@ async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome 
             if let Some(r) = s.reason {
                 form.push(("reason", r));
             }
-            let r = c.post(&path, &form).await;
+            let mut r = c.post(&path, &form).await;
+            // A run answers with its result page's address.
+            if r.status.as_u16() == 303 {
+                let location = r.location().to_owned();
+                r = c.get(&location).await;
+            }
             let body = html_unescape(&r.body);
             match r.status.as_u16() {
                 200 => {

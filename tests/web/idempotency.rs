@@ -157,11 +157,12 @@ async fn the_confirmation_flow_replays_the_same_request_and_refuses_another_with
         }
     };
     let r = send(form("96")).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.assert_contains("Mark for manual review: 1 done.");
+    assert_eq!(r.status, 303, "{}", r.body);
+    sue.clone_session(&app).get(r.location()).await.assert_contains("Mark for manual review: 1 done.");
     let again = send(form("96")).await;
-    assert_eq!(again.status, 200);
-    again.assert_contains("nothing ran twice");
+    assert_eq!(again.status, 303);
+    assert_eq!(again.location(), format!("{}?repeated=1", r.location()));
+    sue.clone_session(&app).get(again.location()).await.assert_contains("nothing ran again");
     // The same key with other records: refused, nothing runs, and the confirmation
     // comes back with a new key so that confirming it is a new request.
     let other = send(form("95")).await;
@@ -176,7 +177,7 @@ async fn the_confirmation_flow_replays_the_same_request_and_refuses_another_with
     let mut confirmed = form("95");
     confirmed[2].1 = new_key;
     let r = send(confirmed).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.body);
     assert!(acct(&app, 95).await.manual_review);
 
     // The admin's screens, with support's key: their own request runs.
@@ -195,8 +196,8 @@ async fn the_confirmation_flow_replays_the_same_request_and_refuses_another_with
             ],
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.assert_contains("Lock account: 1 done.");
+    assert_eq!(r.status, 303, "{}", r.body);
+    admin.get(r.location()).await.assert_contains("Lock account: 1 done.");
     assert!(acct(&app, 97).await.locked);
     assert_eq!(entries_for(&app, "action:lock_account", "97").await, 1);
 }
@@ -224,9 +225,9 @@ async fn an_approval_request_is_found_again_only_for_the_same_request_and_user()
         }
     };
     let first = post(form("1", "Charged twice")).await;
-    assert_eq!(first.status, 202, "{}", first.body);
+    assert_eq!(first.status, 303, "{}", first.body);
     let again = post(form("1", "Charged twice")).await;
-    assert_eq!(again.status, 202);
+    assert_eq!((again.status.as_u16(), again.location()), (303, first.location()));
     assert_eq!(admin_core::approval::list(&app.db, None, None, None, 0, 10).await.unwrap().1, 1);
     for other in [form("2", "Charged twice"), form("1", "Goodwill")] {
         let r = post(other).await;

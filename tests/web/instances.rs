@@ -140,7 +140,7 @@ async fn two_instances_share_sessions_approvals_and_run_each_request_once() {
         ],
     )
     .await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.body);
     let (requests, _) = admin_core::approval::list(&app.db, Some("pending"), None, None, 0, 5).await.unwrap();
     let first = requests[0].id;
     let fin = sign_in(b, "fin").await;

@@ -60,14 +60,23 @@ async fn drop_search_index(app: &TestApp) {
     }
 }
 
-/// Runs "settle" on entry `id` through a signed-in client.
+/// Runs "settle" on entry `id` through a signed-in client, and opens the result
+/// page the run redirects to.
 async fn settle(c: &mut Client, id: &str) -> super::support::Resp {
     let csrf = c.csrf().await;
-    c.post(
-        "/admin/ledger_entry/actions/settle",
-        &[("csrf_token", &csrf), ("confirm", "1"), ("idempotency_key", &format!("settle-{id}")), ("ids", id)],
-    )
-    .await
+    let r = c
+        .post(
+            "/admin/ledger_entry/actions/settle",
+            &[
+                ("csrf_token", &csrf),
+                ("confirm", "1"),
+                ("idempotency_key", &format!("settle-{id}")),
+                ("ids", id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    c.get(r.location()).await
 }
 
 #[tokio::test]

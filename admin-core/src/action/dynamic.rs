@@ -9,6 +9,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, Value,
 };
 
+use super::preview::{BlockedRecord, Preview, Trial};
 use super::{Action, ActionInput, Blocked, Outcome, Policy, Report, RunContext};
 use crate::audit;
 use crate::kernel::error::{Error, FieldError, Result};
@@ -16,26 +17,6 @@ use crate::kernel::field::Cell;
 use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, FieldMeta, ModelMeta};
 use crate::kernel::record::{FormData, Record};
 use crate::kernel::{BoxFuture, Changes};
-
-/// A record that cannot take the action, and why.
-#[derive(Clone, Debug)]
-pub struct BlockedRecord {
-    /// The record.
-    pub record: Record,
-    /// Why.
-    pub reason: String,
-}
-
-/// What an action would do to the selected records.
-#[derive(Clone, Debug)]
-pub struct Preview {
-    /// Records that will be acted on.
-    pub ready: Vec<Record>,
-    /// Records that will be skipped, with reasons.
-    pub blocked: Vec<BlockedRecord>,
-    /// Keys that match no record.
-    pub missing: Vec<String>,
-}
 
 /// Whether a run may go ahead without asking [`Action::needs_approval`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,12 +74,27 @@ pub trait DynAction: Send + Sync {
     ) -> std::result::Result<serde_json::Value, Vec<FieldError>> {
         self.check_input(input).map(|()| input.clone())
     }
-    /// Loads the records and checks each one.
+    /// Loads the records and checks each one (no trial: [`Preview::trial`] is
+    /// `None`).
     fn preview<'a>(
         &'a self,
         db: &'a DatabaseConnection,
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Preview>>;
+    /// Runs the action for real on the records of `keys` in `txn`, as a preview
+    /// ([`RunContext::is_preview`]), and reads what it changed; writes no audit
+    /// entry, run or effect. The caller always rolls `txn` back.
+    ///
+    /// # Errors
+    /// `BadRequest` when `input` does not fit; any error from the action's checks
+    /// or run.
+    fn trial<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        ctx: &'a audit::Context,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Trial>>;
     /// Loads (and locks) the records in `txn`, checks them, asks whether the request
     /// needs approval (unless `approval` is [`Approval::Granted`]), runs the action
     /// on those that pass, and writes one audit entry per changed record, all in
@@ -115,7 +111,7 @@ pub trait DynAction: Send + Sync {
 
 /// The bridge from a typed [`Action`] to [`DynAction`].
 pub struct ActionAdmin<A: Action> {
-    action: A,
+    pub(super) action: A,
     pk_column: <EntityOf<A::Model> as EntityTrait>::Column,
     _a: PhantomData<fn() -> A>,
 }
@@ -146,12 +142,12 @@ where
     }
 
     /// Every field's value, for the audit diffs (no version fingerprint needed).
-    fn cells(m: &A::Model) -> Vec<Cell> {
+    pub(super) fn cells(m: &A::Model) -> Vec<Cell> {
         (0..A::Model::meta().fields.len()).map(|i| m.cell(i)).collect()
     }
 
     /// Loads the records for `keys`, in the order given; unknown keys come back apart.
-    async fn load<C: ConnectionTrait>(
+    pub(super) async fn load<C: ConnectionTrait>(
         &self,
         conn: &C,
         keys: &[String],
@@ -184,14 +180,14 @@ where
         Ok((models, missing))
     }
 
-    fn input(&self, json: &serde_json::Value) -> Result<A::Input> {
+    pub(super) fn input(&self, json: &serde_json::Value) -> Result<A::Input> {
         A::Input::from_json(json)
             .map_err(|m| Error::BadRequest(format!("The action's input does not fit: {m}")))
     }
 
     /// The records the action's check lets through, with every field's value before
     /// the run; the others go to `report` as skipped, with the check's reason.
-    async fn checked(
+    pub(super) async fn checked(
         &self,
         txn: &DatabaseTransaction,
         models: Vec<A::Model>,
@@ -300,8 +296,18 @@ where
                     Err(Blocked(reason)) => blocked.push(BlockedRecord { record: Self::record(m), reason }),
                 }
             }
-            Ok(Preview { ready, blocked, missing })
+            Ok(Preview { ready, blocked, missing, trial: None, trial_failed: None })
         })
+    }
+
+    fn trial<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        ctx: &'a audit::Context,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Trial>> {
+        Box::pin(self.trial_run(txn, ctx, keys, input))
     }
 
     fn execute<'a>(
@@ -375,7 +381,7 @@ where
 
 /// Sorts a run's outcomes (one per key of `keys`, in order) into `report`, and
 /// returns the keys of the records the action changed.
-fn tally(
+pub(super) fn tally(
     action: &str,
     keys: Vec<String>,
     outcomes: Vec<Outcome>,

@@ -60,10 +60,12 @@
 
 mod dynamic;
 pub mod idempotency;
+mod preview;
 mod registration;
 pub mod runs;
 
-pub use dynamic::{ActionAdmin, Approval, BlockedRecord, DynAction, Executed, Preview};
+pub use dynamic::{ActionAdmin, Approval, DynAction, Executed};
+pub use preview::{BlockedRecord, FieldChange, Preview, RecordTrial, TRIAL_RUNS, Trial};
 pub use registration::{ActionRegistration, registered};
 
 use std::future::Future;

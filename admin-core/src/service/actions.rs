@@ -65,27 +65,98 @@ pub fn action_for(
     Ok(action)
 }
 
-/// The records an action would touch and those it would skip, with reasons.
+/// The records an action would touch and those it would skip, with reasons; with
+/// `input`, also a trial: the action run on the first
+/// [`crate::action::TRIAL_RUNS`] ready records and rolled back (see
+/// [`preview_of`]). The actor, reason and request id come from `ctx`.
 ///
 /// # Errors
 /// As [`action_for`]; `Refused` past the batch limit.
 pub async fn action_preview(
     db: &DatabaseConnection,
-    staff: &Staff,
+    ctx: &Context,
     registry: &Registry,
-    slug: &str,
-    name: &str,
+    (slug, name): (&str, &str),
     keys: &[String],
+    input: Option<&serde_json::Value>,
 ) -> Result<(Arc<dyn crate::action::DynAction>, crate::action::Preview)> {
+    let staff = actor(ctx)?;
     let action = action_for(staff, registry, slug, name)?;
     check_batch(action.as_ref(), keys)?;
+    let preview = preview_of(db, ctx, registry, action.as_ref(), keys, input).await?;
+    Ok((action, preview))
+}
+
+/// The preview of `action` on `keys` for the actor of `ctx`, without asking whether
+/// the actor may run it (an approver previews someone else's request): the checks
+/// on every record, then, with `input`, the action run for real on the first
+/// [`crate::action::TRIAL_RUNS`] ready records in one short write transaction that
+/// is always rolled back. It uses up nothing: no audit entry or sequence number, no
+/// run, no idempotency key, no effect. Hidden fields are masked in the records and
+/// in the changes. A trial that fails is not an error: why is kept in
+/// [`crate::action::Preview::trial_failed`], since the run would fail the same way.
+///
+/// # Errors
+/// `Unauthenticated` without an actor; `Db` when the database fails.
+pub(crate) async fn preview_of(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    registry: &Registry,
+    action: &dyn crate::action::DynAction,
+    keys: &[String],
+    input: Option<&serde_json::Value>,
+) -> Result<crate::action::Preview> {
+    let staff = actor(ctx)?;
     let mut preview = action.preview(db, keys).await?;
-    if let Some(model) = registry.get(slug) {
+    if let Some(input) = input
+        && !preview.ready.is_empty()
+    {
+        let tried: Vec<String> =
+            preview.ready.iter().take(crate::action::TRIAL_RUNS).map(|r| r.key.clone()).collect();
+        let turn = registry.write_turn(db).await;
+        let txn = crate::db::txn::begin_write(db).await?;
+        let trial = action.trial(&txn, ctx, &tried, input).await;
+        // Always rolled back: a preview changes nothing.
+        txn.rollback().await?;
+        drop(turn);
+        match trial {
+            Ok(t) => preview.trial = Some(t),
+            Err(e) => preview.trial_failed = Some(refusal_text(action.name(), &e)),
+        }
+    }
+    if let Some(model) = registry.get(action.model().slug) {
         for r in preview.ready.iter_mut().chain(preview.blocked.iter_mut().map(|b| &mut b.record)) {
             mask(staff, model.as_ref(), r);
         }
     }
-    Ok((action, preview))
+    let fields = action.model().fields;
+    for c in preview.trial.iter_mut().flat_map(|t| t.records.iter_mut()).flat_map(|r| r.changes.iter_mut()) {
+        if crate::access::permission::hidden(staff, &fields[c.field]) {
+            HIDDEN.clone_into(&mut c.before);
+            HIDDEN.clone_into(&mut c.after);
+        }
+    }
+    Ok(preview)
+}
+
+/// What a change of a field the caller may not see shows instead of its values.
+const HIDDEN: &str = "(hidden)";
+
+/// Why a trial failed, for the preview page: the action's refusal as it is, a
+/// fault in a few plain words (the details go to the log).
+fn refusal_text(action: &str, e: &Error) -> String {
+    match e {
+        Error::Refused(m) | Error::BadRequest(m) | Error::NotFound(m) | Error::Forbidden(m) => m.clone(),
+        Error::Invalid(errors) => errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
+        Error::Db(db) => {
+            tracing::warn!(action, error = %db, "an action's preview failed in the database");
+            "the database refused the change.".to_owned()
+        }
+        other => {
+            tracing::warn!(action, error = %other, "an action's preview failed");
+            other.to_string()
+        }
+    }
 }
 
 fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {

@@ -1,13 +1,17 @@
 //! Running actions from the screens: the confirmation page, the run, the result.
 //!
-//! `POST {prefix}/{model}/actions/{action}` without `confirm=1` shows what the action
-//! would do (the records, the blocked ones and why, the typed input form, the reason
-//! field); with `confirm=1` it runs through the door ([`admin_core::service::Service::run_action`]),
-//! the same path as the JSON API and scripts, or queues the request for approval.
+//! `POST {prefix}/{model}/actions/{action}` without `confirm=1` (or with
+//! `preview=1`) shows what the action would do: the records, the blocked ones and
+//! why, and, once its input is given, each record's changes from a trial run that
+//! is rolled back, with the effects it would schedule; then the typed input form
+//! and the reason field. With `confirm=1` it runs through the door
+//! ([`admin_core::service::Service::run_action`]), the same path as the JSON API and
+//! scripts, and redirects to the run's result page (or, when the request needs
+//! approval, to the approval request's page).
 
 use std::sync::Arc;
 
-use admin_core::action::{DynAction, Report};
+use admin_core::action::{DynAction, Outcome, Preview, Report};
 use admin_core::kernel::field::Cell;
 use admin_core::kernel::model::thousands;
 use admin_core::list::view::visible_columns;
@@ -15,7 +19,7 @@ use admin_core::service::{ActionRequest, ActionResult};
 use admin_core::{Error as CoreError, FieldError, FormData, ModelMeta, Record};
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -93,14 +97,59 @@ fn summary_columns(ctx: &Ctx, meta: &ModelMeta) -> Vec<usize> {
     visible_columns(meta, ctx.caller.staff()).into_iter().take(4).collect()
 }
 
-fn record_row(ctx: &Ctx, meta: &ModelMeta, r: &Record) -> Value {
+fn record_row(ctx: &Ctx, meta: &ModelMeta, r: &Record, preview: &Preview) -> Value {
     let prefix = ctx.state.prefix();
     let cells: Vec<String> =
         summary_columns(ctx, meta).iter().map(|&i| meta.fields[i].display(&r.cells[i])).collect();
+    let (tried, changes, skipped) = trial_of(preview, &r.key);
     context! {
         key => &r.key,
         url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(&r.key)),
         cells => cells,
+        tried => tried,
+        changes => changes,
+        skipped => skipped,
+    }
+}
+
+/// What the trial did to the record `key`: whether it was tried, its changes
+/// ("Manual review: no → yes"), and why the run itself skipped it.
+pub(crate) fn trial_of(preview: &Preview, key: &str) -> (bool, Vec<String>, Option<String>) {
+    let tried = preview.trial.as_ref().and_then(|t| t.records.iter().find(|t| t.key == key));
+    match tried.map(|t| (t, &t.outcome)) {
+        Some((t, Outcome::Done(_))) => {
+            let changes = t
+                .changes
+                .iter()
+                .map(|c| format!("{}: {} \u{2192} {}", c.label, shown(&c.before), shown(&c.after)))
+                .collect();
+            (true, changes, None)
+        }
+        Some((_, Outcome::Skipped(why))) => (true, Vec::new(), Some(why.clone())),
+        None => (false, Vec::new(), None),
+    }
+}
+
+/// A value as the changes show it: an empty one as a dash.
+fn shown(v: &str) -> &str {
+    if v.is_empty() { "\u{2014}" } else { v }
+}
+
+/// The trial for the page: whether there is one, how many records it ran, how many
+/// more will run the same way, the effects, and why it failed.
+pub(crate) fn trial_view(p: &Preview) -> Value {
+    let skipped = p
+        .trial
+        .as_ref()
+        .map_or(0, |t| t.records.iter().filter(|r| matches!(r.outcome, Outcome::Skipped(_))).count());
+    context! {
+        ran => p.trial.is_some(),
+        tried => p.trial.as_ref().map_or(0, |t| t.records.len()),
+        skipped => skipped,
+        more => thousands(p.not_tried() as u64),
+        bounded => p.not_tried() > 0,
+        effects => p.trial.as_ref().map(|t| t.effects.clone()).unwrap_or_default(),
+        failed => &p.trial_failed,
     }
 }
 
@@ -167,8 +216,12 @@ impl Confirm<'_> {
     async fn render(self, status: StatusCode) -> Result<Response> {
         let (meta, prefix, action) = (self.meta, self.ctx.state.prefix(), self.action.as_ref());
         let service = self.ctx.service();
+        // The trial needs the input: until the form has one that fits, only the
+        // checks are shown.
+        let input = action.parse_input(self.form).ok();
+        let caller = self.ctx.caller_with_reason(self.form.get("reason"));
         let (_, preview) =
-            service.preview_action(&self.ctx.caller, meta.slug, action.name(), &self.keys).await?;
+            service.preview_action(&caller, meta.slug, action.name(), &self.keys, input.as_ref()).await?;
         let policy = action.policy();
         let form_errors: Vec<String> = self
             .errors
@@ -177,12 +230,12 @@ impl Confirm<'_> {
             .map(|e| e.message.clone())
             .collect();
         let ready: Vec<Value> =
-            preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r)).collect();
+            preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r, &preview)).collect();
         let blocked: Vec<Value> = preview
             .blocked
             .iter()
             .take(SHOWN)
-            .map(|b| context! { record => record_row(self.ctx, meta, &b.record), reason => &b.reason })
+            .map(|b| context! { record => record_row(self.ctx, meta, &b.record, &preview), reason => &b.reason })
             .collect();
         let columns: Vec<&str> =
             summary_columns(self.ctx, meta).into_iter().map(|i| meta.fields[i].label).collect();
@@ -209,6 +262,8 @@ impl Confirm<'_> {
                 blocked_phrase => meta.count_phrase(preview.blocked.len() as u64),
                 missing => preview.missing,
                 columns => columns,
+                trial => trial_view(&preview),
+                needs_input => !action.input_fields().is_empty(),
                 inputs => self.inputs(),
                 reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => self.error("reason"), max_length => admin_core::kernel::text::REASON },
                 form_errors => form_errors,
@@ -219,6 +274,36 @@ impl Confirm<'_> {
         )?;
         Ok((status, html).into_response())
     }
+}
+
+/// `GET {prefix}/{model}/actions/{action}`: with `ids` (repeated) or `select_all=1`
+/// and the list's query, the confirmation page, as the POST without `confirm=1`
+/// shows it (a GET, so Back to it after the run asks nothing and shows the
+/// records as they are now); without a selection, a page that says what to do.
+pub async fn show(
+    ModelParam(model): ModelParam,
+    Path(ActionPath { action: name }): Path<ActionPath>,
+    axum::extract::Query(query): axum::extract::Query<Pairs>,
+    ctx: Ctx,
+) -> Result<Response> {
+    let form = FormData::from(query);
+    let meta = model.meta();
+    let action = ctx.service().action(&ctx.caller, meta.slug, &name)?;
+    if form.get("select_all") != Some("1") && form.all("ids").is_empty() {
+        return super::action_run::start(&ctx, meta, action.as_ref());
+    }
+    let keys = selected_keys(&ctx, meta, action.as_ref(), &form).await?;
+    let page = Confirm {
+        ctx: &ctx,
+        meta,
+        action: &action,
+        keys,
+        form: &form,
+        errors: Vec::new(),
+        message: None,
+        new_key: false,
+    };
+    page.render(StatusCode::OK).await
 }
 
 /// `POST {prefix}/{model}/actions/{action}`: fields `csrf_token`, `ids` (repeated) or
@@ -244,7 +329,7 @@ pub async fn submit(
         message,
         new_key,
     };
-    if form.get("confirm") != Some("1") {
+    if form.get("confirm") != Some("1") || form.get("preview") == Some("1") {
         return confirm(Vec::new(), None, false).render(StatusCode::OK).await;
     }
     let input = match action.parse_input(&form) {
@@ -258,9 +343,17 @@ pub async fn submit(
         idempotency_key: form.get("idempotency_key").map(str::to_owned),
     };
     match ctx.service().run_action(&caller, meta.slug, &name, &request).await {
-        Ok(ActionResult::Ran(report)) => result_page(&ctx, meta, action.as_ref(), &report, false),
-        Ok(ActionResult::AlreadyRan(report)) => result_page(&ctx, meta, action.as_ref(), &report, true),
-        Ok(ActionResult::Queued { id }) => queued_page(&ctx, meta, action.as_ref(), id, keys.len()),
+        Ok(ActionResult::Ran(report)) => ran(&ctx, meta, action.as_ref(), &report, false),
+        Ok(ActionResult::AlreadyRan(report)) => ran(&ctx, meta, action.as_ref(), &report, true),
+        Ok(ActionResult::Queued { id }) => {
+            let msg = format!(
+                "\u{201c}{}\u{201d} on {} was sent for approval: it waits for someone else to approve it. Nothing has changed yet.",
+                action.label(),
+                meta.count_phrase(keys.len() as u64)
+            );
+            ctx.flash(&msg).await;
+            Ok(see_other(&format!("{}/approvals/{id}", ctx.state.prefix())))
+        }
         Err(CoreError::Invalid(errors)) => confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
         // A stale sign-in confirms the password, then starts again from the list.
         Err(e @ CoreError::ReauthRequired) => {
@@ -302,60 +395,24 @@ fn failure(action: &dyn DynAction, e: &CoreError) -> String {
     format!("\u{201c}{}\u{201d} failed: {what} Nothing was changed.", action.label())
 }
 
-fn result_page(
+/// `303 See Other` to `location`: the answer to a POST that did its work, so the
+/// browser shows a GET page that Back and reload leave alone.
+fn see_other(location: &str) -> Response {
+    Redirect::to(location).into_response()
+}
+
+/// After a run: to its result page (`?repeated=1` when this request had already
+/// run). Every run is recorded, so one without an id is a fault.
+fn ran(
     ctx: &Ctx,
     meta: &ModelMeta,
     action: &dyn DynAction,
     report: &Report,
     repeated: bool,
 ) -> Result<Response> {
-    let prefix = ctx.state.prefix();
-    let link = |k: &str| format!("{prefix}/{}/{}", meta.slug, url_path_segment(k));
-    let done: Vec<Value> =
-        report.done.iter().map(|(k, note)| context! { key => k, url => link(k), note => note }).collect();
-    let skipped: Vec<Value> = report
-        .skipped
-        .iter()
-        .map(|(k, reason)| context! { key => k, url => link(k), reason => reason })
-        .collect();
-    let summary = format!(
-        "{}: {} done{}.",
-        action.label(),
-        thousands(report.done.len() as u64),
-        if report.skipped.is_empty() { String::new() } else { format!(", {} skipped", report.skipped.len()) }
-    );
-    let audit_url = format!("{prefix}/audit?model={}&kind=action%3A{}", meta.slug, action.name());
-    let html = ctx.state.templates.render(
-        &Templates::chain(meta.slug, "action_result.html"),
-        context! {
-            base => ctx.base(action.label()),
-            model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural },
-            title => action.label(),
-            summary => summary,
-            repeated => repeated,
-            done => done,
-            skipped => skipped,
-            audit_url => audit_url,
-            audit_seqs => report.audit_seqs.map(|(a, b)| if a == b { format!("entry {a}") } else { format!("entries {a}–{b}") }),
-            list_url => format!("{prefix}/{}/", meta.slug),
-        },
-    )?;
-    Ok(html.into_response())
-}
-
-fn queued_page(ctx: &Ctx, meta: &ModelMeta, action: &dyn DynAction, id: i64, n: usize) -> Result<Response> {
-    let prefix = ctx.state.prefix();
-    let html = ctx.state.templates.render(
-        &Templates::chain(meta.slug, "action_queued.html"),
-        context! {
-            base => ctx.base("Sent for approval"),
-            model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural },
-            action => action.label(),
-            what => meta.count_phrase(n as u64),
-            request_url => format!("{prefix}/approvals/{id}"),
-            id => id,
-            list_url => format!("{prefix}/{}/", meta.slug),
-        },
-    )?;
-    Ok((StatusCode::ACCEPTED, html).into_response())
+    let Some(id) = report.run_id else {
+        return Err(CoreError::Internal(format!("the run of {} has no id", action.name())).into());
+    };
+    let url = super::action_run::run_url(ctx.state.prefix(), meta.slug, action.name(), id);
+    Ok(see_other(&if repeated { format!("{url}?repeated=1") } else { url }))
 }

@@ -173,6 +173,7 @@ fn report_json(status: &str, r: &Report) -> Value {
         "done": r.done.iter().map(|(k, n)| json!({ "id": k, "note": n })).collect::<Vec<_>>(),
         "skipped": r.skipped.iter().map(|(k, why)| json!({ "id": k, "reason": why })).collect::<Vec<_>>(),
         "audit": r.audit_seqs.map(|(a, b)| json!([a, b])),
+        "run_id": r.run_id,
     })
 }
 

@@ -172,8 +172,13 @@ fn records_view(ctx: &Ctx, action: &dyn DynAction, p: &Preview) -> (Vec<Value>, 
         cols.join(" · ")
     };
     let link = |k: &str| format!("{prefix}/{}/{}", meta.slug, url_path_segment(k));
-    let ready =
-        p.ready.iter().map(|rec| context! { key => &rec.key, url => link(&rec.key), title => title(rec) });
+    let ready = p.ready.iter().map(|rec| {
+        let (tried, changes, skipped) = super::action::trial_of(p, &rec.key);
+        context! {
+            key => &rec.key, url => link(&rec.key), title => title(rec),
+            tried => tried, changes => changes, skipped => skipped,
+        }
+    });
     let blocked = p.blocked.iter().map(|b| {
         context! { key => &b.record.key, url => link(&b.record.key), title => title(&b.record), reason => &b.reason }
     });
@@ -221,6 +226,7 @@ async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: Statu
             last_error => &r.last_error,
             ready => ready,
             blocked => blocked,
+            trial => looked.as_ref().map(|(_, p)| super::action::trial_view(p)),
             input => input,
             report => report.map(|rep| context! {
                 done => rep.done.len(), skipped => rep.skipped.iter().map(|(k, why)| format!("{k}: {why}")).collect::<Vec<_>>(),

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{Pairs, list_url, safe_back};
+use super::{Pairs, edit_review, list_url, safe_back};
 use crate::error::Result;
 use crate::extract::{ModelParam, RecordKey, Submitted};
 use crate::handlers::list::url_path_segment;
@@ -69,6 +69,10 @@ impl<'a> FormState<'a> {
             };
             self.values.insert(f.name, v);
         }
+        // The reason typed is kept too, so it need not be typed again.
+        if let Some(r) = form.get("_reason") {
+            self.values.insert("_reason", r.to_owned());
+        }
         self
     }
 
@@ -99,6 +103,8 @@ struct Page<'a> {
     back: String,
     state: FormState<'a>,
     conflict: Vec<Value>,
+    /// The changes to confirm before saving (see [`super::edit_review`]).
+    review: Option<Value>,
 }
 
 impl<'a> Page<'a> {
@@ -111,7 +117,7 @@ impl<'a> Page<'a> {
         state: FormState<'a>,
     ) -> Self {
         let version = record.map(Record::version).unwrap_or_default();
-        Self { ctx, meta, record, version, back, state, conflict: Vec::new() }
+        Self { ctx, meta, record, version, back, state, conflict: Vec::new(), review: None }
     }
 
     fn creating(&self) -> bool {
@@ -155,6 +161,7 @@ impl<'a> Page<'a> {
             actions => self.actions(),
             pending => self.pending().await?,
             conflict => &self.conflict,
+            review => &self.review,
             history_url => self.record.map(|r| self.record_url(r, "/history")),
             reason => self.reason(),
         };
@@ -200,6 +207,7 @@ impl<'a> Page<'a> {
             always => meta.reason_required,
             fields => fields,
             error => self.state.error("_reason"),
+            value => self.state.values.get("_reason"),
             max_length => admin_core::kernel::text::REASON,
         }
     }
@@ -329,7 +337,10 @@ fn after_save(
     Redirect::to(&to).into_response()
 }
 
-/// `POST {prefix}/{model}/{id}`: fields of the form, `csrf_token`, `_version`, `_back`.
+/// `POST {prefix}/{model}/{id}`: fields of the form, `csrf_token`, `_version`,
+/// `_back`, `_reason`. For a model that asks for a reason with every change, the
+/// first POST shows the changes to confirm; the save happens when they come back
+/// with `_confirmed=1` (`_edit=1` goes back to the form with the values typed).
 pub async fn save(
     ModelParam(model): ModelParam,
     RecordKey(key): RecordKey,
@@ -339,6 +350,26 @@ pub async fn save(
     let meta = model.meta();
     let back = safe_back(form.get("_back"));
     let version = form.get("_version").unwrap_or("");
+    if meta.reason_required && form.get(edit_review::CONFIRMED) != Some("1")
+        || form.get(edit_review::EDIT) == Some("1")
+    {
+        let record = ctx.service().get(&ctx.caller, meta.slug, &key).await?;
+        let review = edit_review::review(&ctx, model.as_ref(), &record, &form);
+        if review.is_some() || form.get(edit_review::EDIT) == Some("1") {
+            let state = FormState::from_record(meta, Some(&record), &[]).with_submitted(
+                ctx.caller.staff(),
+                meta,
+                &form,
+                false,
+            );
+            let page = Page {
+                version: version.to_owned(),
+                review: review.filter(|_| form.get(edit_review::EDIT) != Some("1")),
+                ..Page::new(&ctx, meta, Some(&record), back, state)
+            };
+            return page.render(StatusCode::OK).await;
+        }
+    }
     let caller = ctx.caller_with_reason(form.get("_reason"));
     match ctx.service().update(&caller, meta.slug, &key, version, &form).await {
         Ok((record, changes)) => {

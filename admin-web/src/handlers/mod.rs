@@ -2,11 +2,13 @@
 //! one render out.
 
 pub mod action;
+pub mod action_run;
 pub mod api;
 pub mod approvals;
 pub mod dashboard;
 pub mod delete;
 pub mod detail;
+pub mod edit_review;
 pub mod history;
 pub mod list;
 pub mod login;

@@ -24,6 +24,13 @@ impl Service {
     }
 
     /// The records an action would touch and those it would skip, with reasons.
+    /// With `input` (the action's input as JSON, `{}` for none) it also runs the
+    /// action for real on the first [`crate::action::TRIAL_RUNS`] ready records, as
+    /// the caller, in one short transaction that is always rolled back, and gives
+    /// each record's changes and the effects the run would schedule
+    /// ([`Preview::trial`]). A preview uses up nothing: no audit entry or sequence
+    /// number, no recorded run, no idempotency key, no effect. Hidden fields are
+    /// masked.
     ///
     /// # Errors
     /// As [`Service::action`]; `Refused` past the batch limit.
@@ -33,8 +40,10 @@ impl Service {
         slug: &str,
         name: &str,
         keys: &[String],
+        input: Option<&serde_json::Value>,
     ) -> Result<(Arc<dyn DynAction>, Preview)> {
-        crate::service::action_preview(&self.db, caller.staff(), &self.registry, slug, name, keys).await
+        crate::service::action_preview(&self.db, caller.context(), &self.registry, (slug, name), keys, input)
+            .await
     }
 
     /// Runs an action (or queues it for approval), audited with the caller's reason.

@@ -72,7 +72,10 @@ impl Service {
 
     /// One approval request the caller may see, with its action and what it would do
     /// now: the records ready and those that have become blocked since it was asked
-    /// for (`None` when the action is no longer registered).
+    /// for (`None` when the action is no longer registered). While it waits for a
+    /// decision, the preview also has the trial of its input as the caller (the
+    /// approver) would run it: each record's changes and the effects, rolled back
+    /// (see [`Service::preview_action`]).
     ///
     /// # Errors
     /// As [`Service::approval`].
@@ -83,7 +86,12 @@ impl Service {
     ) -> Result<(request::Model, Option<(Arc<dyn DynAction>, Preview)>)> {
         let r = self.approval(caller, id).await?;
         let Some(action) = self.registry.action_named(&r.model, &r.action) else { return Ok((r, None)) };
-        let preview = action.preview(&self.db, &approval::keys_of(&r)).await?;
+        let input = serde_json::from_str::<serde_json::Value>(&r.input).ok();
+        let input = input.as_ref().filter(|_| r.status == "pending");
+        let ctx = caller.context().clone().with_reason(r.reason.clone());
+        let keys = approval::keys_of(&r);
+        let preview =
+            crate::service::preview_of(&self.db, &ctx, &self.registry, action.as_ref(), &keys, input).await?;
         Ok((r, Some((action, preview))))
     }
 
