@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, staff,
+    action, api, approvals, dashboard, delete, detail, history, list, login, notes, search, selection, staff,
     static_files, tokens, two_factor,
 };
 use crate::session::confirm_location;
@@ -141,6 +141,7 @@ where
         .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
         .route(&p("/{model}/{id}/history"), get(history::record_history))
         .route(&p("/{model}/actions/{action}"), post(action::submit))
+        .route(&p("/{model}/selection"), get(selection::show).post(selection::change))
 }
 
 /// Adds the security headers.

@@ -23,6 +23,7 @@ mod origin;
 mod password_limits;
 mod passwords;
 mod scale;
+mod selection;
 pub mod support;
 mod templates;
 mod tenants;
