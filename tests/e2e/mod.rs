@@ -30,5 +30,6 @@ mod conflict;
 mod finance;
 mod keyboard;
 mod no_script;
+mod selection;
 mod support_desk;
 mod viewer;
