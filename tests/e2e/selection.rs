@@ -25,7 +25,8 @@ async fn wait_tray(b: &Browser, text: &str) {
 }
 
 async fn checked(b: &Browser, css: &str) -> bool {
-    b.js("return document.querySelector(arguments[0]).checked;", vec![Json::from(css)]).await == Json::Bool(true)
+    b.js("return document.querySelector(arguments[0]).checked;", vec![Json::from(css)]).await
+        == Json::Bool(true)
 }
 
 /// The keys of the rows the page shows, past the fixture's three named accounts.

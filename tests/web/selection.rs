@@ -253,3 +253,26 @@ async fn limits_count_what_was_really_selected() {
     assert_eq!(r.status, 303);
     assert_eq!(tray(&sue.get(LIST).await), "1 account selected");
 }
+
+#[tokio::test]
+async fn every_model_with_actions_gets_checkboxes_and_the_tray_on_its_list() {
+    let app = TestApp::new(0).await;
+    let registry = ops_console::registry();
+    let mut admin = app.signed_in().await;
+    let mut with_actions = 0;
+    for meta in registry.metas() {
+        let page = admin.get(&format!("/admin/{}/", meta.slug)).await;
+        assert_eq!(page.status, 200, "{}", meta.slug);
+        if registry.actions_for(meta.slug).is_empty() {
+            page.assert_lacks("data-selection-count");
+            continue;
+        }
+        with_actions += 1;
+        if page.row_count() > 0 {
+            assert_eq!(tray(&page), "Nothing selected", "{}", meta.slug);
+            page.assert_contains("class=\"select-page\"");
+            page.assert_contains(&format!("formaction=\"/admin/{}/selection\"", meta.slug));
+        }
+    }
+    assert!(with_actions >= 2, "accounts and invoices have actions");
+}
