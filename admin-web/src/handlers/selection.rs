@@ -59,14 +59,13 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// `GET {prefix}/{model}/selection`: nothing to show; back to the list.
-pub async fn show(_ctx: Ctx, ModelParam(model): ModelParam) -> Response {
-    let prefix = _ctx.state.prefix();
-    Redirect::to(&list_url(prefix, model.meta().slug, "")).into_response()
+pub async fn show(ctx: Ctx, ModelParam(model): ModelParam) -> Response {
+    Redirect::to(&list_url(ctx.state.prefix(), model.meta().slug, "")).into_response()
 }
 
 /// `POST {prefix}/{model}/selection`: `csrf_token`, `_back` (the list's query),
-/// `op=clear` to empty the selection, else the page's checkboxes (see
-/// [`PageEdit`]). Answers `303` back to the list page with a message, or, to the
+/// `op=clear` to empty the selection, else the page's checkboxes (`ids` checked,
+/// `page_ids` every row, `page_all` and `page_all_was` the header box). Answers `303` back to the list page with a message, or, to the
 /// list's script (`Accept: application/json`), `{"count": n, "phrase": "n accounts"}`.
 pub async fn change(
     ModelParam(model): ModelParam,
