@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
     action, action_run, api, approvals, dashboard, delete, detail, history, list, login, notes, search,
-    staff, static_files, tokens, two_factor,
+    selection, staff, static_files, tokens, two_factor,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -144,6 +144,7 @@ where
         // to do, instead of a bare 405.
         .route(&p("/{model}/actions/{action}"), get(action::show).post(action::submit))
         .route(&p("/{model}/actions/{action}/runs/{run}"), get(action_run::show))
+        .route(&p("/{model}/selection"), get(selection::show).post(selection::change))
 }
 
 /// Adds the security headers.

@@ -31,5 +31,6 @@ mod finance;
 mod keyboard;
 mod no_script;
 mod preview;
+mod selection;
 mod support_desk;
 mod viewer;

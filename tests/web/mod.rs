@@ -27,6 +27,7 @@ mod preview;
 mod run_pages;
 mod runs;
 mod scale;
+mod selection;
 pub mod support;
 mod templates;
 mod tenants;

@@ -361,6 +361,12 @@ pub async fn mark_authenticated<C: ConnectionTrait>(conn: &C, token: &str) -> Re
 /// `Db` when the database fails.
 pub async fn sign_out(db: &DatabaseConnection, token: &str, ctx: &Context) -> Result<()> {
     let txn = begin_write(db).await?;
+    // Signing out empties the user's selections on the lists: the next sign-in
+    // starts with nothing picked.
+    if let Some(s) = session::Entity::find_by_id(token_id(token)).one(&txn).await? {
+        use crate::db::entities::selection;
+        selection::Entity::delete_many().filter(selection::Column::UserId.eq(s.user_id)).exec(&txn).await?;
+    }
     let gone = session::Entity::delete_by_id(token_id(token)).exec(&txn).await?;
     if gone.rows_affected > 0 && ctx.actor.is_some() {
         audit::record(&txn, ctx, bare_event("logout")).await?;

@@ -357,3 +357,33 @@ pub mod approval_request {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// Selections (`admin_selection`): the records a staff user picked on a model's
+/// list, kept on the server so the picking survives paging, searching and
+/// filtering, and works without JavaScript (schema version 8).
+pub mod selection {
+    use sea_orm::entity::prelude::*;
+
+    /// One selected record of one staff user.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_selection")]
+    pub struct Model {
+        /// Whose selection it is.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: i64,
+        /// The model's slug.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub model: String,
+        /// The record's key.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub object_id: String,
+        /// When it was picked (UTC).
+        pub added_at: DateTime,
+    }
+
+    /// No relations are navigated from selections.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

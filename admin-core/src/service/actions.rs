@@ -177,11 +177,19 @@ fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result
             format!("Select at least one of the {noun} first."),
         )]));
     }
+    check_batch_size(action, keys.len() as u64)
+}
+
+/// Refuses `selected` records past the action's batch limit, saying how many were
+/// selected (the screens pass the count of a whole "all matching" selection, of
+/// which they fetch only one key past the limit).
+pub(crate) fn check_batch_size(action: &dyn crate::action::DynAction, selected: u64) -> Result<()> {
     let max = action.policy().max_batch;
-    if keys.len() > max {
+    if selected > max as u64 {
         return Err(Error::Refused(format!(
-            "You selected {} {noun}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
-            crate::kernel::model::thousands(keys.len() as u64),
+            "You selected {} {}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
+            crate::kernel::model::thousands(selected),
+            action.model().noun_plural(),
             action.label(),
             crate::kernel::model::thousands(max as u64)
         )));

@@ -13,7 +13,7 @@ pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, Service};
 pub use write::AuditedWrite;
 
 pub use actions::{ActionRequest, ActionResult};
-pub(crate) use actions::{action_for, action_preview, preview_of, run_action};
+pub(crate) use actions::{action_for, action_preview, check_batch_size, preview_of, run_action};
 pub use records::{DeletePlan, EXPORT_LIMIT, RelatedRows};
 pub(crate) use records::{
     actor, create, delete, export, first_rows, get, list, list_keys, plan_delete, reason_error, related,

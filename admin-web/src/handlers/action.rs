@@ -41,17 +41,27 @@ pub struct ActionPath {
     pub action: String,
 }
 
-/// The selected keys: repeated `ids`, or with `select_all=1` every record matching
-/// the list query the form carried (`q`, filters, `sort`), up to one more than the
-/// batch limit, so the door can explain the limit.
+/// The selected keys: repeated `ids`; with `selection=1` the caller's stored
+/// selection of the model, first brought up to date with the list page's
+/// checkboxes (`ids`, `page_ids`, see [`super::selection::PageEdit`]), so what
+/// the person saw checked is what runs; or with `select_all=1` every record
+/// matching the list query the form carried (`q`, filters, `sort`), up to one
+/// more than the batch limit, so the door can explain the limit. Past the limit
+/// the refusal counts every matching record, as the list did.
 async fn selected_keys(
     ctx: &Ctx,
     meta: &ModelMeta,
     action: &dyn DynAction,
     form: &FormData,
 ) -> Result<Vec<String>> {
+    let service = ctx.service();
     if form.get("select_all") != Some("1") {
-        return Ok(form.all("ids").into_iter().map(str::to_owned).collect());
+        if form.get("selection") != Some("1") {
+            return Ok(form.all("ids").into_iter().map(str::to_owned).collect());
+        }
+        let edit = super::selection::PageEdit::from_form(form);
+        service.change_selection(&ctx.caller, meta.slug, &edit.add, &edit.remove).await?;
+        return Ok(service.selection(&ctx.caller, meta.slug).await?);
     }
     let is_list_param =
         |k: &str| k == "q" || k == "sort" || meta.filters.iter().any(|&i| k.starts_with(meta.fields[i].name));
@@ -62,13 +72,19 @@ async fn selected_keys(
             !k.starts_with('_')
                 && !matches!(
                     k.as_str(),
-                    "ids" | "select_all" | "csrf_token" | "confirm" | "reason" | "idempotency_key"
+                    "ids"
+                        | "page_ids"
+                        | "select_all"
+                        | "selection"
+                        | "csrf_token"
+                        | "confirm"
+                        | "reason"
+                        | "idempotency_key"
                 )
         })
         .filter(|(k, _)| is_list_param(k.as_str()))
         .cloned()
         .collect();
-    let service = ctx.service();
     let query = service.query(&ctx.caller, meta.slug, &params)?;
     // A search or filter the list could not use would widen the selection to
     // records nobody saw: refuse rather than act on them.
@@ -77,8 +93,14 @@ async fn selected_keys(
             CoreError::BadRequest(format!("{} Nothing was changed.", query.messages.join(" "))).into()
         );
     }
-    let limit = action.policy().max_batch as u64 + 1;
-    Ok(service.keys(&ctx.caller, meta.slug, &query, limit).await?)
+    let max = action.policy().max_batch as u64;
+    let keys = service.keys(&ctx.caller, meta.slug, &query, max + 1).await?;
+    if keys.len() as u64 > max {
+        // Every matching record, as the list counts them (a cap past any table).
+        let total = service.count(&ctx.caller, meta.slug, &query, i64::MAX as u64).await?;
+        service.check_batch(&ctx.caller, meta.slug, action.name(), total)?;
+    }
+    Ok(keys)
 }
 
 /// The button's words: "Mark 12 accounts for manual review" reads best as the

@@ -4,6 +4,7 @@ use admin_core::kernel::model::thousands;
 use admin_core::list::view::{self, FilterChoice, Params};
 use admin_core::{ListQuery, ListResult, ModelMeta, service};
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Query;
@@ -30,7 +31,21 @@ pub async fn show(
     let query =
         service.query(&ctx.caller, meta.slug, &params)?.with_tuning(service.registry().list_tuning().clone());
     let result = service.list(&ctx.caller, meta.slug, &query).await?;
-    let page = ListPage { ctx: &ctx, meta, params: query.params(meta), query: &query, result: &result };
+    // The stored selection, for the checkboxes and the tray: only where there are
+    // actions to run on it.
+    let selected: HashSet<String> = if service.actions(&ctx.caller, meta.slug).is_empty() {
+        HashSet::new()
+    } else {
+        service.selection(&ctx.caller, meta.slug).await?.into_iter().collect()
+    };
+    let page = ListPage {
+        ctx: &ctx,
+        meta,
+        params: query.params(meta),
+        query: &query,
+        result: &result,
+        selected: &selected,
+    };
     ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())
 }
 
@@ -43,6 +58,8 @@ struct ListPage<'a> {
     params: Params,
     query: &'a ListQuery,
     result: &'a ListResult,
+    /// The keys in the user's selection of this model.
+    selected: &'a HashSet<String>,
 }
 
 /// Hidden form fields for parameters.
@@ -106,6 +123,22 @@ impl ListPage<'_> {
             actions => self.actions(),
             view_query => query_string(&self.params).trim_start_matches('?').to_owned(),
             list_params => hidden_fields(self.params.clone()),
+            selection => self.selection(),
+            back_qs => current_qs.trim_start_matches('?').to_owned(),
+        }
+    }
+
+    /// The selection tray: how many records are selected (on every page), how many
+    /// of them this page shows, and where the selection is changed.
+    fn selection(&self) -> Value {
+        let n = self.selected.len() as u64;
+        let here = self.result.rows.iter().filter(|r| self.selected.contains(&r.key)).count();
+        context! {
+            count => n,
+            phrase => self.meta.count_phrase(n),
+            here => here,
+            page_all => here > 0 && here == self.result.rows.len(),
+            url => format!("{}/{}/selection", self.ctx.state.prefix(), self.meta.slug),
         }
     }
 
@@ -138,7 +171,8 @@ impl ListPage<'_> {
                         shown.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i])).collect();
                     (cells, None)
                 };
-                context! { key => &r.key, url => url, cells => cells, cells_html => cells_html }
+                let selected = self.selected.contains(&r.key);
+                context! { key => &r.key, url => url, cells => cells, cells_html => cells_html, selected => selected }
             })
             .collect()
     }

@@ -14,6 +14,7 @@ pub mod list;
 pub mod login;
 pub mod notes;
 pub mod search;
+pub mod selection;
 pub mod staff;
 pub mod static_files;
 pub mod tokens;

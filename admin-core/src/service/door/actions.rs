@@ -63,7 +63,18 @@ impl Service {
         if action.policy().recent_auth {
             caller.require_recent()?;
         }
-        crate::service::run_action(&self.db, caller.context(), &self.registry, slug, name, request).await
+        let result =
+            crate::service::run_action(&self.db, caller.context(), &self.registry, slug, name, request)
+                .await?;
+        // The records a run did leave the caller's selection; skipped ones stay
+        // there to be looked at.
+        if let ActionResult::Ran(report) | ActionResult::AlreadyRan(report) = &result {
+            let done: Vec<String> = report.done.iter().map(|(k, _)| k.clone()).collect();
+            if let Err(e) = super::selection::forget(&self.db, caller.staff().id, slug, &done).await {
+                tracing::warn!(error = %e, "could not take the done records out of the selection");
+            }
+        }
+        Ok(result)
     }
 
     /// A recorded action run, for its result page: the caller's own runs, or any

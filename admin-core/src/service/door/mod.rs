@@ -18,6 +18,7 @@ mod approvals;
 mod audit_log;
 mod notes;
 mod records;
+mod selection;
 mod staff;
 
 /// Rows a streamed export reads from the database per query.
