@@ -50,7 +50,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
 }
 
 /// The newest schema version this release knows.
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 7;
 
 /// Applies schema step `version`.
 async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Result<()> {
@@ -100,6 +100,8 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         // Every action run is recorded, with its reason, request and input, so its
         // result page, its undo and its effects can find it.
         5 => record_every_run(txn).await?,
+        // Limits per role count what each staff member used per UTC day.
+        7 => create_entity(txn, schema, crate::db::entities::limit_usage::Entity).await?,
         _ => {}
     }
     Ok(())

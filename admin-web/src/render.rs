@@ -40,6 +40,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/messages.html", include_str!("../templates/admin/includes/messages.html")),
     ("admin/includes/field.html", include_str!("../templates/admin/includes/field.html")),
     ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
+    ("admin/includes/limits.html", include_str!("../templates/admin/includes/limits.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

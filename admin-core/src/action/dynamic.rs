@@ -99,6 +99,15 @@ pub trait DynAction: Send + Sync {
         db: &'a DatabaseConnection,
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Preview>>;
+    /// The records of `keys` that pass their checks, loaded (and locked) in `txn`, with
+    /// what each moves ([`Action::amount`]): what a run or a request counts against
+    /// the caller's limits.
+    fn measure<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Vec<super::Measured>>>;
     /// Loads (and locks) the records in `txn`, checks them, asks whether the request
     /// needs approval (unless `approval` is [`Approval::Granted`]), runs the action
     /// on those that pass, and writes one audit entry per changed record, all in
@@ -115,7 +124,7 @@ pub trait DynAction: Send + Sync {
 
 /// The bridge from a typed [`Action`] to [`DynAction`].
 pub struct ActionAdmin<A: Action> {
-    action: A,
+    pub(super) action: A,
     pk_column: <EntityOf<A::Model> as EntityTrait>::Column,
     _a: PhantomData<fn() -> A>,
 }
@@ -151,7 +160,7 @@ where
     }
 
     /// Loads the records for `keys`, in the order given; unknown keys come back apart.
-    async fn load<C: ConnectionTrait>(
+    pub(super) async fn load<C: ConnectionTrait>(
         &self,
         conn: &C,
         keys: &[String],
@@ -302,6 +311,15 @@ where
             }
             Ok(Preview { ready, blocked, missing })
         })
+    }
+
+    fn measure<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Vec<super::Measured>>> {
+        Box::pin(super::measure::measure(self, txn, keys, input))
     }
 
     fn execute<'a>(

@@ -60,10 +60,12 @@
 
 mod dynamic;
 pub mod idempotency;
+mod measure;
 mod registration;
 pub mod runs;
 
 pub use dynamic::{ActionAdmin, Approval, BlockedRecord, DynAction, Executed, Preview};
+pub use measure::Measured;
 pub use registration::{ActionRegistration, registered};
 
 use std::future::Future;
@@ -391,6 +393,14 @@ pub trait Action: Default + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool>> + Send {
         let required = self.policy().approval;
         async move { Ok(required) }
+    }
+
+    /// What one record moves, for limits on amounts
+    /// ([`crate::access::limit::Limit::amount_per_day`]): the currency's code and the
+    /// amount in its minor unit (`("EUR", 19_000)` for €190.00). `None` (the default)
+    /// counts nothing.
+    fn amount(&self, _record: &Self::Model, _input: &Self::Input) -> Option<(String, i64)> {
+        None
     }
 
     /// Does the work for one record, writing only through `ctx.txn`.
