@@ -133,8 +133,14 @@ impl<'a> Words<'a> {
                     "You can run \u{201c}{label}\u{201d} {more} more times today (at most {at_most} a day)."
                 )
             }
+            (Cap::RecordsPerDay(_), _) if left == 0 => {
+                format!("You cannot {v} any more {noun} today (at most {at_most} a day).")
+            }
             (Cap::RecordsPerDay(_), _) => {
                 format!("You can {v} {more} more {noun} today (at most {at_most} a day).")
+            }
+            (Cap::AmountPerDay(_), Some(c)) if left == 0 => {
+                format!("You cannot {v} any more in {c} today (at most {at_most} a day per currency).")
             }
             (Cap::AmountPerDay(_), Some(c)) => {
                 format!("You can {v} {more} more in {c} today (at most {at_most} a day per currency).")
