@@ -340,3 +340,36 @@ async fn the_confirmation_page_shows_what_is_left_and_a_hit_refuses_with_the_lim
         .await;
     page.assert_lacks("Your limits");
 }
+
+/// The counter itself, below a whole run (whose audit entries also order writers):
+/// two open transactions, in two instances, raise it for the last slot; the second
+/// waits for the first and is refused, whichever backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_counter_gives_the_last_slot_to_one_of_two_open_transactions() {
+    use admin_core::limits::{Usage, charge};
+    let app = TestApp::new(0).await;
+    let roles = marking_roles(&[Limit::records_per_day(3)]);
+    let sam = staff(&app, &roles, "sam", "support").await;
+    set_used(&app, sam.id, &format!("{MARK}:records"), "", &today(), 2).await;
+    let service = Service::new(app.db.clone(), ops_console::registry()).with_roles(roles.clone());
+    let action = service.action(&caller(&sam), "account", "mark_for_manual_review").unwrap();
+    let applied = admin_core::limits::Applied::new(&roles, &sam, action.as_ref());
+    let usage = Usage { records: 1, ..Usage::default() };
+    let first = admin_core::db::txn::begin_write(&app.db).await.unwrap();
+    assert_eq!(charge(&first, sam.id, &applied, &usage).await.unwrap(), None);
+    let second = tokio::spawn({
+        let (db, applied, usage, id) =
+            (ops_console::connect(&app.url).await.unwrap(), applied.clone(), usage.clone(), sam.id);
+        async move {
+            let txn = admin_core::db::txn::begin_write(&db).await.unwrap();
+            let hit = charge(&txn, id, &applied, &usage).await.unwrap();
+            txn.commit().await.unwrap();
+            hit
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    let hit = second.await.unwrap().expect("the second transaction finds no slot left");
+    assert_eq!((hit.kind, hit.requested, hit.remaining), ("records_per_day", 1, 0));
+    assert_eq!(used(&app, sam.id, &format!("{MARK}:records"), "").await, 3);
+}
