@@ -46,7 +46,6 @@ fn replayed(existing: request::Model, binding: &Binding) -> Result<request::Mode
 /// input as the action reads it ([`crate::action::DynAction::normalize_input`]), as
 /// `run_action` does, never the raw request.
 ///
-///
 /// The request counts against the requester's limits (`charge`: the limits that
 /// hold and what the request uses) when it is made, in the transaction that records
 /// it, and not again when it runs; past a limit nothing is recorded but the
