@@ -19,6 +19,7 @@ const LAYERS: &[&str] = &[
     "list",
     "auth",
     "action",
+    "limits",
     "registry",
     "approval",
     "service",

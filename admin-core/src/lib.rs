@@ -43,6 +43,7 @@ pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod kernel;
+pub mod limits;
 pub mod list;
 pub mod migration;
 pub mod notes;

@@ -100,6 +100,8 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         // Every action run is recorded, with its reason, request and input, so its
         // result page, its undo and its effects can find it.
         5 => record_every_run(txn).await?,
+        // Limits per role count what each staff member used per UTC day.
+        7 => create_entity(txn, schema, crate::db::entities::limit_usage::Entity).await?,
         // A staff user's selection on a model's list, kept on the server so it
         // survives paging and searching and works without JavaScript.
         8 => create_entity(txn, schema, crate::db::entities::selection::Entity).await?,

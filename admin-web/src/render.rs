@@ -41,6 +41,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/field.html", include_str!("../templates/admin/includes/field.html")),
     ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
     ("admin/includes/selection.html", include_str!("../templates/admin/includes/selection.html")),
+    ("admin/includes/limits.html", include_str!("../templates/admin/includes/limits.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

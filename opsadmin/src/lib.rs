@@ -36,7 +36,7 @@
 //! actions, plugins, permissions, audit, approvals, sign-in, deployment and the
 //! security model. Its samples are compiled as this crate's doc tests.
 
-pub use admin_core::access::{Staff, permission::Roles};
+pub use admin_core::access::{Staff, limit::Limit, permission::Roles};
 pub use admin_core::kernel::error::{Error, FieldError, Result};
 pub use admin_core::kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
 pub use admin_core::kernel::model::{AdminModel, FieldMeta, ModelMeta};
@@ -70,6 +70,8 @@ pub mod service {
     /// What one call of [`Service::work_approvals_once`] did (a worker of your own
     /// loops over it).
     pub use admin_core::approval::Work;
+    /// Where a caller stands with a limit of their roles ([`Service::limit_status`]).
+    pub use admin_core::limits::LimitStatus;
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
     };

@@ -19,6 +19,7 @@ mod hostile;
 mod idempotency;
 mod identity;
 mod instances;
+mod limits;
 mod list;
 mod origin;
 mod password_limits;

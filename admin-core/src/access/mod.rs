@@ -1,7 +1,9 @@
 //! Who may do what: the acting staff member ([`Staff`]), roles and the permissions
 //! they grant, and the per-field rules (hidden, read-only). Deciding a permission
-//! happens here and nowhere else.
+//! happens here and nowhere else. The limits per role ([`limit`]) are declared here
+//! too; the door counts them.
 
+pub mod limit;
 pub mod permission;
 mod staff;
 

@@ -50,6 +50,7 @@ pub struct Role {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roles {
     roles: BTreeMap<String, Role>,
+    limits: Vec<super::limit::RoleLimit>,
 }
 
 impl Roles {
@@ -115,6 +116,16 @@ impl Roles {
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&Role> {
         self.roles.get(name)
+    }
+
+    /// Every limit declared with [`Roles::limit`], in the order declared.
+    #[must_use]
+    pub fn limits(&self) -> &[super::limit::RoleLimit] {
+        &self.limits
+    }
+
+    pub(super) fn push_limit(&mut self, limit: super::limit::RoleLimit) {
+        self.limits.push(limit);
     }
 
     /// Every declared role, by name.

@@ -95,6 +95,15 @@ pub trait DynAction: Send + Sync {
         keys: &'a [String],
         input: &'a serde_json::Value,
     ) -> BoxFuture<'a, Result<Trial>>;
+    /// The records of `keys` that pass their checks, loaded (and locked) in `txn`, with
+    /// what each moves ([`Action::amount`]): what a run or a request counts against
+    /// the caller's limits.
+    fn measure<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Vec<super::Measured>>>;
     /// Loads (and locks) the records in `txn`, checks them, asks whether the request
     /// needs approval (unless `approval` is [`Approval::Granted`]), runs the action
     /// on those that pass, and writes one audit entry per changed record, all in
@@ -308,6 +317,15 @@ where
         input: &'a serde_json::Value,
     ) -> BoxFuture<'a, Result<Trial>> {
         Box::pin(self.trial_run(txn, ctx, keys, input))
+    }
+
+    fn measure<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        keys: &'a [String],
+        input: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Vec<super::Measured>>> {
+        Box::pin(super::measure::measure(self, txn, keys, input))
     }
 
     fn execute<'a>(

@@ -60,11 +60,13 @@
 
 mod dynamic;
 pub mod idempotency;
+mod measure;
 mod preview;
 mod registration;
 pub mod runs;
 
 pub use dynamic::{ActionAdmin, Approval, DynAction, Executed};
+pub use measure::Measured;
 pub use preview::{BlockedRecord, FieldChange, Preview, RecordTrial, TRIAL_RUNS, Trial};
 pub use registration::{ActionRegistration, registered};
 
@@ -393,6 +395,14 @@ pub trait Action: Default + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool>> + Send {
         let required = self.policy().approval;
         async move { Ok(required) }
+    }
+
+    /// What one record moves, for limits on amounts
+    /// ([`crate::access::limit::Limit::amount_per_day`]): the currency's code and the
+    /// amount in its minor unit (`("EUR", 19_000)` for €190.00). `None` (the default)
+    /// counts nothing.
+    fn amount(&self, _record: &Self::Model, _input: &Self::Input) -> Option<(String, i64)> {
+        None
     }
 
     /// Does the work for one record, writing only through `ctx.txn`.

@@ -46,17 +46,22 @@ fn replayed(existing: request::Model, binding: &Binding) -> Result<request::Mode
 /// input as the action reads it ([`crate::action::DynAction::normalize_input`]), as
 /// `run_action` does, never the raw request.
 ///
+/// The request counts against the requester's limits (`charge`: the limits that
+/// hold and what the request uses) when it is made, in the transaction that records
+/// it, and not again when it runs; past a limit nothing is recorded but the
+/// `limit:hit` audit entry.
+///
 /// # Errors
 /// `Refused` ([`crate::action::idempotency::KEY_REUSED`]) when the requester already used
-/// the key for a different request; `Db` when the database fails.
+/// the key for a different request, or past a limit; `Db` when the database fails.
 pub async fn create(
     db: &DatabaseConnection,
     ctx: &Context,
-    model: &str,
-    action: &str,
+    (model, action): (&str, &str),
     keys: &[String],
     input: &serde_json::Value,
     binding: Option<&Binding>,
+    (limits, usage): (&crate::limits::Applied, &crate::limits::Usage),
 ) -> Result<request::Model> {
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     let txn = begin_write(db).await?;
@@ -108,6 +113,10 @@ pub async fn create(
             return Err(e.into());
         }
     };
+    if let Some(hit) = crate::limits::charge(&txn, actor.id, limits, usage).await? {
+        txn.rollback().await?;
+        return Err(crate::limits::refuse(db, ctx, limits, &hit).await);
+    }
     let id = saved.id.to_string();
     let changes =
         serde_json::json!({ "action": [null, action], "records": [null, keys], "input": [null, input] });

@@ -387,3 +387,37 @@ pub mod selection {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// What staff members used of their limits per role (`admin_limit_usage`, schema
+/// version 7): one counter per staff member, limit, UTC day and currency, raised in
+/// the transaction of the run (or approval request) it counts, and only while it
+/// stays within the cap (see the `limits` module).
+pub mod limit_usage {
+    use sea_orm::entity::prelude::*;
+
+    /// One counter.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admin_limit_usage")]
+    pub struct Model {
+        /// The staff member's id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub staff_id: i64,
+        /// The action and the kind of limit: `invoice.refund_invoice:amount`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub limit_key: String,
+        /// The UTC day, `2026-12-06`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: String,
+        /// The currency's code for amounts; empty for counts of records or runs.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub currency: String,
+        /// Used so far that day: records, runs, or minor units of the currency.
+        pub used: i64,
+    }
+
+    /// No relations are navigated from counters.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -213,6 +213,7 @@ pub async fn run_action(
     db: &DatabaseConnection,
     ctx: &Context,
     registry: &Registry,
+    roles: &crate::access::permission::Roles,
     slug: &str,
     name: &str,
     request: &ActionRequest,
@@ -225,7 +226,9 @@ pub async fn run_action(
     {
         return Ok(answer);
     }
-    execute(db, ctx, registry, action.as_ref(), (slug, name), &keys, request, &input, binding.as_ref()).await
+    let limits = crate::limits::Applied::new(roles, staff, action.as_ref());
+    let target = (action.as_ref(), &limits);
+    execute(db, ctx, registry, target, (slug, name), &keys, request, &input, binding.as_ref()).await
 }
 
 /// The request's distinct keys, the input as the action reads it, and the binding
@@ -301,13 +304,15 @@ fn checked(
 }
 
 /// Runs the checked request in one transaction, or queues it when the action asks
-/// for approval; records the run under its idempotency key.
+/// for approval; records the run under its idempotency key. What it did counts
+/// against the caller's `limits` in the same transaction (a request for approval,
+/// in the request's); past a limit nothing is changed and the hit is audited.
 #[allow(clippy::too_many_arguments)]
 async fn execute(
     db: &DatabaseConnection,
     ctx: &Context,
     registry: &Registry,
-    action: &dyn crate::action::DynAction,
+    (action, limits): (&dyn crate::action::DynAction, &crate::limits::Applied),
     (slug, name): (&str, &str),
     keys: &[String],
     request: &ActionRequest,
@@ -319,17 +324,31 @@ async fn execute(
     let staff = actor(ctx)?;
     let turn = registry.write_turn(db).await;
     let txn = crate::db::txn::begin_write(db).await?;
+    // What the records move is read (and locked) before the run changes them.
+    let measured =
+        if limits.counts_amounts() { action.measure(&txn, keys, input).await? } else { Vec::new() };
     // The action's approval rule is asked inside the run, on the records it loaded
     // (and locked): a request that needs approval changes nothing and is queued.
     let report = match action.execute(&txn, ctx, keys, &request.input, Approval::Ask).await? {
         Executed::Ran(report) => report,
         Executed::NeedsApproval => {
+            let usage = if limits.is_empty() {
+                crate::limits::Usage::default()
+            } else {
+                crate::limits::Usage::of_request(&action.measure(&txn, keys, input).await?)
+            };
             txn.rollback().await?;
             drop(turn);
-            let r = crate::approval::create(db, ctx, slug, name, keys, input, binding).await?;
+            let charge = (limits, &usage);
+            let r = crate::approval::create(db, ctx, (slug, name), keys, input, binding, charge).await?;
             return Ok(ActionResult::Queued { id: r.id });
         }
     };
+    let usage = crate::limits::Usage::of_run(&report, &measured);
+    if let Some(hit) = crate::limits::charge(&txn, staff.id, limits, &usage).await? {
+        txn.rollback().await?;
+        return Err(crate::limits::refuse(db, ctx, limits, &hit).await);
+    }
     if let (Some(b), Some(run_id)) = (binding, report.run_id)
         && let Err(e) = crate::action::idempotency::bind_run(&txn, run_id, b).await
     {

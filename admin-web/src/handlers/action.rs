@@ -290,6 +290,7 @@ impl Confirm<'_> {
                 reason => context! { required => policy.reason_required, value => self.form.get("reason").unwrap_or(""), error => self.error("reason"), max_length => admin_core::kernel::text::REASON },
                 form_errors => form_errors,
                 message => &self.message,
+                limits => service.limit_status(&self.ctx.caller, meta.slug, action.name()).await?,
                 idempotency_key => self.idempotency_key()?,
                 button => button_label(action, preview.ready.len(), policy.approval),
             },

@@ -46,6 +46,12 @@ impl Action for RefundInvoice {
         Err(Blocked(why))
     }
 
+    /// The invoice's amount goes back: limits on refunds per day count it, in the
+    /// invoice's currency.
+    fn amount(&self, inv: &invoice::Model, _: &NoInput) -> Option<(String, i64)> {
+        Some((inv.currency.clone(), inv.amount_cents))
+    }
+
     async fn run(
         &self,
         ctx: &RunContext<'_>,
@@ -136,6 +142,7 @@ mod tests {
         assert!(why("open").contains("has not been paid yet"));
         let p = r.policy();
         assert!(p.approval && p.reason_required && p.dangerous);
+        assert_eq!(r.amount(&inv("paid"), &NoInput), Some(("USD".to_owned(), 4900)));
     }
 
     #[test]

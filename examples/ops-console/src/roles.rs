@@ -3,13 +3,15 @@
 //! | role | may |
 //! |---|---|
 //! | `admin` | everything, including staff users and the audit log |
-//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" and "retry welcome email"; billing fields stay read-only |
-//! | `finance` | view invoices, request and approve refunds, export |
+//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" and "retry welcome email" (at most 200 welcome emails a day); billing fields stay read-only |
+//! | `finance` | view invoices, request (at most 2,000.00 a day per currency) and approve refunds, export |
 //! | `viewer` | view every model; not the staff users or the audit log |
 //!
 //! Support may also correct an account's e-mail and company, but the plan and the
 //! flags that actions own (manual review, locked) are read-only for them, and the
 //! card processor's last answer is hidden from viewers. See [`roles`].
+
+use opsadmin::Limit;
 
 /// Everything.
 pub const ADMIN: &str = "admin";
@@ -23,7 +25,15 @@ pub const VIEWER: &str = "viewer";
 /// Every role name, as `createuser --role` accepts them.
 pub const ROLES: &[&str] = &[ADMIN, SUPPORT, FINANCE, VIEWER];
 
-/// The permissions behind each role.
+/// The most welcome emails one support person may retry per UTC day.
+pub const WELCOME_RETRIES_PER_DAY: u64 = 200;
+/// The most one finance person may ask to refund per UTC day, in each currency, in
+/// its minor unit: 2,000.00. Each refund is still approved by a second person.
+pub const REFUNDS_PER_DAY: i64 = 200_000;
+
+/// The permissions behind each role, and their limits: support retries at most
+/// [`WELCOME_RETRIES_PER_DAY`] welcome emails a day; finance asks for refunds of at
+/// most [`REFUNDS_PER_DAY`] a day per currency. Admins have no limits.
 #[must_use]
 pub fn roles() -> opsadmin::Roles {
     opsadmin::Roles::new()
@@ -57,6 +67,16 @@ pub fn roles() -> opsadmin::Roles {
         // `*.view` covers the models only: the staff users and the audit log need
         // `staff.view` and `audit.view` by name, which only admins hold here.
         .role(VIEWER, "Looks at accounts, invoices and email jobs; changes nothing.", &["*.view"])
+        .limit(
+            SUPPORT,
+            "account.action.retry_welcome_email",
+            Limit::records_per_day(WELCOME_RETRIES_PER_DAY).wording("retry", "welcome emails"),
+        )
+        .limit(
+            FINANCE,
+            "invoice.action.refund_invoice",
+            Limit::amount_per_day(REFUNDS_PER_DAY).wording("ask to refund", "invoices"),
+        )
 }
 
 /// Whether `name` is one of [`ROLES`].

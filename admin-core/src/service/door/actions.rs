@@ -63,8 +63,9 @@ impl Service {
         if action.policy().recent_auth {
             caller.require_recent()?;
         }
+        let (db, roles) = (&self.db, &self.auth.roles);
         let result =
-            crate::service::run_action(&self.db, caller.context(), &self.registry, slug, name, request)
+            crate::service::run_action(db, caller.context(), &self.registry, roles, slug, name, request)
                 .await?;
         // The records a run did leave the caller's selection; skipped ones stay
         // there to be looked at.
@@ -75,6 +76,26 @@ impl Service {
             }
         }
         Ok(result)
+    }
+
+    /// Where the caller stands today with each limit of their roles on an action
+    /// (see [`crate::access::limit`]), for the confirmation page: "You can retry 188
+    /// more welcome emails today (at most 200 a day)." Empty when no limit holds.
+    ///
+    /// # Errors
+    /// As [`Service::action`]; `Db` when the database fails.
+    pub async fn limit_status(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        name: &str,
+    ) -> Result<Vec<crate::limits::LimitStatus>> {
+        let action = self.action(caller, slug, name)?;
+        let applied = crate::limits::Applied::new(&self.auth.roles, caller.staff(), action.as_ref());
+        if applied.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::limits::status(&self.db, caller.staff().id, &applied).await
     }
 
     /// A recorded action run, for its result page: the caller's own runs, or any
