@@ -44,12 +44,15 @@ pub struct Role {
     pub grants: Vec<String>,
     /// Members must use two-factor sign-in.
     pub requires_two_factor: bool,
+    /// How sentences name the people who hold the role ("finance", "an admin"), as
+    /// in "that is done by finance"; `None`: sentences name only the role.
+    pub called: Option<String>,
 }
 
 /// The roles of an admin site, declared in code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roles {
-    roles: BTreeMap<String, Role>,
+    roles: Arc<BTreeMap<String, Role>>,
 }
 
 impl Roles {
@@ -62,15 +65,31 @@ impl Roles {
     /// Adds (or replaces) a role.
     #[must_use]
     pub fn role(mut self, name: &str, description: &str, grants: &[&str]) -> Self {
-        self.roles.insert(
+        Arc::make_mut(&mut self.roles).insert(
             name.to_owned(),
             Role {
                 name: name.to_owned(),
                 description: description.to_owned(),
                 grants: grants.iter().map(|g| (*g).to_owned()).collect(),
                 requires_two_factor: false,
+                called: None,
             },
         );
+        self
+    }
+
+    /// Names the people who hold `name` in sentences: with `called("finance",
+    /// "finance")` a refused refund reads "You cannot run “Refund invoice” on
+    /// invoices: that is done by finance. Ask someone with the finance role."
+    ///
+    /// # Panics
+    /// If no role `name` was declared.
+    #[must_use]
+    pub fn called(mut self, name: &str, words: &str) -> Self {
+        let role = Arc::make_mut(&mut self.roles)
+            .get_mut(name)
+            .unwrap_or_else(|| panic!("no role named `{name}` was declared"));
+        role.called = Some(words.to_owned());
         self
     }
 
@@ -80,7 +99,9 @@ impl Roles {
     /// If no role `name` was declared: a typo here would silently weaken sign-in.
     #[must_use]
     pub fn require_two_factor(mut self, name: &str) -> Self {
-        let role = self.roles.get_mut(name).unwrap_or_else(|| panic!("no role named `{name}` was declared"));
+        let role = Arc::make_mut(&mut self.roles)
+            .get_mut(name)
+            .unwrap_or_else(|| panic!("no role named `{name}` was declared"));
         role.requires_two_factor = true;
         self
     }
@@ -129,7 +150,83 @@ impl Roles {
             roles.iter().filter_map(|r| self.roles.get(r)).flat_map(|r| r.grants.iter().cloned()).collect();
         grants.sort();
         grants.dedup();
-        Permissions { grants: Arc::from(grants) }
+        Permissions { grants: Arc::from(grants), site: self.clone() }
+    }
+
+    /// The roles that grant `permission`: first those that name it or reach it by
+    /// a pattern (`account.*`, `*.view`), by name; then those that grant
+    /// everything (`*`), by name. Empty when only a superuser may.
+    ///
+    /// ```
+    /// use admin_core::access::permission::Roles;
+    ///
+    /// let roles = Roles::new()
+    ///     .role("admin", "", &["*"])
+    ///     .role("finance", "", &["invoice.action.refund_invoice"])
+    ///     .role("viewer", "", &["*.view"]);
+    /// let names = |p| roles.granting(p).iter().map(|r| r.name.as_str()).collect::<Vec<_>>();
+    /// assert_eq!(names("invoice.action.refund_invoice"), ["finance", "admin"]);
+    /// assert_eq!(names("invoice.view"), ["viewer", "admin"]);
+    /// assert_eq!(names("audit.view"), ["admin"]);
+    /// assert!(Roles::new().granting("audit.view").is_empty());
+    /// ```
+    #[must_use]
+    pub fn granting(&self, permission: &str) -> Vec<&Role> {
+        let (mut specific, mut everything) = (Vec::new(), Vec::new());
+        for role in self.roles.values() {
+            if role.grants.iter().any(|g| g == "*") {
+                everything.push(role);
+            } else if role.grants.iter().any(|g| matches(g, permission)) {
+                specific.push(role);
+            }
+        }
+        specific.append(&mut everything);
+        specific
+    }
+
+    /// Who to ask for `permission`, in a sentence: the roles that grant it
+    /// without granting everything, or else those that grant everything ("Ask
+    /// someone with the finance role.", "Ask someone with the support or viewer
+    /// role."); "No role can do this; a superuser can." when no role grants it.
+    ///
+    /// ```
+    /// use admin_core::access::permission::Roles;
+    ///
+    /// let roles = Roles::new().role("admin", "", &["*"]).role("finance", "", &["invoice.*"]);
+    /// assert_eq!(roles.who_can("invoice.export"), "Ask someone with the finance role.");
+    /// assert_eq!(roles.who_can("account.delete"), "Ask someone with the admin role.");
+    /// assert_eq!(Roles::new().who_can("account.delete"), "No role can do this; a superuser can.");
+    /// ```
+    #[must_use]
+    pub fn who_can(&self, permission: &str) -> String {
+        let names: Vec<&str> = self.first_choice(permission).iter().map(|r| r.name.as_str()).collect();
+        match names.as_slice() {
+            [] => "No role can do this; a superuser can.".to_owned(),
+            [one] => format!("Ask someone with the {one} role."),
+            [rest @ .., last] => format!("Ask someone with the {} or {last} role.", rest.join(", ")),
+        }
+    }
+
+    /// How sentences name the people who may do `permission` ("finance"), when
+    /// every role [`Roles::who_can`] names declares how it is called
+    /// ([`Roles::called`]).
+    #[must_use]
+    pub fn done_by(&self, permission: &str) -> Option<String> {
+        let called: Option<Vec<&str>> =
+            self.first_choice(permission).iter().map(|r| r.called.as_deref()).collect();
+        match called?.as_slice() {
+            [] => None,
+            [one] => Some((*one).to_owned()),
+            [rest @ .., last] => Some(format!("{} or {last}", rest.join(", "))),
+        }
+    }
+
+    /// The roles [`Roles::who_can`] names: the specific ones, else those granting everything.
+    fn first_choice(&self, permission: &str) -> Vec<&Role> {
+        let all = self.granting(permission);
+        let specific: Vec<&Role> =
+            all.iter().copied().filter(|r| !r.grants.iter().any(|g| g == "*")).collect();
+        if specific.is_empty() { all } else { specific }
     }
 
     /// Whether any of `roles` requires a second factor.
@@ -139,10 +236,12 @@ impl Roles {
     }
 }
 
-/// A resolved set of grants.
+/// A resolved set of grants, with the site's roles so a refusal can say who
+/// holds what is missing ([`Permissions::who_can`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Permissions {
     grants: Arc<[String]>,
+    site: Roles,
 }
 
 impl Permissions {
@@ -156,6 +255,18 @@ impl Permissions {
     #[must_use]
     pub fn grants(&self) -> &[String] {
         &self.grants
+    }
+
+    /// The site's roles these permissions were resolved with.
+    #[must_use]
+    pub fn site_roles(&self) -> &Roles {
+        &self.site
+    }
+
+    /// Who to ask for `permission` ([`Roles::who_can`] of the site's roles).
+    #[must_use]
+    pub fn who_can(&self, permission: &str) -> String {
+        self.site.who_can(permission)
     }
 }
 
