@@ -22,6 +22,7 @@ mod list;
 mod origin;
 mod password_limits;
 mod passwords;
+mod refusals;
 mod scale;
 pub mod support;
 mod templates;

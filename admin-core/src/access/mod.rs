@@ -4,5 +4,6 @@
 
 pub mod permission;
 mod staff;
+mod who;
 
 pub use staff::{Staff, role_names};

@@ -153,82 +153,6 @@ impl Roles {
         Permissions { grants: Arc::from(grants), site: self.clone() }
     }
 
-    /// The roles that grant `permission`: first those that name it or reach it by
-    /// a pattern (`account.*`, `*.view`), by name; then those that grant
-    /// everything (`*`), by name. Empty when only a superuser may.
-    ///
-    /// ```
-    /// use admin_core::access::permission::Roles;
-    ///
-    /// let roles = Roles::new()
-    ///     .role("admin", "", &["*"])
-    ///     .role("finance", "", &["invoice.action.refund_invoice"])
-    ///     .role("viewer", "", &["*.view"]);
-    /// let names = |p| roles.granting(p).iter().map(|r| r.name.as_str()).collect::<Vec<_>>();
-    /// assert_eq!(names("invoice.action.refund_invoice"), ["finance", "admin"]);
-    /// assert_eq!(names("invoice.view"), ["viewer", "admin"]);
-    /// assert_eq!(names("audit.view"), ["admin"]);
-    /// assert!(Roles::new().granting("audit.view").is_empty());
-    /// ```
-    #[must_use]
-    pub fn granting(&self, permission: &str) -> Vec<&Role> {
-        let (mut specific, mut everything) = (Vec::new(), Vec::new());
-        for role in self.roles.values() {
-            if role.grants.iter().any(|g| g == "*") {
-                everything.push(role);
-            } else if role.grants.iter().any(|g| matches(g, permission)) {
-                specific.push(role);
-            }
-        }
-        specific.append(&mut everything);
-        specific
-    }
-
-    /// Who to ask for `permission`, in a sentence: the roles that grant it
-    /// without granting everything, or else those that grant everything ("Ask
-    /// someone with the finance role.", "Ask someone with the support or viewer
-    /// role."); "No role can do this; a superuser can." when no role grants it.
-    ///
-    /// ```
-    /// use admin_core::access::permission::Roles;
-    ///
-    /// let roles = Roles::new().role("admin", "", &["*"]).role("finance", "", &["invoice.*"]);
-    /// assert_eq!(roles.who_can("invoice.export"), "Ask someone with the finance role.");
-    /// assert_eq!(roles.who_can("account.delete"), "Ask someone with the admin role.");
-    /// assert_eq!(Roles::new().who_can("account.delete"), "No role can do this; a superuser can.");
-    /// ```
-    #[must_use]
-    pub fn who_can(&self, permission: &str) -> String {
-        let names: Vec<&str> = self.first_choice(permission).iter().map(|r| r.name.as_str()).collect();
-        match names.as_slice() {
-            [] => "No role can do this; a superuser can.".to_owned(),
-            [one] => format!("Ask someone with the {one} role."),
-            [rest @ .., last] => format!("Ask someone with the {} or {last} role.", rest.join(", ")),
-        }
-    }
-
-    /// How sentences name the people who may do `permission` ("finance"), when
-    /// every role [`Roles::who_can`] names declares how it is called
-    /// ([`Roles::called`]).
-    #[must_use]
-    pub fn done_by(&self, permission: &str) -> Option<String> {
-        let called: Option<Vec<&str>> =
-            self.first_choice(permission).iter().map(|r| r.called.as_deref()).collect();
-        match called?.as_slice() {
-            [] => None,
-            [one] => Some((*one).to_owned()),
-            [rest @ .., last] => Some(format!("{} or {last}", rest.join(", "))),
-        }
-    }
-
-    /// The roles [`Roles::who_can`] names: the specific ones, else those granting everything.
-    fn first_choice(&self, permission: &str) -> Vec<&Role> {
-        let all = self.granting(permission);
-        let specific: Vec<&Role> =
-            all.iter().copied().filter(|r| !r.grants.iter().any(|g| g == "*")).collect();
-        if specific.is_empty() { all } else { specific }
-    }
-
     /// Whether any of `roles` requires a second factor.
     #[must_use]
     pub fn two_factor_required(&self, roles: &[String]) -> bool {
@@ -279,7 +203,7 @@ pub const RESERVED: &[&str] = &["staff", "audit", "approvals"];
 /// `*` matches everything; `a.*` matches `a.` and anything after it; `*.view`
 /// matches one leading part that is not [`RESERVED`]; otherwise the grant must
 /// equal the permission.
-fn matches(grant: &str, permission: &str) -> bool {
+pub(super) fn matches(grant: &str, permission: &str) -> bool {
     if grant == "*" || grant == permission {
         return true;
     }
@@ -325,6 +249,35 @@ pub fn field_access(staff: &Staff, meta: &ModelMeta, field: &FieldMeta, creating
     } else {
         FieldAccess::Editable
     }
+}
+
+/// Why `staff` sees a field but may not change it, when a role rule is why
+/// (`readonly_for` names every role they have), with who can: "Read-only for
+/// your role. Ask someone with the admin role." `None` for a field they may
+/// change, a hidden one, one nobody changes (a key, a read-only field), or when
+/// they may not change the record at all (the page says that once, with
+/// [`crate::service::refusal`]).
+#[must_use]
+pub fn read_only_reason(
+    staff: &Staff,
+    meta: &ModelMeta,
+    field: &FieldMeta,
+    creating: bool,
+) -> Option<String> {
+    let op = if creating { "add" } else { "change" };
+    let perm = format!("{}.{op}", meta.slug);
+    let structural = if field.primary_key { !creating || field.auto_increment } else { field.readonly };
+    if structural || all_roles_in(staff, field.hidden_for) || !staff.may(&perm) {
+        return None;
+    }
+    if !all_roles_in(staff, field.readonly_for) {
+        return None;
+    }
+    let who = staff
+        .permissions
+        .site_roles()
+        .who_can_among(&perm, |r| !field.readonly_for.contains(&r.name.as_str()));
+    Some(format!("Read-only for your role. {who}"))
 }
 
 /// The access to every field of a model, in field order.
