@@ -29,6 +29,7 @@ pub mod fixture;
 mod conflict;
 mod finance;
 mod keyboard;
+mod layout;
 mod no_script;
 mod support_desk;
 mod viewer;

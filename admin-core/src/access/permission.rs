@@ -256,7 +256,7 @@ pub fn field_access(staff: &Staff, meta: &ModelMeta, field: &FieldMeta, creating
 /// your role. Ask someone with the admin role." `None` for a field they may
 /// change, a hidden one, one nobody changes (a key, a read-only field), or when
 /// they may not change the record at all (the page says that once, with
-/// [`crate::service::refusal`]).
+/// the door's `refusal`).
 #[must_use]
 pub fn read_only_reason(
     staff: &Staff,
