@@ -28,7 +28,7 @@
 //! | `two_factor_required` | 403 | the user's role requires two-factor sign-in and they have not set it up |
 //! | `csrf_failed` | 403 | the session cookie without the session's token in `X-CSRF-Token` |
 //! | `origin_refused` | 403 | the session cookie from a page of another site (`Origin`, `Referer`) |
-//! | `forbidden` | 403 | a permission is missing (the same sentence as on screen) |
+//! | `forbidden` | 403 | a permission is missing (the same sentence as on screen, naming who can; `permission` names the code) |
 //! | `recent_auth_required` | 403 | the action needs a recent sign-in, which this session or token does not have |
 //! | `not_found` | 404 | an unknown model, action, record or path |
 //! | `method_not_allowed` | 405 | anything but `POST` |
