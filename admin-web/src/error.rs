@@ -91,6 +91,12 @@ impl IntoResponse for Error {
             Error::Core(admin_core::Error::Internal(m)) => {
                 tracing::error!(error = %m, "internal error")
             }
+            // The sentence names who can; the permission is for developers, in the log.
+            Error::Core(admin_core::Error::Forbidden(denial)) => {
+                if let Some(p) = denial.permission() {
+                    tracing::info!(permission = %p, "refused: permission missing");
+                }
+            }
             _ => {}
         }
         let message = match &self {

@@ -171,7 +171,7 @@ fn enrolment_required(state: &AdminState, headers: &HeaderMap) -> Error {
     if wants_html(headers) {
         Error::SignIn { location: Some(format!("{}/me/two-factor", state.prefix())) }
     } else {
-        Error::Core(admin_core::Error::Forbidden(auth::ENROL_FIRST.to_owned()))
+        Error::Core(admin_core::Error::Forbidden(auth::ENROL_FIRST.into()))
     }
 }
 

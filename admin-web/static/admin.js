@@ -120,4 +120,18 @@
     untickAllMatching();
     if (e.persisted) window.location.reload();
   });
+// Layout (issue 15): on a phone the list's filters start closed, so the rows
+// come first and the "Filter" button opens them. Without this file they stay
+// open, below the rows (see admin.css, "Layout: the list's filters").
+// A window that narrows to a phone's width closes them; one that widens opens them.
+(function () {
+  "use strict";
+  if (!window.matchMedia) return;
+  var phone = window.matchMedia("(max-width: 800px)");
+  function fit(narrow) {
+    var panels = document.querySelectorAll("details.filter-panel");
+    for (var i = 0; i < panels.length; i++) panels[i].open = !narrow;
+  }
+  if (phone.matches) fit(true);
+  if (phone.addEventListener) phone.addEventListener("change", function (e) { fit(e.matches); });
 })();

@@ -29,6 +29,7 @@ pub mod fixture;
 mod conflict;
 mod finance;
 mod keyboard;
+mod layout;
 mod limits;
 mod no_script;
 mod preview;

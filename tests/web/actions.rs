@@ -113,7 +113,8 @@ async fn actions_refuse_without_csrf_or_permission_and_change_nothing() {
         )
         .await;
     assert_eq!(r.status, 403);
-    r.assert_contains("You cannot run “Mark for manual review” on accounts. Ask an admin for the account.action.mark_for_manual_review permission.");
+    r.assert_contains("You cannot run “Mark for manual review” on accounts: that is done by support. Ask someone with the support role.");
+    r.assert_lacks("account.action.mark_for_manual_review");
     let mut support = client_for(&app, "sue", "support").await;
     let r = support
         .post("/admin/account/actions/mark_for_manual_review", &[("confirm", "1"), ("ids", "1")])
@@ -403,7 +404,9 @@ async fn the_json_api_runs_the_same_service_with_the_same_checks() {
     .await;
     assert_eq!(status, 403);
     assert_eq!(json["error"], "forbidden");
-    assert!(json["message"].as_str().unwrap().contains("account.action.lock_account"));
+    assert!(json["message"].as_str().unwrap().contains("Ask someone with the admin role."), "{json}");
+    assert!(!json["message"].as_str().unwrap().contains("account.action.lock_account"), "{json}");
+    assert_eq!(json["permission"], "account.action.lock_account", "the code, for scripts");
     // Bad tokens and bodies.
     let (status, _) = call(
         Some("Bearer oat_nope".into()),

@@ -38,7 +38,7 @@ struct Scenario {
 }
 
 fn table() -> Vec<Scenario> {
-    let forbidden = "You cannot run \u{201c}Mark for manual review\u{201d} on accounts. Ask an admin for the account.action.mark_for_manual_review permission.";
+    let forbidden = "You cannot run \u{201c}Mark for manual review\u{201d} on accounts: that is done by support. Ask someone with the support role.";
     vec![
         Scenario {
             user: "sue",
@@ -196,7 +196,7 @@ async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome 
                     Outcome::Ran { done: r.done.len(), skipped: r.skipped.len() }
                 }
                 Ok(ActionResult::Queued { .. }) => panic!("nothing in the table needs approval"),
-                Err(opsadmin::Error::Forbidden(m)) => Outcome::Forbidden(m),
+                Err(opsadmin::Error::Forbidden(m)) => Outcome::Forbidden(m.to_string()),
                 Err(opsadmin::Error::Invalid(errors)) => {
                     Outcome::Invalid(errors.first().map(|e| e.message.clone()).unwrap_or_default())
                 }

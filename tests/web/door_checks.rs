@@ -32,7 +32,10 @@ async fn caller(app: &TestApp, name: &str, role: &str) -> Caller {
 
 fn refused(r: Result<impl std::fmt::Debug, Error>, permission: &str) {
     match r {
-        Err(Error::Forbidden(m)) => assert!(m.contains(permission), "{m}"),
+        Err(Error::Forbidden(m)) => {
+            assert_eq!(m.permission(), Some(permission), "{m}");
+            assert!(!m.contains(permission) && m.contains("Ask someone with the "), "{m}");
+        }
         other => panic!("expected a refusal naming {permission}, got {other:?}"),
     }
 }

@@ -11,10 +11,16 @@ async fn the_dashboard_shows_work_queues_with_counts_linked_to_the_filtered_list
     let mut c = app.signed_in().await;
     let r = c.get("/admin/").await;
     // Bob is in manual review; Alice failed her first charge; one welcome email failed.
-    r.assert_contains("<a href=\"/admin/account/?manual_review=1\" class=\"queue\"><span class=\"q-label\">Accounts in manual review</span> <strong class=\"q-count\">1</strong></a>");
-    r.assert_contains("Failed first charges</span> <strong class=\"q-count\">1</strong>");
-    r.assert_contains("Failed email jobs</span> <strong class=\"q-count\">1</strong>");
-    r.assert_contains("Disputed invoices</span> <strong class=\"q-count\">0</strong>");
+    r.assert_contains("<a href=\"/admin/account/?manual_review=1\" class=\"queue\"><span class=\"q-label\">Accounts in manual review</span><span class=\"sr\">: </span><strong class=\"q-count\">1</strong></a>");
+    r.assert_contains(
+        "Failed first charges</span><span class=\"sr\">: </span><strong class=\"q-count\">1</strong>",
+    );
+    r.assert_contains(
+        "Failed email jobs</span><span class=\"sr\">: </span><strong class=\"q-count\">1</strong>",
+    );
+    r.assert_contains(
+        "Disputed invoices</span><span class=\"sr\">: </span><strong class=\"q-count\">0</strong>",
+    );
     // Queues of models a user may not view are not shown.
     let mut finance = client_for(&app, "fay", "finance").await;
     let r = finance.get("/admin/").await;

@@ -345,5 +345,6 @@ async fn the_api_takes_bearer_in_any_case_and_answers_every_error_in_json() {
     let (status, _, json) =
         call(&app, "POST", mark, &[("authorization", &vic_auth)], r#"{"ids": [1]}"#).await;
     assert_eq!((status, json["error"].as_str().unwrap()), (403, "forbidden"));
-    assert!(json["message"].as_str().unwrap().contains("account.action.mark_for_manual_review"), "{json}");
+    assert!(json["message"].as_str().unwrap().contains("Ask someone with the support role."), "{json}");
+    assert_eq!(json["permission"], "account.action.mark_for_manual_review", "{json}");
 }

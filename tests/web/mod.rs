@@ -25,6 +25,7 @@ mod origin;
 mod password_limits;
 mod passwords;
 mod preview;
+mod refusals;
 mod run_pages;
 mod runs;
 mod scale;

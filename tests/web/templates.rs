@@ -211,7 +211,7 @@ async fn error_pages_have_the_site_title_the_signed_in_header_and_the_overrides(
 }
 
 #[tokio::test]
-async fn a_refusal_keeps_the_layout_and_says_which_permission_is_needed() {
+async fn a_refusal_keeps_the_layout_and_says_who_can() {
     let mut app = TestApp::new(0).await;
     let state = state(&app, TITLE);
     serve(&mut app, state);
@@ -219,7 +219,8 @@ async fn a_refusal_keeps_the_layout_and_says_which_permission_is_needed() {
     let page = viewer.get("/admin/account/1/delete").await;
     assert_eq!(page.status, 403);
     assert_signed_in_layout(&page, "Not allowed", "vera");
-    page.assert_contains("Ask an admin for the account.delete permission.");
+    page.assert_contains("You can view accounts but not delete them. Ask someone with the admin role.");
+    page.assert_lacks("account.delete");
     // The viewer's navigation, not an admin's.
     page.assert_lacks(r#"href="/admin/staff/""#);
     // A form that fails its CSRF check is refused in the layout as well.

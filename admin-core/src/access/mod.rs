@@ -6,5 +6,6 @@
 pub mod limit;
 pub mod permission;
 mod staff;
+mod who;
 
 pub use staff::{Staff, role_names};

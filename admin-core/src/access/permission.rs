@@ -44,12 +44,15 @@ pub struct Role {
     pub grants: Vec<String>,
     /// Members must use two-factor sign-in.
     pub requires_two_factor: bool,
+    /// How sentences name the people who hold the role ("finance", "an admin"), as
+    /// in "that is done by finance"; `None`: sentences name only the role.
+    pub called: Option<String>,
 }
 
 /// The roles of an admin site, declared in code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roles {
-    roles: BTreeMap<String, Role>,
+    roles: Arc<BTreeMap<String, Role>>,
     limits: Vec<super::limit::RoleLimit>,
 }
 
@@ -63,15 +66,31 @@ impl Roles {
     /// Adds (or replaces) a role.
     #[must_use]
     pub fn role(mut self, name: &str, description: &str, grants: &[&str]) -> Self {
-        self.roles.insert(
+        Arc::make_mut(&mut self.roles).insert(
             name.to_owned(),
             Role {
                 name: name.to_owned(),
                 description: description.to_owned(),
                 grants: grants.iter().map(|g| (*g).to_owned()).collect(),
                 requires_two_factor: false,
+                called: None,
             },
         );
+        self
+    }
+
+    /// Names the people who hold `name` in sentences: with `called("finance",
+    /// "finance")` a refused refund reads "You cannot run “Refund invoice” on
+    /// invoices: that is done by finance. Ask someone with the finance role."
+    ///
+    /// # Panics
+    /// If no role `name` was declared.
+    #[must_use]
+    pub fn called(mut self, name: &str, words: &str) -> Self {
+        let role = Arc::make_mut(&mut self.roles)
+            .get_mut(name)
+            .unwrap_or_else(|| panic!("no role named `{name}` was declared"));
+        role.called = Some(words.to_owned());
         self
     }
 
@@ -81,7 +100,9 @@ impl Roles {
     /// If no role `name` was declared: a typo here would silently weaken sign-in.
     #[must_use]
     pub fn require_two_factor(mut self, name: &str) -> Self {
-        let role = self.roles.get_mut(name).unwrap_or_else(|| panic!("no role named `{name}` was declared"));
+        let role = Arc::make_mut(&mut self.roles)
+            .get_mut(name)
+            .unwrap_or_else(|| panic!("no role named `{name}` was declared"));
         role.requires_two_factor = true;
         self
     }
@@ -140,7 +161,7 @@ impl Roles {
             roles.iter().filter_map(|r| self.roles.get(r)).flat_map(|r| r.grants.iter().cloned()).collect();
         grants.sort();
         grants.dedup();
-        Permissions { grants: Arc::from(grants) }
+        Permissions { grants: Arc::from(grants), site: self.clone() }
     }
 
     /// Whether any of `roles` requires a second factor.
@@ -150,10 +171,12 @@ impl Roles {
     }
 }
 
-/// A resolved set of grants.
+/// A resolved set of grants, with the site's roles so a refusal can say who
+/// holds what is missing ([`Permissions::who_can`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Permissions {
     grants: Arc<[String]>,
+    site: Roles,
 }
 
 impl Permissions {
@@ -168,6 +191,18 @@ impl Permissions {
     pub fn grants(&self) -> &[String] {
         &self.grants
     }
+
+    /// The site's roles these permissions were resolved with.
+    #[must_use]
+    pub fn site_roles(&self) -> &Roles {
+        &self.site
+    }
+
+    /// Who to ask for `permission` ([`Roles::who_can`] of the site's roles).
+    #[must_use]
+    pub fn who_can(&self, permission: &str) -> String {
+        self.site.who_can(permission)
+    }
 }
 
 /// The namespaces of the admin's own permissions: staff users (`staff.view`,
@@ -179,7 +214,7 @@ pub const RESERVED: &[&str] = &["staff", "audit", "approvals"];
 /// `*` matches everything; `a.*` matches `a.` and anything after it; `*.view`
 /// matches one leading part that is not [`RESERVED`]; otherwise the grant must
 /// equal the permission.
-fn matches(grant: &str, permission: &str) -> bool {
+pub(super) fn matches(grant: &str, permission: &str) -> bool {
     if grant == "*" || grant == permission {
         return true;
     }
@@ -225,6 +260,35 @@ pub fn field_access(staff: &Staff, meta: &ModelMeta, field: &FieldMeta, creating
     } else {
         FieldAccess::Editable
     }
+}
+
+/// Why `staff` sees a field but may not change it, when a role rule is why
+/// (`readonly_for` names every role they have), with who can: "Read-only for
+/// your role. Ask someone with the admin role." `None` for a field they may
+/// change, a hidden one, one nobody changes (a key, a read-only field), or when
+/// they may not change the record at all (the page says that once, with
+/// the door's `refusal`).
+#[must_use]
+pub fn read_only_reason(
+    staff: &Staff,
+    meta: &ModelMeta,
+    field: &FieldMeta,
+    creating: bool,
+) -> Option<String> {
+    let op = if creating { "add" } else { "change" };
+    let perm = format!("{}.{op}", meta.slug);
+    let structural = if field.primary_key { !creating || field.auto_increment } else { field.readonly };
+    if structural || all_roles_in(staff, field.hidden_for) || !staff.may(&perm) {
+        return None;
+    }
+    if !all_roles_in(staff, field.readonly_for) {
+        return None;
+    }
+    let who = staff
+        .permissions
+        .site_roles()
+        .who_can_among(&perm, |r| !field.readonly_for.contains(&r.name.as_str()));
+    Some(format!("Read-only for your role. {who}"))
 }
 
 /// The access to every field of a model, in field order.

@@ -2,6 +2,7 @@
 
 use crate::access::permission::{Permissions, Roles};
 use crate::db::entities::staff_user;
+use crate::kernel::error::Denial;
 
 /// The signed-in staff user, as every admin operation sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +25,14 @@ impl Staff {
     #[must_use]
     pub fn may(&self, permission: &str) -> bool {
         self.is_superuser || self.permissions.allows(permission)
+    }
+
+    /// The refusal for a missing `permission`: `what` the user cannot do ("You
+    /// cannot view the audit log.") and who can ("Ask someone with the admin
+    /// role."), with the permission kept apart for developers.
+    #[must_use]
+    pub fn denial(&self, what: &str, permission: &str) -> Denial {
+        Denial::missing(format!("{what} {}", self.permissions.who_can(permission)), permission)
     }
 
     /// The user as the given roles make them.

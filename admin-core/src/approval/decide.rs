@@ -50,8 +50,11 @@ pub fn may_see_queue(staff: &Staff, registry: &Registry) -> bool {
         })
 }
 
-/// Who may see the approval queue, in a sentence for those who may not.
-pub const QUEUE_REFUSED: &str = "The approval queue is for staff who may run actions or decide approval requests. Ask an admin for the approvals.decide permission, or for permission to run an action.";
+/// Who may see the approval queue, in a sentence for those who may not; the
+/// refusal adds who decides requests ([`crate::access::Staff::denial`] for
+/// `approvals.decide`).
+pub const QUEUE_REFUSED: &str =
+    "The approval queue is for staff who may run actions or decide approval requests.";
 
 /// Whether `staff` may decide `r`: holds the permission and did not ask for it.
 #[must_use]
@@ -102,13 +105,13 @@ pub async fn decide(
         q.one(&txn).await?.ok_or_else(|| Error::NotFound(format!("There is no approval request {id}.")))?;
     let perm = decide_permission(registry, &r)?;
     if !actor.may(perm) {
-        return Err(Error::Forbidden(format!(
-            "You cannot decide approval requests for this action. Ask an admin for the {perm} permission."
-        )));
+        return Err(Error::Forbidden(
+            actor.denial("You cannot decide approval requests for this action.", perm),
+        ));
     }
     if r.requester_id == actor.id {
         return Err(Error::Forbidden(
-            "You asked for this yourself, so someone else must approve or reject it.".to_owned(),
+            "You asked for this yourself, so someone else must approve or reject it.".into(),
         ));
     }
     if r.status != "pending" {

@@ -13,7 +13,7 @@ use crate::action::{Approval, Executed, Report};
 use crate::audit::{self, Context};
 use crate::db::txn::begin_write;
 use crate::kernel::clock::now;
-use crate::kernel::error::{Error, Result};
+use crate::kernel::error::{Denial, Error, Result};
 use crate::registry::Registry;
 
 /// Claims one runnable request for this worker: approved and due, or running with an
@@ -183,9 +183,13 @@ async fn run_claimed(
     // The request runs as its requester: they must still be allowed to run it.
     let perm = format!("{}.action.{}", r.model, r.action);
     if !requester.is_active || !staff.may(&perm) {
-        return Err(Error::Forbidden(format!(
-            "{} can no longer run this action (inactive, or without the {perm} permission); ask them or an admin to request it again.",
-            requester.username
+        let who = roles.who_can(&perm);
+        return Err(Error::Forbidden(Denial::missing(
+            format!(
+                "{} can no longer run this action (inactive, or their roles no longer allow it), so it must be requested again. {who}",
+                requester.username
+            ),
+            perm,
         )));
     }
     let input: serde_json::Value = serde_json::from_str(&r.input)

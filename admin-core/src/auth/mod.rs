@@ -162,7 +162,7 @@ impl Authentication {
         match self {
             Authentication::Identified(identity) => Ok(identity),
             Authentication::Unknown | Authentication::SecondFactorPending => Err(Error::Unauthenticated),
-            Authentication::EnrolmentRequired(_) => Err(Error::Forbidden(ENROL_FIRST.to_owned())),
+            Authentication::EnrolmentRequired(_) => Err(Error::Forbidden(ENROL_FIRST.into())),
         }
     }
 }

@@ -170,13 +170,17 @@ pub async fn get_user(db: &DatabaseConnection, id: i64) -> Result<staff_user::Mo
         .ok_or_else(|| Error::NotFound(format!("There is no staff user with id {id}.")))
 }
 
-/// The sentence for a caller without `staff.change`.
-pub const STAFF_REFUSED: &str =
-    "You cannot manage staff users. Ask an admin for the staff.change permission.";
+/// What a caller without `staff.change` cannot do; the refusal adds who can
+/// ([`Staff::denial`]).
+pub const STAFF_REFUSED: &str = "You cannot manage staff users.";
 
 fn require_staff_change(ctx: &Context) -> Result<&Staff> {
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
-    if actor.may("staff.change") { Ok(actor) } else { Err(Error::Forbidden(STAFF_REFUSED.to_owned())) }
+    if actor.may("staff.change") {
+        Ok(actor)
+    } else {
+        Err(Error::Forbidden(actor.denial(STAFF_REFUSED, "staff.change")))
+    }
 }
 
 /// Creates a staff user from the staff screens, audited.
@@ -195,7 +199,7 @@ pub async fn admin_create_user(
 ) -> Result<staff_user::Model> {
     let actor = require_staff_change(ctx)?;
     if is_superuser && !actor.is_superuser {
-        return Err(Error::Forbidden("Only a superuser can make another superuser.".to_owned()));
+        return Err(Error::Forbidden("Only a superuser can make another superuser.".into()));
     }
     let roles = check_roles(config, roles)?;
     let new = NewUser::check(db, username, password).await?;
@@ -270,7 +274,7 @@ pub async fn admin_update_user(
         .await?
         .ok_or_else(|| Error::NotFound(format!("There is no staff user with id {id}.")))?;
     if (user.is_superuser != is_superuser || user.is_superuser) && !actor.is_superuser {
-        return Err(Error::Forbidden("Only a superuser can change a superuser or make one.".to_owned()));
+        return Err(Error::Forbidden("Only a superuser can change a superuser or make one.".into()));
     }
     if user.id == actor.id && (!is_active || (actor.is_superuser && !is_superuser)) {
         return Err(Error::Refused(
@@ -347,7 +351,7 @@ pub async fn admin_set_password(
 
 fn may_reset_password(actor: &Staff, user: &staff_user::Model) -> Result<()> {
     if user.is_superuser && !actor.is_superuser {
-        return Err(Error::Forbidden("Only a superuser can reset a superuser's password.".to_owned()));
+        return Err(Error::Forbidden("Only a superuser can reset a superuser's password.".into()));
     }
     Ok(())
 }

@@ -33,8 +33,7 @@ pub async fn create_api_token(
     let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
     if actor.id != user_id && !actor.may("staff.change") {
         return Err(Error::Forbidden(
-            "You can make API tokens only for yourself. Ask an admin for the staff.change permission."
-                .to_owned(),
+            actor.denial("You can make API tokens only for yourself.", "staff.change"),
         ));
     }
     let name = name.trim();
@@ -140,8 +139,7 @@ pub async fn revoke_api_token(db: &DatabaseConnection, ctx: &Context, id: i64) -
         .ok_or_else(|| Error::NotFound(format!("There is no API token {id}.")))?;
     if actor.id != t.user_id && !actor.may("staff.change") {
         return Err(Error::Forbidden(
-            "You can revoke only your own API tokens. Ask an admin for the staff.change permission."
-                .to_owned(),
+            actor.denial("You can revoke only your own API tokens.", "staff.change"),
         ));
     }
     if t.revoked {

@@ -126,7 +126,7 @@ fn own_account(ctx: &Context, user_id: i64) -> Result<()> {
         None => Err(Error::Unauthenticated),
         Some(a) if a.id == user_id => Ok(()),
         Some(_) => {
-            Err(Error::Forbidden("You can change two-factor sign-in for your own account only.".to_owned()))
+            Err(Error::Forbidden("You can change two-factor sign-in for your own account only.".into()))
         }
     }
 }

@@ -35,9 +35,11 @@ pub enum Error {
     /// The model, record or page does not exist ("No account with id 42.").
     #[error("{0}")]
     NotFound(String),
-    /// The signed-in user may not do this; the message names the missing permission.
+    /// The signed-in user may not do this; the sentence says who can (the roles
+    /// that grant what is missing), and [`Denial::permission`] names the permission
+    /// for developers.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Denial),
     /// Nobody is signed in.
     #[error("Please sign in to continue.")]
     Unauthenticated,
@@ -66,6 +68,94 @@ pub enum Error {
     /// Anything else that should not happen; the message is for the log.
     #[error("Something went wrong on our side. Nothing was changed.")]
     Internal(String),
+}
+
+/// Why someone may not do something: the sentence for the person ("You can view
+/// accounts but not delete them. Ask someone with the admin role.") and, kept out
+/// of the sentence, the permission that is missing (`account.delete`) for
+/// developers: the JSON API's `permission` field and the log.
+///
+/// It reads as its sentence: it derefs to `str` and compares with strings, and a
+/// sentence alone converts into one (`Error::Forbidden("...".into())`).
+///
+/// ```
+/// use admin_core::kernel::error::{Denial, Error};
+///
+/// let e = Error::Forbidden(Denial::missing("You cannot view the audit log. Ask someone with the admin role.", "audit.view"));
+/// let Error::Forbidden(d) = &e else { unreachable!() };
+/// assert_eq!(d.permission(), Some("audit.view"));
+/// assert!(!e.to_string().contains("audit.view"));
+/// assert!(d.contains("admin role"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    sentence: String,
+    permission: Option<String>,
+}
+
+impl Denial {
+    /// A refusal for a missing permission.
+    #[must_use]
+    pub fn missing(sentence: impl Into<String>, permission: impl Into<String>) -> Self {
+        Self { sentence: sentence.into(), permission: Some(permission.into()) }
+    }
+
+    /// The sentence for the person.
+    #[must_use]
+    pub fn sentence(&self) -> &str {
+        &self.sentence
+    }
+
+    /// The missing permission, when a permission is what is missing (not, say,
+    /// another user's token).
+    #[must_use]
+    pub fn permission(&self) -> Option<&str> {
+        self.permission.as_deref()
+    }
+}
+
+impl std::fmt::Display for Denial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.sentence)
+    }
+}
+
+impl std::ops::Deref for Denial {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.sentence
+    }
+}
+
+impl From<String> for Denial {
+    /// A refusal that is not about one permission (another user's token).
+    fn from(sentence: String) -> Self {
+        Self { sentence, permission: None }
+    }
+}
+
+impl From<&str> for Denial {
+    fn from(sentence: &str) -> Self {
+        Self::from(sentence.to_owned())
+    }
+}
+
+impl PartialEq<str> for Denial {
+    fn eq(&self, other: &str) -> bool {
+        self.sentence == other
+    }
+}
+
+impl PartialEq<&str> for Denial {
+    fn eq(&self, other: &&str) -> bool {
+        self.sentence == *other
+    }
+}
+
+impl PartialEq<String> for Denial {
+    fn eq(&self, other: &String) -> bool {
+        &self.sentence == other
+    }
 }
 
 /// The message for text the database cannot store (on PostgreSQL, a NUL byte).

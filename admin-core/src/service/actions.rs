@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::{actor, mask, reason_error};
 use crate::access::Staff;
 use crate::audit::Context;
-use crate::kernel::error::{Error, Result};
+use crate::kernel::error::{Denial, Error, Result};
 use crate::registry::Registry;
 
 /// A request to run an action.
@@ -56,11 +56,15 @@ pub fn action_for(
     })?;
     let perm = format!("{slug}.action.{name}");
     if !staff.may(&perm) {
-        return Err(Error::Forbidden(format!(
-            "You cannot run \u{201c}{}\u{201d} on {}. Ask an admin for the {perm} permission.",
+        let roles = staff.permissions.site_roles();
+        let done_by = roles.done_by(&perm).map(|who| format!(": that is done by {who}")).unwrap_or_default();
+        let sentence = format!(
+            "You cannot run \u{201c}{}\u{201d} on {}{done_by}. {}",
             action.label(),
-            action.model().noun_plural()
-        )));
+            action.model().noun_plural(),
+            roles.who_can(&perm)
+        );
+        return Err(Error::Forbidden(Denial::missing(sentence, perm)));
     }
     Ok(action)
 }
@@ -146,7 +150,8 @@ const HIDDEN: &str = "(hidden)";
 /// fault in a few plain words (the details go to the log).
 fn refusal_text(action: &str, e: &Error) -> String {
     match e {
-        Error::Refused(m) | Error::BadRequest(m) | Error::NotFound(m) | Error::Forbidden(m) => m.clone(),
+        Error::Refused(m) | Error::BadRequest(m) | Error::NotFound(m) => m.clone(),
+        Error::Forbidden(d) => d.sentence().to_owned(),
         Error::Invalid(errors) => errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
         Error::Db(db) => {
             tracing::warn!(action, error = %db, "an action's preview failed in the database");

@@ -112,11 +112,16 @@ impl Caller {
         if self.proof.is_recent() { Ok(()) } else { Err(Error::ReauthRequired) }
     }
 
-    /// Refuses unless the caller holds `permission`, with `refusal` as the sentence.
+    /// Refuses unless the caller holds `permission`, with `refusal` (what the
+    /// caller cannot do: "You cannot view the audit log.") followed by who can.
     ///
     /// # Errors
-    /// `Forbidden` with `refusal`.
+    /// `Forbidden` with that sentence and `permission`.
     pub fn require(&self, permission: &str, refusal: &str) -> Result<()> {
-        if self.may(permission) { Ok(()) } else { Err(Error::Forbidden(refusal.to_owned())) }
+        if self.may(permission) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(self.staff().denial(refusal, permission)))
+        }
     }
 }

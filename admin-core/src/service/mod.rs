@@ -21,7 +21,7 @@ pub(crate) use records::{
 };
 
 use crate::access::Staff;
-use crate::kernel::error::{Error, Result};
+use crate::kernel::error::{Denial, Error, Result};
 use crate::kernel::record::Record;
 use crate::registry::ModelAdmin;
 
@@ -31,7 +31,7 @@ pub fn permission(slug: &str, op: &str) -> String {
     format!("{slug}.{op}")
 }
 
-/// Refuses unless `staff` holds `{slug}.{op}`, with a sentence naming what is missing.
+/// Refuses unless `staff` holds `{slug}.{op}`, with a sentence saying who can.
 ///
 /// # Errors
 /// `Forbidden` when the permission is missing.
@@ -41,19 +41,20 @@ pub(crate) fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result
     if staff.may(&perm) {
         return Ok(());
     }
-    Err(Error::Forbidden(refusal(staff, meta.slug, &meta.noun_plural(), op)))
+    Err(Error::Forbidden(Denial::missing(refusal(staff, meta.slug, &meta.noun_plural(), op), perm)))
 }
 
-/// The sentence for a missing permission: "You can view accounts but not change
-/// them. Ask an admin for the account.change permission."
+/// The sentence for a missing permission, naming the roles that grant it (not the
+/// permission): "You can view accounts but not delete them. Ask someone with the
+/// admin role."
 #[must_use]
 pub fn refusal(staff: &Staff, slug: &str, noun: &str, op: &str) -> String {
-    let perm = permission(slug, op);
+    let who = staff.permissions.who_can(&permission(slug, op));
     let verb = op.replace('_', " ");
     if op != "view" && staff.may(&permission(slug, "view")) {
-        format!("You can view {noun} but not {verb} them. Ask an admin for the {perm} permission.")
+        format!("You can view {noun} but not {verb} them. {who}")
     } else {
-        format!("You cannot {verb} {noun}. Ask an admin for the {perm} permission.")
+        format!("You cannot {verb} {noun}. {who}")
     }
 }
 

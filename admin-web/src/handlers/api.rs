@@ -14,7 +14,10 @@
 //! with `invalid`, never ignored. Answers: 200 `{"status": "done" | "already_done",
 //! "done": [{"id", "note"}], "skipped": [{"id", "reason"}], "audit": [first, last] |
 //! null}`, 202 `{"status": "queued", "approval_id": 7}`, or an error status with
-//! `{"error": "<code>", "message": "<a sentence for people>", "fields": {"reason": "..."}}`.
+//! `{"error": "<code>", "message": "<a sentence for people>", "fields": {"reason": "..."}}`;
+//! a `forbidden` answer for a missing permission also names it, for scripts:
+//! `"permission": "invoice.action.refund_invoice"` (the message names the roles
+//! that grant it instead).
 //! Every error under `{prefix}/api/`, unknown paths and methods included, has this
 //! shape; a 401 also carries `WWW-Authenticate: Bearer realm="opsadmin"`. The codes
 //! are stable, the messages are not:
@@ -25,7 +28,7 @@
 //! | `two_factor_required` | 403 | the user's role requires two-factor sign-in and they have not set it up |
 //! | `csrf_failed` | 403 | the session cookie without the session's token in `X-CSRF-Token` |
 //! | `origin_refused` | 403 | the session cookie from a page of another site (`Origin`, `Referer`) |
-//! | `forbidden` | 403 | a permission is missing (the same sentence as on screen) |
+//! | `forbidden` | 403 | a permission is missing (the same sentence as on screen, naming who can; `permission` names the code) |
 //! | `recent_auth_required` | 403 | the action needs a recent sign-in, which this session or token does not have |
 //! | `not_found` | 404 | an unknown model, action, record or path |
 //! | `method_not_allowed` | 405 | anything but `POST` |
@@ -69,13 +72,15 @@ pub struct ApiError {
     pub message: String,
     /// The fields at fault, each with its message.
     pub fields: Map<String, Value>,
+    /// The missing permission of a `forbidden` answer, for scripts (not in the message).
+    pub permission: Option<String>,
 }
 
 impl ApiError {
     /// An error without fields.
     #[must_use]
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: Map::new() }
+        Self { status, code, message: message.into(), fields: Map::new(), permission: None }
     }
 
     fn unauthenticated(message: &str) -> Self {
@@ -123,7 +128,14 @@ impl From<&admin_core::Error> for ApiError {
             }
             other => other.to_string(),
         };
-        Self { status, code, message, fields }
+        let permission = match e {
+            C::Forbidden(denial) => denial.permission().map(str::to_owned),
+            _ => None,
+        };
+        if let Some(p) = &permission {
+            tracing::info!(permission = %p, "API request refused: permission missing");
+        }
+        Self { status, code, message, fields, permission }
     }
 }
 
@@ -158,7 +170,10 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.code, "message": self.message, "fields": self.fields });
+        let mut body = json!({ "error": self.code, "message": self.message, "fields": self.fields });
+        if let Some(p) = self.permission {
+            body["permission"] = Value::String(p);
+        }
         let mut resp = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));

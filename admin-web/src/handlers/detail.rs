@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use admin_core::access::permission::{FieldAccess, field_access};
+use admin_core::access::permission::{FieldAccess, field_access, read_only_reason};
 use admin_core::kernel::field::{Cell, FieldKind};
 use admin_core::list::query::ModelFields;
 use admin_core::list::view::visible_columns;
@@ -153,6 +153,10 @@ impl<'a> Page<'a> {
             list_url => list_url(prefix, meta.slug, &self.back),
             action_url => self.record.map_or_else(|| format!("{prefix}/{}/new", meta.slug), |r| self.record_url(r, "")),
             may_change => may_change,
+            // Seen but not changeable: the page says so once, with who can.
+            why_read_only => (!may_change && !creating).then(|| {
+                admin_core::service::refusal(self.ctx.caller.staff(), meta.slug, &meta.noun_plural(), "change")
+            }),
             delete_url => self.record.filter(|_| self.may("delete")).map(|r| self.record_url(r, &format!("/delete{}", back_query(&self.back)))),
             related => self.related().await?,
             notes => self.notes().await?,
@@ -181,7 +185,7 @@ impl<'a> Page<'a> {
                 let display = self.record.map_or(Cell::Null, |r| r.cells[i].clone());
                 let value = self.state.values.get(f.name).cloned().unwrap_or_default();
                 let readonly = !may_change || !editable(staff, meta, f, creating);
-                field_view(
+                let view = field_view(
                     self.ctx.state.prefix(),
                     meta,
                     i,
@@ -189,7 +193,8 @@ impl<'a> Page<'a> {
                     &display,
                     readonly,
                     self.state.error(f.name),
-                )
+                );
+                context! { readonly_why => read_only_reason(staff, meta, f, creating), ..view }
             })
             .collect()
     }

@@ -198,10 +198,8 @@ fn require_audit(ctx: &Ctx) -> Result<()> {
     if ctx.staff.may("audit.view") {
         Ok(())
     } else {
-        Err(admin_core::Error::Forbidden(
-            "You cannot view the audit log. Ask an admin for the audit.view permission.".to_owned(),
-        )
-        .into())
+        Err(admin_core::Error::Forbidden(ctx.staff.denial(admin_core::service::AUDIT_REFUSED, "audit.view"))
+            .into())
     }
 }
 

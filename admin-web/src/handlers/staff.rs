@@ -94,11 +94,11 @@ fn render_form(ctx: &Ctx, page: FormPage<'_>, status: StatusCode) -> Result<Resp
     // A form the user cannot submit is not shown: without staff.change, or for a
     // superuser, whom only superusers change, the page only shows the user.
     let (may_edit, why_read_only) = if !ctx.staff.may("staff.change") {
-        (false, "You can view staff users but not change them. Ask an admin for the staff.change permission.")
+        (false, ctx.staff.denial("You can view staff users but not change them.", "staff.change").to_string())
     } else if page.user.is_some_and(|u| u.is_superuser) && !ctx.staff.is_superuser {
-        (false, "Only a superuser can change a superuser or reset their password.")
+        (false, "Only a superuser can change a superuser or reset their password.".to_owned())
     } else {
-        (true, "")
+        (true, String::new())
     };
     let html = ctx.state.templates.render(
         &["admin/staff_form.html".to_owned()],

@@ -67,6 +67,10 @@ pub fn roles() -> opsadmin::Roles {
         // `*.view` covers the models only: the staff users and the audit log need
         // `staff.view` and `audit.view` by name, which only admins hold here.
         .role(VIEWER, "Looks at accounts, invoices and email jobs; changes nothing.", &["*.view"])
+        // How refusals name the people to ask: "… that is done by finance."
+        .called(ADMIN, "an admin")
+        .called(SUPPORT, "support")
+        .called(FINANCE, "finance")
         .limit(
             SUPPORT,
             "account.action.retry_welcome_email",

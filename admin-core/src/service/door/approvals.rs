@@ -9,7 +9,7 @@ impl Service {
         if approval::may_see_queue(caller.staff(), &self.registry) {
             Ok(())
         } else {
-            Err(Error::Forbidden(approval::QUEUE_REFUSED.to_owned()))
+            Err(Error::Forbidden(caller.staff().denial(approval::QUEUE_REFUSED, "approvals.decide")))
         }
     }
 

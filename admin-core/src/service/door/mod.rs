@@ -27,16 +27,16 @@ pub const EXPORT_PAGE: u64 = 1_000;
 /// A stream of pages of rows, read from the database as it is polled.
 pub type Pages<T> = futures_util::stream::BoxStream<'static, Result<Vec<T>>>;
 
-/// The sentence for a caller without `staff.view`.
-pub(super) const STAFF_VIEW_REFUSED: &str =
-    "You cannot see the staff users. Ask an admin for the staff.view permission.";
+/// What a caller without `staff.view` cannot do ([`Caller::require`] adds who can).
+pub(super) const STAFF_VIEW_REFUSED: &str = "You cannot see the staff users.";
 
 pub(super) fn require_staff_view(caller: &Caller) -> Result<()> {
     if caller.may("staff.change") { Ok(()) } else { caller.require("staff.view", STAFF_VIEW_REFUSED) }
 }
 
-/// The sentence for a caller without `audit.view`.
-pub const AUDIT_REFUSED: &str = "You cannot view the audit log. Ask an admin for the audit.view permission.";
+/// What a caller without `audit.view` cannot do ([`Caller::require`] adds who can:
+/// "Ask someone with the admin role.").
+pub const AUDIT_REFUSED: &str = "You cannot view the audit log.";
 
 /// The door into the admin: the database, the registered models and actions, and
 /// the sign-in rules, shared by every caller. Cheap to clone.
