@@ -138,6 +138,23 @@ pub async fn run_action(
     name: &str,
     request: &ActionRequest,
 ) -> Result<ActionResult> {
+    run_action_undoing(db, ctx, registry, slug, name, request, None).await
+}
+
+/// [`run_action`], recording the run as the undo of run `undo_of` (an inverse
+/// action run to undo another run) in the same transaction.
+///
+/// # Errors
+/// As [`run_action`].
+pub(crate) async fn run_action_undoing(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    registry: &Registry,
+    slug: &str,
+    name: &str,
+    request: &ActionRequest,
+    undo_of: Option<i64>,
+) -> Result<ActionResult> {
     let staff = actor(ctx)?;
     let action = action_for(staff, registry, slug, name)?;
     let (keys, input, binding) = checked(ctx, action.as_ref(), slug, name, request)?;
@@ -146,7 +163,8 @@ pub async fn run_action(
     {
         return Ok(answer);
     }
-    execute(db, ctx, registry, action.as_ref(), (slug, name), &keys, request, &input, binding.as_ref()).await
+    let target = (slug, name, undo_of);
+    execute(db, ctx, registry, action.as_ref(), target, &keys, request, &input, binding.as_ref()).await
 }
 
 /// The request's distinct keys, the input as the action reads it, and the binding
@@ -229,7 +247,7 @@ async fn execute(
     ctx: &Context,
     registry: &Registry,
     action: &dyn crate::action::DynAction,
-    (slug, name): (&str, &str),
+    (slug, name, undo_of): (&str, &str, Option<i64>),
     keys: &[String],
     request: &ActionRequest,
     input: &serde_json::Value,
@@ -251,6 +269,9 @@ async fn execute(
             return Ok(ActionResult::Queued { id: r.id });
         }
     };
+    if let (Some(of), Some(run_id)) = (undo_of, report.run_id) {
+        crate::action::runs::mark_undo(&txn, run_id, of).await?;
+    }
     if let (Some(b), Some(run_id)) = (binding, report.run_id)
         && let Err(e) = crate::action::idempotency::bind_run(&txn, run_id, b).await
     {

@@ -1,0 +1,171 @@
+//! The door's undo and restore: undoing an action run as its action declares,
+//! restoring a record to a version from its history, and a deleted record from
+//! its last snapshot.
+
+use std::collections::HashMap;
+
+use super::prelude::*;
+use crate::service::{RestorePlan, UndoPreview};
+
+impl Service {
+    /// What undoing run `run_id` would do: per record, the values put back and
+    /// those refused (someone changed the record since); or the inverse action that
+    /// would run; or why it cannot be undone, with the compensating action.
+    ///
+    /// # Errors
+    /// `NotFound` when the caller may not see the run; `Refused` when it was undone
+    /// already or is an undo itself; `Forbidden` without the undo's permission.
+    pub async fn undo_preview(&self, caller: &Caller, run_id: i64) -> Result<UndoPreview> {
+        let run = self.action_run(caller, run_id).await?;
+        crate::service::undo::preview(&self.db, &self.registry, caller.staff(), run).await
+    }
+
+    /// Undoes run `run_id` with `reason` (required), as a new run recorded with
+    /// `undo_of`: the values put back in one transaction with one `undo:{name}`
+    /// audit entry per record, or the inverse action run (or queued for approval)
+    /// under its own rules. A run is undone once.
+    ///
+    /// # Errors
+    /// As [`Service::undo_preview`]; `Invalid` without a reason; `Refused` for an
+    /// irreversible run or when no record can be put back; `ReauthRequired` when the
+    /// action (or its inverse) asks for a recent sign-in.
+    pub async fn undo_run(&self, caller: &Caller, run_id: i64, reason: &str) -> Result<ActionResult> {
+        let run = self.action_run(caller, run_id).await?;
+        let caller = caller.clone().with_reason(Some(reason.to_owned()));
+        if let Some(action) = self.registry.action_named(&run.model, &run.action) {
+            let inverse = match action.undo() {
+                crate::action::Undo::Inverse(name) => self.registry.action_named(&run.model, name),
+                _ => None,
+            };
+            if action.policy().recent_auth || inverse.is_some_and(|a| a.policy().recent_auth) {
+                caller.require_recent()?;
+            }
+        }
+        crate::service::undo::undo(&self.db, caller.context(), &self.registry, run).await
+    }
+
+    /// The runs behind the `action:{name}` entries among `entries`, by entry
+    /// sequence number: the run with the entry's request id, model and action whose
+    /// audit entries include it. Entries of runs the caller may not see are left out.
+    ///
+    /// # Errors
+    /// `Db` when the database fails.
+    pub async fn runs_of_entries(
+        &self,
+        caller: &Caller,
+        entries: &[entry::Model],
+    ) -> Result<HashMap<i64, i64>> {
+        use crate::db::entities::action_run;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let mut out = HashMap::new();
+        let mut cache: HashMap<(String, String, String), Vec<action_run::Model>> = HashMap::new();
+        for e in entries {
+            let (Some(action), Some(model), Some(request)) =
+                (e.kind.strip_prefix("action:"), &e.model, &e.request_id)
+            else {
+                continue;
+            };
+            let id = (model.clone(), action.to_owned(), request.clone());
+            if !cache.contains_key(&id) {
+                let rows = action_run::Entity::find()
+                    .filter(action_run::Column::Model.eq(model.as_str()))
+                    .filter(action_run::Column::Action.eq(action))
+                    .filter(action_run::Column::RequestId.eq(request.as_str()))
+                    .all(&self.db)
+                    .await?;
+                cache.insert(id.clone(), rows);
+            }
+            for row in cache.get(&id).into_iter().flatten() {
+                let Ok(report) = crate::action::runs::report_of(row) else { continue };
+                let visible = row.actor_id == caller.staff().id
+                    || caller.may(&format!("{model}.action.{action}"))
+                    || caller.may("audit.view");
+                if visible && report.audit_seqs.is_some_and(|(a, b)| (a..=b).contains(&e.seq)) {
+                    out.insert(e.seq, row.id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What restoring record `key` to the version right after its audit entry
+    /// `seq` would change, and what stops it (fields the caller may not change).
+    ///
+    /// # Errors
+    /// `Forbidden` without `{model}.view`; `NotFound`.
+    pub async fn restore_plan(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        key: &str,
+        seq: i64,
+    ) -> Result<RestorePlan> {
+        crate::service::restore::version_plan(&self.db, caller.staff(), self.admin(slug)?.as_ref(), key, seq)
+            .await
+    }
+
+    /// Restores record `key` to the version right after entry `seq`, if it is still
+    /// at `version`: an update with `reason` (required), audited as one.
+    ///
+    /// # Errors
+    /// As [`Service::update`]; `Refused` when a field of the version may not be
+    /// changed by the caller or the record already has those values.
+    pub async fn restore_version(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        key: &str,
+        seq: i64,
+        version: &str,
+        reason: &str,
+    ) -> Result<(Record, Changes)> {
+        let caller = caller.clone().with_reason(Some(reason.to_owned()));
+        let admin = self.admin(slug)?.as_ref();
+        crate::service::restore::restore_version(&self.db, caller.context(), admin, key, seq, version).await
+    }
+
+    /// What restoring the record deleted by audit entry `seq` would bring back, and
+    /// what stops it: the restore window ([`Service::with_restore_window`]), its key
+    /// taken again, a record it refers to gone.
+    ///
+    /// # Errors
+    /// `Forbidden` without `{model}.add`; `NotFound` when the entry is not a deletion.
+    pub async fn deleted_plan(&self, caller: &Caller, slug: &str, seq: i64) -> Result<RestorePlan> {
+        let admin = self.admin(slug)?.as_ref();
+        crate::service::restore::deleted_plan(
+            &self.db,
+            caller.staff(),
+            &self.registry,
+            admin,
+            seq,
+            self.restore_window,
+        )
+        .await
+    }
+
+    /// Restores the record deleted by entry `seq` from the snapshot the entry keeps,
+    /// with `reason` (required), audited as `restore`.
+    ///
+    /// # Errors
+    /// As [`Service::deleted_plan`]; `Refused` in words when it cannot be restored;
+    /// `Invalid` without a reason.
+    pub async fn restore_deleted(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        seq: i64,
+        reason: &str,
+    ) -> Result<Record> {
+        let caller = caller.clone().with_reason(Some(reason.to_owned()));
+        let admin = self.admin(slug)?.as_ref();
+        crate::service::restore::restore_deleted(
+            &self.db,
+            caller.context(),
+            &self.registry,
+            admin,
+            seq,
+            self.restore_window,
+        )
+        .await
+    }
+}
