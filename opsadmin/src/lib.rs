@@ -60,7 +60,7 @@ pub mod prelude {
 pub mod action {
     pub use admin_core::action::{
         Action, ActionInput, Blocked, BlockedRecord, DynAction, NoInput, Outcome, Policy, Preview, Report,
-        RunContext,
+        RunContext, Undo,
     };
 }
 
@@ -71,7 +71,8 @@ pub mod service {
     /// loops over it).
     pub use admin_core::approval::Work;
     pub use admin_core::service::{
-        ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
+        ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, FieldBack, FieldRestore,
+        RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, UndoPlan, UndoPreview,
     };
 }
 

@@ -27,4 +27,5 @@ pub mod support;
 mod templates;
 mod tenants;
 mod two_factor;
+mod undo;
 mod upgrade;
