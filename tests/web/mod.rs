@@ -28,4 +28,5 @@ mod templates;
 mod tenants;
 mod two_factor;
 mod undo;
+mod undo_screens;
 mod upgrade;

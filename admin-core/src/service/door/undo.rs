@@ -45,8 +45,9 @@ impl Service {
     }
 
     /// The runs behind the `action:{name}` entries among `entries`, by entry
-    /// sequence number: the run with the entry's request id, model and action whose
-    /// audit entries include it. Entries of runs the caller may not see are left out.
+    /// sequence number: the run of the entry's model and action, recorded in the
+    /// same transaction (within seconds of it), whose audit entries include it.
+    /// Entries of runs the caller may not see are left out.
     ///
     /// # Errors
     /// `Db` when the database fails.
@@ -58,29 +59,25 @@ impl Service {
         use crate::db::entities::action_run;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let mut out = HashMap::new();
-        let mut cache: HashMap<(String, String, String), Vec<action_run::Model>> = HashMap::new();
         for e in entries {
-            let (Some(action), Some(model), Some(request)) =
-                (e.kind.strip_prefix("action:"), &e.model, &e.request_id)
-            else {
+            let (Some(action), Some(model)) = (e.kind.strip_prefix("action:"), &e.model) else {
                 continue;
             };
-            let id = (model.clone(), action.to_owned(), request.clone());
-            if !cache.contains_key(&id) {
-                let rows = action_run::Entity::find()
-                    .filter(action_run::Column::Model.eq(model.as_str()))
-                    .filter(action_run::Column::Action.eq(action))
-                    .filter(action_run::Column::RequestId.eq(request.as_str()))
-                    .all(&self.db)
-                    .await?;
-                cache.insert(id.clone(), rows);
-            }
-            for row in cache.get(&id).into_iter().flatten() {
-                let Ok(report) = crate::action::runs::report_of(row) else { continue };
-                let visible = row.actor_id == caller.staff().id
+            let visible = |actor_id: i64| {
+                actor_id == caller.staff().id
                     || caller.may(&format!("{model}.action.{action}"))
-                    || caller.may("audit.view");
-                if visible && report.audit_seqs.is_some_and(|(a, b)| (a..=b).contains(&e.seq)) {
+                    || caller.may("audit.view")
+            };
+            let slack = chrono::Duration::seconds(5);
+            let rows = action_run::Entity::find()
+                .filter(action_run::Column::Model.eq(model.as_str()))
+                .filter(action_run::Column::Action.eq(action))
+                .filter(action_run::Column::CreatedAt.between(e.at - slack, e.at + slack))
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                let Ok(report) = crate::action::runs::report_of(&row) else { continue };
+                if visible(row.actor_id) && report.audit_seqs.is_some_and(|(a, b)| (a..=b).contains(&e.seq)) {
                     out.insert(e.seq, row.id);
                 }
             }
