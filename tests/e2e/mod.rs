@@ -31,4 +31,5 @@ mod finance;
 mod keyboard;
 mod no_script;
 mod support_desk;
+mod undo;
 mod viewer;

@@ -9,9 +9,11 @@
 /// values back is safe only when the action says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Undo {
-    /// The framework puts back, per record, the values the run changed (the fields
-    /// a person could edit; those read-only for everyone, like `updated_at`, stay
-    /// the application's). A record someone changed since is refused, in words.
+    /// The framework puts back, per record, the values the run changed (all but
+    /// the key and the timestamps the application keeps: a date or time field
+    /// read-only for everyone, like `updated_at`). A record someone changed since
+    /// is refused, in words. Declare it only for an action that changes nothing
+    /// but its records' fields and schedules nothing.
     /// Permission: `{model}.action.{name}.undo` undoes the staff member's own runs,
     /// `{model}.action.{name}.undo_any` anyone's.
     PutBack,
@@ -38,7 +40,7 @@ impl Undo {
     #[must_use]
     pub fn refusal(&self, label: &str) -> Option<String> {
         match self {
-            Undo::Irreversible { why, .. } if why.is_empty() => Some(format!(
+            Undo::Irreversible { why: "", .. } => Some(format!(
                 "\u{201c}{label}\u{201d} cannot be undone here: the action does not say how to undo it."
             )),
             Undo::Irreversible { why, .. } => {

@@ -52,7 +52,7 @@ pub struct RestorePlan {
     values: Vec<(usize, String)>,
 }
 
-fn entry_at<'a>(entries: &'a [entry::Model], seq: i64) -> Option<&'a entry::Model> {
+fn entry_at(entries: &[entry::Model], seq: i64) -> Option<&entry::Model> {
     entries.iter().find(|e| e.seq == seq)
 }
 

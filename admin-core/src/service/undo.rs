@@ -223,6 +223,13 @@ pub(crate) fn shown(staff: &Staff, f: &FieldMeta, v: &Json) -> String {
     }
 }
 
+/// The key, and timestamps the application keeps itself (a date or time field
+/// read-only for everyone, like `updated_at`): an undo neither puts them back nor
+/// counts their later change as a conflict; the application's own hooks set them.
+fn kept_by_app(f: &FieldMeta) -> bool {
+    f.primary_key || (f.readonly && f.kind.is_temporal())
+}
+
 /// What putting back `changes` on `current` (the record now) does, or why not.
 fn plan_record(
     staff: &Staff,
@@ -239,9 +246,7 @@ fn plan_record(
     let (mut fields, mut values, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for (field, before, after) in changes {
         let Some((i, f)) = meta.field(field) else { continue };
-        // The key and the fields the application keeps itself (read-only for
-        // everyone, like `updated_at`) stay the application's.
-        if f.readonly || f.primary_key {
+        if kept_by_app(f) {
             continue;
         }
         let now = audit::cell_json(current.cells.get(i).unwrap_or(&Cell::Null));

@@ -77,45 +77,9 @@ pub async fn record_history(
     }
     let rows: Vec<Value> =
         entries.iter().map(|e| entry_view(&ctx.staff, e, Some(meta), None, false)).collect();
-    let links = history_links(&ctx, meta, &key, exists, page, &entries).await?;
+    let links = super::undo::history_links(&ctx, meta, &key, exists, page, &entries).await?;
     let page = HistoryPage { key: &key, exists, rows, links, total, page, message };
     render_history(&ctx, meta, page)
-}
-
-/// Per entry of a record's history: "Undo this run" for an action's entry, "Restore
-/// this version" for each older version of a record that exists, and "Restore" for
-/// the deletion of one that does not (each shown only to who may use it).
-async fn history_links(
-    ctx: &Ctx,
-    meta: &ModelMeta,
-    key: &str,
-    exists: bool,
-    page: u64,
-    entries: &[entry::Model],
-) -> Result<Vec<Value>> {
-    let service = ctx.service();
-    let runs = service.runs_of_entries(&ctx.caller, entries).await?;
-    let prefix = ctx.state.prefix();
-    let record = format!("{prefix}/{}/{}", meta.slug, url_path_segment(key));
-    let may_change = service.may(&ctx.caller, meta.slug, "change");
-    let may_add = service.may(&ctx.caller, meta.slug, "add");
-    Ok(entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let newest = page == 1 && i == 0;
-            let restorable = matches!(e.kind.as_str(), "create" | "update" | "restore")
-                || e.kind.starts_with("action:")
-                || e.kind.starts_with("undo:");
-            context! {
-                undo_url => runs.get(&e.seq).map(|id| format!("{prefix}/runs/{id}/undo")),
-                restore_url => (exists && may_change && !newest && restorable)
-                    .then(|| format!("{record}/versions/{}", e.seq)),
-                undelete_url => (!exists && may_add && newest && e.kind == "delete")
-                    .then(|| format!("{record}/undelete/{}", e.seq)),
-            }
-        })
-        .collect())
 }
 
 /// What a record's history page shows.
@@ -297,37 +261,6 @@ async fn audit_rows(ctx: &Ctx, entries: &[entry::Model]) -> Result<Vec<Value>> {
         .collect())
 }
 
-/// Per entry of the audit log: "Undo this run" for an action's entry, "Restore"
-/// for the deletion of a record that is still gone.
-async fn audit_links(ctx: &Ctx, entries: &[entry::Model], rows: &[Value]) -> Result<Vec<Value>> {
-    let service = ctx.service();
-    let runs = service.runs_of_entries(&ctx.caller, entries).await?;
-    let prefix = ctx.state.prefix();
-    Ok(entries
-        .iter()
-        .zip(rows)
-        .map(|(e, row)| {
-            let deleted = row.get_attr("deleted").is_ok_and(|d| d.is_true());
-            let undelete = match (&e.model, &e.object_id) {
-                (Some(m), Some(o))
-                    if e.kind == "delete"
-                        && deleted
-                        && ctx.state.registry.model(m).is_some()
-                        && service.may(&ctx.caller, m, "add") =>
-                {
-                    Some(format!("{prefix}/{m}/{}/undelete/{}", url_path_segment(o), e.seq))
-                }
-                _ => None,
-            };
-            context! {
-                undo_url => runs.get(&e.seq).map(|id| format!("{prefix}/runs/{id}/undo")),
-                restore_url => None::<String>,
-                undelete_url => undelete,
-            }
-        })
-        .collect())
-}
-
 /// `GET {prefix}/audit`: filter by `actor`, `model`, `kind`, `object_id`, `from`, `to`.
 pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>> {
     let aq = parse_audit_query(&q);
@@ -337,7 +270,7 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
     let (entries, total, more) =
         service.audit_page(&ctx.caller, &aq.filter, offset, PER_PAGE, AUDIT_COUNT_CAP).await?;
     let rows = audit_rows(&ctx, &entries).await?;
-    let links = audit_links(&ctx, &entries, &rows).await?;
+    let links = super::undo::audit_links(&ctx, &entries, &rows).await?;
     let (actors, kinds) = service.audit_facets(&ctx.caller).await?;
     render_audit(&ctx, &aq, AuditPage { rows, links, total, more, actors, kinds })
 }

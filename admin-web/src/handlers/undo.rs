@@ -6,6 +6,8 @@
 //! through the door and answers 303, or shows the page again with the refusal.
 
 use admin_core::Error as CoreError;
+use admin_core::ModelMeta;
+use admin_core::audit::entry;
 use admin_core::service::{ActionResult, RestorePlan, UndoPlan, UndoPreview};
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -302,4 +304,71 @@ pub async fn deleted_submit(
             None => Err(e.into()),
         },
     }
+}
+
+/// Per entry of a record's history: "Undo this run" for an action's entry, "Restore
+/// this version" for each older version of a record that exists, and "Restore" for
+/// the deletion of one that does not (each shown only to who may use it).
+pub(crate) async fn history_links(
+    ctx: &Ctx,
+    meta: &ModelMeta,
+    key: &str,
+    exists: bool,
+    page: u64,
+    entries: &[entry::Model],
+) -> Result<Vec<Value>> {
+    let service = ctx.service();
+    let runs = service.runs_of_entries(&ctx.caller, entries).await?;
+    let prefix = ctx.state.prefix();
+    let record = format!("{prefix}/{}/{}", meta.slug, url_path_segment(key));
+    let may_change = service.may(&ctx.caller, meta.slug, "change");
+    let may_add = service.may(&ctx.caller, meta.slug, "add");
+    Ok(entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let newest = page == 1 && i == 0;
+            let restorable = matches!(e.kind.as_str(), "create" | "update" | "restore")
+                || e.kind.starts_with("action:")
+                || e.kind.starts_with("undo:");
+            context! {
+                undo_url => runs.get(&e.seq).map(|id| format!("{prefix}/runs/{id}/undo")),
+                restore_url => (exists && may_change && !newest && restorable)
+                    .then(|| format!("{record}/versions/{}", e.seq)),
+                undelete_url => (!exists && may_add && newest && e.kind == "delete")
+                    .then(|| format!("{record}/undelete/{}", e.seq)),
+            }
+        })
+        .collect())
+}
+
+/// Per entry of the audit log: "Undo this run" for an action's entry, "Restore"
+/// for the deletion of a record that is still gone.
+pub(crate) async fn audit_links(ctx: &Ctx, entries: &[entry::Model], rows: &[Value]) -> Result<Vec<Value>> {
+    let service = ctx.service();
+    let runs = service.runs_of_entries(&ctx.caller, entries).await?;
+    let prefix = ctx.state.prefix();
+    Ok(entries
+        .iter()
+        .zip(rows)
+        .map(|(e, row)| {
+            let deleted = row.get_attr("deleted").is_ok_and(|d| d.is_true());
+            let undelete = match (&e.model, &e.object_id) {
+                (Some(m), Some(o))
+                    if e.kind == "delete"
+                        && deleted
+                        && ctx.state.registry.model(m).is_some()
+                        && service.may(&ctx.caller, m, "add") =>
+                {
+                    Some(format!("{prefix}/{m}/{}/undelete/{}", url_path_segment(o), e.seq))
+                }
+                _ => None,
+            };
+            context! {
+                undo_url => runs.get(&e.seq).map(|id| format!("{prefix}/runs/{id}/undo")),
+                restore_url => None::<String>,
+                undelete_url => undelete,
+            }
+        })
+        .collect())
 }
