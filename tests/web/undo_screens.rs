@@ -192,3 +192,48 @@ async fn seq_of(app: &TestApp, kind: &str, key: &str) -> i64 {
         .unwrap()
         .map_or(0, |e| e.seq)
 }
+
+#[tokio::test]
+async fn undoing_a_fraud_lock_asks_for_approval_and_others_runs_are_not_supports_to_undo() {
+    let app = TestApp::new(0).await;
+    let mut boss = app.signed_in().await;
+    let csrf = boss.csrf().await;
+    let r = boss
+        .post(
+            "/admin/account/actions/lock_account",
+            &[
+                ("csrf_token", &csrf),
+                ("confirm", "1"),
+                ("ids", "1"),
+                ("kind", "fraud"),
+                ("reason", "card testing"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "{}", r.body);
+    let lock = {
+        use admin_core::db::entities::action_run;
+        action_run::Entity::find().one(&app.db).await.unwrap().unwrap().id
+    };
+    let page = boss.get(&format!("/admin/runs/{lock}/undo")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains("Unlock account");
+    page.assert_contains("the undo waits for it");
+    let r = boss
+        .post(&format!("/admin/runs/{lock}/undo"), &[("csrf_token", &csrf), ("reason", "false alarm")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.location().starts_with("/admin/approvals/"), "{}", r.location());
+    assert!(account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap().locked);
+
+    // Sam's marking is Sam's to undo: Sue (support too) is told so, in words.
+    let mut sam = client_for(&app, "sam", "support").await;
+    let run = mark(&app, &mut sam, &["2"]).await;
+    let mut sue = client_for(&app, "sue", "support").await;
+    let page = sue.get(&format!("/admin/runs/{run}/undo")).await;
+    assert_eq!(page.status, 403);
+    page.assert_contains(
+        "You can undo only your own runs of “Mark for manual review”; this one was run by sam.",
+    );
+    page.assert_lacks("undo_any");
+}

@@ -133,6 +133,10 @@ pub async fn version_plan(
                 now: shown(staff, f, &now),
                 back: shown(staff, f, &target[i]),
             });
+        } else if crate::access::permission::hidden(staff, f) {
+            if !locked.contains(&"a field hidden from you".to_owned()) {
+                locked.push("a field hidden from you".to_owned());
+            }
         } else {
             locked.push(f.label.to_lowercase());
         }

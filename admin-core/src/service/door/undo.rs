@@ -59,25 +59,33 @@ impl Service {
         use crate::db::entities::action_run;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let mut out = HashMap::new();
+        // One query per model and action on the page, over the time its entries span.
+        let mut groups: HashMap<(&str, &str), Vec<&entry::Model>> = HashMap::new();
         for e in entries {
-            let (Some(action), Some(model)) = (e.kind.strip_prefix("action:"), &e.model) else {
+            if let (Some(action), Some(model)) = (e.kind.strip_prefix("action:"), e.model.as_deref()) {
+                groups.entry((model, action)).or_default().push(e);
+            }
+        }
+        let slack = chrono::Duration::seconds(5);
+        for ((model, action), group) in groups {
+            let (Some(from), Some(to)) = (group.iter().map(|e| e.at).min(), group.iter().map(|e| e.at).max())
+            else {
                 continue;
             };
-            let visible = |actor_id: i64| {
-                actor_id == caller.staff().id
-                    || caller.may(&format!("{model}.action.{action}"))
-                    || caller.may("audit.view")
-            };
-            let slack = chrono::Duration::seconds(5);
+            let may_all = caller.may(&format!("{model}.action.{action}")) || caller.may("audit.view");
             let rows = action_run::Entity::find()
-                .filter(action_run::Column::Model.eq(model.as_str()))
+                .filter(action_run::Column::Model.eq(model))
                 .filter(action_run::Column::Action.eq(action))
-                .filter(action_run::Column::CreatedAt.between(e.at - slack, e.at + slack))
+                .filter(action_run::Column::CreatedAt.between(from - slack, to + slack))
                 .all(&self.db)
                 .await?;
             for row in rows {
                 let Ok(report) = crate::action::runs::report_of(&row) else { continue };
-                if visible(row.actor_id) && report.audit_seqs.is_some_and(|(a, b)| (a..=b).contains(&e.seq)) {
+                let (Some((a, b)), true) = (report.audit_seqs, may_all || row.actor_id == caller.staff().id)
+                else {
+                    continue;
+                };
+                for e in group.iter().filter(|e| (a..=b).contains(&e.seq)) {
                     out.insert(e.seq, row.id);
                 }
             }
