@@ -22,6 +22,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/delete.html", include_str!("../templates/admin/delete.html")),
     ("admin/error.html", include_str!("../templates/admin/error.html")),
     ("admin/history.html", include_str!("../templates/admin/history.html")),
+    ("admin/undo.html", include_str!("../templates/admin/undo.html")),
+    ("admin/restore.html", include_str!("../templates/admin/restore.html")),
     ("admin/confirm_action.html", include_str!("../templates/admin/confirm_action.html")),
     ("admin/approvals.html", include_str!("../templates/admin/approvals.html")),
     ("admin/search.html", include_str!("../templates/admin/search.html")),

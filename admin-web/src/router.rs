@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
     action, action_run, api, approvals, dashboard, delete, detail, history, list, login, notes, search,
-    selection, staff, static_files, tokens, two_factor,
+    selection, staff, static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -132,6 +132,7 @@ where
         .route(&p("/approvals/{id}"), get(approvals::show))
         .route(&p("/approvals/{id}/approve"), post(approvals::approve))
         .route(&p("/approvals/{id}/reject"), post(approvals::reject))
+        .route(&p("/runs/{id}/undo"), get(undo::confirm).post(undo::submit))
         .route(&p("/audit"), get(history::audit_log))
         .route(&p("/audit/export.csv"), get(history::audit_export))
         .route(&p("/{model}/"), get(list::show))
@@ -140,6 +141,8 @@ where
         .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
         .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))
         .route(&p("/{model}/{id}/history"), get(history::record_history))
+        .route(&p("/{model}/{id}/versions/{seq}"), get(undo::version_confirm).post(undo::version_submit))
+        .route(&p("/{model}/{id}/undelete/{seq}"), get(undo::deleted_confirm).post(undo::deleted_submit))
         // A GET shows the confirmation for a selection in the query, or says what
         // to do, instead of a bare 405.
         .route(&p("/{model}/actions/{action}"), get(action::show).post(action::submit))

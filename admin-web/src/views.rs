@@ -160,9 +160,11 @@ pub fn kind_label(kind: &str) -> String {
         "reauth" => "Confirmed identity".to_owned(),
         "reauth_failed" => "Identity confirmation failed".to_owned(),
         "reauth_locked" => "Locked after wrong passwords".to_owned(),
-        other => match other.strip_prefix("action:") {
-            Some(a) => format!("Action: {}", a.replace('_', " ")),
-            None => other.to_owned(),
+        "restore" => "Restored".to_owned(),
+        other => match (other.strip_prefix("action:"), other.strip_prefix("undo:")) {
+            (Some(a), _) => format!("Action: {}", a.replace('_', " ")),
+            (_, Some(a)) => format!("Undone: {}", a.replace('_', " ")),
+            _ => other.to_owned(),
         },
     }
 }

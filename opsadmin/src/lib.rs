@@ -60,7 +60,7 @@ pub mod prelude {
 pub mod action {
     pub use admin_core::action::{
         Action, ActionInput, Blocked, BlockedRecord, DynAction, NoInput, Outcome, Policy, Preview, Report,
-        RunContext,
+        RunContext, Undo,
     };
 }
 
@@ -73,7 +73,8 @@ pub mod service {
     /// Where a caller stands with a limit of their roles ([`Service::limit_status`]).
     pub use admin_core::limits::LimitStatus;
     pub use admin_core::service::{
-        ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, RelatedRows, Service,
+        ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, FieldBack, FieldRestore,
+        RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, UndoPlan, UndoPreview,
     };
 }
 

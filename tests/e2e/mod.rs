@@ -35,4 +35,5 @@ mod no_script;
 mod preview;
 mod selection;
 mod support_desk;
+mod undo;
 mod viewer;

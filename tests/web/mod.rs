@@ -34,4 +34,6 @@ pub mod support;
 mod templates;
 mod tenants;
 mod two_factor;
+mod undo;
+mod undo_screens;
 mod upgrade;

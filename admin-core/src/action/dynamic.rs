@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::preview::{BlockedRecord, Preview, Trial};
-use super::{Action, ActionInput, Blocked, Outcome, Policy, Report, RunContext};
+use super::{Action, ActionInput, Blocked, Outcome, Policy, Report, RunContext, Undo};
 use crate::audit;
 use crate::kernel::error::{Error, FieldError, Result};
 use crate::kernel::field::Cell;
@@ -49,6 +49,8 @@ pub trait DynAction: Send + Sync {
     fn description(&self) -> &'static str;
     /// The policy.
     fn policy(&self) -> Policy;
+    /// How a run is undone.
+    fn undo(&self) -> Undo;
     /// The input form's fields.
     fn input_fields(&self) -> &'static [FieldMeta];
     /// Reads and validates the input form, giving it back as JSON.
@@ -273,6 +275,9 @@ where
     }
     fn policy(&self) -> Policy {
         self.action.policy()
+    }
+    fn undo(&self) -> Undo {
+        self.action.undo()
     }
     fn input_fields(&self) -> &'static [FieldMeta] {
         A::Input::fields()

@@ -64,11 +64,13 @@ mod measure;
 mod preview;
 mod registration;
 pub mod runs;
+mod undo;
 
 pub use dynamic::{ActionAdmin, Approval, DynAction, Executed};
 pub use measure::Measured;
 pub use preview::{BlockedRecord, FieldChange, Preview, RecordTrial, TRIAL_RUNS, Trial};
 pub use registration::{ActionRegistration, registered};
+pub use undo::Undo;
 
 use std::future::Future;
 
@@ -345,6 +347,12 @@ pub trait Action: Default + Send + Sync + 'static {
     /// How careful to be.
     fn policy(&self) -> Policy {
         Policy::new()
+    }
+
+    /// How a run is undone ([`Undo`]): by default it cannot be ([`Undo::NOT_DECLARED`]),
+    /// since only the action knows what else it wrote or set in motion.
+    fn undo(&self) -> Undo {
+        Undo::NOT_DECLARED
     }
 
     /// Whether this record can take the action now; if not, why, in plain words.

@@ -138,3 +138,26 @@ pub fn report_of(row: &action_run::Model) -> Result<Report> {
     report.run_id = Some(row.id);
     Ok(report)
 }
+
+/// Records run `id` as the undo of run `undo_of` (an inverse action's run), in
+/// `conn` (that run's transaction); refused when `undo_of` was undone already.
+///
+/// # Errors
+/// `Refused` when another run undid `undo_of` first; `Db` when the database fails.
+pub async fn mark_undo<C: ConnectionTrait>(conn: &C, id: i64, undo_of: i64) -> Result<()> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if let Some(other) =
+        action_run::Entity::find().filter(action_run::Column::UndoOf.eq(undo_of)).one(conn).await?
+    {
+        return Err(Error::Refused(format!(
+            "Run {undo_of} was already undone (by run {}); it cannot be undone twice.",
+            other.id
+        )));
+    }
+    action_run::Entity::update_many()
+        .col_expr(action_run::Column::UndoOf, sea_orm::sea_query::Expr::value(undo_of))
+        .filter(action_run::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -32,12 +32,28 @@ pub fn snapshot_json(meta: &ModelMeta, cells: &[Cell], created: bool) -> Json {
     Json::Object(map)
 }
 
-fn cell_json(c: &Cell) -> Json {
+/// One value as the log keeps it: `null`, a boolean, a whole number, or text (a
+/// date-time to the second, so an undo or a restore can write it back exactly).
+#[must_use]
+pub fn cell_json(c: &Cell) -> Json {
     match c {
         Cell::Null => Json::Null,
         Cell::Bool(b) => Json::Bool(*b),
         Cell::Int(i) => Json::from(*i),
+        Cell::DateTime(dt) => Json::String(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
         other => Json::String(other.display()),
+    }
+}
+
+/// A value as the log keeps it, as form text that the field's parser reads back
+/// (`1`/`0` for booleans, the empty text for `null`).
+#[must_use]
+pub fn json_form_text(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

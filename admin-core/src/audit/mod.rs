@@ -24,7 +24,7 @@ mod record;
 mod report;
 mod witness;
 
-pub use diff::{diff_json, parse_changes, snapshot_json};
+pub use diff::{cell_json, diff_json, json_form_text, parse_changes, snapshot_json};
 pub use query::{Filter, count_matching, facets, older_page, page, search};
 pub use record::{record, record_many};
 pub use report::Report;

@@ -313,6 +313,39 @@ where
         })
     }
 
+    fn get_for_write<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Record>>> {
+        Box::pin(self.get_locked(txn, key))
+    }
+
+    fn write_values<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        key: &'a str,
+        values: &'a [(usize, String)],
+    ) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let r = self.write_values_in(txn, key, values).await?;
+            self.cache.touch();
+            Ok(r)
+        })
+    }
+
+    fn insert_values<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        values: &'a [(usize, String)],
+    ) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let r = self.insert_values_in(txn, values).await?;
+            self.cache.touch();
+            Ok(r)
+        })
+    }
+
     fn count_capped<'a>(
         &'a self,
         db: &'a DatabaseConnection,

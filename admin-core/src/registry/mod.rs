@@ -14,6 +14,7 @@ mod count;
 mod entity_admin;
 mod listing;
 mod model_admin;
+mod put_back;
 mod write;
 
 pub(crate) use entity_admin::EntityAdmin;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, Value};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, Value};
 
 use crate::access::permission::FieldAccess;
 use crate::audit;
@@ -79,6 +79,32 @@ pub trait ModelAdmin: ModelFields {
         audit: &'a audit::Context,
         key: &'a str,
         version: &'a str,
+    ) -> BoxFuture<'a, Result<Record>>;
+
+    /// The record `key` read in `txn` (row-locked on PostgreSQL), for an undo or a
+    /// restore that writes it in the same transaction.
+    fn get_for_write<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Record>>>;
+
+    /// Writes `(field, form text)` values onto record `key` in `txn`, through the
+    /// model's active model (its `before_save` runs); no audit entry, no check: the
+    /// door decided both.
+    fn write_values<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        key: &'a str,
+        values: &'a [(usize, String)],
+    ) -> BoxFuture<'a, Result<Record>>;
+
+    /// Inserts a record with `(field, form text)` values (its key too) in `txn`;
+    /// a key or unique value taken, or a missing related record, is `Refused` in words.
+    fn insert_values<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        values: &'a [(usize, String)],
     ) -> BoxFuture<'a, Result<Record>>;
 
     /// Which of `keys` exist.

@@ -223,6 +223,23 @@ pub async fn run_action(
     name: &str,
     request: &ActionRequest,
 ) -> Result<ActionResult> {
+    run_action_undoing(db, ctx, (registry, roles), slug, name, request, None).await
+}
+
+/// [`run_action`], recording the run as the undo of run `undo_of` (an inverse
+/// action run to undo another run) in the same transaction.
+///
+/// # Errors
+/// As [`run_action`].
+pub(crate) async fn run_action_undoing(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    (registry, roles): (&Registry, &crate::access::permission::Roles),
+    slug: &str,
+    name: &str,
+    request: &ActionRequest,
+    undo_of: Option<i64>,
+) -> Result<ActionResult> {
     let staff = actor(ctx)?;
     let action = action_for(staff, registry, slug, name)?;
     let (keys, input, binding) = checked(ctx, action.as_ref(), slug, name, request)?;
@@ -233,7 +250,7 @@ pub async fn run_action(
     }
     let limits = crate::limits::Applied::new(roles, staff, action.as_ref());
     let target = (action.as_ref(), &limits);
-    execute(db, ctx, registry, target, (slug, name), &keys, request, &input, binding.as_ref()).await
+    execute(db, ctx, registry, target, (slug, name, undo_of), &keys, request, &input, binding.as_ref()).await
 }
 
 /// The request's distinct keys, the input as the action reads it, and the binding
@@ -318,7 +335,7 @@ async fn execute(
     ctx: &Context,
     registry: &Registry,
     (action, limits): (&dyn crate::action::DynAction, &crate::limits::Applied),
-    (slug, name): (&str, &str),
+    (slug, name, undo_of): (&str, &str, Option<i64>),
     keys: &[String],
     request: &ActionRequest,
     input: &serde_json::Value,
@@ -353,6 +370,9 @@ async fn execute(
     if let Some(hit) = crate::limits::charge(&txn, staff.id, limits, &usage).await? {
         txn.rollback().await?;
         return Err(crate::limits::refuse(db, ctx, limits, &hit).await);
+    }
+    if let (Some(of), Some(run_id)) = (undo_of, report.run_id) {
+        crate::action::runs::mark_undo(&txn, run_id, of).await?;
     }
     if let (Some(b), Some(run_id)) = (binding, report.run_id)
         && let Err(e) = crate::action::idempotency::bind_run(&txn, run_id, b).await

@@ -6,10 +6,14 @@ mod actions;
 mod caller;
 mod door;
 mod records;
+mod restore;
+mod undo;
 mod write;
 
 pub use caller::Caller;
-pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, Service};
+pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, RESTORE_WINDOW_DAYS, Service};
+pub use restore::{FieldRestore, RestorePlan};
+pub use undo::{FieldBack, RecordBack, UndoPlan, UndoPreview};
 pub use write::AuditedWrite;
 
 pub use actions::{ActionRequest, ActionResult};

@@ -77,7 +77,8 @@ pub async fn record_history(
     }
     let rows: Vec<Value> =
         entries.iter().map(|e| entry_view(&ctx.staff, e, Some(meta), None, false)).collect();
-    let page = HistoryPage { key: &key, exists, rows, total, page, message };
+    let links = super::undo::history_links(&ctx, meta, &key, exists, page, &entries).await?;
+    let page = HistoryPage { key: &key, exists, rows, links, total, page, message };
     render_history(&ctx, meta, page)
 }
 
@@ -86,6 +87,8 @@ struct HistoryPage<'a> {
     key: &'a str,
     exists: bool,
     rows: Vec<Value>,
+    /// Per row: its undo and restore links.
+    links: Vec<Value>,
     total: u64,
     page: u64,
     message: Option<String>,
@@ -116,6 +119,7 @@ fn render_history(ctx: &Ctx, meta: &ModelMeta, h: HistoryPage<'_>) -> Result<Htm
             detail_url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(key)),
             list_url => format!("{prefix}/{}/", meta.slug),
             entries => h.rows,
+            links => h.links,
             total_phrase => format!("{} {}", thousands(h.total), if h.total == 1 { "entry" } else { "entries" }),
             prev_url => (h.page > 1).then(|| page_url(h.page - 1)),
             next_url => (h.page < pages).then(|| page_url(h.page + 1)),
@@ -264,13 +268,16 @@ pub async fn audit_log(ctx: Ctx, Query(q): Query<Pairs>) -> Result<Html<String>>
     let (entries, total, more) =
         service.audit_page(&ctx.caller, &aq.filter, offset, PER_PAGE, AUDIT_COUNT_CAP).await?;
     let rows = audit_rows(&ctx, &entries).await?;
+    let links = super::undo::audit_links(&ctx, &entries, &rows).await?;
     let (actors, kinds) = service.audit_facets(&ctx.caller).await?;
-    render_audit(&ctx, &aq, AuditPage { rows, total, more, actors, kinds })
+    render_audit(&ctx, &aq, AuditPage { rows, links, total, more, actors, kinds })
 }
 
 /// What a page of the audit log shows besides its filters.
 struct AuditPage {
     rows: Vec<Value>,
+    /// Per row: its undo and restore links.
+    links: Vec<Value>,
     total: u64,
     more: bool,
     actors: Vec<String>,
@@ -310,6 +317,7 @@ fn render_audit(ctx: &Ctx, aq: &AuditQuery, p: AuditPage) -> Result<Html<String>
         context! {
             base => ctx.base("Audit log"),
             entries => p.rows,
+            links => p.links,
             total_phrase => total_phrase,
             actors => p.actors,
             kinds => kind_options,

@@ -19,6 +19,7 @@ pub mod staff;
 pub mod static_files;
 pub mod tokens;
 pub mod two_factor;
+pub mod undo;
 
 use admin_core::FormData;
 

@@ -1,7 +1,7 @@
 //! The invoice actions. Refunds move money, so a second person approves each one;
 //! voiding only cancels what nobody has paid, so it runs at once, with a reason.
 
-use admin_core::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext};
+use admin_core::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext, Undo};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, IntoActiveModel};
 
@@ -26,6 +26,12 @@ impl Action for RefundInvoice {
 
     fn policy(&self) -> Policy {
         Policy::new().reason_required().dangerous().approval()
+    }
+
+    /// The money went back to the customer: marking the invoice paid again would
+    /// not bring it back.
+    fn undo(&self) -> Undo {
+        Undo::Irreversible { why: "money moved back to the customer's card.", compensate: None }
     }
 
     fn check(&self, inv: &invoice::Model) -> Result<(), Blocked> {
@@ -81,6 +87,12 @@ impl Action for VoidInvoice {
     /// that is recent (on the screens and the API; API tokens cannot void).
     fn policy(&self) -> Policy {
         Policy::new().reason_required().dangerous().recent_auth()
+    }
+
+    /// Voiding only changes the invoice's status, and nothing outside happens:
+    /// putting the status back makes the invoice owed again.
+    fn undo(&self) -> Undo {
+        Undo::PutBack
     }
 
     fn check(&self, inv: &invoice::Model) -> Result<(), Blocked> {

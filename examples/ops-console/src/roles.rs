@@ -3,7 +3,7 @@
 //! | role | may |
 //! |---|---|
 //! | `admin` | everything, including staff users and the audit log |
-//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" and "retry welcome email" (at most 200 welcome emails a day); billing fields stay read-only |
+//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" (and undo their own runs of it) and "retry welcome email" (at most 200 welcome emails a day); billing fields stay read-only |
 //! | `finance` | view invoices, request (at most 2,000.00 a day per currency) and approve refunds, export |
 //! | `viewer` | view every model; not the staff users or the audit log |
 //!
@@ -45,6 +45,8 @@ pub fn roles() -> opsadmin::Roles {
                 "account.view",
                 "account.change",
                 "account.action.mark_for_manual_review",
+                // Their own runs only; `.undo_any` would be anyone's.
+                "account.action.mark_for_manual_review.undo",
                 "account.action.retry_welcome_email",
                 "invoice.view",
                 "email_job.view",

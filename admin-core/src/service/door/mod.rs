@@ -20,6 +20,7 @@ mod notes;
 mod records;
 mod selection;
 mod staff;
+mod undo;
 
 /// Rows a streamed export reads from the database per query.
 pub const EXPORT_PAGE: u64 = 1_000;
@@ -58,20 +59,37 @@ pub struct Service {
     db: DatabaseConnection,
     registry: Arc<Registry>,
     auth: Arc<AuthConfig>,
+    restore_window: chrono::Duration,
 }
+
+/// How long a deleted record can be restored by default: 30 days.
+pub const RESTORE_WINDOW_DAYS: i64 = 30;
 
 impl Service {
     /// The door over `db` for the models and actions of `registry`, with the
     /// default sign-in rules and no roles.
     #[must_use]
     pub fn new(db: DatabaseConnection, registry: impl Into<Arc<Registry>>) -> Self {
-        Self { db, registry: registry.into(), auth: Arc::new(AuthConfig::default()) }
+        Self {
+            db,
+            registry: registry.into(),
+            auth: Arc::new(AuthConfig::default()),
+            restore_window: chrono::Duration::days(RESTORE_WINDOW_DAYS),
+        }
     }
 
     /// The same door with these sign-in rules and roles.
     #[must_use]
     pub fn with_auth(mut self, auth: impl Into<Arc<AuthConfig>>) -> Self {
         self.auth = auth.into();
+        self
+    }
+
+    /// The same door, restoring deleted records for `window` after their deletion
+    /// (by default [`RESTORE_WINDOW_DAYS`] days).
+    #[must_use]
+    pub fn with_restore_window(mut self, window: chrono::Duration) -> Self {
+        self.restore_window = window;
         self
     }
 

@@ -6,7 +6,7 @@
 //! worker all run it through `opsadmin::Service::run_action` (or the worker), with
 //! the same permission, reason, checks, transaction and audit entries.
 
-use opsadmin::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext};
+use opsadmin::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext, Undo};
 use opsadmin::{ActionInput, AdminChoices};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -29,6 +29,11 @@ impl Action for MarkForManualReview {
     const LABEL: &'static str = "Mark for manual review";
     const DESCRIPTION: &'static str =
         "Finance inspects the account before the next invoice runs. Nothing else about the account changes.";
+
+    /// It only sets one flag: putting it back is safe.
+    fn undo(&self) -> Undo {
+        Undo::PutBack
+    }
 
     fn check(&self, account: &account::Model) -> Result<(), Blocked> {
         if account.manual_review {
@@ -128,6 +133,11 @@ impl Action for RetryWelcomeEmail {
     const DESCRIPTION: &'static str = "Puts the account's failed welcome email back in the queue; the mail worker \
          sends it within a minute. No new email job is created.";
 
+    /// The job is requeued and the mail may be out already.
+    fn undo(&self) -> Undo {
+        Undo::Irreversible { why: "the email has been sent again (or is on its way).", compensate: None }
+    }
+
     async fn check_async<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -189,6 +199,12 @@ impl Action for LockAccount {
 
     fn policy(&self) -> Policy {
         Policy::new().reason_required().dangerous()
+    }
+
+    /// Undoing a lock is an unlock, with unlock's own rules: lifting a fraud lock
+    /// needs a second person's approval.
+    fn undo(&self) -> Undo {
+        Undo::Inverse("unlock_account")
     }
 
     fn check(&self, account: &account::Model) -> Result<(), Blocked> {
