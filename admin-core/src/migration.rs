@@ -50,7 +50,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
 }
 
 /// The newest schema version this release knows.
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 6;
 
 /// Applies schema step `version`.
 async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Result<()> {
@@ -100,6 +100,12 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         // Every action run is recorded, with its reason, request and input, so its
         // result page, its undo and its effects can find it.
         5 => record_every_run(txn).await?,
+        // Effects written by action runs and carried out by the worker after
+        // commit, and the workers' heartbeats.
+        6 => {
+            create_entity(txn, schema, crate::db::entities::effect::Entity).await?;
+            create_entity(txn, schema, crate::db::entities::worker_seen::Entity).await?;
+        }
         _ => {}
     }
     Ok(())

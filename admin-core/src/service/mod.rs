@@ -9,7 +9,9 @@ mod records;
 mod write;
 
 pub use caller::Caller;
-pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, Service};
+pub use door::{
+    AUDIT_REFUSED, EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, EXPORT_PAGE, Pages, Service, WORKER_SILENCE,
+};
 pub use write::AuditedWrite;
 
 pub use actions::{ActionRequest, ActionResult};
