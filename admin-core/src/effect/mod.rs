@@ -46,6 +46,14 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds(Ord::min(1i64 << attempts.clamp(1, 8), 300))
 }
 
+/// Random bytes as hex (keys and lease tokens).
+fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| crate::kernel::error::Error::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(buf))
+}
+
 /// One stored effect, as handlers and screens see it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredEffect {

@@ -23,7 +23,7 @@ pub async fn write<C: ConnectionTrait>(conn: &C, run_id: i64, effects: &[Effect]
     let mut ids = Vec::with_capacity(effects.len());
     let t = now();
     for (n, e) in effects.iter().enumerate() {
-        let key = format!("effect-{run_id}-{n}-{}", crate::auth::random_hex(12)?);
+        let key = format!("effect-{run_id}-{n}-{}", super::random_hex(12)?);
         let row = row::ActiveModel {
             run_id: Set(run_id),
             kind: Set(e.kind.clone()),

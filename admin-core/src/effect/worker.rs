@@ -38,7 +38,7 @@ pub enum Work {
 /// expired lease (its worker died). Gives it with the new lease token.
 async fn claim(db: &DatabaseConnection, instance: &str) -> Result<Option<(StoredEffect, String)>> {
     let t = now();
-    let token = crate::auth::random_hex(16)?;
+    let token = super::random_hex(16)?;
     let txn = begin_write(db).await?;
     let candidate: Option<i64> = if txn.get_database_backend() == DbBackend::Postgres {
         let row = txn
