@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod dashboard;
 pub mod delete;
 pub mod detail;
+pub mod effects;
 pub mod history;
 pub mod list;
 pub mod login;

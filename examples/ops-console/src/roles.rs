@@ -3,7 +3,7 @@
 //! | role | may |
 //! |---|---|
 //! | `admin` | everything, including staff users and the audit log |
-//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" and "retry welcome email"; billing fields stay read-only |
+//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" and "retry welcome email"; see effects (the mail sent) and retry or give up a failed one; billing fields stay read-only |
 //! | `finance` | view invoices, request and approve refunds, export |
 //! | `viewer` | view every model; not the staff users or the audit log |
 //!
@@ -41,6 +41,9 @@ pub fn roles() -> opsadmin::Roles {
                 "account.note",
                 "invoice.note",
                 "email_job.note",
+                // The mail their actions send: see it, retry or give up a bounce.
+                "effects.view",
+                "effects.manage",
             ],
         )
         .role(
