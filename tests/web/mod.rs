@@ -13,6 +13,7 @@ mod detail;
 mod door;
 mod door_checks;
 mod edges;
+mod effect_screens;
 mod effects;
 mod features;
 mod hostile;
