@@ -185,6 +185,10 @@ pub mod guide {
     #[doc = include_str!("../../docs/src/approvals.md")]
     pub struct Approvals;
 
+    /// `docs/src/effects.md`.
+    #[doc = include_str!("../../docs/src/effects.md")]
+    pub struct Effects;
+
     /// `docs/src/sessions.md`.
     #[doc = include_str!("../../docs/src/sessions.md")]
     pub struct Sessions;

@@ -234,7 +234,8 @@ async fn instances_starting_together_on_an_empty_database_all_come_up() {
             .iter()
             .map(|r| r.try_get_by_index(0).unwrap())
             .collect();
-        assert_eq!(versions, [1, 2, 3, 4], "each step recorded once");
+        let every: Vec<i64> = (1..=admin_core::migration::LATEST).collect();
+        assert_eq!(versions, every, "each step recorded once");
         for db in dbs {
             db.close().await.ok();
         }
