@@ -3,7 +3,7 @@
 //!
 //! An action schedules a [`crate::kernel::effect::Effect`] with
 //! `RunContext::schedule`; the run writes it to `admin_effect` in its own
-//! transaction ([`write`]), so an effect exists only when its run's changes do. The
+//! transaction ([`write()`]), so an effect exists only when its run's changes do. The
 //! worker ([`work_once`]) claims one queued effect at a time with a lease (`FOR
 //! UPDATE SKIP LOCKED` on PostgreSQL, a conditional update in an immediate
 //! transaction on SQLite), so two workers never carry out one effect at the same

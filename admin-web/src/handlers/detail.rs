@@ -239,7 +239,7 @@ impl<'a> Page<'a> {
     async fn effects(&self) -> Result<Vec<Value>> {
         let Some(r) = self.record else { return Ok(Vec::new()) };
         let effects = self.ctx.service().effects_for_record(&self.ctx.caller, self.meta.slug, &r.key).await?;
-        Ok(effects.iter().map(|e| super::effects::effect_row(&self.ctx, e)).collect())
+        Ok(effects.iter().map(|e| super::effects::effect_row(self.ctx, e)).collect())
     }
 
     /// The approval requests still open on this record.

@@ -250,7 +250,9 @@ async fn turn(service: &Service, instance: &str, summary: &mut WorkerSummary) ->
             summary.effects_failed += 1;
             tracing::error!(effect = id, %error, "effect failed for the last time");
         }
-        EffectWork::Lost(id) => tracing::warn!(effect = id, "the lease on an effect ran out before it was recorded"),
+        EffectWork::Lost(id) => {
+            tracing::warn!(effect = id, "the lease on an effect ran out before it was recorded")
+        }
     }
     Ok(approval != Work::Idle || effect != EffectWork::Idle)
 }

@@ -111,7 +111,8 @@ pub fn parse_smtp_url(url: &str) -> Result<Transport, String> {
 #[must_use]
 pub fn simulated_bounce(to: &str) -> bool {
     let to = to.trim().to_ascii_lowercase();
-    let hash = to.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash =
+        to.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     to.contains("bounce") || hash % 10 == 0
 }
 
@@ -171,7 +172,9 @@ impl MailHandler {
                             response.message().collect::<Vec<_>>().join(" ")
                         )),
                     }),
-                    Err(e) if e.is_permanent() => Err(Failure::permanent(format!("The relay refused it: {e}"))),
+                    Err(e) if e.is_permanent() => {
+                        Err(Failure::permanent(format!("The relay refused it: {e}")))
+                    }
                     Err(e) => Err(Failure::transient(format!("The relay could not take it now: {e}"))),
                 }
             }

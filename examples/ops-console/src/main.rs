@@ -271,7 +271,10 @@ async fn serve(db: DatabaseConnection, addr: SocketAddr, config: opsadmin::web::
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
-    println!("A worker runs in this process: approved requests and mail; mail goes to {}.", mail_destination());
+    println!(
+        "A worker runs in this process: approved requests and mail; mail goes to {}.",
+        mail_destination()
+    );
     // One admin instance for the screens and the worker: the worker's writes take
     // the same SQLite write turn and outdate the same list caches.
     let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
