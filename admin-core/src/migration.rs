@@ -103,8 +103,20 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         // Effects written by action runs and carried out by the worker after
         // commit, and the workers' heartbeats.
         6 => {
-            create_entity(txn, schema, crate::db::entities::effect::Entity).await?;
+            use crate::db::entities::effect;
+            create_entity(txn, schema, effect::Entity).await?;
             create_entity(txn, schema, crate::db::entities::worker_seen::Entity).await?;
+            // A record's page lists its effects.
+            txn.execute(
+                &Index::create()
+                    .name("admin_effect_record_idx")
+                    .table(effect::Entity)
+                    .col(effect::Column::Model)
+                    .col(effect::Column::ObjectId)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
         }
         _ => {}
     }
