@@ -18,6 +18,7 @@ const LAYERS: &[&str] = &[
     "notes",
     "list",
     "auth",
+    "effect",
     "action",
     "limits",
     "registry",

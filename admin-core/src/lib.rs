@@ -15,6 +15,8 @@
 //! - [`list`]: list queries, counts, keyset pages, the search index;
 //! - [`auth`]: passwords, sessions, throttling, tokens, two-factor sign-in, and the
 //!   one authenticator;
+//! - [`effect`]: effects an action schedules (mail, HTTP calls), written with its
+//!   run and carried out once after commit by the effect worker;
 //! - [`action`]: the `Action` trait, its policy, running it on a batch;
 //! - [`registry`]: the site (Django's `AdminSite`): models, their admins, actions;
 //! - [`approval`]: the second person's decision and the worker;
@@ -42,6 +44,7 @@ pub mod approval;
 pub mod audit;
 pub mod auth;
 pub mod db;
+pub mod effect;
 pub mod kernel;
 pub mod limits;
 pub mod list;

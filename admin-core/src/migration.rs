@@ -100,6 +100,24 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         // Every action run is recorded, with its reason, request and input, so its
         // result page, its undo and its effects can find it.
         5 => record_every_run(txn).await?,
+        // Effects written by action runs and carried out by the worker after
+        // commit, and the workers' heartbeats.
+        6 => {
+            use crate::db::entities::effect;
+            create_entity(txn, schema, effect::Entity).await?;
+            create_entity(txn, schema, crate::db::entities::worker_seen::Entity).await?;
+            // A record's page lists its effects.
+            txn.execute(
+                &Index::create()
+                    .name("admin_effect_record_idx")
+                    .table(effect::Entity)
+                    .col(effect::Column::Model)
+                    .col(effect::Column::ObjectId)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        }
         // Limits per role count what each staff member used per UTC day.
         7 => create_entity(txn, schema, crate::db::entities::limit_usage::Entity).await?,
         // A staff user's selection on a model's list, kept on the server so it

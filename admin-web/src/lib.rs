@@ -19,7 +19,7 @@
 //! admin_core::migration::migrate(&db).await?;
 //! let state = AdminState::new(db, admin_core::Registry::new())
 //!     .with_config(Config { secure_cookies: true, ..Config::default() });
-//! let worker = admin_web::spawn_worker(state.clone()); // carries out approved actions
+//! let worker = admin_web::spawn_worker(state.clone()); // carries out approved actions and effects
 //! let app: axum::Router = axum::Router::new().merge(router()).with_state(state);
 //! // axum::serve(tokio::net::TcpListener::bind("127.0.0.1:8000").await?, app).await?;
 //! # let _ = app;
@@ -44,22 +44,36 @@ pub use render::{TemplateError, Templates};
 pub use router::{router, router_at};
 pub use state::{AdminState, Config};
 
-/// Runs approved action requests in this process until the returned task is
-/// aborted: claims one due request at a time through the door
-/// ([`admin_core::service::Service::work_approvals_once`]), and
-/// sleeps a second when none is due. Several processes may run workers at once;
-/// each request still runs once.
+/// Runs approved action requests and effects in this process until the returned
+/// task is aborted: each turn claims one due request
+/// ([`admin_core::service::Service::work_approvals_once`]) and one due effect
+/// ([`admin_core::service::Service::work_effects_once`], with the handlers
+/// registered on the registry), and sleeps a second when neither was due. It marks
+/// itself seen every 30 seconds, so the dashboard can tell when no worker runs.
+/// Several processes may run workers at once: a request runs once, and an effect is
+/// claimed by one worker at a time.
 pub fn spawn_worker(state: AdminState) -> tokio::task::JoinHandle<()> {
     let service = state.service();
     tokio::spawn(async move {
+        let instance =
+            format!("{}:{}", std::process::id(), admin_core::auth::random_hex(4).unwrap_or_default());
+        let mut seen: Option<std::time::Instant> = None;
         loop {
-            match service.work_approvals_once().await {
-                Ok(admin_core::approval::Work::Idle) => {
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await
+            if seen.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(30)) {
+                match service.worker_seen(&instance, "effects and approvals").await {
+                    Ok(()) => seen = Some(std::time::Instant::now()),
+                    Err(e) => tracing::warn!(error = %e, "the worker could not mark itself seen"),
                 }
-                Ok(work) => tracing::info!(?work, "approval worker"),
-                Err(e) => {
-                    tracing::error!(error = %e, "approval worker could not reach the database");
+            }
+            let approvals = service.work_approvals_once().await;
+            let effects = service.work_effects_once(&instance).await;
+            match (approvals, effects) {
+                (Ok(admin_core::approval::Work::Idle), Ok(admin_core::effect::Work::Idle)) => {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+                (Ok(a), Ok(e)) => tracing::info!(approval = ?a, effect = ?e, "worker"),
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(error = %e, "the worker could not reach the database");
                     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                 }
             }

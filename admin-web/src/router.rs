@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, action_run, api, approvals, dashboard, delete, detail, history, list, login, notes, search,
-    selection, staff, static_files, tokens, two_factor, undo,
+    action, action_run, api, approvals, dashboard, delete, detail, effects, history, list, login, notes,
+    search, selection, staff, static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -133,6 +133,10 @@ where
         .route(&p("/approvals/{id}/approve"), post(approvals::approve))
         .route(&p("/approvals/{id}/reject"), post(approvals::reject))
         .route(&p("/runs/{id}/undo"), get(undo::confirm).post(undo::submit))
+        .route(&p("/effects/"), get(effects::list))
+        .route(&p("/effects/{id}"), get(effects::show))
+        .route(&p("/effects/{id}/retry"), get(effects::to_page).post(effects::retry))
+        .route(&p("/effects/{id}/give-up"), get(effects::to_page).post(effects::give_up))
         .route(&p("/audit"), get(history::audit_log))
         .route(&p("/audit/export.csv"), get(history::audit_export))
         .route(&p("/{model}/"), get(list::show))

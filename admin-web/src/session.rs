@@ -291,6 +291,7 @@ impl Ctx {
             may_staff => self.staff.may("staff.view"),
             may_audit => self.staff.may("audit.view"),
             may_approvals => admin_core::approval::may_see_queue(&self.staff, &self.state.registry),
+            may_effects => self.staff.may("effects.view"),
         }
     }
 

@@ -62,6 +62,20 @@ pub mod action {
         Action, ActionInput, Blocked, BlockedRecord, DynAction, NoInput, Outcome, Policy, Preview, Report,
         RunContext, Undo,
     };
+    /// An effect a run schedules with [`RunContext::schedule`].
+    pub use admin_core::kernel::effect::Effect;
+}
+
+/// Effects carried out after an action's run commits: the handler a kind of effect
+/// needs (register it with `Registry::effect_handler`), what it answers, and what
+/// the worker did.
+pub mod effect {
+    pub use admin_core::effect::{
+        Done, EffectHandler, EffectWrite, Failure, LEASE, MAX_ATTEMPTS, Settled, StoredEffect, WORKER, Work,
+    };
+    /// The future a handler's methods return.
+    pub use admin_core::kernel::BoxFuture;
+    pub use admin_core::kernel::effect::Effect;
 }
 
 /// The door: [`Service`] and [`Caller`], and the
@@ -173,6 +187,10 @@ pub mod guide {
     /// `docs/src/approvals.md`.
     #[doc = include_str!("../../docs/src/approvals.md")]
     pub struct Approvals;
+
+    /// `docs/src/effects.md`.
+    #[doc = include_str!("../../docs/src/effects.md")]
+    pub struct Effects;
 
     /// `docs/src/sessions.md`.
     #[doc = include_str!("../../docs/src/sessions.md")]

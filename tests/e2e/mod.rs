@@ -27,6 +27,7 @@ pub mod browser;
 pub mod fixture;
 
 mod conflict;
+mod effects;
 mod finance;
 mod keyboard;
 mod layout;

@@ -14,6 +14,8 @@ mod door;
 mod door_checks;
 mod edges;
 mod edit_review;
+mod effect_screens;
+mod effects;
 mod features;
 mod hostile;
 mod idempotency;

@@ -8,7 +8,7 @@
 //! superusers hold every permission.
 //!
 //! The admin's own permissions (the namespaces in [`RESERVED`]: `staff`, `audit`,
-//! `approvals`) are not granted by a pattern over models such as `*.view`: only by
+//! `approvals`, `effects`) are not granted by a pattern over models such as `*.view`: only by
 //! naming them (`audit.view`, `staff.*`) or by the full grant `*`.
 //!
 //! ```
@@ -206,10 +206,11 @@ impl Permissions {
 }
 
 /// The namespaces of the admin's own permissions: staff users (`staff.view`,
-/// `staff.change`), the audit log (`audit.view`) and approvals (`approvals.decide`).
+/// `staff.change`), the audit log (`audit.view`), approvals (`approvals.decide`) and
+/// effects (`effects.view`, `effects.manage`: retry or give up a failed one).
 /// A pattern over models (`*.view`, `*.change`) does not reach them; a grant must
 /// name them (`audit.view`, `staff.*`), or be the full grant `*`.
-pub const RESERVED: &[&str] = &["staff", "audit", "approvals"];
+pub const RESERVED: &[&str] = &["staff", "audit", "approvals", "effects"];
 
 /// `*` matches everything; `a.*` matches `a.` and anything after it; `*.view`
 /// matches one leading part that is not [`RESERVED`]; otherwise the grant must

@@ -380,12 +380,6 @@ where
                 .collect();
             report.audit_seqs = audit::record_many(txn, ctx, events).await?;
             let effects = run_ctx.take_effects();
-            if !effects.is_empty() {
-                return Err(Error::Internal(format!(
-                    "the action {} scheduled effects, which this build does not carry out yet",
-                    A::NAME
-                )));
-            }
             let input_json = input.to_json();
             let run = super::runs::NewRun {
                 actor_id: actor.id,
@@ -396,7 +390,11 @@ where
                 input: &input_json,
                 undo_of: None,
             };
-            report.run_id = Some(super::runs::record(txn, &run, &report).await?);
+            let run_id = super::runs::record(txn, &run, &report).await?;
+            report.run_id = Some(run_id);
+            // The effects commit with the run, or not at all; the worker carries
+            // them out after commit.
+            crate::effect::write(txn, run_id, &effects).await?;
             Ok(Executed::Ran(report))
         })
     }

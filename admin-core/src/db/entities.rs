@@ -421,3 +421,9 @@ pub mod limit_usage {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+/// Effects waiting for, or done by, the effect worker (`admin_effect`, schema
+/// version 6).
+pub mod effect;
+
+/// The last time each worker process was seen (`admin_worker`, schema version 6).
+pub mod worker_seen;

@@ -39,8 +39,20 @@ impl Related {
 }
 
 /// Path segments the admin uses for its own pages, so no model may have them as slug.
-pub const RESERVED_SLUGS: &[&str] =
-    &["login", "logout", "static", "audit", "approval", "approvals", "api", "staff", "me", "search", "views"];
+pub const RESERVED_SLUGS: &[&str] = &[
+    "login",
+    "logout",
+    "static",
+    "audit",
+    "approval",
+    "approvals",
+    "api",
+    "staff",
+    "me",
+    "search",
+    "views",
+    "effects",
+];
 
 /// A work queue on the dashboard: a filtered list with its count ("Accounts in
 /// manual review: 12").
@@ -69,6 +81,7 @@ pub struct Registry {
     queues: Vec<Queue>,
     list_tuning: crate::list::count::ListTuning,
     write_turn: Arc<crate::db::txn::WriteTurn>,
+    effect_handlers: crate::effect::Handlers,
 }
 
 impl Clone for Registry {
@@ -82,6 +95,7 @@ impl Clone for Registry {
             queues: self.queues.clone(),
             list_tuning: self.list_tuning.clone(),
             write_turn: Arc::default(),
+            effect_handlers: self.effect_handlers.clone(),
         }
     }
 }
@@ -125,6 +139,21 @@ impl Registry {
     pub fn with_list_tuning(mut self, tuning: crate::list::count::ListTuning) -> Self {
         self.list_tuning = tuning;
         self
+    }
+
+    /// Adds the handler that carries out effects of its kind (see
+    /// [`crate::effect::EffectHandler`]); the effect worker of every process serving
+    /// this registry uses it. One handler per kind: a later one replaces it.
+    #[must_use]
+    pub fn effect_handler(mut self, handler: impl crate::effect::EffectHandler + 'static) -> Self {
+        self.effect_handlers.add(Arc::new(handler));
+        self
+    }
+
+    /// The effect handlers, by kind.
+    #[must_use]
+    pub fn effect_handlers(&self) -> &crate::effect::Handlers {
+        &self.effect_handlers
     }
 
     /// The limits behind the lists' counting and paging.

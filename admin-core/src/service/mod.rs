@@ -11,7 +11,10 @@ mod undo;
 mod write;
 
 pub use caller::Caller;
-pub use door::{AUDIT_REFUSED, EXPORT_PAGE, Pages, RESTORE_WINDOW_DAYS, Service};
+pub use door::{
+    AUDIT_REFUSED, EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, EXPORT_PAGE, Pages, RESTORE_WINDOW_DAYS, Service,
+    WORKER_SILENCE,
+};
 pub use restore::{FieldRestore, RestorePlan};
 pub use undo::{FieldBack, RecordBack, UndoPlan, UndoPreview};
 pub use write::AuditedWrite;

@@ -40,6 +40,7 @@ pub async fn show(ctx: Ctx) -> Result<Html<String>> {
             queues => queues(&ctx).await?,
             views => views(&ctx).await?,
             approvals_waiting => (waiting > 0).then(|| thousands(waiting)),
+            worker_warning => service.worker_warning(&ctx.caller).await?,
         },
     )
 }
@@ -61,6 +62,14 @@ async fn queues(ctx: &Ctx) -> Result<Vec<Value>> {
             count => count,
             empty => n == 0,
             url => format!("{prefix}/{}/{}", q.model, query_string(&q.query)),
+        });
+    }
+    // Effects that failed for good wait for someone to retry or give them up.
+    if ctx.caller.may("effects.view") {
+        let n = service.failed_effects(&ctx.caller).await?;
+        out.push(context! {
+            label => "Failed effects", count => thousands(n), empty => n == 0,
+            url => format!("{prefix}/effects/?state=failed"),
         });
     }
     Ok(out)

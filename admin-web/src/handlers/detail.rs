@@ -164,6 +164,8 @@ impl<'a> Page<'a> {
             notes_url => self.record.map(|r| self.record_url(r, "/notes")),
             actions => self.actions(),
             pending => self.pending().await?,
+            effects => self.effects().await?,
+            effects_linked => self.ctx.caller.may("effects.view"),
             conflict => &self.conflict,
             review => &self.review,
             history_url => self.record.map(|r| self.record_url(r, "/history")),
@@ -244,6 +246,13 @@ impl<'a> Page<'a> {
             .into_iter()
             .map(|n| context! { author => n.author, body => n.body, at => n.created_at.format("%Y-%m-%d %H:%M").to_string() })
             .collect())
+    }
+
+    /// The latest effects about this record (mail sent for it, …), with their state.
+    async fn effects(&self) -> Result<Vec<Value>> {
+        let Some(r) = self.record else { return Ok(Vec::new()) };
+        let effects = self.ctx.service().effects_for_record(&self.ctx.caller, self.meta.slug, &r.key).await?;
+        Ok(effects.iter().map(|e| super::effects::effect_row(self.ctx, e)).collect())
     }
 
     /// The approval requests still open on this record.

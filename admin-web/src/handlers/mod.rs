@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod delete;
 pub mod detail;
 pub mod edit_review;
+pub mod effects;
 pub mod history;
 pub mod list;
 pub mod login;

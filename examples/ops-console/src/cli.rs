@@ -102,11 +102,14 @@ pub enum Command {
     /// batch size), 2 for a model, action or input that does not exist.
     #[command(after_long_help = ACTION_FOOTER, verbatim_doc_comment)]
     Action(ActionArgs),
-    /// Carry out approved requests (refunds, unlocks of fraud locks).
+    /// Carry out approved requests (refunds, unlocks of fraud locks) and effects (mail).
     ///
     /// Runs until Ctrl-C; with --once, carries out those that are due and stops.
     /// Several workers may run at once, on several machines: each request still
-    /// runs once.
+    /// runs once, and each effect is claimed by one worker at a time. Mail goes
+    /// over SMTP to OPS_CONSOLE_SMTP_URL (smtp://user:password@relay:25, no TLS:
+    /// use a local relay) or, without it, to .eml files in OPS_CONSOLE_MAIL_DIR
+    /// (default ops-console-mail/).
     #[command(verbatim_doc_comment)]
     Worker(WorkerArgs),
     /// List the columns that lists filter or sort by without an index.

@@ -10,6 +10,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use opsadmin::action::{DynAction, Report};
+use opsadmin::effect::Work as EffectWork;
 use opsadmin::service::{ActionRequest, ActionResult, Work};
 use opsadmin::{Caller, Error, FormData, Registry, Roles, Service};
 use sea_orm::DatabaseConnection;
@@ -189,16 +190,78 @@ pub struct WorkerSummary {
     pub failed: u32,
     /// Requests another worker finished first.
     pub lost: u32,
+    /// Effects carried out (mail sent).
+    pub effects_done: u32,
+    /// Effect attempts that failed and will be tried again later.
+    pub effects_retried: u32,
+    /// Effects that failed for the last time (a bounce).
+    pub effects_failed: u32,
 }
 
 /// How long the worker sleeps when nothing is due.
 pub const IDLE: Duration = Duration::from_secs(1);
 /// How long it waits after the database failed before it tries again.
 pub const AFTER_DB_ERROR: Duration = Duration::from_secs(5);
+/// How often a running worker marks itself seen (the dashboard warns after
+/// five minutes without any).
+pub const HEARTBEAT: Duration = Duration::from_secs(30);
 
-/// `ops-console worker`: carries out approved requests one at a time until
-/// `shutdown` completes (or, with `once`, until none is due). A request in progress
-/// is always finished, never cut off, before the worker stops.
+/// A name for this worker process, unique enough to tell instances apart.
+fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "ops-console".to_owned());
+    let random = opsadmin::auth::random_hex(3).unwrap_or_default();
+    format!("{host}:{}:{random}", std::process::id())
+}
+
+/// One turn: one approved request and one effect, if due. Whether anything was.
+async fn turn(service: &Service, instance: &str, summary: &mut WorkerSummary) -> Result<bool, Error> {
+    let approval = service.work_approvals_once().await?;
+    match &approval {
+        Work::Idle => {}
+        Work::Done(id) => {
+            summary.done += 1;
+            tracing::info!(request = id, "carried out approved request");
+        }
+        Work::Retry(id, error) => {
+            summary.retried += 1;
+            tracing::warn!(request = id, %error, "approved request failed; it will be tried again");
+        }
+        Work::Failed(id, error) => {
+            summary.failed += 1;
+            tracing::error!(request = id, %error, "approved request failed for the last time");
+        }
+        Work::Lost(id) => {
+            summary.lost += 1;
+            tracing::info!(request = id, "another worker carried out the request first");
+        }
+    }
+    let effect = service.work_effects_once(instance).await?;
+    match &effect {
+        EffectWork::Idle => {}
+        EffectWork::Done(id) => {
+            summary.effects_done += 1;
+            tracing::info!(effect = id, "carried out effect");
+        }
+        EffectWork::Retry(id, error) => {
+            summary.effects_retried += 1;
+            tracing::warn!(effect = id, %error, "effect failed; it will be tried again");
+        }
+        EffectWork::Failed(id, error) => {
+            summary.effects_failed += 1;
+            tracing::error!(effect = id, %error, "effect failed for the last time");
+        }
+        EffectWork::Lost(id) => {
+            tracing::warn!(effect = id, "the lease on an effect ran out before it was recorded")
+        }
+    }
+    Ok(approval != Work::Idle || effect != EffectWork::Idle)
+}
+
+/// `ops-console worker`: carries out approved requests and effects (the mail of
+/// "Retry welcome email") one at a time until `shutdown` completes (or, with
+/// `once`, until none is due). A request or effect in progress is always finished,
+/// never cut off, before the worker stops. It marks itself seen every
+/// [`HEARTBEAT`], so the dashboard knows a worker is running.
 ///
 /// # Errors
 /// With `once`, when the database fails outside an action (an action's own failure
@@ -212,34 +275,21 @@ pub async fn worker(
     shutdown: impl Future<Output = ()>,
 ) -> Result<WorkerSummary, CommandError> {
     let service = door(db, registry, roles);
+    let instance = instance_name();
     let mut shutdown = std::pin::pin!(shutdown);
     let mut summary = WorkerSummary::default();
+    let mut last_seen: Option<std::time::Instant> = None;
     loop {
-        let pause = match service.work_approvals_once().await {
-            Ok(Work::Idle) if once => break,
-            Ok(Work::Idle) => Some(IDLE),
-            Ok(work) => {
-                match &work {
-                    Work::Done(id) => {
-                        summary.done += 1;
-                        tracing::info!(request = id, "carried out approved request");
-                    }
-                    Work::Retry(id, error) => {
-                        summary.retried += 1;
-                        tracing::warn!(request = id, %error, "approved request failed; it will be tried again");
-                    }
-                    Work::Failed(id, error) => {
-                        summary.failed += 1;
-                        tracing::error!(request = id, %error, "approved request failed for the last time");
-                    }
-                    Work::Lost(id) => {
-                        summary.lost += 1;
-                        tracing::info!(request = id, "another worker carried out the request first");
-                    }
-                    Work::Idle => {}
-                }
-                None
+        if last_seen.is_none_or(|t| t.elapsed() >= HEARTBEAT) {
+            match service.worker_seen(&instance, "effects and approvals").await {
+                Ok(()) => last_seen = Some(std::time::Instant::now()),
+                Err(e) => tracing::warn!(error = %explain(&e), "the worker could not mark itself seen"),
             }
+        }
+        let pause = match turn(&service, &instance, &mut summary).await {
+            Ok(false) if once => break,
+            Ok(false) => Some(IDLE),
+            Ok(true) => None,
             Err(e) if once => return Err(CommandError::refused(explain(&e))),
             Err(e) => {
                 tracing::error!(error = %explain(&e), "the worker cannot reach the database; trying again");

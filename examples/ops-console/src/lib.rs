@@ -18,6 +18,7 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod mail;
 pub mod models;
 pub mod roles;
 pub mod seed;
@@ -59,6 +60,8 @@ pub fn try_registry() -> Result<opsadmin::Registry, String> {
         .queue("email_job", "Failed email jobs", "status=failed")
         .queue("email_job", "Queued welcome emails", "kind=welcome&status=queued")
         .queue("invoice", "Disputed invoices", "status=disputed")
+        // The mail effects of "Retry welcome email" (and the email job actions).
+        .effect_handler(mail::MailHandler::new(mail::Transport::from_env()?))
         .with_registered_actions()
 }
 

@@ -151,22 +151,29 @@ fn printed(result: Result<String, commands::CommandError>) -> Outcome {
     }
 }
 
-/// `worker`: carries out approved requests until Ctrl-C (or, with `--once`, until
+/// Where mail goes, in words (the SMTP relay, or the folder of `.eml` files).
+fn mail_destination() -> String {
+    ops_console::mail::Transport::from_env().map_or_else(|e| e, |t| t.describe())
+}
+
+/// `worker`: carries out approved requests and effects until Ctrl-C (or, with `--once`, until
 /// none is due).
 async fn worker_command(args: WorkerArgs) -> Outcome {
     let registry = registry()?;
     let url = cli::database_url(args.database_url, env_database_url());
     let db = open(&url, EXIT_FAILURE).await?;
     if !args.once {
-        println!("Carrying out approved requests (press Ctrl-C to stop)");
+        println!("Carrying out approved requests and effects (press Ctrl-C to stop)");
+        println!("Mail goes to {}.", mail_destination());
     }
     let result = commands::worker(&db, &registry, &roles::roles(), args.once, shutdown_signal()).await;
     db.close().await.ok();
     match result {
         Ok(s) => {
             println!(
-                "Worker stopped: {} done, {} to be retried, {} failed, {} taken by another worker.",
-                s.done, s.retried, s.failed, s.lost
+                "Worker stopped: {} done, {} to be retried, {} failed, {} taken by another worker; \
+                 {} effects carried out, {} to be retried, {} failed.",
+                s.done, s.retried, s.failed, s.lost, s.effects_done, s.effects_retried, s.effects_failed
             );
             Ok(())
         }
@@ -264,13 +271,17 @@ async fn serve(db: DatabaseConnection, addr: SocketAddr, config: opsadmin::web::
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
+    println!(
+        "A worker runs in this process: approved requests and mail; mail goes to {}.",
+        mail_destination()
+    );
     // One admin instance for the screens and the worker: the worker's writes take
     // the same SQLite write turn and outdate the same list caches.
     let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
     let registry = std::sync::Arc::clone(&state.registry);
     let app = ops_console::app_with_state(state);
-    // Approved requests are carried out in this process too; the worker finishes the
-    // request in hand when the server stops.
+    // Approved requests and effects (mail) are carried out in this process too; the
+    // worker finishes the one in hand when the server stops.
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = {
         let db = db.clone();
@@ -288,7 +299,13 @@ async fn serve(db: DatabaseConnection, addr: SocketAddr, config: opsadmin::web::
     let _ = stop_worker.send(());
     match worker.await {
         Ok(Ok(s)) => {
-            tracing::info!(done = s.done, retried = s.retried, failed = s.failed, "approval worker stopped")
+            tracing::info!(
+                done = s.done,
+                failed = s.failed,
+                effects_done = s.effects_done,
+                effects_failed = s.effects_failed,
+                "worker stopped"
+            )
         }
         Ok(Err(e)) => tracing::warn!(error = %e, "approval worker stopped"),
         Err(e) => tracing::warn!(error = %e, "approval worker ended abnormally"),

@@ -16,11 +16,14 @@ use crate::registry::Registry;
 mod actions;
 mod approvals;
 mod audit_log;
+mod effects;
 mod notes;
 mod records;
 mod selection;
 mod staff;
 mod undo;
+
+pub use effects::{EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, WORKER_SILENCE};
 
 /// Rows a streamed export reads from the database per query.
 pub const EXPORT_PAGE: u64 = 1_000;

@@ -6,7 +6,7 @@
 //! worker all run it through `opsadmin::Service::run_action` (or the worker), with
 //! the same permission, reason, checks, transaction and audit entries.
 
-use opsadmin::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext, Undo};
+use opsadmin::action::{Action, Blocked, Effect, NoInput, Outcome, Policy, RunContext, Undo};
 use opsadmin::{ActionInput, AdminChoices};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -117,6 +117,14 @@ pub fn job_to_retry<'a>(
     if newest(EmailStatus::Queued).is_some() {
         return Err(Blocked("Cannot retry: a retry is already queued.".to_owned()));
     }
+    if let Some(bounced) = newest(EmailStatus::Bounced)
+        && newest(EmailStatus::Failed).is_none_or(|f| f.id < bounced.id)
+    {
+        return Err(Blocked(format!(
+            "Cannot retry: the welcome email bounced ({}). Check the address; its effect can be retried from the effects page.",
+            bounced.last_error.as_deref().unwrap_or("no reason given")
+        )));
+    }
     newest(EmailStatus::Failed).ok_or_else(|| {
         Blocked(format!(
             "Cannot retry: account {} has no welcome email job to requeue. Ask an engineer to look at its signup.",
@@ -125,13 +133,30 @@ pub fn job_to_retry<'a>(
     })
 }
 
+/// The welcome email of `account`, sent for email job `job_id`.
+#[must_use]
+pub fn welcome_mail(account: &account::Model, job_id: i64) -> Effect {
+    let payload = serde_json::json!({
+        "to": account.email,
+        "subject": "Welcome to Ops Console",
+        "body": format!(
+            "Hello,\n\nwelcome aboard, {}! Your account is ready.\n\nThe Ops Console team\n",
+            account.company
+        ),
+        "email_job_id": job_id,
+    });
+    Effect::new("mail", format!("Send the welcome email to {}", account.email), payload)
+        .on("email_job", job_id.to_string())
+}
+
 impl Action for RetryWelcomeEmail {
     type Model = account::Model;
     type Input = NoInput;
     const NAME: &'static str = "retry_welcome_email";
     const LABEL: &'static str = "Retry welcome email";
-    const DESCRIPTION: &'static str = "Puts the account's failed welcome email back in the queue; the mail worker \
-         sends it within a minute. No new email job is created.";
+    const DESCRIPTION: &'static str = "Puts the account's failed welcome email back in the queue and sends it \
+         again through the worker, usually within a minute; the email job then reads Sent or Bounced. No new \
+         email job is created.";
 
     /// The job is requeued and the mail may be out already.
     fn undo(&self) -> Undo {
@@ -170,6 +195,8 @@ impl Action for RetryWelcomeEmail {
         let key = job_id.to_string();
         let changes = serde_json::json!({ "status": [before, EmailStatus::Queued.as_str()] });
         ctx.record(&format!("action:{}", Self::NAME), Some("email_job"), Some(&key), changes).await?;
+        // Sent by the effect worker once this run commits; the job follows it.
+        ctx.schedule(welcome_mail(&account, job_id));
         Ok(Outcome::Done(format!("requeued welcome email job {job_id}")))
     }
 }

@@ -28,6 +28,8 @@ pub enum EmailStatus {
     Sent,
     /// Gave up after the last attempt; see the last error.
     Failed,
+    /// The mail system refused it for good (an unknown mailbox); see the last error.
+    Bounced,
 }
 
 as_str!(EmailKind, EmailStatus);
