@@ -40,7 +40,7 @@ async fn support_sees_a_bounce_on_the_dashboard_the_job_and_the_effects_page_and
 
     let home = sue.get("/admin/").await;
     home.assert_contains("No worker has been seen yet: effects and approvals are not being carried out");
-    home.assert_contains(r#"<a href="/admin/effects/?state=failed" class="queue"><span class="q-label">Failed effects</span> <strong class="q-count">1</strong>"#);
+    home.assert_contains(r#"<a href="/admin/effects/?state=failed" class="queue"><span class="q-label">Failed effects</span><span class="sr">: </span><strong class="q-count">1</strong>"#);
     home.assert_contains(r#"<a href="/admin/effects/">Effects</a>"#);
 
     let job = sue.get("/admin/email_job/1").await;
