@@ -281,18 +281,16 @@ mod tests {
         assert_eq!(email_job::Entity::find().count(&db).await.unwrap(), summary.email_jobs as u64);
         assert!(seed::seed_demo(&db, seed::DEFAULT_SEED).await.unwrap().is_none());
 
-        // The trouble states can be found with the list screen's filters.
-        let upgraded = account::Entity::find()
+        // The trouble states can be found with the list screen's filters, and no
+        // account in them has an approved last payment.
+        let failed = account::Entity::find()
+            .filter(account::Column::BillingState.eq(BillingState::FailedFirstCharge.as_str()))
             .filter(account::Column::Plan.is_in([Plan::Monthly.as_str(), Plan::Annual.as_str()]))
-            .filter(
-                account::Column::BillingState
-                    .is_in([BillingState::PastDue.as_str(), BillingState::FailedFirstCharge.as_str()]),
-            )
-            .filter(account::Column::LastPaymentResult.eq(PaymentResult::Approved.as_str()))
+            .filter(account::Column::LastPaymentResult.ne(PaymentResult::Approved.as_str()))
             .count(&db)
             .await
             .unwrap();
-        assert_eq!(upgraded, summary.trouble.upgraded_wrong_flag as u64);
+        assert_eq!(failed, summary.trouble.failed_first_charge as u64);
         let unwelcomed = account::Entity::find()
             .filter(account::Column::WelcomeEmailSent.eq(false))
             .count(&db)
