@@ -62,6 +62,7 @@ pub mod action {
         Action, ActionInput, Blocked, BlockedRecord, DynAction, NoInput, Outcome, Policy, Preview, Report,
         RunContext,
     };
+    pub use admin_core::kernel::effect::Effect;
 }
 
 /// The door: [`Service`] and [`Caller`], and the
