@@ -20,6 +20,7 @@ mod identity;
 mod instances;
 mod list;
 mod origin;
+mod refapp;
 mod password_limits;
 mod passwords;
 mod scale;

@@ -36,7 +36,8 @@ fn cell_json(c: &Cell) -> Json {
     match c {
         Cell::Null => Json::Null,
         Cell::Bool(b) => Json::Bool(*b),
-        Cell::Int(i) => Json::from(*i),
+        // Money is kept in minor units, as stored: what putting a value back reads.
+        Cell::Int(i) | Cell::Money(crate::kernel::field::Money { minor: i, .. }) => Json::from(*i),
         other => Json::String(other.display()),
     }
 }
