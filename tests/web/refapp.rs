@@ -8,7 +8,7 @@ use ops_console::models::{account, email_job, invoice};
 use ops_console::seed::{DEFAULT_SEED, DemoData, seed_demo};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use super::support::{Backend, PASSWORD, TestApp, USER, client_for, empty_database};
+use super::support::{Backend, PASSWORD, TestApp, USER, client_for, empty_database, refs};
 
 /// The console over a fresh database holding the demo data, and its admin user.
 async fn demo_app() -> TestApp {
@@ -172,4 +172,97 @@ async fn the_account_retry_points_a_stuck_welcome_email_to_the_requeue() {
         stuck.updated_at.format("%Y-%m-%d")
     ));
     r.assert_lacks("a retry is already queued");
+}
+
+/// The fields of invoice 1 of the small fixture (4900 USD, paid), as its form posts them.
+fn invoice_fields(amount: &str, currency: &str) -> Vec<(String, String)> {
+    [
+        ("account_id", "1"),
+        ("number", "INV-00000001"),
+        ("amount_cents", amount),
+        ("currency", currency),
+        ("status", "paid"),
+        ("issued_at", "2026-01-11T09:30:00"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
+#[tokio::test]
+async fn amounts_read_as_money_and_are_typed_in_major_units() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    let list = c.get("/admin/invoice/").await;
+    assert!(tbody(&list.body).contains("$49.00"), "{}", tbody(&list.body));
+    list.assert_lacks("Amount (cents)");
+    let (page, mut form) = c.edit_form("/admin/invoice/1").await;
+    assert_eq!(page.input_value("amount_cents").as_deref(), Some("49.00"));
+    page.assert_contains("inputmode=\"decimal\"");
+
+    // "1,250.5" euros are stored as 125050 cents, and shown in euros.
+    form.extend(invoice_fields("1,250.5", "EUR"));
+    let r = c.post("/admin/invoice/1", &refs(&form)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let inv = invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((inv.amount_cents, inv.currency.as_str()), (125_050, "EUR"));
+    c.get("/admin/invoice/").await.assert_contains("€1,250.50");
+
+    // More decimals than the currency has is refused with a plain message.
+    let (_, mut form) = c.edit_form("/admin/invoice/1").await;
+    form.extend(invoice_fields("19.999", "EUR"));
+    let r = c.post("/admin/invoice/1", &refs(&form)).await;
+    assert_eq!(r.status, 400);
+    r.assert_contains("Enter an amount with at most 2 decimal places.");
+    let (_, mut form) = c.edit_form("/admin/invoice/1").await;
+    form.extend(invoice_fields("lots", "USD"));
+    let r = c.post("/admin/invoice/1", &refs(&form)).await;
+    r.assert_contains("Enter an amount like 190.00.");
+    assert_eq!(invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap().amount_cents, 125_050);
+}
+
+#[tokio::test]
+async fn a_refund_reads_as_money_and_a_finished_approval_shows_one_outcome() {
+    let app = TestApp::new(0).await;
+    let mut fay = client_for(&app, "fay", "finance").await;
+    let mut fin = client_for(&app, "fin", "finance").await;
+    let csrf = fay.csrf().await;
+    let page = fay.post("/admin/invoice/actions/refund_invoice", &[("csrf_token", &csrf), ("ids", "1")]).await;
+    page.assert_contains("$49.00");
+    let key = page.input_value("idempotency_key").unwrap();
+    let r = fay
+        .post(
+            "/admin/invoice/actions/refund_invoice",
+            &[
+                ("csrf_token", &csrf),
+                ("confirm", "1"),
+                ("idempotency_key", &key),
+                ("ids", "1"),
+                ("reason", "Charged twice"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let url = r
+        .body
+        .split("href=\"")
+        .find(|s| s.starts_with("/admin/approvals/"))
+        .map(|s| s[..s.find('"').unwrap()].to_owned())
+        .unwrap();
+    let pending = fin.get(&url).await;
+    pending.assert_contains("Refund invoice INV-00000001 ($49.00) for account 1");
+    pending.assert_contains("The records as they are now");
+
+    let fin_csrf = fin.csrf().await;
+    assert_eq!(fin.post(&format!("{url}/approve"), &[("csrf_token", &fin_csrf)]).await.status, 303);
+    let work = admin_core::approval::work_once(&app.db, &ops_console::registry(), &ops_console::roles::roles())
+        .await
+        .unwrap();
+    assert!(matches!(work, admin_core::approval::Work::Done(_)), "{work:?}");
+    let done = fin.get(&url).await;
+    done.assert_contains("Done: refunded INV-00000001 ($49.00) for account 1");
+    // The invoice is refunded now, which would block a new refund: that is no
+    // failure of this request, so it is not shown as one.
+    done.assert_lacks("Blocked since the request");
+    done.assert_lacks("already refunded");
 }
