@@ -16,11 +16,11 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS,
-    FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL,
-    LIST_DISPLAY, MAX_LENGTH, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE, ORDERING, PER_PAGE,
-    PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME,
-    VALUE, VARIANT_OPTIONS, one_of,
+    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD, ENUM_OPTIONS,
+    FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL,
+    LABEL_PLURAL, LIST_DISPLAY, MAX_LENGTH, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE,
+    ORDERING, PER_PAGE, PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE,
+    Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS, one_of,
 };
 
 /// The largest `max_length` a text field may declare (a million characters).
@@ -959,7 +959,10 @@ fn parse_money(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Span
             Money::Field(value, lit.span())
         } else if inner.path == CURRENCY {
             if value.len() != 3 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
-                cx.error_spanned_by(&lit, "expected an ISO 4217 currency code of three capital letters, like `currency = \"EUR\"`");
+                cx.error_spanned_by(
+                    &lit,
+                    "expected an ISO 4217 currency code of three capital letters, like `currency = \"EUR\"`",
+                );
                 return Ok(());
             }
             Money::Fixed(value)

@@ -89,8 +89,18 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     CRATE,
 ];
 /// The options `#[admin(...)]` takes on a model's field.
-pub const FIELD_OPTIONS: &[Symbol] =
-    &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH, MONEY, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
+pub const FIELD_OPTIONS: &[Symbol] = &[
+    LABEL,
+    HELP,
+    CHOICES,
+    FOREIGN_KEY,
+    MAX_LENGTH,
+    MONEY,
+    READONLY,
+    REASON_REQUIRED,
+    HIDDEN_FOR,
+    READONLY_FOR,
+];
 /// The options `#[admin(...)]` takes on a struct with `#[derive(ActionInput)]`.
 pub const INPUT_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a field of an action's input.

@@ -79,8 +79,11 @@ async fn failed_first_charges_tile_lists_only_refused_payments_shown_in_their_ow
     assert_eq!(r.row_count() as u64, declined.min(100));
     // And by whether the welcome email went out.
     let r = c.get("/admin/account/?welcome_email_sent=0").await;
-    let unwelcomed =
-        account::Entity::find().filter(account::Column::WelcomeEmailSent.eq(false)).count(&app.db).await.unwrap();
+    let unwelcomed = account::Entity::find()
+        .filter(account::Column::WelcomeEmailSent.eq(false))
+        .count(&app.db)
+        .await
+        .unwrap();
     assert_eq!(r.row_count() as u64, unwelcomed.min(100));
 }
 
@@ -227,7 +230,8 @@ async fn a_refund_reads_as_money_and_a_finished_approval_shows_one_outcome() {
     let mut fay = client_for(&app, "fay", "finance").await;
     let mut fin = client_for(&app, "fin", "finance").await;
     let csrf = fay.csrf().await;
-    let page = fay.post("/admin/invoice/actions/refund_invoice", &[("csrf_token", &csrf), ("ids", "1")]).await;
+    let page =
+        fay.post("/admin/invoice/actions/refund_invoice", &[("csrf_token", &csrf), ("ids", "1")]).await;
     page.assert_contains("$49.00");
     let key = page.input_value("idempotency_key").unwrap();
     let r = fay
@@ -255,9 +259,10 @@ async fn a_refund_reads_as_money_and_a_finished_approval_shows_one_outcome() {
 
     let fin_csrf = fin.csrf().await;
     assert_eq!(fin.post(&format!("{url}/approve"), &[("csrf_token", &fin_csrf)]).await.status, 303);
-    let work = admin_core::approval::work_once(&app.db, &ops_console::registry(), &ops_console::roles::roles())
-        .await
-        .unwrap();
+    let work =
+        admin_core::approval::work_once(&app.db, &ops_console::registry(), &ops_console::roles::roles())
+            .await
+            .unwrap();
     assert!(matches!(work, admin_core::approval::Work::Done(_)), "{work:?}");
     let done = fin.get(&url).await;
     done.assert_contains("Done: refunded INV-00000001 ($49.00) for account 1");

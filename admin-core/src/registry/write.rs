@@ -128,8 +128,11 @@ fn minor_units<A: ActiveModelTrait>(
             let typed = form.get(name).filter(|_| access.get(j) == Some(&FieldAccess::Editable));
             match (typed, am.get(columns[j])) {
                 (Some(t), _) => t.trim().to_owned(),
-                (None, sea_orm::ActiveValue::Set(Value::String(Some(s)))
-                | sea_orm::ActiveValue::Unchanged(Value::String(Some(s)))) => s,
+                (
+                    None,
+                    sea_orm::ActiveValue::Set(Value::String(Some(s)))
+                    | sea_orm::ActiveValue::Unchanged(Value::String(Some(s))),
+                ) => s,
                 _ => String::new(),
             }
         }

@@ -162,7 +162,8 @@ fn parse_id(raw: &str) -> Result<i64> {
 fn describe(ctx: &Ctx, meta: &admin_core::ModelMeta, rec: &Record) -> String {
     let (mut name, mut amounts, mut owners) = (None, Vec::new(), Vec::new());
     let visible = meta.list_display.iter().copied().filter(|&i| i != meta.pk);
-    for i in visible.filter(|&i| !admin_core::access::permission::hidden(&ctx.staff, &meta.fields[i])).take(4) {
+    for i in visible.filter(|&i| !admin_core::access::permission::hidden(&ctx.staff, &meta.fields[i])).take(4)
+    {
         let (f, cell) = (&meta.fields[i], &rec.cells[i]);
         if cell.is_null() {
             continue;
@@ -224,7 +225,11 @@ type Looked = Option<(Arc<dyn DynAction>, Preview)>;
 /// What the request asks, in one line: "Refund invoice INV-00000620 (€30.87) for
 /// account 295", or "Refund invoice: 3 invoices".
 fn summary(ctx: &Ctx, r: &request::Model, looked: &Looked) -> String {
-    let label = ctx.state.registry.action_named(&r.model, &r.action).map_or_else(|| r.action.clone(), |a| a.label().to_owned());
+    let label = ctx
+        .state
+        .registry
+        .action_named(&r.model, &r.action)
+        .map_or_else(|| r.action.clone(), |a| a.label().to_owned());
     if let Some((action, p)) = looked
         && approval::keys_of(r).len() == 1
         && let Some(one) = p.ready.iter().chain(p.blocked.iter().map(|b| &b.record)).next()
@@ -232,7 +237,8 @@ fn summary(ctx: &Ctx, r: &request::Model, looked: &Looked) -> String {
         return format!("{label} {}", describe(ctx, action.model(), one));
     }
     let n = approval::keys_of(r).len() as u64;
-    let what = ctx.state.registry.model(&r.model).map_or_else(|| format!("{n} records"), |m| m.count_phrase(n));
+    let what =
+        ctx.state.registry.model(&r.model).map_or_else(|| format!("{n} records"), |m| m.count_phrase(n));
     format!("{label}: {what}")
 }
 

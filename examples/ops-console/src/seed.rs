@@ -304,11 +304,7 @@ impl Builder {
         let currency = rng.weighted(&[(Currency::Usd, 60), (Currency::Eur, 25), (Currency::Gbp, 15)]);
 
         let story = if recent {
-            rng.weighted(&[
-                (Story::Normal, 68),
-                (Story::UpgradedEarly, 18),
-                (Story::FailedFirstCharge, 14),
-            ])
+            rng.weighted(&[(Story::Normal, 68), (Story::UpgradedEarly, 18), (Story::FailedFirstCharge, 14)])
         } else {
             rng.weighted(&[(Story::Normal, 99), (Story::FailedFirstCharge, 1)])
         };
@@ -691,12 +687,15 @@ mod tests {
         }
         // The check does catch a stale flag: a paid account still marked as failed.
         let mut d = generate(DEFAULT_SEED, DEMO_ACCOUNTS);
-        let paid = d.accounts.iter_mut().find(|a| a.last_payment_result.as_deref() == Some("approved")).unwrap();
+        let paid =
+            d.accounts.iter_mut().find(|a| a.last_payment_result.as_deref() == Some("approved")).unwrap();
         paid.billing_state = BillingState::FailedFirstCharge.as_str().to_owned();
         let id = paid.id;
         let problems = d.inconsistencies();
         assert!(
-            problems.contains(&format!("account {id}: failed first charge, but the last payment was not refused")),
+            problems.contains(&format!(
+                "account {id}: failed first charge, but the last payment was not refused"
+            )),
             "{problems:?}"
         );
     }

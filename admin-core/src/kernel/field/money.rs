@@ -32,8 +32,8 @@ pub struct Money {
 #[must_use]
 pub fn minor_digits(code: &str) -> u32 {
     match code.trim().to_ascii_uppercase().as_str() {
-        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "PYG" | "UGX" | "XAF" | "XOF" | "XPF" | "RWF" | "KMF" | "GNF"
-        | "DJF" | "VUV" => 0,
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "PYG" | "UGX" | "XAF" | "XOF" | "XPF" | "RWF" | "KMF"
+        | "GNF" | "DJF" | "VUV" => 0,
         "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => 3,
         _ => 2,
     }
@@ -128,9 +128,13 @@ pub fn parse_amount(raw: &str, currency: &str) -> Result<i64, String> {
     }
     let too_large = || "This amount is too large.".to_owned();
     let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| too_large())? };
-    let frac_minor: i64 =
-        if frac.is_empty() { 0 } else { format!("{frac:0<width$}", width = digits as usize).parse().map_err(|_| like)? };
-    let minor = whole.checked_mul(10i64.pow(digits)).and_then(|w| w.checked_add(frac_minor)).ok_or_else(too_large)?;
+    let frac_minor: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<width$}", width = digits as usize).parse().map_err(|_| like)?
+    };
+    let minor =
+        whole.checked_mul(10i64.pow(digits)).and_then(|w| w.checked_add(frac_minor)).ok_or_else(too_large)?;
     Ok(if negative { -minor } else { minor })
 }
 
@@ -167,7 +171,10 @@ mod tests {
         assert_eq!(parse_amount("19000", "JPY"), Ok(19_000));
         assert_eq!(parse_amount("1.500", "KWD"), Ok(1_500));
         assert_eq!(parse_amount("19000.00", "JPY"), Ok(19_000));
-        assert_eq!(parse_amount("1.999", "EUR"), Err("Enter an amount with at most 2 decimal places.".into()));
+        assert_eq!(
+            parse_amount("1.999", "EUR"),
+            Err("Enter an amount with at most 2 decimal places.".into())
+        );
         assert_eq!(parse_amount("1.5", "JPY"), Err("Enter a whole amount: JPY has no smaller unit.".into()));
         assert_eq!(parse_amount("twelve", "EUR"), Err("Enter an amount like 190.00.".into()));
         assert_eq!(parse_amount("1.2.3", "EUR"), Err("Enter an amount like 190.00.".into()));

@@ -38,7 +38,10 @@ pub fn message(job: &email_job::Model, account: &account::Model) -> (String, Str
     let (subject, body) = match job.kind.as_str() {
         k if k == EmailKind::Welcome.as_str() => (
             "Welcome aboard".to_owned(),
-            format!("Hello {company},\n\nyour account is ready. Sign in with {} to get started.", account.email),
+            format!(
+                "Hello {company},\n\nyour account is ready. Sign in with {} to get started.",
+                account.email
+            ),
         ),
         k if k == EmailKind::Receipt.as_str() => {
             ("Your receipt".to_owned(), format!("Hello {company},\n\nthank you: we received your payment."))
@@ -99,7 +102,12 @@ impl Action for RetryEmailJob {
         retry_check(job, crate::models::now())
     }
 
-    async fn run(&self, ctx: &RunContext<'_>, job: email_job::Model, _: &NoInput) -> opsadmin::Result<Outcome> {
+    async fn run(
+        &self,
+        ctx: &RunContext<'_>,
+        job: email_job::Model,
+        _: &NoInput,
+    ) -> opsadmin::Result<Outcome> {
         queue_and_send(ctx, job).await
     }
 }
@@ -152,7 +160,12 @@ impl Action for RequeueStuckJob {
         requeue_check(job, crate::models::now())
     }
 
-    async fn run(&self, ctx: &RunContext<'_>, job: email_job::Model, _: &NoInput) -> opsadmin::Result<Outcome> {
+    async fn run(
+        &self,
+        ctx: &RunContext<'_>,
+        job: email_job::Model,
+        _: &NoInput,
+    ) -> opsadmin::Result<Outcome> {
         queue_and_send(ctx, job).await
     }
 }
@@ -211,7 +224,10 @@ mod tests {
         assert_eq!(retry_check(&job("failed", 3, at(1, 8)), now), Ok(()));
         assert_eq!(retry_check(&job("bounced", 1, at(1, 8)), now), Ok(()));
         let why = |j| retry_check(&j, now).unwrap_err().0;
-        assert_eq!(why(job("sent", 1, at(2, 8))), "Cannot retry: email job 7 was already sent on 2026-03-02.");
+        assert_eq!(
+            why(job("sent", 1, at(2, 8))),
+            "Cannot retry: email job 7 was already sent on 2026-03-02."
+        );
         assert_eq!(
             why(job("queued", 0, at(10, 11))),
             "Cannot retry: email job 7 is already queued; the mail worker sends it."
@@ -232,7 +248,10 @@ mod tests {
             why(job("queued", 0, at(9, 13))),
             "Cannot requeue: email job 7 was queued less than 24 hours ago; the mail worker may still send it."
         );
-        assert_eq!(why(job("queued", 2, at(1, 8))), "Cannot requeue: the mail worker already tried email job 7 (2 times).");
+        assert_eq!(
+            why(job("queued", 2, at(1, 8))),
+            "Cannot requeue: the mail worker already tried email job 7 (2 times)."
+        );
         assert_eq!(
             why(job("failed", 3, at(1, 8))),
             "Cannot requeue: email job 7 is not queued, it is failed. Use \u{201c}Retry\u{201d} instead."

@@ -84,7 +84,9 @@ impl Model {
     /// and never tried. Nothing will send it until someone requeues it.
     #[must_use]
     pub fn is_stuck(&self, now: DateTime) -> bool {
-        self.status == EmailStatus::Queued.as_str() && self.attempts == 0 && now - self.updated_at > STUCK_AFTER
+        self.status == EmailStatus::Queued.as_str()
+            && self.attempts == 0
+            && now - self.updated_at > STUCK_AFTER
     }
 
     /// Whether sending it was tried and did not work (failed or bounced).

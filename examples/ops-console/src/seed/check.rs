@@ -99,7 +99,8 @@ fn account_rules(a: &account::Model, s: &Story<'_>, out: &mut Vec<String>) {
             broken("past due, but nothing was ever paid (a failed first charge)");
         }
     }
-    let refused_state = state == BillingState::PastDue.as_str() || state == BillingState::FailedFirstCharge.as_str();
+    let refused_state =
+        state == BillingState::PastDue.as_str() || state == BillingState::FailedFirstCharge.as_str();
     if refused_state != s.has_job(EmailKind::Dunning) {
         broken("payment reminders go exactly to accounts whose charge was refused");
     }
