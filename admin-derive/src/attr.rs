@@ -952,6 +952,7 @@ fn parse_money(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Span
         return Ok(None);
     }
     let mut found: Option<Money> = None;
+    let mut reported = false;
     meta.parse_nested_meta(|inner| {
         let lit: LitStr = inner.value()?.parse()?;
         let value = lit.value();
@@ -963,11 +964,13 @@ fn parse_money(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Span
                     &lit,
                     "expected an ISO 4217 currency code of three capital letters, like `currency = \"EUR\"`",
                 );
+                reported = true;
                 return Ok(());
             }
             Money::Fixed(value)
         } else {
             cx.error_spanned_by(&inner.path, expected);
+            reported = true;
             return Ok(());
         };
         if found.replace(money).is_some() {
@@ -975,7 +978,7 @@ fn parse_money(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Span
         }
         Ok(())
     })?;
-    if found.is_none() {
+    if found.is_none() && !reported {
         cx.error_spanned_by(&meta.path, expected);
     }
     Ok(found.map(|value| Spanned { value, tokens }))
