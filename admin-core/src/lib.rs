@@ -70,8 +70,8 @@ pub mod __private {
     pub use crate::action::{ActionInput, first_error_text};
     pub use crate::kernel::error::FieldError;
     pub use crate::kernel::field::{
-        AdminChoices, AdminField, Cell, Choice, FieldKind, choose_one_of, parse_choice,
-        parse_optional_choice, required_message, to_value,
+        AdminChoices, AdminField, Cell, Choice, CurrencyText, FieldKind, MoneyCurrency, choose_one_of,
+        money_cell, parse_choice, parse_optional_choice, required_message, to_value,
     };
     pub use crate::kernel::model::{AdminModel, FieldMeta, ModelMeta};
     pub use crate::kernel::record::FormData;

@@ -16,11 +16,11 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, ENUM_OPTIONS, FIELD_OPTIONS, FILTERS,
-    FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL,
-    LIST_DISPLAY, MAX_LENGTH, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, NUM_VALUE, ORDERING, PER_PAGE,
-    PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME,
-    VALUE, VARIANT_OPTIONS, one_of,
+    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD, ENUM_OPTIONS,
+    FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL,
+    LABEL_PLURAL, LIST_DISPLAY, MAX_LENGTH, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE,
+    ORDERING, PER_PAGE, PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE,
+    Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS, one_of,
 };
 
 /// The largest `max_length` a text field may declare (a million characters).
@@ -313,10 +313,20 @@ pub struct Field {
     pub decimal_digits: Option<(u32, u32)>,
     /// `max_length = N`.
     pub max_length: Option<Spanned<u64>>,
+    /// `money(currency_field = "..")` or `money(currency = "..")`.
+    pub money: Option<Spanned<Money>>,
     /// The length declared by `#[sea_orm(column_type = "String(StringLen::N(120))")]`.
     pub column_length: Option<u64>,
     /// `#[sea_orm(column_type = "Text")]`: long text over several lines.
     pub text_column: bool,
+}
+
+/// Where a money field's currency comes from.
+pub enum Money {
+    /// `currency_field = "currency"`: another field of the record, with its span.
+    Field(String, Span),
+    /// `currency = "EUR"`: one ISO 4217 code for every record.
+    Fixed(String),
 }
 
 /// What a field belongs to, which decides the options it takes.
@@ -384,6 +394,7 @@ impl Field {
         let mut choices = Opt::none(cx, CHOICES);
         let mut foreign_key = Opt::none(cx, FOREIGN_KEY);
         let mut max_length = Opt::none(cx, MAX_LENGTH);
+        let mut money = Opt::none(cx, MONEY);
         let mut readonly = Opt::none(cx, READONLY);
         let mut reason_required = Opt::none(cx, REASON_REQUIRED);
         let mut hidden_for = Opt::none(cx, HIDDEN_FOR);
@@ -416,6 +427,10 @@ impl Field {
                     } else if key == MAX_LENGTH {
                         if max_length.first(&meta)? {
                             max_length.set(parse_max_length(cx, &meta)?);
+                        }
+                    } else if key == MONEY {
+                        if money.first(&meta)? {
+                            money.set(parse_money(cx, &meta)?);
                         }
                     } else if key == READONLY {
                         if readonly.first(&meta)? {
@@ -463,6 +478,7 @@ impl Field {
             column_name,
             decimal_digits,
             max_length: max_length.get(),
+            money: money.get(),
             column_length,
             text_column,
         }
@@ -924,6 +940,48 @@ fn parse_choices(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Sp
         cx.error_spanned_by(ty, "expected a type path, like `choices = Plan`");
         Ok(None)
     }
+}
+
+/// Parses `money(currency_field = "currency")` or `money(currency = "EUR")`.
+fn parse_money(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Spanned<Money>>> {
+    let tokens = meta.path.to_token_stream();
+    let expected = "expected `money(currency_field = \"currency\")` (a field holding the ISO 4217 code) or `money(currency = \"EUR\")`";
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(&meta.path, expected);
+        skip_value(meta.input)?;
+        return Ok(None);
+    }
+    let mut found: Option<Money> = None;
+    let mut reported = false;
+    meta.parse_nested_meta(|inner| {
+        let lit: LitStr = inner.value()?.parse()?;
+        let value = lit.value();
+        let money = if inner.path == CURRENCY_FIELD {
+            Money::Field(value, lit.span())
+        } else if inner.path == CURRENCY {
+            if value.len() != 3 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
+                cx.error_spanned_by(
+                    &lit,
+                    "expected an ISO 4217 currency code of three capital letters, like `currency = \"EUR\"`",
+                );
+                reported = true;
+                return Ok(());
+            }
+            Money::Fixed(value)
+        } else {
+            cx.error_spanned_by(&inner.path, expected);
+            reported = true;
+            return Ok(());
+        };
+        if found.replace(money).is_some() {
+            cx.error_spanned_by(&lit, "give the currency once: `currency_field` or `currency`, not both");
+        }
+        Ok(())
+    })?;
+    if found.is_none() && !reported {
+        cx.error_spanned_by(&meta.path, expected);
+    }
+    Ok(found.map(|value| Spanned { value, tokens }))
 }
 
 /// Parses `foreign_key = "slug"`.

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::ast::{Choices, Field, Input, Model, TypeClass};
-use crate::attr::{Ctxt, Name};
+use crate::attr::{Ctxt, Money, Name};
 use crate::symbol::{FILTERS, LIST_DISPLAY, ORDERING, READONLY, SEARCH, Symbol};
 
 /// Checks a model; every problem goes into `cx`.
@@ -14,6 +14,7 @@ pub fn check_model(cx: &Ctxt, model: &Model<'_>) {
     check_primary_key(cx, model);
     for field in &model.fields {
         check_field_options(cx, field, "column");
+        check_money(cx, model, field);
     }
 
     let attrs = &model.attrs;
@@ -157,6 +158,34 @@ fn check_field_options(cx: &Ctxt, field: &Field<'_>, noun: &str) {
             &foreign_key.tokens,
             format!("`{}` cannot have both choices and a foreign_key", field.name),
         );
+    }
+}
+
+/// A money field holds whole minor units, and its currency field exists and is text.
+fn check_money(cx: &Ctxt, model: &Model<'_>, field: &Field<'_>) {
+    let Some(money) = &field.attrs.money else { return };
+    if field.class != TypeClass::Integer || field.attrs.foreign_key.is_some() {
+        cx.error_spanned_by(
+            &money.tokens,
+            format!(
+                "money works on integer fields holding the currency's minor unit (cents); `{}` is `{}`",
+                field.name,
+                field.type_name()
+            ),
+        );
+    }
+    if let Money::Field(name, span) = &money.value {
+        match model.field_index(name).map(|i| &model.fields[i]) {
+            None => cx.error_at(*span, unknown_field_message(model, name)),
+            Some(currency) if currency.class != TypeClass::Text => cx.error_at(
+                *span,
+                format!(
+                    "the currency field `{name}` must be text (`String` or `Option<String>`) holding an ISO 4217 code; it is `{}`",
+                    currency.type_name()
+                ),
+            ),
+            Some(_) => {}
+        }
     }
 }
 

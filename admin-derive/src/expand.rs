@@ -14,7 +14,7 @@ use syn::spanned::Spanned;
 use syn::{DeriveInput, Ident, Path, Type, parse_quote};
 
 use crate::ast::{Choices, Field, Input, Model, TypeClass};
-use crate::attr::Ctxt;
+use crate::attr::{Ctxt, Money};
 use crate::check;
 
 /// The name sea-orm's `#[sea_orm::model]` gives the model-with-relations twin.
@@ -135,10 +135,18 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
         // `self` keeps the call-site span: only the trait path points at the type.
         let value = quote!(&self.#member);
         let field_impl = as_admin_field(ty);
-        let to_cell = match field.attrs.decimal_digits {
+        let to_cell = match (field.attrs.decimal_digits, field.attrs.money.as_ref().map(|m| &m.value)) {
             // Shown and compared with the column's scale, whatever the backend gave.
-            Some((_, scale)) => quote!(#field_impl::to_cell(#value).with_scale(#scale)),
-            None => quote!(#field_impl::to_cell(#value)),
+            (Some((_, scale)), _) => quote!(#field_impl::to_cell(#value).with_scale(#scale)),
+            (None, Some(Money::Fixed(code))) => quote!(__a::money_cell(#field_impl::to_cell(#value), #code)),
+            (None, Some(Money::Field(name, _))) => {
+                let currency = model.fields.iter().find(|f| f.name == *name).map(|f| f.ident);
+                quote!(__a::money_cell(
+                    #field_impl::to_cell(#value),
+                    __a::CurrencyText::currency_text(&self.#currency),
+                ))
+            }
+            (None, None) => quote!(#field_impl::to_cell(#value)),
         };
         quote!(#i => #to_cell,)
     });
@@ -231,6 +239,13 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
         None => quote!(::core::option::Option::None),
     };
     let multiline = field.attrs.text_column;
+    let money = match field.attrs.money.as_ref().map(|m| &m.value) {
+        Some(Money::Field(name, _)) => {
+            quote!(::core::option::Option::Some(__a::MoneyCurrency::Field(#name)))
+        }
+        Some(Money::Fixed(code)) => quote!(::core::option::Option::Some(__a::MoneyCurrency::Fixed(#code))),
+        None => quote!(::core::option::Option::None),
+    };
     let max_length = match (&field.attrs.max_length, field.attrs.column_length) {
         (Some(n), _) => {
             let n = Literal::u64_unsuffixed(n.value);
@@ -262,6 +277,7 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             decimal_digits: #decimal_digits,
             max_length: #max_length,
             multiline: #multiline,
+            money: #money,
         }
     }
 }

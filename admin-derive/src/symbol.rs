@@ -37,6 +37,12 @@ pub const HELP: Symbol = Symbol("help");
 pub const CHOICES: Symbol = Symbol("choices");
 /// `foreign_key = "account"`: the model an integer field refers to.
 pub const FOREIGN_KEY: Symbol = Symbol("foreign_key");
+/// `money(currency_field = "currency")` or `money(currency = "EUR")` on a field.
+pub const MONEY: Symbol = Symbol("money");
+/// `currency_field = "..."` inside `money(...)`.
+pub const CURRENCY_FIELD: Symbol = Symbol("currency_field");
+/// `currency = "..."` inside `money(...)`.
+pub const CURRENCY: Symbol = Symbol("currency");
 /// `value = "..."`: the stored value of a choice.
 pub const VALUE: Symbol = Symbol("value");
 
@@ -83,15 +89,25 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     CRATE,
 ];
 /// The options `#[admin(...)]` takes on a model's field.
-pub const FIELD_OPTIONS: &[Symbol] =
-    &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
+pub const FIELD_OPTIONS: &[Symbol] = &[
+    LABEL,
+    HELP,
+    CHOICES,
+    FOREIGN_KEY,
+    MAX_LENGTH,
+    MONEY,
+    READONLY,
+    REASON_REQUIRED,
+    HIDDEN_FOR,
+    READONLY_FOR,
+];
 /// The options `#[admin(...)]` takes on a struct with `#[derive(ActionInput)]`.
 pub const INPUT_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a field of an action's input.
 pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH];
 /// The field options of models that mean nothing on an action's input (there is no
 /// stored record to protect, hide or audit).
-pub const MODEL_ONLY_FIELD_OPTIONS: &[Symbol] = &[READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
+pub const MODEL_ONLY_FIELD_OPTIONS: &[Symbol] = &[MONEY, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];
 /// The options `#[admin(...)]` takes on an enum with `#[derive(AdminChoices)]`.
 pub const ENUM_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a variant of such an enum.

@@ -23,7 +23,7 @@ pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
                 href => format!("{prefix}/{target}/{}", cell.form_value()),
             }
         }
-        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) => {
+        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_) => {
             context! { kind => "number", text => cell.display() }
         }
         _ => context! { kind => "text", text => field.display(cell) },
@@ -53,7 +53,7 @@ pub fn row_cells_html(
             cell_html(&mut out, prefix, field, cell);
             out.push_str("</a></th>\n");
         } else {
-            let numeric = matches!(cell, Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_))
+            let numeric = matches!(cell, Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_))
                 && field.foreign_key.is_none();
             out.push_str(if numeric { "<td class=\"num\">" } else { "<td class=\"\">" });
             cell_html(&mut out, prefix, field, cell);
@@ -78,7 +78,9 @@ fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell: &Cell) {
             let href = format!("{prefix}/{target}/{}", cell.form_value());
             out.push_str(&format!("<a href=\"{}\">{}</a>", escape_html(&href), escape_html(&cell.display())));
         }
-        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) => out.push_str(&escape_html(&cell.display())),
+        Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_) => {
+            out.push_str(&escape_html(&cell.display()));
+        }
         _ => out.push_str(&escape_html(&field.display(cell))),
     }
 }
@@ -88,6 +90,8 @@ fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell: &Cell) {
 pub fn input_type(field: &FieldMeta) -> &'static str {
     match field.kind {
         _ if field.choices.is_some() => "select",
+        // An amount in major units ("190.00"), whatever the column stores.
+        _ if field.money.is_some() => "decimal",
         FieldKind::Boolean if field.nullable => "select-bool",
         FieldKind::Boolean => "checkbox",
         FieldKind::Integer => "number",

@@ -129,7 +129,7 @@ async fn bad_parameters_show_the_list_with_a_message_never_a_500() {
         ("page=-3", "“-3” is not a page number"),
         ("page=99", "There is no page 99; showing the last page, 1."),
         ("sort=password", "The list cannot be sorted by “password”"),
-        ("sort=last_payment_result", "cannot be sorted by “last_payment_result”"),
+        ("sort=updated_at", "cannot be sorted by “updated_at”"),
         ("plan=platinum", "“platinum” is not a valid Plan filter"),
         ("locked=maybe", "“maybe” is not a valid Locked filter"),
         ("signup_at__from=2026-13-01", "“2026-13-01” is not a date for Signed up"),
@@ -170,10 +170,10 @@ async fn csv_export_follows_the_filters_and_defuses_formulas() {
     assert_eq!(r.status, 200);
     assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
     let lines: Vec<&str> = r.body.lines().collect();
-    assert_eq!(lines[0], "ID,Email,Company,Plan,Billing state,Manual review,Signed up");
+    assert_eq!(lines[0], "ID,Email,Company,Plan,Billing state,Last payment result,Manual review,Signed up");
     assert_eq!(lines.len(), 2, "{}", r.body);
     assert!(lines[1].contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""), "{}", lines[1]);
-    assert!(lines[1].contains(",Annual,OK,yes,"), "{}", lines[1]);
+    assert!(lines[1].contains(",Annual,OK,,yes,"), "{}", lines[1]);
 }
 
 #[tokio::test]
@@ -226,7 +226,7 @@ async fn a_csv_export_longer_than_a_page_streams_every_row_once() {
     assert_eq!(r.status, 200);
     assert_eq!(r.headers["content-disposition"].to_str().unwrap(), "attachment; filename=\"account.csv\"");
     let lines: Vec<&str> = r.body.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert_eq!(lines[0], "ID,Email,Company,Plan,Billing state,Manual review,Signed up");
+    assert_eq!(lines[0], "ID,Email,Company,Plan,Billing state,Last payment result,Manual review,Signed up");
     let ids: Vec<i64> = lines[1..].iter().map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
     assert_eq!(ids.len(), extra + 3, "every row once");
     let mut sorted = ids.clone();

@@ -27,6 +27,7 @@ mod origin;
 mod password_limits;
 mod passwords;
 mod preview;
+mod refapp;
 mod refusals;
 mod run_pages;
 mod runs;

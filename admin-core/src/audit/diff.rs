@@ -39,7 +39,8 @@ pub fn cell_json(c: &Cell) -> Json {
     match c {
         Cell::Null => Json::Null,
         Cell::Bool(b) => Json::Bool(*b),
-        Cell::Int(i) => Json::from(*i),
+        // Money is kept in minor units, as stored: what putting a value back reads.
+        Cell::Int(i) | Cell::Money(crate::kernel::field::Money { minor: i, .. }) => Json::from(*i),
         Cell::DateTime(dt) => Json::String(dt.format("%Y-%m-%d %H:%M:%S").to_string()),
         other => Json::String(other.display()),
     }

@@ -9,8 +9,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use sea_orm::Value;
 
+mod money;
 mod parse;
 
+pub use money::{Money, MoneyCurrency, minor_digits, parse_amount};
 pub use parse::{YEARS, parse_bool, parse_date, parse_datetime};
 
 /// The kind of a field, which decides its form control, its display and its filters.
@@ -63,6 +65,8 @@ pub enum Cell {
     Date(NaiveDate),
     /// A date and time (UTC).
     DateTime(NaiveDateTime),
+    /// An amount of money: a money field's minor units and its currency.
+    Money(Money),
 }
 
 /// The format used for date-times in forms and displays: `2026-03-02 14:05:00`.
@@ -82,6 +86,7 @@ impl Cell {
             Cell::Date(d) => date_text(*d),
             // `datetime-local` controls take `YYYY-MM-DDTHH:MM:SS`.
             Cell::DateTime(dt) => datetime_text(*dt, 'T', true),
+            Cell::Money(m) => m.amount(),
         }
     }
 
@@ -92,7 +97,19 @@ impl Cell {
             Cell::Null => String::new(),
             Cell::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
             Cell::DateTime(dt) => datetime_text(*dt, ' ', false),
+            Cell::Money(m) => m.display(),
             other => other.form_value(),
+        }
+    }
+
+    /// The text a CSV export writes: locale-neutral (money as a plain decimal in
+    /// major units, `190.00`, without symbol or grouping; its currency is a column of
+    /// its own), otherwise as [`Cell::display`].
+    #[must_use]
+    pub fn export_text(&self) -> String {
+        match self {
+            Cell::Money(m) => m.amount(),
+            other => other.display(),
         }
     }
 
@@ -228,6 +245,41 @@ pub struct Choice {
 pub trait AdminChoices {
     /// Every allowed value, in display order.
     const CHOICES: &'static [Choice];
+}
+
+/// A money field's cell: the amount's integer cell with the record's currency
+/// (`#[admin(money(...))]` fields; written by the derive). `NULL` stays `NULL`.
+#[must_use]
+pub fn money_cell(amount: Cell, currency: &str) -> Cell {
+    match amount {
+        Cell::Int(minor) => Cell::Money(Money::new(minor, currency.trim())),
+        other => other,
+    }
+}
+
+/// The text of a currency column, for [`money_cell`]: a `String` or an
+/// `Option<String>` (`None` reads as no currency).
+pub trait CurrencyText {
+    /// The ISO 4217 code, or "".
+    fn currency_text(&self) -> &str;
+}
+
+impl CurrencyText for String {
+    fn currency_text(&self) -> &str {
+        self
+    }
+}
+
+impl CurrencyText for Option<String> {
+    fn currency_text(&self) -> &str {
+        self.as_deref().unwrap_or_default()
+    }
+}
+
+impl CurrencyText for &str {
+    fn currency_text(&self) -> &str {
+        self
+    }
 }
 
 /// Converts a parsed field value into the value sea-orm binds.

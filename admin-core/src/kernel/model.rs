@@ -3,7 +3,7 @@
 
 use sea_orm::{EntityTrait, IntoActiveModel, ModelTrait, Value};
 
-use crate::kernel::field::{Cell, Choice, FieldKind};
+use crate::kernel::field::{Cell, Choice, FieldKind, MoneyCurrency};
 use crate::kernel::text::{self, Lines};
 
 /// One field of a model as the admin shows it.
@@ -49,6 +49,9 @@ pub struct FieldMeta {
     pub max_length: usize,
     /// Text over several lines is allowed (a `Text` column, shown as a textarea).
     pub multiline: bool,
+    /// An integer amount of a currency's minor unit, shown and typed as money
+    /// (`#[admin(money(currency_field = "currency"))]`): where its currency comes from.
+    pub money: Option<MoneyCurrency>,
 }
 
 impl FieldMeta {
@@ -67,6 +70,16 @@ impl FieldMeta {
         match cell {
             Cell::Text(s) if self.choices.is_some() => self.choice_label(s).to_owned(),
             other => other.display(),
+        }
+    }
+
+    /// The text a CSV export writes for this field's value: choices by label, money
+    /// as a plain decimal (see [`Cell::export_text`]).
+    #[must_use]
+    pub fn export_text(&self, cell: &Cell) -> String {
+        match cell {
+            Cell::Money(_) => cell.export_text(),
+            other => self.display(other),
         }
     }
 

@@ -51,12 +51,17 @@ fn fingerprint(cells: &[Cell]) -> String {
                 Cell::Text(_) => 5,
                 Cell::Date(_) => 6,
                 Cell::DateTime(_) => 7,
+                Cell::Money(_) => 8,
             };
             h.update([tag]);
             match c {
                 Cell::Null => {}
                 Cell::Bool(b) => h.update([u8::from(*b)]),
                 Cell::Int(i) => h.update(i.to_le_bytes()),
+                Cell::Money(m) => {
+                    h.update(m.minor.to_le_bytes());
+                    h.update(m.currency.as_bytes());
+                }
                 Cell::Text(t) => h.update(t.as_bytes()),
                 Cell::DateTime(dt) => {
                     h.update(dt.and_utc().timestamp().to_le_bytes());

@@ -7,7 +7,7 @@ use sea_orm::{
 
 use crate::access::permission::FieldAccess;
 use crate::kernel::error::{Error, FieldError, Result};
-use crate::kernel::field::FieldKind;
+use crate::kernel::field::{FieldKind, MoneyCurrency, parse_amount};
 use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf};
 use crate::kernel::record::{FormData, Record};
 
@@ -39,6 +39,17 @@ where
                 None if f.kind == FieldKind::Boolean && !f.nullable => "0",
                 None => "",
             };
+            let minor = match f.money {
+                Some(currency) => match minor_units(meta, am, &self.columns, form, access, currency, raw) {
+                    Ok(minor) => Some(minor),
+                    Err(msg) => {
+                        errors.push(FieldError::field(f.name, msg));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let raw = minor.as_deref().unwrap_or(raw);
             match M::parse_value(i, raw).and_then(|v| exact_on(backend, v)) {
                 Ok(v) => {
                     if let Err(e) = am.try_set(self.columns[i], v) {
@@ -93,6 +104,40 @@ where
         }
         Ok(record)
     }
+}
+
+/// A money field's typed amount ("190.00") as the minor units its column stores
+/// ("19000"), in the currency the form gives (when the user may edit it) or the
+/// record has; empty text stays empty.
+fn minor_units<A: ActiveModelTrait>(
+    meta: &crate::kernel::model::ModelMeta,
+    am: &A,
+    columns: &[<A::Entity as EntityTrait>::Column],
+    form: &FormData,
+    access: &[FieldAccess],
+    currency: MoneyCurrency,
+    raw: &str,
+) -> std::result::Result<String, String> {
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let code = match currency {
+        MoneyCurrency::Fixed(code) => code.to_owned(),
+        MoneyCurrency::Field(name) => {
+            let (j, _) = meta.field(name).ok_or_else(|| format!("{} has no field {name}", meta.slug))?;
+            let typed = form.get(name).filter(|_| access.get(j) == Some(&FieldAccess::Editable));
+            match (typed, am.get(columns[j])) {
+                (Some(t), _) => t.trim().to_owned(),
+                (
+                    None,
+                    sea_orm::ActiveValue::Set(Value::String(Some(s)))
+                    | sea_orm::ActiveValue::Unchanged(Value::String(Some(s))),
+                ) => s,
+                _ => String::new(),
+            }
+        }
+    };
+    parse_amount(raw, &code).map(|minor| minor.to_string())
 }
 
 /// Refuses a decimal that `backend` cannot keep exactly: SQLite stores decimals as

@@ -186,10 +186,22 @@ pub async fn restore_version(
     let current = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
     let mut form = FormData::default();
     for (i, f) in meta.fields.iter().enumerate() {
-        let restored = plan.values.iter().find(|(j, _)| *j == i).map(|(_, v)| v.clone());
+        let restored =
+            plan.values.iter().find(|(j, _)| *j == i).map(|(_, v)| form_amount(&current.cells[i], v));
         form.0.push((f.name.to_owned(), restored.unwrap_or_else(|| current.cells[i].form_value())));
     }
     super::update(db, ctx, admin, key, version, &form).await
+}
+
+/// A kept value as the form reads it: the audit keeps money in minor units
+/// (`19000`), the form takes the amount (`190.00`).
+fn form_amount(now: &crate::kernel::field::Cell, kept: &str) -> String {
+    match (now, kept.parse::<i64>()) {
+        (crate::kernel::field::Cell::Money(m), Ok(minor)) => {
+            crate::kernel::field::Money::new(minor, m.currency.clone()).amount()
+        }
+        _ => kept.to_owned(),
+    }
 }
 
 fn need_reason(ctx: &Context, what: &str) -> Result<()> {

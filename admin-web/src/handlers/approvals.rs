@@ -156,21 +156,43 @@ fn parse_id(raw: &str) -> Result<i64> {
     raw.parse().map_err(|_| CoreError::NotFound(format!("There is no approval request {raw}.")).into())
 }
 
+/// A record in a few words, from the first columns of its list the user may see:
+/// its name (the first plain column), its amounts in brackets, and what it belongs
+/// to ("INV-00000620 (€30.87) for account 295"). The key stands in for a name.
+fn describe(ctx: &Ctx, meta: &admin_core::ModelMeta, rec: &Record) -> String {
+    let (mut name, mut amounts, mut owners) = (None, Vec::new(), Vec::new());
+    let visible = meta.list_display.iter().copied().filter(|&i| i != meta.pk);
+    for i in visible.filter(|&i| !admin_core::access::permission::hidden(&ctx.staff, &meta.fields[i])).take(4)
+    {
+        let (f, cell) = (&meta.fields[i], &rec.cells[i]);
+        if cell.is_null() {
+            continue;
+        }
+        if let Some(target) = f.foreign_key {
+            let noun = ctx.state.registry.model(target).map_or(f.label, |m| m.label).to_lowercase();
+            owners.push(format!("for {noun} {}", f.display(cell)));
+        } else if f.money.is_some() {
+            amounts.push(f.display(cell));
+        } else if name.is_none() {
+            name = Some(f.display(cell));
+        }
+    }
+    let mut out = name.unwrap_or_else(|| rec.key.clone());
+    if !amounts.is_empty() {
+        out.push_str(&format!(" ({})", amounts.join(", ")));
+    }
+    for o in owners {
+        out.push(' ');
+        out.push_str(&o);
+    }
+    out
+}
+
 /// The records an approval would touch now, and those now blocked, as links.
 fn records_view(ctx: &Ctx, action: &dyn DynAction, p: &Preview) -> (Vec<Value>, Vec<Value>) {
     let meta = action.model();
     let prefix = ctx.state.prefix();
-    let title = |rec: &Record| {
-        let cols: Vec<String> = meta
-            .list_display
-            .iter()
-            .copied()
-            .filter(|&i| !admin_core::access::permission::hidden(&ctx.staff, &meta.fields[i]))
-            .take(4)
-            .map(|i| meta.fields[i].display(&rec.cells[i]))
-            .collect();
-        cols.join(" · ")
-    };
+    let title = |rec: &Record| describe(ctx, meta, rec);
     let link = |k: &str| format!("{prefix}/{}/{}", meta.slug, url_path_segment(k));
     let ready = p.ready.iter().map(|rec| {
         let (tried, changes, skipped) = super::action::trial_of(p, &rec.key);
@@ -205,12 +227,53 @@ fn input_view(r: &request::Model, action: &dyn DynAction) -> Vec<Value> {
 
 type Looked = Option<(Arc<dyn DynAction>, Preview)>;
 
+/// What the request asks, in one line: "Refund invoice INV-00000620 (€30.87) for
+/// account 295", or "Refund invoice: 3 invoices".
+fn summary(ctx: &Ctx, r: &request::Model, looked: &Looked) -> String {
+    let label = ctx
+        .state
+        .registry
+        .action_named(&r.model, &r.action)
+        .map_or_else(|| r.action.clone(), |a| a.label().to_owned());
+    if let Some((action, p)) = looked
+        && approval::keys_of(r).len() == 1
+        && let Some(one) = p.ready.iter().chain(p.blocked.iter().map(|b| &b.record)).next()
+    {
+        return format!("{label} {}", describe(ctx, action.model(), one));
+    }
+    let n = approval::keys_of(r).len() as u64;
+    let what =
+        ctx.state.registry.model(&r.model).map_or_else(|| format!("{n} records"), |m| m.count_phrase(n));
+    format!("{label}: {what}")
+}
+
+/// A finished request's outcome, one line per record: "Done: refunded
+/// INV-00000620 (€30.87) for account 295", "Skipped INV-…: Cannot refund: …".
+fn outcome(ctx: &Ctx, r: &request::Model, looked: &Looked) -> Vec<String> {
+    let Some(report) = approval::report_of(r) else { return Vec::new() };
+    let name = |key: &str| {
+        looked
+            .as_ref()
+            .and_then(|(a, p)| {
+                let mut all = p.ready.iter().chain(p.blocked.iter().map(|b| &b.record));
+                all.find(|rec| rec.key == key).map(|rec| describe(ctx, a.model(), rec))
+            })
+            .unwrap_or_else(|| key.to_owned())
+    };
+    let done = report.done.iter().map(|(k, note)| format!("Done: {note} {}", name(k)));
+    let skipped = report.skipped.iter().map(|(k, why)| format!("Skipped {}: {why}", name(k)));
+    done.chain(skipped).collect()
+}
+
 async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: StatusCode) -> Result<Response> {
     let (r, looked): (request::Model, Looked) = ctx.service().approval_view(&ctx.caller, id).await?;
     let prefix = ctx.state.prefix();
     let (ready, blocked) = looked.as_ref().map(|(a, p)| records_view(ctx, a.as_ref(), p)).unwrap_or_default();
     let input = looked.as_ref().map(|(a, _)| input_view(&r, a.as_ref())).unwrap_or_default();
-    let report = approval::report_of(&r);
+    // The records as they are now, and what would block them, matter only while
+    // someone can still decide; afterwards the outcome says what happened.
+    let pending = r.status == "pending";
+    let (ready, blocked) = if pending { (ready, blocked) } else { (Vec::new(), Vec::new()) };
     let title = format!("Approval request {id}");
     let html = ctx.state.templates.render(
         &["admin/approval.html".to_owned()],
@@ -228,9 +291,9 @@ async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: Statu
             blocked => blocked,
             trial => looked.as_ref().map(|(_, p)| super::action::trial_view(p)),
             input => input,
-            report => report.map(|rep| context! {
-                done => rep.done.len(), skipped => rep.skipped.iter().map(|(k, why)| format!("{k}: {why}")).collect::<Vec<_>>(),
-            }),
+            summary => summary(ctx, &r, &looked),
+            outcome => outcome(ctx, &r, &looked),
+            pending => pending,
             own => r.requester_id == ctx.staff.id,
             may_decide => ctx.service().may_decide(&ctx.caller, &r),
             error => error,

@@ -350,7 +350,7 @@ pub async fn export(
     let columns: Vec<usize> = meta.list_display.iter().copied().filter(|&i| !query.hidden[i]).collect();
     let header = columns.iter().map(|&i| meta.fields[i].label.to_owned()).collect();
     Ok(csv_response(meta.slug, header, pages, move |r| {
-        columns.iter().map(|&i| meta.fields[i].display(&r.cells[i])).collect()
+        columns.iter().map(|&i| meta.fields[i].export_text(&r.cells[i])).collect()
     }))
 }
 

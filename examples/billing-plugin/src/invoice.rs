@@ -33,7 +33,13 @@ impl InvoiceStatus {
 /// An invoice, as the billing actions see it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, AdminModel)]
 #[sea_orm(table_name = "invoice")]
-#[admin(crate = "::admin_core", label = "Invoice", label_plural = "Invoices", readonly(id))]
+#[admin(
+    crate = "::admin_core",
+    label = "Invoice",
+    label_plural = "Invoices",
+    list_display(id, number, account_id, amount_cents, currency, status),
+    readonly(id)
+)]
 pub struct Model {
     /// Primary key.
     #[sea_orm(primary_key)]
@@ -46,8 +52,8 @@ pub struct Model {
     #[sea_orm(unique)]
     #[admin(label = "Invoice number")]
     pub number: String,
-    /// The amount in the currency's smallest unit.
-    #[admin(label = "Amount (cents)")]
+    /// The amount in the currency's smallest unit (cents), shown as money.
+    #[admin(label = "Amount", money(currency_field = "currency"))]
     pub amount_cents: i64,
     /// The currency code.
     #[admin(label = "Currency")]

@@ -45,7 +45,8 @@ Examples:
 
 Actions: account mark_for_manual_review, retry_welcome_email, lock_account
 (--input kind=fraud|chargeback|customer_request|other), unlock_account; invoice
-refund_invoice (needs approval), void_invoice.";
+refund_invoice (needs approval), void_invoice; email_job retry_email_job,
+requeue_stuck_job (needs --reason).";
 
 /// The end of `ops-console completions --help`.
 const COMPLETIONS_FOOTER: &str = "\

@@ -3,7 +3,7 @@
 //! | role | may |
 //! |---|---|
 //! | `admin` | everything, including staff users and the audit log |
-//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" (and undo their own runs of it) and "retry welcome email" (at most 200 welcome emails a day); see effects (the mail sent) and retry or give up a failed one; billing fields stay read-only |
+//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" (and undo their own runs of it) and "retry welcome email" (at most 200 welcome emails a day) on accounts, "retry" and "requeue stuck job" on email jobs; see effects (the mail sent) and retry or give up a failed one; billing fields stay read-only |
 //! | `finance` | view invoices, request (at most 2,000.00 a day per currency) and approve refunds, export |
 //! | `viewer` | view every model; not the staff users or the audit log |
 //!
@@ -50,6 +50,8 @@ pub fn roles() -> opsadmin::Roles {
                 "account.action.retry_welcome_email",
                 "invoice.view",
                 "email_job.view",
+                "email_job.action.retry_email_job",
+                "email_job.action.requeue_stuck_job",
                 "account.note",
                 "invoice.note",
                 "email_job.note",

@@ -1,29 +1,34 @@
 //! A small, deterministic demo data set that tells the story of one support week.
 //!
-//! Most accounts are healthy. Among the newest quarter of signups, three kinds of
-//! trouble show up, as in any SaaS support queue:
+//! Most accounts are healthy. Among the newest quarter of signups, the kinds of
+//! trouble any SaaS support queue sees show up:
 //!
-//! - **Upgraded mid-cycle, wrong billing flag.** A trial customer upgraded to Monthly
-//!   or Annual a few days into the trial and paid (the last payment result is
-//!   *approved*, the upgrade invoice is *paid*), yet the billing state still says
-//!   *past due* or *failed first charge*, and a payment reminder went out. The
-//!   signature: a bad billing state next to an approved payment.
 //! - **Failed first charge.** The first charge after the trial was *declined* or hit
-//!   *insufficient funds*: billing state *failed first charge*, one *open* invoice,
-//!   a payment reminder sent.
+//!   *insufficient funds*: billing state *failed first charge*, the last payment
+//!   result says why, one *open* invoice and no paid one, a payment reminder sent.
+//! - **Past due.** A renewal charge failed: the newest invoice is *open*, the last
+//!   payment result is not *approved*, and a payment reminder went out.
 //! - **Welcome email never went out.** The welcome job *failed* after several
-//!   attempts with the mail server's answer in `last_error`, or sits *queued* and was
-//!   never picked up. `welcome_email_sent` is false exactly for these accounts.
+//!   attempts with the mail server's answer in `last_error`, or sits *queued* with no
+//!   attempt since signup (stuck: "Requeue stuck job" is for these).
+//!   `welcome_email_sent` is false exactly for these accounts.
 //!
-//! Older accounts rarely have any of this, so filtering by plan and billing state
-//! finds the cases quickly. The same seed always gives the same rows, and no
-//! timestamp depends on the current time.
+//! The rows agree with each other, as the billing system would leave them (the
+//! `consistent` test checks every rule): the billing state, the last payment result,
+//! the invoices and the email jobs tell the same story, so a dashboard tile or a
+//! filter on one of them finds exactly the accounts it names. Accounts that upgraded
+//! from the trial a few days in have a prorated, paid invoice and billing state OK.
+//!
+//! Older accounts rarely have any of this. The same seed always gives the same rows,
+//! and no timestamp depends on the current time.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, TransactionTrait,
 };
+
+mod check;
 
 use crate::models::account::{self, BillingState, PaymentResult, Plan};
 use crate::models::email_job::{self, EmailKind, EmailStatus};
@@ -152,7 +157,8 @@ const DAY: i64 = 86_400;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Story {
     Normal,
-    UpgradedWrongFlag,
+    /// Upgraded from the trial a few days in and paid a prorated invoice.
+    UpgradedEarly,
     FailedFirstCharge,
 }
 
@@ -178,11 +184,10 @@ pub struct DemoData {
 /// How many rows of each kind of trouble a data set holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Trouble {
-    /// Paid (last payment approved) Monthly or Annual accounts whose billing state
-    /// still says past due or failed first charge.
-    pub upgraded_wrong_flag: usize,
-    /// Accounts in "failed first charge" whose last payment was refused.
+    /// Accounts in "failed first charge" (their last payment was refused).
     pub failed_first_charge: usize,
+    /// Accounts past due (a renewal charge was refused).
+    pub past_due: usize,
     /// Welcome email jobs that failed.
     pub welcome_failed: usize,
     /// Welcome email jobs still queued.
@@ -195,17 +200,10 @@ impl DemoData {
     pub fn trouble(&self) -> Trouble {
         let mut t = Trouble::default();
         for a in &self.accounts {
-            let paid_plan = a.plan == Plan::Monthly.as_str() || a.plan == Plan::Annual.as_str();
-            let bad_state = a.billing_state == BillingState::PastDue.as_str()
-                || a.billing_state == BillingState::FailedFirstCharge.as_str();
-            let last = a.last_payment_result.as_deref();
-            if paid_plan && bad_state && last == Some(PaymentResult::Approved.as_str()) {
-                t.upgraded_wrong_flag += 1;
-            }
-            if a.billing_state == BillingState::FailedFirstCharge.as_str()
-                && last.is_some_and(|r| r != PaymentResult::Approved.as_str())
-            {
+            if a.billing_state == BillingState::FailedFirstCharge.as_str() {
                 t.failed_first_charge += 1;
+            } else if a.billing_state == BillingState::PastDue.as_str() {
+                t.past_due += 1;
             }
         }
         for j in &self.email_jobs {
@@ -306,11 +304,7 @@ impl Builder {
         let currency = rng.weighted(&[(Currency::Usd, 60), (Currency::Eur, 25), (Currency::Gbp, 15)]);
 
         let story = if recent {
-            rng.weighted(&[
-                (Story::Normal, 68),
-                (Story::UpgradedWrongFlag, 18),
-                (Story::FailedFirstCharge, 14),
-            ])
+            rng.weighted(&[(Story::Normal, 68), (Story::UpgradedEarly, 18), (Story::FailedFirstCharge, 14)])
         } else {
             rng.weighted(&[(Story::Normal, 99), (Story::FailedFirstCharge, 1)])
         };
@@ -321,7 +315,7 @@ impl Builder {
         };
 
         let paid_plan = |rng: &mut Rng| rng.weighted(&[(Plan::Monthly, 70), (Plan::Annual, 30)]);
-        let (plan, state, last) = match story {
+        let (plan, mut state, last) = match story {
             Story::Normal => {
                 let mut plan = rng.weighted(&[
                     (Plan::Free, 45),
@@ -360,11 +354,7 @@ impl Builder {
                 };
                 (plan, state, last)
             }
-            Story::UpgradedWrongFlag => (
-                paid_plan(rng),
-                rng.pick(&[BillingState::PastDue, BillingState::FailedFirstCharge]),
-                Some(PaymentResult::Approved),
-            ),
+            Story::UpgradedEarly => (paid_plan(rng), BillingState::Ok, Some(PaymentResult::Approved)),
             Story::FailedFirstCharge => (
                 paid_plan(rng),
                 BillingState::FailedFirstCharge,
@@ -399,13 +389,31 @@ impl Builder {
                         })
                         .take_while(|t| *t <= demo_now())
                         .collect();
-                    // The newest invoice is unpaid when the account is past due, and
-                    // now and then simply not yet paid.
+                    if state == BillingState::PastDue && dates.len() < 2 {
+                        // Nothing was paid before the refused charge: that is a
+                        // failed first charge, not a renewal.
+                        state = BillingState::FailedFirstCharge;
+                    }
+                    let refused = matches!(state, BillingState::PastDue | BillingState::FailedFirstCharge);
+                    // The newest invoice is unpaid when its charge was refused, and now
+                    // and then simply not yet paid.
                     let newest_open =
-                        state == BillingState::PastDue || (state == BillingState::Ok && self.rng.chance(60));
+                        refused || (state == BillingState::Ok && dates.len() > 1 && self.rng.chance(60));
+                    // The newest invoice that was charged agrees with the last payment
+                    // result: paid when it was approved (or before a refused renewal),
+                    // void when a canceled account's card had expired.
+                    let charged = dates.len().checked_sub(if newest_open { 2 } else { 1 });
                     for (k, &issued) in dates.iter().enumerate() {
                         let status = if k + 1 == dates.len() && newest_open {
                             InvoiceStatus::Open
+                        } else if state == BillingState::FailedFirstCharge {
+                            InvoiceStatus::Void
+                        } else if Some(k) == charged {
+                            if last == Some(PaymentResult::Approved) || state == BillingState::PastDue {
+                                InvoiceStatus::Paid
+                            } else {
+                                InvoiceStatus::Void
+                            }
                         } else {
                             self.rng.weighted(&[
                                 (InvoiceStatus::Paid, 90),
@@ -433,23 +441,20 @@ impl Builder {
                                 self.sent_job(id, EmailKind::Receipt, when);
                             }
                         }
-                        if status == InvoiceStatus::Open && state == BillingState::PastDue {
+                        if status == InvoiceStatus::Open && refused {
                             let when = at(issued, 3 * DAY);
                             self.sent_job(id, EmailKind::Dunning, when);
                         }
                     }
                 }
             },
-            Story::UpgradedWrongFlag => {
+            Story::UpgradedEarly => {
                 // Upgraded a few days into the trial: a prorated invoice, paid at once.
                 let upgraded = at(signup, self.rng.range(2 * DAY, 10 * DAY));
                 let prorated = price * self.rng.range(30, 90) / 100;
                 self.invoice(id, prorated, currency, InvoiceStatus::Paid, upgraded);
                 self.sent_job(id, EmailKind::Receipt, at(upgraded, 60));
-                // The stale flag made billing send a reminder for money already paid.
-                let reminded = at(upgraded, DAY);
-                self.sent_job(id, EmailKind::Dunning, reminded);
-                touched = reminded;
+                touched = upgraded;
             }
             Story::FailedFirstCharge => {
                 let charged = at(signup, 14 * DAY);
@@ -531,13 +536,13 @@ impl std::fmt::Display for SeedSummary {
         let t = &self.trouble;
         write!(
             f,
-            "{} accounts, {} invoices, {} email jobs; {} paid upgrades still flagged as unpaid, \
-             {} failed first charges, {} failed and {} stuck welcome emails",
+            "{} accounts, {} invoices, {} email jobs; {} failed first charges, {} past due, \
+             {} failed and {} stuck welcome emails",
             self.accounts,
             self.invoices,
             self.email_jobs,
-            t.upgraded_wrong_flag,
             t.failed_first_charge,
+            t.past_due,
             t.welcome_failed,
             t.welcome_queued
         )
@@ -628,8 +633,8 @@ mod tests {
         for seed in [1, DEFAULT_SEED, 1234] {
             let t = generate(seed, DEMO_ACCOUNTS).trouble();
             // The newest quarter (75 accounts) holds most of it.
-            assert!((6..=25).contains(&t.upgraded_wrong_flag), "seed {seed}: {t:?}");
-            assert!((5..=25).contains(&t.failed_first_charge), "seed {seed}: {t:?}");
+            assert!((5..=30).contains(&t.failed_first_charge), "seed {seed}: {t:?}");
+            assert!((5..=40).contains(&t.past_due), "seed {seed}: {t:?}");
             assert!((4..=25).contains(&t.welcome_failed), "seed {seed}: {t:?}");
             assert!((1..=15).contains(&t.welcome_queued), "seed {seed}: {t:?}");
         }
@@ -672,6 +677,27 @@ mod tests {
         }
         assert!(d.accounts.iter().any(|a| a.company == "Acme 42 Ltd"));
         assert!(d.accounts.windows(2).all(|w| w[0].signup_at < w[1].signup_at), "ids grow with signup");
+    }
+
+    #[test]
+    fn consistent_billing_state_payment_result_invoices_and_email_jobs() {
+        for seed in [1, 2, 3, DEFAULT_SEED, 1234, 99_999] {
+            let problems = generate(seed, DEMO_ACCOUNTS).inconsistencies();
+            assert!(problems.is_empty(), "seed {seed}:\n{}", problems.join("\n"));
+        }
+        // The check does catch a stale flag: a paid account still marked as failed.
+        let mut d = generate(DEFAULT_SEED, DEMO_ACCOUNTS);
+        let paid =
+            d.accounts.iter_mut().find(|a| a.last_payment_result.as_deref() == Some("approved")).unwrap();
+        paid.billing_state = BillingState::FailedFirstCharge.as_str().to_owned();
+        let id = paid.id;
+        let problems = d.inconsistencies();
+        assert!(
+            problems.contains(&format!(
+                "account {id}: failed first charge, but the last payment was not refused"
+            )),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ const fn field(name: &'static str, kind: FieldKind) -> FieldMeta {
         decimal_digits: None,
         max_length: 100,
         multiline: false,
+        money: None,
     }
 }
 

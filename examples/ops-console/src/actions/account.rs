@@ -114,7 +114,15 @@ pub fn job_to_retry<'a>(
     if account.welcome_email_sent {
         return Err(Blocked("Cannot retry: the welcome email was already sent.".to_owned()));
     }
-    if newest(EmailStatus::Queued).is_some() {
+    if let Some(queued) = newest(EmailStatus::Queued) {
+        if queued.is_stuck(crate::models::now()) {
+            return Err(Blocked(format!(
+                "Cannot retry: welcome email job {} has been queued since {} and was never tried. \
+                 Use \u{201c}Requeue stuck job\u{201d} on that email job.",
+                queued.id,
+                queued.updated_at.format("%Y-%m-%d")
+            )));
+        }
         return Err(Blocked("Cannot retry: a retry is already queued.".to_owned()));
     }
     if let Some(bounced) = newest(EmailStatus::Bounced)

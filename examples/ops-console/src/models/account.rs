@@ -53,9 +53,9 @@ as_str!(Plan, BillingState, PaymentResult);
 #[admin(
     label = "Account",
     label_plural = "Accounts",
-    list_display(id, email, company, plan, billing_state, manual_review, signup_at),
+    list_display(id, email, company, plan, billing_state, last_payment_result, manual_review, signup_at),
     search(email, company),
-    filters(plan, billing_state, manual_review, locked, signup_at),
+    filters(plan, billing_state, last_payment_result, welcome_email_sent, manual_review, locked, signup_at),
     readonly(id, billing_state, last_payment_result, updated_at),
     ordering = "-id",
     per_page = 100
@@ -85,7 +85,7 @@ pub struct Model {
     #[admin(
         label = "Billing state",
         choices = BillingState,
-        help = "Set by the billing system after each charge. If it looks wrong, mark the account for manual review instead of editing it."
+        help = "Set by the billing system after each charge; it agrees with the last payment result. If it looks wrong, mark the account for manual review instead of editing it."
     )]
     pub billing_state: String,
     /// The card processor's answer to the latest charge, if any.
@@ -102,7 +102,7 @@ pub struct Model {
     /// Whether the welcome email went out.
     #[admin(
         label = "Welcome email sent",
-        help = "Whether the welcome email actually reached our mail provider. If not, look at the account's email jobs."
+        help = "Whether the welcome email was handed to our mail provider. If not, the account's welcome email job says why; retry it from there."
     )]
     pub welcome_email_sent: bool,
     /// Finance inspects the account before the next invoice.

@@ -22,7 +22,7 @@ pub enum EmailKind {
 /// Whether the email went out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, AdminChoices)]
 pub enum EmailStatus {
-    /// Waiting for the mail worker.
+    /// Waiting for the mail worker to send it.
     Queued,
     /// Handed to the mail provider.
     Sent,
@@ -59,10 +59,14 @@ pub struct Model {
     #[admin(label = "Kind", choices = EmailKind)]
     pub kind: String,
     /// Whether it went out.
-    #[admin(label = "Status", choices = EmailStatus, help = "Queued emails are picked up by the mail worker within a minute.")]
+    #[admin(
+        label = "Status",
+        choices = EmailStatus,
+        help = "A queued email is sent by the mail worker once \"Retry\" or \"Requeue stuck job\" has scheduled it; then it shows Sent or Failed. A job queued for more than a day with no attempt is stuck: requeue it."
+    )]
     pub status: String,
     /// How many times delivery was tried.
-    #[admin(label = "Attempts", help = "How many times the mail worker tried to send it.")]
+    #[admin(label = "Attempts", help = "How many times sending it was tried. 0 means it was never tried.")]
     pub attempts: i32,
     /// The mail provider's answer to the last failed attempt.
     #[admin(label = "Last error", help = "What the mail server answered to the last failed attempt.")]
@@ -70,6 +74,26 @@ pub struct Model {
     /// The last change to this row (UTC), kept by the application.
     #[admin(label = "Last changed")]
     pub updated_at: DateTime,
+}
+
+/// How long a job may stay queued with no attempt before it counts as stuck.
+pub const STUCK_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+impl Model {
+    /// Whether this job is stuck at `now`: queued for longer than [`STUCK_AFTER`]
+    /// and never tried. Nothing will send it until someone requeues it.
+    #[must_use]
+    pub fn is_stuck(&self, now: DateTime) -> bool {
+        self.status == EmailStatus::Queued.as_str()
+            && self.attempts == 0
+            && now - self.updated_at > STUCK_AFTER
+    }
+
+    /// Whether sending it was tried and did not work (failed or bounced).
+    #[must_use]
+    pub fn has_failed(&self) -> bool {
+        self.status == EmailStatus::Failed.as_str() || self.status == EmailStatus::Bounced.as_str()
+    }
 }
 
 /// An email job belongs to an account.

@@ -61,8 +61,12 @@ pub struct Model {
     #[sea_orm(unique)]
     #[admin(label = "Invoice number", help = "The number printed on the invoice, like INV-00001234.")]
     pub number: String,
-    /// The amount in the currency's smallest unit.
-    #[admin(label = "Amount (cents)", help = "In the currency's smallest unit: 1999 means 19.99.")]
+    /// The amount in the currency's smallest unit (cents), shown as money.
+    #[admin(
+        label = "Amount",
+        money(currency_field = "currency"),
+        help = "In the invoice's currency, like 190.00. Stored in cents."
+    )]
     pub amount_cents: i64,
     /// The currency code.
     #[admin(label = "Currency", choices = Currency)]
