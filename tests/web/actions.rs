@@ -233,7 +233,7 @@ async fn selecting_more_than_the_batch_limit_is_refused_with_a_clear_message() {
     r.assert_contains("takes at most 500 at a time");
     // Selecting all matching a narrower search works and covers every page.
     let r = c
-        .post(
+        .post_follow(
             "/admin/account/actions/mark_for_manual_review",
             &[("csrf_token", &csrf), ("select_all", "1"), ("q", "acme")],
         )

@@ -92,7 +92,7 @@ async fn support_sees_a_bounce_on_the_dashboard_the_job_and_the_effects_page_and
     assert_eq!(job.status, "failed");
 
     let home = sue.get("/admin/").await;
-    home.assert_contains(r#"<span class="q-label">Failed effects</span> <strong class="q-count">0</strong>"#);
+    home.assert_contains(r#"<span class="q-label">Failed effects</span><span class="sr">: </span><strong class="q-count">0</strong>"#);
 }
 
 #[tokio::test]

@@ -96,7 +96,7 @@ async fn a_selection_survives_paging_and_searching_and_an_action_runs_on_exactly
     let alice = ALICE.to_string();
     let carol = CAROL.to_string();
     let confirm = sue
-        .post(
+        .post_follow(
             MARK,
             &[
                 ("csrf_token", &csrf),
@@ -154,7 +154,7 @@ async fn another_users_session_sees_none_of_it_and_signing_out_clears_it() {
     assert!(checked_keys(&theirs).is_empty());
     // Running "on the selection" runs on sam's own, which is empty.
     let csrf = theirs.input_value("csrf_token").unwrap();
-    let r = sam.post(MARK, &[("csrf_token", &csrf), ("selection", "1")]).await;
+    let r = sam.post_follow(MARK, &[("csrf_token", &csrf), ("selection", "1")]).await;
     r.assert_contains("Select at least one of the accounts first.");
     r.assert_lacks("will be changed");
     // Clearing is one's own too.

@@ -442,6 +442,17 @@ impl Client {
         self.send(req).await
     }
 
+    /// `POST`s, and when the answer is a 303 (a list's form sent to an action's
+    /// confirmation, say), `GET`s where it points, as a browser does.
+    pub async fn post_follow(&mut self, path: &str, pairs: &[(&str, &str)]) -> Resp {
+        let r = self.post(path, pairs).await;
+        if r.status != 303 {
+            return r;
+        }
+        let to = r.location().to_owned();
+        self.get(&to).await
+    }
+
     /// Sends a request exactly as written (the URI and body are not encoded), with
     /// the cookies and extra headers; `None` when `http` itself cannot build it (a
     /// URI no client could send, which the HTTP layer would refuse).

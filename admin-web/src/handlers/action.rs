@@ -312,10 +312,17 @@ pub async fn show(
     let form = FormData::from(query);
     let meta = model.meta();
     let action = ctx.service().action(&ctx.caller, meta.slug, &name)?;
-    if form.get("select_all") != Some("1") && form.all("ids").is_empty() {
+    let stored = form.get("selection") == Some("1");
+    if form.get("select_all") != Some("1") && form.all("ids").is_empty() && !stored {
         return super::action_run::start(&ctx, meta, action.as_ref());
     }
-    let keys = selected_keys(&ctx, meta, action.as_ref(), &form).await?;
+    // A GET only reads: the stored selection as it is (the list's POST brought it
+    // up to date before it sent the browser here).
+    let keys = if stored && form.get("select_all") != Some("1") {
+        ctx.service().selection(&ctx.caller, meta.slug).await?
+    } else {
+        selected_keys(&ctx, meta, action.as_ref(), &form).await?
+    };
     let page = Confirm {
         ctx: &ctx,
         meta,
@@ -327,6 +334,29 @@ pub async fn show(
         new_key: false,
     };
     page.render(StatusCode::OK).await
+}
+
+/// The GET address of the confirmation page for what a list's form selected: the
+/// stored selection, the list's query with `select_all=1`, or the ids.
+fn confirmation_url(ctx: &Ctx, slug: &str, name: &str, form: &FormData, keys: &[String]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if form.get("select_all") == Some("1") {
+        for (k, v) in &form.0 {
+            if !matches!(
+                k.as_str(),
+                "csrf_token" | "ids" | "page_ids" | "page_all" | "page_all_was" | "selection"
+            ) {
+                q.append_pair(k, v);
+            }
+        }
+    } else if form.get("selection") == Some("1") {
+        q.append_pair("selection", "1");
+    } else {
+        for k in keys {
+            q.append_pair("ids", k);
+        }
+    }
+    format!("{}/{slug}/actions/{}?{}", ctx.state.prefix(), url_path_segment(name), q.finish())
 }
 
 /// `POST {prefix}/{model}/actions/{action}`: fields `csrf_token`, `ids` (repeated) or
@@ -342,6 +372,13 @@ pub async fn submit(
     let meta = model.meta();
     let action = ctx.service().action(&ctx.caller, meta.slug, &name)?;
     let keys = selected_keys(&ctx, meta, action.as_ref(), &form).await?;
+    // From the list (its form runs on the stored selection, or on all matching):
+    // the confirmation is a GET page, so Back and reload after the run never ask to
+    // send a form again.
+    let from_list = form.get("selection") == Some("1") || form.get("select_all") == Some("1");
+    if from_list && form.get("confirm") != Some("1") && form.get("preview") != Some("1") {
+        return Ok(see_other(&confirmation_url(&ctx, meta.slug, &name, &form, &keys)));
+    }
     let confirm = |errors: Vec<FieldError>, message: Option<String>, new_key: bool| Confirm {
         ctx: &ctx,
         meta,
