@@ -120,6 +120,8 @@
     untickAllMatching();
     if (e.persisted) window.location.reload();
   });
+})();
+
 // Layout (issue 15): on a phone the list's filters start closed, so the rows
 // come first and the "Filter" button opens them. Without this file they stay
 // open, below the rows (see admin.css, "Layout: the list's filters").

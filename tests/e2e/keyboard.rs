@@ -100,7 +100,7 @@ async fn the_support_flow_works_with_the_keyboard_alone() {
     assert_eq!(b.all("table.results tbody tr").await.len(), 2, "Alice and Carol");
 
     // Select Alice with Space, go back to the action button, Enter.
-    tab_to(&b, &format!("[name=ids][value={ALICE}]"), false, 30).await;
+    tab_to(&b, &format!("[name=ids][value={ALICE}]"), false, 40).await;
     b.press(&[Key::Space]).await;
     let checked = b.find(&format!("input[name='ids'][value='{ALICE}']")).await.prop("checked").await.unwrap();
     assert_eq!(checked.as_deref(), Some("true"));
