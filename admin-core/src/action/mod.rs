@@ -61,6 +61,7 @@
 mod dynamic;
 pub mod idempotency;
 mod measure;
+mod policy;
 mod preview;
 mod registration;
 pub mod runs;
@@ -68,6 +69,7 @@ mod undo;
 
 pub use dynamic::{ActionAdmin, Approval, DynAction, Executed};
 pub use measure::Measured;
+pub use policy::Policy;
 pub use preview::{BlockedRecord, FieldChange, Preview, RecordTrial, TRIAL_RUNS, Trial};
 pub use registration::{ActionRegistration, registered};
 pub use undo::Undo;
@@ -84,91 +86,6 @@ use crate::kernel::effect::Effect;
 use crate::kernel::error::{FieldError, Result};
 use crate::kernel::model::{AdminModel, FieldMeta};
 use crate::kernel::record::FormData;
-
-/// How careful the screens and the runtime are with an action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Policy {
-    /// Ask for confirmation on a page that lists the records first (the screens
-    /// always show that page; scripts are not asked).
-    pub confirm: bool,
-    /// A reason must be given; it is kept in every audit entry.
-    pub reason_required: bool,
-    /// The most records one run may touch.
-    pub max_batch: usize,
-    /// A second person must approve each request before it runs.
-    pub approval: bool,
-    /// The permission that approves requests.
-    pub approval_permission: &'static str,
-    /// Shown as a dangerous button (money, access, or hard to undo).
-    pub dangerous: bool,
-    /// The user must have proved who they are recently (password again).
-    pub recent_auth: bool,
-}
-
-impl Policy {
-    /// The defaults: confirmation, no reason, at most 500 records, no approval.
-    #[must_use]
-    pub const fn new() -> Self {
-        Self {
-            confirm: true,
-            reason_required: false,
-            max_batch: 500,
-            approval: false,
-            approval_permission: "approvals.decide",
-            dangerous: false,
-            recent_auth: false,
-        }
-    }
-
-    /// Requires a reason.
-    #[must_use]
-    pub const fn reason_required(mut self) -> Self {
-        self.reason_required = true;
-        self
-    }
-
-    /// Sets the largest batch.
-    #[must_use]
-    pub const fn max_batch(mut self, n: usize) -> Self {
-        self.max_batch = n;
-        self
-    }
-
-    /// Requires approval by someone else holding `approvals.decide`.
-    #[must_use]
-    pub const fn approval(mut self) -> Self {
-        self.approval = true;
-        self
-    }
-
-    /// Requires approval by someone else holding `permission`.
-    #[must_use]
-    pub const fn approval_by(mut self, permission: &'static str) -> Self {
-        self.approval = true;
-        self.approval_permission = permission;
-        self
-    }
-
-    /// Marks the action as dangerous (a red button).
-    #[must_use]
-    pub const fn dangerous(mut self) -> Self {
-        self.dangerous = true;
-        self
-    }
-
-    /// Requires a recent proof of identity.
-    #[must_use]
-    pub const fn recent_auth(mut self) -> Self {
-        self.recent_auth = true;
-        self
-    }
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// Why a record cannot take an action, in plain words ("Cannot refund: invoice
 /// INV-00001234 is already refunded.").
