@@ -116,3 +116,26 @@ async fn a_viewer_sees_the_record_s_effects_but_not_the_effects_pages_and_cannot
     let e = admin_core::effect::get(&app.db, id).await.unwrap();
     assert_eq!(e.state, "failed");
 }
+
+#[tokio::test]
+async fn a_runs_page_shows_the_effects_it_scheduled_and_where_they_stand() {
+    let app = TestApp::new(0).await;
+    bounced_welcome(&app).await;
+    let run_id = admin_core::db::entities::action_run::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .max()
+        .expect("the retry's run");
+    let page = format!("/admin/account/actions/retry_welcome_email/runs/{run_id}");
+    // Support holds effects.view: the run's page lists the mail, failed, with a link.
+    let mut sue = client_for(&app, "sue", "support").await;
+    let shown = sue.get(&page).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    shown.assert_contains("<h2 id=\"effects-heading\">Effects</h2>");
+    assert!(html_unescape(&shown.body).contains("Send the welcome email to bounce@acme-42-ltd.example"));
+    shown.assert_contains("status-failed");
+    shown.assert_contains("href=\"/admin/effects/");
+}

@@ -150,6 +150,9 @@ async fn support_retries_at_most_200_welcome_emails_a_day_and_the_refusal_says_w
     assert_eq!((changes["requested"][1].as_i64(), changes["remaining"][1].as_i64()), (Some(1), Some(0)));
     let status = service.limit_status(&caller(&sue), "account", "retry_welcome_email").await.unwrap();
     assert_eq!(status[0].sentence, "You cannot retry any more welcome emails today (at most 200 a day).");
+    // Retrying from the email job list has its own cap of the same size.
+    let jobs = service.limit_status(&caller(&sue), "email_job", "retry_email_job").await.unwrap();
+    assert_eq!(jobs[0].sentence, "You can retry 200 more email jobs today (at most 200 a day).");
     // An admin has no limit.
     let ada = staff(&app, &roles, "ada", "admin").await;
     assert!(service.limit_status(&caller(&ada), "account", "retry_welcome_email").await.unwrap().is_empty());

@@ -86,6 +86,13 @@ pub async fn show(
     };
     let undo_of = other(run.undo_of).await;
     let undone_by = other(run.undone_by).await;
+    // What the run scheduled outside the database (mail, calls) and where each
+    // stands; nothing for a caller who may not see effects.
+    let effects: Vec<minijinja::Value> = match service.effects_of_run(&ctx.caller, id).await {
+        Ok(list) => list.iter().map(|e| super::effects::effect_row(&ctx, e)).collect(),
+        Err(CoreError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     let label = ctx
         .state
         .registry
@@ -93,7 +100,7 @@ pub async fn show(
         .map_or_else(|| run.action.clone(), |a| a.label().to_owned());
     let html = ctx.state.templates.render(
         &Templates::chain(meta.slug, "action_result.html"),
-        page(&ctx, meta, &label, &run, q.repeated.as_deref() == Some("1"), (undo_of, undone_by)),
+        page(&ctx, meta, &label, &run, q.repeated.as_deref() == Some("1"), (undo_of, undone_by, effects)),
     )?;
     Ok(html.into_response())
 }
@@ -104,7 +111,11 @@ fn page(
     label: &str,
     run: &ActionRun,
     repeated: bool,
-    (undo_of, undone_by): (Option<minijinja::Value>, Option<minijinja::Value>),
+    (undo_of, undone_by, effects): (
+        Option<minijinja::Value>,
+        Option<minijinja::Value>,
+        Vec<minijinja::Value>,
+    ),
 ) -> minijinja::Value {
     let prefix = ctx.state.prefix();
     let report = &run.report;
@@ -142,6 +153,8 @@ fn page(
         undo_url => (run.undone_by.is_none() && !report.done.is_empty()).then(|| format!("{prefix}/runs/{}/undo", run.id)),
         undo_of => undo_of,
         undone_by => undone_by,
+        effects => effects,
+        effects_linked => ctx.caller.may("effects.view"),
         list_url => format!("{prefix}/{}/", meta.slug),
     }
 }

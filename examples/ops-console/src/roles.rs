@@ -83,6 +83,13 @@ pub fn roles() -> opsadmin::Roles {
             "account.action.retry_welcome_email",
             Limit::records_per_day(WELCOME_RETRIES_PER_DAY).wording("retry", "welcome emails"),
         )
+        // Retrying from the email job list is capped the same way, with its own
+        // daily counter.
+        .limit(
+            SUPPORT,
+            "email_job.action.retry_email_job",
+            Limit::records_per_day(WELCOME_RETRIES_PER_DAY).wording("retry", "email jobs"),
+        )
         .limit(
             FINANCE,
             "invoice.action.refund_invoice",
