@@ -36,7 +36,7 @@ async fn support_sees_the_changes_confirms_and_goes_back_without_a_resubmission_
     assert!(changes.contains("Manual review: no → yes"), "{changes}");
     assert!(changes.contains("nothing has changed yet"), "{changes}");
     b.sees("Account 2 is already marked for manual review.").await;
-    b.screen("action preview").await;
+    b.screen("action-preview").await;
     assert!(!account::Entity::find_by_id(ALICE).one(db).await.unwrap().unwrap().manual_review);
     b.click_link_in("form.action-form .submit-row", "Cancel").await;
     b.wait_path(" the list", |p| p.starts_with("/admin/account/")).await;
