@@ -1,19 +1,18 @@
 //! The detail/edit screen and the create screen.
 
-use std::collections::HashMap;
-
 use admin_core::access::permission::{FieldAccess, field_access, read_only_reason};
-use admin_core::kernel::field::{Cell, FieldKind};
+use admin_core::kernel::field::Cell;
 use admin_core::list::query::ModelFields;
 use admin_core::list::view::visible_columns;
 use admin_core::service::RelatedRows;
-use admin_core::{Error as CoreError, FieldError, FieldMeta, FormData, ModelMeta, Record, Staff};
+use admin_core::{Error as CoreError, FieldError, FormData, ModelMeta, Record};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
-use serde::Deserialize;
 
+pub use super::detail_form::BackQuery;
+use super::detail_form::{FormState, back_query, editable};
 use super::{Pairs, edit_review, list_url, safe_back};
 use crate::error::Result;
 use crate::extract::{ModelParam, RecordKey, Submitted};
@@ -24,76 +23,6 @@ use crate::views::{cell_view, field_view};
 
 /// How many related records the detail page shows per model.
 pub const RELATED_LIMIT: u64 = 10;
-
-/// The query of a page opened from a list: the list's query string to go back to.
-#[derive(Debug, Default, Deserialize)]
-pub struct BackQuery {
-    /// The list's query string (`q=acme&plan=pro`).
-    #[serde(rename = "_back")]
-    pub back: Option<String>,
-}
-
-impl BackQuery {
-    /// The kept list query, made safe to put into a link.
-    #[must_use]
-    pub fn safe(&self) -> String {
-        safe_back(self.back.as_deref())
-    }
-}
-
-/// What the form shows: values (from the record or from a rejected submission),
-/// errors by field, and form-wide errors.
-struct FormState<'a> {
-    values: HashMap<&'static str, String>,
-    errors: &'a [FieldError],
-}
-
-impl<'a> FormState<'a> {
-    fn from_record(meta: &ModelMeta, record: Option<&Record>, errors: &'a [FieldError]) -> Self {
-        let values = meta
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.name, record.map(|r| r.cells[i].form_value()).unwrap_or_default()))
-            .collect();
-        Self { values, errors }
-    }
-
-    /// Overlays what the user submitted for editable fields.
-    fn with_submitted(mut self, staff: &Staff, meta: &ModelMeta, form: &FormData, creating: bool) -> Self {
-        for f in meta.fields.iter().filter(|f| editable(staff, meta, f, creating)) {
-            let v = match form.get(f.name) {
-                Some(v) => v.to_owned(),
-                None if f.kind == FieldKind::Boolean && !f.nullable => "0".to_owned(),
-                None => String::new(),
-            };
-            self.values.insert(f.name, v);
-        }
-        // The reason typed is kept too, so it need not be typed again.
-        if let Some(r) = form.get("_reason") {
-            self.values.insert("_reason", r.to_owned());
-        }
-        self
-    }
-
-    fn error(&self, name: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field.as_deref() == Some(name)).map(|e| e.message.as_str())
-    }
-}
-
-fn editable(staff: &Staff, meta: &ModelMeta, f: &FieldMeta, creating: bool) -> bool {
-    field_access(staff, meta, f, creating) == FieldAccess::Editable
-}
-
-/// The `?_back=` that takes a page back to the list it came from, or "".
-fn back_query(back: &str) -> String {
-    if back.is_empty() {
-        return String::new();
-    }
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    s.append_pair("_back", back.trim_start_matches('?'));
-    format!("?{}", s.finish())
-}
 
 struct Page<'a> {
     ctx: &'a Ctx,

@@ -4,10 +4,13 @@
 pub mod action;
 pub mod action_run;
 pub mod api;
+mod api_error;
 pub mod approvals;
+mod confirm_page;
 pub mod dashboard;
 pub mod delete;
 pub mod detail;
+mod detail_form;
 pub mod edit_review;
 pub mod effects;
 pub mod history;
