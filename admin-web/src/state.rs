@@ -29,6 +29,11 @@ pub struct Config {
     /// Further origins whose pages may send such requests (`https://ops.internal:8443`),
     /// e.g. the address of a proxy in front of the console.
     pub trusted_origins: Vec<String>,
+    /// Proxies (addresses or networks) in front of the console. Only when the
+    /// connection comes from one of them are its `X-Forwarded-For` (the client's
+    /// address) and `X-Request-Id` believed; empty by default, so a client cannot
+    /// choose the address or request id the audit log records.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Config {
@@ -39,6 +44,7 @@ impl Default for Config {
             secure_cookies: false,
             public_url: None,
             trusted_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -26,6 +26,7 @@ mod list;
 mod origin;
 mod password_limits;
 mod passwords;
+pub mod pg_cluster;
 mod preview;
 mod refapp;
 mod refusals;

@@ -22,6 +22,7 @@ pub mod mail;
 pub mod models;
 pub mod roles;
 pub mod seed;
+pub mod settings;
 
 use std::sync::Arc;
 use std::time::Duration;

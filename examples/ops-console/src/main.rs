@@ -1,7 +1,6 @@
 //! `ops-console`: the reference ops console. See `ops-console --help`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, ServeArgs, WorkerArgs};
@@ -198,9 +197,7 @@ async fn demo() -> Outcome {
         }
     }
     first_user(&db).await?;
-    let addr: SocketAddr =
-        cli::DEFAULT_ADDR.parse().map_err(|_| Failure(EXIT_FAILURE, "bad default address".into()))?;
-    serve(db, addr, opsadmin::web::Config::default()).await
+    serve(db, &ops_console::settings::Settings::default()).await
 }
 
 /// Creates `admin` if there is no staff user and prints its password once.
@@ -256,16 +253,20 @@ async fn serve_command(args: ServeArgs) -> Outcome {
     if let Err(e) = ops_console::warn_index_advice(&db).await {
         tracing::warn!(error = %detail(&e), "could not check the indexes");
     }
-    let config = opsadmin::web::Config {
+    let settings = ops_console::settings::Settings {
+        database_url: url,
+        addr: args.addr,
         public_url: args.public_url,
         trusted_origins: args.trusted_origins,
-        ..opsadmin::web::Config::default()
+        ..ops_console::settings::Settings::default()
     };
-    serve(db, args.addr, config).await
+    serve(db, &settings).await
 }
 
 /// Serves the app until Ctrl-C or SIGTERM, then closes the database.
-async fn serve(db: DatabaseConnection, addr: SocketAddr, config: opsadmin::web::Config) -> Outcome {
+async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Settings) -> Outcome {
+    let addr = settings.addr;
+    let config = settings.web_config();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
