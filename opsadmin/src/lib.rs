@@ -144,6 +144,11 @@ pub use admin_core::__private;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+/// This crate's own README (its crates.io page), compiled as a doc test too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
+
 /// The guide's pages (`docs/src/*.md`), compiled and run as doc tests so every
 /// sample in them keeps working: `cargo test --doc -p opsadmin`.
 #[cfg(doctest)]
