@@ -9,6 +9,7 @@ mod audit_chain;
 mod auth;
 mod cli;
 mod columns;
+mod config;
 mod detail;
 mod door;
 mod door_checks;
