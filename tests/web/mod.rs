@@ -10,6 +10,7 @@ mod auth;
 mod cli;
 mod columns;
 mod config;
+mod config_run;
 mod detail;
 mod door;
 mod door_checks;
