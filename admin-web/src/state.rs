@@ -34,6 +34,10 @@ pub struct Config {
     /// address) and `X-Request-Id` believed; empty by default, so a client cannot
     /// choose the address or request id the audit log records.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long after its deletion a record can be restored (default
+    /// [`admin_core::service::RESTORE_WINDOW_DAYS`] days): the window of the door
+    /// every handler calls ([`admin_core::service::Service::with_restore_window`]).
+    pub restore_window: chrono::Duration,
 }
 
 impl Default for Config {
@@ -45,6 +49,7 @@ impl Default for Config {
             public_url: None,
             trusted_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            restore_window: chrono::Duration::days(admin_core::service::RESTORE_WINDOW_DAYS),
         }
     }
 }
@@ -147,6 +152,7 @@ impl AdminState {
     pub fn service(&self) -> admin_core::service::Service {
         admin_core::service::Service::new(self.db.clone(), Arc::clone(&self.registry))
             .with_auth(Arc::clone(&self.auth))
+            .with_restore_window(self.config.restore_window)
     }
 
     /// Overrides the template `name` with `source`: a page (`admin/list.html`), one

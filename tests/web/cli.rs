@@ -10,7 +10,7 @@ use ops_console::roles;
 
 /// Every command `ops-console --help` must offer.
 const COMMANDS: &[&str] =
-    &["serve", "createuser", "audit", "action", "worker", "check", "token", "completions"];
+    &["serve", "createuser", "audit", "action", "worker", "check", "token", "config", "completions"];
 
 /// What `ops-console ARGS` prints for help, checking that it is help: standard
 /// output and exit code 0.
@@ -40,7 +40,7 @@ fn listed_commands(help: &str) -> Vec<&str> {
 fn the_help_lists_every_command_with_a_summary_and_where_the_database_comes_from() {
     for args in [&["--help"][..], &["-h"], &["help"]] {
         let text = help(args);
-        assert!(text.contains("Usage: ops-console [COMMAND]"), "{text}");
+        assert!(text.contains("Usage: ops-console [OPTIONS] [COMMAND]"), "{text}");
         assert_eq!(listed_commands(&text), [COMMANDS, &["help"]].concat(), "{text}");
         for line in text.lines().filter(|l| COMMANDS.iter().any(|c| l.starts_with(&format!("  {c} ")))) {
             assert!(line.split_whitespace().count() > 2, "a summary for each command: {line}");
@@ -49,6 +49,16 @@ fn the_help_lists_every_command_with_a_summary_and_where_the_database_comes_from
     let long = help(&["--help"]);
     assert!(long.contains("Without a command, start the demo on ops-console.db"), "{long}");
     assert!(long.contains("DATABASE_URL") && long.contains("RUST_LOG"), "{long}");
+    // The settings every command takes, and where settings come from.
+    for wanted in [
+        "--config <FILE>",
+        "--log <FILTER>",
+        "--log-format <FORMAT>",
+        "OPSADMIN_CONFIG",
+        "`ops-console config`",
+    ] {
+        assert!(long.contains(wanted), "{wanted}: {long}");
+    }
     assert!(help(&["--version"]).starts_with("ops-console "));
 }
 
@@ -62,8 +72,16 @@ fn each_commands_help_names_its_options_and_arguments() {
                 "[default: 127.0.0.1:8000]",
                 "--public-url <URL>",
                 "--trusted-origin <URL>",
+                "--trusted-proxy <IP[/BITS]>",
+                "--secure-cookies",
+                "--metrics-addr <IP:PORT>",
+                "--shutdown-timeout <SECONDS>",
+                "--no-worker",
+                "[env: OPSADMIN_ADDR]",
+                "--config <FILE>",
             ],
         ),
+        (&["config"], &["--addr <IP:PORT>", "--no-worker", "secrets masked", "--log-format <FORMAT>"]),
         (&["createuser"], &["<NAME>", "--role <ROLE>", "--superuser", "ADMIN_PASSWORD"]),
         (&["audit", "verify"], &["--checkpoint <FILE>", "Exit code 0 when intact"]),
         (&["audit", "checkpoint"], &["audit verify --checkpoint"]),
@@ -79,7 +97,7 @@ fn each_commands_help_names_its_options_and_arguments() {
                 "--idempotency-key <KEY>",
             ],
         ),
-        (&["worker"], &["--once"]),
+        (&["worker"], &["--once", "--shutdown-timeout <SECONDS>", "--log <FILTER>"]),
         (&["check"], &["CREATE INDEX"]),
         (&["token", "create"], &["<USER>", "--name <TEXT>"]),
         (&["token", "list"], &["[USER]"]),

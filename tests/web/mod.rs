@@ -9,6 +9,8 @@ mod audit_chain;
 mod auth;
 mod cli;
 mod columns;
+mod config;
+mod config_run;
 mod detail;
 mod door;
 mod door_checks;

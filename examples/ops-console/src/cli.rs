@@ -19,6 +19,8 @@ use clap::error::ErrorKind;
 use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 
 use crate::roles;
+use crate::settings::parse::{ip_net, listen_addr, log_filter, log_format, seconds, web_url};
+use crate::settings::{Flags, LogFormat, Scope};
 
 /// The shells `completions` writes a script for.
 pub use clap_complete::Shell;
@@ -34,7 +36,11 @@ const FOOTER: &str = "\
 Database URLs: sqlite://FILE (created if missing), sqlite::memory:,
 postgres://USER:PASSWORD@HOST/DATABASE. Without --database-url, the environment
 variable DATABASE_URL is used, else ops-console.db.
-Logging: RUST_LOG (default: info).
+Settings: each from its flag, else its environment variable (DATABASE_URL,
+OPSADMIN_*), else the TOML file given by --config or OPSADMIN_CONFIG, else its
+default; `ops-console config` prints them and where each came from.
+Logging: --log, else OPSADMIN_LOG or RUST_LOG (default: info); --log-format json
+(LOG_FORMAT) for JSON lines.
 Shell completions: see `ops-console completions --help`.";
 
 /// The end of `ops-console action --help`.
@@ -67,6 +73,23 @@ pub struct Cli {
     /// What to do; the demo when none is given.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The settings every command takes.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// The settings every command takes: the settings file and logging.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
+pub struct CommonArgs {
+    /// The settings file (TOML) [env: OPSADMIN_CONFIG].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// What to log, as RUST_LOG takes it [env: OPSADMIN_LOG, RUST_LOG] [default: info].
+    #[arg(long = "log", value_name = "FILTER", value_parser = log_filter, global = true)]
+    pub log_filter: Option<String>,
+    /// Log lines as text or json [env: OPSADMIN_LOG_FORMAT, LOG_FORMAT] [default: text].
+    #[arg(long, value_name = "FORMAT", value_parser = log_format, global = true)]
+    pub log_format: Option<LogFormat>,
 }
 
 /// What the command line asks for.
@@ -131,6 +154,14 @@ pub enum Command {
     /// the audit log.
     #[command(verbatim_doc_comment)]
     Token(TokenArgs),
+    /// Print every setting serve would use, where each came from; secrets masked.
+    ///
+    /// Takes serve's options. Each setting comes from its flag, else its
+    /// environment variable, else the settings file (--config, OPSADMIN_CONFIG),
+    /// else its default. A value that is not allowed is refused with its name and
+    /// what is allowed (exit code 2), as at the start of serve.
+    #[command(verbatim_doc_comment)]
+    Config(ServeArgs),
     /// Print a shell completion script on standard output.
     #[command(after_long_help = COMPLETIONS_FOOTER)]
     Completions {
@@ -259,25 +290,101 @@ pub struct WorkerArgs {
     /// The database URL (default: $DATABASE_URL, else ops-console.db).
     #[arg(long, value_name = "URL", value_parser = text)]
     pub database_url: Option<String>,
+    /// Seconds to finish the item in hand when stopping [env: OPSADMIN_SHUTDOWN_TIMEOUT] [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub shutdown_timeout: Option<u64>,
 }
 
 /// The options of `serve`.
 #[derive(Clone, Debug, PartialEq, Eq, Args)]
 pub struct ServeArgs {
-    /// Where to listen.
-    #[arg(long, value_name = "IP:PORT", default_value = DEFAULT_ADDR, value_parser = listen_addr)]
-    pub addr: SocketAddr,
+    /// Where to listen [env: OPSADMIN_ADDR] [default: 127.0.0.1:8000].
+    #[arg(long, value_name = "IP:PORT", value_parser = listen_addr)]
+    pub addr: Option<SocketAddr>,
     /// The database URL (default: $DATABASE_URL, else ops-console.db).
     #[arg(long, value_name = "URL", value_parser = text)]
     pub database_url: Option<String>,
     /// The address staff open the console at, e.g. `https://ops.example.com`:
     /// forms posted from pages of any other site are refused. Without it the
-    /// request's Host header is trusted.
+    /// request's Host header is trusted. [env: OPSADMIN_PUBLIC_URL]
     #[arg(long, value_name = "URL", value_parser = web_url, verbatim_doc_comment)]
     pub public_url: Option<String>,
-    /// Another site allowed to post forms, e.g. a proxy's address; may be repeated.
+    /// Another site allowed to post forms, e.g. a proxy's address; may be repeated
+    /// [env: OPSADMIN_TRUSTED_ORIGINS, comma-separated].
     #[arg(long = "trusted-origin", value_name = "URL", value_parser = web_url)]
     pub trusted_origins: Vec<String>,
+    /// A proxy (address or network) whose X-Forwarded-For is believed; may be
+    /// repeated [env: OPSADMIN_TRUSTED_PROXIES, comma-separated].
+    #[arg(long = "trusted-proxy", value_name = "IP[/BITS]", value_parser = ip_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Mark the session cookie Secure, behind HTTPS [env: OPSADMIN_SECURE_COOKIES=true].
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Serve only /metrics, without a token, at this address [env: OPSADMIN_METRICS_ADDR].
+    #[arg(long, value_name = "IP:PORT", value_parser = listen_addr)]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Seconds to finish requests in flight when stopping [env: OPSADMIN_SHUTDOWN_TIMEOUT] [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub shutdown_timeout: Option<u64>,
+    /// Do not run the worker in this process [env: OPSADMIN_WORKER=false].
+    #[arg(long)]
+    pub no_worker: bool,
+}
+
+impl ServeArgs {
+    /// The settings these flags give.
+    #[must_use]
+    pub fn flags(&self, common: &CommonArgs) -> Flags {
+        Flags {
+            database_url: self.database_url.clone(),
+            addr: self.addr,
+            public_url: self.public_url.clone(),
+            trusted_origins: self.trusted_origins.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            secure_cookies: self.secure_cookies.then_some(true),
+            metrics_addr: self.metrics_addr,
+            shutdown_timeout: self.shutdown_timeout,
+            worker: self.no_worker.then_some(false),
+            ..common.flags()
+        }
+    }
+}
+
+impl CommonArgs {
+    /// The settings these flags give.
+    #[must_use]
+    pub fn flags(&self) -> Flags {
+        Flags {
+            config: self.config.clone(),
+            log_filter: self.log_filter.clone(),
+            log_format: self.log_format,
+            ..Flags::default()
+        }
+    }
+}
+
+impl Command {
+    /// The settings this command's flags give, and the settings it reads; `None`
+    /// for `completions`, which reads none.
+    #[must_use]
+    pub fn settings(&self, common: &CommonArgs) -> Option<(Flags, Scope)> {
+        let with_url = |url: &Option<String>| Flags { database_url: url.clone(), ..common.flags() };
+        Some(match self {
+            Self::Demo => (common.flags(), Scope::Serve),
+            Self::Serve(args) | Self::Config(args) => (args.flags(common), Scope::Serve),
+            Self::Worker(args) => (
+                Flags { shutdown_timeout: args.shutdown_timeout, ..with_url(&args.database_url) },
+                Scope::Worker,
+            ),
+            Self::CreateUser(CreateUserArgs { database_url, .. })
+            | Self::Audit { command: AuditCommand::Verify { database_url, .. } }
+            | Self::Audit { command: AuditCommand::Checkpoint { database_url } }
+            | Self::Action(ActionArgs { database_url, .. })
+            | Self::Check { database_url }
+            | Self::Token(TokenArgs { database_url, .. }) => (with_url(database_url), Scope::Database),
+            Self::Completions { .. } => return None,
+        })
+    }
 }
 
 /// The options of `createuser`.
@@ -314,9 +421,23 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    parse_line(args).map(|(command, _)| command)
+}
+
+/// [`parse`], with the settings every command takes (`--config`, `--log`,
+/// `--log-format`).
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_line<I, T>(args: I) -> Result<(Command, CommonArgs), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let line = std::iter::once(OsString::from(BIN)).chain(args.into_iter().map(Into::into));
     let cli = Cli::try_parse_from(line)?;
-    match cli.command {
+    let common = cli.common;
+    let command = match cli.command {
         None => Ok(Command::Demo),
         Some(Command::Action(args)) => args.checked().map(Command::Action),
         Some(Command::CreateUser(mut args)) => {
@@ -324,7 +445,8 @@ where
             Ok(Command::CreateUser(args))
         }
         Some(other) => Ok(other),
-    }
+    }?;
+    Ok((command, common))
 }
 
 impl ActionArgs {
@@ -387,23 +509,6 @@ fn text(raw: &str) -> Result<String, String> {
     if value.is_empty() { Err("it is empty".to_owned()) } else { Ok(value.to_owned()) }
 }
 
-fn listen_addr(raw: &str) -> Result<SocketAddr, String> {
-    raw.trim()
-        .parse()
-        .map_err(|_| format!("not an address to listen on; use IP:PORT, like {DEFAULT_ADDR} or 0.0.0.0:8000"))
-}
-
-/// An origin-like URL: `http(s)://host[:port]`.
-fn web_url(raw: &str) -> Result<String, String> {
-    let value = raw.trim();
-    match value.strip_prefix("https://").or_else(|| value.strip_prefix("http://")) {
-        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(value.to_owned()),
-        _ => {
-            Err("give an address starting with https:// or http://, like https://ops.example.com".to_owned())
-        }
-    }
-}
-
 fn token_id(raw: &str) -> Result<i64, String> {
     raw.trim().parse().map_err(|_| "not a token id; `ops-console token list` shows the ids".to_owned())
 }
@@ -457,13 +562,22 @@ mod tests {
         e.to_string()
     }
 
-    fn serve(addr: &str, url: Option<&str>) -> Command {
-        Command::Serve(ServeArgs {
-            addr: addr.parse().unwrap(),
+    fn serve_args(addr: Option<&str>, url: Option<&str>) -> ServeArgs {
+        ServeArgs {
+            addr: addr.map(|a| a.parse().unwrap()),
             database_url: url.map(str::to_owned),
             public_url: None,
             trusted_origins: Vec::new(),
-        })
+            trusted_proxies: Vec::new(),
+            secure_cookies: false,
+            metrics_addr: None,
+            shutdown_timeout: None,
+            no_worker: false,
+        }
+    }
+
+    fn serve(addr: Option<&str>, url: Option<&str>) -> Command {
+        Command::Serve(serve_args(addr, url))
     }
 
     fn action(ids: &[&str], input: &[(&str, &str)]) -> ActionArgs {
@@ -549,11 +663,19 @@ mod tests {
 
     #[test]
     fn worker_takes_once_and_a_database_url() {
-        assert_eq!(p(&["worker"]).unwrap(), Command::Worker(WorkerArgs { database_url: None, once: false }));
         assert_eq!(
-            p(&["worker", "--once", "--database-url", "sqlite://x.db"]).unwrap(),
-            Command::Worker(WorkerArgs { database_url: Some("sqlite://x.db".into()), once: true })
+            p(&["worker"]).unwrap(),
+            Command::Worker(WorkerArgs { database_url: None, once: false, shutdown_timeout: None })
         );
+        assert_eq!(
+            p(&["worker", "--once", "--database-url", "sqlite://x.db", "--shutdown-timeout", "5"]).unwrap(),
+            Command::Worker(WorkerArgs {
+                database_url: Some("sqlite://x.db".into()),
+                once: true,
+                shutdown_timeout: Some(5)
+            })
+        );
+        assert!(err(&["worker", "--shutdown-timeout", "soon"]).contains("not a number of seconds"));
         assert!(err(&["worker", "--once=yes"]).contains("unexpected value 'yes' for '--once'"));
         assert!(err(&["worker", "now"]).contains("unexpected argument 'now'"));
     }
@@ -598,12 +720,13 @@ mod tests {
 
     #[test]
     fn serve_takes_an_address_and_a_database_url() {
-        assert_eq!(p(&["serve"]).unwrap(), serve(DEFAULT_ADDR, None));
+        // No address given: the environment, the settings file or the default decide.
+        assert_eq!(p(&["serve"]).unwrap(), serve(None, None));
         assert_eq!(
             p(&["serve", "--addr", "0.0.0.0:9000", "--database-url", "sqlite:///tmp/b.db?mode=rwc"]).unwrap(),
-            serve("0.0.0.0:9000", Some("sqlite:///tmp/b.db?mode=rwc"))
+            serve(Some("0.0.0.0:9000"), Some("sqlite:///tmp/b.db?mode=rwc"))
         );
-        assert_eq!(p(&["serve", "--addr=127.0.0.1:1"]).unwrap(), serve("127.0.0.1:1", None));
+        assert_eq!(p(&["serve", "--addr=127.0.0.1:1"]).unwrap(), serve(Some("127.0.0.1:1"), None));
     }
 
     #[test]
@@ -638,6 +761,61 @@ mod tests {
         assert!(err(&["launch"]).contains("unrecognized subcommand 'launch'"));
         assert!(err(&["servr"]).contains("a similar subcommand exists: 'serve'"));
         assert!(err(&["--addr", "1.2.3.4:5"]).contains("unexpected argument '--addr'"));
+    }
+
+    #[test]
+    fn serve_and_config_take_every_setting_as_a_flag() {
+        let line = [
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy=192.168.1.7",
+            "--secure-cookies",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+            "--shutdown-timeout",
+            "12",
+            "--no-worker",
+            "--log",
+            "warn,ops_console=debug",
+            "--log-format",
+            "json",
+            "--config",
+            "ops.toml",
+        ];
+        let expected = ServeArgs {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap(), "192.168.1.7/32".parse().unwrap()],
+            secure_cookies: true,
+            metrics_addr: Some("127.0.0.1:9100".parse().unwrap()),
+            shutdown_timeout: Some(12),
+            no_worker: true,
+            ..serve_args(None, None)
+        };
+        for command in ["serve", "config"] {
+            let (parsed, common) = parse_line([&[command][..], &line].concat()).unwrap();
+            let args = match parsed {
+                Command::Serve(args) | Command::Config(args) => args,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(args, expected);
+            assert_eq!(common.config, Some(PathBuf::from("ops.toml")));
+            assert_eq!(common.log_format, Some(LogFormat::Json));
+            let flags = args.flags(&common);
+            assert_eq!((flags.worker, flags.secure_cookies), (Some(false), Some(true)));
+            assert_eq!(flags.log_filter.as_deref(), Some("warn,ops_console=debug"));
+        }
+        // The settings every command takes come before or after the command.
+        let (_, common) = parse_line(["--log-format=text", "token", "list", "--config", "x.toml"]).unwrap();
+        assert_eq!(
+            (common.log_format, common.config),
+            (Some(LogFormat::Text), Some(PathBuf::from("x.toml")))
+        );
+        assert!(err(&["serve", "--trusted-proxy", "10.0.0.0/33"]).contains("not an IP address or network"));
+        assert!(err(&["serve", "--shutdown-timeout=-1"]).contains("not a number of seconds"));
+        assert!(err(&["serve", "--shutdown-timeout", "99999"]).contains("not between 0 and 3600 seconds"));
+        assert!(err(&["serve", "--metrics-addr", "metrics"]).contains("not an address to listen on"));
+        assert!(err(&["--log-format", "xml"]).contains("give text or json"));
+        assert!(err(&["check", "--log", "info,=["]).contains("not a log filter"));
+        assert!(err(&["serve", "--no-worker=yes"]).contains("unexpected value 'yes'"));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod config_cmd;
 pub mod mail;
 pub mod models;
 pub mod roles;
@@ -96,6 +97,17 @@ fn is_sqlite_memory(url: &str) -> bool {
 /// # Errors
 /// When the URL is malformed or the database cannot be reached.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, &settings::Settings::default()).await
+}
+
+/// [`connect`], with the settings' pool size
+/// ([`settings::Settings::db_max_connections`], `OPSADMIN_DB_MAX_CONNECTIONS`;
+/// an in-memory SQLite database keeps its single connection).
+///
+/// # Errors
+/// When the URL is malformed or the database cannot be reached.
+pub async fn connect_with(url: &str, settings: &settings::Settings) -> Result<DatabaseConnection, DbErr> {
+    let max = settings.db_max_connections;
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
@@ -112,7 +124,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             // holds a search's candidate rows (a few hundred scattered pages), so
             // repeated searches read memory instead of the file, and three of them
             // keep the process well under 40 MiB.
-            opts.max_connections(3).min_connections(1);
+            opts.max_connections(max.unwrap_or(3)).min_connections(1);
             opts.map_sqlx_sqlite_opts(move |o| {
                 let o = if create { o.create_if_missing(true) } else { o };
                 o.journal_mode(SqliteJournalMode::Wal)
@@ -122,7 +134,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             });
         }
     } else {
-        opts.max_connections(16).min_connections(1);
+        opts.max_connections(max.unwrap_or(16)).min_connections(1);
         // Plan every query for its values: a cached generic plan does not know
         // that a search term or a filter value is rare, and may scan the table
         // where an index finds the few rows (see the guide's performance chapter).

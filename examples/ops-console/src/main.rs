@@ -3,7 +3,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, ServeArgs, WorkerArgs};
+use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, WorkerArgs};
+use ops_console::settings::{self, Settings};
 use ops_console::{commands, roles, seed};
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
@@ -20,12 +21,7 @@ type Outcome = Result<(), Failure>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
-
-    let command = match cli::parse(std::env::args_os().skip(1)) {
+    let (command, common) = match cli::parse_line(std::env::args_os().skip(1)) {
         Ok(c) => c,
         // A command line that cannot be used (code 2), or --help / --version (0).
         Err(e) => {
@@ -33,20 +29,36 @@ async fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
+    // Flags, else the environment, else the settings file, else the defaults; a
+    // value that is not allowed stops here, before anything runs.
+    let resolved = match command.settings(&common) {
+        Some((flags, scope)) => match settings::load(flags, scope, &settings::process_env) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("ops-console: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        None => settings::Resolved { settings: Settings::default(), sources: Vec::new() },
+    };
+    init_logging(&resolved.settings);
+    let s = &resolved.settings;
     let outcome = match command {
-        Command::Demo => demo().await,
-        Command::Serve(args) => serve_command(args).await,
-        Command::CreateUser(args) => createuser(args).await,
-        Command::Audit { command: AuditCommand::Verify { checkpoint, database_url } } => {
-            audit_verify(database_url, checkpoint).await
+        Command::Demo => demo(s).await,
+        Command::Serve(_) => serve_command(s).await,
+        Command::Config(_) => {
+            println!("{}", ops_console::config_cmd::render(&resolved));
+            Ok(())
         }
-        Command::Audit { command: AuditCommand::Checkpoint { database_url } } => {
-            audit_checkpoint(database_url).await
+        Command::CreateUser(args) => createuser(args, s).await,
+        Command::Audit { command: AuditCommand::Verify { checkpoint, .. } } => {
+            audit_verify(s, checkpoint).await
         }
-        Command::Action(args) => action_command(args).await,
-        Command::Worker(args) => worker_command(args).await,
-        Command::Check { database_url } => check(database_url).await,
-        Command::Token(args) => token_command(args).await,
+        Command::Audit { command: AuditCommand::Checkpoint { .. } } => audit_checkpoint(s).await,
+        Command::Action(args) => action_command(args, s).await,
+        Command::Worker(args) => worker_command(args, s).await,
+        Command::Check { .. } => check(s).await,
+        Command::Token(args) => token_command(args, s).await,
         Command::Completions { shell } => completions(shell),
     };
     match outcome {
@@ -58,6 +70,14 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Log lines on standard error, filtered by the `log` setting.
+fn init_logging(settings: &Settings) {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 /// `completions SHELL`: the script on standard output.
 fn completions(shell: clap_complete::Shell) -> Outcome {
     let mut out = std::io::stdout().lock();
@@ -67,31 +87,26 @@ fn completions(shell: clap_complete::Shell) -> Outcome {
 }
 
 /// `audit verify`: walks the chain and reports the first problem.
-async fn audit_verify(database_url: Option<String>, checkpoint: Option<std::path::PathBuf>) -> Outcome {
-    let url = cli::database_url(database_url, env_database_url());
-    let db = open(&url, EXIT_FAILURE).await?;
+async fn audit_verify(settings: &Settings, checkpoint: Option<std::path::PathBuf>) -> Outcome {
+    let db = open(settings, EXIT_FAILURE).await?;
     let result = commands::audit_verify(&db, checkpoint.as_deref()).await;
     db.close().await.ok();
     printed(result)
 }
 
 /// `audit checkpoint`: prints the head of every chain.
-async fn audit_checkpoint(database_url: Option<String>) -> Outcome {
-    let url = cli::database_url(database_url, env_database_url());
-    let db = open(&url, EXIT_FAILURE).await?;
+async fn audit_checkpoint(settings: &Settings) -> Outcome {
+    let db = open(settings, EXIT_FAILURE).await?;
     let result = commands::audit_checkpoint(&db).await;
     db.close().await.ok();
     printed(result)
 }
 
-fn env_database_url() -> Option<String> {
-    std::env::var("DATABASE_URL").ok()
-}
-
-/// Connects and brings the schema up to date.
-async fn open(url: &str, code: u8) -> Result<DatabaseConnection, Failure> {
-    let shown = cli::redact(url);
-    let db = ops_console::connect(url)
+/// Connects to the settings' database and brings the schema up to date.
+async fn open(settings: &Settings, code: u8) -> Result<DatabaseConnection, Failure> {
+    let url = &settings.database_url;
+    let shown = settings::spec::shown(settings::spec::Mask::UrlPassword, url);
+    let db = ops_console::connect_with(url, settings)
         .await
         .map_err(|e| Failure(code, format!("Cannot open the database {shown}: {e}")))?;
     ops_console::prepare(&db)
@@ -121,19 +136,17 @@ fn registry() -> Result<opsadmin::Registry, Failure> {
 }
 
 /// `action`: runs an action as a staff user, through the screens' path.
-async fn action_command(args: ActionArgs) -> Outcome {
+async fn action_command(args: ActionArgs, settings: &Settings) -> Outcome {
     let registry = registry()?;
-    let url = cli::database_url(args.database_url.clone(), env_database_url());
-    let db = open(&url, EXIT_FAILURE).await?;
+    let db = open(settings, EXIT_FAILURE).await?;
     let result = commands::action(&db, &registry, &roles::roles(), &args).await;
     db.close().await.ok();
     printed(result)
 }
 
 /// `token create|list|revoke`.
-async fn token_command(args: cli::TokenArgs) -> Outcome {
-    let url = cli::database_url(args.database_url.clone(), env_database_url());
-    let db = open(&url, EXIT_FAILURE).await?;
+async fn token_command(args: cli::TokenArgs, settings: &Settings) -> Outcome {
+    let db = open(settings, EXIT_FAILURE).await?;
     let result = commands::token(&db, &roles::roles(), &args).await;
     db.close().await.ok();
     printed(result)
@@ -157,10 +170,9 @@ fn mail_destination() -> String {
 
 /// `worker`: carries out approved requests and effects until Ctrl-C (or, with `--once`, until
 /// none is due).
-async fn worker_command(args: WorkerArgs) -> Outcome {
+async fn worker_command(args: WorkerArgs, settings: &Settings) -> Outcome {
     let registry = registry()?;
-    let url = cli::database_url(args.database_url, env_database_url());
-    let db = open(&url, EXIT_FAILURE).await?;
+    let db = open(settings, EXIT_FAILURE).await?;
     if !args.once {
         println!("Carrying out approved requests and effects (press Ctrl-C to stop)");
         println!("Mail goes to {}.", mail_destination());
@@ -181,14 +193,16 @@ async fn worker_command(args: WorkerArgs) -> Outcome {
 }
 
 /// No arguments: the demo database, filled on first start.
-async fn demo() -> Outcome {
+async fn demo(settings: &Settings) -> Outcome {
     registry()?;
-    if env_database_url().is_some() {
+    if settings.database_url != ops_console::DEFAULT_DATABASE_URL {
         tracing::info!(
-            "DATABASE_URL is set, but the demo always uses ops-console.db; run `ops-console serve` to serve DATABASE_URL"
+            "a database URL is set, but the demo always uses ops-console.db; run `ops-console serve` to serve it"
         );
     }
-    let db = open(ops_console::DEFAULT_DATABASE_URL, EXIT_FAILURE).await?;
+    let settings =
+        Settings { database_url: ops_console::DEFAULT_DATABASE_URL.to_owned(), ..settings.clone() };
+    let db = open(&settings, EXIT_FAILURE).await?;
     match seed::seed_demo(&db, seed::DEFAULT_SEED).await {
         Ok(Some(summary)) => tracing::info!("filled the new database with demo data: {summary}"),
         Ok(None) => {}
@@ -197,7 +211,7 @@ async fn demo() -> Outcome {
         }
     }
     first_user(&db).await?;
-    serve(db, &ops_console::settings::Settings::default()).await
+    serve(db, &settings).await
 }
 
 /// Creates `admin` if there is no staff user and prints its password once.
@@ -216,9 +230,8 @@ async fn first_user(db: &DatabaseConnection) -> Outcome {
 }
 
 /// `check`: prepares the database and reports list columns without an index.
-async fn check(database_url: Option<String>) -> Outcome {
-    let url = cli::database_url(database_url, env_database_url());
-    let db = open(&url, EXIT_FAILURE).await?;
+async fn check(settings: &Settings) -> Outcome {
+    let db = open(settings, EXIT_FAILURE).await?;
     let advice = ops_console::index_advice(&db)
         .await
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot read the indexes: {}", detail(&e))))?;
@@ -235,10 +248,9 @@ async fn check(database_url: Option<String>) -> Outcome {
 }
 
 /// `serve`: an existing database, never filled with demo data.
-async fn serve_command(args: ServeArgs) -> Outcome {
+async fn serve_command(settings: &Settings) -> Outcome {
     registry()?;
-    let url = cli::database_url(args.database_url, env_database_url());
-    let db = open(&url, EXIT_FAILURE).await?;
+    let db = open(settings, EXIT_FAILURE).await?;
     match opsadmin::auth::count_users(&db).await {
         Ok(0) => tracing::warn!(
             "there is no staff user yet, so nobody can sign in; create one with \
@@ -253,18 +265,11 @@ async fn serve_command(args: ServeArgs) -> Outcome {
     if let Err(e) = ops_console::warn_index_advice(&db).await {
         tracing::warn!(error = %detail(&e), "could not check the indexes");
     }
-    let settings = ops_console::settings::Settings {
-        database_url: url,
-        addr: args.addr,
-        public_url: args.public_url,
-        trusted_origins: args.trusted_origins,
-        ..ops_console::settings::Settings::default()
-    };
-    serve(db, &settings).await
+    serve(db, settings).await
 }
 
 /// Serves the app until Ctrl-C or SIGTERM, then closes the database.
-async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Settings) -> Outcome {
+async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     let addr = settings.addr;
     let config = settings.web_config();
     let listener = tokio::net::TcpListener::bind(addr)
@@ -272,10 +277,16 @@ async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Setting
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
-    println!(
-        "A worker runs in this process: approved requests and mail; mail goes to {}.",
-        mail_destination()
-    );
+    if settings.worker {
+        println!(
+            "A worker runs in this process: approved requests and mail; mail goes to {}.",
+            mail_destination()
+        );
+    } else {
+        println!(
+            "No worker runs in this process (--no-worker): run `ops-console worker` for approved requests and mail."
+        );
+    }
     // One admin instance for the screens and the worker: the worker's writes take
     // the same SQLite write turn and outdate the same list caches.
     let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
@@ -284,7 +295,7 @@ async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Setting
     // Approved requests and effects (mail) are carried out in this process too; the
     // worker finishes the one in hand when the server stops.
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = {
+    let worker = settings.worker.then(|| {
         let db = db.clone();
         tokio::spawn(async move {
             let stop = async {
@@ -292,13 +303,28 @@ async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Setting
             };
             commands::worker(&db, &registry, &roles::roles(), false, stop).await
         })
-    };
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}.")));
     let _ = stop_worker.send(());
-    match worker.await {
+    if let Some(worker) = worker {
+        report_worker(worker.await);
+    }
+    served?;
+    if let Err(e) = db.close().await {
+        tracing::warn!(error = %e, "closing the database failed");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Logs how the server's worker ended.
+fn report_worker(
+    ended: Result<Result<commands::WorkerSummary, commands::CommandError>, tokio::task::JoinError>,
+) {
+    match ended {
         Ok(Ok(s)) => {
             tracing::info!(
                 done = s.done,
@@ -311,12 +337,6 @@ async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Setting
         Ok(Err(e)) => tracing::warn!(error = %e, "approval worker stopped"),
         Err(e) => tracing::warn!(error = %e, "approval worker ended abnormally"),
     }
-    served?;
-    if let Err(e) = db.close().await {
-        tracing::warn!(error = %e, "closing the database failed");
-    }
-    tracing::info!("stopped");
-    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -370,10 +390,9 @@ fn read_password(name: &str) -> Result<String, Failure> {
 }
 
 /// `createuser`.
-async fn createuser(args: CreateUserArgs) -> Outcome {
+async fn createuser(args: CreateUserArgs, settings: &Settings) -> Outcome {
     let password = read_password(&args.name)?;
-    let url = cli::database_url(args.database_url, env_database_url());
-    let db = open(&url, EXIT_USAGE).await?;
+    let db = open(settings, EXIT_USAGE).await?;
     let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
     let created = opsadmin::auth::create_user(&db, &args.name, &password, &roles, args.superuser).await;
     db.close().await.ok();

@@ -4,6 +4,17 @@
 //! A setting comes from a flag, else the environment (`DATABASE_URL`, `LOG_FORMAT`,
 //! `OPSADMIN_*`), else the TOML file given by `--config` / `OPSADMIN_CONFIG`, else
 //! its default. `ops-console config` prints the result with secrets masked.
+//!
+//! [`spec::SPECS`] lists every setting with its flag, environment variables, file
+//! key and default; [`load()`] resolves them, and refuses a bad value with the
+//! setting's name, where it came from and what is allowed ([`SettingsError`]).
+
+mod load;
+pub mod parse;
+pub mod spec;
+
+pub use load::{Flags, Resolved, SettingsError, Source, load, process_env};
+pub use spec::Scope;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -100,6 +111,7 @@ impl Settings {
             trusted_origins: self.trusted_origins.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
             secure_cookies: self.secure_cookies,
+            restore_window: chrono::Duration::days(i64::from(self.restore_window_days)),
             ..opsadmin::web::Config::default()
         }
     }
