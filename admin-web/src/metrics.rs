@@ -1,7 +1,7 @@
 //! Metrics in the Prometheus text format.
 //!
 //! The admin records through the `metrics` facade: the request layer of
-//! [`crate::router()`] ([`track`]) counts requests and their latency by route
+//! the admin's router ([`track`]) counts requests and their latency by route
 //! template and status; admin-core counts sign-ins, action runs and audit entries
 //! (see `admin_core::kernel::metrics`). Those calls cost next to nothing and do
 //! nothing until a recorder is installed. [`install`] installs this crate's
@@ -203,7 +203,7 @@ fn record_pool(db: &DatabaseConnection) {
     metrics::gauge!(DB_POOL_MAX).set(f64::from(max));
 }
 
-/// The request layer of [`crate::router()`]: counts each request and its latency by
+/// The request layer of the admin's router: counts each request and its latency by
 /// method, route template (never the raw path: `/admin/{model}/{id}`, or
 /// `unmatched`) and status. Methods other than the usual ones count as `other`.
 pub async fn track(req: Request, next: Next) -> Response {
