@@ -103,12 +103,12 @@ impl Service {
             db,
             Expr::expr(Expr::col(request::Column::NextAttemptAt))
                 .if_null(Expr::col(request::Column::DecidedAt)),
-            due(request::Column::Status.eq("approved"), Expr::col(request::Column::NextAttemptAt).into()),
+            due(request::Column::Status.eq("approved"), Expr::col(request::Column::NextAttemptAt)),
         )
         .await?;
         let approval_stuck = oldest::<request::Entity>(
             db,
-            Expr::col(request::Column::LeaseUntil).into(),
+            Expr::col(request::Column::LeaseUntil),
             Condition::all()
                 .add(request::Column::Status.eq("running"))
                 .add(request::Column::LeaseUntil.lt(t)),
@@ -118,12 +118,12 @@ impl Service {
             db,
             Expr::expr(Expr::col(effect_row::Column::NextAttemptAt))
                 .if_null(Expr::col(effect_row::Column::CreatedAt)),
-            due(effect_row::Column::State.eq("queued"), Expr::col(effect_row::Column::NextAttemptAt).into()),
+            due(effect_row::Column::State.eq("queued"), Expr::col(effect_row::Column::NextAttemptAt)),
         )
         .await?;
         let effect_stuck = oldest::<effect_row::Entity>(
             db,
-            Expr::col(effect_row::Column::LeaseUntil).into(),
+            Expr::col(effect_row::Column::LeaseUntil),
             Condition::all()
                 .add(effect_row::Column::State.eq("running"))
                 .add(effect_row::Column::LeaseUntil.lt(t)),
