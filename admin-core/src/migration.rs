@@ -49,6 +49,23 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
+/// Whether every schema step this release knows (1 to [`LATEST`]) has been applied:
+/// what a readiness check asks before sending traffic to an instance. A database
+/// without the version table (never migrated) is not current.
+///
+/// # Errors
+/// When the database cannot be reached.
+pub async fn is_current(db: &DatabaseConnection) -> Result<bool> {
+    let rows = match db.query_all(Query::select().column("version").from(VERSION_TABLE)).await {
+        Ok(rows) => rows,
+        // Reachable, but the table is missing: never migrated.
+        Err(_) if db.ping().await.is_ok() => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    let applied: Vec<i64> = rows.iter().filter_map(|r| r.try_get::<i64>("", "version").ok()).collect();
+    Ok((1..=LATEST).all(|v| applied.contains(&v)))
+}
+
 /// The newest schema version this release knows.
 pub const LATEST: i64 = 8;
 

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, action_run, api, approvals, dashboard, delete, detail, effects, history, list, login, notes,
-    search, selection, staff, static_files, tokens, two_factor, undo,
+    action, action_run, api, approvals, dashboard, delete, detail, effects, health, history, list, login,
+    notes, search, selection, staff, static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -94,6 +94,8 @@ where
             crate::error::render_error_pages(Arc::clone(&error_prefix), req, next)
         }))
         .layer(axum::middleware::map_response(|resp: Response| async move { finish(resp) }))
+        // Outermost: counts every request with the status it finally got.
+        .layer(axum::middleware::from_fn(crate::metrics::track))
 }
 
 /// Every page and form of the admin, at `prefix`.
@@ -117,6 +119,8 @@ where
         .route(&p("/me/confirm"), get(two_factor::confirm_form).post(two_factor::confirm_submit))
         .route(&p("/me/tokens"), get(tokens::list).post(tokens::change))
         .route(&p("/static/{file}"), get(static_files::serve))
+        .route(&p("/healthz"), get(health::healthz))
+        .route(&p("/readyz"), get(health::readyz))
         .route(&p("/staff/"), get(staff::list))
         .route(&p("/staff/new"), get(staff::new_form).post(staff::create))
         .route(&p("/staff/{id}"), get(staff::show).post(staff::save))

@@ -128,6 +128,9 @@ pub mod migration {
 /// what a custom page needs (the signed-in request context, the CSRF-checked form).
 pub mod web {
     pub use admin_web::extract::Submitted;
+    /// Metrics in the Prometheus text format: the recorder, and routers serving it
+    /// behind a bearer token or on a listener of its own.
+    pub use admin_web::metrics;
     pub use admin_web::session::Ctx;
     /// Sends a custom page's user to confirm their password when their last proof
     /// is older than the session policy allows (and back afterwards).

@@ -105,12 +105,14 @@ pub async fn work_once(
     let Some((r, token)) = claim(db).await? else { return Ok(Work::Idle) };
     match run_claimed(db, registry, roles, &r, &token).await {
         Ok(true) => {
+            crate::kernel::metrics::action_run(&r.model, &r.action, "done");
             // The action may have written to any table: page anchors are outdated.
             registry.touch_all();
             Ok(Work::Done(r.id))
         }
         Ok(false) => Ok(Work::Lost(r.id)),
         Err(e) => {
+            crate::kernel::metrics::action_run(&r.model, &r.action, "failed");
             let msg = match &e {
                 Error::Db(db) => format!("The database failed: {db}"),
                 Error::Internal(m) => m.clone(),

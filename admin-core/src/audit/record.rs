@@ -78,6 +78,7 @@ pub async fn record<C: ConnectionTrait>(txn: &C, ctx: &Context, event: Event<'_>
             .and_where(Expr::col(head::Column::Id).eq(1)),
     )
     .await?;
+    crate::kernel::metrics::audit_entries(1);
     Ok(saved)
 }
 
@@ -116,6 +117,7 @@ pub async fn record_many<C: ConnectionTrait>(
             .and_where(Expr::col(head::Column::Id).eq(1)),
     )
     .await?;
+    crate::kernel::metrics::audit_entries(n.unsigned_abs());
     Ok(Some((first, head.seq)))
 }
 

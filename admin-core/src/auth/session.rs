@@ -67,6 +67,25 @@ pub async fn sign_in(
     password: &str,
     ctx: &Context,
 ) -> Result<SignIn> {
+    let answer = check_sign_in(db, config, username, password, ctx).await;
+    if let Ok(a) = &answer {
+        crate::kernel::metrics::sign_in(match a {
+            SignIn::Success(_) => "ok",
+            SignIn::Failed { .. } => "refused",
+            SignIn::Locked { .. } => "throttled",
+        });
+    }
+    answer
+}
+
+/// [`sign_in`], uncounted.
+async fn check_sign_in(
+    db: &DatabaseConnection,
+    config: &AuthConfig,
+    username: &str,
+    password: &str,
+    ctx: &Context,
+) -> Result<SignIn> {
     // No staff name has control characters (see `NewUser::check`): one that does is
     // kept as a visibly wrong name, which matches nobody and is safe to store. A name
     // longer than any staff name is nobody's either: it is not cut to a name that

@@ -13,6 +13,7 @@ pub mod detail;
 mod detail_form;
 pub mod edit_review;
 pub mod effects;
+pub mod health;
 pub mod history;
 pub mod list;
 pub mod login;

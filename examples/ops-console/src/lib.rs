@@ -251,11 +251,51 @@ pub fn admin_state(
 /// The web app over an admin state: the admin under `/admin`, and `/` redirecting
 /// there.
 pub fn app_with_state(state: opsadmin::web::AdminState) -> Router {
-    Router::new()
+    app_with_settings(state, &settings::Settings::default())
+}
+
+/// Where the web app serves metrics when [`settings::Settings::metrics_token`] is set.
+pub const METRICS_PATH: &str = "/admin/metrics";
+
+/// The web app as `serve` runs it: [`app_with_state`], plus the metrics in the
+/// Prometheus text format at [`METRICS_PATH`] for requests with `Authorization:
+/// Bearer {token}` when `settings` has a metrics token. Without one that address
+/// is a 404 like any unknown page: metrics are never public by default.
+pub fn app_with_settings(state: opsadmin::web::AdminState, settings: &settings::Settings) -> Router {
+    let mut app = Router::new()
         .route("/", get(|| async { Redirect::to("/admin/") }))
         // The admin's router carries its `/admin` prefix itself.
-        .merge(opsadmin::web::router())
-        .with_state(state)
+        .merge(opsadmin::web::router());
+    if let Some(token) = settings.metrics_token.as_deref().filter(|t| !t.is_empty()) {
+        app = app.merge(opsadmin::web::metrics::router_with_token(METRICS_PATH, token));
+    }
+    app.with_state(state)
+}
+
+/// The app of the metrics listener ([`settings::Settings::metrics_addr`]): only
+/// `/metrics`, without a token, for an address that only the monitoring reaches.
+pub fn metrics_app(state: opsadmin::web::AdminState) -> Router {
+    Router::new().merge(opsadmin::web::metrics::open_router("/metrics")).with_state(state)
+}
+
+/// Serves [`metrics_app`] on `addr` until the returned task is aborted; gives the
+/// address it listens on (a port 0 becomes the one chosen).
+///
+/// # Errors
+/// When `addr` cannot be listened on.
+pub async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    state: opsadmin::web::AdminState,
+) -> std::io::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let app = metrics_app(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok((local, task))
 }
 
 /// The name of the staff user created on first start.

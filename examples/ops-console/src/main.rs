@@ -291,7 +291,8 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     // the same SQLite write turn and outdate the same list caches.
     let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
     let registry = std::sync::Arc::clone(&state.registry);
-    let app = ops_console::app_with_state(state);
+    let metrics = metrics_listener(settings, &state).await?;
+    let app = ops_console::app_with_settings(state, settings);
     // Approved requests and effects (mail) are carried out in this process too; the
     // worker finishes the one in hand when the server stops.
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -311,6 +312,9 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         report_worker(worker.await);
+    }
+    if let Some(m) = metrics {
+        m.abort();
     }
     served?;
     if let Err(e) = db.close().await {
@@ -337,6 +341,19 @@ fn report_worker(
         Ok(Err(e)) => tracing::warn!(error = %e, "approval worker stopped"),
         Err(e) => tracing::warn!(error = %e, "approval worker ended abnormally"),
     }
+}
+
+/// The metrics listener of `settings.metrics_addr`, if set: `/metrics` without a token.
+async fn metrics_listener(
+    settings: &ops_console::settings::Settings,
+    state: &opsadmin::web::AdminState,
+) -> Result<Option<tokio::task::JoinHandle<()>>, Failure> {
+    let Some(addr) = settings.metrics_addr else { return Ok(None) };
+    let (local, task) = ops_console::serve_metrics(addr, state.clone())
+        .await
+        .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr} for metrics: {e}.")))?;
+    println!("Metrics (Prometheus text) at http://{local}/metrics");
+    Ok(Some(task))
 }
 
 async fn shutdown_signal() {

@@ -59,6 +59,29 @@ impl Service {
         name: &str,
         request: &ActionRequest,
     ) -> Result<ActionResult> {
+        let result = self.run_action_uncounted(caller, slug, name, request).await;
+        // Only registered actions are counted: a label never takes a name a client made up.
+        if self.registry.action_named(slug, name).is_some() {
+            let outcome = match &result {
+                Ok(ActionResult::Ran(_)) => "done",
+                Ok(ActionResult::AlreadyRan(_)) => "replayed",
+                Ok(ActionResult::Queued { .. }) => "queued",
+                Err(Error::Db(_) | Error::Internal(_)) => "failed",
+                Err(_) => "refused",
+            };
+            crate::kernel::metrics::action_run(slug, name, outcome);
+        }
+        result
+    }
+
+    /// [`Service::run_action`], uncounted.
+    async fn run_action_uncounted(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        name: &str,
+        request: &ActionRequest,
+    ) -> Result<ActionResult> {
         let action = self.action(caller, slug, name)?;
         if action.policy().recent_auth {
             caller.require_recent()?;

@@ -18,12 +18,14 @@ mod approvals;
 mod audit_log;
 mod effects;
 mod notes;
+mod observe;
 mod records;
 mod selection;
 mod staff;
 mod undo;
 
 pub use effects::{EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, WORKER_SILENCE};
+pub use observe::{Gauges, Health};
 
 /// Rows a streamed export reads from the database per query.
 pub const EXPORT_PAGE: u64 = 1_000;
