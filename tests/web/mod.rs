@@ -37,6 +37,7 @@ mod selection;
 pub mod support;
 mod templates;
 mod tenants;
+mod tls;
 mod two_factor;
 mod undo;
 mod undo_screens;

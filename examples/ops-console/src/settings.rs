@@ -54,6 +54,10 @@ pub struct Settings {
     /// The SMTP relay for mail (`OPSADMIN_SMTP_URL`, formerly `OPS_CONSOLE_SMTP_URL`; secret
     /// password inside). Without it, mail is written to [`Settings::mail_dir`].
     pub smtp_url: Option<String>,
+    /// A PEM file of CA certificates the SMTP relay's certificate may chain to, besides
+    /// webpki-roots (`OPSADMIN_SMTP_CA_FILE`, TOML `smtp_ca_file`): for a relay with a
+    /// private CA, over STARTTLS (`smtp://…?tls=required`) or `smtps://`.
+    pub smtp_ca_file: Option<PathBuf>,
     /// The folder of `.eml` files when there is no relay (`OPSADMIN_MAIL_DIR`; default `ops-console-mail`).
     pub mail_dir: PathBuf,
     /// How long a deleted record can be restored (`OPSADMIN_RESTORE_WINDOW_DAYS`; default 30).
@@ -83,6 +87,7 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(30),
             worker: true,
             smtp_url: None,
+            smtp_ca_file: None,
             mail_dir: PathBuf::from(crate::mail::DEFAULT_MAIL_DIR),
             restore_window_days: 30,
             db_max_connections: None,
