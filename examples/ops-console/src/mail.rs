@@ -43,7 +43,7 @@ pub const MAIL_DIR_VAR: &str = "OPSADMIN_MAIL_DIR";
 /// The former name of [`MAIL_DIR_VAR`], still read.
 pub const OLD_MAIL_DIR_VAR: &str = "OPS_CONSOLE_MAIL_DIR";
 /// The folder messages are written to by default.
-pub const DEFAULT_MAIL_DIR: &str = "ops-console-mail";
+pub use crate::settings::DEFAULT_MAIL_DIR;
 /// The sender of every message.
 pub const FROM: &str = "Ops Console <noreply@ops-console.example>";
 

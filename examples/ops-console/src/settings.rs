@@ -9,6 +9,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The folder mail is written to when there is no SMTP relay (`mail_dir`'s default).
+pub const DEFAULT_MAIL_DIR: &str = "ops-console-mail";
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LogFormat {
@@ -88,7 +91,7 @@ impl Default for Settings {
             worker: true,
             smtp_url: None,
             smtp_ca_file: None,
-            mail_dir: PathBuf::from(crate::mail::DEFAULT_MAIL_DIR),
+            mail_dir: PathBuf::from(DEFAULT_MAIL_DIR),
             restore_window_days: 30,
             db_max_connections: None,
             config_file: None,
