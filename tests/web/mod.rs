@@ -41,6 +41,7 @@ mod selection;
 pub mod support;
 mod templates;
 mod tenants;
+mod tls;
 mod two_factor;
 mod undo;
 mod undo_screens;

@@ -190,26 +190,59 @@ fn append(path: &Path, text: &str) -> Result<(), String> {
     f.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// A self-signed certificate for 127.0.0.1 and localhost, made with the `openssl`
-/// command: `server.crt`/`server.key` in the data directory (owned by postgres, key
-/// mode 0600) and a copy of the certificate as `../ca.crt` for clients.
-fn make_certificate(data: &Path) -> Result<(), String> {
-    let crt = data.join("server.crt");
-    let key = data.join("server.key");
+/// Runs the `openssl` command in `dir`.
+fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
     let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&crt)
+        .current_dir(dir)
+        .args(args)
         .output()
         .map_err(|e| format!("cannot run openssl: {e}"))?;
     if !out.status.success() {
-        return Err(format!("openssl failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!("openssl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
-    let ca = data.parent().map(|d| d.join("ca.crt")).ok_or("no parent directory")?;
-    std::fs::copy(&crt, &ca).map_err(|e| format!("cannot copy the certificate: {e}"))?;
+    Ok(())
+}
+
+/// In `dir`: a certificate authority made for a test (`ca.crt`, `ca.key`) and a
+/// certificate it signed for 127.0.0.1 and localhost (`server.crt`, `server.key`),
+/// made with the `openssl` command (P-256 keys, valid two days). rustls refuses a
+/// self-signed server certificate used as its own CA (`CaUsedAsEndEntity`), as a
+/// verifying client should, hence the two.
+///
+/// # Errors
+/// When `openssl` is missing or fails.
+pub fn make_test_certificates(dir: &Path) -> Result<(), String> {
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let ca = [
+        "req",
+        "-x509",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=opsadmin test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    ];
+    openssl(dir, &[&ca[..], &ec].concat())?;
+    let csr = ["req", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"];
+    openssl(dir, &[&csr[..], &ec].concat())?;
+    std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        .map_err(|e| format!("cannot write the certificate's extensions: {e}"))?;
+    let sign = ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", "2"];
+    openssl(dir, &[&sign[..], &["-days", "2", "-extfile", "server.ext", "-out", "server.crt"]].concat())
+}
+
+/// The server's TLS files: [`make_test_certificates`] in the cluster's directory
+/// (`../ca.crt` is the file clients trust), `server.crt`/`server.key` moved into the
+/// data directory (owned by postgres, key mode 0600).
+fn make_certificate(data: &Path) -> Result<(), String> {
+    let dir = data.parent().ok_or("no parent directory")?;
+    make_test_certificates(dir)?;
+    let (crt, key) = (data.join("server.crt"), data.join("server.key"));
+    std::fs::rename(dir.join("server.crt"), &crt).map_err(|e| format!("cannot move the certificate: {e}"))?;
+    std::fs::rename(dir.join("server.key"), &key).map_err(|e| format!("cannot move the key: {e}"))?;
     let _ = Command::new("chown").args(["postgres:postgres"]).arg(&crt).arg(&key).status();
     let _ = Command::new("chmod").args(["600"]).arg(&key).status();
     Ok(())

@@ -2,13 +2,14 @@
 //! welcome email" schedule with the payload
 //! `{"to", "subject", "body", "email_job_id"}`.
 //!
-//! With `OPS_CONSOLE_SMTP_URL` set (`smtp://user:password@relay.internal:2525`),
-//! messages go over plain SMTP to that relay: the console has no TLS stack, so point
-//! it at a local relay or a TLS-terminating proxy. Otherwise each message is written
-//! as an `.eml` file to a folder (`OPS_CONSOLE_MAIL_DIR`, by default
-//! `ops-console-mail/`), and a fixed share of addresses bounce, as a real provider's
-//! would, so staff see failures in the demo: those containing `bounce`, and one in
-//! ten of the others (by a hash of the address, the same on every run).
+//! With an SMTP relay set (`OPSADMIN_SMTP_URL`, see [`smtp`] for the URLs: plain
+//! `smtp://`, STARTTLS with `?tls=required`, implicit TLS with `smtps://`), messages
+//! go to that relay. Otherwise each message is written as an `.eml` file to a folder
+//! (`OPSADMIN_MAIL_DIR`, by default `ops-console-mail/`), and a fixed share of
+//! addresses bounce, as a real provider's would, so staff see failures in the demo:
+//! those containing `bounce`, and one in ten of the others (by a hash of the
+//! address, the same on every run). The former names `OPS_CONSOLE_SMTP_URL` and
+//! `OPS_CONSOLE_MAIL_DIR` are still read.
 //!
 //! Every message's `Message-ID` is derived from the effect's idempotency key, so a
 //! message sent twice (a worker died after sending and before recording it) carries
@@ -20,89 +21,95 @@
 
 use std::path::PathBuf;
 
+pub mod smtp;
+
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use opsadmin::effect::{BoxFuture, Done, EffectHandler, EffectWrite, Failure, Settled, StoredEffect};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
 
 use crate::models::account;
 use crate::models::email_job::{self, EmailKind, EmailStatus};
+use crate::settings::Settings;
+pub use smtp::{SMTP_CA_FILE_VAR, SmtpRelay, SmtpTls, parse_smtp_url};
 
-/// The environment variable naming an SMTP relay.
-pub const SMTP_URL_VAR: &str = "OPS_CONSOLE_SMTP_URL";
+/// The environment variable naming an SMTP relay (the setting `smtp_url`).
+pub const SMTP_URL_VAR: &str = "OPSADMIN_SMTP_URL";
+/// The former name of [`SMTP_URL_VAR`], still read.
+pub const OLD_SMTP_URL_VAR: &str = "OPS_CONSOLE_SMTP_URL";
 /// The environment variable naming the folder messages are written to without SMTP.
-pub const MAIL_DIR_VAR: &str = "OPS_CONSOLE_MAIL_DIR";
+pub const MAIL_DIR_VAR: &str = "OPSADMIN_MAIL_DIR";
+/// The former name of [`MAIL_DIR_VAR`], still read.
+pub const OLD_MAIL_DIR_VAR: &str = "OPS_CONSOLE_MAIL_DIR";
 /// The folder messages are written to by default.
-pub const DEFAULT_MAIL_DIR: &str = "ops-console-mail";
+pub use crate::settings::DEFAULT_MAIL_DIR;
 /// The sender of every message.
 pub const FROM: &str = "Ops Console <noreply@ops-console.example>";
 
 /// Where messages go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
-    /// Plain SMTP to a relay.
-    Smtp {
-        /// Host name or address.
-        host: String,
-        /// Port (25 when the URL gives none).
-        port: u16,
-        /// User and password, if the relay wants them.
-        credentials: Option<(String, String)>,
-    },
+    /// An SMTP relay, over plain text, STARTTLS or implicit TLS.
+    Smtp(SmtpRelay),
     /// `.eml` files in a folder, with simulated bounces.
     Folder(PathBuf),
 }
 
+/// The first of `names` set to something other than blanks in the environment.
+fn env_var(names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+}
+
 impl Transport {
-    /// The transport the environment asks for: SMTP when [`SMTP_URL_VAR`] is set,
-    /// otherwise the folder of [`MAIL_DIR_VAR`] or [`DEFAULT_MAIL_DIR`].
+    /// The transport the settings ask for: the relay of `smtp_url` (trusting the CA
+    /// of `smtp_ca_file` too), otherwise the folder `mail_dir`.
     ///
     /// # Errors
-    /// When the SMTP URL is not `smtp://[user:password@]host[:port]`.
-    pub fn from_env() -> Result<Self, String> {
-        match std::env::var(SMTP_URL_VAR) {
-            Ok(url) if !url.trim().is_empty() => parse_smtp_url(url.trim()),
-            _ => Ok(Self::Folder(
-                std::env::var(MAIL_DIR_VAR).map_or_else(|_| PathBuf::from(DEFAULT_MAIL_DIR), PathBuf::from),
-            )),
+    /// When the SMTP URL is not one of [`smtp`]'s forms, or the CA file cannot be
+    /// read or holds no certificate; the message names the setting and never shows
+    /// the password.
+    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+        match settings.smtp_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => {
+                let mut relay = parse_smtp_url(url)?;
+                if let Some(file) = &settings.smtp_ca_file {
+                    smtp::check_ca_file(file)?;
+                    relay.ca_file = Some(file.clone());
+                }
+                Ok(Self::Smtp(relay))
+            }
+            _ => Ok(Self::Folder(settings.mail_dir.clone())),
         }
     }
 
-    /// Where messages go, for the start-up message.
+    /// The transport the environment asks for: [`Transport::from_settings`] with
+    /// `smtp_url` from [`SMTP_URL_VAR`] (or [`OLD_SMTP_URL_VAR`]), `mail_dir` from
+    /// [`MAIL_DIR_VAR`] (or [`OLD_MAIL_DIR_VAR`], else [`DEFAULT_MAIL_DIR`]) and
+    /// `smtp_ca_file` from [`SMTP_CA_FILE_VAR`].
+    ///
+    /// # Errors
+    /// As [`Transport::from_settings`].
+    pub fn from_env() -> Result<Self, String> {
+        let mut settings = Settings {
+            smtp_url: env_var(&[SMTP_URL_VAR, OLD_SMTP_URL_VAR]),
+            smtp_ca_file: env_var(&[SMTP_CA_FILE_VAR]).map(PathBuf::from),
+            ..Settings::default()
+        };
+        if let Some(dir) = env_var(&[MAIL_DIR_VAR, OLD_MAIL_DIR_VAR]) {
+            settings.mail_dir = PathBuf::from(dir);
+        }
+        Self::from_settings(&settings)
+    }
+
+    /// Where messages go, for the start-up message (no password).
     #[must_use]
     pub fn describe(&self) -> String {
         match self {
-            Self::Smtp { host, port, .. } => format!("the SMTP relay {host}:{port}"),
+            Self::Smtp(relay) => relay.describe(),
             Self::Folder(dir) => format!("the folder {}/ (one .eml file per message)", dir.display()),
         }
     }
-}
-
-/// Reads `smtp://[user:password@]host[:port]`.
-///
-/// # Errors
-/// When the URL has another scheme, no host, or a port that is not a number.
-pub fn parse_smtp_url(url: &str) -> Result<Transport, String> {
-    let bad = || format!("{SMTP_URL_VAR} must look like smtp://user:password@relay.internal:25, not {url:?}");
-    let rest = url.strip_prefix("smtp://").ok_or_else(bad)?;
-    let rest = rest.trim_end_matches('/');
-    let (credentials, hostport) = match rest.rsplit_once('@') {
-        Some((userinfo, hp)) => {
-            let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-            (Some((user.to_owned(), pass.to_owned())), hp)
-        }
-        None => (None, rest),
-    };
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad())?),
-        None => (hostport, 25),
-    };
-    if host.is_empty() {
-        return Err(bad());
-    }
-    Ok(Transport::Smtp { host: host.to_owned(), port, credentials })
 }
 
 /// Whether the demo's folder transport bounces mail to `to`: addresses containing
@@ -157,27 +164,7 @@ impl MailHandler {
                     .map_err(|e| Failure::transient(format!("Cannot write the message: {e}")))?;
                 Ok(Done { outcome: Some(format!("written to {}", dir.join(format!("{id}.eml")).display())) })
             }
-            Transport::Smtp { host, port, credentials } => {
-                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
-                    .port(*port)
-                    .timeout(Some(std::time::Duration::from_secs(30)));
-                if let Some((user, pass)) = credentials {
-                    builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
-                }
-                match builder.build().send(message).await {
-                    Ok(response) => Ok(Done {
-                        outcome: Some(format!(
-                            "accepted by {host}: {} {}",
-                            response.code(),
-                            response.message().collect::<Vec<_>>().join(" ")
-                        )),
-                    }),
-                    Err(e) if e.is_permanent() => {
-                        Err(Failure::permanent(format!("The relay refused it: {e}")))
-                    }
-                    Err(e) => Err(Failure::transient(format!("The relay could not take it now: {e}"))),
-                }
-            }
+            Transport::Smtp(relay) => relay.send(message).await,
         }
     }
 }
@@ -272,24 +259,6 @@ async fn mark_welcome_sent(write: &EffectWrite<'_>, account_id: i64) -> opsadmin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn smtp_urls() {
-        assert_eq!(
-            parse_smtp_url("smtp://relay.internal").unwrap(),
-            Transport::Smtp { host: "relay.internal".into(), port: 25, credentials: None }
-        );
-        assert_eq!(
-            parse_smtp_url("smtp://ops:s3cret@127.0.0.1:2525/").unwrap(),
-            Transport::Smtp {
-                host: "127.0.0.1".into(),
-                port: 2525,
-                credentials: Some(("ops".into(), "s3cret".into()))
-            }
-        );
-        assert!(parse_smtp_url("smtps://relay").is_err());
-        assert!(parse_smtp_url("smtp://relay:port").is_err());
-    }
 
     #[test]
     fn a_share_of_addresses_bounces_the_same_way_every_time() {

@@ -20,6 +20,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The folder mail is written to when there is no SMTP relay (`mail_dir`'s default).
+pub const DEFAULT_MAIL_DIR: &str = "ops-console-mail";
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LogFormat {
@@ -65,6 +68,10 @@ pub struct Settings {
     /// The SMTP relay for mail (`OPSADMIN_SMTP_URL`, formerly `OPS_CONSOLE_SMTP_URL`; secret
     /// password inside). Without it, mail is written to [`Settings::mail_dir`].
     pub smtp_url: Option<String>,
+    /// A PEM file of CA certificates the SMTP relay's certificate may chain to, besides
+    /// webpki-roots (`OPSADMIN_SMTP_CA_FILE`, TOML `smtp_ca_file`): for a relay with a
+    /// private CA, over STARTTLS (`smtp://…?tls=required`) or `smtps://`.
+    pub smtp_ca_file: Option<PathBuf>,
     /// The folder of `.eml` files when there is no relay (`OPSADMIN_MAIL_DIR`; default `ops-console-mail`).
     pub mail_dir: PathBuf,
     /// How long a deleted record can be restored (`OPSADMIN_RESTORE_WINDOW_DAYS`; default 30).
@@ -94,7 +101,8 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(30),
             worker: true,
             smtp_url: None,
-            mail_dir: PathBuf::from(crate::mail::DEFAULT_MAIL_DIR),
+            smtp_ca_file: None,
+            mail_dir: PathBuf::from(DEFAULT_MAIL_DIR),
             restore_window_days: 30,
             db_max_connections: None,
             config_file: None,
