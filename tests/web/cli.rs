@@ -9,8 +9,18 @@ use ops_console::cli::{self, Command};
 use ops_console::roles;
 
 /// Every command `ops-console --help` must offer.
-const COMMANDS: &[&str] =
-    &["serve", "createuser", "audit", "action", "worker", "check", "token", "completions"];
+const COMMANDS: &[&str] = &[
+    "serve",
+    "createuser",
+    "audit",
+    "action",
+    "worker",
+    "check",
+    "token",
+    "backup",
+    "restore",
+    "completions",
+];
 
 /// What `ops-console ARGS` prints for help, checking that it is help: standard
 /// output and exit code 0.
@@ -84,6 +94,8 @@ fn each_commands_help_names_its_options_and_arguments() {
         (&["token", "create"], &["<USER>", "--name <TEXT>"]),
         (&["token", "list"], &["[USER]"]),
         (&["token", "revoke"], &["<ID>"]),
+        (&["backup"], &["<PATH>", "--force", "VACUUM INTO", "pg_dump"]),
+        (&["restore"], &["<PATH>", "integrity_check", "before-restore", "/proc", "pg_restore"]),
         (&["completions"], &["<SHELL>", "bash", "zsh", "fish"]),
     ];
     for (command, expected) in options {

@@ -131,6 +131,50 @@ pub enum Command {
     /// the audit log.
     #[command(verbatim_doc_comment)]
     Token(TokenArgs),
+    /// Copy a live SQLite database to PATH, consistently, while it is in use.
+    ///
+    /// SQLite's VACUUM INTO writes a copy of one moment while the server and
+    /// workers go on writing. Prints the copy's size and the head of the audit log
+    /// it holds. Refuses to replace an existing PATH unless --force. On
+    /// PostgreSQL, use pg_dump -Fc (see the deployment chapter).
+    ///
+    /// Exit code 0 when the copy is written; 1 when it could not be made; 2 when
+    /// the command line cannot be used (PATH exists, PostgreSQL, in-memory database).
+    #[command(verbatim_doc_comment)]
+    Backup {
+        /// Where to write the copy.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The database URL (default: $DATABASE_URL, else ops-console.db).
+        #[arg(long, value_name = "URL", value_parser = text)]
+        database_url: Option<String>,
+    },
+    /// Put a backup made by `ops-console backup` back in place of the database.
+    ///
+    /// Checks PATH first: a SQLite file, PRAGMA integrity_check, the admin's
+    /// tables at a schema this release knows (upgraded when older), and the audit
+    /// log's hash chain as `audit verify` checks it. Then copies it beside the
+    /// database file, flushes it to disk and renames it over the database; the
+    /// replaced file is kept as FILE.before-restore-TIMESTAMP. Refuses while a
+    /// process on this machine has the database open (seen in /proc/*/fd on Linux;
+    /// another user's processes are seen only as root): stop the console and its
+    /// workers first. On PostgreSQL, use pg_restore (see the deployment chapter).
+    ///
+    /// Exit code 0 when restored; 1 when PATH fails a check, the database is in use
+    /// or the file cannot be put in place (nothing is changed then); 2 when the
+    /// command line cannot be used (no such PATH, PostgreSQL).
+    #[command(verbatim_doc_comment)]
+    Restore {
+        /// The backup file.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// The database URL (default: $DATABASE_URL, else ops-console.db).
+        #[arg(long, value_name = "URL", value_parser = text)]
+        database_url: Option<String>,
+    },
     /// Print a shell completion script on standard output.
     #[command(after_long_help = COMPLETIONS_FOOTER)]
     Completions {

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, ServeArgs, WorkerArgs};
-use ops_console::{commands, roles, seed};
+use ops_console::{commands, roles, seed, shutdown};
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
 
@@ -47,6 +47,8 @@ async fn main() -> ExitCode {
         Command::Worker(args) => worker_command(args).await,
         Command::Check { database_url } => check(database_url).await,
         Command::Token(args) => token_command(args).await,
+        Command::Backup { path, force, database_url } => backup(database_url, &path, force).await,
+        Command::Restore { path, database_url } => restore(database_url, &path).await,
         Command::Completions { shell } => completions(shell),
     };
     match outcome {
@@ -82,6 +84,23 @@ async fn audit_checkpoint(database_url: Option<String>) -> Outcome {
     let result = commands::audit_checkpoint(&db).await;
     db.close().await.ok();
     printed(result)
+}
+
+/// `backup PATH`: a consistent copy of the live SQLite database.
+async fn backup(database_url: Option<String>, path: &std::path::Path, force: bool) -> Outcome {
+    let url = cli::database_url(database_url, env_database_url());
+    printed(ops_console::backup::backup(&url, path, force).await)
+}
+
+/// `restore PATH`: a checked backup put in place of the SQLite database.
+async fn restore(database_url: Option<String>, path: &std::path::Path) -> Outcome {
+    let url = cli::database_url(database_url, env_database_url());
+    printed(ops_console::backup::restore(path, &url).await)
+}
+
+/// The shutdown timeout (`OPSADMIN_SHUTDOWN_TIMEOUT`), or the refusal to start.
+fn shutdown_timeout() -> Result<std::time::Duration, Failure> {
+    shutdown::timeout_from_env().map_err(|e| Failure(EXIT_USAGE, e))
 }
 
 fn env_database_url() -> Option<String> {
@@ -159,20 +178,32 @@ fn mail_destination() -> String {
 /// none is due).
 async fn worker_command(args: WorkerArgs) -> Outcome {
     let registry = registry()?;
+    let timeout = shutdown_timeout()?;
     let url = cli::database_url(args.database_url, env_database_url());
     let db = open(&url, EXIT_FAILURE).await?;
     if !args.once {
         println!("Carrying out approved requests and effects (press Ctrl-C to stop)");
         println!("Mail goes to {}.", mail_destination());
     }
-    let result = commands::worker(&db, &registry, &roles::roles(), args.once, shutdown_signal()).await;
+    // On SIGTERM or Ctrl-C: finish the item in hand; past the timeout, give it back.
+    let stop = shutdown::Stop::on_signal(timeout);
+    let result =
+        commands::worker_until(&db, &registry, &roles::roles(), args.once, stop.asked(), stop.deadline())
+            .await;
     db.close().await.ok();
     match result {
         Ok(s) => {
             println!(
                 "Worker stopped: {} done, {} to be retried, {} failed, {} taken by another worker; \
-                 {} effects carried out, {} to be retried, {} failed.",
-                s.done, s.retried, s.failed, s.lost, s.effects_done, s.effects_retried, s.effects_failed
+                 {} effects carried out, {} to be retried, {} failed; {} given back unfinished.",
+                s.done,
+                s.retried,
+                s.failed,
+                s.lost,
+                s.effects_done,
+                s.effects_retried,
+                s.effects_failed,
+                s.released
             );
             Ok(())
         }
@@ -258,12 +289,16 @@ async fn serve_command(args: ServeArgs) -> Outcome {
         addr: args.addr,
         public_url: args.public_url,
         trusted_origins: args.trusted_origins,
+        shutdown_timeout: shutdown_timeout()?,
         ..ops_console::settings::Settings::default()
     };
     serve(db, &settings).await
 }
 
-/// Serves the app until Ctrl-C or SIGTERM, then closes the database.
+/// Serves the app until Ctrl-C or SIGTERM: then it takes no new connection,
+/// finishes the requests in flight and the worker's item in hand, and closes the
+/// database; past `settings.shutdown_timeout` it stops anyway, naming what was
+/// still running (the worker gives its item back for another worker).
 async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Settings) -> Outcome {
     let addr = settings.addr;
     let config = settings.web_config();
@@ -272,44 +307,50 @@ async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Setting
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
-    println!(
-        "A worker runs in this process: approved requests and mail; mail goes to {}.",
-        mail_destination()
-    );
     // One admin instance for the screens and the worker: the worker's writes take
     // the same SQLite write turn and outdate the same list caches.
     let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
     let registry = std::sync::Arc::clone(&state.registry);
-    let app = ops_console::app_with_state(state);
-    // Approved requests and effects (mail) are carried out in this process too; the
-    // worker finishes the one in hand when the server stops.
-    let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = {
-        let db = db.clone();
+    let in_flight = shutdown::InFlight::default();
+    let app = in_flight.track(ops_console::app_with_state(state));
+    let stop = shutdown::Stop::on_signal(settings.shutdown_timeout);
+    // Approved requests and effects (mail) are carried out in this process too.
+    let worker = settings.worker.then(|| {
+        println!(
+            "A worker runs in this process: approved requests and mail; mail goes to {}.",
+            mail_destination()
+        );
+        let (db, stop) = (db.clone(), stop.clone());
         tokio::spawn(async move {
-            let stop = async {
-                let _ = stopped.await;
-            };
-            commands::worker(&db, &registry, &roles::roles(), false, stop).await
+            commands::worker_until(&db, &registry, &roles::roles(), false, stop.asked(), stop.deadline())
+                .await
         })
+    });
+    let mut server = tokio::spawn({
+        let stop = stop.clone();
+        axum::serve(listener, app).with_graceful_shutdown(async move { stop.asked().await }).into_future()
+    });
+    let served = tokio::select! {
+        served = &mut server => Some(served),
+        () = stop.deadline() => None,
     };
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}.")));
-    let _ = stop_worker.send(());
-    match worker.await {
-        Ok(Ok(s)) => {
-            tracing::info!(
-                done = s.done,
-                failed = s.failed,
-                effects_done = s.effects_done,
-                effects_failed = s.effects_failed,
-                "worker stopped"
-            )
+    let served = match served {
+        Some(Ok(result)) => result.map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}."))),
+        Some(Err(e)) => Err(Failure(EXIT_FAILURE, format!("The server stopped abnormally: {e}."))),
+        None => {
+            let running = in_flight.running();
+            tracing::warn!(
+                timeout_seconds = settings.shutdown_timeout.as_secs(),
+                requests = running.len(),
+                running = %running.join(", "),
+                "the shutdown timeout ran out: stopping with requests still running"
+            );
+            server.abort();
+            Ok(())
         }
-        Ok(Err(e)) => tracing::warn!(error = %e, "approval worker stopped"),
-        Err(e) => tracing::warn!(error = %e, "approval worker ended abnormally"),
+    };
+    if let Some(worker) = worker {
+        stopped_worker(worker).await;
     }
     served?;
     if let Err(e) = db.close().await {
@@ -319,28 +360,25 @@ async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Setting
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Waits for the server's worker, which returns by the shutdown timeout (giving its
+/// item back then), and logs what it did.
+async fn stopped_worker(
+    worker: tokio::task::JoinHandle<Result<commands::WorkerSummary, commands::CommandError>>,
+) {
+    match worker.await {
+        Ok(Ok(s)) => {
+            tracing::info!(
+                done = s.done,
+                failed = s.failed,
+                effects_done = s.effects_done,
+                effects_failed = s.effects_failed,
+                given_back = s.released,
+                "worker stopped"
+            )
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        Ok(Err(e)) => tracing::warn!(error = %e, "approval worker stopped"),
+        Err(e) => tracing::warn!(error = %e, "approval worker ended abnormally"),
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 /// The new user's password: `ADMIN_PASSWORD`, else one line of standard input.
