@@ -142,7 +142,7 @@ fn command_lines_that_cannot_be_used_exit_2_with_a_message_and_the_usage() {
         (&["serve", "--port", "80"][..], "error: unexpected argument '--port' found"),
         (&["--addr", "1.2.3.4:5"], "error: unexpected argument '--addr' found"),
         (&["launch"], "error: unrecognized subcommand 'launch'"),
-        (&["servr"], "tip: a similar subcommand exists: 'serve'"),
+        (&["servr"], "tip: some similar subcommands exist: 'restore', 'serve'"),
         (&["serve", "--adr", "1.2.3.4:5"], "tip: a similar argument exists: '--addr'"),
         (&["serve", "--addr", "localhost"], "invalid value 'localhost' for '--addr <IP:PORT>'"),
         (&["createuser", "bob"], "<--role <ROLE>|--superuser>"),

@@ -79,7 +79,9 @@ pub enum Command {
     ///
     /// The admin's own tables are created or upgraded; no demo data is added.
     /// Approved requests are carried out by the server too, as by
-    /// `ops-console worker`.
+    /// `ops-console worker`. On SIGTERM or Ctrl-C it takes no new connection and
+    /// finishes the requests in flight and the worker's item, for at most
+    /// OPSADMIN_SHUTDOWN_TIMEOUT seconds (default 30).
     #[command(verbatim_doc_comment)]
     Serve(ServeArgs),
     /// Create a staff user.
@@ -105,7 +107,9 @@ pub enum Command {
     Action(ActionArgs),
     /// Carry out approved requests (refunds, unlocks of fraud locks) and effects (mail).
     ///
-    /// Runs until Ctrl-C; with --once, carries out those that are due and stops.
+    /// Runs until Ctrl-C or SIGTERM, finishing the item in hand (past
+    /// OPSADMIN_SHUTDOWN_TIMEOUT seconds, default 30, it gives the item back for
+    /// another worker); with --once, carries out those that are due and stops.
     /// Several workers may run at once, on several machines: each request still
     /// runs once, and each effect is claimed by one worker at a time. Mail goes
     /// over SMTP to OPS_CONSOLE_SMTP_URL (smtp://user:password@relay:25, no TLS:
@@ -680,7 +684,7 @@ mod tests {
                 .contains("a value is required for '--database-url")
         );
         assert!(err(&["launch"]).contains("unrecognized subcommand 'launch'"));
-        assert!(err(&["servr"]).contains("a similar subcommand exists: 'serve'"));
+        assert!(err(&["servr"]).contains("similar subcommands exist: 'restore', 'serve'"));
         assert!(err(&["--addr", "1.2.3.4:5"]).contains("unexpected argument '--addr'"));
     }
 

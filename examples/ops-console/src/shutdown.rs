@@ -150,7 +150,6 @@ pub struct InFlight {
 
 impl InFlight {
     /// `router`, with each request it answers counted here while it runs.
-    #[must_use]
     pub fn track(&self, router: axum::Router) -> axum::Router {
         router.layer(axum::middleware::from_fn_with_state(self.clone(), track))
     }
