@@ -121,7 +121,7 @@ pub mod list {
 /// start-up transaction (one instance at a time) for the application's own.
 pub mod migration {
     pub use admin_core::db::txn::begin_startup;
-    pub use admin_core::migration::migrate;
+    pub use admin_core::migration::{LATEST, migrate};
 }
 
 /// The web screens: the router, its state and settings, the approval worker, and

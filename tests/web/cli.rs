@@ -9,8 +9,19 @@ use ops_console::cli::{self, Command};
 use ops_console::roles;
 
 /// Every command `ops-console --help` must offer.
-const COMMANDS: &[&str] =
-    &["serve", "createuser", "audit", "action", "worker", "check", "token", "config", "completions"];
+const COMMANDS: &[&str] = &[
+    "serve",
+    "createuser",
+    "audit",
+    "action",
+    "worker",
+    "check",
+    "token",
+    "config",
+    "backup",
+    "restore",
+    "completions",
+];
 
 /// What `ops-console ARGS` prints for help, checking that it is help: standard
 /// output and exit code 0.
@@ -102,6 +113,8 @@ fn each_commands_help_names_its_options_and_arguments() {
         (&["token", "create"], &["<USER>", "--name <TEXT>"]),
         (&["token", "list"], &["[USER]"]),
         (&["token", "revoke"], &["<ID>"]),
+        (&["backup"], &["<PATH>", "--force", "VACUUM INTO", "pg_dump"]),
+        (&["restore"], &["<PATH>", "integrity_check", "before-restore", "/proc", "pg_restore"]),
         (&["completions"], &["<SHELL>", "bash", "zsh", "fish"]),
     ];
     for (command, expected) in options {
@@ -148,7 +161,7 @@ fn command_lines_that_cannot_be_used_exit_2_with_a_message_and_the_usage() {
         (&["serve", "--port", "80"][..], "error: unexpected argument '--port' found"),
         (&["--addr", "1.2.3.4:5"], "error: unexpected argument '--addr' found"),
         (&["launch"], "error: unrecognized subcommand 'launch'"),
-        (&["servr"], "tip: a similar subcommand exists: 'serve'"),
+        (&["servr"], "tip: some similar subcommands exist: 'restore', 'serve'"),
         (&["serve", "--adr", "1.2.3.4:5"], "tip: a similar argument exists: '--addr'"),
         (&["serve", "--addr", "localhost"], "invalid value 'localhost' for '--addr <IP:PORT>'"),
         (&["createuser", "bob"], "<--role <ROLE>|--superuser>"),

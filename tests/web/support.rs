@@ -214,8 +214,13 @@ impl TestApp {
     /// A fresh app with three accounts (and invoices and email jobs for Alice) plus
     /// `extra` more plain accounts.
     pub async fn new(extra: usize) -> Self {
+        Self::new_on(Backend::from_env(), extra).await
+    }
+
+    /// [`TestApp::new`] on `backend` whatever `OPSADMIN_TEST_DB` says (for tests of
+    /// what only one backend has, such as SQLite's backup).
+    pub async fn new_on(backend: Backend, extra: usize) -> Self {
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let backend = Backend::from_env();
         let path = std::env::temp_dir().join(format!("opsadmin-test-{}-{n}.db", std::process::id()));
         let url = match backend {
             Backend::Sqlite => {

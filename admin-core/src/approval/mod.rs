@@ -11,7 +11,8 @@
 //! once however many workers and instances poll. A failure is retried with backoff
 //! up to [`MAX_ATTEMPTS`], then the request is marked failed with the error. A
 //! worker that dies mid-run leaves nothing applied (its transaction never commits)
-//! and the request is claimable again when its lease ends.
+//! and the request is claimable again when its lease ends; one told to stop for good
+//! ([`work_once_until`]) rolls back and gives the request back at once.
 
 use chrono::Duration;
 
@@ -24,7 +25,7 @@ mod worker;
 pub use crate::db::entities::approval_request as request;
 pub use decide::{QUEUE_REFUSED, decide, decide_permission, may_decide, may_decide_any, may_see_queue};
 pub use queue::{create, find_by_key, get, list, open_for_record};
-pub use worker::{Work, work_once};
+pub use worker::{Work, work_once, work_once_until};
 
 /// How often an approved request is tried before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;

@@ -89,6 +89,10 @@ pub enum Work {
     Failed(i64, String),
     /// Another worker finished it first; nothing was applied here.
     Lost(i64),
+    /// Request `id` was given back unfinished because the worker was told to stop
+    /// ([`work_once_until`]): its transaction rolled back, nothing was applied, and
+    /// it is due at once for another worker, the interrupted attempt not counted.
+    Released(i64),
 }
 
 /// Claims and runs one due request. Call it in a loop (the server does, and
@@ -102,8 +106,35 @@ pub async fn work_once(
     registry: &Registry,
     roles: &crate::access::permission::Roles,
 ) -> Result<Work> {
+    work_once_until(db, registry, roles, std::future::pending()).await
+}
+
+/// [`work_once`], stopped by `stop`: when `stop` completes while the request's
+/// action is still running, its transaction is dropped (rolled back) and the
+/// request given back ([`Work::Released`]) for another worker to take at once. A
+/// shutting-down process passes its hard deadline here.
+///
+/// # Errors
+/// `Db` when the database fails outside the action itself.
+pub async fn work_once_until(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    roles: &crate::access::permission::Roles,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<Work> {
     let Some((r, token)) = claim(db).await? else { return Ok(Work::Idle) };
-    match run_claimed(db, registry, roles, &r, &token).await {
+    let ran = tokio::select! {
+        biased;
+        ran = run_claimed(db, registry, roles, &r, &token) => ran,
+        () = stop => {
+            let work = release(db, r.id, &token).await?;
+            if matches!(work, Work::Done(_)) {
+                registry.touch_all();
+            }
+            return Ok(work);
+        }
+    };
+    match ran {
         Ok(true) => {
             crate::kernel::metrics::action_run(&r.model, &r.action, "done");
             // The action may have written to any table: page anchors are outdated.
@@ -164,6 +195,38 @@ pub async fn work_once(
             Ok(if last { Work::Failed(r.id, msg) } else { Work::Retry(r.id, msg) })
         }
     }
+}
+
+/// Gives a claimed request back: approved and due now, its lease cleared and the
+/// interrupted attempt not counted. When the lease is no longer this worker's, the
+/// request's status says what happened: done (its commit got through before the
+/// stop) or another worker's.
+async fn release(db: &DatabaseConnection, id: i64, token: &str) -> Result<Work> {
+    let txn = begin_write(db).await?;
+    let changed = txn
+        .execute(
+            Query::update()
+                .table(request::Entity)
+                .value(request::Column::Status, "approved")
+                .value(request::Column::LeaseUntil, Option::<NaiveDateTime>::None)
+                .value(request::Column::LeaseToken, Option::<String>::None)
+                .value(request::Column::NextAttemptAt, Option::<NaiveDateTime>::None)
+                .value(request::Column::Attempts, Expr::col(request::Column::Attempts).sub(1))
+                .and_where(Expr::col(request::Column::Id).eq(id))
+                .and_where(Expr::col(request::Column::Status).eq("running"))
+                .and_where(Expr::col(request::Column::LeaseToken).eq(token)),
+        )
+        .await?;
+    txn.commit().await?;
+    if changed.rows_affected() == 1 {
+        tracing::warn!(
+            request = id,
+            "stopping: gave the approved request back unfinished for another worker"
+        );
+        return Ok(Work::Released(id));
+    }
+    let now_done = request::Entity::find_by_id(id).one(db).await?.is_some_and(|r| r.status == "done");
+    Ok(if now_done { Work::Done(id) } else { Work::Lost(id) })
 }
 
 /// Runs a claimed request; `Ok(false)` when the lease was lost before commit.

@@ -14,7 +14,8 @@
 //!
 //! A worker that dies after the outside system acted but before it recorded that
 //! leaves the effect `running` until the lease ends; another worker then carries it
-//! out again with the same key. So an effect happens **exactly once where the
+//! out again with the same key. A worker told to stop for good
+//! ([`work_once_until`]) gives its effect back at once instead. So an effect happens **exactly once where the
 //! receiver honours the key** (an HTTP API reading `Idempotency-Key`, a mail system
 //! that drops a repeated `Message-ID`), and **at least once** otherwise.
 
@@ -30,7 +31,7 @@ mod worker;
 
 pub use crate::db::entities::effect as row;
 pub use store::{Filter, get, give_up, list, retry, write};
-pub use worker::{Work, last_seen, seen, work_once};
+pub use worker::{Work, last_seen, seen, work_once, work_once_until};
 
 /// How often an effect is tried before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;

@@ -32,6 +32,10 @@ pub enum Work {
     /// This worker's lease ran out before it could record the result: another
     /// worker has the effect (and carries it out again with the same key).
     Lost(i64),
+    /// Effect `id` was given back unfinished because the worker was told to stop
+    /// ([`work_once_until`]): queued and due at once for another worker, the
+    /// interrupted attempt not counted.
+    Released(i64),
 }
 
 /// Claims one due effect for worker `instance`: queued and due, or running with an
@@ -101,8 +105,39 @@ async fn claim(db: &DatabaseConnection, instance: &str) -> Result<Option<(Stored
 /// # Errors
 /// `Db` when the database fails (a handler's failures are recorded on the effect).
 pub async fn work_once(db: &DatabaseConnection, handlers: &Handlers, instance: &str) -> Result<Work> {
+    work_once_until(db, handlers, instance, std::future::pending()).await
+}
+
+/// [`work_once`], stopped by `stop`: when `stop` completes while the effect's
+/// handler is still at work, the handler is dropped and the effect given back
+/// ([`Work::Released`]), so another worker takes it at once instead of when the
+/// lease ends. A shutting-down process passes its hard deadline here. (If the
+/// outside system had already acted, the next worker acts again with the same
+/// idempotency key, as after a crash.)
+///
+/// # Errors
+/// `Db` when the database fails.
+pub async fn work_once_until(
+    db: &DatabaseConnection,
+    handlers: &Handlers,
+    instance: &str,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<Work> {
     let Some((effect, token)) = claim(db, instance).await? else { return Ok(Work::Idle) };
-    let performed = match handlers.get(&effect.kind) {
+    let performed = tokio::select! {
+        biased;
+        performed = perform(handlers, &effect) => performed,
+        () = stop => return release(db, &effect, &token).await,
+    };
+    match performed {
+        Ok(done) => finish_done(db, handlers, &effect, &token, &done).await,
+        Err(failure) => finish_failed(db, handlers, &effect, &token, &failure).await,
+    }
+}
+
+/// Runs the effect's handler, within the lease.
+async fn perform(handlers: &Handlers, effect: &StoredEffect) -> std::result::Result<Done, Failure> {
+    match handlers.get(&effect.kind) {
         None => Err(Failure::transient(format!(
             "No worker here knows how to carry out effects of kind \u{201c}{}\u{201d}.",
             effect.kind
@@ -111,18 +146,41 @@ pub async fn work_once(db: &DatabaseConnection, handlers: &Handlers, instance: &
             // Stop a handler before the lease ends, so no other worker takes over
             // while this one may still act.
             let limit = (LEASE - chrono::Duration::seconds(5)).to_std().unwrap_or_default();
-            match tokio::time::timeout(limit, h.perform(&effect, &effect.idempotency_key)).await {
+            match tokio::time::timeout(limit, h.perform(effect, &effect.idempotency_key)).await {
                 Ok(result) => result,
                 Err(_) => {
                     Err(Failure::transient(format!("It took longer than {} seconds.", limit.as_secs())))
                 }
             }
         }
-    };
-    match performed {
-        Ok(done) => finish_done(db, handlers, &effect, &token, &done).await,
-        Err(failure) => finish_failed(db, handlers, &effect, &token, &failure).await,
     }
+}
+
+/// Gives a claimed effect back: queued and due now, its lease cleared and the
+/// interrupted attempt not counted. [`Work::Lost`] when the lease was no longer
+/// this worker's.
+async fn release(db: &DatabaseConnection, effect: &StoredEffect, token: &str) -> Result<Work> {
+    let txn = begin_write(db).await?;
+    let changed = txn
+        .execute(
+            Query::update()
+                .table(row::Entity)
+                .value(row::Column::State, "queued")
+                .value(row::Column::LeaseUntil, Option::<NaiveDateTime>::None)
+                .value(row::Column::LeaseToken, Option::<String>::None)
+                .value(row::Column::NextAttemptAt, Option::<NaiveDateTime>::None)
+                .value(row::Column::Attempts, Expr::col(row::Column::Attempts).sub(1))
+                .and_where(Expr::col(row::Column::Id).eq(effect.id))
+                .and_where(Expr::col(row::Column::State).eq("running"))
+                .and_where(Expr::col(row::Column::LeaseToken).eq(token)),
+        )
+        .await?;
+    txn.commit().await?;
+    if changed.rows_affected() != 1 {
+        return Ok(Work::Lost(effect.id));
+    }
+    tracing::warn!(effect = effect.id, kind = %effect.kind, "stopping: gave the effect back unfinished for another worker");
+    Ok(Work::Released(effect.id))
 }
 
 fn worker_context(reason: Option<String>) -> Context {

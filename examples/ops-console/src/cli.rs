@@ -102,7 +102,9 @@ pub enum Command {
     ///
     /// The admin's own tables are created or upgraded; no demo data is added.
     /// Approved requests are carried out by the server too, as by
-    /// `ops-console worker`.
+    /// `ops-console worker`. On SIGTERM or Ctrl-C it takes no new connection and
+    /// finishes the requests in flight and the worker's item, for at most
+    /// OPSADMIN_SHUTDOWN_TIMEOUT seconds (default 30).
     #[command(verbatim_doc_comment)]
     Serve(ServeArgs),
     /// Create a staff user.
@@ -128,7 +130,9 @@ pub enum Command {
     Action(ActionArgs),
     /// Carry out approved requests (refunds, unlocks of fraud locks) and effects (mail).
     ///
-    /// Runs until Ctrl-C; with --once, carries out those that are due and stops.
+    /// Runs until Ctrl-C or SIGTERM, finishing the item in hand (past
+    /// OPSADMIN_SHUTDOWN_TIMEOUT seconds, default 30, it gives the item back for
+    /// another worker); with --once, carries out those that are due and stops.
     /// Several workers may run at once, on several machines: each request still
     /// runs once, and each effect is claimed by one worker at a time. Mail goes
     /// over SMTP to OPS_CONSOLE_SMTP_URL (smtp://user:password@relay:25, no TLS:
@@ -162,6 +166,50 @@ pub enum Command {
     /// what is allowed (exit code 2), as at the start of serve.
     #[command(verbatim_doc_comment)]
     Config(ServeArgs),
+    /// Copy a live SQLite database to PATH, consistently, while it is in use.
+    ///
+    /// SQLite's VACUUM INTO writes a copy of one moment while the server and
+    /// workers go on writing. Prints the copy's size and the head of the audit log
+    /// it holds. Refuses to replace an existing PATH unless --force. On
+    /// PostgreSQL, use pg_dump -Fc (see the deployment chapter).
+    ///
+    /// Exit code 0 when the copy is written; 1 when it could not be made; 2 when
+    /// the command line cannot be used (PATH exists, PostgreSQL, in-memory database).
+    #[command(verbatim_doc_comment)]
+    Backup {
+        /// Where to write the copy.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The database URL (default: $DATABASE_URL, else ops-console.db).
+        #[arg(long, value_name = "URL", value_parser = text)]
+        database_url: Option<String>,
+    },
+    /// Put a backup made by `ops-console backup` back in place of the database.
+    ///
+    /// Checks PATH first: a SQLite file, PRAGMA integrity_check, the admin's
+    /// tables at a schema this release knows (upgraded when older), and the audit
+    /// log's hash chain as `audit verify` checks it. Then copies it beside the
+    /// database file, flushes it to disk and renames it over the database; the
+    /// replaced file is kept as FILE.before-restore-TIMESTAMP. Refuses while a
+    /// process on this machine has the database open (seen in /proc/*/fd on Linux;
+    /// another user's processes are seen only as root): stop the console and its
+    /// workers first. On PostgreSQL, use pg_restore (see the deployment chapter).
+    ///
+    /// Exit code 0 when restored; 1 when PATH fails a check, the database is in use
+    /// or the file cannot be put in place (nothing is changed then); 2 when the
+    /// command line cannot be used (no such PATH, PostgreSQL).
+    #[command(verbatim_doc_comment)]
+    Restore {
+        /// The backup file.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// The database URL (default: $DATABASE_URL, else ops-console.db).
+        #[arg(long, value_name = "URL", value_parser = text)]
+        database_url: Option<String>,
+    },
     /// Print a shell completion script on standard output.
     #[command(after_long_help = COMPLETIONS_FOOTER)]
     Completions {
@@ -381,7 +429,9 @@ impl Command {
             | Self::Audit { command: AuditCommand::Checkpoint { database_url } }
             | Self::Action(ActionArgs { database_url, .. })
             | Self::Check { database_url }
-            | Self::Token(TokenArgs { database_url, .. }) => (with_url(database_url), Scope::Database),
+            | Self::Token(TokenArgs { database_url, .. })
+            | Self::Backup { database_url, .. }
+            | Self::Restore { database_url, .. } => (with_url(database_url), Scope::Database),
             Self::Completions { .. } => return None,
         })
     }
@@ -759,7 +809,7 @@ mod tests {
                 .contains("a value is required for '--database-url")
         );
         assert!(err(&["launch"]).contains("unrecognized subcommand 'launch'"));
-        assert!(err(&["servr"]).contains("a similar subcommand exists: 'serve'"));
+        assert!(err(&["servr"]).contains("similar subcommands exist: 'restore', 'serve'"));
         assert!(err(&["--addr", "1.2.3.4:5"]).contains("unexpected argument '--addr'"));
     }
 

@@ -7,7 +7,11 @@
 //! transaction, audit entries and approvals. A script is not a back door.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::{Fuse, FusedFuture};
 
 use opsadmin::action::{DynAction, Report};
 use opsadmin::effect::Work as EffectWork;
@@ -196,6 +200,9 @@ pub struct WorkerSummary {
     pub effects_retried: u32,
     /// Effects that failed for the last time (a bounce).
     pub effects_failed: u32,
+    /// Requests and effects given back unfinished when the shutdown timeout ran
+    /// out, for another worker to take at once.
+    pub released: u32,
 }
 
 /// How long the worker sleeps when nothing is due.
@@ -214,8 +221,20 @@ fn instance_name() -> String {
 }
 
 /// One turn: one approved request and one effect, if due. Whether anything was.
-async fn turn(service: &Service, instance: &str, summary: &mut WorkerSummary) -> Result<bool, Error> {
-    let approval = service.work_approvals_once().await?;
+/// No effect is begun once `shutdown` has completed; when `cutoff` completes, the
+/// item in hand is given back.
+async fn turn<S, C>(
+    service: &Service,
+    instance: &str,
+    summary: &mut WorkerSummary,
+    mut shutdown: Pin<&mut Fuse<S>>,
+    mut cutoff: Pin<&mut Fuse<C>>,
+) -> Result<bool, Error>
+where
+    S: Future<Output = ()>,
+    C: Future<Output = ()>,
+{
+    let approval = service.work_approvals_once_until(cutoff.as_mut()).await?;
     match &approval {
         Work::Idle => {}
         Work::Done(id) => {
@@ -234,8 +253,19 @@ async fn turn(service: &Service, instance: &str, summary: &mut WorkerSummary) ->
             summary.lost += 1;
             tracing::info!(request = id, "another worker carried out the request first");
         }
+        Work::Released(id) => {
+            summary.released += 1;
+            tracing::warn!(
+                request = id,
+                "the shutdown timeout ran out while the approved request ran: rolled back and given back \
+                 for another worker"
+            );
+        }
     }
-    let effect = service.work_effects_once(instance).await?;
+    if cutoff.is_terminated() || shutdown.is_terminated() || shutdown.as_mut().now_or_never().is_some() {
+        return Ok(approval != Work::Idle);
+    }
+    let effect = service.work_effects_once_until(instance, cutoff.as_mut()).await?;
     match &effect {
         EffectWork::Idle => {}
         EffectWork::Done(id) => {
@@ -252,6 +282,13 @@ async fn turn(service: &Service, instance: &str, summary: &mut WorkerSummary) ->
         }
         EffectWork::Lost(id) => {
             tracing::warn!(effect = id, "the lease on an effect ran out before it was recorded")
+        }
+        EffectWork::Released(id) => {
+            summary.released += 1;
+            tracing::warn!(
+                effect = id,
+                "the shutdown timeout ran out while the effect was carried out: given back for another worker"
+            );
         }
     }
     Ok(approval != Work::Idle || effect != EffectWork::Idle)
@@ -274,9 +311,29 @@ pub async fn worker(
     once: bool,
     shutdown: impl Future<Output = ()>,
 ) -> Result<WorkerSummary, CommandError> {
+    worker_until(db, registry, roles, once, shutdown, std::future::pending()).await
+}
+
+/// [`worker`] with a hard limit: after `shutdown` it finishes the item in hand
+/// and begins no other; if `cutoff` (the shutdown timeout, [`crate::shutdown::Stop::deadline`])
+/// completes first, the item is given back for another worker to take at once (an
+/// approved request's transaction rolls back; an effect is queued again) and the
+/// worker returns.
+///
+/// # Errors
+/// As [`worker`].
+pub async fn worker_until(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    roles: &Roles,
+    once: bool,
+    shutdown: impl Future<Output = ()>,
+    cutoff: impl Future<Output = ()>,
+) -> Result<WorkerSummary, CommandError> {
     let service = door(db, registry, roles);
     let instance = instance_name();
-    let mut shutdown = std::pin::pin!(shutdown);
+    let mut shutdown = std::pin::pin!(shutdown.fuse());
+    let mut cutoff = std::pin::pin!(cutoff.fuse());
     let mut summary = WorkerSummary::default();
     let mut last_seen: Option<std::time::Instant> = None;
     loop {
@@ -286,7 +343,7 @@ pub async fn worker(
                 Err(e) => tracing::warn!(error = %explain(&e), "the worker could not mark itself seen"),
             }
         }
-        let pause = match turn(&service, &instance, &mut summary).await {
+        let pause = match turn(&service, &instance, &mut summary, shutdown.as_mut(), cutoff.as_mut()).await {
             Ok(false) if once => break,
             Ok(false) => Some(IDLE),
             Ok(true) => None,
@@ -298,16 +355,19 @@ pub async fn worker(
         };
         // Stop between requests only: wait for the pause, or just look whether
         // shutdown was asked for.
+        if cutoff.is_terminated() || shutdown.is_terminated() {
+            break;
+        }
         match pause {
             Some(d) => tokio::select! {
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(d) => {}
             },
-            None => tokio::select! {
-                biased;
-                () = &mut shutdown => break,
-                () = std::future::ready(()) => {}
-            },
+            None => {
+                if shutdown.as_mut().now_or_never().is_some() {
+                    break;
+                }
+            }
         }
     }
     Ok(summary)

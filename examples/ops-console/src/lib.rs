@@ -16,6 +16,7 @@
 //! ```
 
 pub mod actions;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod config_cmd;
@@ -24,6 +25,7 @@ pub mod models;
 pub mod roles;
 pub mod seed;
 pub mod settings;
+pub mod shutdown;
 
 use std::sync::Arc;
 use std::time::Duration;

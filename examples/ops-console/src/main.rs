@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, WorkerArgs};
 use ops_console::settings::{self, Settings};
-use ops_console::{commands, roles, seed};
+use ops_console::{commands, roles, seed, shutdown};
 use sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
 
@@ -59,6 +59,8 @@ async fn main() -> ExitCode {
         Command::Worker(args) => worker_command(args, s).await,
         Command::Check { .. } => check(s).await,
         Command::Token(args) => token_command(args, s).await,
+        Command::Backup { path, force, .. } => backup(s, &path, force).await,
+        Command::Restore { path, .. } => restore(s, &path).await,
         Command::Completions { shell } => completions(shell),
     };
     match outcome {
@@ -100,6 +102,16 @@ async fn audit_checkpoint(settings: &Settings) -> Outcome {
     let result = commands::audit_checkpoint(&db).await;
     db.close().await.ok();
     printed(result)
+}
+
+/// `backup PATH`: a consistent copy of the live SQLite database.
+async fn backup(settings: &Settings, path: &std::path::Path, force: bool) -> Outcome {
+    printed(ops_console::backup::backup(&settings.database_url, path, force).await)
+}
+
+/// `restore PATH`: a checked backup put in place of the SQLite database.
+async fn restore(settings: &Settings, path: &std::path::Path) -> Outcome {
+    printed(ops_console::backup::restore(path, &settings.database_url).await)
 }
 
 /// Connects to the settings' database and brings the schema up to date.
@@ -177,14 +189,25 @@ async fn worker_command(args: WorkerArgs, settings: &Settings) -> Outcome {
         println!("Carrying out approved requests and effects (press Ctrl-C to stop)");
         println!("Mail goes to {}.", mail_destination());
     }
-    let result = commands::worker(&db, &registry, &roles::roles(), args.once, shutdown_signal()).await;
+    // On SIGTERM or Ctrl-C: finish the item in hand; past the timeout, give it back.
+    let stop = shutdown::Stop::on_signal(settings.shutdown_timeout);
+    let result =
+        commands::worker_until(&db, &registry, &roles::roles(), args.once, stop.asked(), stop.deadline())
+            .await;
     db.close().await.ok();
     match result {
         Ok(s) => {
             println!(
                 "Worker stopped: {} done, {} to be retried, {} failed, {} taken by another worker; \
-                 {} effects carried out, {} to be retried, {} failed.",
-                s.done, s.retried, s.failed, s.lost, s.effects_done, s.effects_retried, s.effects_failed
+                 {} effects carried out, {} to be retried, {} failed; {} given back unfinished.",
+                s.done,
+                s.retried,
+                s.failed,
+                s.lost,
+                s.effects_done,
+                s.effects_retried,
+                s.effects_failed,
+                s.released
             );
             Ok(())
         }
@@ -268,7 +291,10 @@ async fn serve_command(settings: &Settings) -> Outcome {
     serve(db, settings).await
 }
 
-/// Serves the app until Ctrl-C or SIGTERM, then closes the database.
+/// Serves the app until Ctrl-C or SIGTERM: then it takes no new connection,
+/// finishes the requests in flight and the worker's item in hand, and closes the
+/// database; past `settings.shutdown_timeout` it stops anyway, naming what was
+/// still running (the worker gives its item back for another worker).
 async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     let addr = settings.addr;
     let config = settings.web_config();
@@ -277,12 +303,7 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr}: {e}.")))?;
     let local = listener.local_addr().unwrap_or(addr);
     println!("Serving the ops console at http://{local}/admin/ (press Ctrl-C to stop)");
-    if settings.worker {
-        println!(
-            "A worker runs in this process: approved requests and mail; mail goes to {}.",
-            mail_destination()
-        );
-    } else {
+    if !settings.worker {
         println!(
             "No worker runs in this process (--no-worker): run `ops-console worker` for approved requests and mail."
         );
@@ -291,27 +312,47 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     // the same SQLite write turn and outdate the same list caches.
     let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
     let registry = std::sync::Arc::clone(&state.registry);
+    let in_flight = shutdown::InFlight::default();
     let metrics = metrics_listener(settings, &state).await?;
-    let app = ops_console::app_with_settings(state, settings);
-    // Approved requests and effects (mail) are carried out in this process too; the
-    // worker finishes the one in hand when the server stops.
-    let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = in_flight.track(ops_console::app_with_settings(state, settings));
+    let stop = shutdown::Stop::on_signal(settings.shutdown_timeout);
+    // Approved requests and effects (mail) are carried out in this process too.
     let worker = settings.worker.then(|| {
-        let db = db.clone();
+        println!(
+            "A worker runs in this process: approved requests and mail; mail goes to {}.",
+            mail_destination()
+        );
+        let (db, stop) = (db.clone(), stop.clone());
         tokio::spawn(async move {
-            let stop = async {
-                let _ = stopped.await;
-            };
-            commands::worker(&db, &registry, &roles::roles(), false, stop).await
+            commands::worker_until(&db, &registry, &roles::roles(), false, stop.asked(), stop.deadline())
+                .await
         })
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}.")));
-    let _ = stop_worker.send(());
+    let mut server = tokio::spawn({
+        let stop = stop.clone();
+        axum::serve(listener, app).with_graceful_shutdown(async move { stop.asked().await }).into_future()
+    });
+    let served = tokio::select! {
+        served = &mut server => Some(served),
+        () = stop.deadline() => None,
+    };
+    let served = match served {
+        Some(Ok(result)) => result.map_err(|e| Failure(EXIT_FAILURE, format!("The server stopped: {e}."))),
+        Some(Err(e)) => Err(Failure(EXIT_FAILURE, format!("The server stopped abnormally: {e}."))),
+        None => {
+            let running = in_flight.running();
+            tracing::warn!(
+                timeout_seconds = settings.shutdown_timeout.as_secs(),
+                requests = running.len(),
+                running = %running.join(", "),
+                "the shutdown timeout ran out: stopping with requests still running"
+            );
+            server.abort();
+            Ok(())
+        }
+    };
     if let Some(worker) = worker {
-        report_worker(worker.await);
+        stopped_worker(worker).await;
     }
     if let Some(m) = metrics {
         m.abort();
@@ -324,17 +365,19 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     Ok(())
 }
 
-/// Logs how the server's worker ended.
-fn report_worker(
-    ended: Result<Result<commands::WorkerSummary, commands::CommandError>, tokio::task::JoinError>,
+/// Waits for the server's worker, which returns by the shutdown timeout (giving its
+/// item back then), and logs what it did.
+async fn stopped_worker(
+    worker: tokio::task::JoinHandle<Result<commands::WorkerSummary, commands::CommandError>>,
 ) {
-    match ended {
+    match worker.await {
         Ok(Ok(s)) => {
             tracing::info!(
                 done = s.done,
                 failed = s.failed,
                 effects_done = s.effects_done,
                 effects_failed = s.effects_failed,
+                given_back = s.released,
                 "worker stopped"
             )
         }
@@ -354,30 +397,6 @@ async fn metrics_listener(
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot listen on {addr} for metrics: {e}.")))?;
     println!("Metrics (Prometheus text) at http://{local}/metrics");
     Ok(Some(task))
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 /// The new user's password: `ADMIN_PASSWORD`, else one line of standard input.

@@ -140,4 +140,17 @@ impl Service {
     pub async fn work_approvals_once(&self) -> Result<Work> {
         approval::work_once(&self.db, &self.registry, &self.auth.roles).await
     }
+
+    /// [`Service::work_approvals_once`], stopped by `stop` (a stopping process's
+    /// hard deadline): an action still running then is rolled back and its request
+    /// given back for another worker at once ([`Work::Released`]).
+    ///
+    /// # Errors
+    /// `Db` when the database fails.
+    pub async fn work_approvals_once_until(
+        &self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<Work> {
+        approval::work_once_until(&self.db, &self.registry, &self.auth.roles, stop).await
+    }
 }

@@ -119,7 +119,21 @@ impl Service {
     /// # Errors
     /// `Db` when the database fails.
     pub async fn work_effects_once(&self, instance: &str) -> Result<effect::Work> {
-        let work = effect::work_once(&self.db, self.registry.effect_handlers(), instance).await?;
+        self.work_effects_once_until(instance, std::future::pending()).await
+    }
+
+    /// [`Service::work_effects_once`], stopped by `stop` (a stopping process's hard
+    /// deadline): a handler still at work then is dropped and its effect given back
+    /// for another worker at once ([`effect::Work::Released`]).
+    ///
+    /// # Errors
+    /// `Db` when the database fails.
+    pub async fn work_effects_once_until(
+        &self,
+        instance: &str,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<effect::Work> {
+        let work = effect::work_once_until(&self.db, self.registry.effect_handlers(), instance, stop).await?;
         if matches!(work, effect::Work::Done(_) | effect::Work::Failed(..)) {
             // A handler may have changed the application's tables.
             self.registry.touch_all();
