@@ -16,6 +16,7 @@ mod edges;
 mod edit_review;
 mod effect_screens;
 mod effects;
+mod faults;
 mod features;
 mod hostile;
 mod idempotency;

@@ -11,7 +11,7 @@ use super::{LEASE, MAX_ATTEMPTS, backoff, keys_of, request};
 use crate::access::Staff;
 use crate::action::{Approval, Executed, Report};
 use crate::audit::{self, Context};
-use crate::db::txn::begin_write;
+use crate::db::txn::{begin_write, commit};
 use crate::kernel::clock::now;
 use crate::kernel::error::{Denial, Error, Result};
 use crate::registry::Registry;
@@ -110,6 +110,16 @@ pub async fn work_once(
             Ok(Work::Done(r.id))
         }
         Ok(false) => Ok(Work::Lost(r.id)),
+        // The database went away: the run did not commit (or, if its commit was
+        // cut, did, and is `done`). Not the action's failure: give the request
+        // back without counting the attempt, if the database lets us; else its
+        // lease runs out and it is claimed again. The caller backs off.
+        Err(e) if e.is_unavailable() => {
+            if let Err(again) = release(db, &r, &token).await {
+                tracing::debug!(request = r.id, error = %again, "could not give the request back yet");
+            }
+            Err(e)
+        }
         Err(e) => {
             let msg = match &e {
                 Error::Db(db) => format!("The database failed: {db}"),
@@ -131,6 +141,7 @@ pub async fn work_once(
                     if last { None } else { Some(t + backoff(r.attempts)) },
                 )
                 .and_where(Expr::col(request::Column::Id).eq(r.id))
+                .and_where(Expr::col(request::Column::Status).eq("running"))
                 .and_where(Expr::col(request::Column::LeaseToken).eq(token.clone()));
             if last {
                 update.value(request::Column::FinishedAt, Some(t));
@@ -162,6 +173,25 @@ pub async fn work_once(
             Ok(if last { Work::Failed(r.id, msg) } else { Work::Retry(r.id, msg) })
         }
     }
+}
+
+/// Gives a claimed request back (approved, due now, the attempt not counted) while
+/// this worker still holds it and it is still running.
+async fn release(db: &DatabaseConnection, r: &request::Model, token: &str) -> Result<()> {
+    let txn = begin_write(db).await?;
+    txn.execute(
+        Query::update()
+            .table(request::Entity)
+            .value(request::Column::Status, "approved")
+            .value(request::Column::Attempts, Expr::col(request::Column::Attempts).sub(1))
+            .value(request::Column::LeaseUntil, Option::<NaiveDateTime>::None)
+            .value(request::Column::LeaseToken, Option::<String>::None)
+            .and_where(Expr::col(request::Column::Id).eq(r.id))
+            .and_where(Expr::col(request::Column::Status).eq("running"))
+            .and_where(Expr::col(request::Column::LeaseToken).eq(token)),
+    )
+    .await?;
+    commit(txn).await
 }
 
 /// Runs a claimed request; `Ok(false)` when the lease was lost before commit.
@@ -233,6 +263,6 @@ async fn run_claimed(
         txn.rollback().await?;
         return Ok(false);
     }
-    txn.commit().await?;
+    commit(txn).await?;
     Ok(true)
 }

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::audit::Context;
 use crate::db::entities::worker_seen;
-use crate::db::txn::begin_write;
+use crate::db::txn::{begin_write, commit};
 use crate::kernel::clock::now;
 use crate::kernel::error::Result;
 
@@ -102,6 +102,7 @@ async fn claim(db: &DatabaseConnection, instance: &str) -> Result<Option<(Stored
 /// `Db` when the database fails (a handler's failures are recorded on the effect).
 pub async fn work_once(db: &DatabaseConnection, handlers: &Handlers, instance: &str) -> Result<Work> {
     let Some((effect, token)) = claim(db, instance).await? else { return Ok(Work::Idle) };
+    let claimed = std::time::Instant::now();
     let performed = match handlers.get(&effect.kind) {
         None => Err(Failure::transient(format!(
             "No worker here knows how to carry out effects of kind \u{201c}{}\u{201d}.",
@@ -119,9 +120,23 @@ pub async fn work_once(db: &DatabaseConnection, handlers: &Handlers, instance: &
             }
         }
     };
-    match performed {
-        Ok(done) => finish_done(db, handlers, &effect, &token, &done).await,
-        Err(failure) => finish_failed(db, handlers, &effect, &token, &failure).await,
+    // The outside system has acted (or refused): record it even if the database is
+    // away for a moment, while the lease lasts, rather than act again later.
+    let deadline = claimed + (LEASE - chrono::Duration::seconds(10)).to_std().unwrap_or_default();
+    let mut pause = std::time::Duration::from_millis(250);
+    loop {
+        let finished = match &performed {
+            Ok(done) => finish_done(db, handlers, &effect, &token, done).await,
+            Err(failure) => finish_failed(db, handlers, &effect, &token, failure).await,
+        };
+        match finished {
+            Err(e) if e.is_unavailable() && std::time::Instant::now() + pause < deadline => {
+                tracing::warn!(effect = effect.id, error = %e, "cannot record the effect's result yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(5));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -161,7 +176,7 @@ async fn finish_done(
     let ctx = worker_context(done.outcome.clone());
     audit_change(&txn, &ctx, effect, "effect_done", "running", "done").await?;
     settle(handlers, &txn, &ctx, effect, Settled::Done(done)).await?;
-    txn.commit().await?;
+    commit(txn).await?;
     Ok(Work::Done(effect.id))
 }
 
