@@ -64,8 +64,14 @@ impl Answer {
                     self.body
                 );
                 assert!(self.headers.contains_key(header::RETRY_AFTER), "{what}: a 503 without Retry-After");
-                for driver in ["Connection refused", "error communicating", "57P01", "sqlx", "Execution Error"] {
-                    assert!(!body.contains(driver), "{what}: the driver's words reached the page: {}", self.body);
+                for driver in
+                    ["Connection refused", "error communicating", "57P01", "sqlx", "Execution Error"]
+                {
+                    assert!(
+                        !body.contains(driver),
+                        "{what}: the driver's words reached the page: {}",
+                        self.body
+                    );
                 }
             }
             s => panic!("{what}: {s} {}", self.body),
@@ -102,7 +108,8 @@ impl Http {
         if let Some(ct) = content_type {
             req = req.header(header::CONTENT_TYPE, ct);
         }
-        let resp = self.client.request(req.body(Body::from(body)).unwrap()).await.expect("the server answers");
+        let resp =
+            self.client.request(req.body(Body::from(body)).unwrap()).await.expect("the server answers");
         for v in resp.headers().get_all(header::SET_COOKIE) {
             let v = v.to_str().unwrap();
             let (kv, _) = v.split_once(';').unwrap_or((v, ""));
@@ -243,7 +250,8 @@ async fn fraud_unlock_requests(service: &opsadmin::Service) -> Vec<i64> {
     let mut requests = Vec::new();
     for id in ACCOUNTS - LOCKED + 1..=ACCOUNTS {
         let keys = vec![id.to_string()];
-        let lock = ActionRequest { keys: keys.clone(), input: json!({"kind": "fraud"}), idempotency_key: None };
+        let lock =
+            ActionRequest { keys: keys.clone(), input: json!({"kind": "fraud"}), idempotency_key: None };
         service.run_action(&staff, "account", "lock_account", &lock).await.unwrap();
         let unlock = ActionRequest { keys, input: json!({}), idempotency_key: None };
         match service.run_action(&staff, "account", "unlock_account", &unlock).await.unwrap() {
@@ -276,13 +284,23 @@ async fn load(
         for path in ["/admin/account/?q=Company".to_owned(), format!("/admin/account/{shown}")] {
             let page = browser.get(&path).await;
             page.assert_acceptable(&path);
-            assert!(!since_restart || page.status == 200, "after the restart, {path}: {} {}", page.status, page.body);
+            assert!(
+                !since_restart || page.status == 200,
+                "after the restart, {path}: {} {}",
+                page.status,
+                page.body
+            );
         }
         if let Some(id) = id {
             let body = json!({"ids": [id], "idempotency_key": format!("mark-{id}")});
             let run = script.api("mark_for_manual_review", body).await;
             run.assert_acceptable("an action run");
-            assert!(!since_restart || run.status == 200, "after the restart, a run: {} {}", run.status, run.body);
+            assert!(
+                !since_restart || run.status == 200,
+                "after the restart, a run: {} {}",
+                run.status,
+                run.body
+            );
             outcomes.push((id, run.status, run.json()));
         }
         sent.fetch_add(1, Ordering::SeqCst);
@@ -301,7 +319,9 @@ async fn token(db: &DatabaseConnection, name: &str) -> String {
 async fn retry_mails(mut script: Http) {
     for id in 1..=MAILED {
         loop {
-            let r = script.api("retry_welcome_email", json!({"ids": [id], "idempotency_key": format!("mail-{id}")})).await;
+            let r = script
+                .api("retry_welcome_email", json!({"ids": [id], "idempotency_key": format!("mail-{id}")}))
+                .await;
             r.assert_acceptable("a welcome email retry");
             if r.status == 200 {
                 assert_eq!(r.json()["done"].as_array().map(Vec::len), Some(1), "{}", r.body);
@@ -330,7 +350,8 @@ async fn worker_settles(db: &DatabaseConnection, approvals: usize) {
             .filter(admin_core::approval::request::Column::Status.ne("done"))
             .count(db)
             .await;
-        let open_effects = effect_row::Entity::find().filter(effect_row::Column::State.ne("done")).count(db).await;
+        let open_effects =
+            effect_row::Entity::find().filter(effect_row::Column::State.ne("done")).count(db).await;
         let effects = effect_row::Entity::find().count(db).await;
         if let (Ok(0), Ok(0), Ok(n)) = (open_approvals, open_effects, effects)
             && n == MAILED as u64
@@ -452,10 +473,17 @@ async fn postgresql_restarted_under_load_loses_nothing_and_runs_nothing_twice() 
         *statuses.entry(*status).or_default() += 1;
         let a = account::Entity::find_by_id(*id).one(&db).await.unwrap().unwrap();
         let entries = count_entries(&db, "action:mark_for_manual_review", "account", *id).await;
-        assert_eq!(entries, u64::from(a.manual_review), "account {id}: {entries} entries, review {}", a.manual_review);
+        assert_eq!(
+            entries,
+            u64::from(a.manual_review),
+            "account {id}: {entries} entries, review {}",
+            a.manual_review
+        );
         match (status, body["error"].as_str()) {
             (200, _) => assert!(a.manual_review, "account {id} answered done"),
-            (503, Some("database_unavailable")) => assert!(!a.manual_review, "account {id}: nothing was saved"),
+            (503, Some("database_unavailable")) => {
+                assert!(!a.manual_review, "account {id}: nothing was saved")
+            }
             _ => {}
         }
     }
@@ -497,7 +525,9 @@ async fn sqlite_app(busy: Duration) -> (DatabaseConnection, std::path::PathBuf, 
 
 /// Another process's writer: a connection of its own holding SQLite's write lock
 /// until told to let go.
-async fn hold_write_lock(path: &std::path::Path) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+async fn hold_write_lock(
+    path: &std::path::Path,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     use sea_orm::sqlx::{Connection, SqliteConnection, query};
     let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
     query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
@@ -521,7 +551,12 @@ async fn a_sqlite_write_lock_held_too_long_is_a_503_busy_and_a_short_one_is_wait
     let (release, holder) = hold_write_lock(&path).await;
     let before = admin_core::db::txn::busy_retries();
     let r = script.api("mark_for_manual_review", json!({"ids": [2]})).await;
-    assert!(admin_core::db::txn::busy_retries() >= before + 2, "begin_write tried three times: {} {}", r.status, r.body);
+    assert!(
+        admin_core::db::txn::busy_retries() >= before + 2,
+        "begin_write tried three times: {} {}",
+        r.status,
+        r.body
+    );
     assert_eq!(r.status, 503, "{}", r.body);
     assert_eq!(r.json()["error"], "database_busy", "{}", r.body);
     assert_eq!(r.json()["message"], BUSY);
@@ -534,7 +569,12 @@ async fn a_sqlite_write_lock_held_too_long_is_a_503_busy_and_a_short_one_is_wait
         .append_pair("idempotency_key", "busy-3")
         .finish();
     let page = browser
-        .send("POST", "/admin/account/actions/mark_for_manual_review", Some("application/x-www-form-urlencoded"), form)
+        .send(
+            "POST",
+            "/admin/account/actions/mark_for_manual_review",
+            Some("application/x-www-form-urlencoded"),
+            form,
+        )
         .await;
     assert_eq!(page.status, 503, "{}", page.body);
     assert!(html_unescape(&page.body).contains(BUSY) && page.body.contains("<html"), "{}", page.body);

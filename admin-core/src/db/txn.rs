@@ -59,7 +59,11 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
             Ok(txn) => return Ok(txn),
             Err(e) if attempt < BUSY_ATTEMPTS && unavailability(&e) == Some(Unavailable::Busy) => {
                 BUSY_RETRIES.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(attempt, of = BUSY_ATTEMPTS, "the SQLite database is busy (its write lock is taken); trying again");
+                tracing::warn!(
+                    attempt,
+                    of = BUSY_ATTEMPTS,
+                    "the SQLite database is busy (its write lock is taken); trying again"
+                );
                 tokio::time::sleep(pause).await;
                 pause *= 4;
             }

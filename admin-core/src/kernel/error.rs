@@ -298,10 +298,10 @@ pub enum Unavailable {
     /// down or starting: nothing was saved.
     Down,
     /// SQLite's write lock stayed with another connection or process past the busy
-    /// timeout and the retries of [`crate::db::txn::begin_write`]: nothing was saved.
+    /// timeout and the retries of `db::txn::begin_write`: nothing was saved.
     Busy,
     /// The connection was lost while the transaction was being committed, so the
-    /// database may have committed it or not ([`crate::db::txn::commit`]).
+    /// database may have committed it or not (`db::txn::commit`).
     MaybeSaved,
 }
 
