@@ -81,10 +81,22 @@ impl IntoResponse for Error {
                 }
                 C::Conflict { .. } => (StatusCode::CONFLICT, "Changed by someone else"),
                 C::Refused(_) => (StatusCode::CONFLICT, "Cannot do that"),
+                // A database that is away or busy for a moment: 503, never 500.
+                C::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Database unavailable"),
+                C::Db(db) if admin_core::kernel::error::unavailability(db).is_some() => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "Database unavailable")
+                }
                 C::Db(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
             },
         };
+        let unavailable = match &self {
+            Error::Core(e) => e.unavailable(),
+            _ => None,
+        };
         match &self {
+            Error::Core(admin_core::Error::Db(db)) if unavailable.is_some() => {
+                tracing::warn!(error = %db, "the database is unavailable")
+            }
             Error::Core(admin_core::Error::Db(db)) if !admin_core::kernel::error::is_encoding_error(db) => {
                 tracing::error!(error = %db, "database error")
             }
@@ -106,11 +118,15 @@ impl IntoResponse for Error {
             Error::Core(admin_core::Error::Db(db)) if admin_core::kernel::error::is_encoding_error(db) => {
                 admin_core::kernel::error::UNSTORABLE_TEXT.to_owned()
             }
+            _ if unavailable.is_some() => unavailable.map(|u| u.sentence().to_owned()).unwrap_or_default(),
             other => other.to_string(),
         };
         let mut resp = (status, message.clone()).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        if let Some(u) = unavailable {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(u.retry_after()));
+        }
         if matches!(self, Error::Core(admin_core::Error::ReauthRequired)) {
             resp.extensions_mut().insert(NeedsRecentSignIn);
         }
@@ -219,7 +235,13 @@ pub(crate) async fn render_error_pages(prefix: Arc<str>, mut req: Request, next:
         }
     };
     match rendered {
-        Ok(html) => resp = (status, html).into_response(),
+        Ok(html) => {
+            let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+            resp = (status, html).into_response();
+            if let Some(v) = retry_after {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         Err(e) => tracing::error!(error = %e, "the error page could not be rendered"),
     }
     resp

@@ -19,6 +19,7 @@ mod edges;
 mod edit_review;
 mod effect_screens;
 mod effects;
+mod faults;
 mod features;
 mod health;
 mod hostile;

@@ -11,7 +11,7 @@ use super::{LEASE, MAX_ATTEMPTS, backoff, keys_of, request};
 use crate::access::Staff;
 use crate::action::{Approval, Executed, Report};
 use crate::audit::{self, Context};
-use crate::db::txn::begin_write;
+use crate::db::txn::{begin_write, commit};
 use crate::kernel::clock::now;
 use crate::kernel::error::{Denial, Error, Result};
 use crate::registry::Registry;
@@ -142,6 +142,16 @@ pub async fn work_once_until(
             Ok(Work::Done(r.id))
         }
         Ok(false) => Ok(Work::Lost(r.id)),
+        // The database went away: the run did not commit (or, if its commit was
+        // cut, did, and is `done`). Not the action's failure: give the request
+        // back without counting the attempt, if the database lets us; else its
+        // lease runs out and it is claimed again. The caller backs off.
+        Err(e) if e.is_unavailable() => {
+            if let Err(again) = release(db, r.id, &token).await {
+                tracing::debug!(request = r.id, error = %again, "could not give the request back yet");
+            }
+            Err(e)
+        }
         Err(e) => {
             crate::kernel::metrics::action_run(&r.model, &r.action, "failed");
             let msg = match &e {
@@ -164,6 +174,7 @@ pub async fn work_once_until(
                     if last { None } else { Some(t + backoff(r.attempts)) },
                 )
                 .and_where(Expr::col(request::Column::Id).eq(r.id))
+                .and_where(Expr::col(request::Column::Status).eq("running"))
                 .and_where(Expr::col(request::Column::LeaseToken).eq(token.clone()));
             if last {
                 update.value(request::Column::FinishedAt, Some(t));
@@ -217,7 +228,7 @@ async fn release(db: &DatabaseConnection, id: i64, token: &str) -> Result<Work> 
                 .and_where(Expr::col(request::Column::LeaseToken).eq(token)),
         )
         .await?;
-    txn.commit().await?;
+    commit(txn).await?;
     if changed.rows_affected() == 1 {
         tracing::warn!(
             request = id,
@@ -298,6 +309,6 @@ async fn run_claimed(
         txn.rollback().await?;
         return Ok(false);
     }
-    txn.commit().await?;
+    commit(txn).await?;
     Ok(true)
 }

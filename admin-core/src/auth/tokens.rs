@@ -199,7 +199,15 @@ pub(crate) async fn token_user(db: &DatabaseConnection, token: &str) -> Result<O
     if t.last_used_at.is_none_or(|at| now() - at > Duration::seconds(60)) {
         let mut am: api_token::ActiveModel = t.into();
         am.last_used_at = Set(Some(now()));
-        am.update(db).await?;
+        // Only a note: a database too busy to take it does not refuse the request.
+        match am.update(db).await {
+            Err(e) if crate::kernel::error::unavailability(&e).is_some() => {
+                tracing::warn!(error = %e, "could not note when the API token was used");
+            }
+            other => {
+                other?;
+            }
+        }
     }
     Ok(Some(user))
 }

@@ -1,11 +1,34 @@
-//! Write transactions that behave the same on SQLite and PostgreSQL.
+//! Write transactions that behave the same on SQLite and PostgreSQL, and that
+//! survive a busy or vanishing database as well as can be: a busy SQLite database
+//! is waited for a bounded number of times ([`begin_write`]), and a commit whose
+//! connection is lost says that its outcome is unknown ([`commit`]).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
 
-use crate::kernel::error::Result;
+use crate::kernel::error::{Error, Result, Unavailable, unavailability};
+
+/// How many times [`begin_write`] tries to take SQLite's write lock before it
+/// answers [`Unavailable::Busy`]. Each try waits up to the connection's busy timeout
+/// (10 s in the reference app), so a request gives up after about three of them.
+pub const BUSY_ATTEMPTS: u32 = 3;
+
+/// The pause after the first busy try; it quadruples after each further one.
+pub const BUSY_BACKOFF: Duration = Duration::from_millis(100);
+
+static BUSY_RETRIES: AtomicU64 = AtomicU64::new(0);
+
+/// How many times, in this process, [`begin_write`] found SQLite's write lock taken
+/// past the busy timeout and tried again (for metrics and tests).
+#[must_use]
+pub fn busy_retries() -> u64 {
+    BUSY_RETRIES.load(Ordering::Relaxed)
+}
 
 /// Begins a transaction that will write.
 ///
@@ -14,18 +37,66 @@ use crate::kernel::error::Result;
 /// in between; concurrent writers wait (up to the busy timeout) instead. PostgreSQL
 /// transactions begin as usual and lock the rows they check.
 ///
+/// When another connection or process holds SQLite's write lock past the busy
+/// timeout, nothing has been done yet, so taking the lock is tried again after
+/// [`BUSY_BACKOFF`] (then four times as long), [`BUSY_ATTEMPTS`] times in all.
+///
 /// # Errors
-/// `Db` when the database cannot start the transaction.
+/// `Unavailable` ([`Unavailable::Busy`]) when the write lock stays taken,
+/// ([`Unavailable::Down`]) when the database cannot be reached; `Db` when the
+/// database cannot start the transaction for another reason.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
-    let options = if db.get_database_backend() == DbBackend::Sqlite {
-        TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        }
-    } else {
-        TransactionOptions::default()
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(db.begin_with_options(TransactionOptions::default()).await?);
+    }
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
     };
-    Ok(db.begin_with_options(options).await?)
+    let mut pause = BUSY_BACKOFF;
+    for attempt in 1.. {
+        match db.begin_with_options(options).await {
+            Ok(txn) => return Ok(txn),
+            Err(e) if attempt < BUSY_ATTEMPTS && unavailability(&e) == Some(Unavailable::Busy) => {
+                BUSY_RETRIES.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    attempt,
+                    of = BUSY_ATTEMPTS,
+                    "the SQLite database is busy (its write lock is taken); trying again"
+                );
+                tokio::time::sleep(pause).await;
+                pause *= 4;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Commits `txn`. When the connection is lost during the commit itself (an I/O
+/// error, not the server's answer), the database may have committed or not: that is
+/// [`Unavailable::MaybeSaved`], so no one is told "nothing was saved" about a change
+/// that was. A refusal by the server (such as PostgreSQL shutting down, 57P01)
+/// means it did not commit: [`Unavailable::Down`].
+///
+/// # Errors
+/// `Unavailable` as above; `Db` for other failures of the commit.
+pub async fn commit(txn: DatabaseTransaction) -> Result<()> {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let e = match txn.commit().await {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    let lost = matches!(
+        &e,
+        DbErr::Conn(RuntimeErr::SqlxError(err)) | DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err))
+            if matches!(&**err, sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed)
+    );
+    if lost {
+        tracing::warn!(error = %e, "the connection was lost during a commit: it may or may not have been saved");
+        return Err(Error::Unavailable(Unavailable::MaybeSaved));
+    }
+    Err(e.into())
 }
 
 /// One admin instance's queue for writing to its SQLite database.

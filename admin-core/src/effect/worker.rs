@@ -14,7 +14,7 @@ use super::{
 };
 use crate::audit::Context;
 use crate::db::entities::worker_seen;
-use crate::db::txn::begin_write;
+use crate::db::txn::{begin_write, commit};
 use crate::kernel::clock::now;
 use crate::kernel::error::Result;
 
@@ -124,14 +124,29 @@ pub async fn work_once_until(
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<Work> {
     let Some((effect, token)) = claim(db, instance).await? else { return Ok(Work::Idle) };
+    let claimed = std::time::Instant::now();
     let performed = tokio::select! {
         biased;
         performed = perform(handlers, &effect) => performed,
         () = stop => return release(db, &effect, &token).await,
     };
-    match performed {
-        Ok(done) => finish_done(db, handlers, &effect, &token, &done).await,
-        Err(failure) => finish_failed(db, handlers, &effect, &token, &failure).await,
+    // The outside system has acted (or refused): record it even if the database is
+    // away for a moment, while the lease lasts, rather than act again later.
+    let deadline = claimed + (LEASE - chrono::Duration::seconds(10)).to_std().unwrap_or_default();
+    let mut pause = std::time::Duration::from_millis(250);
+    loop {
+        let finished = match &performed {
+            Ok(done) => finish_done(db, handlers, &effect, &token, done).await,
+            Err(failure) => finish_failed(db, handlers, &effect, &token, failure).await,
+        };
+        match finished {
+            Err(e) if e.is_unavailable() && std::time::Instant::now() + pause < deadline => {
+                tracing::warn!(effect = effect.id, error = %e, "cannot record the effect's result yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(5));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -175,7 +190,7 @@ async fn release(db: &DatabaseConnection, effect: &StoredEffect, token: &str) ->
                 .and_where(Expr::col(row::Column::LeaseToken).eq(token)),
         )
         .await?;
-    txn.commit().await?;
+    commit(txn).await?;
     if changed.rows_affected() != 1 {
         return Ok(Work::Lost(effect.id));
     }
@@ -219,7 +234,7 @@ async fn finish_done(
     let ctx = worker_context(done.outcome.clone());
     audit_change(&txn, &ctx, effect, "effect_done", "running", "done").await?;
     settle(handlers, &txn, &ctx, effect, Settled::Done(done)).await?;
-    txn.commit().await?;
+    commit(txn).await?;
     Ok(Work::Done(effect.id))
 }
 

@@ -65,6 +65,11 @@ pub enum Error {
     /// The database failed.
     #[error("The database could not complete the request. Nothing was changed.")]
     Db(sea_orm::DbErr),
+    /// The database could not be used for a moment (a lost connection, a restart,
+    /// SQLite's write lock held too long): try again later. The driver's words
+    /// went to the log when the error was classified ([`unavailability`]).
+    #[error("{0}")]
+    Unavailable(Unavailable),
     /// Anything else that should not happen; the message is for the log.
     #[error("Something went wrong on our side. Nothing was changed.")]
     Internal(String),
@@ -168,8 +173,13 @@ pub const OUT_OF_RANGE: &str = "A value sent is out of the range the database ca
 
 impl From<sea_orm::DbErr> for Error {
     /// A database error; text the database refuses for its characters is the
-    /// request's fault, not the server's, and becomes [`Error::BadRequest`].
+    /// request's fault, not the server's, and becomes [`Error::BadRequest`]; a
+    /// database that cannot be reached or is busy becomes [`Error::Unavailable`].
     fn from(e: sea_orm::DbErr) -> Self {
+        if let Some(u) = unavailability(&e) {
+            tracing::warn!(error = %e, "the database is unavailable");
+            return Error::Unavailable(u);
+        }
         match refusal(&e) {
             Some(Refusal::Encoding) => {
                 tracing::info!(error = %e, "text refused by the database");
@@ -246,9 +256,122 @@ pub fn is_out_of_range(e: &sea_orm::DbErr) -> bool {
 }
 
 impl Error {
-    /// Whether this is the server's fault (and should be logged as an error).
+    /// Whether this is the server's fault (and should be logged as an error). A
+    /// database that is unavailable for a moment is not ([`Error::is_unavailable`]).
     #[must_use]
     pub fn is_server_error(&self) -> bool {
         matches!(self, Error::Db(_) | Error::Internal(_))
+    }
+
+    /// Why the database could not be used, when that is what went wrong: the
+    /// screens answer 503 with [`Unavailable::retry_after`], and a worker backs off.
+    #[must_use]
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            Error::Unavailable(u) => Some(*u),
+            Error::Db(e) => unavailability(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the database could not be used for a moment ([`Error::unavailable`]).
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable().is_some()
+    }
+}
+
+/// Why the database could not be used, for a moment. Each reads as the sentence
+/// the person who asked is shown.
+///
+/// ```
+/// use admin_core::kernel::error::{Error, Unavailable};
+///
+/// let e = Error::Unavailable(Unavailable::Down);
+/// assert!(e.is_unavailable() && !e.is_server_error());
+/// assert!(e.to_string().contains("nothing was saved"));
+/// assert!(Unavailable::MaybeSaved.to_string().contains("may or may not"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The connection was refused, cut or timed out, or the server is shutting
+    /// down or starting: nothing was saved.
+    Down,
+    /// SQLite's write lock stayed with another connection or process past the busy
+    /// timeout and the retries of `db::txn::begin_write`: nothing was saved.
+    Busy,
+    /// The connection was lost while the transaction was being committed, so the
+    /// database may have committed it or not (`db::txn::commit`).
+    MaybeSaved,
+}
+
+impl Unavailable {
+    /// The sentence for the person who asked.
+    #[must_use]
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Unavailable::Down => "The database is unavailable; nothing was saved. Try again in a moment.",
+            Unavailable::Busy => "The database is busy; nothing was saved. Try again in a moment.",
+            Unavailable::MaybeSaved => {
+                "The database became unavailable while saving, so the change may or may not have been saved. \
+                 Check it in a moment before trying again (a confirmation sent again never runs twice)."
+            }
+        }
+    }
+
+    /// How long a client should wait before trying again (`Retry-After`), in seconds.
+    #[must_use]
+    pub fn retry_after(self) -> u32 {
+        match self {
+            Unavailable::Busy => 2,
+            Unavailable::Down | Unavailable::MaybeSaved => 5,
+        }
+    }
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.sentence())
+    }
+}
+
+/// Classifies a database error as the database being unavailable for a moment, or
+/// `None` when it is something else (a refusal, a bug). By kind and code, never by
+/// message:
+///
+/// - no connection to be had: the pool timed out or is closed, an I/O error (refused,
+///   reset, closed), a TLS or protocol failure of the connection, a crashed driver worker;
+/// - PostgreSQL's SQLSTATE class 08 (connection exception), 57P01 (admin shutdown),
+///   57P02 (crash shutdown), 57P03 (cannot connect now), 53300 (too many connections);
+/// - SQLite's `SQLITE_BUSY` and `SQLITE_LOCKED` (any extended code): [`Unavailable::Busy`].
+#[must_use]
+pub fn unavailability(e: &sea_orm::DbErr) -> Option<Unavailable> {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let err = match e {
+        DbErr::ConnectionAcquire(_) => return Some(Unavailable::Down),
+        DbErr::Conn(RuntimeErr::SqlxError(err))
+        | DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Query(RuntimeErr::SqlxError(err)) => err,
+        _ => return None,
+    };
+    match &**err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => Some(Unavailable::Down),
+        sqlx::Error::Database(db) => {
+            let code = db.code()?;
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Extended result codes: the primary code is the low byte
+                // (5 SQLITE_BUSY, 6 SQLITE_LOCKED).
+                let primary = code.parse::<i32>().ok()? & 0xff;
+                return matches!(primary, 5 | 6).then_some(Unavailable::Busy);
+            }
+            let down = code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300");
+            down.then_some(Unavailable::Down)
+        }
+        _ => None,
     }
 }

@@ -226,7 +226,7 @@ where
                 changes: audit::snapshot_json(meta, &record.cells, true),
             };
             audit::record(&txn, audit, event).await?;
-            txn.commit().await?;
+            crate::db::txn::commit(txn).await?;
             self.cache.touch();
             Ok(record)
         })
@@ -270,7 +270,7 @@ where
                 };
                 audit::record(&txn, audit, event).await?;
             }
-            txn.commit().await?;
+            crate::db::txn::commit(txn).await?;
             self.cache.touch();
             Ok((after, changes))
         })
@@ -307,7 +307,7 @@ where
                 changes: audit::snapshot_json(meta, &before.cells, false),
             };
             audit::record(&txn, audit, event).await?;
-            txn.commit().await?;
+            crate::db::txn::commit(txn).await?;
             self.cache.touch();
             Ok(before)
         })

@@ -171,6 +171,8 @@ pub(super) fn write_refused(e: sea_orm::DbErr) -> Error {
         Some(Refusal::ForeignKey) => "A referenced record does not exist.",
         Some(Refusal::NotNull) => "A required value is missing.",
         Some(Refusal::Encoding | Refusal::OutOfRange) => return Error::from(e),
+        // A database that is away or busy is said so (503), not "write failed".
+        None if crate::kernel::error::unavailability(&e).is_some() => return Error::from(e),
         None => {
             tracing::error!(error = %e, "write failed");
             return Error::Db(e);

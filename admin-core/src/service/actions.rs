@@ -385,7 +385,8 @@ async fn execute(
             None => Err(e),
         };
     }
-    txn.commit().await?;
+    // A connection lost at the commit is "may or may not have been saved".
+    crate::db::txn::commit(txn).await?;
     // An action may write to any table: every list's page anchors are outdated.
     registry.touch_all();
     Ok(ActionResult::Ran(report))

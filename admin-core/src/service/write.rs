@@ -42,8 +42,10 @@ impl AuditedWrite {
     /// Commits the change and its entries together.
     ///
     /// # Errors
-    /// `Db` when the database fails.
+    /// `Db` when the database fails; `Unavailable` when it cannot be reached (see
+    /// [`crate::db::txn::commit`]: a connection lost during the commit leaves the
+    /// outcome unknown).
     pub async fn commit(self) -> Result<()> {
-        Ok(self.txn.commit().await?)
+        crate::db::txn::commit(self.txn).await
     }
 }

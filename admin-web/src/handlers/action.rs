@@ -218,6 +218,9 @@ pub async fn submit(
         Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
             Err(e.into())
         }
+        // The database was away or busy: the 503 page says whether anything was
+        // saved; Back and confirming again is safe (the form's key runs it once).
+        Err(e) if e.is_unavailable() => Err(e.into()),
         Err(e) if admin_core::action::idempotency::is_reused(&e) => {
             // The key came with another request before: nothing ran. The page comes
             // back with a new key, so confirming it again is a new request.

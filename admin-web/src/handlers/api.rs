@@ -37,6 +37,9 @@
 //! | `invalid` | 400 | the reason or input is missing or invalid; `fields` names each field |
 //! | `conflict` | 409 | the record changed meanwhile |
 //! | `refused` | 409 | the action refused the request (e.g. the batch is too large) |
+//! | `database_unavailable` | 503 | the database cannot be reached for a moment; nothing was saved (`Retry-After`) |
+//! | `database_busy` | 503 | SQLite's write lock stayed taken; nothing was saved (`Retry-After`) |
+//! | `database_outcome_unknown` | 503 | the connection was lost during the commit: it may have been saved; send it again with the same `idempotency_key` |
 //! | `internal` | 500 | the server failed; nothing was changed |
 //!
 //! An action whose policy asks for a recent sign-in (`Policy::recent_auth`) runs only for a
@@ -306,6 +309,15 @@ pub fn json_errors(resp: Response) -> Response {
         }
         StatusCode::FORBIDDEN => ("forbidden", "You may not do this."),
         StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "The request is too large."),
+        // The database was away while the token or session was checked.
+        StatusCode::SERVICE_UNAVAILABLE => {
+            use admin_core::kernel::error::Unavailable;
+            let u = [Unavailable::Busy, Unavailable::MaybeSaved]
+                .into_iter()
+                .find(|u| page.as_deref() == Some(u.sentence()))
+                .unwrap_or(Unavailable::Down);
+            (super::api_error::unavailable_code(Some(u)), u.sentence())
+        }
         s if s.is_server_error() => ("internal", "Something went wrong on our side. Nothing was changed."),
         _ => ("bad_request", "The request cannot be read."),
     };

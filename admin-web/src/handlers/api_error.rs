@@ -60,7 +60,8 @@ impl From<&admin_core::Error> for ApiError {
             C::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             C::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             C::Refused(_) => (StatusCode::CONFLICT, "refused"),
-            C::Db(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            _ if e.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, unavailable_code(e.unavailable())),
+            C::Db(_) | C::Internal(_) | C::Unavailable(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         if e.is_server_error() {
             tracing::error!(error = ?e, "API request failed");
@@ -73,6 +74,7 @@ impl From<&admin_core::Error> for ApiError {
             _ => Map::new(),
         };
         let message = match e {
+            _ if e.is_unavailable() => e.unavailable().map(|u| u.sentence().to_owned()).unwrap_or_default(),
             C::Invalid(errs) if !errs.is_empty() => {
                 errs.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")
             }
@@ -86,6 +88,20 @@ impl From<&admin_core::Error> for ApiError {
             tracing::info!(permission = %p, "API request refused: permission missing");
         }
         Self { status, code, message, fields, permission }
+    }
+}
+
+/// The API's code for a database that cannot be used for a moment (HTTP 503 with
+/// `Retry-After`): `database_unavailable`, `database_busy` (SQLite's write lock), or
+/// `database_outcome_unknown` (the connection was lost during the commit: look before
+/// sending again, or send again with the same `idempotency_key`, which never runs twice).
+#[must_use]
+pub fn unavailable_code(u: Option<admin_core::kernel::error::Unavailable>) -> &'static str {
+    use admin_core::kernel::error::Unavailable;
+    match u {
+        Some(Unavailable::Busy) => "database_busy",
+        Some(Unavailable::MaybeSaved) => "database_outcome_unknown",
+        Some(Unavailable::Down) | None => "database_unavailable",
     }
 }
 
@@ -127,6 +143,11 @@ impl IntoResponse for ApiError {
         let mut resp = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            use admin_core::kernel::error::Unavailable;
+            let u = if self.code == "database_busy" { Unavailable::Busy } else { Unavailable::Down };
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(u.retry_after()));
         }
         resp
     }

@@ -207,8 +207,11 @@ pub struct WorkerSummary {
 
 /// How long the worker sleeps when nothing is due.
 pub const IDLE: Duration = Duration::from_secs(1);
-/// How long it waits after the database failed before it tries again.
-pub const AFTER_DB_ERROR: Duration = Duration::from_secs(5);
+/// How long it waits after the database first failed before it tries again; the
+/// wait doubles with each failure in a row, up to [`AFTER_DB_ERROR_MAX`].
+pub const AFTER_DB_ERROR: Duration = Duration::from_secs(1);
+/// The longest wait between tries while the database stays away.
+pub const AFTER_DB_ERROR_MAX: Duration = Duration::from_secs(30);
 /// How often a running worker marks itself seen (the dashboard warns after
 /// five minutes without any).
 pub const HEARTBEAT: Duration = Duration::from_secs(30);
@@ -303,7 +306,9 @@ where
 /// # Errors
 /// With `once`, when the database fails outside an action (an action's own failure
 /// is recorded on its request and retried later). Without `once`, such failures are
-/// logged and retried after [`AFTER_DB_ERROR`].
+/// logged (a warning while the database is unavailable) and retried after
+/// [`AFTER_DB_ERROR`], doubling while they last; leases keep a request or effect
+/// from running twice meanwhile.
 pub async fn worker(
     db: &DatabaseConnection,
     registry: &Registry,
@@ -336,6 +341,7 @@ pub async fn worker_until(
     let mut cutoff = std::pin::pin!(cutoff.fuse());
     let mut summary = WorkerSummary::default();
     let mut last_seen: Option<std::time::Instant> = None;
+    let mut failures = 0u32;
     loop {
         if last_seen.is_none_or(|t| t.elapsed() >= HEARTBEAT) {
             match service.worker_seen(&instance, "effects and approvals").await {
@@ -343,14 +349,24 @@ pub async fn worker_until(
                 Err(e) => tracing::warn!(error = %explain(&e), "the worker could not mark itself seen"),
             }
         }
-        let pause = match turn(&service, &instance, &mut summary, shutdown.as_mut(), cutoff.as_mut()).await {
+        let result = turn(&service, &instance, &mut summary, shutdown.as_mut(), cutoff.as_mut()).await;
+        if result.is_ok() && std::mem::take(&mut failures) > 0 {
+            tracing::info!("the database is back; the worker carries on");
+        }
+        let pause = match result {
             Ok(false) if once => break,
             Ok(false) => Some(IDLE),
             Ok(true) => None,
             Err(e) if once => return Err(CommandError::refused(explain(&e))),
             Err(e) => {
-                tracing::error!(error = %explain(&e), "the worker cannot reach the database; trying again");
-                Some(AFTER_DB_ERROR)
+                let wait = AFTER_DB_ERROR.saturating_mul(1 << failures.min(5)).min(AFTER_DB_ERROR_MAX);
+                failures += 1;
+                if e.is_unavailable() {
+                    tracing::warn!(error = %e, wait_secs = wait.as_secs(), "the database is unavailable; the worker waits");
+                } else {
+                    tracing::error!(error = %explain(&e), "the worker failed on the database; trying again");
+                }
+                Some(wait)
             }
         };
         // Stop between requests only: wait for the pause, or just look whether

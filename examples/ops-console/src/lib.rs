@@ -111,9 +111,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 pub async fn connect_with(url: &str, settings: &settings::Settings) -> Result<DatabaseConnection, DbErr> {
     let max = settings.db_max_connections;
     let mut opts = ConnectOptions::new(url.to_owned());
+    // Each connection is checked before it is handed out, so one that a database
+    // restart cut is replaced instead of failing a request: the pool reconnects on
+    // its own. A request waits for a connection up to 30 s (the time a PostgreSQL
+    // restart takes, and more), then gets the 503 "the database is unavailable".
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(true);
     if url.starts_with("sqlite:") {
         if is_sqlite_memory(url) {
             opts.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
