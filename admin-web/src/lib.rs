@@ -34,6 +34,7 @@ mod guard;
 pub mod handlers;
 pub mod origin;
 pub mod render;
+pub mod request_log;
 pub mod router;
 pub mod session;
 pub mod state;

@@ -18,6 +18,7 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod logging;
 pub mod mail;
 pub mod models;
 pub mod roles;

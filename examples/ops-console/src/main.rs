@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, ServeArgs, WorkerArgs};
 use ops_console::{commands, roles, seed};
 use sea_orm::DatabaseConnection;
-use tracing_subscriber::EnvFilter;
 
 /// Exit code for a command line or input that cannot be used.
 const EXIT_USAGE: u8 = 2;
@@ -20,10 +19,8 @@ type Outcome = Result<(), Failure>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    let (log_format, log_filter) = ops_console::logging::from_env();
+    ops_console::logging::init(log_format, &log_filter);
 
     let command = match cli::parse(std::env::args_os().skip(1)) {
         Ok(c) => c,
@@ -293,6 +290,9 @@ async fn serve(db: DatabaseConnection, settings: &ops_console::settings::Setting
             commands::worker(&db, &registry, &roles::roles(), false, stop).await
         })
     };
+    // With the client's address (`ConnectInfo`), for audit entries, sign-in
+    // throttling and the trusted-proxy check.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
