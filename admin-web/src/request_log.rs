@@ -2,9 +2,10 @@
 //! per request at its end.
 //!
 //! The router's outermost layer ([`layer`]) puts a [`RequestInfo`] in every
-//! request's extensions. The extractors that know the site ([`crate::session::Ctx`],
-//! [`crate::error::Site`], the API's caller) settle it with the site's
-//! [`Config::trusted_proxies`] through [`crate::session::request_meta`]:
+//! request's extensions. The extractors that know the site ([`Ctx`](super::session::Ctx),
+//! [`Site`](super::error::Site), the API's caller) settle it with the site's
+//! [`crate::Config::trusted_proxies`] through
+//! [`request_meta`](super::session::request_meta):
 //!
 //! - the **request id** is the `X-Request-Id` header only when the connection comes
 //!   from a trusted proxy and the id is 1 to 64 characters of `A-Z a-z 0-9 - _ .`;
