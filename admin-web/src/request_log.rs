@@ -1,7 +1,7 @@
 //! The request layer: one id per request, the client's address, and one log line
 //! per request at its end.
 //!
-//! The router's outermost layer ([`layer`]) puts a [`RequestInfo`] in every
+//! The router's outermost layer (`layer`) puts a [`RequestInfo`] in every
 //! request's extensions. The extractors that know the site ([`Ctx`](super::session::Ctx),
 //! [`Site`](super::error::Site), the API's caller) settle it with the site's
 //! [`crate::Config::trusted_proxies`] through
