@@ -6,7 +6,8 @@
 //! `admin/base.html` with the user's overrides), with the configured site title and,
 //! when the request was signed in, the usual header. The layer learns the site and
 //! the user from the extractors ([`crate::session::Ctx`], [`Site`]), which note
-//! them on the request as they run.
+//! them on the request as they run. Every page names the request's id (see
+//! [`crate::request_log`]), which the reader can quote when reporting the error.
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -18,6 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 
 use crate::render::Templates;
+use crate::request_log::RequestInfo;
 use crate::session::Ctx;
 use crate::state::{AdminState, Config};
 
@@ -166,6 +168,8 @@ impl PageScope {
 /// Notes the site a request is for, so its error page shows the site's title and
 /// templates. Called by [`Ctx`] as it starts, and by [`Site`].
 pub(crate) fn note_site(parts: &Parts, state: &AdminState) {
+    // The site's trusted proxies settle the request's id and client address.
+    let _ = crate::session::request_meta(parts, &state.config);
     PageScope::update(parts, |scope| {
         if matches!(scope, Scope::Unknown) {
             *scope = Scope::Site(state.clone());
@@ -211,6 +215,7 @@ pub(crate) async fn no_such_page(signed_in: Result<Ctx>) -> Error {
 pub(crate) async fn render_error_pages(prefix: Arc<str>, mut req: Request, next: Next) -> Response {
     let scope = PageScope::default();
     req.extensions_mut().insert(scope.clone());
+    let info = req.extensions().get::<RequestInfo>().cloned();
     let mut resp = next.run(req).await;
     let Some(page) = resp.extensions_mut().remove::<ErrorPage>() else { return resp };
     let status = resp.status();
@@ -218,10 +223,24 @@ pub(crate) async fn render_error_pages(prefix: Arc<str>, mut req: Request, next:
         return resp;
     }
     let names = [format!("admin/{}.html", status.as_u16()), "admin/error.html".to_owned()];
+    let scope = scope.take();
+    // The id to quote: settled by now when a handler of the site ran, else made
+    // without trusting any proxy (the site, and so its proxies, is unknown).
+    let request_id = info.map(|i| {
+        let trusted: &[ipnet::IpNet] = match &scope {
+            Scope::SignedIn(ctx) => ctx.state.config.trusted_proxies.as_slice(),
+            Scope::Site(state) => state.config.trusted_proxies.as_slice(),
+            Scope::Unknown => &[],
+        };
+        i.meta(trusted).request_id.clone()
+    });
     let page_ctx = |base: Value| {
-        context! { base => base, title => page.title, message => &page.message, status => status.as_u16() }
+        context! {
+            base => base, title => page.title, message => &page.message, status => status.as_u16(),
+            request_id => &request_id,
+        }
     };
-    let rendered = match scope.take() {
+    let rendered = match scope {
         Scope::SignedIn(ctx) => ctx.state.templates.render(&names, page_ctx(ctx.base(page.title))),
         Scope::Site(state) => state
             .templates

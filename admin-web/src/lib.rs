@@ -35,6 +35,7 @@ pub mod handlers;
 pub mod metrics;
 pub mod origin;
 pub mod render;
+pub mod request_log;
 pub mod router;
 pub mod session;
 pub mod state;

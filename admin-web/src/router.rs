@@ -80,10 +80,14 @@ where
                     Some(rest) if rest.is_empty() || rest.starts_with('/') => {
                         // Only `/api/{model}/actions/{action}` exists: other addresses
                         // must not reach the screens' routes (`/{model}/` would).
-                        if !api::is_action_path(rest) {
-                            return api::not_found();
-                        }
-                        api::json_errors(next.run(req).await)
+                        // Every error names the request id.
+                        let info = req.extensions().get::<crate::request_log::RequestInfo>().cloned();
+                        let resp = if api::is_action_path(rest) {
+                            api::json_errors(next.run(req).await)
+                        } else {
+                            api::not_found()
+                        };
+                        crate::request_log::with_request_id(info, resp).await
                     }
                     _ => next.run(req).await,
                 }
@@ -96,6 +100,8 @@ where
         .layer(axum::middleware::map_response(|resp: Response| async move { finish(resp) }))
         // Outermost: counts every request with the status it finally got.
         .layer(axum::middleware::from_fn(crate::metrics::track))
+        // Outermost: the request id, the client address and the request's log line.
+        .layer(axum::middleware::from_fn(crate::request_log::layer))
 }
 
 /// Every page and form of the admin, at `prefix`.

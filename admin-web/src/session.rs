@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, header};
 use minijinja::{Value, context};
 
 use crate::error::{Error, Result};
-use crate::state::AdminState;
+use crate::request_log::RequestInfo;
+use crate::state::{AdminState, Config};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "opsadmin_session";
@@ -71,23 +72,26 @@ pub struct Ctx {
     pub caller: Caller,
 }
 
-/// The request id and client address of a request, for audit entries.
+/// The request id and client address of a request, for audit entries and the log
+/// line: settled once per request by the router's request layer
+/// ([`crate::request_log`]) with `config`'s trusted proxies. `X-Request-Id` and
+/// `X-Forwarded-For` are believed only from a trusted proxy. Without the layer (a
+/// handler mounted on a router of its own), they are worked out the same way for
+/// this call alone.
 #[must_use]
-pub fn request_meta(parts: &Parts) -> (String, Option<String>) {
-    let request_id = parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| auth::random_hex(8).unwrap_or_default());
-    let client_addr = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    (request_id, client_addr)
+pub fn request_meta(parts: &Parts, config: &Config) -> (String, Option<String>) {
+    let meta = match parts.extensions.get::<RequestInfo>() {
+        Some(info) => info.meta(&config.trusted_proxies).clone(),
+        None => RequestInfo::new(&parts.headers, &parts.extensions).meta(&config.trusted_proxies).clone(),
+    };
+    (meta.request_id, meta.client_addr)
+}
+
+/// Notes the signed-in staff user of a request for its log line.
+pub fn note_staff(parts: &Parts, staff_id: i64) {
+    if let Some(info) = parts.extensions.get::<RequestInfo>() {
+        info.record_staff(staff_id);
+    }
 }
 
 impl<S> FromRequestParts<S> for Ctx
@@ -134,7 +138,8 @@ where
             }
             Authentication::Unknown => return Err(sign_in()),
         };
-        let (request_id, client_addr) = request_meta(parts);
+        let (request_id, client_addr) = request_meta(parts, &state.config);
+        note_staff(parts, identity.staff.id);
         let caller =
             Caller::from_identity(&identity).with_request(Some(request_id.clone()), client_addr.clone());
         let Identity { staff, proof, session } = identity;

@@ -100,11 +100,13 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let state = AdminState::from_ref(state);
+        // First, so that a refusal too carries the id the site's proxies allow.
+        let (request_id, client_addr) = request_meta(parts, &state.config);
         let identity = match parts.headers.get(header::AUTHORIZATION) {
             Some(value) => by_token(&state, value).await?,
             None => by_session(&state, parts).await?,
         };
-        let (request_id, client_addr) = request_meta(parts);
+        crate::session::note_staff(parts, identity.staff.id);
         Ok(Self(Caller::from_identity(&identity).with_request(Some(request_id), client_addr)))
     }
 }

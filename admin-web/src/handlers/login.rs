@@ -20,17 +20,23 @@ use crate::state::AdminState;
 
 const LOGIN_CSRF_COOKIE: &str = "opsadmin_login_csrf";
 
-/// The request id and client address, for requests without a session.
+/// The request id and client address, for requests without a session (see
+/// [`crate::session::request_meta`]).
 pub struct RequestMeta(pub String, pub Option<String>);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestMeta {
+impl<S> axum::extract::FromRequestParts<S> for RequestMeta
+where
+    AdminState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _state: &S,
+        state: &S,
     ) -> std::result::Result<Self, Self::Rejection> {
-        let (id, addr) = crate::session::request_meta(parts);
+        let state = <AdminState as axum::extract::FromRef<S>>::from_ref(state);
+        let (id, addr) = crate::session::request_meta(parts, &state.config);
         Ok(Self(id, addr))
     }
 }

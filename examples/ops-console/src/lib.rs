@@ -20,6 +20,7 @@ pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod config_cmd;
+pub mod logging;
 pub mod mail;
 pub mod models;
 pub mod roles;
@@ -51,6 +52,15 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://ops-console.db?mode=rwc";
 /// When two actions on one model share a name: a programming error, reported at
 /// start-up with both actions' labels.
 pub fn try_registry() -> Result<opsadmin::Registry, String> {
+    try_registry_with(mail::Transport::from_env()?)
+}
+
+/// [`try_registry`] with mail sent through `transport` (the binary builds it from
+/// its resolved settings: [`mail::Transport::from_settings`]).
+///
+/// # Errors
+/// As [`try_registry`].
+pub fn try_registry_with(transport: mail::Transport) -> Result<opsadmin::Registry, String> {
     // Keeps the plugin crate, and so its action registrations, in the program.
     billing_plugin::link();
     opsadmin::Registry::new()
@@ -68,7 +78,7 @@ pub fn try_registry() -> Result<opsadmin::Registry, String> {
         .queue("email_job", "Queued welcome emails", "kind=welcome&status=queued")
         .queue("invoice", "Disputed invoices", "status=disputed")
         // The mail effects of "Retry welcome email" (and the email job actions).
-        .effect_handler(mail::MailHandler::new(mail::Transport::from_env()?))
+        .effect_handler(mail::MailHandler::new(transport))
         .with_registered_actions()
 }
 

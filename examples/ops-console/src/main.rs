@@ -7,7 +7,6 @@ use ops_console::cli::{self, ActionArgs, AuditCommand, Command, CreateUserArgs, 
 use ops_console::settings::{self, Settings};
 use ops_console::{commands, roles, seed, shutdown};
 use sea_orm::DatabaseConnection;
-use tracing_subscriber::EnvFilter;
 
 /// Exit code for a command line or input that cannot be used.
 const EXIT_USAGE: u8 = 2;
@@ -74,10 +73,7 @@ async fn main() -> ExitCode {
 
 /// Log lines on standard error, filtered by the `log` setting.
 fn init_logging(settings: &Settings) {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    ops_console::logging::init(settings.log_format, &settings.log_filter);
 }
 
 /// `completions SHELL`: the script on standard output.
@@ -140,16 +136,19 @@ fn detail(e: &opsadmin::Error) -> String {
     }
 }
 
-/// The registry of models and actions, or the start-up error (two actions with one
-/// name) as a failure to report.
-fn registry() -> Result<opsadmin::Registry, Failure> {
-    ops_console::try_registry()
+/// The registry of models and actions, with mail sent as the settings say, or the
+/// start-up error as a failure to report: a mail setting that cannot be used (exit
+/// code 2), or two actions with one name.
+fn registry(settings: &Settings) -> Result<opsadmin::Registry, Failure> {
+    let transport = ops_console::mail::Transport::from_settings(settings)
+        .map_err(|e| Failure(EXIT_USAGE, format!("Cannot start: {e}")))?;
+    ops_console::try_registry_with(transport)
         .map_err(|e| Failure(EXIT_FAILURE, format!("Cannot start: the actions are misconfigured. {e}")))
 }
 
 /// `action`: runs an action as a staff user, through the screens' path.
 async fn action_command(args: ActionArgs, settings: &Settings) -> Outcome {
-    let registry = registry()?;
+    let registry = registry(settings)?;
     let db = open(settings, EXIT_FAILURE).await?;
     let result = commands::action(&db, &registry, &roles::roles(), &args).await;
     db.close().await.ok();
@@ -176,18 +175,18 @@ fn printed(result: Result<String, commands::CommandError>) -> Outcome {
 }
 
 /// Where mail goes, in words (the SMTP relay, or the folder of `.eml` files).
-fn mail_destination() -> String {
-    ops_console::mail::Transport::from_env().map_or_else(|e| e, |t| t.describe())
+fn mail_destination(settings: &Settings) -> String {
+    ops_console::mail::Transport::from_settings(settings).map_or_else(|e| e, |t| t.describe())
 }
 
 /// `worker`: carries out approved requests and effects until Ctrl-C (or, with `--once`, until
 /// none is due).
 async fn worker_command(args: WorkerArgs, settings: &Settings) -> Outcome {
-    let registry = registry()?;
+    let registry = registry(settings)?;
     let db = open(settings, EXIT_FAILURE).await?;
     if !args.once {
         println!("Carrying out approved requests and effects (press Ctrl-C to stop)");
-        println!("Mail goes to {}.", mail_destination());
+        println!("Mail goes to {}.", mail_destination(settings));
     }
     // On SIGTERM or Ctrl-C: finish the item in hand; past the timeout, give it back.
     let stop = shutdown::Stop::on_signal(settings.shutdown_timeout);
@@ -217,7 +216,7 @@ async fn worker_command(args: WorkerArgs, settings: &Settings) -> Outcome {
 
 /// No arguments: the demo database, filled on first start.
 async fn demo(settings: &Settings) -> Outcome {
-    registry()?;
+    registry(settings)?;
     if settings.database_url != ops_console::DEFAULT_DATABASE_URL {
         tracing::info!(
             "a database URL is set, but the demo always uses ops-console.db; run `ops-console serve` to serve it"
@@ -272,7 +271,7 @@ async fn check(settings: &Settings) -> Outcome {
 
 /// `serve`: an existing database, never filled with demo data.
 async fn serve_command(settings: &Settings) -> Outcome {
-    registry()?;
+    registry(settings)?;
     let db = open(settings, EXIT_FAILURE).await?;
     match opsadmin::auth::count_users(&db).await {
         Ok(0) => tracing::warn!(
@@ -310,7 +309,7 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     }
     // One admin instance for the screens and the worker: the worker's writes take
     // the same SQLite write turn and outdate the same list caches.
-    let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry()?), config);
+    let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry(settings)?), config);
     let registry = std::sync::Arc::clone(&state.registry);
     let in_flight = shutdown::InFlight::default();
     let metrics = metrics_listener(settings, &state).await?;
@@ -320,7 +319,7 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     let worker = settings.worker.then(|| {
         println!(
             "A worker runs in this process: approved requests and mail; mail goes to {}.",
-            mail_destination()
+            mail_destination(settings)
         );
         let (db, stop) = (db.clone(), stop.clone());
         tokio::spawn(async move {
@@ -330,6 +329,9 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     });
     let mut server = tokio::spawn({
         let stop = stop.clone();
+        // With the client's address (`ConnectInfo`), for audit entries, sign-in
+        // throttling and the trusted-proxy check.
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).with_graceful_shutdown(async move { stop.asked().await }).into_future()
     });
     let served = tokio::select! {

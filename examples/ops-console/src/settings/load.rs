@@ -342,6 +342,7 @@ impl Layers<'_> {
             s.worker = v;
         }
         s.smtp_url = self.one("smtp_url", None, parse::smtp_url)?;
+        s.smtp_ca_file = self.one("smtp_ca_file", None, parse::path)?;
         if let Some(v) = self.one("mail_dir", None, parse::path)? {
             s.mail_dir = v;
         }

@@ -152,6 +152,13 @@ pub const SPECS: &[Spec] = &[
         "The folder of .eml files when there is no SMTP relay.",
     ),
     spec(
+        "smtp_ca_file",
+        None,
+        &["OPSADMIN_SMTP_CA_FILE"],
+        "none (webpki roots only)",
+        "A PEM file of CA certificates the SMTP relay's certificate may chain to, besides the public roots.",
+    ),
+    spec(
         "restore_window_days",
         None,
         &["OPSADMIN_RESTORE_WINDOW_DAYS"],
@@ -191,7 +198,7 @@ impl Scope {
     #[must_use]
     pub fn reads(self, key: &str) -> bool {
         const DATABASE: &[&str] = &["database_url", "db_max_connections", "log_format", "log"];
-        const WORKER: &[&str] = &["shutdown_timeout", "smtp_url", "mail_dir"];
+        const WORKER: &[&str] = &["shutdown_timeout", "smtp_url", "smtp_ca_file", "mail_dir"];
         match self {
             Self::Serve => true,
             Self::Worker => DATABASE.contains(&key) || WORKER.contains(&key),
