@@ -14,7 +14,7 @@ use super::support::{Backend, TestApp, USER};
 
 /// The reference app's binary (built from its own source by this package).
 pub fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ops-console-under-test"));
+    let mut c = Command::new(super::support::ops_console_bin());
     for var in ["DATABASE_URL", "OPS_CONSOLE_SMTP_URL", "OPSADMIN_SMTP_URL", "OPSADMIN_SHUTDOWN_TIMEOUT"] {
         c.env_remove(var);
     }

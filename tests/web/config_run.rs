@@ -4,9 +4,8 @@
 //! reaching the pool and the screens.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command as Process, Output, Stdio};
-use std::sync::OnceLock;
 
 use ops_console::settings::spec::SPECS;
 
@@ -35,24 +34,9 @@ async fn the_pool_opens_as_many_connections_as_the_setting_allows() {
     super::support::drop_database(&url).await;
 }
 
-/// The `ops-console` binary, built once per test run (cargo builds only a
-/// package's own binaries for its tests).
-fn binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Process::new(cargo)
-            .args(["build", "--quiet", "-p", "ops-console", "--bin", "ops-console", "--manifest-path"])
-            .arg(&manifest)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "cargo build -p ops-console");
-        // The test binary is target/debug/deps/main-…; the program, target/debug/ops-console.
-        let exe = std::env::current_exe().unwrap();
-        let dir = exe.parent().and_then(Path::parent).unwrap();
-        dir.join(format!("ops-console{}", std::env::consts::EXE_SUFFIX))
-    })
+/// The `ops-console` binary of this build.
+fn binary() -> PathBuf {
+    super::support::ops_console_bin()
 }
 
 /// `ops-console ARGS` with exactly this environment (and PATH).

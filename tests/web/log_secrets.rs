@@ -5,7 +5,7 @@
 //! session cookie, a CSRF token, the API token, the TOTP secret, a TOTP code or a
 //! recovery code.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use admin_core::audit::entry;
@@ -15,40 +15,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::proxies::{Wire, request_id_of};
 use super::support::{PASSWORD, TestApp, USER};
 
-/// The `ops-console` binary of this build, built first if need be (a test binary
-/// of another crate has no `CARGO_BIN_EXE_ops-console`).
+/// The `ops-console` binary of this build.
 fn binary() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            // target/debug/deps/main-… → target/debug/ops-console
-            let exe = std::env::current_exe().unwrap();
-            let profile_dir =
-                exe.parent().and_then(Path::parent).expect("the test binary is in target/PROFILE/deps");
-            let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let mut build = Command::new(cargo);
-            build.current_dir(workspace).args([
-                "build",
-                "--quiet",
-                "-p",
-                "ops-console",
-                "--bin",
-                "ops-console",
-            ]);
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                build.arg("--release");
-            }
-            if let Some(target) = profile_dir.parent() {
-                build.env("CARGO_TARGET_DIR", target);
-            }
-            let status = build.status().expect("cargo runs");
-            assert!(status.success(), "building ops-console failed");
-            let bin = profile_dir.join(format!("ops-console{}", std::env::consts::EXE_SUFFIX));
-            assert!(bin.exists(), "{} was not built", bin.display());
-            bin
-        })
-        .clone()
+    super::support::ops_console_bin()
 }
 
 /// A running `ops-console serve`, its standard output and error in files.

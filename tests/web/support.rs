@@ -593,3 +593,11 @@ pub async fn run_action(
         .run_action(&caller_of(ctx), slug, name, request)
         .await
 }
+
+/// The reference app's binary as this build made it: `ops-console-under-test`,
+/// compiled from `examples/ops-console/src/main.rs` by this package (Cargo gives a
+/// package's integration tests the paths of its own binaries only).
+#[must_use]
+pub fn ops_console_bin() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_BIN_EXE_ops-console-under-test"))
+}
