@@ -27,6 +27,7 @@ mod origin;
 mod password_limits;
 mod passwords;
 pub mod pg_cluster;
+mod plugins;
 mod preview;
 mod refapp;
 mod refusals;
