@@ -5,7 +5,7 @@ use std::fmt;
 
 /// Everything wrong with an admin's configuration (roles, models, actions,
 /// plugins), found when it is built: one sentence per mistake, each naming the
-/// mistake and its fix. [`crate::registry::RegistryBuilder::build`] returns it.
+/// mistake and its fix. `RegistryBuilder::build` returns it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
     /// The mistakes, in the order found.

@@ -127,7 +127,7 @@ impl Roles {
     /// [`Roles::called`], [`Roles::require_two_factor`] or [`Roles::limit`] before
     /// (or without) being declared, and field rules (`hidden_for`, `readonly_for`)
     /// naming a role that is not declared. Start-up stops on any of them, with
-    /// this error ([`crate::registry::RegistryBuilder::roles`]).
+    /// this error (`RegistryBuilder::roles`).
     ///
     /// # Errors
     /// One sentence per mistake, with the closest declared role when there is one.
