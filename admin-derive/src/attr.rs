@@ -638,9 +638,10 @@ fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
 /// Reports an unknown option and skips its value.
 fn unknown_option(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &[Symbol]) -> syn::Result<()> {
     let key = meta.path.to_token_stream().to_string().replace(' ', "");
+    let hint = crate::suggest::hint(&key, expected.iter().map(|s| s.0));
     cx.error_spanned_by(
         &meta.path,
-        format!("unknown admin option `{key}`; expected one of: {}", one_of(expected)),
+        format!("unknown admin option `{key}`{hint}; expected one of: {}", one_of(expected)),
     );
     skip_value(meta.input)
 }
@@ -969,7 +970,9 @@ fn parse_money(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Span
             }
             Money::Fixed(value)
         } else {
-            cx.error_spanned_by(&inner.path, expected);
+            let key = inner.path.to_token_stream().to_string().replace(' ', "");
+            let hint = crate::suggest::hint(&key, [CURRENCY_FIELD.0, CURRENCY.0]);
+            cx.error_spanned_by(&inner.path, format!("unknown money option `{key}`{hint}; {expected}"));
             reported = true;
             return Ok(());
         };

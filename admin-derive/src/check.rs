@@ -203,7 +203,7 @@ fn check_names(cx: &Ctxt, model: &Model<'_>, option: Symbol, names: &[Name]) {
 
 fn unknown_field_message(model: &Model<'_>, name: &str) -> String {
     let names: Vec<&str> = model.fields.iter().map(|f| f.name.as_str()).collect();
-    let hint = closest(name, &names).map(|close| format!(" (did you mean `{close}`?)")).unwrap_or_default();
+    let hint = crate::suggest::hint(name, names.iter().copied());
     format!("unknown field `{name}`{hint}; fields of {} are: {}", model.ident, names.join(", "))
 }
 
@@ -258,57 +258,5 @@ pub fn check_choices(cx: &Ctxt, choices: &Choices<'_>) {
                 format!("duplicate choice value `{}`: `{first}` already has it", variant.value),
             );
         }
-    }
-}
-
-/// The candidate closest to `name` when it looks like a typo of it.
-fn closest<'n>(name: &str, candidates: &[&'n str]) -> Option<&'n str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .iter()
-        .map(|c| (edit_distance(name, c), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Levenshtein distance, counting an adjacent swap as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for (i, row) in d.chunks_mut(width).enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d.iter_mut().take(width).enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typos_suggest_the_closest_field() {
-        let fields = ["id", "email", "company", "plan"];
-        assert_eq!(closest("emial", &fields), Some("email"));
-        assert_eq!(closest("compnay", &fields), Some("company"));
-        assert_eq!(closest("signup_at", &fields), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -20,9 +20,25 @@ use crate::check;
 /// The name sea-orm's `#[sea_orm::model]` gives the model-with-relations twin.
 const MODEL_EX: &str = "ModelEx";
 
-/// The facade crate the generated code names unless told otherwise.
+/// The library the generated code names unless told otherwise: the `opsadmin`
+/// facade, or `admin-core` when the calling crate depends on that and not on the
+/// facade (a plugin), under the name the caller's `Cargo.toml` gives it.
 fn default_crate() -> Path {
+    use proc_macro_crate::{FoundCrate, crate_name};
+    for (package, own) in [("opsadmin", "opsadmin"), ("admin-core", "admin_core")] {
+        match crate_name(package) {
+            // The library's own doc tests and examples name it from outside.
+            Ok(FoundCrate::Itself) => return path_of(own),
+            Ok(FoundCrate::Name(name)) => return path_of(&name),
+            Err(_) => {}
+        }
+    }
     parse_quote!(::opsadmin)
+}
+
+fn path_of(name: &str) -> Path {
+    let ident = Ident::new(name, Span::call_site());
+    parse_quote!(::#ident)
 }
 
 /// Expands `#[derive(AdminModel)]`.

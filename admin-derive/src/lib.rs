@@ -54,6 +54,7 @@ mod ast;
 mod attr;
 mod check;
 mod expand;
+mod suggest;
 mod symbol;
 
 use proc_macro::TokenStream;

@@ -36,12 +36,13 @@
 //! actions, plugins, permissions, audit, approvals, sign-in, deployment and the
 //! security model. Its samples are compiled as this crate's doc tests.
 
+pub use admin_core::access::ConfigError;
 pub use admin_core::access::{Staff, limit::Limit, permission::Roles};
 pub use admin_core::kernel::error::{Denial, Error, FieldError, Result};
 pub use admin_core::kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
 pub use admin_core::kernel::model::{AdminModel, FieldMeta, ModelMeta};
 pub use admin_core::kernel::record::{FormData, Record};
-pub use admin_core::registry::Registry;
+pub use admin_core::registry::{Plugin, Registry, RegistryBuilder};
 pub use admin_core::service::{Caller, Service};
 pub use admin_core::{register_action, sea_orm};
 pub use admin_derive::{ActionInput, AdminChoices, AdminModel};

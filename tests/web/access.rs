@@ -431,7 +431,7 @@ async fn field_rules_that_name_an_undeclared_role_stop_the_start() {
     assert_eq!(
         problems,
         [
-            "account.last_payment_result: hidden_for names the role `viewer`, which is not declared (declared: admin, support, viewers)"
+            "account.last_payment_result: hidden_for names the role `viewer`, which is not declared (did you mean `viewers`?); declare the role in your `Roles`, or fix the name in #[admin(hidden_for(...))] (declared: admin, support, viewers)"
         ]
     );
     let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();

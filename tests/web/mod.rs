@@ -34,6 +34,7 @@ mod origin;
 mod password_limits;
 mod passwords;
 pub mod pg_cluster;
+mod plugins;
 mod preview;
 pub mod proxies;
 mod refapp;

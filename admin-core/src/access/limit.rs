@@ -146,12 +146,14 @@ impl Roles {
     /// roles that grant the action gets the most generous of them: a role that
     /// grants it without this kind of cap lifts it. Superusers have no limits.
     ///
-    /// # Panics
-    /// If no role `role` was declared (a typo would silently leave the role
-    /// unlimited).
+    /// A `role` that was not declared is a mistake [`Roles::check`] reports (a typo
+    /// would silently leave the role unlimited, so start-up stops).
     #[must_use]
     pub fn limit(mut self, role: &str, permission: &str, limit: Limit) -> Self {
-        assert!(self.get(role).is_some(), "no role named `{role}` was declared");
+        if self.get(role).is_none() {
+            self.note_undeclared("limit", role);
+            return self;
+        }
         self.push_limit(RoleLimit { role: role.to_owned(), permission: permission.to_owned(), limit });
         self
     }
@@ -252,8 +254,11 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "no role named `suport`")]
-    fn a_limit_for_an_undeclared_role_is_refused() {
-        let _ = Roles::new().role("support", "", &[]).limit("suport", "a.action.go", Limit::runs_per_day(1));
+    fn a_limit_for_an_undeclared_role_is_a_mistake_start_up_reports() {
+        let r = Roles::new().role("support", "", &[]).limit("suport", "a.action.go", Limit::runs_per_day(1));
+        assert!(r.limits().is_empty());
+        let err = r.check(&[]).unwrap_err().to_string();
+        assert!(err.contains("Roles::limit names the role `suport`"), "{err}");
+        assert!(err.contains("(did you mean `support`?)"), "{err}");
     }
 }

@@ -3,9 +3,11 @@
 //! happens here and nowhere else. The limits per role ([`limit`]) are declared here
 //! too; the door counts them.
 
+mod config;
 pub mod limit;
 pub mod permission;
 mod staff;
 mod who;
 
+pub use config::{ConfigError, closest, did_you_mean};
 pub use staff::{Staff, role_names};

@@ -54,6 +54,8 @@ pub struct Role {
 pub struct Roles {
     roles: Arc<BTreeMap<String, Role>>,
     limits: Vec<super::limit::RoleLimit>,
+    /// Declarations that named an undeclared role, reported by [`Roles::check`].
+    mistakes: Vec<String>,
 }
 
 impl Roles {
@@ -83,48 +85,73 @@ impl Roles {
     /// "finance")` a refused refund reads "You cannot run “Refund invoice” on
     /// invoices: that is done by finance. Ask someone with the finance role."
     ///
-    /// # Panics
-    /// If no role `name` was declared.
+    /// A `name` that was not declared is a mistake [`Roles::check`] reports.
     #[must_use]
     pub fn called(mut self, name: &str, words: &str) -> Self {
-        let role = Arc::make_mut(&mut self.roles)
-            .get_mut(name)
-            .unwrap_or_else(|| panic!("no role named `{name}` was declared"));
-        role.called = Some(words.to_owned());
+        match Arc::make_mut(&mut self.roles).get_mut(name) {
+            Some(role) => role.called = Some(words.to_owned()),
+            None => self.note_undeclared("called", name),
+        }
         self
     }
 
     /// Requires members of `name` to sign in with a second factor.
     ///
-    /// # Panics
-    /// If no role `name` was declared: a typo here would silently weaken sign-in.
+    /// A `name` that was not declared is a mistake [`Roles::check`] reports (a
+    /// typo here would silently weaken sign-in, so start-up stops).
     #[must_use]
     pub fn require_two_factor(mut self, name: &str) -> Self {
-        let role = Arc::make_mut(&mut self.roles)
-            .get_mut(name)
-            .unwrap_or_else(|| panic!("no role named `{name}` was declared"));
-        role.requires_two_factor = true;
+        match Arc::make_mut(&mut self.roles).get_mut(name) {
+            Some(role) => role.requires_two_factor = true,
+            None => self.note_undeclared("require_two_factor", name),
+        }
         self
     }
 
-    /// The field rules (`hidden_for`, `readonly_for`) of `models` that
-    /// name a role not declared here, one sentence each. A misspelt role in
+    /// Remembers that `method` named the undeclared role `name`.
+    pub(super) fn note_undeclared(&mut self, method: &str, name: &str) {
+        let mistake = format!(
+            "Roles::{method} names the role `{name}`, which is not declared{}; declare it with `.role(\"{name}\", ...)` before this call, or fix the name (declared: {})",
+            super::did_you_mean(name, self.roles.keys().map(String::as_str)),
+            self.declared_list()
+        );
+        self.mistakes.push(mistake);
+    }
+
+    fn declared_list(&self) -> String {
+        let declared: Vec<&str> = self.roles.keys().map(String::as_str).collect();
+        if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
+    }
+
+    /// Every mistake in these roles and in how `models` use them: roles named by
+    /// [`Roles::called`], [`Roles::require_two_factor`] or [`Roles::limit`] before
+    /// (or without) being declared, and field rules (`hidden_for`, `readonly_for`)
+    /// naming a role that is not declared. Start-up stops on any of them, with
+    /// this error (`RegistryBuilder::roles`).
+    ///
+    /// # Errors
+    /// One sentence per mistake, with the closest declared role when there is one.
+    pub fn check(&self, models: &[&ModelMeta]) -> Result<(), super::ConfigError> {
+        let mistakes = self.undeclared_in(models);
+        if mistakes.is_empty() { Ok(()) } else { Err(super::ConfigError { mistakes }) }
+    }
+
+    /// The mistakes of [`Roles::check`], one sentence each: a misspelt role in
     /// `hidden_for` would leave the field visible to the role meant, so
-    /// `AdminState::with_roles` refuses to start with any.
+    /// `RegistryBuilder::roles` and `AdminState::with_roles` refuse to start with any.
     #[must_use]
     pub fn undeclared_in(&self, models: &[&ModelMeta]) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = self.mistakes.clone();
         for &meta in models {
             for f in meta.fields {
                 for (rule, names) in [("hidden_for", f.hidden_for), ("readonly_for", f.readonly_for)] {
                     for name in names.iter().filter(|n| !self.roles.contains_key(**n)) {
-                        let mut declared: Vec<&str> = self.roles.keys().map(String::as_str).collect();
-                        declared.sort_unstable();
                         problems.push(format!(
-                            "{}.{}: {rule} names the role `{name}`, which is not declared (declared: {})",
+                            "{}.{}: {rule} names the role `{name}`, which is not declared{}; declare the role in your `Roles`, or fix the name in #[admin({rule}(...))] (declared: {})",
                             meta.slug,
                             f.name,
-                            if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
+                            super::did_you_mean(name, self.roles.keys().map(String::as_str)),
+                            self.declared_list()
                         ));
                     }
                 }

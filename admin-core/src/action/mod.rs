@@ -71,7 +71,7 @@ pub use dynamic::{ActionAdmin, Approval, DynAction, Executed};
 pub use measure::Measured;
 pub use policy::Policy;
 pub use preview::{BlockedRecord, FieldChange, Preview, RecordTrial, TRIAL_RUNS, Trial};
-pub use registration::{ActionRegistration, registered};
+pub use registration::{ActionRegistration, registered, registered_by_package};
 pub use undo::Undo;
 
 use std::future::Future;

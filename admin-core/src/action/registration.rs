@@ -8,6 +8,9 @@ use super::DynAction;
 pub struct ActionRegistration {
     /// Builds the action.
     pub make: fn() -> Box<dyn DynAction>,
+    /// The package that registered it (`billing-plugin`), which
+    /// `RegistryBuilder::expect_plugin` looks for.
+    pub package: &'static str,
 }
 
 inventory::collect!(ActionRegistration);
@@ -16,6 +19,11 @@ inventory::collect!(ActionRegistration);
 /// into the program.
 pub fn registered() -> impl Iterator<Item = Box<dyn DynAction>> {
     inventory::iter::<ActionRegistration>.into_iter().map(|r| (r.make)())
+}
+
+/// [`registered`], each with the package that registered it.
+pub fn registered_by_package() -> impl Iterator<Item = (&'static str, Box<dyn DynAction>)> {
+    inventory::iter::<ActionRegistration>.into_iter().map(|r| (r.package, (r.make)()))
 }
 
 /// Registers an action type (which implements [`Action`](crate::action::Action) and `Default`) so the
@@ -32,6 +40,7 @@ macro_rules! register_action {
                 make: || ::std::boxed::Box::new($crate::action::ActionAdmin::<$action>::new(
                     <$action as ::core::default::Default>::default(),
                 )),
+                package: ::core::env!("CARGO_PKG_NAME"),
             }
         }
     };

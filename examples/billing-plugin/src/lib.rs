@@ -1,47 +1,50 @@
-//! An action plugin in its own crate: "Refund invoice" and "Void invoice".
+//! An action plugin in its own crate: "Refund invoice" and "Void invoice", on the
+//! application's own invoice model.
 //!
-//! A plugin brings its own view of the table it acts on (here [`invoice`], over the
-//! application's `invoice` table), its actions, and one `register_action!` per
-//! action. The application registers the model under the same slug and calls
-//! [`link`]; `Registry::with_registered_actions` then finds the actions, with no
-//! other wiring:
+//! The plugin has no copy of the entity it acts on. Its actions are generic over
+//! the application's model and reach it through `AdminModel`, which
+//! `#[derive(AdminModel)]` implements: they read and write the fields by name
+//! ([`invoice`]: `number`, `status`, `amount_cents`, `currency`). The application
+//! adds them with one call, naming its model:
 //!
-//! ```
-//! // In the application (the reference app does exactly this in `registry()`):
-//! billing_plugin::link();
-//! let registry = admin_core::Registry::new()
-//!     .register::<billing_plugin::invoice::Model>()
-//!     .with_registered_actions()
-//!     .expect("action names are unique");
-//! let names: Vec<_> = registry.actions_for("invoice").iter().map(|a| a.name()).collect();
-//! assert!(names.contains(&"refund_invoice") && names.contains(&"void_invoice"));
+//! ```ignore
+//! let registry = opsadmin::Registry::builder()
+//!     .register::<invoice::Model>()
+//!     .plugin(billing_plugin::plugin::<invoice::Model>())
+//!     .build()?;
 //! ```
 //!
-//! # The linking caveat
-//!
-//! `register_action!` submits the action to `inventory`, which collects it when the
-//! program starts. The linker only keeps a library's code if the program uses
-//! something from it, so a plugin crate that the application merely lists in
-//! `Cargo.toml` may be dropped, silently, with its actions. Call [`link`] once at
-//! start-up (before `with_registered_actions`): it does nothing, but the call keeps
-//! the crate, and the registrations beside it, in the program. The registrations
-//! sit in this file, next to [`link`], so they land in the same object file.
-//!
-//! # The model must match the application's
-//!
-//! The application's model for the slug (`invoice`) is what the screens list; the
-//! action loads rows through this crate's model. Keep the same columns, in the same
-//! order, so a record shows and audits the same through either.
+//! [`plugin`] checks that the model has what the actions need (the four fields,
+//! with these types, and the six statuses among the status field's choices);
+//! anything missing makes `build` fail with the plugin's name and the fix, at
+//! start-up. Nothing is collected at link time, so there is no `link()` to forget.
+//! The workspace's tests run both actions on the reference app's invoices.
 
 pub mod actions;
 pub mod invoice;
 
+use admin_core::AdminModel;
+use admin_core::kernel::model::{ActiveModelOf, EntityOf};
+use admin_core::registry::Plugin;
+use sea_orm::EntityTrait;
+
 pub use actions::{RefundInvoice, VoidInvoice};
 
-admin_core::register_action!(actions::RefundInvoice);
-admin_core::register_action!(actions::VoidInvoice);
+/// The plugin's name in configuration errors: its package name.
+pub const NAME: &str = env!("CARGO_PKG_NAME");
 
-/// Keeps this crate's action registrations in the program: call it once at start-up,
-/// before `Registry::with_registered_actions`. See the crate docs for why.
-#[inline(never)]
-pub fn link() {}
+/// The billing actions on the application's invoice model `M`, for
+/// `RegistryBuilder::plugin`; with a mistake for each thing `M` lacks.
+#[must_use]
+pub fn plugin<M>() -> Plugin
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    invoice::check::<M>()
+        .into_iter()
+        .fold(Plugin::new(NAME), Plugin::mistake)
+        .action(RefundInvoice::<M>::default())
+        .action(VoidInvoice::<M>::default())
+}

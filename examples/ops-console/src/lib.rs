@@ -45,12 +45,14 @@ use models::{account, account_lock, email_job, invoice};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ops-console.db?mode=rwc";
 
 /// The registry of the console's models (accounts, invoices and email jobs) and of
-/// every action registered for them: the console's own ([`actions`]) and the
-/// billing plugin's (`refund_invoice`, `void_invoice`).
+/// every action for them: the console's own ([`actions`], found through
+/// `register_action!`) and the billing plugin's (`refund_invoice`, `void_invoice`,
+/// on the console's own invoice model), checked against the console's roles.
 ///
 /// # Errors
-/// When two actions on one model share a name: a programming error, reported at
-/// start-up with both actions' labels.
+/// Every configuration mistake (two actions with one name, a role used but not
+/// declared, a grant naming an unknown model or action, a plugin's needs the
+/// invoice model does not meet), one sentence each with its fix.
 pub fn try_registry() -> Result<opsadmin::Registry, String> {
     try_registry_with(mail::Transport::from_env()?)
 }
@@ -61,9 +63,7 @@ pub fn try_registry() -> Result<opsadmin::Registry, String> {
 /// # Errors
 /// As [`try_registry`].
 pub fn try_registry_with(transport: mail::Transport) -> Result<opsadmin::Registry, String> {
-    // Keeps the plugin crate, and so its action registrations, in the program.
-    billing_plugin::link();
-    opsadmin::Registry::new()
+    opsadmin::Registry::builder()
         .register::<account::Model>()
         .register::<invoice::Model>()
         .register::<email_job::Model>()
@@ -79,7 +79,11 @@ pub fn try_registry_with(transport: mail::Transport) -> Result<opsadmin::Registr
         .queue("invoice", "Disputed invoices", "status=disputed")
         // The mail effects of "Retry welcome email" (and the email job actions).
         .effect_handler(mail::MailHandler::new(transport))
-        .with_registered_actions()
+        .registered_actions()
+        .plugin(billing_plugin::plugin::<invoice::Model>())
+        .roles(&roles::roles())
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// [`try_registry`], for callers that cannot go on without it (the web app, tests).
