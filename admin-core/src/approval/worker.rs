@@ -152,60 +152,56 @@ pub async fn work_once_until(
             }
             Err(e)
         }
-        Err(e) => {
-            crate::kernel::metrics::action_run(&r.model, &r.action, "failed");
-            let msg = match &e {
-                Error::Db(db) => format!("The database failed: {db}"),
-                Error::Internal(m) => m.clone(),
-                other => other.to_string(),
-            };
-            // A refusal will not change by retrying.
-            let last = r.attempts >= MAX_ATTEMPTS || matches!(e, Error::Forbidden(_));
-            let t = now();
-            let mut update = Query::update();
-            update
-                .table(request::Entity)
-                .value(request::Column::Status, if last { "failed" } else { "approved" })
-                .value(request::Column::LastError, msg.clone())
-                .value(request::Column::LeaseUntil, Option::<NaiveDateTime>::None)
-                .value(request::Column::LeaseToken, Option::<String>::None)
-                .value(
-                    request::Column::NextAttemptAt,
-                    if last { None } else { Some(t + backoff(r.attempts)) },
-                )
-                .and_where(Expr::col(request::Column::Id).eq(r.id))
-                .and_where(Expr::col(request::Column::Status).eq("running"))
-                .and_where(Expr::col(request::Column::LeaseToken).eq(token.clone()));
-            if last {
-                update.value(request::Column::FinishedAt, Some(t));
-            }
-            let txn = begin_write(db).await?;
-            txn.execute(&update).await?;
-            if last {
-                let key = r.id.to_string();
-                let ctx = Context {
-                    actor_name: Some("system:approval-worker".to_owned()),
-                    reason: Some(msg.clone()),
-                    ..Default::default()
-                };
-                let changes = serde_json::json!({ "status": ["running", "failed"] });
-                audit::record(
-                    &txn,
-                    &ctx,
-                    audit::Event {
-                        kind: "approval_failed",
-                        model: Some("approval"),
-                        object_id: Some(&key),
-                        changes,
-                    },
-                )
-                .await?;
-            }
-            txn.commit().await?;
-            tracing::warn!(request = r.id, attempt = r.attempts, error = %msg, "approved action failed");
-            Ok(if last { Work::Failed(r.id, msg) } else { Work::Retry(r.id, msg) })
-        }
+        Err(e) => record_failure(db, &r, &token, &e).await,
     }
+}
+
+/// Records a failed run on its request: due again after a back-off, or failed for
+/// good (with an audit entry) after the last attempt or a refusal.
+async fn record_failure(db: &DatabaseConnection, r: &request::Model, token: &str, e: &Error) -> Result<Work> {
+    crate::kernel::metrics::action_run(&r.model, &r.action, "failed");
+    let msg = match e {
+        Error::Db(db) => format!("The database failed: {db}"),
+        Error::Internal(m) => m.clone(),
+        other => other.to_string(),
+    };
+    // A refusal will not change by retrying.
+    let last = r.attempts >= MAX_ATTEMPTS || matches!(e, Error::Forbidden(_));
+    let t = now();
+    let mut update = Query::update();
+    update
+        .table(request::Entity)
+        .value(request::Column::Status, if last { "failed" } else { "approved" })
+        .value(request::Column::LastError, msg.clone())
+        .value(request::Column::LeaseUntil, Option::<NaiveDateTime>::None)
+        .value(request::Column::LeaseToken, Option::<String>::None)
+        .value(request::Column::NextAttemptAt, if last { None } else { Some(t + backoff(r.attempts)) })
+        .and_where(Expr::col(request::Column::Id).eq(r.id))
+        .and_where(Expr::col(request::Column::Status).eq("running"))
+        .and_where(Expr::col(request::Column::LeaseToken).eq(token));
+    if last {
+        update.value(request::Column::FinishedAt, Some(t));
+    }
+    let txn = begin_write(db).await?;
+    txn.execute(&update).await?;
+    if last {
+        let key = r.id.to_string();
+        let ctx = Context {
+            actor_name: Some("system:approval-worker".to_owned()),
+            reason: Some(msg.clone()),
+            ..Default::default()
+        };
+        let changes = serde_json::json!({ "status": ["running", "failed"] });
+        audit::record(
+            &txn,
+            &ctx,
+            audit::Event { kind: "approval_failed", model: Some("approval"), object_id: Some(&key), changes },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    tracing::warn!(request = r.id, attempt = r.attempts, error = %msg, "approved action failed");
+    Ok(if last { Work::Failed(r.id, msg) } else { Work::Retry(r.id, msg) })
 }
 
 /// Gives a claimed request back: approved and due now, its lease cleared and the
