@@ -84,11 +84,13 @@ pub fn text<M: AdminModel>(record: &M, name: &str) -> String {
     }
 }
 
-/// The whole number in field `name` of `record` (0 when it is not one).
+/// The whole number in field `name` of `record`, in the minor unit for a money
+/// field (0 when it is not a number).
 #[must_use]
 pub fn number<M: AdminModel>(record: &M, name: &str) -> i64 {
     match M::meta().field(name).map(|(i, _)| record.cell(i)) {
         Some(Cell::Int(n)) => n,
+        Some(Cell::Money(m)) => m.minor,
         _ => 0,
     }
 }
