@@ -32,6 +32,7 @@ pub mod error;
 pub mod extract;
 mod guard;
 pub mod handlers;
+pub mod i18n;
 pub mod metrics;
 pub mod origin;
 pub mod render;

@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::response::Html;
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::value::Kwargs;
+use minijinja::{Environment, State, UndefinedBehavior, Value};
 
 use crate::error::Result;
+use crate::i18n::{Arg, Catalogs, FALLBACK};
 
 /// Built-in templates: name and source.
 const BUILTIN: &[(&str, &str)] = &[
@@ -117,6 +119,7 @@ struct Built {
 pub struct Templates {
     pending: Mutex<Pending>,
     built: OnceLock<Built>,
+    catalogs: Arc<Catalogs>,
 }
 
 impl Default for Templates {
@@ -129,7 +132,13 @@ impl Templates {
     /// The built-in templates, open for overrides until the first render.
     #[must_use]
     pub fn new() -> Self {
-        Self { pending: Mutex::default(), built: OnceLock::new() }
+        Self { pending: Mutex::default(), built: OnceLock::new(), catalogs: Arc::new(Catalogs::builtin()) }
+    }
+
+    /// The message catalogs the templates' `t(...)` reads.
+    #[must_use]
+    pub fn catalogs(&self) -> &Catalogs {
+        &self.catalogs
     }
 
     /// Replaces a template (`admin/list.html`), adds a model-specific one
@@ -234,14 +243,32 @@ impl Templates {
             // either makes it into the environment or is refused.
             pending.closed = true;
             let overrides = Arc::new(std::mem::take(&mut pending.overrides));
-            Built { env: environment(Arc::clone(&overrides)), overrides }
+            Built { env: environment(Arc::clone(&overrides), Arc::clone(&self.catalogs)), overrides }
         })
     }
 }
 
 /// The one environment: overrides, then built-ins, through one loader.
-fn environment(overrides: Arc<HashMap<String, String>>) -> Environment<'static> {
+fn environment(overrides: Arc<HashMap<String, String>>, catalogs: Arc<Catalogs>) -> Environment<'static> {
     let mut env = Environment::new();
+    // `{{ t("message-id", name=value) }}`: the message in the page's language (the
+    // context's `lang`), escaped like any other text.
+    env.add_function(
+        "t",
+        move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+            let lang = state.lookup("lang").and_then(|v| v.as_str().map(str::to_owned));
+            let mut args = Vec::new();
+            for name in kwargs.args() {
+                let value: Value = kwargs.get(name)?;
+                let arg = match value.as_i64() {
+                    Some(n) if value.kind() == minijinja::value::ValueKind::Number => Arg::from(n),
+                    _ => Arg::Text(value.to_string()),
+                };
+                args.push((name, arg));
+            }
+            Ok(catalogs.text(lang.as_deref().unwrap_or(FALLBACK), key, &args))
+        },
+    );
     env.set_loader(move |name| {
         // `builtin/admin/base.html` is always the built-in one, so an override of
         // `admin/base.html` can extend it.

@@ -1,0 +1,182 @@
+//! The admin's own words in message catalogs ([Fluent](https://projectfluent.org)).
+//!
+//! Each language has the same `.ftl` files under `admin-web/locales/{lang}/` (one
+//! file per feature), embedded in the binary. Templates call
+//! `{{ t("message-id", name=value) }}`; the language is the template context's
+//! `lang` (English when it has none). A message missing from a language falls back
+//! to English, and a message missing from English shows its id, which the catalog
+//! tests catch.
+
+use std::collections::HashMap;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+/// The language every catalog falls back to.
+pub const FALLBACK: &str = "en";
+
+/// Built-in catalogs: language, file name and source.
+const BUILTIN: &[(&str, &str, &str)] = &[
+    ("en", "core.ftl", include_str!("../locales/en/core.ftl")),
+    ("de", "core.ftl", include_str!("../locales/de/core.ftl")),
+];
+
+/// A value handed to a message: text, or a number (which plural rules can select on).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    /// Text, shown as it is.
+    Text(String),
+    /// A number.
+    Number(f64),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl From<i64> for Arg {
+    #[allow(clippy::cast_precision_loss)]
+    fn from(n: i64) -> Self {
+        Self::Number(n as f64)
+    }
+}
+
+impl From<usize> for Arg {
+    #[allow(clippy::cast_precision_loss)]
+    fn from(n: usize) -> Self {
+        Self::Number(n as f64)
+    }
+}
+
+/// Why a catalog was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("the message catalog {lang}/{file} does not parse: {message}")]
+pub struct CatalogError {
+    /// The language (`de`).
+    pub lang: String,
+    /// The file or name the catalog came from.
+    pub file: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The message catalogs of every language the admin speaks.
+pub struct Catalogs {
+    bundles: HashMap<String, FluentBundle<FluentResource>>,
+}
+
+impl std::fmt::Debug for Catalogs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalogs").field("languages", &self.languages()).finish()
+    }
+}
+
+impl Catalogs {
+    /// The built-in catalogs (English and German).
+    ///
+    /// # Panics
+    /// Never for the built-in files: the catalog tests parse every one.
+    #[must_use]
+    pub fn builtin() -> Self {
+        let mut catalogs = Self { bundles: HashMap::new() };
+        for (lang, file, source) in BUILTIN {
+            catalogs.add(lang, file, source).expect("the built-in catalogs parse");
+        }
+        catalogs
+    }
+
+    /// Adds the messages of `source` to `lang`'s catalog (made when new). A message
+    /// id already in the catalog keeps its first text.
+    ///
+    /// # Errors
+    /// [`CatalogError`] when the language tag or the Fluent text does not parse.
+    pub fn add(&mut self, lang: &str, file: &str, source: &str) -> Result<(), CatalogError> {
+        let error = |message: String| CatalogError { lang: lang.to_owned(), file: file.to_owned(), message };
+        let id: LanguageIdentifier = lang.parse().map_err(|e| error(format!("{e}")))?;
+        let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| {
+            error(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+        })?;
+        let bundle = self.bundles.entry(lang.to_owned()).or_insert_with(|| {
+            let mut bundle = FluentBundle::new_concurrent(vec![id]);
+            // Output goes into HTML and plain text, not into bidirectional UI.
+            bundle.set_use_isolating(false);
+            bundle
+        });
+        bundle.add_resource_overriding(resource);
+        Ok(())
+    }
+
+    /// The languages with a catalog, sorted.
+    #[must_use]
+    pub fn languages(&self) -> Vec<&str> {
+        let mut langs: Vec<&str> = self.bundles.keys().map(String::as_str).collect();
+        langs.sort_unstable();
+        langs
+    }
+
+    /// Whether `lang`'s own catalog has message `key` (no fallback).
+    #[must_use]
+    pub fn has(&self, lang: &str, key: &str) -> bool {
+        self.bundles.get(lang).is_some_and(|b| b.has_message(key))
+    }
+
+    /// Message `key` in `lang` with `args`, else in English, else the key itself.
+    #[must_use]
+    pub fn text(&self, lang: &str, key: &str, args: &[(&str, Arg)]) -> String {
+        for lang in [lang, FALLBACK] {
+            let Some(bundle) = self.bundles.get(lang) else { continue };
+            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else { continue };
+            let mut fluent_args = FluentArgs::new();
+            for (name, arg) in args {
+                match arg {
+                    Arg::Text(s) => fluent_args.set(*name, FluentValue::from(s.as_str())),
+                    Arg::Number(n) => fluent_args.set(*name, FluentValue::from(*n)),
+                }
+            }
+            let mut errors = Vec::new();
+            return bundle.format_pattern(pattern, Some(&fluent_args), &mut errors).into_owned();
+        }
+        key.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogs_parse_and_fall_back_to_english() {
+        let catalogs = Catalogs::builtin();
+        assert_eq!(catalogs.languages(), vec!["de", "en"]);
+        assert_eq!(catalogs.text("de", "language-name", &[]), "Deutsch");
+        assert_eq!(catalogs.text("fr", "language-name", &[]), "English");
+        assert_eq!(catalogs.text("de", "no-such-message", &[]), "no-such-message");
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use minijinja::context;
+
+    use crate::Templates;
+
+    #[test]
+    fn templates_translate_with_the_context_language_and_escape_the_result() {
+        let templates = Templates::new();
+        templates
+            .set_override("admin/t.html", r#"{{ t("language-name") }}|{{ t("no-such", x=1) }}"#)
+            .unwrap();
+        let names = ["admin/t.html".to_owned()];
+        assert_eq!(templates.render(&names, context! { lang => "de" }).unwrap().0, "Deutsch|no-such");
+        assert_eq!(templates.render(&names, context! {}).unwrap().0, "English|no-such");
+    }
+}
