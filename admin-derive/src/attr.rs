@@ -163,6 +163,8 @@ pub struct Model {
     pub label_plural: Option<String>,
     /// `list_display(...)`; `None` shows every field.
     pub list_display: Option<Vec<Name>>,
+    /// `list_editable(...)`: columns changed in place on the list.
+    pub list_editable: Vec<Name>,
     /// `search(...)`.
     pub search: Vec<Name>,
     /// `filters(...)`.
@@ -185,6 +187,7 @@ impl Model {
         let mut label_plural = Opt::none(cx, LABEL_PLURAL);
         let mut list_display = Opt::none(cx, LIST_DISPLAY);
         let mut search = Opt::none(cx, SEARCH);
+        let mut list_editable = Opt::none(cx, crate::symbol::LIST_EDITABLE);
         let mut filters = Opt::none(cx, FILTERS);
         let mut readonly = Opt::none(cx, READONLY);
         let mut ordering = Opt::none(cx, ORDERING);
@@ -212,6 +215,10 @@ impl Model {
                             );
                         }
                         list_display.set(names);
+                    }
+                } else if key == crate::symbol::LIST_EDITABLE {
+                    if list_editable.first(&meta)? {
+                        list_editable.set(crate::list_editable::parse(cx, &meta)?);
                     }
                 } else if key == SEARCH {
                     if search.first(&meta)? {
@@ -272,6 +279,7 @@ impl Model {
             label: label.get(),
             label_plural: label_plural.get(),
             list_display: list_display.get(),
+            list_editable: list_editable.get().unwrap_or_default(),
             search: search.get().unwrap_or_default(),
             filters: filters.get().unwrap_or_default(),
             readonly: readonly.get().unwrap_or_default(),
@@ -710,7 +718,11 @@ fn parse_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result
 }
 
 /// Parses `key(a, b, c)` into field names.
-fn parse_name_list(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<Option<Vec<Name>>> {
+pub(crate) fn parse_name_list(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: Symbol,
+) -> syn::Result<Option<Vec<Name>>> {
     if !meta.input.peek(syn::token::Paren) {
         cx.error_spanned_by(&meta.path, format!("expected a list of field names, like `{key}(id, email)`"));
         skip_value(meta.input)?;

@@ -21,6 +21,7 @@ pub fn check_model(cx: &Ctxt, model: &Model<'_>) {
     if let Some(list_display) = &attrs.list_display {
         check_names(cx, model, LIST_DISPLAY, list_display);
     }
+    crate::list_editable::check(cx, model);
     check_names(cx, model, SEARCH, &attrs.search);
     check_names(cx, model, FILTERS, &attrs.filters);
     check_names(cx, model, READONLY, &attrs.readonly);

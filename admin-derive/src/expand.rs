@@ -128,6 +128,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
         Some(names) => names.iter().map(|n| index(&n.value)).collect(),
         None => (0..model.fields.len()).map(Literal::usize_unsuffixed).collect(),
     };
+    let list_editable = crate::list_editable::indexes(model);
     let search = attrs.search.iter().map(|n| index(&n.value));
     let filters = attrs.filters.iter().map(|n| index(&n.value));
     let ordering: Vec<TokenStream> = match &attrs.ordering {
@@ -190,6 +191,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                 ordering: &[#(#ordering),*],
                 per_page: #per_page,
                 reason_required: #reason_required,
+                list_editable: &[#(#list_editable),*],
             };
 
             #[automatically_derived]

@@ -54,6 +54,7 @@ mod ast;
 mod attr;
 mod check;
 mod expand;
+mod list_editable;
 mod suggest;
 mod symbol;
 
@@ -70,6 +71,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `label = "Account"` | singular label | the table name, humanized |
 /// | `label_plural = "Accounts"` | plural label | the label made plural |
 /// | `list_display(id, email)` | list columns | every field |
+/// | `list_editable(company, manual_review)` | list columns changed in place (in `list_display`, not read-only) | none |
 /// | `search(email, company)` | text fields searched by `q` | none |
 /// | `filters(plan, locked)` | filters (yes/no, dates, choices, foreign keys, enums) | none |
 /// | `readonly(id, billing_state)` | fields never taken from a form | the primary key |

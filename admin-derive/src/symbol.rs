@@ -19,6 +19,8 @@ pub const LABEL: Symbol = Symbol("label");
 pub const LABEL_PLURAL: Symbol = Symbol("label_plural");
 /// `list_display(a, b)`: the list screen's columns.
 pub const LIST_DISPLAY: Symbol = Symbol("list_display");
+/// `list_editable(a, b)`: list columns changed in place, many rows at once.
+pub const LIST_EDITABLE: Symbol = Symbol("list_editable");
 /// `search(a, b)`: the text fields searched by `q`.
 pub const SEARCH: Symbol = Symbol("search");
 /// `filters(a, b)`: the fields offered as filters.
@@ -80,6 +82,7 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     LABEL,
     LABEL_PLURAL,
     LIST_DISPLAY,
+    LIST_EDITABLE,
     SEARCH,
     FILTERS,
     READONLY,

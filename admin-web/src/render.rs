@@ -49,6 +49,15 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
     ("admin/includes/selection.html", include_str!("../templates/admin/includes/selection.html")),
     ("admin/includes/limits.html", include_str!("../templates/admin/includes/limits.html")),
+    ("admin/list_edit_review.html", include_str!("../templates/admin/list_edit_review.html")),
+    (
+        "admin/includes/list_editable_row.html",
+        include_str!("../templates/admin/includes/list_editable_row.html"),
+    ),
+    (
+        "admin/includes/list_editable_form.html",
+        include_str!("../templates/admin/includes/list_editable_form.html"),
+    ),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

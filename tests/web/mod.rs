@@ -28,6 +28,7 @@ mod identity;
 mod instances;
 mod limits;
 mod list;
+mod list_editable;
 mod log_secrets;
 mod metrics;
 mod origin;

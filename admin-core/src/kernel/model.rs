@@ -137,6 +137,10 @@ pub struct ModelMeta {
     pub per_page: u64,
     /// Every change to a record needs a reason, kept in the audit log.
     pub reason_required: bool,
+    /// Indexes into `fields` of the list columns staff may change in place, many
+    /// rows at once (`#[admin(list_editable(...))]`): each is in `list_display` and
+    /// not read-only. Empty for a list that only shows.
+    pub list_editable: &'static [usize],
 }
 
 impl ModelMeta {

@@ -5,6 +5,7 @@
 mod actions;
 mod caller;
 mod door;
+pub(crate) mod list_edit;
 mod records;
 mod restore;
 mod undo;
@@ -21,6 +22,7 @@ pub use write::AuditedWrite;
 
 pub use actions::{ActionRequest, ActionResult};
 pub(crate) use actions::{action_for, action_preview, check_batch_size, preview_of, run_action};
+pub use list_edit::{FieldChange, LIST_EDIT_MAX, ListEditReview, RowEdit, RowReview, RowState};
 pub use records::{DeletePlan, EXPORT_LIMIT, RelatedRows};
 pub(crate) use records::{
     actor, create, delete, export, first_rows, get, list, list_keys, plan_delete, reason_error, related,

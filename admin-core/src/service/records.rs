@@ -108,10 +108,35 @@ pub async fn update(
     version: &str,
     form: &FormData,
 ) -> Result<(Record, Changes)> {
+    update_only(db, ctx, admin, key, version, form, None).await
+}
+
+/// [`update`], reading from the form only the fields in `only` (when given) that
+/// the user may change: a list's editable columns. The rest keep their values.
+///
+/// # Errors
+/// As [`update`].
+pub async fn update_only(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    admin: &dyn ModelAdmin,
+    key: &str,
+    version: &str,
+    form: &FormData,
+    only: Option<&[usize]>,
+) -> Result<(Record, Changes)> {
+    use crate::access::permission::FieldAccess;
     let staff = actor(ctx)?;
     require(staff, admin, "change")?;
     let meta = admin.meta();
-    let access = crate::access::permission::access_map(staff, meta, false);
+    let mut access = crate::access::permission::access_map(staff, meta, false);
+    if let Some(only) = only {
+        for (i, a) in access.iter_mut().enumerate() {
+            if *a == FieldAccess::Editable && !only.contains(&i) {
+                *a = FieldAccess::ReadOnly;
+            }
+        }
+    }
     if let Some(e) = reason_error(ctx, "_reason") {
         return Err(Error::Invalid(vec![e]));
     }
@@ -166,7 +191,7 @@ impl DeletePlan {
     }
 }
 
-fn join_and(parts: &[String]) -> String {
+pub(crate) fn join_and(parts: &[String]) -> String {
     match parts {
         [] => String::new(),
         [one] => one.clone(),

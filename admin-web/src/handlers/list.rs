@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Query;
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use minijinja::{Value, context};
 
@@ -21,16 +21,38 @@ use crate::session::Ctx;
 use crate::views::{cell_view, row_cells_html};
 
 /// `GET {prefix}/{model}/`.
-pub async fn show(
-    ctx: Ctx,
-    ModelParam(model): ModelParam,
-    Query(params): Query<Pairs>,
-) -> Result<Html<String>> {
+pub async fn show(ctx: Ctx, ModelParam(model): ModelParam, Query(params): Query<Pairs>) -> Result<Response> {
+    render(&ctx, model.meta(), &params, None, StatusCode::OK).await
+}
+
+/// The list of `back` (the list's query) again with an edit in its cells: values
+/// typed, messages, the report of a save (see [`super::list_edit`]).
+pub(crate) async fn show_editing(
+    ctx: &Ctx,
+    meta: &'static ModelMeta,
+    back: &str,
+    state: super::list_edit::EditState,
+    status: StatusCode,
+) -> Result<Response> {
+    let params: Pairs =
+        form_urlencoded::parse(back.trim_start_matches('?').as_bytes()).into_owned().collect();
+    render(ctx, meta, &params, Some(state), status).await
+}
+
+async fn render(
+    ctx: &Ctx,
+    meta: &'static ModelMeta,
+    params: &Pairs,
+    edit: Option<super::list_edit::EditState>,
+    status: StatusCode,
+) -> Result<Response> {
     let service = ctx.service();
-    let meta = model.meta();
     let query =
-        service.query(&ctx.caller, meta.slug, &params)?.with_tuning(service.registry().list_tuning().clone());
+        service.query(&ctx.caller, meta.slug, params)?.with_tuning(service.registry().list_tuning().clone());
     let result = service.list(&ctx.caller, meta.slug, &query).await?;
+    // Columns changed in place, where this user may.
+    let columns = service.list_editable(&ctx.caller, meta.slug)?;
+    let editing = (!columns.is_empty()).then(|| super::list_edit::Editing { columns, state: edit });
     // The stored selection, for the checkboxes and the tray: only where there are
     // actions to run on it.
     let selected: HashSet<String> = if service.actions(&ctx.caller, meta.slug).is_empty() {
@@ -39,14 +61,16 @@ pub async fn show(
         service.selection(&ctx.caller, meta.slug).await?.into_iter().collect()
     };
     let page = ListPage {
-        ctx: &ctx,
+        ctx,
         meta,
         params: query.params(meta),
         query: &query,
         result: &result,
         selected: &selected,
+        editing: editing.as_ref(),
     };
-    ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())
+    let html = ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())?;
+    Ok((status, html).into_response())
 }
 
 /// The list page's values: the view model from [`admin_core::list::view`] turned
@@ -60,6 +84,8 @@ struct ListPage<'a> {
     result: &'a ListResult,
     /// The keys in the user's selection of this model.
     selected: &'a HashSet<String>,
+    /// The columns edited in place, when there are any for this user.
+    editing: Option<&'a super::list_edit::Editing>,
 }
 
 /// Hidden form fields for parameters.
@@ -125,6 +151,7 @@ impl ListPage<'_> {
             list_params => hidden_fields(self.params.clone()),
             selection => self.selection(),
             back_qs => current_qs.trim_start_matches('?').to_owned(),
+            list_edit => self.editing.map(|e| e.form(self.ctx, meta, current_qs.trim_start_matches('?'))),
         }
     }
 
@@ -162,8 +189,14 @@ impl ListPage<'_> {
         self.result
             .rows
             .iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(n, r)| {
                 let url = format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key));
+                let selected = self.selected.contains(&r.key);
+                if let Some(editing) = self.editing {
+                    let edit_cells = editing.cells(self.ctx, meta, &shown, n, r, &url);
+                    return context! { key => &r.key, url => url, edit_cells => edit_cells, selected => selected };
+                }
                 let (cells, cells_html) = if fast {
                     (Vec::new(), Some(Value::from_safe_string(row_cells_html(prefix, meta, &shown, r, &url))))
                 } else {
@@ -171,7 +204,6 @@ impl ListPage<'_> {
                         shown.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i])).collect();
                     (cells, None)
                 };
-                let selected = self.selected.contains(&r.key);
                 context! { key => &r.key, url => url, cells => cells, cells_html => cells_html, selected => selected }
             })
             .collect()

@@ -16,6 +16,7 @@ pub mod effects;
 pub mod health;
 pub mod history;
 pub mod list;
+pub mod list_edit;
 pub mod login;
 pub mod notes;
 pub mod search;

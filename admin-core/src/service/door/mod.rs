@@ -17,6 +17,7 @@ mod actions;
 mod approvals;
 mod audit_log;
 mod effects;
+mod list_edit;
 mod notes;
 mod observe;
 mod records;

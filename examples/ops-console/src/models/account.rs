@@ -54,6 +54,9 @@ as_str!(Plan, BillingState, PaymentResult);
     label = "Account",
     label_plural = "Accounts",
     list_display(id, email, company, plan, billing_state, last_payment_result, manual_review, signup_at),
+    // Support corrects company names many rows at a time; the review flag is
+    // editable only where the role may change it (not for support: their action sets it).
+    list_editable(company, manual_review),
     search(email, company),
     filters(plan, billing_state, last_payment_result, welcome_email_sent, manual_review, locked, signup_at),
     readonly(id, billing_state, last_payment_result, updated_at),
