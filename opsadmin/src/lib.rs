@@ -91,6 +91,8 @@ pub mod service {
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, FieldBack, FieldRestore,
         RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, UndoPlan, UndoPreview,
     };
+    /// A list edited in place ([`Service::review_list_edit`], [`Service::save_list_edit`]).
+    pub use admin_core::service::{FieldChange, LIST_EDIT_MAX, ListEditReview, RowEdit, RowReview, RowState};
 }
 
 /// Sign-in: the rules (sessions, throttling, roles), the credentials the

@@ -32,6 +32,7 @@ mod finance;
 mod keyboard;
 mod layout;
 mod limits;
+mod list_editable;
 mod no_script;
 mod preview;
 mod selection;

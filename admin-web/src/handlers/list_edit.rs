@@ -323,8 +323,8 @@ fn review_page(
         title => title,
         model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural },
         rows => rows,
-        count => rows_len(review),
-        what => meta.count_phrase(rows_len(review) as u64),
+        count => review.changing(),
+        what => meta.count_phrase(review.changing() as u64),
         pairs => pairs,
         url => format!("{prefix}/{}/list-edit", meta.slug),
         list_url => list_url(prefix, meta.slug, back),
@@ -338,10 +338,6 @@ fn review_page(
     };
     let html = ctx.state.templates.render(&Templates::chain(meta.slug, "list_edit_review.html"), page)?;
     Ok((status, html).into_response())
-}
-
-fn rows_len(review: &ListEditReview) -> usize {
-    review.changing()
 }
 
 impl Editing {

@@ -25,6 +25,7 @@ pub enum Region {
     label = "Customer account",
     label_plural = "Customer accounts",
     list_display(id, email, company, plan, manual_review, signup_at),
+    list_editable(company, manual_review),
     search(email, company, region),
     filters(plan, region, manual_review, signup_at, last_login_at, owner_id),
     readonly(billing_note, updated_at),
@@ -94,6 +95,7 @@ fn main() {
         names(meta, meta.list_display),
         ["id", "email", "company", "plan", "manual_review", "signup_at"]
     );
+    assert_eq!(names(meta, meta.list_editable), ["company", "manual_review"]);
     assert_eq!(names(meta, meta.search), ["email", "company", "region"]);
     assert_eq!(
         names(meta, meta.filters),
