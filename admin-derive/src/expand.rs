@@ -143,6 +143,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
     };
     let per_page = Literal::u64_unsuffixed(attrs.per_page.unwrap_or(100));
     let reason_required = attrs.reason_required;
+    let fieldsets = crate::form::expand_fieldsets(model);
 
     let cell_arms = model.fields.iter().enumerate().map(|(i, field)| {
         let i = Literal::usize_unsuffixed(i);
@@ -190,6 +191,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                 ordering: &[#(#ordering),*],
                 per_page: #per_page,
                 reason_required: #reason_required,
+                fieldsets: #fieldsets,
             };
 
             #[automatically_derived]
@@ -254,7 +256,9 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
         }
         None => quote!(::core::option::Option::None),
     };
-    let multiline = field.attrs.text_column;
+    let multiline = crate::form::multiline(field);
+    let widget = crate::form::expand_widget(field, &kind, &nullable, &choices, multiline);
+    let blank = field.attrs.blank.is_some();
     let money = match field.attrs.money.as_ref().map(|m| &m.value) {
         Some(Money::Field(name, _)) => {
             quote!(::core::option::Option::Some(__a::MoneyCurrency::Field(#name)))
@@ -271,7 +275,7 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             let n = Literal::u64_unsuffixed(n);
             quote!(#n)
         }
-        (None, None) if multiline => quote!(__a::text::TEXT),
+        (None, None) if field.attrs.text_column => quote!(__a::text::TEXT),
         (None, None) => quote!(__a::text::LINE),
     };
     quote! {
@@ -294,6 +298,8 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             max_length: #max_length,
             multiline: #multiline,
             money: #money,
+            widget: #widget,
+            blank: #blank,
         }
     }
 }
@@ -313,6 +319,9 @@ fn parse_value(field: &Field<'_>) -> TokenStream {
 /// The expression that parses the `&str` expression `raw` into the field's type:
 /// `Result<FieldType, String>`.
 fn parse_typed(field: &Field<'_>, raw: &TokenStream) -> TokenStream {
+    if field.attrs.blank.is_some() {
+        return quote!(__a::parse_blank_text(#raw));
+    }
     match &field.attrs.choices {
         Some(choices) if field.class == TypeClass::Text => {
             let choices_impl = as_admin_choices(&choices.value);

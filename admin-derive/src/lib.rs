@@ -54,6 +54,7 @@ mod ast;
 mod attr;
 mod check;
 mod expand;
+mod form;
 mod suggest;
 mod symbol;
 

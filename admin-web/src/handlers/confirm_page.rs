@@ -126,6 +126,7 @@ impl Confirm<'_> {
             ordering: &[],
             per_page: 1,
             reason_required: false,
+            fieldsets: &[],
         };
         let prefix = self.ctx.state.prefix();
         action
