@@ -56,6 +56,7 @@ pub mod service;
 pub use access::Staff;
 pub use kernel::error::{Error, FieldError, Result};
 pub use kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
+pub use kernel::form::{Fieldset, Widget};
 pub use kernel::model::{AdminModel, FieldMeta, ModelMeta};
 pub use kernel::record::{FormData, Record};
 pub use list::query::{ListQuery, ListResult};
@@ -71,8 +72,9 @@ pub mod __private {
     pub use crate::kernel::error::FieldError;
     pub use crate::kernel::field::{
         AdminChoices, AdminField, Cell, Choice, CurrencyText, FieldKind, MoneyCurrency, choose_one_of,
-        money_cell, parse_choice, parse_optional_choice, required_message, to_value,
+        money_cell, parse_blank_text, parse_choice, parse_optional_choice, required_message, to_value,
     };
+    pub use crate::kernel::form::{Fieldset, Widget};
     pub use crate::kernel::model::{AdminModel, FieldMeta, ModelMeta};
     pub use crate::kernel::record::FormData;
     pub use crate::kernel::text;

@@ -16,11 +16,12 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD, ENUM_OPTIONS,
-    FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL,
-    LABEL_PLURAL, LIST_DISPLAY, MAX_LENGTH, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE,
-    ORDERING, PER_PAGE, PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE,
-    Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS, one_of,
+    ADMIN, AUTO_INCREMENT, BLANK, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD,
+    ENUM_OPTIONS, FIELD_OPTIONS, FIELDSET, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE,
+    INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL, LIST_DISPLAY, MAX_LENGTH,
+    MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY, READONLY,
+    READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS,
+    WIDGET, one_of,
 };
 
 /// The largest `max_length` a text field may declare (a million characters).
@@ -177,6 +178,8 @@ pub struct Model {
     pub per_page: Option<u64>,
     /// The flag `reason_required`.
     pub reason_required: bool,
+    /// `fieldset(...)`, each one, in order.
+    pub fieldsets: Vec<crate::form::Fieldset>,
 }
 
 impl Model {
@@ -193,6 +196,7 @@ impl Model {
         let mut ordering = Opt::none(cx, ORDERING);
         let mut per_page = Opt::none(cx, PER_PAGE);
         let mut reason_required = Opt::none(cx, REASON_REQUIRED);
+        let mut fieldsets = Vec::new();
 
         for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
             let parsed = attr.parse_nested_meta(|meta| {
@@ -244,6 +248,8 @@ impl Model {
                     if reason_required.first(&meta)? {
                         reason_required.set(parse_flag(cx, &meta, REASON_REQUIRED)?);
                     }
+                } else if key == FIELDSET {
+                    fieldsets.extend(crate::form::parse_fieldset(cx, &meta)?);
                 } else if key == CRATE {
                     if krate.first(&meta)? {
                         krate.set(parse_crate_path(cx, &meta)?);
@@ -286,6 +292,7 @@ impl Model {
             ordering: ordering.get(),
             per_page: per_page.get(),
             reason_required: reason_required.get().is_some(),
+            fieldsets,
         }
     }
 }
@@ -327,6 +334,10 @@ pub struct Field {
     pub column_length: Option<u64>,
     /// `#[sea_orm(column_type = "Text")]`: long text over several lines.
     pub text_column: bool,
+    /// `widget = "..."`.
+    pub widget: Option<Spanned<crate::form::WidgetName>>,
+    /// The flag `blank`, with its tokens to point at.
+    pub blank: Option<TokenStream>,
 }
 
 /// Where a money field's currency comes from.
@@ -407,6 +418,8 @@ impl Field {
         let mut reason_required = Opt::none(cx, REASON_REQUIRED);
         let mut hidden_for = Opt::none(cx, HIDDEN_FOR);
         let mut readonly_for = Opt::none(cx, READONLY_FOR);
+        let mut widget = Opt::none(cx, WIDGET);
+        let mut blank = Opt::none(cx, BLANK);
         if !ignore {
             for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
                 let parsed = attr.parse_nested_meta(|meta| {
@@ -456,6 +469,15 @@ impl Field {
                         if readonly_for.first(&meta)? {
                             readonly_for.set(parse_role_list(cx, &meta, READONLY_FOR)?);
                         }
+                    } else if key == WIDGET {
+                        if widget.first(&meta)? {
+                            widget.set(crate::form::parse_widget(cx, &meta)?);
+                        }
+                    } else if key == BLANK {
+                        if blank.first(&meta)? {
+                            let tokens = meta.path.to_token_stream();
+                            blank.set(parse_flag(cx, &meta, BLANK)?.map(|()| tokens));
+                        }
                     } else {
                         let expected = match of {
                             FieldOf::Model => FIELD_OPTIONS,
@@ -489,6 +511,8 @@ impl Field {
             money: money.get(),
             column_length,
             text_column,
+            widget: widget.get(),
+            blank: blank.get(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub fn check_model(cx: &Ctxt, model: &Model<'_>) {
         check_field_options(cx, field, "column");
         check_money(cx, model, field);
     }
+    crate::form::check_fieldsets(cx, model, |name| unknown_field_message(model, name));
 
     let attrs = &model.attrs;
     if let Some(list_display) = &attrs.list_display {
@@ -111,6 +112,7 @@ pub fn check_input(cx: &Ctxt, input: &Input<'_>) {
 /// Checks the options of one field; `noun` is what an enum-typed field is called in
 /// the hint ("column" on models, "field" on inputs).
 fn check_field_options(cx: &Ctxt, field: &Field<'_>, noun: &str) {
+    crate::form::check_field(cx, field);
     let attrs = &field.attrs;
     if let Some(choices) = &attrs.choices
         && field.class != TypeClass::Text

@@ -144,6 +144,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
     };
     let per_page = Literal::u64_unsuffixed(attrs.per_page.unwrap_or(100));
     let reason_required = attrs.reason_required;
+    let fieldsets = crate::form::expand_fieldsets(model);
 
     let cell_arms = model.fields.iter().enumerate().map(|(i, field)| {
         let i = Literal::usize_unsuffixed(i);
@@ -192,6 +193,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                 per_page: #per_page,
                 reason_required: #reason_required,
                 list_editable: &[#(#list_editable),*],
+                fieldsets: #fieldsets,
             };
 
             #[automatically_derived]
@@ -256,7 +258,9 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
         }
         None => quote!(::core::option::Option::None),
     };
-    let multiline = field.attrs.text_column;
+    let multiline = crate::form::multiline(field);
+    let widget = crate::form::expand_widget(field, &kind, &nullable, &choices, multiline);
+    let blank = field.attrs.blank.is_some();
     let money = match field.attrs.money.as_ref().map(|m| &m.value) {
         Some(Money::Field(name, _)) => {
             quote!(::core::option::Option::Some(__a::MoneyCurrency::Field(#name)))
@@ -273,7 +277,7 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             let n = Literal::u64_unsuffixed(n);
             quote!(#n)
         }
-        (None, None) if multiline => quote!(__a::text::TEXT),
+        (None, None) if field.attrs.text_column => quote!(__a::text::TEXT),
         (None, None) => quote!(__a::text::LINE),
     };
     quote! {
@@ -296,6 +300,8 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             max_length: #max_length,
             multiline: #multiline,
             money: #money,
+            widget: #widget,
+            blank: #blank,
         }
     }
 }
@@ -315,6 +321,9 @@ fn parse_value(field: &Field<'_>) -> TokenStream {
 /// The expression that parses the `&str` expression `raw` into the field's type:
 /// `Result<FieldType, String>`.
 fn parse_typed(field: &Field<'_>, raw: &TokenStream) -> TokenStream {
+    if field.attrs.blank.is_some() {
+        return quote!(__a::parse_blank_text(#raw));
+    }
     match &field.attrs.choices {
         Some(choices) if field.class == TypeClass::Text => {
             let choices_impl = as_admin_choices(&choices.value);

@@ -55,6 +55,7 @@ mod attr;
 mod check;
 mod expand;
 mod list_editable;
+mod form;
 mod suggest;
 mod symbol;
 

@@ -59,6 +59,18 @@ pub const REASON_REQUIRED: Symbol = Symbol("reason_required");
 /// `max_length = N`: the most characters a text field takes.
 pub const MAX_LENGTH: Symbol = Symbol("max_length");
 
+/// `fieldset("Billing", description = "...", fields(a, b))`: a titled section of
+/// the form (repeatable).
+pub const FIELDSET: Symbol = Symbol("fieldset");
+/// `description = "..."` inside `fieldset(...)`.
+pub const DESCRIPTION: Symbol = Symbol("description");
+/// `fields(a, b)` inside `fieldset(...)`.
+pub const FIELDS: Symbol = Symbol("fields");
+/// `widget = "radio"`: the form control of a field.
+pub const WIDGET: Symbol = Symbol("widget");
+/// `blank`: a non-optional text field that may be left empty.
+pub const BLANK: Symbol = Symbol("blank");
+
 /// `#[sea_orm(table_name = "...")]`: the table, which is also the model's slug.
 pub const TABLE_NAME: Symbol = Symbol("table_name");
 /// `#[sea_orm(primary_key)]`.
@@ -89,6 +101,7 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     ORDERING,
     PER_PAGE,
     REASON_REQUIRED,
+    FIELDSET,
     CRATE,
 ];
 /// The options `#[admin(...)]` takes on a model's field.
@@ -103,11 +116,13 @@ pub const FIELD_OPTIONS: &[Symbol] = &[
     REASON_REQUIRED,
     HIDDEN_FOR,
     READONLY_FOR,
+    WIDGET,
+    BLANK,
 ];
 /// The options `#[admin(...)]` takes on a struct with `#[derive(ActionInput)]`.
 pub const INPUT_OPTIONS: &[Symbol] = &[CRATE];
 /// The options `#[admin(...)]` takes on a field of an action's input.
-pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH];
+pub const INPUT_FIELD_OPTIONS: &[Symbol] = &[LABEL, HELP, CHOICES, FOREIGN_KEY, MAX_LENGTH, WIDGET, BLANK];
 /// The field options of models that mean nothing on an action's input (there is no
 /// stored record to protect, hide or audit).
 pub const MODEL_ONLY_FIELD_OPTIONS: &[Symbol] = &[MONEY, READONLY, REASON_REQUIRED, HIDDEN_FOR, READONLY_FOR];

@@ -22,6 +22,8 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("de", "core.ftl", include_str!("../locales/de/core.ftl")),
     ("en", "list_editable.ftl", include_str!("../locales/en/list_editable.ftl")),
     ("de", "list_editable.ftl", include_str!("../locales/de/list_editable.ftl")),
+    ("en", "forms.ftl", include_str!("../locales/en/forms.ftl")),
+    ("de", "forms.ftl", include_str!("../locales/de/forms.ftl")),
 ];
 
 /// A value handed to a message: text, or a number (which plural rules can select on).

@@ -46,6 +46,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/effects.html", include_str!("../templates/admin/includes/effects.html")),
     ("admin/includes/messages.html", include_str!("../templates/admin/includes/messages.html")),
     ("admin/includes/field.html", include_str!("../templates/admin/includes/field.html")),
+    ("admin/includes/forms.html", include_str!("../templates/admin/includes/forms.html")),
+    ("admin/includes/forms_radio.html", include_str!("../templates/admin/includes/forms_radio.html")),
     ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
     ("admin/includes/selection.html", include_str!("../templates/admin/includes/selection.html")),
     ("admin/includes/limits.html", include_str!("../templates/admin/includes/limits.html")),

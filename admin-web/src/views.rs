@@ -1,7 +1,9 @@
 //! Turns records and model metadata into the values templates show.
 
 use admin_core::audit::{self, entry};
-use admin_core::kernel::field::{Cell, FieldKind};
+use admin_core::kernel::field::{Cell, FieldKind, MoneyCurrency};
+use admin_core::kernel::form::{Widget, decimal_step};
+use admin_core::kernel::text;
 use admin_core::{FieldMeta, ModelMeta, Record};
 use minijinja::{Value, context};
 
@@ -85,23 +87,30 @@ pub(crate) fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell:
     }
 }
 
-/// The HTML input type for a field kind.
+/// The control `admin/includes/field.html` writes for a field: its widget's name
+/// (`text`, `textarea`, `select`, `radio`, `number`, `decimal`, `money`, ...).
 #[must_use]
 pub fn input_type(field: &FieldMeta) -> &'static str {
-    match field.kind {
-        _ if field.choices.is_some() => "select",
-        // An amount in major units ("190.00"), whatever the column stores.
-        _ if field.money.is_some() => "decimal",
-        FieldKind::Boolean if field.nullable => "select-bool",
-        FieldKind::Boolean => "checkbox",
-        FieldKind::Integer => "number",
-        FieldKind::Float => "number-any",
-        FieldKind::Decimal => "decimal",
-        FieldKind::Date => "date",
-        FieldKind::DateTime | FieldKind::DateTimeUtc => "datetime-local",
-        FieldKind::Text if field.multiline => "textarea",
-        FieldKind::Text | FieldKind::Choice => "text",
+    field.widget.name()
+}
+
+/// The currency shown next to a money field's input: the one every record has, else
+/// the record's (none yet on a new record, whose form chooses it).
+fn money_currency(field: &FieldMeta, display: &Cell) -> Option<String> {
+    match (field.money?, display) {
+        (MoneyCurrency::Fixed(code), _) => Some(code.to_owned()),
+        (MoneyCurrency::Field(_), Cell::Money(m)) if !m.currency.is_empty() => Some(m.currency.clone()),
+        (MoneyCurrency::Field(_), _) => None,
     }
+}
+
+/// The "at most N characters" hint of a text field whose limit is its own (a
+/// `max_length` or the column's declared length), not the default every text field
+/// has; the input's `maxlength` is written either way.
+fn max_length_hint(field: &FieldMeta) -> Option<usize> {
+    let default = if field.multiline { text::TEXT } else { text::LINE };
+    (field.kind == FieldKind::Text && field.choices.is_none() && field.max_length != default)
+        .then_some(field.max_length)
 }
 
 /// One form control: the field's metadata, its current (or submitted) value, and
@@ -130,11 +139,14 @@ pub fn field_view(
         label => f.label,
         help => f.help,
         input => input_type(f),
+        step => (f.widget == Widget::Decimal).then(|| decimal_step(f.decimal_digits.map(|(_, s)| s))),
+        currency => money_currency(f, display),
+        max_length_hint => max_length_hint(f),
         value => value,
         checked => value == "1",
         display => cell_view(prefix, f, display),
         readonly => readonly,
-        required => !f.nullable && f.kind != FieldKind::Boolean,
+        required => f.required(),
         nullable => f.nullable,
         max_length => (f.kind == FieldKind::Text && f.choices.is_none()).then_some(f.max_length),
         error => error,

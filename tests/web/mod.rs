@@ -21,6 +21,7 @@ mod effect_screens;
 mod effects;
 mod faults;
 mod features;
+mod forms;
 mod health;
 mod hostile;
 mod idempotency;

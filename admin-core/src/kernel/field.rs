@@ -291,6 +291,15 @@ fn required() -> String {
     "This field is required.".to_owned()
 }
 
+/// Reads a `blank` text field's form text (`#[admin(blank)]` on a `String`): empty
+/// (or only spaces) is the empty string instead of "This field is required."
+///
+/// # Errors
+/// As `String`'s [`AdminField::parse_form`] for text that is not empty.
+pub fn parse_blank_text(raw: &str) -> Result<String, String> {
+    if raw.trim().is_empty() { Ok(String::new()) } else { String::parse_form(raw) }
+}
+
 /// Checks that `raw` is one of `choices` (by stored value) and returns it.
 ///
 /// # Errors

@@ -4,6 +4,7 @@
 use sea_orm::{EntityTrait, IntoActiveModel, ModelTrait, Value};
 
 use crate::kernel::field::{Cell, Choice, FieldKind, MoneyCurrency};
+use crate::kernel::form::{Fieldset, Section, Widget};
 use crate::kernel::text::{self, Lines};
 
 /// One field of a model as the admin shows it.
@@ -52,6 +53,11 @@ pub struct FieldMeta {
     /// An integer amount of a currency's minor unit, shown and typed as money
     /// (`#[admin(money(currency_field = "currency"))]`): where its currency comes from.
     pub money: Option<MoneyCurrency>,
+    /// The form control: from the kind, or `#[admin(widget = "radio")]` and the like.
+    pub widget: Widget,
+    /// A non-optional text field that may be left empty (`#[admin(blank)]`): empty
+    /// text saves "" instead of being refused as required.
+    pub blank: bool,
 }
 
 impl FieldMeta {
@@ -102,6 +108,13 @@ impl FieldMeta {
         Ok(())
     }
 
+    /// Whether a value is required: not for optional fields, yes/no fields (unchecked
+    /// is "no") or `blank` text.
+    #[must_use]
+    pub fn required(&self) -> bool {
+        !self.nullable && !self.blank && self.kind != FieldKind::Boolean
+    }
+
     /// Whether a filter can be offered on this field.
     #[must_use]
     pub fn filterable(&self) -> bool {
@@ -141,6 +154,9 @@ pub struct ModelMeta {
     /// rows at once (`#[admin(list_editable(...))]`): each is in `list_display` and
     /// not read-only. Empty for a list that only shows.
     pub list_editable: &'static [usize],
+    /// The form's titled sections, in order (`#[admin(fieldset(...))]`); fields in
+    /// none of them come first, untitled. Empty: one form of every field.
+    pub fieldsets: &'static [Fieldset],
 }
 
 impl ModelMeta {
@@ -154,6 +170,13 @@ impl ModelMeta {
     #[must_use]
     pub fn pk_field(&self) -> &'static FieldMeta {
         &self.fields[self.pk]
+    }
+
+    /// The form's sections: the fields no fieldset names (untitled, in declaration
+    /// order, when there are any), then each fieldset in order.
+    #[must_use]
+    pub fn sections(&self) -> Vec<Section> {
+        crate::kernel::form::sections(self.fieldsets, self.fields.len())
     }
 
     /// The plural label in lower case, for sentences ("1,234 accounts").

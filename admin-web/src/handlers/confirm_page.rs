@@ -127,6 +127,7 @@ impl Confirm<'_> {
             per_page: 1,
             reason_required: false,
             list_editable: &[],
+            fieldsets: &[],
         };
         let prefix = self.ctx.state.prefix();
         action

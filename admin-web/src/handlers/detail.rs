@@ -75,6 +75,7 @@ impl<'a> Page<'a> {
             creating => creating,
             key => self.record.map(|r| r.key.clone()),
             fields => self.fields(may_change),
+            sections => self.sections(may_change),
             form_errors => form_errors,
             has_errors => !self.state.errors.is_empty(),
             version => &self.version,
@@ -104,30 +105,56 @@ impl<'a> Page<'a> {
         Ok((status, html).into_response())
     }
 
-    /// The form's fields the user may see, read-only where they may not change them.
+    /// The form's fields the user may see, read-only where they may not change them,
+    /// in declaration order.
     fn fields(&self, may_change: bool) -> Vec<Value> {
-        let (meta, staff, creating) = (self.meta, self.ctx.caller.staff(), self.creating());
-        meta.fields
-            .iter()
+        (0..self.meta.fields.len()).filter_map(|i| self.field(i, may_change)).collect()
+    }
+
+    /// The form's sections (see [`ModelMeta::sections`]) with the fields the user may
+    /// see; a section left without any is not shown.
+    fn sections(&self, may_change: bool) -> Vec<Value> {
+        self.meta
+            .sections()
+            .into_iter()
             .enumerate()
-            .filter(|(_, f)| !(creating && f.primary_key && f.auto_increment))
-            .filter(|(_, f)| field_access(staff, meta, f, creating) != FieldAccess::Hidden)
-            .map(|(i, f)| {
-                let display = self.record.map_or(Cell::Null, |r| r.cells[i].clone());
-                let value = self.state.values.get(f.name).cloned().unwrap_or_default();
-                let readonly = !may_change || !editable(staff, meta, f, creating);
-                let view = field_view(
-                    self.ctx.state.prefix(),
-                    meta,
-                    i,
-                    &value,
-                    &display,
-                    readonly,
-                    self.state.error(f.name),
-                );
-                context! { readonly_why => read_only_reason(staff, meta, f, creating), ..view }
+            .filter_map(|(n, s)| {
+                let fields: Vec<Value> = s.fields.iter().filter_map(|&i| self.field(i, may_change)).collect();
+                (!fields.is_empty()).then(|| {
+                    context! {
+                        id => format!("section-{n}"),
+                        title => s.fieldset.map(|f| f.title),
+                        description => s.fieldset.map(|f| f.description).filter(|d| !d.is_empty()),
+                        fields => fields,
+                    }
+                })
             })
             .collect()
+    }
+
+    /// Field `i` as a form control, or `None` when it is not on this form (hidden
+    /// from the user, or a key the database assigns to a new record).
+    fn field(&self, i: usize, may_change: bool) -> Option<Value> {
+        let (meta, staff, creating) = (self.meta, self.ctx.caller.staff(), self.creating());
+        let f = &meta.fields[i];
+        if creating && f.primary_key && f.auto_increment
+            || field_access(staff, meta, f, creating) == FieldAccess::Hidden
+        {
+            return None;
+        }
+        let display = self.record.map_or(Cell::Null, |r| r.cells[i].clone());
+        let value = self.state.values.get(f.name).cloned().unwrap_or_default();
+        let readonly = !may_change || !editable(staff, meta, f, creating);
+        let view = field_view(
+            self.ctx.state.prefix(),
+            meta,
+            i,
+            &value,
+            &display,
+            readonly,
+            self.state.error(f.name),
+        );
+        Some(context! { readonly_why => read_only_reason(staff, meta, f, creating), ..view })
     }
 
     fn reason(&self) -> Value {

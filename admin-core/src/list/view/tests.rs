@@ -26,6 +26,8 @@ const fn field(name: &'static str, kind: FieldKind) -> FieldMeta {
         max_length: 100,
         multiline: false,
         money: None,
+        widget: crate::kernel::form::Widget::auto(kind, false, false, false, false),
+        blank: false,
     }
 }
 
@@ -45,6 +47,7 @@ static META: ModelMeta = ModelMeta {
     per_page: 10,
     reason_required: false,
     list_editable: &[],
+    fieldsets: &[],
 };
 
 /// Parses filter values the way the registry does for a `bool` field: through the

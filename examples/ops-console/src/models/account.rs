@@ -61,7 +61,18 @@ as_str!(Plan, BillingState, PaymentResult);
     filters(plan, billing_state, last_payment_result, welcome_email_sent, manual_review, locked, signup_at),
     readonly(id, billing_state, last_payment_result, updated_at),
     ordering = "-id",
-    per_page = 100
+    per_page = 100,
+    fieldset(
+        "Customer",
+        description = "Who the customer is and how we reach them.",
+        fields(email, company, signup_at)
+    ),
+    fieldset(
+        "Billing",
+        description = "Set by the billing system; change the plan only when the customer asked.",
+        fields(plan, billing_state, last_payment_result)
+    ),
+    fieldset("Flags", fields(welcome_email_sent, manual_review, locked))
 )]
 pub struct Model {
     /// Primary key.
@@ -73,7 +84,7 @@ pub struct Model {
     #[admin(label = "Email", help = "Where we send receipts and sign-in links.")]
     pub email: String,
     /// The customer's company.
-    #[admin(label = "Company", help = "The company name the customer gave at signup.")]
+    #[admin(label = "Company", blank, help = "The company name the customer gave at signup.")]
     pub company: String,
     /// The current plan.
     #[admin(

@@ -69,7 +69,11 @@ pub struct Model {
     #[admin(label = "Attempts", help = "How many times sending it was tried. 0 means it was never tried.")]
     pub attempts: i32,
     /// The mail provider's answer to the last failed attempt.
-    #[admin(label = "Last error", help = "What the mail server answered to the last failed attempt.")]
+    #[admin(
+        label = "Last error",
+        widget = "textarea",
+        help = "What the mail server answered to the last failed attempt."
+    )]
     pub last_error: Option<String>,
     /// The last change to this row (UTC), kept by the application.
     #[admin(label = "Last changed")]

@@ -69,7 +69,7 @@ pub struct Model {
     )]
     pub amount_cents: i64,
     /// The currency code.
-    #[admin(label = "Currency", choices = Currency)]
+    #[admin(label = "Currency", choices = Currency, widget = "radio")]
     pub currency: String,
     /// Where the invoice is in its life.
     #[admin(label = "Status", choices = InvoiceStatus)]
