@@ -49,6 +49,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
     ("admin/includes/selection.html", include_str!("../templates/admin/includes/selection.html")),
     ("admin/includes/limits.html", include_str!("../templates/admin/includes/limits.html")),
+    ("admin/page.html", include_str!("../templates/admin/page.html")),
+    ("admin/includes/pages_nav.html", include_str!("../templates/admin/includes/pages_nav.html")),
+    ("admin/includes/tiles.html", include_str!("../templates/admin/includes/tiles.html")),
+    ("admin/includes/tile.html", include_str!("../templates/admin/includes/tile.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

@@ -33,6 +33,7 @@ mod keyboard;
 mod layout;
 mod limits;
 mod no_script;
+mod pages;
 mod preview;
 mod selection;
 mod support_desk;

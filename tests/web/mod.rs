@@ -31,6 +31,7 @@ mod list;
 mod log_secrets;
 mod metrics;
 mod origin;
+mod pages;
 mod password_limits;
 mod passwords;
 pub mod pg_cluster;
