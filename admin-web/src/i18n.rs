@@ -24,6 +24,8 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("de", "list_editable.ftl", include_str!("../locales/de/list_editable.ftl")),
     ("en", "forms.ftl", include_str!("../locales/en/forms.ftl")),
     ("de", "forms.ftl", include_str!("../locales/de/forms.ftl")),
+    ("en", "pages.ftl", include_str!("../locales/en/pages.ftl")),
+    ("de", "pages.ftl", include_str!("../locales/de/pages.ftl")),
 ];
 
 /// A value handed to a message: text, or a number (which plural rules can select on).

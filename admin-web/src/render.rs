@@ -60,6 +60,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "admin/includes/list_editable_form.html",
         include_str!("../templates/admin/includes/list_editable_form.html"),
     ),
+    ("admin/page.html", include_str!("../templates/admin/page.html")),
+    ("admin/includes/pages_nav.html", include_str!("../templates/admin/includes/pages_nav.html")),
+    ("admin/includes/tiles.html", include_str!("../templates/admin/includes/tiles.html")),
+    ("admin/includes/tile.html", include_str!("../templates/admin/includes/tile.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
     action, action_run, api, approvals, dashboard, delete, detail, effects, health, history, list, list_edit,
-    login, notes, search, selection, staff, static_files, tokens, two_factor, undo,
+    login, notes, pages, search, selection, staff, static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -147,6 +147,7 @@ where
         .route(&p("/effects/{id}"), get(effects::show))
         .route(&p("/effects/{id}/retry"), get(effects::to_page).post(effects::retry))
         .route(&p("/effects/{id}/give-up"), get(effects::to_page).post(effects::give_up))
+        .route(&p("/pages/{*path}"), get(pages::show).post(pages::submit))
         .route(&p("/audit"), get(history::audit_log))
         .route(&p("/audit/export.csv"), get(history::audit_export))
         .route(&p("/{model}/"), get(list::show))

@@ -297,6 +297,7 @@ impl Ctx {
             may_audit => self.staff.may("audit.view"),
             may_approvals => admin_core::approval::may_see_queue(&self.staff, &self.state.registry),
             may_effects => self.staff.may("effects.view"),
+            nav_pages => crate::handlers::pages::nav(self),
         }
     }
 

@@ -96,6 +96,17 @@ pub mod service {
     pub use admin_core::service::{FieldChange, LIST_EDIT_MAX, ListEditReview, RowEdit, RowReview, RowState};
 }
 
+/// Custom pages and dashboard tiles: a [`pages::Page`] inside the admin's layout
+/// and nav, the request its code gets (the door and the caller) and what it
+/// answers; a [`pages::Tile`] on the dashboard, counting a list or with a function
+/// of your own. Add them with [`RegistryBuilder::page`] and [`RegistryBuilder::tile`].
+pub mod pages {
+    pub use admin_core::registry::{
+        Page, PageContent, PageHandler, PageMethod, PageRequest, Tile, TileCounter, Visit,
+    };
+    pub use admin_core::service::{TileCount, TileLink};
+}
+
 /// Sign-in: the rules (sessions, throttling, roles), the credentials the
 /// authenticator accepts, and creating the first staff user.
 pub mod auth {
@@ -183,6 +194,10 @@ pub mod guide {
     /// `docs/src/actions.md`.
     #[doc = include_str!("../../docs/src/actions.md")]
     pub struct Actions;
+
+    /// `docs/src/pages.md`.
+    #[doc = include_str!("../../docs/src/pages.md")]
+    pub struct Pages;
 
     /// `docs/src/plugins.md`.
     #[doc = include_str!("../../docs/src/plugins.md")]

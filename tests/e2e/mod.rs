@@ -34,6 +34,7 @@ mod layout;
 mod limits;
 mod list_editable;
 mod no_script;
+mod pages;
 mod preview;
 mod selection;
 mod support_desk;

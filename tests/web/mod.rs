@@ -33,6 +33,7 @@ mod list_editable;
 mod log_secrets;
 mod metrics;
 mod origin;
+mod pages;
 mod password_limits;
 mod passwords;
 pub mod pg_cluster;

@@ -62,8 +62,8 @@ impl Plugin {
 /// Builds a [`Registry`] and reports every configuration mistake at once, as a
 /// [`ConfigError`] whose sentences name each mistake and its fix: a model
 /// registered twice or under a reserved slug, two actions with one name, an action
-/// or dashboard queue for a model that is not registered, a role that is used but
-/// not declared, a grant naming an unknown model or action, and a plugin the
+/// or dashboard queue or tile for a model that is not registered, a custom page
+/// without a permission or with a path taken, a role that is used but not declared, a grant naming an unknown model or action, and a plugin the
 /// application expects whose actions are missing. Nothing here panics; the order
 /// of the calls does not matter.
 ///
@@ -89,6 +89,8 @@ pub struct RegistryBuilder {
     expected: Vec<&'static str>,
     queues: Vec<(&'static str, String, String)>,
     roles: Option<Roles>,
+    pages: Vec<super::Page>,
+    tiles: Vec<super::Tile>,
 }
 
 impl Registry {
@@ -156,6 +158,26 @@ impl RegistryBuilder {
         self
     }
 
+    /// Adds a custom page (see [`super::Page`]): a path that is not unique or not
+    /// plain, a missing permission or handler is a mistake.
+    pub fn page(mut self, page: super::Page) -> Self {
+        self.pages.push(page);
+        self
+    }
+
+    /// Adds a dashboard tile (see [`super::Tile`]); a list tile of a model that is
+    /// not registered is a mistake.
+    pub fn tile(mut self, tile: super::Tile) -> Self {
+        self.tiles.push(tile);
+        self
+    }
+
+    /// Adds several dashboard tiles (see [`RegistryBuilder::tile`]), in order.
+    pub fn tiles(mut self, tiles: impl IntoIterator<Item = super::Tile>) -> Self {
+        self.tiles.extend(tiles);
+        self
+    }
+
     /// Adds an effect handler (see [`Registry::effect_handler`]).
     pub fn effect_handler(mut self, handler: impl crate::effect::EffectHandler + 'static) -> Self {
         self.registry = self.registry.effect_handler(handler);
@@ -191,6 +213,8 @@ impl RegistryBuilder {
             expected,
             queues,
             roles,
+            pages,
+            tiles,
         } = self;
         for action in actions {
             mistakes.extend(registry.try_add_action(action).err());
@@ -201,6 +225,12 @@ impl RegistryBuilder {
         add_registered(&mut registry, &mut mistakes, registered_actions, &expected);
         for (model, label, query) in queues {
             mistakes.extend(registry.try_queue(model, &label, &query).err());
+        }
+        for page in pages {
+            mistakes.extend(registry.try_page(page).err());
+        }
+        for tile in tiles {
+            mistakes.extend(registry.try_tile(tile).err());
         }
         if let Some(roles) = roles {
             mistakes.extend(roles.undeclared_in(&registry.metas()));
@@ -267,11 +297,13 @@ fn add_registered(
 /// Grants that name a model or an action this registry does not have.
 fn unknown_grants(registry: &Registry, roles: &Roles) -> Vec<String> {
     let mut out = Vec::new();
+    // Custom pages' permissions (`reports.view`) name a namespace of their own.
+    let pages = registry.page_namespaces();
     for role in roles.all() {
         for grant in &role.grants {
             let mut parts = grant.split('.');
             let (Some(model), second, third) = (parts.next(), parts.next(), parts.next()) else { continue };
-            if model == "*" || crate::access::permission::RESERVED.contains(&model) {
+            if model == "*" || crate::access::permission::RESERVED.contains(&model) || pages.contains(model) {
                 continue;
             }
             if !registry.models.contains_key(model) {

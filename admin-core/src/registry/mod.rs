@@ -16,12 +16,17 @@ mod entity_admin;
 mod listing;
 mod model_admin;
 mod put_back;
+mod site;
+mod tiles;
 mod write;
 
 pub use builder::{Plugin, RegistryBuilder};
 pub(crate) use entity_admin::EntityAdmin;
 pub use model_admin::ExportPosition;
 pub(crate) use model_admin::ModelAdmin;
+pub use site::{Page, PageContent, PageHandler, PageMethod, PageRequest, Visit};
+pub(crate) use tiles::TileSource;
+pub use tiles::{Tile, TileCounter};
 
 /// A model that refers to another: `model.fields[field]` is a foreign key to it.
 #[derive(Clone)]
@@ -54,6 +59,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "search",
     "views",
     "effects",
+    "pages",
 ];
 
 /// A work queue on the dashboard: a filtered list with its count ("Accounts in
@@ -84,6 +90,8 @@ pub struct Registry {
     list_tuning: crate::list::count::ListTuning,
     write_turn: Arc<crate::db::txn::WriteTurn>,
     effect_handlers: crate::effect::Handlers,
+    pages: Vec<Arc<site::Page>>,
+    tiles: Vec<tiles::Tile>,
 }
 
 impl Clone for Registry {
@@ -98,6 +106,8 @@ impl Clone for Registry {
             list_tuning: self.list_tuning.clone(),
             write_turn: Arc::default(),
             effect_handlers: self.effect_handlers.clone(),
+            pages: self.pages.clone(),
+            tiles: self.tiles.clone(),
         }
     }
 }

@@ -31,6 +31,11 @@ impl Caller {
         Self { ctx: Context::staff(&identity.staff), proof: identity.proof, system: None }
     }
 
+    /// The caller a custom page's visit carries (see [`crate::registry::Visit`]).
+    pub(crate) fn from_parts(ctx: Context, proof: Proof, system: Option<&'static str>) -> Self {
+        Self { ctx, proof, system }
+    }
+
     /// A named system identity, for work no person signed in for: the approval
     /// worker, seeding, creating the first user. It holds every permission; the audit
     /// log names it `system:{name}`.

@@ -1,7 +1,8 @@
-//! The dashboard: the models this user may see, their work queues with counts, the
-//! user's saved views, and approvals waiting for them.
+//! The dashboard: the models this user may see, their work queues and tiles with
+//! counts (in sections), the user's saved views, and approvals waiting for them.
 
 use admin_core::kernel::model::thousands;
+use admin_core::service::TileLink;
 use axum::extract::Path;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -32,12 +33,14 @@ pub async fn show(ctx: Ctx) -> Result<Html<String>> {
         })
         .collect();
     let waiting = service.pending_approvals(&ctx.caller).await?;
+    let (queues, tile_sections) = tiles(&ctx).await?;
     ctx.state.templates.render(
         &["admin/dashboard.html".to_owned()],
         context! {
             base => ctx.base("Dashboard"),
             models => models,
-            queues => queues(&ctx).await?,
+            queues => queues,
+            tile_sections => tile_sections,
             views => views(&ctx).await?,
             approvals_waiting => (waiting > 0).then(|| thousands(waiting)),
             worker_warning => service.worker_warning(&ctx.caller).await?,
@@ -45,34 +48,41 @@ pub async fn show(ctx: Ctx) -> Result<Html<String>> {
     )
 }
 
-/// The work queues of the models the user may view, with capped counts.
-async fn queues(ctx: &Ctx) -> Result<Vec<Value>> {
+/// The work queues and tiles the user may see, with capped counts: those without
+/// a section (the work queues), and the sections of the others in the order their
+/// first tile was added.
+async fn tiles(ctx: &Ctx) -> Result<(Vec<Value>, Vec<Value>)> {
     let (service, prefix) = (ctx.service(), ctx.state.prefix());
-    let mut out = Vec::new();
-    for q in service.registry().queues() {
-        if service.model(q.model).is_err() || !service.may(&ctx.caller, q.model, "view") {
-            continue;
-        }
-        let query = service.query(&ctx.caller, q.model, &q.query)?;
-        let n = service.count(&ctx.caller, q.model, &query, QUEUE_COUNT_CAP + 1).await?;
-        let count =
-            if n > QUEUE_COUNT_CAP { format!("{}+", thousands(QUEUE_COUNT_CAP)) } else { thousands(n) };
-        out.push(context! {
-            label => &q.label,
-            count => count,
-            empty => n == 0,
-            url => format!("{prefix}/{}/{}", q.model, query_string(&q.query)),
+    let (mut queues, mut sections): (Vec<Value>, Vec<(String, Vec<Value>)>) = (Vec::new(), Vec::new());
+    for tile in service.tiles(&ctx.caller, QUEUE_COUNT_CAP + 1).await? {
+        let count = tile.count.map(|n| {
+            if n > QUEUE_COUNT_CAP { format!("{}+", thousands(QUEUE_COUNT_CAP)) } else { thousands(n) }
         });
+        let url = match &tile.link {
+            TileLink::List { model, query } => Some(format!("{prefix}/{model}/{}", query_string(query))),
+            TileLink::Path(path) => Some(format!("{prefix}{path}")),
+            _ => None,
+        };
+        let value =
+            context! { label => tile.label, empty => tile.count == Some(0), count => count, url => url };
+        match tile.section {
+            None => queues.push(value),
+            Some(label) => match sections.iter_mut().find(|(s, _)| *s == label) {
+                Some((_, tiles)) => tiles.push(value),
+                None => sections.push((label, vec![value])),
+            },
+        }
     }
     // Effects that failed for good wait for someone to retry or give them up.
     if ctx.caller.may("effects.view") {
         let n = service.failed_effects(&ctx.caller).await?;
-        out.push(context! {
+        queues.push(context! {
             label => "Failed effects", count => thousands(n), empty => n == 0,
             url => format!("{prefix}/effects/?state=failed"),
         });
     }
-    Ok(out)
+    let sections = sections.into_iter().map(|(label, tiles)| context! { label => label, tiles => tiles });
+    Ok((queues, sections.collect()))
 }
 
 /// The user's saved views of models they may still view.

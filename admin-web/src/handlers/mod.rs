@@ -19,6 +19,7 @@ pub mod list;
 pub mod list_edit;
 pub mod login;
 pub mod notes;
+pub mod pages;
 pub mod search;
 pub mod selection;
 pub mod staff;

@@ -23,12 +23,15 @@ pub mod config_cmd;
 pub mod logging;
 pub mod mail;
 pub mod models;
+pub mod pages;
 pub mod roles;
 pub mod seed;
 pub mod settings;
 pub mod shutdown;
 
 use std::sync::Arc;
+
+use opsadmin::pages::Tile;
 use std::time::Duration;
 
 use axum::Router;
@@ -71,12 +74,15 @@ pub fn try_registry_with(transport: mail::Transport) -> Result<opsadmin::Registr
         // selects exactly what its label says: the demo data keeps billing state,
         // last payment result, invoices and email jobs in agreement (see `seed`),
         // so every account in "failed first charge" had its last charge refused.
-        .queue("account", "Accounts in manual review", "manual_review=1")
-        .queue("account", "Failed first charges", "billing_state=failed_first_charge")
-        .queue("account", "Past due accounts", "billing_state=past_due")
-        .queue("email_job", "Failed email jobs", "status=failed")
-        .queue("email_job", "Queued welcome emails", "kind=welcome&status=queued")
-        .queue("invoice", "Disputed invoices", "status=disputed")
+        .tile(Tile::list("Accounts in manual review", "account", "manual_review=1"))
+        .tile(Tile::list("Failed first charges", "account", "billing_state=failed_first_charge"))
+        .tile(Tile::list("Past due accounts", "account", "billing_state=past_due"))
+        .tile(Tile::list("Failed email jobs", "email_job", "status=failed"))
+        .tile(Tile::list("Queued welcome emails", "email_job", "kind=welcome&status=queued"))
+        .tile(Tile::list("Disputed invoices", "invoice", "status=disputed"))
+        // Finance's page and tile (see `pages`): counts through the door.
+        .page(pages::billing_health())
+        .tiles(pages::tiles())
         // The mail effects of "Retry welcome email" (and the email job actions).
         .effect_handler(mail::MailHandler::new(transport))
         .registered_actions()
@@ -256,7 +262,7 @@ pub fn app_with_config(db: DatabaseConnection, config: opsadmin::web::Config) ->
 }
 
 /// The admin's state over `db`: this `registry` (shared, not copied), the console's
-/// roles and the site settings. `serve` hands the same registry to its approval
+/// roles, the site settings and the template of the billing health page. `serve` hands the same registry to its approval
 /// worker, so the worker's writes take the same SQLite write turn as the screens'
 /// and outdate the screens' list caches (a second `Registry` would be a second
 /// admin instance, with caches and a write turn of its own).
@@ -266,7 +272,13 @@ pub fn admin_state(
     registry: Arc<opsadmin::Registry>,
     config: opsadmin::web::Config,
 ) -> opsadmin::web::AdminState {
-    opsadmin::web::AdminState::new(db, registry).with_roles(roles::roles()).with_config(config)
+    opsadmin::web::AdminState::new(db, registry)
+        .with_roles(roles::roles())
+        .with_config(config)
+        // An embedded template that the tests render: it parses, and nothing has
+        // been rendered yet while the state is built.
+        .with_template(pages::BILLING_HEALTH_TEMPLATE, pages::BILLING_HEALTH_SOURCE)
+        .expect("the billing health template parses")
 }
 
 /// The web app over an admin state: the admin under `/admin`, and `/` redirecting

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `admin` | everything, including staff users and the audit log |
 //! | `support` | view accounts, invoices and email jobs; run "mark for manual review" (and undo their own runs of it) and "retry welcome email" (at most 200 welcome emails a day) on accounts, "retry" and "requeue stuck job" on email jobs; see effects (the mail sent) and retry or give up a failed one; billing fields stay read-only |
-//! | `finance` | view invoices, request (at most 2,000.00 a day per currency) and approve refunds, export |
+//! | `finance` | view invoices, request (at most 2,000.00 a day per currency) and approve refunds, export; the "Billing health" page |
 //! | `viewer` | view every model; not the staff users or the audit log |
 //!
 //! Support may also correct an account's e-mail and company, but the plan and the
@@ -69,6 +69,8 @@ pub fn roles() -> opsadmin::Roles {
                 "invoice.action.refund_invoice",
                 "approvals.decide",
                 "invoice.note",
+                // The "Billing health" page and its dashboard tile (see `pages`).
+                crate::pages::BILLING_HEALTH,
             ],
         )
         // `*.view` covers the models only: the staff users and the audit log need

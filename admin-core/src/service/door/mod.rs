@@ -22,11 +22,13 @@ mod notes;
 mod observe;
 mod records;
 mod selection;
+mod site;
 mod staff;
 mod undo;
 
 pub use effects::{EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, WORKER_SILENCE};
 pub use observe::{Gauges, Health};
+pub use site::{TileCount, TileLink};
 
 /// Rows a streamed export reads from the database per query.
 pub const EXPORT_PAGE: u64 = 1_000;
