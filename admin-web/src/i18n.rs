@@ -20,6 +20,8 @@ pub const FALLBACK: &str = "en";
 const BUILTIN: &[(&str, &str, &str)] = &[
     ("en", "core.ftl", include_str!("../locales/en/core.ftl")),
     ("de", "core.ftl", include_str!("../locales/de/core.ftl")),
+    ("en", "autocomplete.ftl", include_str!("../locales/en/autocomplete.ftl")),
+    ("de", "autocomplete.ftl", include_str!("../locales/de/autocomplete.ftl")),
 ];
 
 /// A value handed to a message: text, or a number (which plural rules can select on).

@@ -49,6 +49,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/cell.html", include_str!("../templates/admin/includes/cell.html")),
     ("admin/includes/selection.html", include_str!("../templates/admin/includes/selection.html")),
     ("admin/includes/limits.html", include_str!("../templates/admin/includes/limits.html")),
+    ("admin/autocomplete_pick.html", include_str!("../templates/admin/autocomplete_pick.html")),
+    ("admin/includes/autocomplete.html", include_str!("../templates/admin/includes/autocomplete.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

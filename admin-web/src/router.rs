@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, action_run, api, approvals, dashboard, delete, detail, effects, health, history, list, login,
+    action, action_run, api, approvals, autocomplete, dashboard, delete, detail, effects, health, history, list, login,
     notes, search, selection, staff, static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
@@ -162,6 +162,8 @@ where
         .route(&p("/{model}/actions/{action}"), get(action::show).post(action::submit))
         .route(&p("/{model}/actions/{action}/runs/{run}"), get(action_run::show))
         .route(&p("/{model}/selection"), get(selection::show).post(selection::change))
+        .route(&p("/{model}/autocomplete/{field}"), get(autocomplete::suggest))
+        .route(&p("/{model}/lookup/{field}"), get(autocomplete::pick))
 }
 
 /// Adds the security headers.

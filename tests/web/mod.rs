@@ -6,6 +6,7 @@ mod app_actions;
 mod approvals;
 mod audit;
 mod audit_chain;
+mod autocomplete;
 mod auth;
 mod backup;
 mod cli;

@@ -66,6 +66,12 @@ impl<'a> Page<'a> {
         let may_change = self.may(if creating { "add" } else { "change" });
         let title =
             self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
+        let here = format!(
+            "{}{}",
+            self.record.map_or_else(|| format!("{prefix}/{}/new", meta.slug), |r| self.record_url(r, "")),
+            back_query(&self.back)
+        );
+        let titles = self.fk_titles().await?;
         let form_errors: Vec<&str> =
             self.state.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.as_str()).collect();
         let ctx = context! {
@@ -74,7 +80,7 @@ impl<'a> Page<'a> {
             title => title,
             creating => creating,
             key => self.record.map(|r| r.key.clone()),
-            fields => self.fields(may_change),
+            fields => self.fields(may_change, &titles, &here),
             form_errors => form_errors,
             has_errors => !self.state.errors.is_empty(),
             version => &self.version,
@@ -104,8 +110,20 @@ impl<'a> Page<'a> {
         Ok((status, html).into_response())
     }
 
+    /// The names of the records the form's foreign keys point at.
+    async fn fk_titles(&self) -> Result<std::collections::HashMap<String, String>> {
+        let values: Vec<(&str, String)> = self
+            .meta
+            .fields
+            .iter()
+            .filter(|f| f.foreign_key.is_some())
+            .filter_map(|f| self.state.values.get(f.name).filter(|v| !v.is_empty()).map(|v| (f.name, v.clone())))
+            .collect();
+        super::autocomplete::titles(self.ctx, self.meta, &values).await
+    }
+
     /// The form's fields the user may see, read-only where they may not change them.
-    fn fields(&self, may_change: bool) -> Vec<Value> {
+    fn fields(&self, may_change: bool, titles: &std::collections::HashMap<String, String>, here: &str) -> Vec<Value> {
         let (meta, staff, creating) = (self.meta, self.ctx.caller.staff(), self.creating());
         meta.fields
             .iter()
@@ -125,7 +143,14 @@ impl<'a> Page<'a> {
                     readonly,
                     self.state.error(f.name),
                 );
-                context! { readonly_why => read_only_reason(staff, meta, f, creating), ..view }
+                let id = format!("id_{}", f.name);
+                let spot = super::autocomplete::Spot { here, input_id: &id, submit: false };
+                let autocomplete = (f.foreign_key.is_some() && !readonly)
+                    .then(|| {
+                        super::autocomplete::widget(self.ctx, meta, f.name, &spot, titles.get(f.name).map(String::as_str))
+                    })
+                    .flatten();
+                context! { readonly_why => read_only_reason(staff, meta, f, creating), autocomplete => autocomplete, ..view }
             })
             .collect()
     }
@@ -248,10 +273,13 @@ pub async fn show(
     ModelParam(model): ModelParam,
     RecordKey(key): RecordKey,
     Query(q): Query<BackQuery>,
+    Query(pairs): Query<Pairs>,
 ) -> Result<Response> {
     let meta = model.meta();
     let record = ctx.service().get(&ctx.caller, meta.slug, &key).await?;
-    let state = FormState::from_record(meta, Some(&record), &[]);
+    let mut state = FormState::from_record(meta, Some(&record), &[]);
+    // A foreign key chosen on the pick page comes back in the address.
+    state.values.extend(super::autocomplete::chosen(meta, ctx.caller.staff(), &pairs, false));
     Page::new(&ctx, meta, Some(&record), q.safe(), state).render(StatusCode::OK).await
 }
 
@@ -378,10 +406,13 @@ pub async fn new_form(
     ctx: Ctx,
     ModelParam(model): ModelParam,
     Query(q): Query<BackQuery>,
+    Query(pairs): Query<Pairs>,
 ) -> Result<Response> {
     let meta = model.meta();
     ctx.service().require(&ctx.caller, meta.slug, "add")?;
-    let state = FormState::from_record(meta, None, &[]);
+    let mut state = FormState::from_record(meta, None, &[]);
+    // A foreign key chosen on the pick page comes back in the address.
+    state.values.extend(super::autocomplete::chosen(meta, ctx.caller.staff(), &pairs, true));
     Page::new(&ctx, meta, None, q.safe(), state).render(StatusCode::OK).await
 }
 

@@ -38,6 +38,14 @@ pub async fn show(
     } else {
         service.selection(&ctx.caller, meta.slug).await?.into_iter().collect()
     };
+    // The names of the records a foreign-key filter chose, for its chip and field.
+    let chosen: Vec<(&str, String)> = query
+        .filters
+        .iter()
+        .filter(|x| meta.fields[x.field].foreign_key.is_some())
+        .map(|x| (meta.fields[x.field].name, x.raw.clone()))
+        .collect();
+    let fk_titles = super::autocomplete::titles(&ctx, meta, &chosen).await?;
     let page = ListPage {
         ctx: &ctx,
         meta,
@@ -45,6 +53,7 @@ pub async fn show(
         query: &query,
         result: &result,
         selected: &selected,
+        fk_titles: &fk_titles,
     };
     ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())
 }
@@ -60,6 +69,8 @@ struct ListPage<'a> {
     result: &'a ListResult,
     /// The keys in the user's selection of this model.
     selected: &'a HashSet<String>,
+    /// The names of the records foreign-key filters chose, by field name.
+    fk_titles: &'a std::collections::HashMap<String, String>,
 }
 
 /// Hidden form fields for parameters.
@@ -240,7 +251,11 @@ impl ListPage<'_> {
             FilterChoice::Lookup { field, value } => {
                 let (name, label) = (fields[field].name, fields[field].label);
                 let keep = keep_except(&|k| k == name);
-                context! { kind => "fk", name => name, label => label, value => value, keep => keep }
+                let (id, here) = (format!("id_filter_{name}"), self.url_with(|_| {}));
+                let spot = super::autocomplete::Spot { here: &here, input_id: &id, submit: true };
+                let title = self.fk_titles.get(name).map(String::as_str);
+                let autocomplete = super::autocomplete::widget(self.ctx, self.meta, name, &spot, title);
+                context! { kind => "fk", name => name, label => label, value => value, keep => keep, autocomplete => autocomplete }
             }
             FilterChoice::Options { field, options } => {
                 let name = fields[field].name;
@@ -264,7 +279,11 @@ impl ListPage<'_> {
     fn active_filters(&self) -> Vec<Value> {
         view::active_filters(self.meta, self.query)
             .into_iter()
-            .map(|a| context! { label => a.label, value => a.value, remove_url => self.without(&a.param) })
+            .map(|a| {
+                // A foreign key's chip names the chosen record, not its bare id.
+                let value = self.fk_titles.get(&a.param).cloned().unwrap_or(a.value);
+                context! { label => a.label, value => value, remove_url => self.without(&a.param) }
+            })
             .collect()
     }
 }

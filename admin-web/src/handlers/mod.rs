@@ -5,6 +5,7 @@ pub mod action;
 pub mod action_run;
 pub mod api;
 mod api_error;
+pub mod autocomplete;
 pub mod approvals;
 mod confirm_page;
 pub mod dashboard;

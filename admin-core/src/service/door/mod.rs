@@ -17,6 +17,7 @@ mod actions;
 mod approvals;
 mod audit_log;
 mod effects;
+mod lookup;
 mod notes;
 mod observe;
 mod records;
@@ -25,6 +26,7 @@ mod staff;
 mod undo;
 
 pub use effects::{EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, WORKER_SILENCE};
+pub use lookup::{LOOKUP_LIMIT, Suggestion, Suggestions};
 pub use observe::{Gauges, Health};
 
 /// Rows a streamed export reads from the database per query.
