@@ -197,6 +197,9 @@
     var pickedId = idInput.value;
 
     function close() {
+      // An answer still on its way must not open the list again.
+      clearTimeout(timer);
+      asked += 1;
       list.hidden = true;
       text.setAttribute("aria-expanded", "false");
       text.removeAttribute("aria-activedescendant");
