@@ -51,6 +51,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/limits.html", include_str!("../templates/admin/includes/limits.html")),
     ("admin/autocomplete_pick.html", include_str!("../templates/admin/autocomplete_pick.html")),
     ("admin/includes/autocomplete.html", include_str!("../templates/admin/includes/autocomplete.html")),
+    ("admin/includes/date_drill.html", include_str!("../templates/admin/includes/date_drill.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

@@ -252,3 +252,45 @@ async fn a_lookup_reads_at_most_twenty_one_rows_through_the_search_index_and_cou
     assert!(limit.starts_with('$') || limit.starts_with('?') || limit.starts_with("21"), "{q}");
     assert_eq!(ids(&json(&r)).len(), 20);
 }
+
+/// The `href` of the link with text `label` inside the date drill-down.
+fn drill_link(page: &str, label: &str) -> String {
+    let start = page.find("<nav class=\"date-drill\"").unwrap_or_else(|| panic!("no drill-down:\n{page}"));
+    let nav = &page[start..start + page[start..].find("</nav>").unwrap()];
+    let marker = format!("\">{label}</a>");
+    let at = nav.find(&marker).unwrap_or_else(|| panic!("no {label} link in {nav}"));
+    let href = nav[..at].rfind("href=\"").unwrap() + 6;
+    html_unescape(&nav[href..at])
+}
+
+#[tokio::test]
+async fn the_date_drill_down_narrows_invoices_by_year_month_and_day() {
+    use chrono::Datelike;
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+
+    let list = c.get("/admin/invoice/?status=paid").await;
+    assert_eq!(list.status, 200);
+    let this_year = chrono::Utc::now().year();
+    let to = drill_link(&list.body, &this_year.to_string());
+    assert!(to.contains(&format!("issued_at__from={this_year}-01-01&issued_at__to={this_year}-12-31")), "{to}");
+    assert!(to.contains("status=paid"), "the other filters stay: {to}");
+
+    // The fixture's invoices were issued on 2026-01-11.
+    let year = c.get("/admin/invoice/?issued_at__from=2026-01-01&issued_at__to=2026-12-31").await;
+    assert_eq!(year.row_count(), 2);
+    year.assert_contains("<strong aria-current=\"true\">2026</strong>");
+    let month = c.get(&drill_link(&year.body, "2026-01")).await;
+    assert_eq!(month.row_count(), 2);
+    month.assert_contains("<strong aria-current=\"true\">2026-01</strong>");
+    assert!(month.body.contains(">2026-01-31</a>"), "every day of January");
+    let day = c.get(&drill_link(&month.body, "2026-01-11")).await;
+    assert_eq!(day.row_count(), 2);
+    day.assert_contains("<strong aria-current=\"true\">2026-01-11</strong>");
+    let other_day = c.get(&drill_link(&month.body, "2026-01-12")).await;
+    assert_eq!(other_day.row_count(), 0);
+    // "All dates" drops the range again.
+    let all = c.get(&drill_link(&day.body, "All dates")).await;
+    assert_eq!(all.row_count(), 2);
+    assert!(!drill_link(&day.body, "All dates").contains("issued_at__"));
+}

@@ -126,6 +126,7 @@ impl ListPage<'_> {
             keep => hidden_fields(self.params.iter().filter(|(k, _)| k != "q").cloned()),
             filters => self.filters(),
             active_filters => self.active_filters(),
+            drill => self.drill(),
             clear_url => narrowed.then(|| self.url_with(|p| p.retain(|(k, _)| k == "sort"))),
             pagination => self.pagination(),
             messages => view::messages(self.query, self.result),
@@ -274,6 +275,32 @@ impl ListPage<'_> {
                 context! { kind => "options", name => name, label => fields[field].label, options => options }
             }
         }
+    }
+
+    /// The date drill-down: year → month → day links over the first date filter.
+    fn drill(&self) -> Option<Value> {
+        let today = admin_core::kernel::clock::now().date();
+        let d = admin_core::list::drill::drill(self.meta, self.query, today)?;
+        let name = self.meta.fields[d.field].name;
+        let (from, to) = (format!("{name}__from"), format!("{name}__to"));
+        let url = |step: Option<&admin_core::list::drill::Step>| {
+            self.url_with(|p| {
+                p.retain(|(k, _)| *k != from && *k != to && k != "after" && k != "before");
+                if let Some(s) = step {
+                    p.push((from.clone(), s.from.to_string()));
+                    p.push((to.clone(), s.to.to_string()));
+                }
+            })
+        };
+        let steps = |v: &[admin_core::list::drill::Step]| -> Vec<Value> {
+            v.iter().map(|s| context! { label => s.label, url => url(Some(s)) }).collect()
+        };
+        Some(context! {
+            label => self.meta.fields[d.field].label,
+            all_url => (!d.path.is_empty()).then(|| url(None)),
+            path => steps(&d.path),
+            steps => steps(&d.steps),
+        })
     }
 
     fn active_filters(&self) -> Vec<Value> {
