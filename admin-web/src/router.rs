@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, action_run, api, approvals, autocomplete, dashboard, delete, detail, effects, health, history, list, login,
-    notes, search, selection, staff, static_files, tokens, two_factor, undo,
+    action, action_run, api, approvals, autocomplete, dashboard, delete, detail, effects, health, history,
+    list, login, notes, search, selection, staff, static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;

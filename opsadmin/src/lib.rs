@@ -89,8 +89,8 @@ pub mod service {
     pub use admin_core::limits::LimitStatus;
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, FieldBack, FieldRestore,
-        LOOKUP_LIMIT, RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, Suggestion, Suggestions,
-        UndoPlan, UndoPreview,
+        LOOKUP_LIMIT, RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, Suggestion,
+        Suggestions, UndoPlan, UndoPreview,
     };
 }
 

@@ -178,7 +178,12 @@ async fn the_pick_page_goes_back_to_an_edit_form_and_only_to_this_models_pages()
     assert_eq!(invoice::Entity::find_by_id(1).one(&app.db).await.unwrap().unwrap().account_id, CAROL);
 
     // A "back" elsewhere (another site, another model) is not followed: the list.
-    for bad in ["https://evil.example/admin/invoice/", "/admin/account/1", "//evil.example/x", "/admin/invoice/1/delete"] {
+    for bad in [
+        "https://evil.example/admin/invoice/",
+        "/admin/account/1",
+        "//evil.example/x",
+        "/admin/invoice/1/delete",
+    ] {
         let mut s = form_urlencoded::Serializer::new(String::new());
         s.append_pair("q", "globex").append_pair("back", bad);
         let page = c.get(&format!("/admin/invoice/lookup/account_id?{}", s.finish())).await;
@@ -198,7 +203,9 @@ async fn the_list_filters_invoices_by_an_account_chosen_by_name() {
     list.assert_contains("data-submit=\"1\"");
 
     // Without script: the pick page, back to the list with its other filters.
-    let page = c.get("/admin/invoice/lookup/account_id?q=acme&back=%2Fadmin%2Finvoice%2F%3Fstatus%3Dopen%26page%3D2").await;
+    let page = c
+        .get("/admin/invoice/lookup/account_id?q=acme&back=%2Fadmin%2Finvoice%2F%3Fstatus%3Dopen%26page%3D2")
+        .await;
     let to = choose_link(&page.body, "Account 1");
     assert_eq!(to, "/admin/invoice/?status=open&account_id=1", "the page position is dropped");
     let list = c.get(&to).await;
@@ -273,7 +280,10 @@ async fn the_date_drill_down_narrows_invoices_by_year_month_and_day() {
     assert_eq!(list.status, 200);
     let this_year = chrono::Utc::now().year();
     let to = drill_link(&list.body, &this_year.to_string());
-    assert!(to.contains(&format!("issued_at__from={this_year}-01-01&issued_at__to={this_year}-12-31")), "{to}");
+    assert!(
+        to.contains(&format!("issued_at__from={this_year}-01-01&issued_at__to={this_year}-12-31")),
+        "{to}"
+    );
     assert!(to.contains("status=paid"), "the other filters stay: {to}");
 
     // The fixture's invoices were issued on 2026-01-11.

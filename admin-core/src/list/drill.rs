@@ -39,7 +39,8 @@ pub struct Drill {
 /// the reader may see.
 #[must_use]
 pub fn drill(meta: &ModelMeta, query: &ListQuery, today: NaiveDate) -> Option<Drill> {
-    let field = meta.filters.iter().copied().find(|&i| meta.fields[i].kind.is_temporal() && !query.hidden[i])?;
+    let field =
+        meta.filters.iter().copied().find(|&i| meta.fields[i].kind.is_temporal() && !query.hidden[i])?;
     let name = meta.fields[field].name;
     let given = |suffix: &str| {
         let param = format!("{name}__{suffix}");

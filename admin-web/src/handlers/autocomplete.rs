@@ -57,7 +57,11 @@ pub async fn suggest(
             return e.into_response();
         }
     };
-    match ctx.service().lookup(&ctx.caller, &model, &field, &params.q, admin_core::service::LOOKUP_LIMIT).await {
+    match ctx
+        .service()
+        .lookup(&ctx.caller, &model, &field, &params.q, admin_core::service::LOOKUP_LIMIT)
+        .await
+    {
         Ok(found) => {
             let results: Vec<serde_json::Value> = found
                 .results
@@ -166,7 +170,13 @@ pub struct Spot<'a> {
 /// `spot.here`), and the chosen record's name when there is one. `None` (a plain
 /// id input) when the caller may not view the model the field refers to.
 #[must_use]
-pub fn widget(ctx: &Ctx, meta: &ModelMeta, field: &str, spot: &Spot<'_>, title: Option<&str>) -> Option<Value> {
+pub fn widget(
+    ctx: &Ctx,
+    meta: &ModelMeta,
+    field: &str,
+    spot: &Spot<'_>,
+    title: Option<&str>,
+) -> Option<Value> {
     let target = meta.field(field).and_then(|(_, f)| f.foreign_key)?;
     let target = ctx.service().model(target).ok()?;
     if !ctx.may(target.slug, "view") {
@@ -187,7 +197,11 @@ pub fn widget(ctx: &Ctx, meta: &ModelMeta, field: &str, spot: &Spot<'_>, title: 
 
 /// The names of the records the foreign keys among `values` (field name → key)
 /// point at, for the fields whose target the caller may view.
-pub async fn titles(ctx: &Ctx, meta: &ModelMeta, values: &[(&str, String)]) -> Result<HashMap<String, String>> {
+pub async fn titles(
+    ctx: &Ctx,
+    meta: &ModelMeta,
+    values: &[(&str, String)],
+) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for (name, value) in values {
         let Some((_, f)) = meta.field(name) else { continue };
@@ -218,7 +232,8 @@ pub fn chosen(
         })
         .filter_map(|f| {
             let v = pairs.iter().rev().find(|(k, _)| k == f.name)?.1.trim();
-            admin_core::kernel::text::is_lookup(v, admin_core::kernel::text::LOOKUP).then(|| (f.name, v.to_owned()))
+            admin_core::kernel::text::is_lookup(v, admin_core::kernel::text::LOOKUP)
+                .then(|| (f.name, v.to_owned()))
         })
         .collect()
 }

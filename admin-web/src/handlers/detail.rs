@@ -117,13 +117,20 @@ impl<'a> Page<'a> {
             .fields
             .iter()
             .filter(|f| f.foreign_key.is_some())
-            .filter_map(|f| self.state.values.get(f.name).filter(|v| !v.is_empty()).map(|v| (f.name, v.clone())))
+            .filter_map(|f| {
+                self.state.values.get(f.name).filter(|v| !v.is_empty()).map(|v| (f.name, v.clone()))
+            })
             .collect();
         super::autocomplete::titles(self.ctx, self.meta, &values).await
     }
 
     /// The form's fields the user may see, read-only where they may not change them.
-    fn fields(&self, may_change: bool, titles: &std::collections::HashMap<String, String>, here: &str) -> Vec<Value> {
+    fn fields(
+        &self,
+        may_change: bool,
+        titles: &std::collections::HashMap<String, String>,
+        here: &str,
+    ) -> Vec<Value> {
         let (meta, staff, creating) = (self.meta, self.ctx.caller.staff(), self.creating());
         meta.fields
             .iter()
