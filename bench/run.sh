@@ -2,7 +2,7 @@
 # The W1..W6 benchmark of the reference console (see docs/benchmarks.md).
 #
 #   bench/run.sh [--accounts N[,N...]] [--backend sqlite|postgres|both]
-#                [--duration 10s] [--connections 8] [--workloads W1,...,W6] [--no-build]
+#                [--duration 10s] [--connections 8] [--workloads W1,...,W6[,W7]] [--no-build]
 #                [--bin PATH] [--results FILE]
 #
 # For each scale and backend it: generates the data set once with
@@ -275,6 +275,10 @@ bench_one() {
   check W3 "$(get "/admin/account/?q=acme-42")" "$(thousands "$w3") accounts"
   check W4 "$(get "/admin/account/?plan=annual&billing_state=failed_first_charge")" "$(thousands "$w4") accounts"
   check W5 "$(get "/admin/account/$w5")" "user${w5}@"
+  # W7 (opt-in, --workloads ...,W7): the invoice form's account autocomplete, JSON.
+  if [[ ",$WORKLOADS," == *,W7,* ]]; then
+    check W7 "$(curl -sf -H "Cookie: $COOKIE" -H 'Accept: application/json' "$BASE/admin/invoice/autocomplete/account_id?q=acme-42")" '"results":[{"'
+  fi
 
   local w
   for w in ${WORKLOADS//,/ }; do
@@ -302,6 +306,7 @@ bench_one() {
       W3) res="$(run_wrk "$backend-$n-W3" "$BASE/admin/account/?q=acme-42" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       W4) res="$(run_wrk "$backend-$n-W4" "$BASE/admin/account/?plan=annual&billing_state=failed_first_charge" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       W5) res="$(run_wrk "$backend-$n-W5" "$BASE/admin/account/$w5" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
+      W7) res="$(run_wrk "$backend-$n-W7" "$BASE/admin/invoice/autocomplete/account_id?q=acme-42" -H "Cookie: $COOKIE" -H 'Accept: application/json')" ;;
       # The warm-up and the measured run share the state file: the measured run
       # posts ids the warm-up did not touch.
       W6) rm -f "$BENCH_DIR/w6-state"

@@ -26,6 +26,8 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("de", "forms.ftl", include_str!("../locales/de/forms.ftl")),
     ("en", "pages.ftl", include_str!("../locales/en/pages.ftl")),
     ("de", "pages.ftl", include_str!("../locales/de/pages.ftl")),
+    ("en", "autocomplete.ftl", include_str!("../locales/en/autocomplete.ftl")),
+    ("de", "autocomplete.ftl", include_str!("../locales/de/autocomplete.ftl")),
 ];
 
 /// A value handed to a message: text, or a number (which plural rules can select on).

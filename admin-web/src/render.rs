@@ -64,6 +64,9 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/includes/pages_nav.html", include_str!("../templates/admin/includes/pages_nav.html")),
     ("admin/includes/tiles.html", include_str!("../templates/admin/includes/tiles.html")),
     ("admin/includes/tile.html", include_str!("../templates/admin/includes/tile.html")),
+    ("admin/autocomplete_pick.html", include_str!("../templates/admin/autocomplete_pick.html")),
+    ("admin/includes/autocomplete.html", include_str!("../templates/admin/includes/autocomplete.html")),
+    ("admin/includes/date_drill.html", include_str!("../templates/admin/includes/date_drill.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

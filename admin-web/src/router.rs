@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, action_run, api, approvals, dashboard, delete, detail, effects, health, history, list, list_edit,
-    login, notes, pages, search, selection, staff, static_files, tokens, two_factor, undo,
+    action, action_run, api, approvals, autocomplete, dashboard, delete, detail, effects, health, history,
+    list, list_edit, login, notes, pages, search, selection, staff, static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -164,6 +164,8 @@ where
         .route(&p("/{model}/actions/{action}/runs/{run}"), get(action_run::show))
         .route(&p("/{model}/list-edit"), get(list_edit::to_list).post(list_edit::submit))
         .route(&p("/{model}/selection"), get(selection::show).post(selection::change))
+        .route(&p("/{model}/autocomplete/{field}"), get(autocomplete::suggest))
+        .route(&p("/{model}/lookup/{field}"), get(autocomplete::pick))
 }
 
 /// Adds the security headers.

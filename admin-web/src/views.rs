@@ -152,6 +152,8 @@ pub fn field_view(
         error => error,
         choices => choices,
         fk_url => fk_url,
+        // The autocomplete of a foreign key, where the page offers one.
+        autocomplete => (),
     }
 }
 

@@ -137,3 +137,189 @@
   if (phone.matches) fit(true);
   if (phone.addEventListener) phone.addEventListener("change", function (e) { fit(e.matches); });
 })();
+
+// ---- Foreign keys chosen by name (ARIA combobox) -----------------------------
+// A foreign key's id input (`data-for`) stays the value the form sends; this turns
+// it into a hidden input beside a text box with role=combobox that asks the
+// server for matching records (`data-autocomplete`: {"results": [{id, text,
+// detail}], "more"}) and lists them in a listbox. Up and down move, Enter picks,
+// Escape closes. Without this script the id input and the "Find" link (the pick
+// page) do the same.
+(function () {
+  "use strict";
+  var n = 0;
+  Array.prototype.forEach.call(document.querySelectorAll("[data-autocomplete]"), function (box) {
+    var idInput = document.getElementById(box.getAttribute("data-for"));
+    if (!idInput || idInput.type === "hidden") return;
+    n += 1;
+    var url = box.getAttribute("data-autocomplete");
+    var id = idInput.id;
+    var listId = id + "_listbox";
+    var status = document.createElement("span");
+    status.className = "sr fk-status";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+
+    // The text box takes the id input's place (and its label's `for`).
+    var text = document.createElement("input");
+    text.type = "text";
+    text.id = id;
+    text.className = "fk-combobox";
+    text.autocomplete = "off";
+    text.setAttribute("role", "combobox");
+    text.setAttribute("aria-autocomplete", "list");
+    text.setAttribute("aria-expanded", "false");
+    text.setAttribute("aria-controls", listId);
+    if (idInput.required) text.required = true;
+    var described = idInput.getAttribute("aria-describedby");
+    if (described) text.setAttribute("aria-describedby", described);
+    if (box.getAttribute("data-label")) text.setAttribute("aria-label", box.getAttribute("data-label"));
+    text.value = box.getAttribute("data-title") || idInput.value;
+    idInput.id = id + "_value";
+    idInput.type = "hidden";
+    idInput.parentNode.insertBefore(text, idInput);
+
+    var list = document.createElement("ul");
+    list.id = listId;
+    list.className = "fk-listbox";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    text.parentNode.insertBefore(list, idInput.nextSibling);
+    list.parentNode.insertBefore(status, list.nextSibling);
+    var chosenLine = box.querySelector("[data-fk-title]");
+    if (chosenLine) chosenLine.hidden = true;
+
+    var options = [];
+    var active = -1;
+    var timer = null;
+    var asked = 0;
+    var picked = text.value;
+    var pickedId = idInput.value;
+
+    function close() {
+      // An answer still on its way must not open the list again.
+      clearTimeout(timer);
+      asked += 1;
+      list.hidden = true;
+      text.setAttribute("aria-expanded", "false");
+      text.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(i) {
+      options.forEach(function (o, k) { o.el.setAttribute("aria-selected", k === i ? "true" : "false"); });
+      active = i;
+      if (i >= 0) {
+        text.setAttribute("aria-activedescendant", options[i].el.id);
+        options[i].el.scrollIntoView({ block: "nearest" });
+      } else {
+        text.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function pick(i) {
+      var o = options[i];
+      if (!o) return;
+      idInput.value = o.id;
+      text.value = o.text;
+      picked = o.text;
+      pickedId = o.id;
+      close();
+      status.textContent = o.text;
+      if (box.getAttribute("data-submit") && idInput.form) idInput.form.submit();
+    }
+
+    function show(answer) {
+      list.textContent = "";
+      options = (answer.results || []).map(function (r, k) {
+        var li = document.createElement("li");
+        li.id = listId + "_" + k;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.className = "fk-option";
+        var strong = document.createElement("strong");
+        strong.textContent = r.text;
+        li.appendChild(strong);
+        if (r.detail) {
+          var small = document.createElement("span");
+          small.className = "muted";
+          small.textContent = " " + r.detail;
+          li.appendChild(small);
+        }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(k); });
+        return { id: r.id, text: r.text, el: li };
+      });
+      options.forEach(function (o) { list.appendChild(o.el); });
+      var note = answer.message || (options.length ? (answer.more ? box.getAttribute("data-more") : "")
+        : box.getAttribute("data-none"));
+      if (note) {
+        var li = document.createElement("li");
+        li.className = "fk-note muted";
+        li.setAttribute("aria-hidden", "true");
+        li.textContent = note;
+        list.appendChild(li);
+      }
+      status.textContent = note || String(options.length);
+      list.hidden = false;
+      text.setAttribute("aria-expanded", "true");
+      highlight(-1);
+    }
+
+    function ask() {
+      var mine = ++asked;
+      fetch(url + "?q=" + encodeURIComponent(text.value), {
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (r) {
+        return r.json();
+      }).then(function (answer) {
+        if (mine === asked && document.activeElement === text) show(answer);
+      }).catch(function () {
+        if (mine === asked) show({ results: [], message: box.getAttribute("data-failed") });
+      });
+    }
+
+    text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 150);
+    });
+    text.addEventListener("focus", function () { if (list.hidden) ask(); });
+    // Leaving the box: typed digits are an id (as without this script), an empty
+    // box clears the key, and a name that was not picked goes back to the pick.
+    function settle() {
+      var v = text.value.trim();
+      if (v === "" || /^[0-9]+$/.test(v)) {
+        idInput.value = v;
+        picked = text.value;
+        pickedId = v;
+      } else if (text.value !== picked) {
+        text.value = picked;
+        idInput.value = pickedId;
+      }
+    }
+    text.addEventListener("blur", function () { close(); settle(); });
+    if (idInput.form) idInput.form.addEventListener("submit", settle);
+    text.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") {
+        e.preventDefault();
+        if (list.hidden) { ask(); return; }
+        if (options.length) highlight(active < options.length - 1 ? active + 1 : 0);
+      } else if (e.key === "ArrowUp") {
+        e.preventDefault();
+        if (options.length) highlight(active > 0 ? active - 1 : options.length - 1);
+      } else if (e.key === "Enter") {
+        if (!list.hidden && active >= 0) {
+          e.preventDefault();
+          pick(active);
+        }
+      } else if (e.key === "Escape") {
+        if (!list.hidden) {
+          e.preventDefault();
+          close();
+        } else if (text.value !== picked) {
+          text.value = picked;
+        }
+      }
+    });
+  });
+})();

@@ -90,7 +90,8 @@ pub mod service {
     pub use admin_core::limits::LimitStatus;
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, FieldBack, FieldRestore,
-        RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, UndoPlan, UndoPreview,
+        LOOKUP_LIMIT, RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, Suggestion,
+        Suggestions, UndoPlan, UndoPreview,
     };
     /// A list edited in place ([`Service::review_list_edit`], [`Service::save_list_edit`]).
     pub use admin_core::service::{FieldChange, LIST_EDIT_MAX, ListEditReview, RowEdit, RowReview, RowState};

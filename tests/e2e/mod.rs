@@ -26,6 +26,7 @@ pub mod a11y;
 pub mod browser;
 pub mod fixture;
 
+mod autocomplete;
 mod conflict;
 mod effects;
 mod finance;

@@ -7,6 +7,7 @@ mod approvals;
 mod audit;
 mod audit_chain;
 mod auth;
+mod autocomplete;
 mod backup;
 mod cli;
 mod columns;

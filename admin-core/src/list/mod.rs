@@ -4,6 +4,7 @@
 //! `registry`.
 
 pub mod count;
+pub mod drill;
 pub mod index_advice;
 pub mod query;
 pub mod search_index;

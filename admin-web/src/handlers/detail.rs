@@ -66,6 +66,12 @@ impl<'a> Page<'a> {
         let may_change = self.may(if creating { "add" } else { "change" });
         let title =
             self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
+        let here = format!(
+            "{}{}",
+            self.record.map_or_else(|| format!("{prefix}/{}/new", meta.slug), |r| self.record_url(r, "")),
+            back_query(&self.back)
+        );
+        let titles = self.fk_titles().await?;
         let form_errors: Vec<&str> =
             self.state.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.as_str()).collect();
         let ctx = context! {
@@ -74,8 +80,8 @@ impl<'a> Page<'a> {
             title => title,
             creating => creating,
             key => self.record.map(|r| r.key.clone()),
-            fields => self.fields(may_change),
-            sections => self.sections(may_change),
+            fields => self.fields(may_change, &titles, &here),
+            sections => self.sections(may_change, &titles, &here),
             form_errors => form_errors,
             has_errors => !self.state.errors.is_empty(),
             version => &self.version,
@@ -105,21 +111,36 @@ impl<'a> Page<'a> {
         Ok((status, html).into_response())
     }
 
+    /// The names of the records the form's foreign keys point at.
+    async fn fk_titles(&self) -> Result<std::collections::HashMap<String, String>> {
+        let values: Vec<(&str, String)> = self
+            .meta
+            .fields
+            .iter()
+            .filter(|f| f.foreign_key.is_some())
+            .filter_map(|f| {
+                self.state.values.get(f.name).filter(|v| !v.is_empty()).map(|v| (f.name, v.clone()))
+            })
+            .collect();
+        super::autocomplete::titles(self.ctx, self.meta, &values).await
+    }
+
     /// The form's fields the user may see, read-only where they may not change them,
     /// in declaration order.
-    fn fields(&self, may_change: bool) -> Vec<Value> {
-        (0..self.meta.fields.len()).filter_map(|i| self.field(i, may_change)).collect()
+    fn fields(&self, may_change: bool, titles: &Titles, here: &str) -> Vec<Value> {
+        (0..self.meta.fields.len()).filter_map(|i| self.field(i, may_change, titles, here)).collect()
     }
 
     /// The form's sections (see [`ModelMeta::sections`]) with the fields the user may
     /// see; a section left without any is not shown.
-    fn sections(&self, may_change: bool) -> Vec<Value> {
+    fn sections(&self, may_change: bool, titles: &Titles, here: &str) -> Vec<Value> {
         self.meta
             .sections()
             .into_iter()
             .enumerate()
             .filter_map(|(n, s)| {
-                let fields: Vec<Value> = s.fields.iter().filter_map(|&i| self.field(i, may_change)).collect();
+                let fields: Vec<Value> =
+                    s.fields.iter().filter_map(|&i| self.field(i, may_change, titles, here)).collect();
                 (!fields.is_empty()).then(|| {
                     context! {
                         id => format!("section-{n}"),
@@ -134,7 +155,7 @@ impl<'a> Page<'a> {
 
     /// Field `i` as a form control, or `None` when it is not on this form (hidden
     /// from the user, or a key the database assigns to a new record).
-    fn field(&self, i: usize, may_change: bool) -> Option<Value> {
+    fn field(&self, i: usize, may_change: bool, titles: &Titles, here: &str) -> Option<Value> {
         let (meta, staff, creating) = (self.meta, self.ctx.caller.staff(), self.creating());
         let f = &meta.fields[i];
         if creating && f.primary_key && f.auto_increment
@@ -154,7 +175,16 @@ impl<'a> Page<'a> {
             readonly,
             self.state.error(f.name),
         );
-        Some(context! { readonly_why => read_only_reason(staff, meta, f, creating), ..view })
+        let id = format!("id_{}", f.name);
+        let spot = super::autocomplete::Spot { here, input_id: &id, submit: false };
+        let autocomplete = (f.foreign_key.is_some() && !readonly)
+            .then(|| super::autocomplete::widget(self.ctx, meta, f.name, &spot, titles.get(f.name).map(String::as_str)))
+            .flatten();
+        Some(context! {
+            readonly_why => read_only_reason(staff, meta, f, creating),
+            autocomplete => autocomplete,
+            ..view
+        })
     }
 
     fn reason(&self) -> Value {
@@ -275,15 +305,22 @@ pub async fn show(
     ModelParam(model): ModelParam,
     RecordKey(key): RecordKey,
     Query(q): Query<BackQuery>,
+    Query(pairs): Query<Pairs>,
 ) -> Result<Response> {
     let meta = model.meta();
     let record = ctx.service().get(&ctx.caller, meta.slug, &key).await?;
-    let state = FormState::from_record(meta, Some(&record), &[]);
+    let mut state = FormState::from_record(meta, Some(&record), &[]);
+    // A foreign key chosen on the pick page comes back in the address.
+    state.values.extend(super::autocomplete::chosen(meta, ctx.caller.staff(), &pairs, false));
     Page::new(&ctx, meta, Some(&record), q.safe(), state).render(StatusCode::OK).await
 }
 
+/// The names of the records a form's foreign keys point at, by field name.
+type Titles = std::collections::HashMap<String, String>;
+
 /// Where a saved or created record goes next: back to the list, or (with
 /// `_continue`) to the record again, keeping the list's query when `keep_back`.
+
 fn after_save(
     ctx: &Ctx,
     meta: &ModelMeta,
@@ -405,10 +442,13 @@ pub async fn new_form(
     ctx: Ctx,
     ModelParam(model): ModelParam,
     Query(q): Query<BackQuery>,
+    Query(pairs): Query<Pairs>,
 ) -> Result<Response> {
     let meta = model.meta();
     ctx.service().require(&ctx.caller, meta.slug, "add")?;
-    let state = FormState::from_record(meta, None, &[]);
+    let mut state = FormState::from_record(meta, None, &[]);
+    // A foreign key chosen on the pick page comes back in the address.
+    state.values.extend(super::autocomplete::chosen(meta, ctx.caller.staff(), &pairs, true));
     Page::new(&ctx, meta, None, q.safe(), state).render(StatusCode::OK).await
 }
 

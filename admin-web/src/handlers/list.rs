@@ -60,6 +60,14 @@ async fn render(
     } else {
         service.selection(&ctx.caller, meta.slug).await?.into_iter().collect()
     };
+    // The names of the records a foreign-key filter chose, for its chip and field.
+    let chosen: Vec<(&str, String)> = query
+        .filters
+        .iter()
+        .filter(|x| meta.fields[x.field].foreign_key.is_some())
+        .map(|x| (meta.fields[x.field].name, x.raw.clone()))
+        .collect();
+    let fk_titles = super::autocomplete::titles(&ctx, meta, &chosen).await?;
     let page = ListPage {
         ctx,
         meta,
@@ -68,6 +76,7 @@ async fn render(
         result: &result,
         selected: &selected,
         editing: editing.as_ref(),
+        fk_titles: &fk_titles,
     };
     let html = ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())?;
     Ok((status, html).into_response())
@@ -86,6 +95,8 @@ struct ListPage<'a> {
     selected: &'a HashSet<String>,
     /// The columns edited in place, when there are any for this user.
     editing: Option<&'a super::list_edit::Editing>,
+    /// The names of the records foreign-key filters chose, by field name.
+    fk_titles: &'a std::collections::HashMap<String, String>,
 }
 
 /// Hidden form fields for parameters.
@@ -141,6 +152,7 @@ impl ListPage<'_> {
             keep => hidden_fields(self.params.iter().filter(|(k, _)| k != "q").cloned()),
             filters => self.filters(),
             active_filters => self.active_filters(),
+            drill => self.drill(),
             clear_url => narrowed.then(|| self.url_with(|p| p.retain(|(k, _)| k == "sort"))),
             pagination => self.pagination(),
             messages => view::messages(self.query, self.result),
@@ -272,7 +284,11 @@ impl ListPage<'_> {
             FilterChoice::Lookup { field, value } => {
                 let (name, label) = (fields[field].name, fields[field].label);
                 let keep = keep_except(&|k| k == name);
-                context! { kind => "fk", name => name, label => label, value => value, keep => keep }
+                let (id, here) = (format!("id_filter_{name}"), self.url_with(|_| {}));
+                let spot = super::autocomplete::Spot { here: &here, input_id: &id, submit: true };
+                let title = self.fk_titles.get(name).map(String::as_str);
+                let autocomplete = super::autocomplete::widget(self.ctx, self.meta, name, &spot, title);
+                context! { kind => "fk", name => name, label => label, value => value, keep => keep, autocomplete => autocomplete }
             }
             FilterChoice::Options { field, options } => {
                 let name = fields[field].name;
@@ -293,10 +309,40 @@ impl ListPage<'_> {
         }
     }
 
+    /// The date drill-down: year → month → day links over the first date filter.
+    fn drill(&self) -> Option<Value> {
+        let today = admin_core::kernel::clock::now().date();
+        let d = admin_core::list::drill::drill(self.meta, self.query, today)?;
+        let name = self.meta.fields[d.field].name;
+        let (from, to) = (format!("{name}__from"), format!("{name}__to"));
+        let url = |step: Option<&admin_core::list::drill::Step>| {
+            self.url_with(|p| {
+                p.retain(|(k, _)| *k != from && *k != to && k != "after" && k != "before");
+                if let Some(s) = step {
+                    p.push((from.clone(), s.from.to_string()));
+                    p.push((to.clone(), s.to.to_string()));
+                }
+            })
+        };
+        let steps = |v: &[admin_core::list::drill::Step]| -> Vec<Value> {
+            v.iter().map(|s| context! { label => s.label, url => url(Some(s)) }).collect()
+        };
+        Some(context! {
+            label => self.meta.fields[d.field].label,
+            all_url => (!d.path.is_empty()).then(|| url(None)),
+            path => steps(&d.path),
+            steps => steps(&d.steps),
+        })
+    }
+
     fn active_filters(&self) -> Vec<Value> {
         view::active_filters(self.meta, self.query)
             .into_iter()
-            .map(|a| context! { label => a.label, value => a.value, remove_url => self.without(&a.param) })
+            .map(|a| {
+                // A foreign key's chip names the chosen record, not its bare id.
+                let value = self.fk_titles.get(&a.param).cloned().unwrap_or(a.value);
+                context! { label => a.label, value => value, remove_url => self.without(&a.param) }
+            })
             .collect()
     }
 }

@@ -6,6 +6,7 @@ pub mod action_run;
 pub mod api;
 mod api_error;
 pub mod approvals;
+pub mod autocomplete;
 mod confirm_page;
 pub mod dashboard;
 pub mod delete;

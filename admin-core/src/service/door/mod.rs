@@ -18,6 +18,7 @@ mod approvals;
 mod audit_log;
 mod effects;
 mod list_edit;
+mod lookup;
 mod notes;
 mod observe;
 mod records;
@@ -27,6 +28,7 @@ mod staff;
 mod undo;
 
 pub use effects::{EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, WORKER_SILENCE};
+pub use lookup::{LOOKUP_LIMIT, Suggestion, Suggestions};
 pub use observe::{Gauges, Health};
 pub use site::{TileCount, TileLink};
 
