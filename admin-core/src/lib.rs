@@ -56,6 +56,7 @@ pub mod service;
 pub use access::Staff;
 pub use kernel::error::{Error, FieldError, Result};
 pub use kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
+pub use kernel::display::{Display, DisplayPart, ForeignNames};
 pub use kernel::model::{AdminModel, FieldMeta, ModelMeta};
 pub use kernel::record::{FormData, Record};
 pub use list::query::{ListQuery, ListResult};
@@ -73,6 +74,7 @@ pub mod __private {
         AdminChoices, AdminField, Cell, Choice, CurrencyText, FieldKind, MoneyCurrency, choose_one_of,
         money_cell, parse_choice, parse_optional_choice, required_message, to_value,
     };
+    pub use crate::kernel::display::{Display, DisplayPart};
     pub use crate::kernel::model::{AdminModel, FieldMeta, ModelMeta};
     pub use crate::kernel::record::FormData;
     pub use crate::kernel::text;

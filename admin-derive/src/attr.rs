@@ -16,7 +16,7 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD, ENUM_OPTIONS,
+    ADMIN, AUTO_INCREMENT, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, DISPLAY, DISPLAY_WITH, CURRENCY_FIELD, ENUM_OPTIONS,
     FIELD_OPTIONS, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL,
     LABEL_PLURAL, LIST_DISPLAY, MAX_LENGTH, MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE,
     ORDERING, PER_PAGE, PRIMARY_KEY, READONLY, READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE,
@@ -175,6 +175,8 @@ pub struct Model {
     pub per_page: Option<u64>,
     /// The flag `reason_required`.
     pub reason_required: bool,
+    /// `display = "..."` or `display_with = path` (see `crate::display`).
+    pub display: Option<crate::display::DisplayOpt>,
 }
 
 impl Model {
@@ -190,6 +192,8 @@ impl Model {
         let mut ordering = Opt::none(cx, ORDERING);
         let mut per_page = Opt::none(cx, PER_PAGE);
         let mut reason_required = Opt::none(cx, REASON_REQUIRED);
+        let mut display = Opt::none(cx, DISPLAY);
+        let mut display_with = Opt::none(cx, DISPLAY_WITH);
 
         for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
             let parsed = attr.parse_nested_meta(|meta| {
@@ -241,6 +245,14 @@ impl Model {
                     if krate.first(&meta)? {
                         krate.set(parse_crate_path(cx, &meta)?);
                     }
+                } else if key == DISPLAY {
+                    if display.first(&meta)? {
+                        display.set(crate::display::parse_template(cx, &meta)?);
+                    }
+                } else if key == DISPLAY_WITH {
+                    if display_with.first(&meta)? {
+                        display_with.set(crate::display::parse_with(cx, &meta)?);
+                    }
                 } else {
                     unknown_option(cx, &meta, MODEL_OPTIONS)?;
                 }
@@ -278,6 +290,7 @@ impl Model {
             ordering: ordering.get(),
             per_page: per_page.get(),
             reason_required: reason_required.get().is_some(),
+            display: crate::display::one_of(cx, display.get(), display_with.get()),
         }
     }
 }

@@ -143,6 +143,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
     };
     let per_page = Literal::u64_unsuffixed(attrs.per_page.unwrap_or(100));
     let reason_required = attrs.reason_required;
+    let display = crate::display::expand(model);
 
     let cell_arms = model.fields.iter().enumerate().map(|(i, field)| {
         let i = Literal::usize_unsuffixed(i);
@@ -190,6 +191,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                 ordering: &[#(#ordering),*],
                 per_page: #per_page,
                 reason_required: #reason_required,
+                display: #display,
             };
 
             #[automatically_derived]

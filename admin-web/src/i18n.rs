@@ -20,6 +20,8 @@ pub const FALLBACK: &str = "en";
 const BUILTIN: &[(&str, &str, &str)] = &[
     ("en", "core.ftl", include_str!("../locales/en/core.ftl")),
     ("de", "core.ftl", include_str!("../locales/de/core.ftl")),
+    ("en", "display.ftl", include_str!("../locales/en/display.ftl")),
+    ("de", "display.ftl", include_str!("../locales/de/display.ftl")),
 ];
 
 /// A value handed to a message: text, or a number (which plural rules can select on).

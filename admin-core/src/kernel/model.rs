@@ -3,6 +3,7 @@
 
 use sea_orm::{EntityTrait, IntoActiveModel, ModelTrait, Value};
 
+use crate::kernel::display::Display;
 use crate::kernel::field::{Cell, Choice, FieldKind, MoneyCurrency};
 use crate::kernel::text::{self, Lines};
 
@@ -137,6 +138,10 @@ pub struct ModelMeta {
     pub per_page: u64,
     /// Every change to a record needs a reason, kept in the audit log.
     pub reason_required: bool,
+    /// How a record is named on pages, in links and in the audit log
+    /// (`#[admin(display = "...")]` or `display_with`); `None` names it
+    /// "Account 42". See [`crate::Record::title`].
+    pub display: Option<Display>,
 }
 
 impl ModelMeta {

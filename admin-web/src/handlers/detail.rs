@@ -5,7 +5,7 @@ use admin_core::kernel::field::Cell;
 use admin_core::list::query::ModelFields;
 use admin_core::list::view::visible_columns;
 use admin_core::service::RelatedRows;
-use admin_core::{Error as CoreError, FieldError, FormData, ModelMeta, Record};
+use admin_core::{Error as CoreError, FieldError, ForeignNames, FormData, ModelMeta, Record};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,7 +19,7 @@ use crate::extract::{ModelParam, RecordKey, Submitted};
 use crate::handlers::list::url_path_segment;
 use crate::render::Templates;
 use crate::session::Ctx;
-use crate::views::{cell_view, field_view};
+use crate::views::{cell_view_named, field_view};
 
 /// How many related records the detail page shows per model.
 pub const RELATED_LIMIT: u64 = 10;
@@ -66,6 +66,10 @@ impl<'a> Page<'a> {
         let may_change = self.may(if creating { "add" } else { "change" });
         let title =
             self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
+        let names = match self.record {
+            Some(r) => self.ctx.service().foreign_names(&self.ctx.caller, meta.slug, std::slice::from_ref(r)).await?,
+            None => ForeignNames::none(),
+        };
         let form_errors: Vec<&str> =
             self.state.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.as_str()).collect();
         let ctx = context! {
@@ -74,7 +78,7 @@ impl<'a> Page<'a> {
             title => title,
             creating => creating,
             key => self.record.map(|r| r.key.clone()),
-            fields => self.fields(may_change),
+            fields => self.fields(may_change, &names),
             form_errors => form_errors,
             has_errors => !self.state.errors.is_empty(),
             version => &self.version,
@@ -105,7 +109,7 @@ impl<'a> Page<'a> {
     }
 
     /// The form's fields the user may see, read-only where they may not change them.
-    fn fields(&self, may_change: bool) -> Vec<Value> {
+    fn fields(&self, may_change: bool, names: &ForeignNames) -> Vec<Value> {
         let (meta, staff, creating) = (self.meta, self.ctx.caller.staff(), self.creating());
         meta.fields
             .iter()
@@ -125,7 +129,15 @@ impl<'a> Page<'a> {
                     readonly,
                     self.state.error(f.name),
                 );
-                context! { readonly_why => read_only_reason(staff, meta, f, creating), ..view }
+                // A foreign key names the record it refers to (as loaded; a value typed
+                // into the form since shows its id).
+                let named = self.record.is_some_and(|r| r.cells[i].form_value() == value);
+                context! {
+                    readonly_why => read_only_reason(staff, meta, f, creating),
+                    display => cell_view_named(self.ctx.state.prefix(), f, &display, names),
+                    fk_name => names.of(f, &display).filter(|_| named),
+                    ..view
+                }
             })
             .collect()
     }
@@ -208,10 +220,15 @@ impl<'a> Page<'a> {
         let Some(record) = self.record else { return Ok(Vec::new()) };
         let service = self.ctx.service();
         let groups = service.related(&self.ctx.caller, self.meta.slug, record, RELATED_LIMIT).await?;
-        Ok(groups.iter().map(|g| self.related_group(record, g)).collect())
+        let mut out = Vec::with_capacity(groups.len());
+        for g in &groups {
+            let names = service.foreign_names(&self.ctx.caller, g.related.meta().slug, &g.rows).await?;
+            out.push(self.related_group(record, g, &names));
+        }
+        Ok(out)
     }
 
-    fn related_group(&self, record: &Record, g: &RelatedRows) -> Value {
+    fn related_group(&self, record: &Record, g: &RelatedRows, names: &ForeignNames) -> Value {
         let prefix = self.ctx.state.prefix();
         let m = g.related.meta();
         let fk = &m.fields[g.related.field];
@@ -224,7 +241,8 @@ impl<'a> Page<'a> {
             .rows
             .iter()
             .map(|r| {
-                let cells: Vec<Value> = cols.iter().map(|&i| cell_view(prefix, &m.fields[i], &r.cells[i])).collect();
+                let cells: Vec<Value> =
+                    cols.iter().map(|&i| cell_view_named(prefix, &m.fields[i], &r.cells[i], names)).collect();
                 context! { url => format!("{prefix}/{}/{}", m.slug, url_path_segment(&r.key)), cells => cells }
             })
             .collect();

@@ -44,6 +44,7 @@ static META: ModelMeta = ModelMeta {
     ordering: &[(0, true)],
     per_page: 10,
     reason_required: false,
+    display: None,
 };
 
 /// Parses filter values the way the registry does for a `bool` field: through the

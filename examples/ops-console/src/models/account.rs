@@ -53,6 +53,7 @@ as_str!(Plan, BillingState, PaymentResult);
 #[admin(
     label = "Account",
     label_plural = "Accounts",
+    display = "{company} <{email}>",
     list_display(id, email, company, plan, billing_state, last_payment_result, manual_review, signup_at),
     search(email, company),
     filters(plan, billing_state, last_payment_result, welcome_email_sent, manual_review, locked, signup_at),
