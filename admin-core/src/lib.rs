@@ -54,9 +54,9 @@ pub mod registry;
 pub mod service;
 
 pub use access::Staff;
+pub use kernel::display::{Display, DisplayPart, ForeignNames};
 pub use kernel::error::{Error, FieldError, Result};
 pub use kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
-pub use kernel::display::{Display, DisplayPart, ForeignNames};
 pub use kernel::model::{AdminModel, FieldMeta, ModelMeta};
 pub use kernel::record::{FormData, Record};
 pub use list::query::{ListQuery, ListResult};
@@ -69,12 +69,12 @@ pub use sea_orm;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::action::{ActionInput, first_error_text};
+    pub use crate::kernel::display::{Display, DisplayPart};
     pub use crate::kernel::error::FieldError;
     pub use crate::kernel::field::{
         AdminChoices, AdminField, Cell, Choice, CurrencyText, FieldKind, MoneyCurrency, choose_one_of,
         money_cell, parse_choice, parse_optional_choice, required_message, to_value,
     };
-    pub use crate::kernel::display::{Display, DisplayPart};
     pub use crate::kernel::model::{AdminModel, FieldMeta, ModelMeta};
     pub use crate::kernel::record::FormData;
     pub use crate::kernel::text;

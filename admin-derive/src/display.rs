@@ -44,7 +44,10 @@ pub fn parse_template(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Opti
             Ok(None)
         }
         Ok(p) if !p.iter().any(|p| matches!(p, Piece::Field(_))) => {
-            cx.error_spanned_by(&lit, "display names no field; put field names in braces, like \"{company} <{email}>\"");
+            cx.error_spanned_by(
+                &lit,
+                "display names no field; put field names in braces, like \"{company} <{email}>\"",
+            );
             Ok(None)
         }
         Ok(_) => Ok(Some(DisplayOpt::Template(lit))),

@@ -59,7 +59,9 @@ async fn detail_page_lists_related_records_newest_first() {
     r.assert_contains("Email jobs <span class=\"muted\">(1 email job)</span>");
     // And the invoice links back to its account.
     let r = c.get("/admin/invoice/1").await;
-    r.assert_contains("<a class=\"fk\" href=\"/admin/account/1\">Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;</a>");
+    r.assert_contains(
+        "<a class=\"fk\" href=\"/admin/account/1\">Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;</a>",
+    );
     let r = c.get("/admin/invoice/").await;
     r.assert_contains("<a href=\"/admin/account/1\">Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;</a>");
 }
@@ -286,7 +288,9 @@ async fn delete_asks_first_and_refuses_while_other_records_refer() {
         .post(&format!("/admin/account/{CAROL}/delete"), &[("csrf_token", &csrf), ("_version", &version)])
         .await;
     assert_eq!(r.status, 303);
-    c.get("/admin/account/").await.assert_contains("Acme 420 GmbH &lt;user3@acme-420-gmbh.example&gt; deleted.");
+    c.get("/admin/account/")
+        .await
+        .assert_contains("Acme 420 GmbH &lt;user3@acme-420-gmbh.example&gt; deleted.");
     assert!(account::Entity::find_by_id(CAROL).one(&app.db).await.unwrap().is_none());
 }
 

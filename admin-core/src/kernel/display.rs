@@ -46,7 +46,9 @@ impl Display {
                 }
                 // Without any value the template is only its punctuation ("<>"): no name.
                 let any_value = parts.iter().any(|p| match p {
-                    DisplayPart::Field(i) => record.cells.get(*i).is_some_and(|c| !c.display().trim().is_empty()),
+                    DisplayPart::Field(i) => {
+                        record.cells.get(*i).is_some_and(|c| !c.display().trim().is_empty())
+                    }
                     DisplayPart::Text(_) => false,
                 });
                 if any_value { out.trim().to_owned() } else { String::new() }

@@ -358,7 +358,11 @@ where
         })
     }
 
-    fn by_keys<'a>(&'a self, db: &'a DatabaseConnection, keys: &'a [String]) -> BoxFuture<'a, Result<Vec<Record>>> {
+    fn by_keys<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
             let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
             if values.is_empty() {

@@ -99,12 +99,25 @@ pub async fn show(
         .action_named(&run.model, &run.action)
         .map_or_else(|| run.action.clone(), |a| a.label().to_owned());
     // Each record by its display name: one query for the run's records.
-    let keys: Vec<String> =
-        run.report.done.iter().map(|(k, _)| k.clone()).chain(run.report.skipped.iter().map(|(k, _)| k.clone())).collect();
+    let keys: Vec<String> = run
+        .report
+        .done
+        .iter()
+        .map(|(k, _)| k.clone())
+        .chain(run.report.skipped.iter().map(|(k, _)| k.clone()))
+        .collect();
     let names = service.display_names(&ctx.caller, meta.slug, &keys).await?;
     let html = ctx.state.templates.render(
         &Templates::chain(meta.slug, "action_result.html"),
-        page(&ctx, meta, &label, &run, q.repeated.as_deref() == Some("1"), (undo_of, undone_by, effects), &names),
+        page(
+            &ctx,
+            meta,
+            &label,
+            &run,
+            q.repeated.as_deref() == Some("1"),
+            (undo_of, undone_by, effects),
+            &names,
+        ),
     )?;
     Ok(html.into_response())
 }

@@ -185,8 +185,12 @@ impl Confirm<'_> {
             .cloned()
             .collect();
         let names = service.foreign_names(&self.ctx.caller, meta.slug, &shown).await?;
-        let ready: Vec<Value> =
-            preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r, &preview, &names)).collect();
+        let ready: Vec<Value> = preview
+            .ready
+            .iter()
+            .take(SHOWN)
+            .map(|r| record_row(self.ctx, meta, r, &preview, &names))
+            .collect();
         let blocked: Vec<Value> = preview
             .blocked
             .iter()

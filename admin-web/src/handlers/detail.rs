@@ -67,7 +67,9 @@ impl<'a> Page<'a> {
         let title =
             self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
         let names = match self.record {
-            Some(r) => self.ctx.service().foreign_names(&self.ctx.caller, meta.slug, std::slice::from_ref(r)).await?,
+            Some(r) => {
+                self.ctx.service().foreign_names(&self.ctx.caller, meta.slug, std::slice::from_ref(r)).await?
+            }
             None => ForeignNames::none(),
         };
         let form_errors: Vec<&str> =

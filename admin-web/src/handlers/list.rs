@@ -356,19 +356,25 @@ pub async fn export(
     let columns: Vec<usize> = meta.list_display.iter().copied().filter(|&i| !query.hidden[i]).collect();
     // A foreign key to a model with display names gets a column of those names
     // beside its id, which stays for machines ("Account", "Account name").
-    let named: Vec<bool> = columns.iter().map(|&i| ctx.service().names_foreign_key(&ctx.caller, &meta.fields[i])).collect();
+    let named: Vec<bool> =
+        columns.iter().map(|&i| ctx.service().names_foreign_key(&ctx.caller, &meta.fields[i])).collect();
     let mut header = Vec::new();
     for (&i, &with_name) in columns.iter().zip(&named) {
         let label = meta.fields[i].label;
         header.push(label.to_owned());
         if with_name {
             let args = [("label", crate::i18n::Arg::from(label))];
-            header.push(ctx.state.templates.catalogs().text(crate::i18n::FALLBACK, "display-csv-name-column", &args));
+            header.push(ctx.state.templates.catalogs().text(
+                crate::i18n::FALLBACK,
+                "display-csv-name-column",
+                &args,
+            ));
         }
     }
     let (service, caller) = (ctx.service(), ctx.caller.clone());
     let pages: service::Pages<Vec<String>> = Box::pin(pages.then(move |page| {
-        let (service, caller, columns, named) = (service.clone(), caller.clone(), columns.clone(), named.clone());
+        let (service, caller, columns, named) =
+            (service.clone(), caller.clone(), columns.clone(), named.clone());
         async move {
             let rows = page?;
             let names = service.foreign_names(&caller, meta.slug, &rows).await?;

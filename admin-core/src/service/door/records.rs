@@ -185,16 +185,18 @@ impl Service {
         slug: &str,
         keys: &[String],
     ) -> Result<std::collections::HashMap<String, String>> {
-        crate::service::records::display_names(&self.db, caller.staff(), self.admin(slug)?.as_ref(), keys).await
+        crate::service::records::display_names(&self.db, caller.staff(), self.admin(slug)?.as_ref(), keys)
+            .await
     }
 
     /// Whether a foreign-key `field` shows the display names of the records it
     /// refers to for this caller: its target model has them and the caller may view it.
     #[must_use]
     pub fn names_foreign_key(&self, caller: &Caller, field: &crate::kernel::model::FieldMeta) -> bool {
-        field.foreign_key.and_then(|t| self.registry.get(t)).is_some_and(|a| {
-            a.meta().display.is_some() && self.may(caller, a.meta().slug, "view")
-        })
+        field
+            .foreign_key
+            .and_then(|t| self.registry.get(t))
+            .is_some_and(|a| a.meta().display.is_some() && self.may(caller, a.meta().slug, "view"))
     }
 
     /// The display names of the records that `rows` of model `slug` refer to by
@@ -211,7 +213,8 @@ impl Service {
             if self.registry.get(target).is_none_or(|a| a.meta().display.is_none()) {
                 continue;
             }
-            let keys = rows.iter().filter_map(|r| r.cells.get(i)).filter(|c| !c.is_null()).map(Cell::form_value);
+            let keys =
+                rows.iter().filter_map(|r| r.cells.get(i)).filter(|c| !c.is_null()).map(Cell::form_value);
             match wanted.iter_mut().find(|(t, _)| *t == target) {
                 Some((_, list)) => list.extend(keys),
                 None => wanted.push((target, keys.collect())),

@@ -9,9 +9,7 @@ use sea_orm::entity::prelude::*;
 /// the email's words fit no field-by-field template, so a function says them.
 #[must_use]
 pub fn job_name(record: &opsadmin::Record, meta: &opsadmin::ModelMeta) -> String {
-    let text = |name: &str| {
-        meta.field(name).map(|(i, f)| f.display(&record.cells[i])).unwrap_or_default()
-    };
+    let text = |name: &str| meta.field(name).map(|(i, f)| f.display(&record.cells[i])).unwrap_or_default();
     let (kind, account) = (text("kind"), text("account_id"));
     if kind.is_empty() || account.is_empty() {
         return String::new();
