@@ -54,6 +54,7 @@ pub mod registry;
 pub mod service;
 
 pub use access::Staff;
+pub use kernel::display::{Display, DisplayPart, ForeignNames};
 pub use kernel::error::{Error, FieldError, Result};
 pub use kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
 pub use kernel::form::{Fieldset, Widget};
@@ -69,6 +70,7 @@ pub use sea_orm;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::action::{ActionInput, first_error_text};
+    pub use crate::kernel::display::{Display, DisplayPart};
     pub use crate::kernel::error::FieldError;
     pub use crate::kernel::field::{
         AdminChoices, AdminField, Cell, Choice, CurrencyText, FieldKind, MoneyCurrency, choose_one_of,

@@ -16,8 +16,8 @@ use syn::parse::ParseStream;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type, UnOp};
 
 use crate::symbol::{
-    ADMIN, AUTO_INCREMENT, BLANK, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD,
-    ENUM_OPTIONS, FIELD_OPTIONS, FIELDSET, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE,
+    ADMIN, AUTO_INCREMENT, BLANK, CHOICES, COLUMN_NAME, COLUMN_TYPE, CRATE, CURRENCY, CURRENCY_FIELD, DISPLAY,
+    DISPLAY_WITH, ENUM_OPTIONS, FIELD_OPTIONS, FIELDSET, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR, IGNORE,
     INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL, LIST_DISPLAY, MAX_LENGTH,
     MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY, READONLY,
     READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS,
@@ -180,6 +180,8 @@ pub struct Model {
     pub reason_required: bool,
     /// `fieldset(...)`, each one, in order.
     pub fieldsets: Vec<crate::form::Fieldset>,
+    /// `display = "..."` or `display_with = path` (see `crate::display`).
+    pub display: Option<crate::display::DisplayOpt>,
 }
 
 impl Model {
@@ -197,6 +199,8 @@ impl Model {
         let mut per_page = Opt::none(cx, PER_PAGE);
         let mut reason_required = Opt::none(cx, REASON_REQUIRED);
         let mut fieldsets = Vec::new();
+        let mut display = Opt::none(cx, DISPLAY);
+        let mut display_with = Opt::none(cx, DISPLAY_WITH);
 
         for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
             let parsed = attr.parse_nested_meta(|meta| {
@@ -254,6 +258,14 @@ impl Model {
                     if krate.first(&meta)? {
                         krate.set(parse_crate_path(cx, &meta)?);
                     }
+                } else if key == DISPLAY {
+                    if display.first(&meta)? {
+                        display.set(crate::display::parse_template(cx, &meta)?);
+                    }
+                } else if key == DISPLAY_WITH {
+                    if display_with.first(&meta)? {
+                        display_with.set(crate::display::parse_with(cx, &meta)?);
+                    }
                 } else {
                     unknown_option(cx, &meta, MODEL_OPTIONS)?;
                 }
@@ -293,6 +305,7 @@ impl Model {
             per_page: per_page.get(),
             reason_required: reason_required.get().is_some(),
             fieldsets,
+            display: crate::display::one_of(cx, display.get(), display_with.get()),
         }
     }
 }

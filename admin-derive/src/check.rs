@@ -12,6 +12,7 @@ use crate::symbol::{FILTERS, LIST_DISPLAY, ORDERING, READONLY, SEARCH, Symbol};
 pub fn check_model(cx: &Ctxt, model: &Model<'_>) {
     check_table_name(cx, model);
     check_primary_key(cx, model);
+    crate::display::check(cx, model);
     for field in &model.fields {
         check_field_options(cx, field, "column");
         check_money(cx, model, field);

@@ -145,6 +145,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
     let per_page = Literal::u64_unsuffixed(attrs.per_page.unwrap_or(100));
     let reason_required = attrs.reason_required;
     let fieldsets = crate::form::expand_fieldsets(model);
+    let display = crate::display::expand(model);
 
     let cell_arms = model.fields.iter().enumerate().map(|(i, field)| {
         let i = Literal::usize_unsuffixed(i);
@@ -194,6 +195,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                 reason_required: #reason_required,
                 list_editable: &[#(#list_editable),*],
                 fieldsets: #fieldsets,
+                display: #display,
             };
 
             #[automatically_derived]

@@ -53,6 +53,7 @@ extern crate proc_macro;
 mod ast;
 mod attr;
 mod check;
+mod display;
 mod expand;
 mod list_editable;
 mod form;
@@ -80,6 +81,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `per_page = 50` | rows per page, 1 to 1000 | 100 |
 /// | `reason_required` | every change needs a reason, kept in the audit log | off |
 /// | `crate = "::opsadmin"` | where `__private` lives | `::opsadmin` |
+/// | `display = "{company} <{email}>"` | a record's name: field values in braces, `{{`/`}}` for braces | "Account 42" |
+/// | `display_with = path::to_fn` | a record's name from `fn(&Record, &ModelMeta) -> String` | "Account 42" |
 ///
 /// Field options: `label = "..."`, `help = "..."`, `choices = Plan` (a type with
 /// `AdminChoices`, on `String` or `Option<String>` fields), `foreign_key = "account"`

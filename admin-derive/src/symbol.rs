@@ -33,6 +33,10 @@ pub const ORDERING: Symbol = Symbol("ordering");
 pub const PER_PAGE: Symbol = Symbol("per_page");
 /// `crate = "::opsadmin"`: where the generated code finds `__private`.
 pub const CRATE: Symbol = Symbol("crate");
+/// `display = "{company} <{email}>"`: how a model names its records.
+pub const DISPLAY: Symbol = Symbol("display");
+/// `display_with = path::to_fn`: a function that names a model's records.
+pub const DISPLAY_WITH: Symbol = Symbol("display_with");
 /// `help = "..."`: a field's help text.
 pub const HELP: Symbol = Symbol("help");
 /// `choices = Plan`: the allowed values of a text field.
@@ -103,6 +107,8 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     REASON_REQUIRED,
     FIELDSET,
     CRATE,
+    DISPLAY,
+    DISPLAY_WITH,
 ];
 /// The options `#[admin(...)]` takes on a model's field.
 pub const FIELD_OPTIONS: &[Symbol] = &[

@@ -28,6 +28,8 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("de", "pages.ftl", include_str!("../locales/de/pages.ftl")),
     ("en", "autocomplete.ftl", include_str!("../locales/en/autocomplete.ftl")),
     ("de", "autocomplete.ftl", include_str!("../locales/de/autocomplete.ftl")),
+    ("en", "display.ftl", include_str!("../locales/en/display.ftl")),
+    ("de", "display.ftl", include_str!("../locales/de/display.ftl")),
 ];
 
 /// A value handed to a message: text, or a number (which plural rules can select on).

@@ -4,7 +4,7 @@ use admin_core::audit::{self, entry};
 use admin_core::kernel::field::{Cell, FieldKind, MoneyCurrency};
 use admin_core::kernel::form::{Widget, decimal_step};
 use admin_core::kernel::text;
-use admin_core::{FieldMeta, ModelMeta, Record};
+use admin_core::{FieldMeta, ForeignNames, ModelMeta, Record};
 use minijinja::{Value, context};
 
 use crate::render::escape_html;
@@ -12,6 +12,13 @@ use crate::render::escape_html;
 /// One cell for a list or related-records table.
 #[must_use]
 pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
+    cell_view_named(prefix, field, cell, &ForeignNames::none())
+}
+
+/// One cell, a foreign key showing the display name of the record it refers to
+/// (from `names`, which the door loaded for the whole page) instead of its id.
+#[must_use]
+pub fn cell_view_named(prefix: &str, field: &FieldMeta, cell: &Cell, names: &ForeignNames) -> Value {
     match cell {
         Cell::Null => context! { kind => "null", text => "" },
         Cell::Bool(b) => {
@@ -21,7 +28,7 @@ pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
             let target = field.foreign_key.unwrap_or_default();
             context! {
                 kind => "link",
-                text => cell.display(),
+                text => names.of(field, cell).map_or_else(|| cell.display(), str::to_owned),
                 href => format!("{prefix}/{target}/{}", cell.form_value()),
             }
         }
@@ -43,6 +50,7 @@ pub fn row_cells_html(
     columns: &[usize],
     record: &Record,
     url: &str,
+    names: &ForeignNames,
 ) -> String {
     let mut out = String::with_capacity(96 * columns.len());
     for (n, &i) in columns.iter().enumerate() {
@@ -52,13 +60,13 @@ pub fn row_cells_html(
             out.push_str("<th scope=\"row\"><a href=\"");
             out.push_str(&escape_html(url));
             out.push_str("\">");
-            cell_html(&mut out, prefix, field, cell);
+            cell_html(&mut out, prefix, field, cell, names);
             out.push_str("</a></th>\n");
         } else {
             let numeric = matches!(cell, Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_))
                 && field.foreign_key.is_none();
             out.push_str(if numeric { "<td class=\"num\">" } else { "<td class=\"\">" });
-            cell_html(&mut out, prefix, field, cell);
+            cell_html(&mut out, prefix, field, cell, names);
             out.push_str("</td>\n");
         }
     }
@@ -66,7 +74,7 @@ pub fn row_cells_html(
 }
 
 /// One cell as `admin/includes/cell.html` writes it.
-pub(crate) fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell: &Cell) {
+pub(crate) fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell: &Cell, names: &ForeignNames) {
     match cell {
         Cell::Null => out.push_str("<span class=\"null\" title=\"empty\">\u{2014}</span>"),
         Cell::Bool(b) => {
@@ -78,7 +86,8 @@ pub(crate) fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell:
         Cell::Int(_) if field.foreign_key.is_some() => {
             let target = field.foreign_key.unwrap_or_default();
             let href = format!("{prefix}/{target}/{}", cell.form_value());
-            out.push_str(&format!("<a href=\"{}\">{}</a>", escape_html(&href), escape_html(&cell.display())));
+            let text = names.of(field, cell).map_or_else(|| cell.display(), str::to_owned);
+            out.push_str(&format!("<a href=\"{}\">{}</a>", escape_html(&href), escape_html(&text)));
         }
         Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_) => {
             out.push_str(&escape_html(&cell.display()));
@@ -154,6 +163,7 @@ pub fn field_view(
         fk_url => fk_url,
         // The autocomplete of a foreign key, where the page offers one.
         autocomplete => (),
+        fk_name => Option::<String>::None,
     }
 }
 
@@ -211,6 +221,19 @@ pub fn entry_view(
             context! { field => label, before => show(&before), after => show(&after) }
         })
         .collect();
+    let model_label = meta.map(|m| m.label).or(match e.model.as_deref() {
+        Some("approval") => Some("Approval request"),
+        Some("staff") => Some("Staff user"),
+        Some("api_token") => Some("API token"),
+        _ => None,
+    });
+    // "Account 42"; the pages put the record's display name in its place where
+    // the model has one (read when the log is shown: entries keep the key).
+    let record_title = format!(
+        "{} {}",
+        model_label.or(e.model.as_deref()).unwrap_or_default(),
+        e.object_id.as_deref().unwrap_or_default()
+    );
     context! {
         seq => e.seq,
         at => e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -218,13 +241,9 @@ pub fn entry_view(
         kind => &e.kind,
         kind_label => kind_label(&e.kind),
         model => &e.model,
-        model_label => meta.map(|m| m.label).or(match e.model.as_deref() {
-            Some("approval") => Some("Approval request"),
-            Some("staff") => Some("Staff user"),
-            Some("api_token") => Some("API token"),
-            _ => None,
-        }),
+        model_label => model_label,
         object_id => &e.object_id,
+        record_title => record_title,
         record_url => record_url,
         deleted => deleted,
         reason => &e.reason,

@@ -38,6 +38,7 @@
 
 pub use admin_core::access::ConfigError;
 pub use admin_core::access::{Staff, limit::Limit, permission::Roles};
+pub use admin_core::kernel::display::{Display, DisplayPart, ForeignNames};
 pub use admin_core::kernel::error::{Denial, Error, FieldError, Result};
 pub use admin_core::kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
 pub use admin_core::kernel::form::{Fieldset, Widget};

@@ -167,9 +167,9 @@ async fn retry_welcome_email_on_a_mix_shows_the_blocked_ones_with_their_reasons(
     b.sees("3 accounts will be skipped").await;
     let blocked = b.text_of("section.blocked-list").await;
     for reason in [
-        "Account 2: Cannot retry: account 2 has no welcome email job to requeue.",
-        "Account 3: Cannot retry: account 3 has no welcome email job to requeue.",
-        "Account 4: Cannot retry: the welcome email was already sent on ",
+        "Globex 7 Inc <user2@globex-7-inc.example>: Cannot retry: account 2 has no welcome email job to requeue.",
+        "Acme 420 GmbH <user3@acme-420-gmbh.example>: Cannot retry: account 3 has no welcome email job to requeue.",
+        ": Cannot retry: the welcome email was already sent on ",
     ] {
         assert!(blocked.contains(reason), "{reason:?} in:\n{blocked}");
     }
@@ -177,7 +177,7 @@ async fn retry_welcome_email_on_a_mix_shows_the_blocked_ones_with_their_reasons(
     b.click("form.action-form .submit-row button[type='submit']").await;
     b.find("p.flash").await;
     b.sees("1 done").await;
-    b.sees("Account 1: ").await;
+    b.sees("Acme 42 Ltd <user1@acme-42-ltd.example>: ").await;
     let job = email_job::Entity::find_by_id(1).one(&served.app.db).await.unwrap().unwrap();
     assert_eq!(job.status, "queued", "Alice's welcome email is queued again");
     let sent = email_job::Entity::find_by_id(2).one(&served.app.db).await.unwrap().unwrap();

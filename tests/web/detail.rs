@@ -29,9 +29,9 @@ async fn detail_page_has_a_control_per_kind_and_read_only_text() {
     let mut c = app.signed_in().await;
     let r = c.get(&format!("/admin/account/{ALICE}")).await;
     assert_eq!(r.status, 200);
-    r.assert_contains("<title>Account 1 · Ops console</title>");
+    r.assert_contains("<title>Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt; · Ops console</title>");
     r.assert_contains(
-        "<a href=\"/admin/account/\">Accounts</a> › <span aria-current=\"page\">Account 1</span>",
+        "<a href=\"/admin/account/\">Accounts</a> › <span aria-current=\"page\">Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;</span>",
     );
     r.assert_contains(
         "id=\"id_email\" name=\"email\" value=\"user1@acme-42-ltd.example\" type=\"text\" maxlength=\"255\" required",
@@ -59,9 +59,11 @@ async fn detail_page_lists_related_records_newest_first() {
     r.assert_contains("Email jobs <span class=\"muted\">(1 email job)</span>");
     // And the invoice links back to its account.
     let r = c.get("/admin/invoice/1").await;
-    r.assert_contains("<a class=\"fk\" href=\"/admin/account/1\">Open</a>");
+    r.assert_contains(
+        "<a class=\"fk\" href=\"/admin/account/1\">Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;</a>",
+    );
     let r = c.get("/admin/invoice/").await;
-    r.assert_contains("<a href=\"/admin/account/1\">1</a>");
+    r.assert_contains("<a href=\"/admin/account/1\">Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;</a>");
 }
 
 #[tokio::test]
@@ -77,10 +79,10 @@ async fn saving_an_edit_returns_to_the_same_filtered_list_with_a_message() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location(), "/admin/account/?plan=annual&sort=email");
     let r = c.get(r.location()).await;
-    r.assert_contains("Account 2 saved.");
+    r.assert_contains("Globex Seven Inc &lt;user2@globex-7-inc.example&gt; saved.");
     r.assert_contains("Globex Seven Inc");
     // The message shows once.
-    c.get("/admin/account/").await.assert_lacks("Account 2 saved.");
+    c.get("/admin/account/").await.assert_lacks(" saved.");
     let bob = account::Entity::find_by_id(BOB).one(&app.db).await.unwrap().unwrap();
     assert_eq!(bob.company, "Globex Seven Inc");
     assert!(bob.manual_review, "a checked box saves as true");
@@ -237,7 +239,7 @@ async fn create_validates_then_saves() {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location(), "/admin/account/");
-    c.get("/admin/account/").await.assert_contains("Account 4 created.");
+    c.get("/admin/account/").await.assert_contains("New Co &lt;new@example.test&gt; created.");
     let created = account::Entity::find_by_id(4).one(&app.db).await.unwrap().unwrap();
     assert_eq!(created.company, "New Co");
     assert_eq!(created.billing_state, "ok", "defaults come from the model's behaviour");
@@ -264,7 +266,7 @@ async fn delete_asks_first_and_refuses_while_other_records_refer() {
     let mut c = app.signed_in().await;
     let r = c.get(&format!("/admin/account/{ALICE}/delete")).await;
     assert_eq!(r.status, 200);
-    r.assert_contains("Account 1 cannot be deleted: 2 invoices and 1 email job still refer to it.");
+    r.assert_contains("Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt; cannot be deleted: 2 invoices and 1 email job still refer to it.");
     r.assert_lacks("<button type=\"submit\" class=\"danger\">");
     let csrf = c.csrf().await;
     let version = c.get(&format!("/admin/account/{ALICE}")).await.input_value("_version").unwrap();
@@ -275,7 +277,7 @@ async fn delete_asks_first_and_refuses_while_other_records_refer() {
     assert!(account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().is_some());
 
     let r = c.get(&format!("/admin/account/{CAROL}/delete")).await;
-    r.assert_contains("Nothing else refers to Account 3.");
+    r.assert_contains("Nothing else refers to Acme 420 GmbH &lt;user3@acme-420-gmbh.example&gt;.");
     let version = r.input_value("_version").unwrap();
     // A stale version is refused.
     let r = c
@@ -286,7 +288,9 @@ async fn delete_asks_first_and_refuses_while_other_records_refer() {
         .post(&format!("/admin/account/{CAROL}/delete"), &[("csrf_token", &csrf), ("_version", &version)])
         .await;
     assert_eq!(r.status, 303);
-    c.get("/admin/account/").await.assert_contains("Account 3 deleted.");
+    c.get("/admin/account/")
+        .await
+        .assert_contains("Acme 420 GmbH &lt;user3@acme-420-gmbh.example&gt; deleted.");
     assert!(account::Entity::find_by_id(CAROL).one(&app.db).await.unwrap().is_none());
 }
 

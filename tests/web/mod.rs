@@ -14,6 +14,7 @@ mod columns;
 mod config;
 mod config_run;
 mod detail;
+mod display;
 mod door;
 mod door_checks;
 mod edges;

@@ -254,7 +254,7 @@ async fn a_refund_reads_as_money_and_a_finished_approval_shows_one_outcome() {
     let url = r.location().to_owned();
     assert!(url.starts_with("/admin/approvals/"), "{url}");
     let pending = fin.get(&url).await;
-    pending.assert_contains("Refund invoice INV-00000001 ($49.00) for account 1");
+    pending.assert_contains("Refund invoice INV-00000001 for account 1 ($49.00)");
     pending.assert_contains("The records as they are now");
 
     let fin_csrf = fin.csrf().await;
@@ -265,7 +265,7 @@ async fn a_refund_reads_as_money_and_a_finished_approval_shows_one_outcome() {
             .unwrap();
     assert!(matches!(work, admin_core::approval::Work::Done(_)), "{work:?}");
     let done = fin.get(&url).await;
-    done.assert_contains("Done: refunded INV-00000001 ($49.00) for account 1");
+    done.assert_contains("Done: refunded INV-00000001 for account 1 ($49.00)");
     // The invoice is refunded now, which would block a new refund: that is no
     // failure of this request, so it is not shown as one.
     done.assert_lacks("Blocked since the request");

@@ -3,6 +3,7 @@
 
 use sea_orm::{EntityTrait, IntoActiveModel, ModelTrait, Value};
 
+use crate::kernel::display::Display;
 use crate::kernel::field::{Cell, Choice, FieldKind, MoneyCurrency};
 use crate::kernel::form::{Fieldset, Section, Widget};
 use crate::kernel::text::{self, Lines};
@@ -157,6 +158,10 @@ pub struct ModelMeta {
     /// The form's titled sections, in order (`#[admin(fieldset(...))]`); fields in
     /// none of them come first, untitled. Empty: one form of every field.
     pub fieldsets: &'static [Fieldset],
+    /// How a record is named on pages, in links and in the audit log
+    /// (`#[admin(display = "...")]` or `display_with`); `None` names it
+    /// "Account 42". See [`crate::Record::title`].
+    pub display: Option<Display>,
 }
 
 impl ModelMeta {

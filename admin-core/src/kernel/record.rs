@@ -83,10 +83,19 @@ impl Record {
         meta.field(name).and_then(|(i, _)| self.cells.get(i))
     }
 
-    /// A short title for headings and links: "Account 42".
+    /// The record's name for headings, breadcrumbs and links: its display name
+    /// (`#[admin(display = "{company} <{email}>")]`: "Acme <a@acme.test>"), or
+    /// "Account 42" for a model without one or when every value it names is empty
+    /// (hidden from this user, say).
     #[must_use]
     pub fn title(&self, meta: &ModelMeta) -> String {
-        format!("{} {}", meta.label, self.key)
+        self.display_name(meta).unwrap_or_else(|| format!("{} {}", meta.label, self.key))
+    }
+
+    /// The record's display name, when its model has one and it is not empty.
+    #[must_use]
+    pub fn display_name(&self, meta: &ModelMeta) -> Option<String> {
+        meta.display.as_ref().map(|d| d.name(self, meta)).filter(|n| !n.is_empty())
     }
 }
 

@@ -358,6 +358,21 @@ where
         })
     }
 
+    fn by_keys<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Record>>> {
+        Box::pin(async move {
+            let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
+            if values.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows = EntityOf::<M>::find().filter(self.columns[M::meta().pk].is_in(values)).all(db).await?;
+            Ok(rows.iter().map(Self::record).collect())
+        })
+    }
+
     fn existing<'a>(
         &'a self,
         db: &'a DatabaseConnection,

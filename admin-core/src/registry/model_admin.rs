@@ -107,6 +107,14 @@ pub trait ModelAdmin: ModelFields {
         values: &'a [(usize, String)],
     ) -> BoxFuture<'a, Result<Record>>;
 
+    /// The records with these keys (those that exist), in one query: the display
+    /// names of a page's foreign keys.
+    fn by_keys<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Record>>>;
+
     /// Which of `keys` exist.
     fn existing<'a>(
         &'a self,

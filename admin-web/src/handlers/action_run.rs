@@ -98,9 +98,26 @@ pub async fn show(
         .registry
         .action_named(&run.model, &run.action)
         .map_or_else(|| run.action.clone(), |a| a.label().to_owned());
+    // Each record by its display name: one query for the run's records.
+    let keys: Vec<String> = run
+        .report
+        .done
+        .iter()
+        .map(|(k, _)| k.clone())
+        .chain(run.report.skipped.iter().map(|(k, _)| k.clone()))
+        .collect();
+    let names = service.display_names(&ctx.caller, meta.slug, &keys).await?;
     let html = ctx.state.templates.render(
         &Templates::chain(meta.slug, "action_result.html"),
-        page(&ctx, meta, &label, &run, q.repeated.as_deref() == Some("1"), (undo_of, undone_by, effects)),
+        page(
+            &ctx,
+            meta,
+            &label,
+            &run,
+            q.repeated.as_deref() == Some("1"),
+            (undo_of, undone_by, effects),
+            &names,
+        ),
     )?;
     Ok(html.into_response())
 }
@@ -116,16 +133,21 @@ fn page(
         Option<minijinja::Value>,
         Vec<minijinja::Value>,
     ),
+    names: &std::collections::HashMap<String, String>,
 ) -> minijinja::Value {
     let prefix = ctx.state.prefix();
     let report = &run.report;
     let link = |k: &str| format!("{prefix}/{}/{}", meta.slug, url_path_segment(k));
-    let done: Vec<_> =
-        report.done.iter().map(|(k, note)| context! { key => k, url => link(k), note => note }).collect();
+    let title = |k: &str| names.get(k).cloned().unwrap_or_else(|| format!("{} {k}", meta.label));
+    let done: Vec<_> = report
+        .done
+        .iter()
+        .map(|(k, note)| context! { key => k, title => title(k), url => link(k), note => note })
+        .collect();
     let skipped: Vec<_> = report
         .skipped
         .iter()
-        .map(|(k, reason)| context! { key => k, url => link(k), reason => reason })
+        .map(|(k, reason)| context! { key => k, title => title(k), url => link(k), reason => reason })
         .collect();
     let summary = format!(
         "{label}: {} done{}.",

@@ -158,14 +158,21 @@ fn parse_id(raw: &str) -> Result<i64> {
 
 /// A record in a few words, from the first columns of its list the user may see:
 /// its name (the first plain column), its amounts in brackets, and what it belongs
-/// to ("INV-00000620 (€30.87) for account 295"). The key stands in for a name.
+/// to ("INV-00000620 (€30.87) for account 295"). The record's display name, where
+/// its model has one, is its name and says what it belongs to; the key stands in
+/// for a name otherwise.
 fn describe(ctx: &Ctx, meta: &admin_core::ModelMeta, rec: &Record) -> String {
-    let (mut name, mut amounts, mut owners) = (None, Vec::new(), Vec::new());
+    // A model with a display name says itself what its records are called.
+    let display = rec.display_name(meta);
+    let (mut name, mut amounts, mut owners) = (display.clone(), Vec::new(), Vec::new());
     let visible = meta.list_display.iter().copied().filter(|&i| i != meta.pk);
     for i in visible.filter(|&i| !admin_core::access::permission::hidden(&ctx.staff, &meta.fields[i])).take(4)
     {
         let (f, cell) = (&meta.fields[i], &rec.cells[i]);
         if cell.is_null() {
+            continue;
+        }
+        if f.foreign_key.is_some() && display.is_some() {
             continue;
         }
         if let Some(target) = f.foreign_key {

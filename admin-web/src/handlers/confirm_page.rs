@@ -8,7 +8,7 @@ use admin_core::action::{DynAction, Outcome, Preview};
 use admin_core::kernel::field::Cell;
 use admin_core::kernel::model::thousands;
 use admin_core::list::view::visible_columns;
-use admin_core::{FieldError, FormData, ModelMeta, Record};
+use admin_core::{FieldError, ForeignNames, FormData, ModelMeta, Record};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
@@ -38,13 +38,19 @@ fn summary_columns(ctx: &Ctx, meta: &ModelMeta) -> Vec<usize> {
     visible_columns(meta, ctx.caller.staff()).into_iter().take(4).collect()
 }
 
-fn record_row(ctx: &Ctx, meta: &ModelMeta, r: &Record, preview: &Preview) -> Value {
+fn record_row(ctx: &Ctx, meta: &ModelMeta, r: &Record, preview: &Preview, names: &ForeignNames) -> Value {
     let prefix = ctx.state.prefix();
-    let cells: Vec<String> =
-        summary_columns(ctx, meta).iter().map(|&i| meta.fields[i].display(&r.cells[i])).collect();
+    // A model with display names shows each record's name first; foreign keys
+    // show the names of the records they refer to.
+    let mut cells: Vec<String> = meta.display.iter().map(|_| r.title(meta)).collect();
+    cells.extend(summary_columns(ctx, meta).iter().map(|&i| {
+        let (f, cell) = (&meta.fields[i], &r.cells[i]);
+        names.of(f, cell).map_or_else(|| f.display(cell), str::to_owned)
+    }));
     let (tried, changes, skipped) = trial_of(preview, &r.key);
     context! {
         key => &r.key,
+        title => r.title(meta),
         url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(&r.key)),
         cells => cells,
         tried => tried,
@@ -128,6 +134,7 @@ impl Confirm<'_> {
             reason_required: false,
             list_editable: &[],
             fieldsets: &[],
+            display: None,
         };
         let prefix = self.ctx.state.prefix();
         action
@@ -172,16 +179,28 @@ impl Confirm<'_> {
             .filter(|e| matches!(e.field.as_deref(), None | Some("ids" | "idempotency_key")))
             .map(|e| e.message.clone())
             .collect();
-        let ready: Vec<Value> =
-            preview.ready.iter().take(SHOWN).map(|r| record_row(self.ctx, meta, r, &preview)).collect();
+        let shown: Vec<Record> = preview
+            .ready
+            .iter()
+            .take(SHOWN)
+            .chain(preview.blocked.iter().take(SHOWN).map(|b| &b.record))
+            .cloned()
+            .collect();
+        let names = service.foreign_names(&self.ctx.caller, meta.slug, &shown).await?;
+        let ready: Vec<Value> = preview
+            .ready
+            .iter()
+            .take(SHOWN)
+            .map(|r| record_row(self.ctx, meta, r, &preview, &names))
+            .collect();
         let blocked: Vec<Value> = preview
             .blocked
             .iter()
             .take(SHOWN)
-            .map(|b| context! { record => record_row(self.ctx, meta, &b.record, &preview), reason => &b.reason })
+            .map(|b| context! { record => record_row(self.ctx, meta, &b.record, &preview, &names), reason => &b.reason })
             .collect();
-        let columns: Vec<&str> =
-            summary_columns(self.ctx, meta).into_iter().map(|i| meta.fields[i].label).collect();
+        let mut columns: Vec<&str> = meta.display.iter().map(|_| meta.label).collect();
+        columns.extend(summary_columns(self.ctx, meta).into_iter().map(|i| meta.fields[i].label));
         let title = format!("{}?", action.label());
         let html = self.ctx.state.templates.render(
             &Templates::chain(meta.slug, "confirm_action.html"),

@@ -5,7 +5,7 @@ use admin_core::kernel::field::Cell;
 use admin_core::list::query::ModelFields;
 use admin_core::list::view::visible_columns;
 use admin_core::service::RelatedRows;
-use admin_core::{Error as CoreError, FieldError, FormData, ModelMeta, Record};
+use admin_core::{Error as CoreError, FieldError, ForeignNames, FormData, ModelMeta, Record};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,7 +19,7 @@ use crate::extract::{ModelParam, RecordKey, Submitted};
 use crate::handlers::list::url_path_segment;
 use crate::render::Templates;
 use crate::session::Ctx;
-use crate::views::{cell_view, field_view};
+use crate::views::{cell_view_named, field_view};
 
 /// How many related records the detail page shows per model.
 pub const RELATED_LIMIT: u64 = 10;
@@ -72,6 +72,13 @@ impl<'a> Page<'a> {
             back_query(&self.back)
         );
         let titles = self.fk_titles().await?;
+        let names = match self.record {
+            Some(r) => {
+                self.ctx.service().foreign_names(&self.ctx.caller, meta.slug, std::slice::from_ref(r)).await?
+            }
+            None => ForeignNames::none(),
+        };
+        let page = FieldsPage { titles: &titles, here: &here, names: &names };
         let form_errors: Vec<&str> =
             self.state.errors.iter().filter(|e| e.field.is_none()).map(|e| e.message.as_str()).collect();
         let ctx = context! {
@@ -80,8 +87,8 @@ impl<'a> Page<'a> {
             title => title,
             creating => creating,
             key => self.record.map(|r| r.key.clone()),
-            fields => self.fields(may_change, &titles, &here),
-            sections => self.sections(may_change, &titles, &here),
+            fields => self.fields(may_change, &page),
+            sections => self.sections(may_change, &page),
             form_errors => form_errors,
             has_errors => !self.state.errors.is_empty(),
             version => &self.version,
@@ -127,20 +134,20 @@ impl<'a> Page<'a> {
 
     /// The form's fields the user may see, read-only where they may not change them,
     /// in declaration order.
-    fn fields(&self, may_change: bool, titles: &Titles, here: &str) -> Vec<Value> {
-        (0..self.meta.fields.len()).filter_map(|i| self.field(i, may_change, titles, here)).collect()
+    fn fields(&self, may_change: bool, page: &FieldsPage<'_>) -> Vec<Value> {
+        (0..self.meta.fields.len()).filter_map(|i| self.field(i, may_change, page)).collect()
     }
 
     /// The form's sections (see [`ModelMeta::sections`]) with the fields the user may
     /// see; a section left without any is not shown.
-    fn sections(&self, may_change: bool, titles: &Titles, here: &str) -> Vec<Value> {
+    fn sections(&self, may_change: bool, page: &FieldsPage<'_>) -> Vec<Value> {
         self.meta
             .sections()
             .into_iter()
             .enumerate()
             .filter_map(|(n, s)| {
                 let fields: Vec<Value> =
-                    s.fields.iter().filter_map(|&i| self.field(i, may_change, titles, here)).collect();
+                    s.fields.iter().filter_map(|&i| self.field(i, may_change, page)).collect();
                 (!fields.is_empty()).then(|| {
                     context! {
                         id => format!("section-{n}"),
@@ -155,7 +162,7 @@ impl<'a> Page<'a> {
 
     /// Field `i` as a form control, or `None` when it is not on this form (hidden
     /// from the user, or a key the database assigns to a new record).
-    fn field(&self, i: usize, may_change: bool, titles: &Titles, here: &str) -> Option<Value> {
+    fn field(&self, i: usize, may_change: bool, page: &FieldsPage<'_>) -> Option<Value> {
         let (meta, staff, creating) = (self.meta, self.ctx.caller.staff(), self.creating());
         let f = &meta.fields[i];
         if creating && f.primary_key && f.auto_increment
@@ -176,13 +183,20 @@ impl<'a> Page<'a> {
             self.state.error(f.name),
         );
         let id = format!("id_{}", f.name);
-        let spot = super::autocomplete::Spot { here, input_id: &id, submit: false };
+        let spot = super::autocomplete::Spot { here: page.here, input_id: &id, submit: false };
         let autocomplete = (f.foreign_key.is_some() && !readonly)
-            .then(|| super::autocomplete::widget(self.ctx, meta, f.name, &spot, titles.get(f.name).map(String::as_str)))
+            .then(|| {
+                super::autocomplete::widget(self.ctx, meta, f.name, &spot, page.titles.get(f.name).map(String::as_str))
+            })
             .flatten();
+        // A foreign key names the record it refers to (as loaded; a value typed
+        // into the form since shows its id).
+        let named = self.record.is_some_and(|r| r.cells[i].form_value() == value);
         Some(context! {
             readonly_why => read_only_reason(staff, meta, f, creating),
             autocomplete => autocomplete,
+            display => cell_view_named(self.ctx.state.prefix(), f, &display, page.names),
+            fk_name => page.names.of(f, &display).filter(|_| named),
             ..view
         })
     }
@@ -265,10 +279,15 @@ impl<'a> Page<'a> {
         let Some(record) = self.record else { return Ok(Vec::new()) };
         let service = self.ctx.service();
         let groups = service.related(&self.ctx.caller, self.meta.slug, record, RELATED_LIMIT).await?;
-        Ok(groups.iter().map(|g| self.related_group(record, g)).collect())
+        let mut out = Vec::with_capacity(groups.len());
+        for g in &groups {
+            let names = service.foreign_names(&self.ctx.caller, g.related.meta().slug, &g.rows).await?;
+            out.push(self.related_group(record, g, &names));
+        }
+        Ok(out)
     }
 
-    fn related_group(&self, record: &Record, g: &RelatedRows) -> Value {
+    fn related_group(&self, record: &Record, g: &RelatedRows, names: &ForeignNames) -> Value {
         let prefix = self.ctx.state.prefix();
         let m = g.related.meta();
         let fk = &m.fields[g.related.field];
@@ -281,7 +300,8 @@ impl<'a> Page<'a> {
             .rows
             .iter()
             .map(|r| {
-                let cells: Vec<Value> = cols.iter().map(|&i| cell_view(prefix, &m.fields[i], &r.cells[i])).collect();
+                let cells: Vec<Value> =
+                    cols.iter().map(|&i| cell_view_named(prefix, &m.fields[i], &r.cells[i], names)).collect();
                 context! { url => format!("{prefix}/{}/{}", m.slug, url_path_segment(&r.key)), cells => cells }
             })
             .collect();
@@ -317,6 +337,14 @@ pub async fn show(
 
 /// The names of the records a form's foreign keys point at, by field name.
 type Titles = std::collections::HashMap<String, String>;
+
+/// What every field of a record form needs from the page: the names of the records
+/// its foreign keys refer to (as stored and as typed) and the page's own address.
+struct FieldsPage<'a> {
+    titles: &'a Titles,
+    here: &'a str,
+    names: &'a ForeignNames,
+}
 
 /// Where a saved or created record goes next: back to the list, or (with
 /// `_continue`) to the record again, keeping the list's query when `keep_back`.

@@ -62,9 +62,9 @@ pub async fn record_history(
     let service = ctx.service();
     let offset = page_offset(page, PER_PAGE);
     let (entries, total) = service.history(&ctx.caller, meta.slug, &key, offset, PER_PAGE).await?;
-    let exists = match service.get(&ctx.caller, meta.slug, &key).await {
-        Ok(_) => true,
-        Err(admin_core::Error::NotFound(_)) => false,
+    let (exists, name) = match service.get(&ctx.caller, meta.slug, &key).await {
+        Ok(record) => (true, record.display_name(meta)),
+        Err(admin_core::Error::NotFound(_)) => (false, None),
         Err(e) => return Err(e.into()),
     };
     if total == 0 && !exists {
@@ -75,16 +75,26 @@ pub async fn record_history(
         ))
         .into());
     }
-    let rows: Vec<Value> =
-        entries.iter().map(|e| entry_view(&ctx.staff, e, Some(meta), None, false)).collect();
+    let rows: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let view = entry_view(&ctx.staff, e, Some(meta), None, false);
+            match &name {
+                Some(name) => context! { record_title => name, ..view },
+                None => view,
+            }
+        })
+        .collect();
     let links = super::undo::history_links(&ctx, meta, &key, exists, page, &entries).await?;
-    let page = HistoryPage { key: &key, exists, rows, links, total, page, message };
+    let page = HistoryPage { key: &key, name, exists, rows, links, total, page, message };
     render_history(&ctx, meta, page)
 }
 
 /// What a record's history page shows.
 struct HistoryPage<'a> {
     key: &'a str,
+    /// The record's display name, when its model has one and it still exists.
+    name: Option<String>,
     exists: bool,
     rows: Vec<Value>,
     /// Per row: its undo and restore links.
@@ -97,7 +107,13 @@ struct HistoryPage<'a> {
 fn render_history(ctx: &Ctx, meta: &ModelMeta, h: HistoryPage<'_>) -> Result<Html<String>> {
     let prefix = ctx.state.prefix();
     let key = h.key;
-    let title = format!("History of {} {key}", meta.label.to_lowercase());
+    let title = match &h.name {
+        Some(name) => {
+            let args = [("name", crate::i18n::Arg::from(name.as_str()))];
+            ctx.state.templates.catalogs().text(crate::i18n::FALLBACK, "display-history-title", &args)
+        }
+        None => format!("History of {} {key}", meta.label.to_lowercase()),
+    };
     let pages = h.total.div_ceil(PER_PAGE).max(1);
     let page_url = |n: u64| {
         format!(
@@ -115,7 +131,7 @@ fn render_history(ctx: &Ctx, meta: &ModelMeta, h: HistoryPage<'_>) -> Result<Htm
             title => title,
             key => key,
             exists => h.exists,
-            record_title => format!("{} {key}", meta.label),
+            record_title => h.name.clone().unwrap_or_else(|| format!("{} {key}", meta.label)),
             detail_url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(key)),
             list_url => format!("{prefix}/{}/", meta.slug),
             entries => h.rows,
@@ -245,8 +261,14 @@ async fn audit_rows(ctx: &Ctx, entries: &[entry::Model]) -> Result<Vec<Value>> {
     }
     let service = ctx.service();
     let mut existing: HashMap<String, HashSet<String>> = HashMap::new();
+    // Entries name records by their current display name (one query per model on
+    // the page); the entries themselves keep only the key, so the chain is as it was.
+    let mut names: HashMap<&str, HashMap<String, String>> = HashMap::new();
     for (m, ks) in &keys {
         existing.insert((*m).to_owned(), service.audit_existing(&ctx.caller, m, ks).await?);
+        if ctx.state.registry.model(m).is_some() {
+            names.insert(m, service.display_names(&ctx.caller, m, ks).await?);
+        }
     }
     let prefix = ctx.state.prefix();
     Ok(entries
@@ -254,7 +276,15 @@ async fn audit_rows(ctx: &Ctx, entries: &[entry::Model]) -> Result<Vec<Value>> {
         .map(|e| {
             let meta = e.model.as_deref().and_then(|m| ctx.state.registry.model(m));
             let (url, deleted) = link_of(prefix, e, &existing);
-            entry_view(&ctx.staff, e, meta, url, deleted)
+            let view = entry_view(&ctx.staff, e, meta, url, deleted);
+            let name = match (&e.model, &e.object_id) {
+                (Some(m), Some(o)) => names.get(m.as_str()).and_then(|n| n.get(o)),
+                _ => None,
+            };
+            match name {
+                Some(name) => context! { record_title => name, ..view },
+                None => view,
+            }
         })
         .collect())
 }

@@ -2,7 +2,7 @@
 
 use admin_core::kernel::model::thousands;
 use admin_core::list::view::{self, FilterChoice, Params};
-use admin_core::{ListQuery, ListResult, ModelMeta, service};
+use admin_core::{ForeignNames, ListQuery, ListResult, ModelMeta, service};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::extract::ModelParam;
 use crate::render::{Templates, query_string};
 use crate::session::Ctx;
-use crate::views::{cell_view, row_cells_html};
+use crate::views::{cell_view_named, row_cells_html};
 
 /// `GET {prefix}/{model}/`.
 pub async fn show(ctx: Ctx, ModelParam(model): ModelParam, Query(params): Query<Pairs>) -> Result<Response> {
@@ -53,6 +53,9 @@ async fn render(
     // Columns changed in place, where this user may.
     let columns = service.list_editable(&ctx.caller, meta.slug)?;
     let editing = (!columns.is_empty()).then(|| super::list_edit::Editing { columns, state: edit });
+    // Foreign keys show the names of the records they refer to: one query per
+    // target model for the whole page.
+    let names = service.foreign_names(&ctx.caller, meta.slug, &result.rows).await?;
     // The stored selection, for the checkboxes and the tray: only where there are
     // actions to run on it.
     let selected: HashSet<String> = if service.actions(&ctx.caller, meta.slug).is_empty() {
@@ -77,6 +80,7 @@ async fn render(
         selected: &selected,
         editing: editing.as_ref(),
         fk_titles: &fk_titles,
+        names: &names,
     };
     let html = ctx.state.templates.render(&Templates::chain(meta.slug, "list.html"), page.context())?;
     Ok((status, html).into_response())
@@ -97,6 +101,8 @@ struct ListPage<'a> {
     editing: Option<&'a super::list_edit::Editing>,
     /// The names of the records foreign-key filters chose, by field name.
     fk_titles: &'a std::collections::HashMap<String, String>,
+    /// The display names the page's foreign keys refer to.
+    names: &'a ForeignNames,
 }
 
 /// Hidden form fields for parameters.
@@ -206,14 +212,14 @@ impl ListPage<'_> {
                 let url = format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key));
                 let selected = self.selected.contains(&r.key);
                 if let Some(editing) = self.editing {
-                    let edit_cells = editing.cells(self.ctx, meta, &shown, n, r, &url);
+                    let edit_cells = editing.cells(self.ctx, meta, &shown, n, r, &url, self.names);
                     return context! { key => &r.key, url => url, edit_cells => edit_cells, selected => selected };
                 }
                 let (cells, cells_html) = if fast {
-                    (Vec::new(), Some(Value::from_safe_string(row_cells_html(prefix, meta, &shown, r, &url))))
+                    (Vec::new(), Some(Value::from_safe_string(row_cells_html(prefix, meta, &shown, r, &url, self.names))))
                 } else {
                     let cells: Vec<Value> =
-                        shown.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i])).collect();
+                        shown.iter().map(|&i| cell_view_named(prefix, &meta.fields[i], &r.cells[i], self.names)).collect();
                     (cells, None)
                 };
                 context! { key => &r.key, url => url, cells => cells, cells_html => cells_html, selected => selected }
@@ -426,10 +432,47 @@ pub async fn export(
     let meta = model.meta();
     let pages = ctx.service().export_pages(&ctx.caller, meta.slug, &query, service::EXPORT_LIMIT).await?;
     let columns: Vec<usize> = meta.list_display.iter().copied().filter(|&i| !query.hidden[i]).collect();
-    let header = columns.iter().map(|&i| meta.fields[i].label.to_owned()).collect();
-    Ok(csv_response(meta.slug, header, pages, move |r| {
-        columns.iter().map(|&i| meta.fields[i].export_text(&r.cells[i])).collect()
-    }))
+    // A foreign key to a model with display names gets a column of those names
+    // beside its id, which stays for machines ("Account", "Account name").
+    let named: Vec<bool> =
+        columns.iter().map(|&i| ctx.service().names_foreign_key(&ctx.caller, &meta.fields[i])).collect();
+    let mut header = Vec::new();
+    for (&i, &with_name) in columns.iter().zip(&named) {
+        let label = meta.fields[i].label;
+        header.push(label.to_owned());
+        if with_name {
+            let args = [("label", crate::i18n::Arg::from(label))];
+            header.push(ctx.state.templates.catalogs().text(
+                crate::i18n::FALLBACK,
+                "display-csv-name-column",
+                &args,
+            ));
+        }
+    }
+    let (service, caller) = (ctx.service(), ctx.caller.clone());
+    let pages: service::Pages<Vec<String>> = Box::pin(pages.then(move |page| {
+        let (service, caller, columns, named) =
+            (service.clone(), caller.clone(), columns.clone(), named.clone());
+        async move {
+            let rows = page?;
+            let names = service.foreign_names(&caller, meta.slug, &rows).await?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    let mut line = Vec::with_capacity(columns.len() + 1);
+                    for (&i, &with_name) in columns.iter().zip(&named) {
+                        let (f, cell) = (&meta.fields[i], &r.cells[i]);
+                        line.push(f.export_text(cell));
+                        if with_name {
+                            line.push(names.of(f, cell).unwrap_or_default().to_owned());
+                        }
+                    }
+                    line
+                })
+                .collect())
+        }
+    }));
+    Ok(csv_response(meta.slug, header, pages, Vec::clone))
 }
 
 #[cfg(test)]

@@ -364,6 +364,7 @@ impl Editing {
         n: usize,
         record: &Record,
         url: &str,
+        names: &admin_core::ForeignNames,
     ) -> Vec<Value> {
         let prefix = ctx.state.prefix();
         let input = self.state.as_ref().and_then(|s| s.rows.get(&record.key));
@@ -386,10 +387,10 @@ impl Editing {
                 if !self.columns.contains(&i) {
                     let html = fast.then(|| {
                         let mut out = String::new();
-                        crate::views::cell_html(&mut out, prefix, f, cell);
+                        crate::views::cell_html(&mut out, prefix, f, cell, names);
                         Value::from_safe_string(out)
                     });
-                    let view = (!fast).then(|| crate::views::cell_view(prefix, f, cell));
+                    let view = (!fast).then(|| crate::views::cell_view_named(prefix, f, cell, names));
                     return context! { first => pos == 0, url => url, numeric => numeric, html => html, cell => view, field => None::<Value>, hidden => Vec::<Value>::new(), messages => Vec::<&str>::new() };
                 }
                 // What the page showed: kept from the first showing when editing goes on.

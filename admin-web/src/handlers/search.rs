@@ -62,10 +62,17 @@ async fn group(ctx: &Ctx, meta: &'static ModelMeta, q: &str) -> Result<Option<Va
     }
     let total = service.count(&ctx.caller, meta.slug, &query, TOTAL_CAP + 1).await?;
     let cols: Vec<usize> = visible_columns(meta, ctx.caller.staff()).into_iter().take(4).collect();
+    let names = service.foreign_names(&ctx.caller, meta.slug, &rows).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let text: Vec<String> = cols.iter().map(|&i| meta.fields[i].display(&r.cells[i])).collect();
+            // The record's display name first, where its model has one; foreign
+            // keys by the names of the records they refer to.
+            let mut text: Vec<String> = r.display_name(meta).into_iter().collect();
+            text.extend(cols.iter().map(|&i| {
+                let (f, cell) = (&meta.fields[i], &r.cells[i]);
+                names.of(f, cell).map_or_else(|| f.display(cell), str::to_owned)
+            }));
             context! { url => format!("{prefix}/{}/{}", meta.slug, url_path_segment(&r.key)), text => text.join(" · ") }
         })
         .collect();

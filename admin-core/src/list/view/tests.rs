@@ -48,6 +48,7 @@ static META: ModelMeta = ModelMeta {
     reason_required: false,
     list_editable: &[],
     fieldsets: &[],
+    display: None,
 };
 
 /// Parses filter values the way the registry does for a `bool` field: through the

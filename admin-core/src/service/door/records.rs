@@ -1,6 +1,8 @@
 //! The door's record operations: lists, exports (streamed), reads, writes, deletes, related records, and the checks the screens ask before showing a button.
 
 use super::prelude::*;
+use crate::kernel::display::ForeignNames;
+use crate::kernel::field::Cell;
 
 impl Service {
     // ---- records -----------------------------------------------------------
@@ -169,6 +171,63 @@ impl Service {
     /// `Forbidden` without `{model}.view`; `NotFound`.
     pub async fn get(&self, caller: &Caller, slug: &str, key: &str) -> Result<Record> {
         crate::service::get(&self.db, caller.staff(), self.admin(slug)?.as_ref(), key).await
+    }
+
+    /// The display names of records of `slug` by key (`#[admin(display = ...)]`),
+    /// in one query, hidden fields blanked. Empty for a model without a display
+    /// name, or when the caller may not view the model.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown model; `Db`.
+    pub async fn display_names(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        crate::service::records::display_names(&self.db, caller.staff(), self.admin(slug)?.as_ref(), keys)
+            .await
+    }
+
+    /// Whether a foreign-key `field` shows the display names of the records it
+    /// refers to for this caller: its target model has them and the caller may view it.
+    #[must_use]
+    pub fn names_foreign_key(&self, caller: &Caller, field: &crate::kernel::model::FieldMeta) -> bool {
+        field
+            .foreign_key
+            .and_then(|t| self.registry.get(t))
+            .is_some_and(|a| a.meta().display.is_some() && self.may(caller, a.meta().slug, "view"))
+    }
+
+    /// The display names of the records that `rows` of model `slug` refer to by
+    /// foreign key: one query per target model with a display name the caller may
+    /// view, never one per row. Foreign keys to other models keep their ids.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown model; `Db`.
+    pub async fn foreign_names(&self, caller: &Caller, slug: &str, rows: &[Record]) -> Result<ForeignNames> {
+        let meta = self.admin(slug)?.meta();
+        let mut wanted: Vec<(&'static str, Vec<String>)> = Vec::new();
+        for (i, f) in meta.fields.iter().enumerate() {
+            let Some(target) = f.foreign_key else { continue };
+            if self.registry.get(target).is_none_or(|a| a.meta().display.is_none()) {
+                continue;
+            }
+            let keys =
+                rows.iter().filter_map(|r| r.cells.get(i)).filter(|c| !c.is_null()).map(Cell::form_value);
+            match wanted.iter_mut().find(|(t, _)| *t == target) {
+                Some((_, list)) => list.extend(keys),
+                None => wanted.push((target, keys.collect())),
+            }
+        }
+        let mut names = ForeignNames::none();
+        for (target, keys) in wanted {
+            let target_meta = self.admin(target)?.meta();
+            for (key, name) in self.display_names(caller, target, &keys).await? {
+                names.insert(target_meta.slug, key, name);
+            }
+        }
+        Ok(names)
     }
 
     /// Creates a record from a form, audited.

@@ -53,6 +53,7 @@ as_str!(Plan, BillingState, PaymentResult);
 #[admin(
     label = "Account",
     label_plural = "Accounts",
+    display = "{company} <{email}>",
     list_display(id, email, company, plan, billing_state, last_payment_result, manual_review, signup_at),
     // Support corrects company names many rows at a time; the review flag is
     // editable only where the role may change it (not for support: their action sets it).

@@ -5,6 +5,19 @@ use opsadmin::{AdminChoices, AdminModel};
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
+/// An email job's name, from its kind and account ("Welcome email to account 3"):
+/// the email's words fit no field-by-field template, so a function says them.
+#[must_use]
+pub fn job_name(record: &opsadmin::Record, meta: &opsadmin::ModelMeta) -> String {
+    let text = |name: &str| meta.field(name).map(|(i, f)| f.display(&record.cells[i])).unwrap_or_default();
+    let (kind, account) = (text("kind"), text("account_id"));
+    if kind.is_empty() || account.is_empty() {
+        return String::new();
+    }
+    let what = if kind.to_lowercase().contains("email") { kind } else { format!("{kind} email") };
+    format!("{what} to account {account}")
+}
+
 /// What the email is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, AdminChoices)]
 pub enum EmailKind {
@@ -40,6 +53,7 @@ as_str!(EmailKind, EmailStatus);
 #[admin(
     label = "Email job",
     label_plural = "Email jobs",
+    display_with = job_name,
     list_display(id, account_id, kind, status, attempts, updated_at),
     search(last_error),
     filters(kind, status, account_id),

@@ -42,6 +42,7 @@ as_str!(Currency, InvoiceStatus);
 #[admin(
     label = "Invoice",
     label_plural = "Invoices",
+    display = "{number} for account {account_id}",
     list_display(id, number, account_id, amount_cents, currency, status, issued_at),
     search(number),
     filters(status, currency, account_id, issued_at),
