@@ -171,7 +171,6 @@ impl Registry {
 
     /// The tiles added with `RegistryBuilder::tile`, in order (the work queues of
     /// [`Registry::queue`] are in [`Registry::queues`]).
-    #[must_use]
     pub fn tiles(&self) -> &[Tile] {
         &self.tiles
     }
