@@ -29,6 +29,7 @@ pub mod fixture;
 mod conflict;
 mod effects;
 mod finance;
+mod forms;
 mod keyboard;
 mod layout;
 mod limits;
