@@ -2,7 +2,7 @@
 //! `blank` on a field. Parsed here, checked here, expanded here; `attr`, `check`
 //! and `expand` only call in.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
@@ -181,9 +181,9 @@ pub fn parse_widget(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option
 /// Checks a model's fieldsets: every field exists and is in at most one of them.
 pub fn check_fieldsets(cx: &Ctxt, model: &Model<'_>, unknown: impl Fn(&str) -> String) {
     let mut placed: HashMap<&str, &str> = HashMap::new();
-    let mut titles: HashMap<&str, ()> = HashMap::new();
+    let mut titles: HashSet<&str> = HashSet::new();
     for set in &model.attrs.fieldsets {
-        if titles.insert(set.title.as_str(), ()).is_some() {
+        if !titles.insert(set.title.as_str()) {
             cx.error_at(set.title_span, format!("two fieldsets are titled \"{}\"", set.title));
         }
         for name in &set.fields {

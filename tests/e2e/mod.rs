@@ -30,6 +30,7 @@ mod autocomplete;
 mod conflict;
 mod effects;
 mod finance;
+mod forms;
 mod keyboard;
 mod layout;
 mod limits;
