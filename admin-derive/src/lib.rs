@@ -55,8 +55,8 @@ mod attr;
 mod check;
 mod display;
 mod expand;
-mod list_editable;
 mod form;
+mod list_editable;
 mod suggest;
 mod symbol;
 

@@ -74,7 +74,13 @@ pub fn row_cells_html(
 }
 
 /// One cell as `admin/includes/cell.html` writes it.
-pub(crate) fn cell_html(out: &mut String, prefix: &str, field: &FieldMeta, cell: &Cell, names: &ForeignNames) {
+pub(crate) fn cell_html(
+    out: &mut String,
+    prefix: &str,
+    field: &FieldMeta,
+    cell: &Cell,
+    names: &ForeignNames,
+) {
     match cell {
         Cell::Null => out.push_str("<span class=\"null\" title=\"empty\">\u{2014}</span>"),
         Cell::Bool(b) => {

@@ -186,7 +186,13 @@ impl<'a> Page<'a> {
         let spot = super::autocomplete::Spot { here: page.here, input_id: &id, submit: false };
         let autocomplete = (f.foreign_key.is_some() && !readonly)
             .then(|| {
-                super::autocomplete::widget(self.ctx, meta, f.name, &spot, page.titles.get(f.name).map(String::as_str))
+                super::autocomplete::widget(
+                    self.ctx,
+                    meta,
+                    f.name,
+                    &spot,
+                    page.titles.get(f.name).map(String::as_str),
+                )
             })
             .flatten();
         // A foreign key names the record it refers to (as loaded; a value typed
