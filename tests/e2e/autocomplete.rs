@@ -31,7 +31,7 @@ async fn a_company_typed_and_picked_with_the_keyboard_is_saved_as_the_invoices_a
     // The id input became a combobox named by the field's label, showing the name.
     let combo = "input#id_account_id[role='combobox']";
     b.find(combo).await;
-    assert_eq!(b.value(combo).await, "Account 1");
+    assert_eq!(b.value(combo).await, "Acme 42 Ltd <user1@acme-42-ltd.example>");
     assert_eq!(b.value("#id_account_id_value").await, "1");
     assert_eq!(b.find(combo).await.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
 
@@ -49,7 +49,7 @@ async fn a_company_typed_and_picked_with_the_keyboard_is_saved_as_the_invoices_a
         Some("true")
     );
     b.press(&[Key::Enter]).await;
-    assert_eq!(b.value(combo).await, "Account 2");
+    assert_eq!(b.value(combo).await, "Globex 7 Inc <user2@globex-7-inc.example>");
     assert_eq!(b.value("#id_account_id_value").await, BOB.to_string());
     assert_eq!(b.find(combo).await.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
 
@@ -59,7 +59,7 @@ async fn a_company_typed_and_picked_with_the_keyboard_is_saved_as_the_invoices_a
     b.press(&[Key::Escape]).await;
     assert_eq!(b.find(combo).await.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
     b.press(&[Key::Escape]).await;
-    assert_eq!(b.value(combo).await, "Account 2");
+    assert_eq!(b.value(combo).await, "Globex 7 Inc <user2@globex-7-inc.example>");
 
     b.click_button("Save").await;
     b.find("p.flash").await;
@@ -75,7 +75,11 @@ async fn a_company_typed_and_picked_with_the_keyboard_is_saved_as_the_invoices_a
     b.wait_text("Acme 420 GmbH").await;
     b.press(&[Key::Down, Key::Enter]).await;
     b.wait_path_contains(&format!("account_id={CAROL}")).await;
-    assert!(b.text_of("ul.active-filters li").await.starts_with("Account: Account 3"));
+    assert!(
+        b.text_of("ul.active-filters li")
+            .await
+            .starts_with("Account: Acme 420 GmbH <user3@acme-420-gmbh.example>")
+    );
     b.sees("No invoices match").await;
 
     // The pick page passes the console's checks (axe-core, labels, no sideways scroll).
@@ -98,7 +102,7 @@ async fn without_javascript_the_pick_page_fills_in_the_account() {
     b.goto("/admin/invoice/2").await;
     // The plain id input stays, with the account's name and the way to the pick page.
     assert_eq!(b.value("input#id_account_id[type='number']").await, "1");
-    b.sees("Chosen: Account 1").await;
+    b.sees("Chosen: Acme 42 Ltd <user1@acme-42-ltd.example>").await;
     b.click("a.fk-find").await;
     b.wait_path_contains("/admin/invoice/lookup/account_id").await;
     b.fill("#id_lookup_q", "globex").await;
@@ -106,7 +110,7 @@ async fn without_javascript_the_pick_page_fills_in_the_account() {
     b.wait_path_contains("q=globex").await;
     b.sees("Globex 7 Inc").await;
     b.does_not_see("Acme 42 Ltd").await;
-    b.click("a[aria-label='Choose Account 2']").await;
+    b.click("a[aria-label='Choose Globex 7 Inc <user2@globex-7-inc.example>']").await;
     b.wait_path_contains("account_id=2").await;
     assert_eq!(b.value("input#id_account_id").await, BOB.to_string());
     b.click_button("Save").await;

@@ -41,8 +41,13 @@ async fn suggestions_find_accounts_by_company_and_stop_at_twenty() {
     found.sort();
     assert_eq!(found, [ALICE.to_string(), CAROL.to_string()], "Acme 42 Ltd and Acme 420 GmbH");
     assert_eq!(answer["more"], Json::Bool(false));
-    let alice = answer["results"].as_array().unwrap().iter().find(|r| r["id"] == ALICE.to_string()).unwrap();
-    assert_eq!(alice["text"], "Account 1", "the record's title names it");
+    let alice = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == Json::String(ALICE.to_string()))
+        .unwrap();
+    assert_eq!(alice["text"], "Acme 42 Ltd <user1@acme-42-ltd.example>", "the record's title names it");
     assert!(alice["detail"].as_str().unwrap().contains("Acme 42 Ltd"), "{alice}");
 
     // Thirty Hooli accounts match: twenty come, and "more" says there are others.
@@ -119,14 +124,14 @@ async fn the_pick_page_chooses_an_account_for_a_new_invoice_without_script() {
     page.assert_contains("Globex 7 Inc");
     page.assert_contains("id 2");
     page.assert_lacks("Acme 42 Ltd");
-    let to = choose_link(&page.body, "Account 2");
+    let to = choose_link(&page.body, "Globex 7 Inc &lt;user2@globex-7-inc.example&gt;");
     assert_eq!(to, "/admin/invoice/new?account_id=2");
 
     // Back on the form, the id is filled in and the account named.
     let form = c.get(&to).await;
     assert_eq!(form.status, 200);
     assert_eq!(form.input_value("account_id").as_deref(), Some("2"));
-    form.assert_contains("Chosen: Account 2");
+    form.assert_contains("Chosen: Globex 7 Inc &lt;user2@globex-7-inc.example&gt;");
     let csrf = form.input_value("csrf_token").unwrap();
     let r = c
         .post(
@@ -158,11 +163,11 @@ async fn the_pick_page_goes_back_to_an_edit_form_and_only_to_this_models_pages()
     s.append_pair("q", "acme 420").append_pair("back", back);
     let page = c.get(&format!("/admin/invoice/lookup/account_id?{}", s.finish())).await;
     assert_eq!(page.status, 200);
-    let to = choose_link(&page.body, "Account 3");
+    let to = choose_link(&page.body, "Acme 420 GmbH &lt;user3@acme-420-gmbh.example&gt;");
     assert_eq!(to, "/admin/invoice/1?_back=status%3Dpaid&account_id=3");
     let (form, mut pairs) = c.edit_form(&to).await;
     assert_eq!(form.input_value("account_id").as_deref(), Some("3"), "the chosen id, not the stored one");
-    form.assert_contains("Chosen: Account 3");
+    form.assert_contains("Chosen: Acme 420 GmbH &lt;user3@acme-420-gmbh.example&gt;");
     for (k, v) in [
         ("account_id", "3"),
         ("number", "INV-00000001"),
@@ -188,7 +193,11 @@ async fn the_pick_page_goes_back_to_an_edit_form_and_only_to_this_models_pages()
         s.append_pair("q", "globex").append_pair("back", bad);
         let page = c.get(&format!("/admin/invoice/lookup/account_id?{}", s.finish())).await;
         assert_eq!(page.status, 200, "back={bad}");
-        assert_eq!(choose_link(&page.body, "Account 2"), "/admin/invoice/?account_id=2", "back={bad}");
+        assert_eq!(
+            choose_link(&page.body, "Globex 7 Inc &lt;user2@globex-7-inc.example&gt;"),
+            "/admin/invoice/?account_id=2",
+            "back={bad}"
+        );
     }
 }
 
@@ -206,19 +215,19 @@ async fn the_list_filters_invoices_by_an_account_chosen_by_name() {
     let page = c
         .get("/admin/invoice/lookup/account_id?q=acme&back=%2Fadmin%2Finvoice%2F%3Fstatus%3Dopen%26page%3D2")
         .await;
-    let to = choose_link(&page.body, "Account 1");
+    let to = choose_link(&page.body, "Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;");
     assert_eq!(to, "/admin/invoice/?status=open&account_id=1", "the page position is dropped");
     let list = c.get(&to).await;
     assert_eq!(list.status, 200);
     assert_eq!(list.row_count(), 1, "Alice's open invoice");
     // The chip names the account, not its bare id.
-    list.assert_contains("Account: <strong>Account 1</strong>");
-    list.assert_contains("Chosen: Account 1");
+    list.assert_contains("Account: <strong>Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;</strong>");
+    list.assert_contains("Chosen: Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt;");
 
     // Bob has no invoices.
     let list = c.get(&format!("/admin/invoice/?account_id={BOB}")).await;
     assert_eq!(list.row_count(), 0);
-    list.assert_contains("Account: <strong>Account 2</strong>");
+    list.assert_contains("Account: <strong>Globex 7 Inc &lt;user2@globex-7-inc.example&gt;</strong>");
 }
 
 /// Every statement a look-up runs, with a counting connection in front of the app.

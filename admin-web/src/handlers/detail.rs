@@ -354,7 +354,6 @@ struct FieldsPage<'a> {
 
 /// Where a saved or created record goes next: back to the list, or (with
 /// `_continue`) to the record again, keeping the list's query when `keep_back`.
-
 fn after_save(
     ctx: &Ctx,
     meta: &ModelMeta,

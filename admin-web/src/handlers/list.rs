@@ -70,7 +70,7 @@ async fn render(
         .filter(|x| meta.fields[x.field].foreign_key.is_some())
         .map(|x| (meta.fields[x.field].name, x.raw.clone()))
         .collect();
-    let fk_titles = super::autocomplete::titles(&ctx, meta, &chosen).await?;
+    let fk_titles = super::autocomplete::titles(ctx, meta, &chosen).await?;
     let page = ListPage {
         ctx,
         meta,
@@ -212,7 +212,7 @@ impl ListPage<'_> {
                 let url = format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key));
                 let selected = self.selected.contains(&r.key);
                 if let Some(editing) = self.editing {
-                    let edit_cells = editing.cells(self.ctx, meta, &shown, n, r, &url, self.names);
+                    let edit_cells = editing.cells(self.ctx, meta, &shown, (n, r, &url), self.names);
                     return context! { key => &r.key, url => url, edit_cells => edit_cells, selected => selected };
                 }
                 let (cells, cells_html) = if fast {

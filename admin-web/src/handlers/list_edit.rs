@@ -361,9 +361,7 @@ impl Editing {
         ctx: &Ctx,
         meta: &'static ModelMeta,
         shown_columns: &[usize],
-        n: usize,
-        record: &Record,
-        url: &str,
+        (n, record, url): (usize, &Record, &str),
         names: &admin_core::ForeignNames,
     ) -> Vec<Value> {
         let prefix = ctx.state.prefix();
