@@ -127,6 +127,8 @@ mod tests {
             max_length: 255,
             multiline: false,
             money: None,
+            widget: crate::kernel::form::Widget::auto(FieldKind::Text, false, false, false, false),
+            blank: false,
         }
     }
 
@@ -145,6 +147,8 @@ mod tests {
         ordering: &[],
         per_page: 10,
         reason_required: false,
+        list_editable: &[],
+        fieldsets: &[],
         display: Some(Display::Template(&PARTS)),
     };
 
