@@ -1,4 +1,4 @@
-use super::support::{ALICE, BOB, CAROL, TestApp};
+use super::support::{ALICE, BOB, CAROL, PASSWORD, TestApp};
 
 fn ids_in(body: &str, slug: &str) -> Vec<i64> {
     // Row links look like href="/admin/account/3?_back=...".
@@ -21,7 +21,11 @@ async fn list_shows_counts_labels_and_marks() {
     r.assert_contains("3 accounts");
     // Choices by label, booleans as marks, datetimes readable, newest first.
     r.assert_contains("Failed first charge");
-    r.assert_contains("<span class=\"sr\">yes</span>");
+    // The admin edits the review flag in place (list_editable); a viewer sees the mark.
+    opsadmin::auth::create_user(&app.db, "vera", PASSWORD, &["viewer"], false).await.unwrap();
+    let mut viewer = app.client();
+    viewer.sign_in("vera", PASSWORD).await;
+    viewer.get("/admin/account/").await.assert_contains("<span class=\"sr\">yes</span>");
     r.assert_contains("2026-03-05 09:30");
     assert_eq!(ids_in(&r.body, "account"), vec![CAROL, BOB, ALICE]);
 }
