@@ -334,7 +334,11 @@ mod v3 {
 async fn reshape_to_v3(app: &TestApp, actor_id: i64) {
     use sea_orm::ActiveValue::Set;
     use sea_orm::{ActiveModelTrait, Schema};
-    let db = &app.db;
+    // One transaction, so one connection: another connection of the pool may still
+    // hold SQLite's schema from before the drops, and SQLite parses `CREATE INDEX`
+    // against that copy ("index already exists") instead of reloading it.
+    let txn = admin_core::db::txn::begin_write(&app.db).await.unwrap();
+    let db = &txn;
     db.execute_unprepared("DROP TABLE admin_action_run").await.unwrap();
     db.execute_unprepared("DROP TABLE admin_approval").await.unwrap();
     db.execute_unprepared("DELETE FROM admin_schema_version WHERE version >= 4").await.unwrap();
@@ -385,7 +389,6 @@ async fn reshape_to_v3(app: &TestApp, actor_id: i64) {
     .await
     .unwrap();
     // Release 3 wrote its entry with it, as this one does.
-    let txn = admin_core::db::txn::begin_write(db).await.unwrap();
     let event = audit::Event {
         kind: "approval_requested",
         model: Some("approval"),
