@@ -37,7 +37,7 @@
 //! security model. Its samples are compiled as this crate's doc tests.
 
 pub use admin_core::access::ConfigError;
-pub use admin_core::access::{Staff, limit::Limit, permission::Roles};
+pub use admin_core::access::{Staff, limit::Limit, permission::Roles, scope::Scope};
 pub use admin_core::kernel::display::{Display, DisplayPart, ForeignNames};
 pub use admin_core::kernel::error::{Denial, Error, FieldError, Result};
 pub use admin_core::kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};

@@ -118,7 +118,7 @@ async fn refusals_say_who_can_in_plain_words() {
     r.assert_lacks("account.add");
     let mut finance = client_for(&app, "finance").await;
     let r = finance.get("/admin/account/").await;
-    r.assert_contains("You cannot view accounts. Ask someone with the support or viewer role.");
+    r.assert_contains("You cannot view accounts. Ask someone with the support, trials or viewer role.");
     r.assert_lacks("account.view");
     // The dashboard and the menu show only what the user may view.
     let r = finance.get("/admin/").await;

@@ -165,7 +165,10 @@ fn command_lines_that_cannot_be_used_exit_2_with_a_message_and_the_usage() {
         (&["serve", "--adr", "1.2.3.4:5"], "tip: a similar argument exists: '--addr'"),
         (&["serve", "--addr", "localhost"], "invalid value 'localhost' for '--addr <IP:PORT>'"),
         (&["createuser", "bob"], "<--role <ROLE>|--superuser>"),
-        (&["createuser", "bob", "--role", "root"], "[possible values: admin, support, finance, viewer]"),
+        (
+            &["createuser", "bob", "--role", "root"],
+            "[possible values: admin, support, finance, viewer, trials]",
+        ),
         (&["action", "account", "lock_account", "--as", "dana"], "--ids <IDS>"),
         (&["action", "account", "lock_account", "--ids", ",", "--as", "dana"], "--ids needs at least one id"),
         (&["worker", "--once=yes"], "unexpected value 'yes' for '--once'"),

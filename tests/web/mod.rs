@@ -47,6 +47,7 @@ mod refusals;
 mod run_pages;
 mod runs;
 mod scale;
+mod scopes;
 mod selection;
 mod shutdown;
 pub mod support;

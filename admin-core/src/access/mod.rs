@@ -6,6 +6,7 @@
 mod config;
 pub mod limit;
 pub mod permission;
+pub mod scope;
 mod staff;
 mod who;
 

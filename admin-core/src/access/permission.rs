@@ -54,6 +54,8 @@ pub struct Role {
 pub struct Roles {
     roles: Arc<BTreeMap<String, Role>>,
     limits: Vec<super::limit::RoleLimit>,
+    /// Row-level scopes declared with [`Roles::scope`].
+    scopes: Vec<super::scope::RoleScope>,
     /// Declarations that named an undeclared role, reported by [`Roles::check`].
     mistakes: Vec<String>,
 }
@@ -170,6 +172,16 @@ impl Roles {
     #[must_use]
     pub fn limits(&self) -> &[super::limit::RoleLimit] {
         &self.limits
+    }
+
+    /// Every row-level scope declared with [`Roles::scope`], in the order declared.
+    #[must_use]
+    pub fn scopes(&self) -> &[super::scope::RoleScope] {
+        &self.scopes
+    }
+
+    pub(super) fn push_scope(&mut self, scope: super::scope::RoleScope) {
+        self.scopes.push(scope);
     }
 
     pub(super) fn push_limit(&mut self, limit: super::limit::RoleLimit) {

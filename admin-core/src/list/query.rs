@@ -75,6 +75,9 @@ pub struct ListQuery {
     pub cursor: Option<Cursor>,
     /// The limits behind counting and paging.
     pub tuning: ListTuning,
+    /// The rows the caller may see ([`crate::access::scope`]). The door sets it
+    /// from the caller on every call, whatever a query brings.
+    pub scope: crate::access::scope::RowScope,
 }
 
 /// Where a page continues from: the row with this primary key (as text).
@@ -122,6 +125,7 @@ impl ListQuery {
             exact: false,
             cursor: None,
             tuning: ListTuning::default(),
+            scope: crate::access::scope::RowScope::All,
         };
         for (key, raw) in params {
             match key.as_str() {

@@ -192,8 +192,9 @@ impl RegistryBuilder {
 
     /// Checks the site's roles against the registry when it is built: the mistakes
     /// of [`Roles::check`] (field rules and declarations naming a role that is not
-    /// declared), and grants that name a model or an action the registry does not
-    /// have (`acount.view` grants nothing).
+    /// declared), grants that name a model or an action the registry does not
+    /// have (`acount.view` grants nothing), and row-level scopes naming an unknown
+    /// model or field ([`crate::access::scope`]).
     pub fn roles(mut self, roles: &Roles) -> Self {
         self.roles = Some(roles.clone());
         self
@@ -235,6 +236,7 @@ impl RegistryBuilder {
         if let Some(roles) = roles {
             mistakes.extend(roles.undeclared_in(&registry.metas()));
             mistakes.extend(unknown_grants(&registry, &roles));
+            mistakes.extend(registry.scope_mistakes(&roles));
         }
         if mistakes.is_empty() { Ok(registry) } else { Err(ConfigError { mistakes }) }
     }

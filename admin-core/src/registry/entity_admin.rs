@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::access::permission::FieldAccess;
+use crate::access::scope::RowScope;
 use crate::audit;
 use crate::db::txn::begin_write;
 use crate::kernel::error::{Error, Result};
@@ -77,6 +78,38 @@ where
         Ok(present)
     }
 
+    /// `select` narrowed to the rows of `scope`.
+    pub(super) fn scoped(select: Select<EntityOf<M>>, scope: &RowScope) -> Select<EntityOf<M>> {
+        match scope.condition() {
+            Some(c) => select.filter(c),
+            None => select,
+        }
+    }
+
+    /// Refuses a write that leaves record `key` outside `scope`: read again in
+    /// `txn`, after the write, so the caller's transaction rolls it back.
+    pub(super) async fn still_in_scope(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        key: &str,
+        scope: &RowScope,
+    ) -> Result<()> {
+        if scope.is_all() {
+            return Ok(());
+        }
+        let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+        let found = Self::scoped(EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)), scope)
+            .count(txn)
+            .await?;
+        if found == 0 {
+            return Err(Error::Refused(format!(
+                "This {} would be outside the records your role looks after, so it was not saved. Change the values that decide that, or ask someone whose role covers it.",
+                M::meta().label.to_lowercase()
+            )));
+        }
+        Ok(())
+    }
+
     pub(super) fn record(m: &M) -> Record {
         let meta = M::meta();
         let cells: Vec<_> = (0..meta.fields.len()).map(|i| m.cell(i)).collect();
@@ -96,7 +129,7 @@ where
         query: &ListQuery,
         indexed: bool,
     ) -> Select<EntityOf<M>> {
-        let mut select = EntityOf::<M>::find();
+        let mut select = Self::scoped(EntityOf::<M>::find(), &query.scope);
         for f in &query.filters {
             let col = self.columns[f.field];
             let cond = match f.op {
@@ -194,13 +227,19 @@ where
         Box::pin(self.export_after(db, query, from, limit))
     }
 
-    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
+    fn get<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Option<Record>>> {
         Box::pin(async move {
             let Some(pk) = self.pk_value(key) else {
                 return Ok(None);
             };
             // A key finds one row at most; no `LIMIT` (see `db::sql::all_limited`).
-            let m = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).all(db).await?;
+            let select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk));
+            let m = Self::scoped(select, scope).all(db).await?;
             Ok(m.first().map(Self::record))
         })
     }
@@ -211,6 +250,7 @@ where
         audit: &'a audit::Context,
         access: &'a [FieldAccess],
         form: &'a FormData,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
             let meta = M::meta();
@@ -219,6 +259,7 @@ where
             let txn = begin_write(db).await?;
             let model = am.insert(&txn).await.map_err(write_refused)?;
             let record = Self::record(&model);
+            self.still_in_scope(&txn, &record.key, scope).await?;
             let event = audit::Event {
                 kind: "create",
                 model: Some(meta.slug),
@@ -241,16 +282,25 @@ where
         key: &'a str,
         version: &'a str,
         form: &'a FormData,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<(Record, Changes)>> {
         Box::pin(async move {
             let meta = M::meta();
             let txn = begin_write(db).await?;
+            if !scope.is_all() {
+                let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+                let select = EntityOf::<M>::find().filter(self.columns[meta.pk].eq(pk));
+                if Self::scoped(select, scope).count(&txn).await? == 0 {
+                    return Err(self.not_found(key));
+                }
+            }
             let before = self.locked_at_version(&txn, key, version).await?;
             let model = self.find_in(&txn, key).await?.ok_or_else(|| self.not_found(key))?;
             let mut am = model.into_active_model();
             self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
             let saved = am.update(&txn).await.map_err(write_refused)?;
             let after = Self::record(&saved);
+            self.still_in_scope(&txn, &after.key, scope).await?;
             let changes: Changes = before
                 .cells
                 .iter()
@@ -361,6 +411,7 @@ where
     fn by_keys<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        scope: &'a RowScope,
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
@@ -368,7 +419,8 @@ where
             if values.is_empty() {
                 return Ok(Vec::new());
             }
-            let rows = EntityOf::<M>::find().filter(self.columns[M::meta().pk].is_in(values)).all(db).await?;
+            let select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].is_in(values));
+            let rows = Self::scoped(select, scope).all(db).await?;
             Ok(rows.iter().map(Self::record).collect())
         })
     }
@@ -377,15 +429,19 @@ where
         &'a self,
         db: &'a DatabaseConnection,
         keys: &'a [String],
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>> {
         Box::pin(async move {
             let pk = M::meta().pk;
             let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
-            if values.is_empty() {
-                return Ok(std::collections::HashSet::new());
+            let mut out = std::collections::HashSet::new();
+            // Chunks keep the statement's parameter count within every database's limit.
+            for chunk in values.chunks(500) {
+                let select = EntityOf::<M>::find().filter(self.columns[pk].is_in(chunk.to_vec()));
+                let rows = Self::scoped(select, scope).all(db).await?;
+                out.extend(rows.iter().map(|m| m.cell(pk).form_value()));
             }
-            let rows = EntityOf::<M>::find().filter(self.columns[pk].is_in(values)).all(db).await?;
-            Ok(rows.iter().map(|m| m.cell(pk).form_value()).collect())
+            Ok(out)
         })
     }
 
@@ -394,10 +450,12 @@ where
         db: &'a DatabaseConnection,
         field: usize,
         value: Value,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(
-            async move { Ok(EntityOf::<M>::find().filter(self.columns[field].eq(value)).count(db).await?) },
-        )
+        Box::pin(async move {
+            let select = EntityOf::<M>::find().filter(self.columns[field].eq(value));
+            Ok(Self::scoped(select, scope).count(db).await?)
+        })
     }
 
     fn list_where<'a>(
@@ -406,10 +464,11 @@ where
         field: usize,
         value: Value,
         limit: u64,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
         Box::pin(async move {
             let meta = M::meta();
-            let select = EntityOf::<M>::find()
+            let select = Self::scoped(EntityOf::<M>::find(), scope)
                 .filter(self.columns[field].eq(value))
                 .order_by(self.columns[meta.pk], Order::Desc);
             let rows = all_limited(db, select, limit, 0).await?;

@@ -297,7 +297,8 @@ where
             Cursor::Before(k) => (k, From::Before),
         };
         let Some(pk) = self.pk_value(key) else { return Ok(None) };
-        let found = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)).all(db).await?;
+        // The cursor's row must be one the caller sees: another's says nothing.
+        let found = filtered.clone().filter(self.columns[M::meta().pk].eq(pk)).all(db).await?;
         let Some(row) = found.into_iter().next() else {
             return Ok(None);
         };

@@ -16,6 +16,7 @@ mod entity_admin;
 mod listing;
 mod model_admin;
 mod put_back;
+mod scope;
 mod site;
 mod tiles;
 mod write;

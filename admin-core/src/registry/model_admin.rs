@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, Value};
 
 use crate::access::permission::FieldAccess;
+use crate::access::scope::RowScope;
 use crate::audit;
 use crate::kernel::error::Result;
 use crate::kernel::record::{FormData, Record};
@@ -44,21 +45,29 @@ pub trait ModelAdmin: ModelFields {
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
 
-    /// The record with primary key `key` (as text), if it exists.
-    fn get<'a>(&'a self, db: &'a DatabaseConnection, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
+    /// The record with primary key `key` (as text), if it exists within `scope`.
+    fn get<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        key: &'a str,
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Option<Record>>>;
 
-    /// Creates a record from a form, with its audit entry in the same transaction.
+    /// Creates a record from a form, with its audit entry in the same transaction;
+    /// a record that would fall outside `scope` is refused (nothing is saved).
     fn create<'a>(
         &'a self,
         db: &'a DatabaseConnection,
         audit: &'a audit::Context,
         access: &'a [FieldAccess],
         form: &'a FormData,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Record>>;
 
     /// Saves a form onto record `key`, if it still has version `version`, with its
     /// audit entry in the same transaction. `check` sees the changes before they are
-    /// written and may refuse them (to require a reason, say).
+    /// written and may refuse them (to require a reason, say). A record outside
+    /// `scope` is not found; one the changes would move outside it is refused.
     #[allow(clippy::too_many_arguments)] // each is a distinct input of one save
     fn update<'a>(
         &'a self,
@@ -69,6 +78,7 @@ pub trait ModelAdmin: ModelFields {
         key: &'a str,
         version: &'a str,
         form: &'a FormData,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<(Record, Changes)>>;
 
     /// Deletes record `key`, if it still has version `version`, with its audit entry
@@ -107,19 +117,21 @@ pub trait ModelAdmin: ModelFields {
         values: &'a [(usize, String)],
     ) -> BoxFuture<'a, Result<Record>>;
 
-    /// The records with these keys (those that exist), in one query: the display
-    /// names of a page's foreign keys.
+    /// The records with these keys (those that exist within `scope`), in one query:
+    /// the display names of a page's foreign keys.
     fn by_keys<'a>(
         &'a self,
         db: &'a DatabaseConnection,
+        scope: &'a RowScope,
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
 
-    /// Which of `keys` exist.
+    /// Which of `keys` exist within `scope`.
     fn existing<'a>(
         &'a self,
         db: &'a DatabaseConnection,
         keys: &'a [String],
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>>;
 
     /// How many rows match `query`, counting no further than `cap` (so a count on a
@@ -131,21 +143,23 @@ pub trait ModelAdmin: ModelFields {
         cap: u64,
     ) -> BoxFuture<'a, Result<u64>>;
 
-    /// How many rows have `field = value`.
+    /// How many rows within `scope` have `field = value`.
     fn count_where<'a>(
         &'a self,
         db: &'a DatabaseConnection,
         field: usize,
         value: Value,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<u64>>;
 
-    /// The newest `limit` rows with `field = value`.
+    /// The newest `limit` rows within `scope` with `field = value`.
     fn list_where<'a>(
         &'a self,
         db: &'a DatabaseConnection,
         field: usize,
         value: Value,
         limit: u64,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
 
     /// Notes that this instance changed the model's rows outside this trait's own

@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 use super::records::{actor, join_and, reason_error, update_only};
 use super::require;
 use crate::access::permission::{FieldAccess, field_access};
+use crate::access::scope::RowScope;
 use crate::audit::Context;
 use crate::kernel::error::{Error, FieldError, Result};
 use crate::kernel::field::{FieldKind, MoneyCurrency, parse_amount};
@@ -145,6 +146,7 @@ fn check_size(meta: &ModelMeta, rows: &[RowEdit]) -> Result<()> {
 }
 
 /// Reviews a list edit: per row, what would change, or why it cannot be saved.
+/// A row outside `scope` is answered as gone, like one that does not exist.
 ///
 /// # Errors
 /// `Forbidden` without `{model}.change`; `Refused` for more than
@@ -154,6 +156,7 @@ pub async fn review(
     ctx: &Context,
     admin: &dyn ModelAdmin,
     rows: &[RowEdit],
+    scope: &RowScope,
 ) -> Result<ListEditReview> {
     let staff = actor(ctx)?;
     require(staff, admin, "change")?;
@@ -167,7 +170,7 @@ pub async fn review(
     for row in rows {
         let title = format!("{} {}", meta.label, row.key);
         // Through the door's read, so whatever narrows what this user sees applies.
-        let record = match super::records::get(db, staff, admin, &row.key).await {
+        let record = match super::records::get(db, staff, admin, &row.key, scope).await {
             Ok(r) => r,
             Err(Error::NotFound(gone)) => {
                 out.push(RowReview { key: row.key.clone(), title, state: RowState::Missing(gone) });
@@ -298,8 +301,9 @@ pub async fn save(
     ctx: &Context,
     admin: &dyn ModelAdmin,
     rows: &[RowEdit],
+    scope: &RowScope,
 ) -> Result<ListEditReview> {
-    let mut review = review(db, ctx, admin, rows).await?;
+    let mut review = review(db, ctx, admin, rows, scope).await?;
     if let Some(e) = reason_error(ctx, "_reason") {
         return Err(Error::Invalid(vec![e]));
     }
@@ -324,7 +328,9 @@ pub async fn save(
         }
         let changes = changes.clone();
         out.state =
-            match update_only(db, ctx, admin, &row.key, &row.version, &row.values, Some(&columns)).await {
+            match update_only(db, ctx, admin, &row.key, &row.version, &row.values, Some(&columns), scope)
+                .await
+            {
                 Ok(_) => RowState::Saved(changes),
                 Err(Error::Conflict { current }) => RowState::Stale(current),
                 Err(Error::Invalid(errors)) => RowState::Invalid(errors),

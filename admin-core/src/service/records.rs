@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use super::{mask, not_found, require};
 use crate::access::Staff;
+use crate::access::scope::RowScope;
 use crate::audit::Context;
 use crate::kernel::Changes;
 use crate::kernel::error::{Error, Result};
@@ -64,9 +65,10 @@ pub async fn get(
     staff: &Staff,
     admin: &dyn ModelAdmin,
     key: &str,
+    scope: &RowScope,
 ) -> Result<Record> {
     require(staff, admin, "view")?;
-    let mut record = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
+    let mut record = admin.get(db, key, scope).await?.ok_or_else(|| not_found(admin, key))?;
     mask(staff, admin, &mut record);
     Ok(record)
 }
@@ -80,11 +82,12 @@ pub async fn create(
     ctx: &Context,
     admin: &dyn ModelAdmin,
     form: &FormData,
+    scope: &RowScope,
 ) -> Result<Record> {
     let staff = actor(ctx)?;
     require(staff, admin, "add")?;
     let access = crate::access::permission::access_map(staff, admin.meta(), true);
-    admin.create(db, ctx, &access, form).await
+    admin.create(db, ctx, &access, form, scope).await
 }
 
 /// The staff user acting in `ctx`.
@@ -107,8 +110,9 @@ pub async fn update(
     key: &str,
     version: &str,
     form: &FormData,
+    scope: &RowScope,
 ) -> Result<(Record, Changes)> {
-    update_only(db, ctx, admin, key, version, form, None).await
+    update_only(db, ctx, admin, key, version, form, None, scope).await
 }
 
 /// [`update`], reading from the form only the fields in `only` (when given) that
@@ -124,6 +128,7 @@ pub async fn update_only(
     version: &str,
     form: &FormData,
     only: Option<&[usize]>,
+    scope: &RowScope,
 ) -> Result<(Record, Changes)> {
     use crate::access::permission::FieldAccess;
     let staff = actor(ctx)?;
@@ -163,7 +168,7 @@ pub async fn update_only(
             )]))
         }
     };
-    admin.update(db, ctx, &access, &check, key, version, form).await
+    admin.update(db, ctx, &access, &check, key, version, form, scope).await
 }
 
 /// What deleting a record would touch: per referring model, how many rows refer to it.
@@ -171,8 +176,12 @@ pub async fn update_only(
 pub struct DeletePlan {
     /// The record to delete.
     pub record: Record,
-    /// Referring models and their counts (only those with rows).
+    /// Referring models and their counts (only those with rows), counted within
+    /// what the user sees.
     pub blockers: Vec<(Related, u64)>,
+    /// Whether records the user cannot see (outside their row-level scope) refer
+    /// to it too, which also blocks the delete.
+    pub unseen: bool,
 }
 
 impl DeletePlan {
@@ -180,7 +189,12 @@ impl DeletePlan {
     #[must_use]
     pub fn blocked_reason(&self, meta: &ModelMeta) -> Option<String> {
         if self.blockers.is_empty() {
-            return None;
+            return self.unseen.then(|| {
+                format!(
+                    "{} cannot be deleted: records outside what your role looks after still refer to it. Ask someone whose role covers them.",
+                    self.record.title(meta)
+                )
+            });
         }
         let parts: Vec<String> = self.blockers.iter().map(|(r, n)| r.admin.meta().count_phrase(*n)).collect();
         Some(format!(
@@ -211,18 +225,26 @@ pub async fn plan_delete(
     key: &str,
 ) -> Result<DeletePlan> {
     require(staff, admin, "delete")?;
-    let record = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
+    let scope = registry.row_scope(staff, admin.meta().slug);
+    let record = admin.get(db, key, &scope).await?.ok_or_else(|| not_found(admin, key))?;
     let mut blockers = Vec::new();
+    let mut unseen = false;
     for rel in registry.related_to(admin.meta().slug) {
         let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else {
             continue;
         };
-        let n = rel.admin.count_where(db, rel.field, value).await?;
+        // Counted within what the user sees: a count never tells of rows outside it.
+        let rel_scope = registry.row_scope(staff, rel.admin.meta().slug);
+        let n = rel.admin.count_where(db, rel.field, value.clone(), &rel_scope).await?;
         if n > 0 {
             blockers.push((rel, n));
+        } else if !rel_scope.is_all()
+            && rel.admin.count_where(db, rel.field, value, &RowScope::All).await? > 0
+        {
+            unseen = true;
         }
     }
-    Ok(DeletePlan { record, blockers })
+    Ok(DeletePlan { record, blockers, unseen })
 }
 
 /// What is wrong with the reason given, if anything: more than
@@ -300,14 +322,15 @@ pub async fn related(
         let Ok(value) = rel.admin.parse_value(rel.field, &record.key) else {
             continue;
         };
-        let mut rows = rel.admin.list_where(db, rel.field, value.clone(), limit).await?;
+        let scope = registry.row_scope(staff, rel.admin.meta().slug);
+        let mut rows = rel.admin.list_where(db, rel.field, value.clone(), limit, &scope).await?;
         for r in &mut rows {
             mask(staff, rel.admin.as_ref(), r);
         }
         let total = if (rows.len() as u64) < limit {
             rows.len() as u64
         } else {
-            rel.admin.count_where(db, rel.field, value).await?
+            rel.admin.count_where(db, rel.field, value, &scope).await?
         };
         out.push(RelatedRows {
             related: Related { admin: Arc::clone(&rel.admin), field: rel.field },
@@ -355,7 +378,8 @@ pub async fn first_rows(
 }
 
 /// The display names of the records of a model with these keys, by key: one
-/// query, hidden fields blanked first. Empty (no query) for a model without a
+/// query, hidden fields blanked first, only records within the caller's `scope` (an
+/// out-of-scope record keeps its bare id, as a missing one does). Empty (no query) for a model without a
 /// display name or a caller who may not view it: a name is never a way around
 /// `{model}.view`.
 ///
@@ -365,6 +389,7 @@ pub async fn display_names(
     db: &DatabaseConnection,
     staff: &Staff,
     admin: &dyn ModelAdmin,
+    scope: &RowScope,
     keys: &[String],
 ) -> Result<std::collections::HashMap<String, String>> {
     let meta = admin.meta();
@@ -378,7 +403,7 @@ pub async fn display_names(
     // Bounded statements: a page holds at most a thousand rows, but a caller may ask
     // for more; PostgreSQL and SQLite both take this many bound values.
     for chunk in keys.chunks(1_000) {
-        for mut record in admin.by_keys(db, chunk).await? {
+        for mut record in admin.by_keys(db, scope, chunk).await? {
             mask(staff, admin, &mut record);
             if let Some(name) = record.display_name(meta) {
                 out.insert(record.key, name);

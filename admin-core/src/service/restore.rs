@@ -95,7 +95,10 @@ pub async fn version_plan(
     let chosen = entry_at(&entries, seq).ok_or_else(|| {
         Error::NotFound(format!("The history of {} {key} has no entry {seq}.", meta.label.to_lowercase()))
     })?;
-    let current = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
+    let current = admin
+        .get(db, key, &crate::access::scope::RowScope::All)
+        .await?
+        .ok_or_else(|| not_found(admin, key))?;
     let mut target: Vec<Json> = current.cells.iter().map(audit::cell_json).collect();
     let later: Vec<&entry::Model> = entries.iter().filter(|e| e.seq > seq).collect();
     let mut refused = None;
@@ -172,8 +175,8 @@ pub async fn restore_version(
     ctx: &Context,
     admin: &dyn ModelAdmin,
     key: &str,
-    seq: i64,
-    version: &str,
+    (seq, version): (i64, &str),
+    scope: &crate::access::scope::RowScope,
 ) -> Result<(Record, Changes)> {
     let staff = actor(ctx)?;
     require(staff, admin, "change")?;
@@ -183,14 +186,17 @@ pub async fn restore_version(
     }
     need_reason(ctx, "the version you restore")?;
     let meta = admin.meta();
-    let current = admin.get(db, key).await?.ok_or_else(|| not_found(admin, key))?;
+    let current = admin
+        .get(db, key, &crate::access::scope::RowScope::All)
+        .await?
+        .ok_or_else(|| not_found(admin, key))?;
     let mut form = FormData::default();
     for (i, f) in meta.fields.iter().enumerate() {
         let restored =
             plan.values.iter().find(|(j, _)| *j == i).map(|(_, v)| form_amount(&current.cells[i], v));
         form.0.push((f.name.to_owned(), restored.unwrap_or_else(|| current.cells[i].form_value())));
     }
-    super::update(db, ctx, admin, key, version, &form).await
+    super::update(db, ctx, admin, key, version, &form, scope).await
 }
 
 /// A kept value as the form reads it: the audit keeps money in minor units
@@ -261,7 +267,11 @@ pub async fn deleted_plan(
             && refused.is_none()
         {
             let k = audit::json_form_text(before);
-            if other.existing(db, std::slice::from_ref(&k)).await?.is_empty() {
+            if other
+                .existing(db, std::slice::from_ref(&k), &crate::access::scope::RowScope::All)
+                .await?
+                .is_empty()
+            {
                 refused = Some(format!(
                     "{name} cannot be restored: {} {k}, which it belongs to, has been deleted too. Restore that first.",
                     other.meta().label
@@ -272,7 +282,7 @@ pub async fn deleted_plan(
     if values.len() != meta.fields.len() {
         refused = Some(format!("The deletion of {name} did not keep every field; it cannot be restored."));
     }
-    if admin.get(db, &key).await?.is_some() {
+    if admin.get(db, &key, &crate::access::scope::RowScope::All).await?.is_some() {
         refused = Some(format!(
             "{name} exists again: its id is taken, so the deleted one cannot be restored over it."
         ));

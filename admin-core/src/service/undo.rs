@@ -151,7 +151,7 @@ pub async fn preview(
             let admin = model_admin(registry, &run.model)?;
             let mut records = Vec::new();
             for (key, changes) in run_changes(db, &run).await? {
-                let current = admin.get(db, &key).await?;
+                let current = admin.get(db, &key, &crate::access::scope::RowScope::All).await?;
                 records.push(plan_record(staff, admin.meta(), key, current.as_ref(), &changes));
             }
             UndoPlan::PutBack(records)

@@ -6,12 +6,13 @@
 //! | `support` | view accounts, invoices and email jobs; run "mark for manual review" (and undo their own runs of it) and "retry welcome email" (at most 200 welcome emails a day) on accounts, "retry" and "requeue stuck job" on email jobs; see effects (the mail sent) and retry or give up a failed one; billing fields stay read-only |
 //! | `finance` | view invoices, request (at most 2,000.00 a day per currency) and approve refunds, export; the "Billing health" page |
 //! | `viewer` | view every model; not the staff users or the audit log |
+//! | `trials` | the trials desk: trial accounts only, and their invoices and email jobs (row-level scopes); view, note and export them |
 //!
 //! Support may also correct an account's e-mail and company, but the plan and the
 //! flags that actions own (manual review, locked) are read-only for them, and the
 //! card processor's last answer is hidden from viewers. See [`roles`].
 
-use opsadmin::Limit;
+use opsadmin::{Limit, Scope};
 
 /// Everything.
 pub const ADMIN: &str = "admin";
@@ -21,9 +22,11 @@ pub const SUPPORT: &str = "support";
 pub const FINANCE: &str = "finance";
 /// Read-only access.
 pub const VIEWER: &str = "viewer";
+/// The trials desk: sees only trial accounts and their invoices and email jobs.
+pub const TRIALS: &str = "trials";
 
 /// Every role name, as `createuser --role` accepts them.
-pub const ROLES: &[&str] = &[ADMIN, SUPPORT, FINANCE, VIEWER];
+pub const ROLES: &[&str] = &[ADMIN, SUPPORT, FINANCE, VIEWER, TRIALS];
 
 /// The most welcome emails one support person may retry per UTC day.
 pub const WELCOME_RETRIES_PER_DAY: u64 = 200;
@@ -76,6 +79,25 @@ pub fn roles() -> opsadmin::Roles {
         // `*.view` covers the models only: the staff users and the audit log need
         // `staff.view` and `audit.view` by name, which only admins hold here.
         .role(VIEWER, "Looks at accounts, invoices and email jobs; changes nothing.", &["*.view"])
+        .role(
+            TRIALS,
+            "The trials desk: trial accounts, their invoices and email jobs, nothing else.",
+            &[
+                "account.view",
+                "account.note",
+                "account.export",
+                "invoice.view",
+                "invoice.export",
+                "invoice.note",
+                "email_job.view",
+                "email_job.note",
+            ],
+        )
+        // Row-level scopes: every query the door makes for the trials desk sees
+        // only trial accounts, and invoices and email jobs of trial accounts.
+        .scope(TRIALS, "account", Scope::eq("plan", "trial"))
+        .scope(TRIALS, "invoice", Scope::via("account_id", "account"))
+        .scope(TRIALS, "email_job", Scope::via("account_id", "account"))
         // How refusals name the people to ask: "… that is done by finance."
         .called(ADMIN, "an admin")
         .called(SUPPORT, "support")

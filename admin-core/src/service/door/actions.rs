@@ -42,8 +42,20 @@ impl Service {
         keys: &[String],
         input: Option<&serde_json::Value>,
     ) -> Result<(Arc<dyn DynAction>, Preview)> {
-        crate::service::action_preview(&self.db, caller.context(), &self.registry, (slug, name), keys, input)
-            .await
+        // Records outside the caller's scope are previewed as missing, as absent ones are.
+        let unseen = self.unseen_keys(caller, slug, keys).await?;
+        let seen: Vec<String> = keys.iter().filter(|k| !unseen.contains(k)).cloned().collect();
+        let (action, mut preview) = crate::service::action_preview(
+            &self.db,
+            caller.context(),
+            &self.registry,
+            (slug, name),
+            &seen,
+            input,
+        )
+        .await?;
+        preview.missing.extend(unseen);
+        Ok((action, preview))
     }
 
     /// Runs an action (or queues it for approval), audited with the caller's reason.
@@ -85,6 +97,12 @@ impl Service {
         let action = self.action(caller, slug, name)?;
         if action.policy().recent_auth {
             caller.require_recent()?;
+        }
+        // For a caller with a scope, a record outside it or missing refuses the whole
+        // request, so both answer alike and nothing runs on what they cannot see.
+        let unseen = self.unseen_keys(caller, slug, &request.keys).await?;
+        if !unseen.is_empty() {
+            return Err(Error::NotFound(unseen_sentence(action.model(), &unseen)));
         }
         let (db, roles) = (&self.db, &self.auth.roles);
         let result =
@@ -131,10 +149,24 @@ impl Service {
         let missing = || Error::NotFound(format!("There is no action run {id}."));
         let run = crate::action::runs::find(&self.db, id).await?.ok_or_else(missing)?;
         let own = caller.staff().id == run.actor_id;
-        if own || caller.may(&format!("{}.action.{}", run.model, run.action)) || caller.may("audit.view") {
-            Ok(run)
-        } else {
-            Err(missing())
-        }
+        // Another's run may be about records outside the caller's scope.
+        let unscoped = self.row_scope(caller, &run.model).is_all();
+        let may_run = unscoped && caller.may(&format!("{}.action.{}", run.model, run.action));
+        if own || may_run || caller.may("audit.view") { Ok(run) } else { Err(missing()) }
     }
+}
+
+/// "There is no account with the id “7”; nothing was run.", naming at most five ids.
+fn unseen_sentence(meta: &ModelMeta, keys: &[String]) -> String {
+    const NAMED: usize = 5;
+    let mut ids: Vec<String> = keys.iter().take(NAMED).map(|k| format!("\u{201c}{k}\u{201d}")).collect();
+    if keys.len() > NAMED {
+        ids.push(format!("{} more", crate::kernel::model::thousands((keys.len() - NAMED) as u64)));
+    }
+    let noun = if keys.len() == 1 { "id" } else { "ids" };
+    format!(
+        "There is no {} with the {noun} {}; nothing was run. Select records that exist and try again.",
+        meta.label.to_lowercase(),
+        ids.join(", ")
+    )
 }

@@ -30,6 +30,9 @@ impl Service {
         let staff = caller.staff();
         let mine =
             (!staff.is_superuser && !approval::may_decide_any(staff, &self.registry)).then_some(staff.id);
+        if self.scoped_anywhere(caller) {
+            return self.scoped_approvals(caller, (status, model, mine), offset, limit).await;
+        }
         approval::list(&self.db, status, model, mine, offset, limit).await
     }
 
@@ -40,6 +43,9 @@ impl Service {
     pub async fn pending_approvals(&self, caller: &Caller) -> Result<u64> {
         if !caller.staff().is_superuser && !approval::may_decide_any(caller.staff(), &self.registry) {
             return Ok(0);
+        }
+        if self.scoped_anywhere(caller) {
+            return Ok(self.scoped_approvals(caller, (Some("pending"), None, None), 0, 1).await?.1);
         }
         Ok(approval::list(&self.db, Some("pending"), None, None, 0, 1).await?.1)
     }
@@ -56,6 +62,10 @@ impl Service {
             && !staff.is_superuser
             && !approval::may_decide_any(staff, &self.registry)
         {
+            return Err(Error::NotFound(format!("There is no approval request {id}.")));
+        }
+        // A request about records outside the caller's scope does not exist for them.
+        if !self.sees_request(caller, &r).await? {
             return Err(Error::NotFound(format!("There is no approval request {id}.")));
         }
         Ok(r)
@@ -112,7 +122,14 @@ impl Service {
         key: &str,
     ) -> Result<Vec<request::Model>> {
         crate::service::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
-        approval::open_for_record(&self.db, slug, key).await
+        self.visible(caller, slug, key).await?;
+        let mut out = Vec::new();
+        for r in approval::open_for_record(&self.db, slug, key).await? {
+            if self.sees_request(caller, &r).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
 
     /// Approves or rejects a request, audited with the note.
@@ -127,6 +144,12 @@ impl Service {
         approve: bool,
         note: Option<&str>,
     ) -> Result<request::Model> {
+        // Out of the approver's scope is "no such request", before any other check.
+        if let Ok(r) = approval::get(&self.db, id).await
+            && !self.sees_request(caller, &r).await?
+        {
+            return Err(Error::NotFound(format!("There is no approval request {id}.")));
+        }
         approval::decide(&self.db, caller.context(), &self.registry, id, approve, note).await
     }
 

@@ -59,6 +59,7 @@ impl Service {
         limit: u64,
     ) -> Result<(Vec<entry::Model>, u64)> {
         crate::service::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
+        self.visible(caller, slug, key).await?;
         let filter =
             Filter { model: Some(slug.to_owned()), object_id: Some(key.to_owned()), ..Filter::default() };
         audit::search(&self.db, &filter, offset, limit).await
@@ -79,7 +80,7 @@ impl Service {
     ) -> Result<HashSet<String>> {
         caller.require("audit.view", AUDIT_REFUSED)?;
         match self.registry.get(slug) {
-            Some(admin) => admin.existing(&self.db, keys).await,
+            Some(admin) => admin.existing(&self.db, keys, &self.row_scope(caller, slug)).await,
             None => Ok(HashSet::new()),
         }
     }

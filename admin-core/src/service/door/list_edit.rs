@@ -31,7 +31,15 @@ impl Service {
         slug: &str,
         rows: &[RowEdit],
     ) -> Result<ListEditReview> {
-        crate::service::list_edit::review(&self.db, caller.context(), self.admin(slug)?.as_ref(), rows).await
+        let scope = self.row_scope(caller, slug);
+        crate::service::list_edit::review(
+            &self.db,
+            caller.context(),
+            self.admin(slug)?.as_ref(),
+            rows,
+            &scope,
+        )
+        .await
     }
 
     /// Saves a list edit with the caller's reason: each changed row in its own
@@ -48,6 +56,8 @@ impl Service {
         slug: &str,
         rows: &[RowEdit],
     ) -> Result<ListEditReview> {
-        crate::service::list_edit::save(&self.db, caller.context(), self.admin(slug)?.as_ref(), rows).await
+        let scope = self.row_scope(caller, slug);
+        crate::service::list_edit::save(&self.db, caller.context(), self.admin(slug)?.as_ref(), rows, &scope)
+            .await
     }
 }

@@ -22,6 +22,7 @@ mod lookup;
 mod notes;
 mod observe;
 mod records;
+mod scope;
 mod selection;
 mod site;
 mod staff;

@@ -11,6 +11,7 @@ impl Service {
     /// `Forbidden` without `{model}.view`.
     pub async fn notes(&self, caller: &Caller, slug: &str, key: &str) -> Result<Vec<note::Model>> {
         crate::service::require(caller.staff(), self.admin(slug)?.as_ref(), "view")?;
+        self.visible(caller, slug, key).await?;
         crate::notes::notes_for(&self.db, slug, key).await
     }
 
@@ -22,7 +23,8 @@ impl Service {
     pub async fn add_note(&self, caller: &Caller, slug: &str, key: &str, body: &str) -> Result<note::Model> {
         let admin = self.admin(slug)?;
         crate::service::require(caller.staff(), admin.as_ref(), "note")?;
-        let record = crate::service::get(&self.db, caller.staff(), admin.as_ref(), key).await?;
+        let scope = self.row_scope(caller, slug);
+        let record = crate::service::get(&self.db, caller.staff(), admin.as_ref(), key, &scope).await?;
         crate::notes::add_note(&self.db, caller.context(), slug, &record.key, body).await
     }
 

@@ -28,13 +28,31 @@ impl Service {
         caller.may(&crate::service::permission(slug, op))
     }
 
+    /// The rows of `slug` the caller sees: their roles' row-level scopes
+    /// ([`crate::access::scope`]) resolved for the model. The door applies it on
+    /// every read and write it makes for the caller; work the door does not do yet
+    /// (jobs, imports) must apply it too: this is the hook.
+    #[must_use]
+    pub fn row_scope(&self, caller: &Caller, slug: &str) -> crate::access::scope::RowScope {
+        self.registry.row_scope(caller.staff(), slug)
+    }
+
+    /// `query` with the caller's scope on the model, whatever it carried.
+    pub(super) fn scoped(&self, caller: &Caller, slug: &str, query: &ListQuery) -> ListQuery {
+        let mut q = query.clone();
+        q.scope = self.row_scope(caller, slug);
+        q
+    }
+
     /// Parses a list's query string (search, filters, sort, page) for the caller:
     /// hidden fields can be neither filtered nor sorted on.
     ///
     /// # Errors
     /// `NotFound` for an unknown model.
     pub fn query(&self, caller: &Caller, slug: &str, params: &[(String, String)]) -> Result<ListQuery> {
-        Ok(ListQuery::parse(self.admin(slug)?.as_ref(), params, caller.staff()))
+        let mut query = ListQuery::parse(self.admin(slug)?.as_ref(), params, caller.staff());
+        query.scope = self.row_scope(caller, slug);
+        Ok(query)
     }
 
     /// One page of a model's list.
@@ -42,7 +60,8 @@ impl Service {
     /// # Errors
     /// `Forbidden` without `{model}.view`.
     pub async fn list(&self, caller: &Caller, slug: &str, query: &ListQuery) -> Result<ListResult> {
-        crate::service::list(&self.db, caller.staff(), self.admin(slug)?.as_ref(), query).await
+        let query = self.scoped(caller, slug, query);
+        crate::service::list(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query).await
     }
 
     // ---- streamed exports ---------------------------------------------------
@@ -64,6 +83,7 @@ impl Service {
     ) -> Result<Pages<Record>> {
         let admin = Arc::clone(self.admin(slug)?);
         crate::service::require(caller.staff(), admin.as_ref(), "export")?;
+        let query = &self.scoped(caller, slug, query);
         if admin.count_capped(&self.db, query, limit.saturating_add(1)).await? > limit {
             return Err(Error::Refused(format!(
                 "This list has more than {} {}, more than one export may hold. Narrow it with a search or filters and export again.",
@@ -134,7 +154,8 @@ impl Service {
     /// # Errors
     /// `Forbidden` without `{model}.export`.
     pub async fn export(&self, caller: &Caller, slug: &str, query: &ListQuery) -> Result<Vec<Record>> {
-        crate::service::export(&self.db, caller.staff(), self.admin(slug)?.as_ref(), query).await
+        let query = self.scoped(caller, slug, query);
+        crate::service::export(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query).await
     }
 
     /// The keys of the rows a list query matches, at most `limit` ("select all").
@@ -148,7 +169,8 @@ impl Service {
         query: &ListQuery,
         limit: u64,
     ) -> Result<Vec<String>> {
-        crate::service::list_keys(&self.db, caller.staff(), self.admin(slug)?.as_ref(), query, limit).await
+        let query = self.scoped(caller, slug, query);
+        crate::service::list_keys(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query, limit).await
     }
 
     /// The first `limit` rows a list query matches, hidden fields blanked.
@@ -162,7 +184,8 @@ impl Service {
         query: &ListQuery,
         limit: u64,
     ) -> Result<Vec<Record>> {
-        crate::service::first_rows(&self.db, caller.staff(), self.admin(slug)?.as_ref(), query, limit).await
+        let query = self.scoped(caller, slug, query);
+        crate::service::first_rows(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query, limit).await
     }
 
     /// One record, hidden fields blanked.
@@ -170,7 +193,8 @@ impl Service {
     /// # Errors
     /// `Forbidden` without `{model}.view`; `NotFound`.
     pub async fn get(&self, caller: &Caller, slug: &str, key: &str) -> Result<Record> {
-        crate::service::get(&self.db, caller.staff(), self.admin(slug)?.as_ref(), key).await
+        let scope = self.row_scope(caller, slug);
+        crate::service::get(&self.db, caller.staff(), self.admin(slug)?.as_ref(), key, &scope).await
     }
 
     /// The display names of records of `slug` by key (`#[admin(display = ...)]`),
@@ -185,8 +209,15 @@ impl Service {
         slug: &str,
         keys: &[String],
     ) -> Result<std::collections::HashMap<String, String>> {
-        crate::service::records::display_names(&self.db, caller.staff(), self.admin(slug)?.as_ref(), keys)
-            .await
+        let scope = self.row_scope(caller, slug);
+        crate::service::records::display_names(
+            &self.db,
+            caller.staff(),
+            self.admin(slug)?.as_ref(),
+            &scope,
+            keys,
+        )
+        .await
     }
 
     /// Whether a foreign-key `field` shows the display names of the records it
@@ -235,7 +266,8 @@ impl Service {
     /// # Errors
     /// `Forbidden` without `{model}.add`; `Invalid` with a message per field.
     pub async fn create(&self, caller: &Caller, slug: &str, form: &FormData) -> Result<Record> {
-        crate::service::create(&self.db, caller.context(), self.admin(slug)?.as_ref(), form).await
+        let scope = self.row_scope(caller, slug);
+        crate::service::create(&self.db, caller.context(), self.admin(slug)?.as_ref(), form, &scope).await
     }
 
     /// Saves a form over the record last seen at `version`, audited.
@@ -251,8 +283,9 @@ impl Service {
         version: &str,
         form: &FormData,
     ) -> Result<(Record, Changes)> {
-        crate::service::update(&self.db, caller.context(), self.admin(slug)?.as_ref(), key, version, form)
-            .await
+        let scope = self.row_scope(caller, slug);
+        let admin = self.admin(slug)?.as_ref();
+        crate::service::update(&self.db, caller.context(), admin, key, version, form, &scope).await
     }
 
     /// What deleting a record would do, and what blocks it.
@@ -328,6 +361,6 @@ impl Service {
     pub async fn count(&self, caller: &Caller, slug: &str, query: &ListQuery, cap: u64) -> Result<u64> {
         let admin = self.admin(slug)?;
         crate::service::require(caller.staff(), admin.as_ref(), "view")?;
-        admin.count_capped(&self.db, query, cap).await
+        admin.count_capped(&self.db, &self.scoped(caller, slug, query), cap).await
     }
 }

@@ -39,7 +39,7 @@ impl Service {
     /// `NotFound` for an unknown model; `Forbidden` without `{model}.view`.
     pub async fn selection(&self, caller: &Caller, slug: &str) -> Result<Vec<String>> {
         self.require(caller, slug, "view")?;
-        Ok(selection::Entity::find()
+        let keys: Vec<String> = selection::Entity::find()
             .filter(selection::Column::UserId.eq(caller.staff().id))
             .filter(selection::Column::Model.eq(slug))
             .order_by_asc(selection::Column::AddedAt)
@@ -48,7 +48,10 @@ impl Service {
             .await?
             .into_iter()
             .map(|s| s.object_id)
-            .collect())
+            .collect();
+        // A record that left the caller's scope since it was selected is not theirs to see.
+        let unseen = self.unseen_keys(caller, slug, &keys).await?;
+        Ok(keys.into_iter().filter(|k| !unseen.contains(k)).collect())
     }
 
     /// How many records the caller's selection of the model holds.
@@ -57,6 +60,9 @@ impl Service {
     /// `NotFound` for an unknown model; `Forbidden` without `{model}.view`.
     pub async fn selection_count(&self, caller: &Caller, slug: &str) -> Result<u64> {
         self.require(caller, slug, "view")?;
+        if !self.row_scope(caller, slug).is_all() {
+            return Ok(self.selection(caller, slug).await?.len() as u64);
+        }
         Ok(selection::Entity::find()
             .filter(selection::Column::UserId.eq(caller.staff().id))
             .filter(selection::Column::Model.eq(slug))
@@ -117,8 +123,12 @@ impl Service {
         if wanted.len() > limit {
             return Err(too_many(meta, limit, 0, wanted.len()));
         }
-        let existing =
-            if wanted.is_empty() { HashSet::new() } else { admin.existing(&self.db, &wanted).await? };
+        let scope = self.row_scope(caller, slug);
+        let existing = if wanted.is_empty() {
+            HashSet::new()
+        } else {
+            admin.existing(&self.db, &wanted, &scope).await?
+        };
         let user = caller.staff().id;
         let txn = crate::db::txn::begin_write(&self.db).await?;
         if !remove.is_empty() {

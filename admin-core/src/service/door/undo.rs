@@ -105,6 +105,7 @@ impl Service {
         key: &str,
         seq: i64,
     ) -> Result<RestorePlan> {
+        self.visible(caller, slug, key).await?;
         crate::service::restore::version_plan(&self.db, caller.staff(), self.admin(slug)?.as_ref(), key, seq)
             .await
     }
@@ -124,9 +125,19 @@ impl Service {
         version: &str,
         reason: &str,
     ) -> Result<(Record, Changes)> {
+        self.visible(caller, slug, key).await?;
         let caller = caller.clone().with_reason(Some(reason.to_owned()));
         let admin = self.admin(slug)?.as_ref();
-        crate::service::restore::restore_version(&self.db, caller.context(), admin, key, seq, version).await
+        let scope = self.row_scope(&caller, slug);
+        crate::service::restore::restore_version(
+            &self.db,
+            caller.context(),
+            admin,
+            key,
+            (seq, version),
+            &scope,
+        )
+        .await
     }
 
     /// What restoring the record deleted by audit entry `seq` would bring back, and
@@ -136,6 +147,7 @@ impl Service {
     /// # Errors
     /// `Forbidden` without `{model}.add`; `NotFound` when the entry is not a deletion.
     pub async fn deleted_plan(&self, caller: &Caller, slug: &str, seq: i64) -> Result<RestorePlan> {
+        self.no_deleted_in_scope(caller, slug, seq)?;
         let admin = self.admin(slug)?.as_ref();
         crate::service::restore::deleted_plan(
             &self.db,
@@ -161,6 +173,7 @@ impl Service {
         seq: i64,
         reason: &str,
     ) -> Result<Record> {
+        self.no_deleted_in_scope(caller, slug, seq)?;
         let caller = caller.clone().with_reason(Some(reason.to_owned()));
         let admin = self.admin(slug)?.as_ref();
         crate::service::restore::restore_deleted(
