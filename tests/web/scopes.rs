@@ -192,7 +192,7 @@ async fn the_trials_desk_sees_nothing_outside_its_scope_on_any_path() {
         "/admin/invoice/4".to_owned(),
         "/admin/email_job/2".to_owned(),
         format!("/admin/account/{BOB}/history"),
-        format!("/admin/invoice/3/history"),
+        "/admin/invoice/3/history".to_owned(),
     ] {
         let r = get_clean(&mut tina, &path).await;
         assert_eq!(r.status, 404, "{path}: {}", r.body);

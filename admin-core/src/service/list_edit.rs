@@ -328,7 +328,7 @@ pub async fn save(
         }
         let changes = changes.clone();
         out.state =
-            match update_only(db, ctx, admin, &row.key, &row.version, &row.values, Some(&columns), scope)
+            match update_only(db, ctx, admin, (&row.key, &row.version), &row.values, Some(&columns), scope)
                 .await
             {
                 Ok(_) => RowState::Saved(changes),

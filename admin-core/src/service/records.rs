@@ -112,11 +112,12 @@ pub async fn update(
     form: &FormData,
     scope: &RowScope,
 ) -> Result<(Record, Changes)> {
-    update_only(db, ctx, admin, key, version, form, None, scope).await
+    update_only(db, ctx, admin, (key, version), form, None, scope).await
 }
 
 /// [`update`], reading from the form only the fields in `only` (when given) that
 /// the user may change: a list's editable columns. The rest keep their values.
+/// The pair is the record's key and the version the form was made from.
 ///
 /// # Errors
 /// As [`update`].
@@ -124,8 +125,7 @@ pub async fn update_only(
     db: &DatabaseConnection,
     ctx: &Context,
     admin: &dyn ModelAdmin,
-    key: &str,
-    version: &str,
+    (key, version): (&str, &str),
     form: &FormData,
     only: Option<&[usize]>,
     scope: &RowScope,
