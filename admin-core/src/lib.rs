@@ -58,7 +58,7 @@ pub use kernel::display::{Display, DisplayPart, ForeignNames};
 pub use kernel::error::{Error, FieldError, Result};
 pub use kernel::field::{AdminChoices, AdminField, Cell, Choice, FieldKind};
 pub use kernel::form::{Fieldset, Widget};
-pub use kernel::model::{AdminModel, FieldMeta, ModelMeta};
+pub use kernel::model::{AdminModel, FieldMeta, InlineMeta, ModelMeta};
 pub use kernel::record::{FormData, Record};
 pub use list::query::{ListQuery, ListResult};
 pub use registry::Registry;
@@ -77,7 +77,7 @@ pub mod __private {
         money_cell, parse_blank_text, parse_choice, parse_optional_choice, required_message, to_value,
     };
     pub use crate::kernel::form::{Fieldset, Widget};
-    pub use crate::kernel::model::{AdminModel, FieldMeta, ModelMeta};
+    pub use crate::kernel::model::{AdminModel, FieldMeta, InlineMeta, ModelMeta};
     pub use crate::kernel::record::FormData;
     pub use crate::kernel::text;
     pub use inventory;

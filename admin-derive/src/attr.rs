@@ -182,6 +182,8 @@ pub struct Model {
     pub fieldsets: Vec<crate::form::Fieldset>,
     /// `display = "..."` or `display_with = path` (see `crate::display`).
     pub display: Option<crate::display::DisplayOpt>,
+    /// `inlines(...)`: child models edited on the record page.
+    pub inlines: Vec<crate::inlines::Inline>,
 }
 
 impl Model {
@@ -201,6 +203,7 @@ impl Model {
         let mut fieldsets = Vec::new();
         let mut display = Opt::none(cx, DISPLAY);
         let mut display_with = Opt::none(cx, DISPLAY_WITH);
+        let mut inlines = Opt::none(cx, crate::symbol::INLINES);
 
         for attr in attrs.iter().filter(|a| a.path() == ADMIN) {
             let parsed = attr.parse_nested_meta(|meta| {
@@ -254,6 +257,10 @@ impl Model {
                     }
                 } else if key == FIELDSET {
                     fieldsets.extend(crate::form::parse_fieldset(cx, &meta)?);
+                } else if key == crate::symbol::INLINES {
+                    if inlines.first(&meta)? {
+                        inlines.set(crate::inlines::parse(cx, &meta)?);
+                    }
                 } else if key == CRATE {
                     if krate.first(&meta)? {
                         krate.set(parse_crate_path(cx, &meta)?);
@@ -306,6 +313,7 @@ impl Model {
             reason_required: reason_required.get().is_some(),
             fieldsets,
             display: crate::display::one_of(cx, display.get(), display_with.get()),
+            inlines: inlines.get().unwrap_or_default(),
         }
     }
 }

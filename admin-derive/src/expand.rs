@@ -146,6 +146,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
     let reason_required = attrs.reason_required;
     let fieldsets = crate::form::expand_fieldsets(model);
     let display = crate::display::expand(model);
+    let inlines = crate::inlines::expand(&attrs.inlines);
 
     let cell_arms = model.fields.iter().enumerate().map(|(i, field)| {
         let i = Literal::usize_unsuffixed(i);
@@ -196,6 +197,7 @@ fn expand_model(model: &Model<'_>) -> TokenStream {
                 list_editable: &[#(#list_editable),*],
                 fieldsets: #fieldsets,
                 display: #display,
+                inlines: #inlines,
             };
 
             #[automatically_derived]

@@ -56,6 +56,7 @@ mod check;
 mod display;
 mod expand;
 mod form;
+mod inlines;
 mod list_editable;
 mod suggest;
 mod symbol;

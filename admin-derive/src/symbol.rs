@@ -94,6 +94,11 @@ pub const STRING_VALUE: Symbol = Symbol("string_value");
 pub const NUM_VALUE: Symbol = Symbol("num_value");
 
 /// The options `#[admin(...)]` takes on a model struct.
+/// `inlines(email_job)`: child models edited on the record page.
+pub const INLINES: Symbol = Symbol("inlines");
+/// The options of one child in `inlines(child(...))`.
+pub const INLINE_OPTIONS: &[Symbol] =
+    &[Symbol("fields"), Symbol("readonly"), Symbol("limit"), Symbol("extra")];
 pub const MODEL_OPTIONS: &[Symbol] = &[
     LABEL,
     LABEL_PLURAL,
@@ -109,6 +114,7 @@ pub const MODEL_OPTIONS: &[Symbol] = &[
     CRATE,
     DISPLAY,
     DISPLAY_WITH,
+    INLINES,
 ];
 /// The options `#[admin(...)]` takes on a model's field.
 pub const FIELD_OPTIONS: &[Symbol] = &[

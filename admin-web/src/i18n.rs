@@ -30,6 +30,8 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("de", "autocomplete.ftl", include_str!("../locales/de/autocomplete.ftl")),
     ("en", "display.ftl", include_str!("../locales/en/display.ftl")),
     ("de", "display.ftl", include_str!("../locales/de/display.ftl")),
+    ("en", "inline.ftl", include_str!("../locales/en/inline.ftl")),
+    ("de", "inline.ftl", include_str!("../locales/de/inline.ftl")),
 ];
 
 /// A value handed to a message: text, or a number (which plural rules can select on).

@@ -67,6 +67,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/autocomplete_pick.html", include_str!("../templates/admin/autocomplete_pick.html")),
     ("admin/includes/autocomplete.html", include_str!("../templates/admin/includes/autocomplete.html")),
     ("admin/includes/date_drill.html", include_str!("../templates/admin/includes/date_drill.html")),
+    ("admin/includes/inline.html", include_str!("../templates/admin/includes/inline.html")),
 ];
 
 /// Why a template override was refused. Every case is a mistake in the code that

@@ -31,6 +31,7 @@ mod conflict;
 mod effects;
 mod finance;
 mod forms;
+mod inlines;
 mod keyboard;
 mod layout;
 mod limits;

@@ -28,6 +28,7 @@ mod health;
 mod hostile;
 mod idempotency;
 mod identity;
+mod inlines;
 mod instances;
 mod limits;
 mod list;

@@ -59,6 +59,7 @@ fn each_configuration_mistake_is_an_error_with_its_fix() {
         Registry::builder()
             .register::<account::Model>()
             .register::<account::Model>()
+            .register::<email_job::Model>()
             .register::<note::Model>()
             .registered_actions()
             .action(MarkForManualReview)

@@ -23,7 +23,7 @@
 //! # static FIELDS: [FieldMeta; 0] = [];
 //! # static META: ModelMeta = ModelMeta { slug: "account", label: "Account", label_plural: "Accounts",
 //! #     fields: &FIELDS, pk: 0, list_display: &[], search: &[], filters: &[], ordering: &[], per_page: 100,
-//! #     reason_required: false, list_editable: &[], fieldsets: &[], display: None };
+//! #     reason_required: false, list_editable: &[], fieldsets: &[], display: None, inlines: &[] };
 //! # impl AdminModel for account::Model {
 //! #     fn meta() -> &'static ModelMeta { &META }
 //! #     fn cell(&self, _: usize) -> Cell { Cell::Null }

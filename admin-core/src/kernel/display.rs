@@ -148,6 +148,7 @@ mod tests {
         per_page: 10,
         reason_required: false,
         list_editable: &[],
+        inlines: &[],
         fieldsets: &[],
         display: Some(Display::Template(&PARTS)),
     };

@@ -162,6 +162,34 @@ pub struct ModelMeta {
     /// (`#[admin(display = "...")]` or `display_with`); `None` names it
     /// "Account 42". See [`crate::Record::title`].
     pub display: Option<Display>,
+    /// Child models edited on this model's record page (`#[admin(inlines(...))]`).
+    pub inlines: &'static [InlineMeta],
+}
+
+/// A child model whose rows are edited in a table on the parent's record page,
+/// found by its foreign key to the parent (`#[admin(inlines(email_job))]`). The
+/// names are checked when the registry is built (the child may live in another crate).
+#[derive(Debug)]
+pub struct InlineMeta {
+    /// The child model's slug.
+    pub model: &'static str,
+    /// The child's fields shown as columns; empty: its `list_display` minus the
+    /// foreign key to the parent.
+    pub fields: &'static [&'static str],
+    /// Columns shown as text on the child's existing rows (a new row takes them as
+    /// the child's own add form does).
+    pub readonly: &'static [&'static str],
+    /// How many rows the table shows at most; a link leads to the full list.
+    pub limit: u64,
+    /// How many blank rows are offered for adding children.
+    pub extra: u64,
+}
+
+impl InlineMeta {
+    /// The default number of rows an inline table shows.
+    pub const DEFAULT_LIMIT: u64 = 20;
+    /// The default number of blank rows for adding.
+    pub const DEFAULT_EXTRA: u64 = 3;
 }
 
 impl ModelMeta {

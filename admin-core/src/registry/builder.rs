@@ -224,6 +224,7 @@ impl RegistryBuilder {
             add_plugin(&mut registry, &mut mistakes, plugin);
         }
         add_registered(&mut registry, &mut mistakes, registered_actions, &expected);
+        mistakes.extend(registry.inline_mistakes());
         for (model, label, query) in queues {
             mistakes.extend(registry.try_queue(model, &label, &query).err());
         }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend,
-    EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, Select, Value,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, Select, Value,
 };
 
 use crate::access::permission::FieldAccess;
@@ -253,20 +253,11 @@ where
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
-            let meta = M::meta();
+            // The form is checked before a write transaction is begun.
             let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
             self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
             let txn = begin_write(db).await?;
-            let model = am.insert(&txn).await.map_err(write_refused)?;
-            let record = Self::record(&model);
-            self.still_in_scope(&txn, &record.key, scope).await?;
-            let event = audit::Event {
-                kind: "create",
-                model: Some(meta.slug),
-                object_id: Some(&record.key),
-                changes: audit::snapshot_json(meta, &record.cells, true),
-            };
-            audit::record(&txn, audit, event).await?;
+            let record = self.create_in(&txn, audit, access, form, scope).await?;
             crate::db::txn::commit(txn).await?;
             self.cache.touch();
             Ok(record)
@@ -285,44 +276,12 @@ where
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<(Record, Changes)>> {
         Box::pin(async move {
-            let meta = M::meta();
             let txn = begin_write(db).await?;
-            if !scope.is_all() {
-                let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
-                let select = EntityOf::<M>::find().filter(self.columns[meta.pk].eq(pk));
-                if Self::scoped(select, scope).count(&txn).await? == 0 {
-                    return Err(self.not_found(key));
-                }
-            }
-            let before = self.locked_at_version(&txn, key, version).await?;
-            let model = self.find_in(&txn, key).await?.ok_or_else(|| self.not_found(key))?;
-            let mut am = model.into_active_model();
-            self.apply_form(db.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
-            let saved = am.update(&txn).await.map_err(write_refused)?;
-            let after = Self::record(&saved);
-            self.still_in_scope(&txn, &after.key, scope).await?;
-            let changes: Changes = before
-                .cells
-                .iter()
-                .zip(&after.cells)
-                .enumerate()
-                .filter(|(_, (b, a))| b != a)
-                .map(|(i, (b, a))| (i, b.clone(), a.clone()))
-                .collect();
-            // A refusal here drops `txn`, which rolls the update back.
-            check(&changes)?;
-            if !changes.is_empty() {
-                let event = audit::Event {
-                    kind: "update",
-                    model: Some(meta.slug),
-                    object_id: Some(&after.key),
-                    changes: audit::diff_json(meta, &changes),
-                };
-                audit::record(&txn, audit, event).await?;
-            }
+            // A refusal drops `txn`, which rolls the update back.
+            let saved = self.update_in(&txn, audit, access, check, key, version, form, scope).await?;
             crate::db::txn::commit(txn).await?;
             self.cache.touch();
-            Ok((after, changes))
+            Ok(saved)
         })
     }
 
@@ -334,11 +293,101 @@ where
         version: &'a str,
     ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
-            let meta = M::meta();
             let txn = begin_write(db).await?;
-            let before = self.locked_at_version(&txn, key, version).await?;
+            let before = self.delete_in(&txn, audit, key, version).await?;
+            crate::db::txn::commit(txn).await?;
+            self.cache.touch();
+            Ok(before)
+        })
+    }
+
+    fn create_in<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        form: &'a FormData,
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
+            self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
+            let model = am.insert(txn).await.map_err(write_refused)?;
+            let record = Self::record(&model);
+            self.still_in_scope(txn, &record.key, scope).await?;
+            let event = audit::Event {
+                kind: "create",
+                model: Some(meta.slug),
+                object_id: Some(&record.key),
+                changes: audit::snapshot_json(meta, &record.cells, true),
+            };
+            audit::record(txn, audit, event).await?;
+            Ok(record)
+        })
+    }
+
+    fn update_in<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
+        key: &'a str,
+        version: &'a str,
+        form: &'a FormData,
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<(Record, Changes)>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            if !scope.is_all() {
+                let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+                let select = EntityOf::<M>::find().filter(self.columns[meta.pk].eq(pk));
+                if Self::scoped(select, scope).count(txn).await? == 0 {
+                    return Err(self.not_found(key));
+                }
+            }
+            let before = self.locked_at_version(txn, key, version).await?;
+            let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
+            let mut am = model.into_active_model();
+            self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
+            let saved = am.update(txn).await.map_err(write_refused)?;
+            let after = Self::record(&saved);
+            self.still_in_scope(txn, &after.key, scope).await?;
+            let changes: Changes = before
+                .cells
+                .iter()
+                .zip(&after.cells)
+                .enumerate()
+                .filter(|(_, (b, a))| b != a)
+                .map(|(i, (b, a))| (i, b.clone(), a.clone()))
+                .collect();
+            check(&changes)?;
+            if !changes.is_empty() {
+                let event = audit::Event {
+                    kind: "update",
+                    model: Some(meta.slug),
+                    object_id: Some(&after.key),
+                    changes: audit::diff_json(meta, &changes),
+                };
+                audit::record(txn, audit, event).await?;
+            }
+            Ok((after, changes))
+        })
+    }
+
+    fn delete_in<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        audit: &'a audit::Context,
+        key: &'a str,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Record>> {
+        Box::pin(async move {
+            let meta = M::meta();
+            let before = self.locked_at_version(txn, key, version).await?;
             let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
-            EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(&txn).await.map_err(
+            EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(txn).await.map_err(
                 |e| {
                     if crate::kernel::error::refusal(&e) == Some(crate::kernel::error::Refusal::ForeignKey) {
                         Error::Refused(format!(
@@ -356,9 +405,7 @@ where
                 object_id: Some(&before.key),
                 changes: audit::snapshot_json(meta, &before.cells, false),
             };
-            audit::record(&txn, audit, event).await?;
-            crate::db::txn::commit(txn).await?;
-            self.cache.touch();
+            audit::record(txn, audit, event).await?;
             Ok(before)
         })
     }

@@ -13,6 +13,7 @@ use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf, ModelMeta};
 mod builder;
 mod count;
 mod entity_admin;
+mod inlines;
 mod listing;
 mod model_admin;
 mod put_back;
@@ -23,6 +24,7 @@ mod write;
 
 pub use builder::{Plugin, RegistryBuilder};
 pub(crate) use entity_admin::EntityAdmin;
+pub use inlines::InlineChild;
 pub use model_admin::ExportPosition;
 pub(crate) use model_admin::ModelAdmin;
 pub use site::{Page, PageContent, PageHandler, PageMethod, PageRequest, Visit};

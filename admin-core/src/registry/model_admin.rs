@@ -91,6 +91,40 @@ pub trait ModelAdmin: ModelFields {
         version: &'a str,
     ) -> BoxFuture<'a, Result<Record>>;
 
+    /// [`ModelAdmin::create`] inside the caller's transaction `txn` (for a save of
+    /// several records at once); the caller commits.
+    fn create_in<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        form: &'a FormData,
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Record>>;
+
+    /// [`ModelAdmin::update`] inside the caller's transaction `txn`; the caller commits.
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of one save
+    fn update_in<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
+        key: &'a str,
+        version: &'a str,
+        form: &'a FormData,
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<(Record, Changes)>>;
+
+    /// [`ModelAdmin::delete`] inside the caller's transaction `txn`; the caller commits.
+    fn delete_in<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        audit: &'a audit::Context,
+        key: &'a str,
+        version: &'a str,
+    ) -> BoxFuture<'a, Result<Record>>;
+
     /// The record `key` read in `txn` (row-locked on PostgreSQL), for an undo or a
     /// restore that writes it in the same transaction.
     fn get_for_write<'a>(

@@ -5,6 +5,7 @@
 mod actions;
 mod caller;
 mod door;
+mod inlines;
 pub(crate) mod list_edit;
 mod records;
 mod restore;
@@ -22,11 +23,13 @@ pub use write::AuditedWrite;
 
 pub use actions::{ActionRequest, ActionResult};
 pub(crate) use actions::{action_for, action_preview, check_batch_size, preview_of, run_action};
+pub use inlines::{InlineRows, InlineSave, row_prefix};
+pub(crate) use inlines::{inline_rows, update_with_inlines};
 pub use list_edit::{FieldChange, LIST_EDIT_MAX, ListEditReview, RowEdit, RowReview, RowState};
 pub use records::{DeletePlan, EXPORT_LIMIT, RelatedRows};
 pub(crate) use records::{
-    actor, create, delete, export, first_rows, get, list, list_keys, plan_delete, reason_error, related,
-    update,
+    actor, create, delete, export, first_rows, get, list, list_keys, plan_delete, reason_check, reason_error,
+    related, update,
 };
 
 use crate::access::Staff;

@@ -145,8 +145,18 @@ pub async fn update_only(
     if let Some(e) = reason_error(ctx, "_reason") {
         return Err(Error::Invalid(vec![e]));
     }
+    let check = reason_check(ctx, meta);
+    admin.update(db, ctx, &access, &check, key, version, form, scope).await
+}
+
+/// The check an update runs on its changes: a change to a field (or model) that
+/// requires a reason is refused when the caller gave none.
+pub(crate) fn reason_check(
+    ctx: &Context,
+    meta: &'static ModelMeta,
+) -> impl Fn(&Changes) -> Result<()> + Send + Sync + use<> {
     let has_reason = ctx.reason.is_some();
-    let check = move |changes: &Changes| -> Result<()> {
+    move |changes: &Changes| -> Result<()> {
         if has_reason {
             return Ok(());
         }
@@ -167,8 +177,7 @@ pub async fn update_only(
                 ),
             )]))
         }
-    };
-    admin.update(db, ctx, &access, &check, key, version, form, scope).await
+    }
 }
 
 /// What deleting a record would touch: per referring model, how many rows refer to it.

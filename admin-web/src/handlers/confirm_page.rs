@@ -135,6 +135,7 @@ impl Confirm<'_> {
             list_editable: &[],
             fieldsets: &[],
             display: None,
+            inlines: &[],
         };
         let prefix = self.ctx.state.prefix();
         action

@@ -4,7 +4,7 @@ use admin_core::access::permission::{FieldAccess, field_access, read_only_reason
 use admin_core::kernel::field::Cell;
 use admin_core::list::query::ModelFields;
 use admin_core::list::view::visible_columns;
-use admin_core::service::RelatedRows;
+use admin_core::service::{InlineSave, RelatedRows};
 use admin_core::{Error as CoreError, FieldError, ForeignNames, FormData, ModelMeta, Record};
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -34,6 +34,8 @@ struct Page<'a> {
     conflict: Vec<Value>,
     /// The changes to confirm before saving (see [`super::edit_review`]).
     review: Option<Value>,
+    /// A refused submission's inline rows, shown again (see [`super::inline`]).
+    submitted: Option<super::inline::Submitted<'a>>,
 }
 
 impl<'a> Page<'a> {
@@ -46,7 +48,7 @@ impl<'a> Page<'a> {
         state: FormState<'a>,
     ) -> Self {
         let version = record.map(Record::version).unwrap_or_default();
-        Self { ctx, meta, record, version, back, state, conflict: Vec::new(), review: None }
+        Self { ctx, meta, record, version, back, state, conflict: Vec::new(), review: None, submitted: None }
     }
 
     fn creating(&self) -> bool {
@@ -102,6 +104,7 @@ impl<'a> Page<'a> {
             }),
             delete_url => self.record.filter(|_| self.may("delete")).map(|r| self.record_url(r, &format!("/delete{}", back_query(&self.back)))),
             related => self.related().await?,
+            inlines => self.inlines(may_change).await?,
             notes => self.notes().await?,
             may_note => self.may("note"),
             notes_url => self.record.map(|r| self.record_url(r, "/notes")),
@@ -285,12 +288,22 @@ impl<'a> Page<'a> {
         let Some(record) = self.record else { return Ok(Vec::new()) };
         let service = self.ctx.service();
         let groups = service.related(&self.ctx.caller, self.meta.slug, record, RELATED_LIMIT).await?;
+        // An inline child is shown in its own table, in the form.
+        let inline = |g: &RelatedRows| self.meta.inlines.iter().any(|i| i.model == g.related.meta().slug);
         let mut out = Vec::with_capacity(groups.len());
-        for g in &groups {
+        for g in groups.iter().filter(|g| !inline(g)) {
             let names = service.foreign_names(&self.ctx.caller, g.related.meta().slug, &g.rows).await?;
             out.push(self.related_group(record, g, &names));
         }
         Ok(out)
+    }
+
+    async fn inlines(&self, may_change: bool) -> Result<Vec<Value>> {
+        let Some(record) = self.record.filter(|_| !self.meta.inlines.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let groups = self.ctx.service().inlines(&self.ctx.caller, self.meta.slug, record).await?;
+        Ok(super::inline::tables(self.ctx, &groups, record, may_change, self.submitted.as_ref()))
     }
 
     fn related_group(&self, record: &Record, g: &RelatedRows, names: &ForeignNames) -> Value {
@@ -411,6 +424,9 @@ pub async fn save(
         }
     }
     let caller = ctx.caller_with_reason(form.get("_reason"));
+    if !meta.inlines.is_empty() {
+        return save_with_inlines(&ctx, model.as_ref(), &key, &form, back).await;
+    }
     match ctx.service().update(&caller, meta.slug, &key, version, &form).await {
         Ok((record, changes)) => {
             let nothing = if changes.is_empty() { " (nothing had changed)" } else { "" };
@@ -446,6 +462,68 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The save of a record with inline children: the record and its child rows in
+/// one transaction through the door; refused, the form comes back with every
+/// value typed and each error on its row's cell.
+async fn save_with_inlines(
+    ctx: &Ctx,
+    model: &dyn ModelFields,
+    key: &str,
+    form: &FormData,
+    back: String,
+) -> Result<Response> {
+    let meta = model.meta();
+    let version = form.get("_version").unwrap_or("");
+    let caller = ctx.caller_with_reason(form.get("_reason"));
+    let staff = ctx.caller.staff();
+    let outcome = ctx.service().update_with_inlines(&caller, meta.slug, key, version, form).await;
+    let (errors, record, status, conflict, keep_versions, parent_version) = match outcome {
+        Ok(InlineSave::Saved { record, changes, rows }) => {
+            let nothing = if changes.is_empty() && rows == 0 { " (nothing had changed)" } else { "" };
+            ctx.flash(&format!("{} saved{nothing}.", record.title(meta))).await;
+            return Ok(after_save(ctx, meta, &record, form, &back, true));
+        }
+        Ok(InlineSave::RowConflict { child, key: row, .. }) => {
+            let text = ctx.state.templates.catalogs().text(
+                "en",
+                "inline-conflict",
+                &[("row", format!("{} {row}", child.label).into())],
+            );
+            let record = ctx.service().get(&ctx.caller, meta.slug, key).await?;
+            (
+                vec![FieldError::form(text)],
+                record,
+                StatusCode::CONFLICT,
+                Vec::new(),
+                false,
+                version.to_owned(),
+            )
+        }
+        Err(CoreError::Invalid(errors)) => {
+            let record = ctx.service().get(&ctx.caller, meta.slug, key).await?;
+            (errors, record, StatusCode::BAD_REQUEST, Vec::new(), true, version.to_owned())
+        }
+        Err(CoreError::Conflict { current }) => {
+            let errors = vec![FieldError::form(
+                "Someone else changed this record after you opened it, so nothing was saved. Their values are shown below; your values are filled in again, so you can review and save on top of theirs.",
+            )];
+            let conflict = conflict_rows(ctx, model, &current, form);
+            let version = current.version();
+            (errors, *current, StatusCode::CONFLICT, conflict, true, version)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let state = FormState::from_record(meta, Some(&record), &errors).with_submitted(staff, meta, form, false);
+    let submitted = super::inline::Submitted { form, errors: &errors, keep_versions };
+    let page = Page {
+        version: parent_version,
+        conflict,
+        submitted: Some(submitted),
+        ..Page::new(ctx, meta, Some(&record), back, state)
+    };
+    page.render(status).await
 }
 
 /// What changed meanwhile next to what this person tried to save, for the fields

@@ -16,6 +16,7 @@ pub mod edit_review;
 pub mod effects;
 pub mod health;
 pub mod history;
+mod inline;
 pub mod list;
 pub mod list_edit;
 pub mod login;

@@ -49,6 +49,7 @@ static META: ModelMeta = ModelMeta {
     list_editable: &[],
     fieldsets: &[],
     display: None,
+    inlines: &[],
 };
 
 /// Parses filter values the way the registry does for a `bool` field: through the

@@ -17,6 +17,7 @@ mod actions;
 mod approvals;
 mod audit_log;
 mod effects;
+mod inlines;
 mod list_edit;
 mod lookup;
 mod notes;

@@ -73,7 +73,10 @@ as_str!(Plan, BillingState, PaymentResult);
         description = "Set by the billing system; change the plan only when the customer asked.",
         fields(plan, billing_state, last_payment_result)
     ),
-    fieldset("Flags", fields(welcome_email_sent, manual_review, locked))
+    fieldset("Flags", fields(welcome_email_sent, manual_review, locked)),
+    // Email jobs are edited on the account's page; their status stays the mail
+    // worker's and the actions' to set.
+    inlines(email_job(readonly(status)))
 )]
 pub struct Model {
     /// Primary key.
