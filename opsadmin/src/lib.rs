@@ -65,6 +65,9 @@ pub mod action {
     };
     /// An effect a run schedules with [`RunContext::schedule`].
     pub use admin_core::kernel::effect::Effect;
+    /// A translatable sentence ([`Blocked::message`]): a message id, its arguments
+    /// and the English text.
+    pub use admin_core::kernel::message::{Message, MessageArg};
 }
 
 /// Effects carried out after an action's run commits: the handler a kind of effect
@@ -137,6 +140,9 @@ pub mod web {
     /// is older than the session policy allows (and back afterwards).
     pub use admin_web::session::require_recent_auth;
     pub use admin_web::{AdminState, Config, Error, Result, TemplateError, router, router_at, spawn_worker};
+    /// The admin's languages: message catalogs, the reader's language and time
+    /// zone, and formatting numbers and times for them.
+    pub use admin_web::i18n;
 }
 
 /// Items the derive macros refer to. Not a public API: it may change in any release.
@@ -204,6 +210,10 @@ pub mod guide {
     /// `docs/src/sessions.md`.
     #[doc = include_str!("../../docs/src/sessions.md")]
     pub struct Sessions;
+
+    /// `docs/src/languages.md`.
+    #[doc = include_str!("../../docs/src/languages.md")]
+    pub struct Languages;
 
     /// `docs/src/deployment.md`.
     #[doc = include_str!("../../docs/src/deployment.md")]

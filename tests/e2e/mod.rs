@@ -30,6 +30,7 @@ mod conflict;
 mod effects;
 mod finance;
 mod keyboard;
+mod languages;
 mod layout;
 mod limits;
 mod no_script;

@@ -24,6 +24,7 @@ mod features;
 mod health;
 mod hostile;
 mod idempotency;
+mod languages;
 mod identity;
 mod instances;
 mod limits;

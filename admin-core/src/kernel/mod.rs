@@ -6,6 +6,7 @@ pub mod clock;
 pub mod effect;
 pub mod error;
 pub mod field;
+pub mod message;
 pub mod metrics;
 pub mod model;
 pub mod record;

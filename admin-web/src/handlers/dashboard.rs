@@ -1,7 +1,6 @@
 //! The dashboard: the models this user may see, their work queues with counts, the
 //! user's saved views, and approvals waiting for them.
 
-use admin_core::kernel::model::thousands;
 use axum::extract::Path;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -35,11 +34,11 @@ pub async fn show(ctx: Ctx) -> Result<Html<String>> {
     ctx.state.templates.render(
         &["admin/dashboard.html".to_owned()],
         context! {
-            base => ctx.base("Dashboard"),
+            base => ctx.base(&ctx.t("dashboard-title", &[])),
             models => models,
             queues => queues(&ctx).await?,
             views => views(&ctx).await?,
-            approvals_waiting => (waiting > 0).then(|| thousands(waiting)),
+            approvals_waiting => (waiting > 0).then_some(waiting),
             worker_warning => service.worker_warning(&ctx.caller).await?,
         },
     )
@@ -56,7 +55,7 @@ async fn queues(ctx: &Ctx) -> Result<Vec<Value>> {
         let query = service.query(&ctx.caller, q.model, &q.query)?;
         let n = service.count(&ctx.caller, q.model, &query, QUEUE_COUNT_CAP + 1).await?;
         let count =
-            if n > QUEUE_COUNT_CAP { format!("{}+", thousands(QUEUE_COUNT_CAP)) } else { thousands(n) };
+            if n > QUEUE_COUNT_CAP { format!("{}+", ctx.number(QUEUE_COUNT_CAP)) } else { ctx.number(n) };
         out.push(context! {
             label => &q.label,
             count => count,
@@ -68,7 +67,7 @@ async fn queues(ctx: &Ctx) -> Result<Vec<Value>> {
     if ctx.caller.may("effects.view") {
         let n = service.failed_effects(&ctx.caller).await?;
         out.push(context! {
-            label => "Failed effects", count => thousands(n), empty => n == 0,
+            label => ctx.t("dashboard-failed-effects", &[]), count => ctx.number(n), empty => n == 0,
             url => format!("{prefix}/effects/?state=failed"),
         });
     }
@@ -140,7 +139,7 @@ pub async fn save_view(
     let mut back = format!("{}/{}/", ctx.state.prefix(), meta.slug);
     match saved {
         Ok(v) => {
-            ctx.flash(&format!("Saved the view \u{201c}{}\u{201d}; it is on your dashboard.", v.name)).await;
+            ctx.flash_t("flash-view-saved", &[("name", v.name.clone().into())]).await;
             back.push_str(qs.as_deref().unwrap_or(""));
         }
         Err(admin_core::Error::Invalid(errs)) => {
@@ -160,6 +159,6 @@ pub async fn delete_view(Path(id): Path<String>, Submitted(ctx, _): Submitted<Pa
     let id: i64 =
         id.parse().map_err(|_| admin_core::Error::NotFound(format!("You have no saved view {id}.")))?;
     ctx.service().delete_view(&ctx.caller, id).await?;
-    ctx.flash("The saved view was deleted.").await;
+    ctx.flash_t("flash-view-deleted", &[]).await;
     Ok(Redirect::to(&format!("{}/", ctx.state.prefix())).into_response())
 }

@@ -102,7 +102,7 @@ pub async fn list(ctx: Ctx, Query(q): Query<EffectsQuery>) -> Result<Response> {
     let html = ctx.state.templates.render(
         &["admin/effects.html".to_owned()],
         context! {
-            base => ctx.base("Effects"),
+            base => ctx.base(&ctx.t("base-nav-effects", &[])),
             rows => rows.iter().map(|e| effect_row(&ctx, e)).collect::<Vec<_>>(),
             total_phrase => format!("{} effect{}", thousands(total), if total == 1 { "" } else { "s" }),
             state_links => state_links,
@@ -164,7 +164,7 @@ pub async fn retry(Path(id): Path<String>, Submitted(ctx, _): Submitted<RetryFor
     let id = parse_id(&id)?;
     match ctx.service().retry_effect(&ctx.caller, id).await {
         Ok(e) => {
-            ctx.flash(&format!("\u{201c}{}\u{201d} will be tried again in a moment.", e.summary)).await;
+            ctx.flash_t("flash-effect-retry", &[("summary", e.summary.clone().into())]).await;
             Ok(Redirect::to(&format!("{}/effects/{id}", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Refused(msg)) => render_effect(&ctx, id, Some(msg), StatusCode::CONFLICT).await,
@@ -188,7 +188,7 @@ pub async fn give_up(
     let reason = form.reason.unwrap_or_default();
     match ctx.service().give_up_effect(&ctx.caller, id, &reason).await {
         Ok(e) => {
-            ctx.flash(&format!("\u{201c}{}\u{201d} was given up; it will not be tried again.", e.summary))
+            ctx.flash_t("flash-effect-given-up", &[("summary", e.summary.clone().into())])
                 .await;
             Ok(Redirect::to(&format!("{}/effects/{id}", ctx.state.prefix())).into_response())
         }

@@ -76,7 +76,7 @@ pub async fn record_history(
         .into());
     }
     let rows: Vec<Value> =
-        entries.iter().map(|e| entry_view(&ctx.staff, e, Some(meta), None, false)).collect();
+        entries.iter().map(|e| entry_view(&ctx.staff, e, Some(meta), None, false, ctx.reader())).collect();
     let links = super::undo::history_links(&ctx, meta, &key, exists, page, &entries).await?;
     let page = HistoryPage { key: &key, exists, rows, links, total, page, message };
     render_history(&ctx, meta, page)
@@ -254,7 +254,7 @@ async fn audit_rows(ctx: &Ctx, entries: &[entry::Model]) -> Result<Vec<Value>> {
         .map(|e| {
             let meta = e.model.as_deref().and_then(|m| ctx.state.registry.model(m));
             let (url, deleted) = link_of(prefix, e, &existing);
-            entry_view(&ctx.staff, e, meta, url, deleted)
+            entry_view(&ctx.staff, e, meta, url, deleted, ctx.reader())
         })
         .collect())
 }
@@ -311,11 +311,11 @@ fn render_audit(ctx: &Ctx, aq: &AuditQuery, p: AuditPage) -> Result<Html<String>
         format!("{} {}", thousands(p.total), if p.total == 1 { "entry" } else { "entries" })
     };
     let kind_options: Vec<Value> =
-        p.kinds.iter().map(|k| context! { value => k, label => kind_label(k) }).collect();
+        p.kinds.iter().map(|k| context! { value => k, label => kind_label(k, ctx.reader()) }).collect();
     ctx.state.templates.render(
         &["admin/audit.html".to_owned()],
         context! {
-            base => ctx.base("Audit log"),
+            base => ctx.base(&ctx.t("base-nav-audit", &[])),
             entries => p.rows,
             links => p.links,
             total_phrase => total_phrase,

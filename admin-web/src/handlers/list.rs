@@ -1,6 +1,5 @@
 //! The list screen (Django's change list) and its CSV export.
 
-use admin_core::kernel::model::thousands;
 use admin_core::list::view::{self, FilterChoice, Params};
 use admin_core::{ListQuery, ListResult, ModelMeta, service};
 use std::borrow::Cow;
@@ -105,7 +104,7 @@ impl ListPage<'_> {
             columns => self.columns(),
             rows => self.rows(&back),
             total => self.result.total(),
-            total_phrase => self.result.count.phrase(meta),
+            total_phrase => count_phrase(self.ctx, meta, self.result.count),
             count_exact => self.result.count.is_exact(),
             exact_url => exact_url,
             q => self.query.q.clone().unwrap_or_default(),
@@ -135,7 +134,7 @@ impl ListPage<'_> {
         let here = self.result.rows.iter().filter(|r| self.selected.contains(&r.key)).count();
         context! {
             count => n,
-            phrase => self.meta.count_phrase(n),
+            phrase => count_phrase(self.ctx, self.meta, admin_core::list::count::Count::Exact(n)),
             here => here,
             page_all => here > 0 && here == self.result.rows.len(),
             url => format!("{}/{}/selection", self.ctx.state.prefix(), self.meta.slug),
@@ -148,7 +147,7 @@ impl ListPage<'_> {
             .map(|c| {
                 let f = &self.meta.fields[c.field];
                 let sort_url = self.url_with(|p| *p = view::with_param(std::mem::take(p), "sort", &c.sort_param));
-                context! { name => f.name, label => f.label, sort_url => sort_url, sorted => c.sorted, numeric => c.numeric }
+                context! { name => f.name, label => self.ctx.reader().field_label(self.meta.slug, f.name, f.label), sort_url => sort_url, sorted => c.sorted, numeric => c.numeric }
             })
             .collect()
     }
@@ -165,10 +164,10 @@ impl ListPage<'_> {
             .map(|r| {
                 let url = format!("{prefix}/{}/{}?{back}", meta.slug, url_path_segment(&r.key));
                 let (cells, cells_html) = if fast {
-                    (Vec::new(), Some(Value::from_safe_string(row_cells_html(prefix, meta, &shown, r, &url))))
+                    (Vec::new(), Some(Value::from_safe_string(row_cells_html(prefix, meta, &shown, r, &url, self.ctx.reader()))))
                 } else {
                     let cells: Vec<Value> =
-                        shown.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i])).collect();
+                        shown.iter().map(|&i| cell_view(prefix, &meta.fields[i], &r.cells[i], self.ctx.reader())).collect();
                     (cells, None)
                 };
                 let selected = self.selected.contains(&r.key);
@@ -185,7 +184,7 @@ impl ListPage<'_> {
             .map(|n| match n {
                 None => context! { gap => true },
                 Some(n) => context! {
-                    gap => false, n => thousands(*n), current => *n == p.page,
+                    gap => false, n => self.ctx.number(*n), current => *n == p.page,
                     url => self.link(&view::PageLink { page: *n, cursor: None }),
                 },
             })
@@ -196,8 +195,8 @@ impl ListPage<'_> {
             prev_url => p.prev.as_ref().map(|l| self.link(l)),
             next_url => p.next.as_ref().map(|l| self.link(l)),
             links => links,
-            first_row => thousands(p.first_row),
-            last_row => thousands(p.last_row),
+            first_row => self.ctx.number(p.first_row),
+            last_row => self.ctx.number(p.last_row),
         }
     }
 
@@ -375,5 +374,35 @@ mod tests {
         let two =
             csv_lines([vec!["a".to_owned(), "=b".to_owned()], vec![String::new(), "c".to_owned()]]).unwrap();
         assert_eq!(&two[..], b"a,'=b\r\n,c\r\n");
+    }
+}
+
+/// "1 account", "6,155 accounts", "about 450,000 accounts", "more than 10,000
+/// accounts", in the reader's language (the noun is the application's word).
+fn count_phrase(ctx: &Ctx, meta: &ModelMeta, count: admin_core::list::count::Count) -> String {
+    use admin_core::list::count::Count;
+    let noun_args = |n: u64| -> Vec<(&'static str, crate::i18n::Arg)> {
+        vec![
+            ("n", crate::i18n::Arg::from(i64::try_from(n).unwrap_or(i64::MAX))),
+            ("count", ctx.number(n).into()),
+            ("one", meta.label.to_lowercase().into()),
+            ("nouns", meta.noun_plural().into()),
+        ]
+    };
+    match count {
+        Count::Exact(n) => ctx.t("list-count", &noun_args(n)),
+        Count::About(n) if n >= 1_000_000 => {
+            let tenths = (n + 50_000) / 100_000;
+            let millions = crate::i18n::format::decimal(&ctx.locale.lang, &format!("{}.{}", tenths / 10, tenths % 10));
+            let mut args = noun_args(n);
+            args.push(("millions", millions.into()));
+            ctx.t("list-count-about-millions", &args)
+        }
+        Count::About(n) => {
+            let digits = n.checked_ilog10().unwrap_or(0);
+            let unit = 10u64.pow(digits.saturating_sub(1));
+            ctx.t("list-count-about", &noun_args((n + unit / 2) / unit * unit))
+        }
+        Count::MoreThan(n) => ctx.t("list-count-more", &noun_args(n)),
     }
 }

@@ -18,6 +18,7 @@ pub mod history;
 pub mod list;
 pub mod login;
 pub mod notes;
+pub mod preferences;
 pub mod search;
 pub mod selection;
 pub mod staff;

@@ -266,7 +266,13 @@ pub fn admin_state(
     registry: Arc<opsadmin::Registry>,
     config: opsadmin::web::Config,
 ) -> opsadmin::web::AdminState {
-    opsadmin::web::AdminState::new(db, registry).with_roles(roles::roles()).with_config(config)
+    opsadmin::web::AdminState::new(db, registry)
+        .with_roles(roles::roles())
+        .with_config(config)
+        // The app's own words (its actions' blocked reasons, its labels in German).
+        .with_catalog("en", include_str!("../locales/en/app.ftl"))
+        .and_then(|s| s.with_catalog("de", include_str!("../locales/de/app.ftl")))
+        .expect("the app's catalogs parse")
 }
 
 /// The web app over an admin state: the admin under `/admin`, and `/` redirecting
