@@ -58,6 +58,13 @@ impl From<i64> for Arg {
     }
 }
 
+impl From<u64> for Arg {
+    #[allow(clippy::cast_precision_loss)]
+    fn from(n: u64) -> Self {
+        Self::Number(n as f64)
+    }
+}
+
 impl From<i32> for Arg {
     fn from(n: i32) -> Self {
         Self::Number(f64::from(n))
@@ -86,6 +93,20 @@ const SENTENCES: &[(&str, &str)] = &[
     ("Enter a whole number.", "form-whole-number"),
     ("Enter a number.", "form-number"),
     ("Enter a decimal number, like 12.50.", "form-decimal"),
+    // Filter options and states the handlers name in words.
+    ("All", "word-all"),
+    ("Yes", "field-yes"),
+    ("No", "field-no"),
+    ("Waiting for approval", "status-pending"),
+    ("Approved, about to run", "status-approved"),
+    ("Running", "status-running"),
+    ("Done", "result-done"),
+    ("Failed", "status-failed"),
+    ("Rejected", "status-rejected"),
+    ("Waiting", "state-queued"),
+    ("Being carried out", "state-running"),
+    ("Given up", "state-given-up"),
+    ("Unknown", "field-unknown"),
     ("Choose yes or no.", "form-yes-no"),
     ("Enter a date as YYYY-MM-DD, like 2026-03-02.", "form-date"),
     ("Enter a date and time as YYYY-MM-DD HH:MM, like 2026-03-02 14:05.", "form-datetime"),

@@ -47,7 +47,7 @@ async fn a_staff_member_who_chooses_german_reads_german_pages_numbers_and_times_
     let en = c.get("/admin/invoice/").await;
     en.assert_contains("<html lang=\"en\">");
     en.assert_contains("€1,234,567.89");
-    en.assert_contains("2026-01-31 23:30:00");
+    en.assert_contains("2026-01-31 23:30");
     en.assert_contains("Sign out");
 
     let saved = choose(&mut c, "de", "Europe/Berlin").await;
@@ -67,7 +67,7 @@ async fn a_staff_member_who_chooses_german_reads_german_pages_numbers_and_times_
     de.assert_contains("1.234.567,89 €");
     de.assert_lacks("€1,234,567.89");
     // 23:30 UTC on 31 January is 00:30 on 1 February in Berlin.
-    de.assert_contains("01.02.2026 00:30:00");
+    de.assert_contains("01.02.2026 00:30");
     de.assert_lacks("2026-01-31 23:30");
     // The count of the list speaks German too.
     de.assert_contains("3 invoices");

@@ -141,6 +141,19 @@ delete-cancel = Abbrechen
 
 ## Verlauf, Protokoll, Wiederherstellen und Rückgängigmachen.
 history-deleted = Dieses { $noun } wurde gelöscht. Sein Verlauf bleibt erhalten.
+count-entries = { $count } { $n ->
+    [one] Eintrag
+   *[other] Einträge
+  }
+count-entries-more = Mehr als { $count } Einträge
+count-requests = { $count } { $n ->
+    [one] Anfrage
+   *[other] Anfragen
+  }
+count-effects = { $count } { $n ->
+    [one] Wirkung
+   *[other] Wirkungen
+  }
 history-newest-first = { $phrase }, neueste zuerst
 history-none = Noch keine Änderungen aufgezeichnet.
 history-newer = Neuere

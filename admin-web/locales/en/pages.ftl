@@ -143,6 +143,19 @@ delete-cancel = Cancel
 
 ## History, audit log, restore and undo.
 history-deleted = This { $noun } has been deleted. Its history is kept.
+count-entries = { $count } { $n ->
+    [one] entry
+   *[other] entries
+  }
+count-entries-more = More than { $count } entries
+count-requests = { $count } { $n ->
+    [one] request
+   *[other] requests
+  }
+count-effects = { $count } { $n ->
+    [one] effect
+   *[other] effects
+  }
 history-newest-first = { $phrase }, newest first
 history-none = No changes recorded yet.
 history-newer = Newer

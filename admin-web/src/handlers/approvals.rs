@@ -140,7 +140,7 @@ pub async fn queue(ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response> {
         context! {
             base => ctx.base(&ctx.t("base-nav-approvals", &[])),
             rows => rows.iter().map(|r| row(&ctx, r)).collect::<Vec<_>>(),
-            total_phrase => format!("{} request{}", thousands(total), if total == 1 { "" } else { "s" }),
+            total_phrase => ctx.t("count-requests", &[("n", total.into()), ("count", ctx.number(total).into())]),
             status_links => f.status_links(prefix),
             messages => &f.messages,
             own_only => own_only,

@@ -104,7 +104,7 @@ pub async fn list(ctx: Ctx, Query(q): Query<EffectsQuery>) -> Result<Response> {
         context! {
             base => ctx.base(&ctx.t("base-nav-effects", &[])),
             rows => rows.iter().map(|e| effect_row(&ctx, e)).collect::<Vec<_>>(),
-            total_phrase => format!("{} effect{}", thousands(total), if total == 1 { "" } else { "s" }),
+            total_phrase => ctx.t("count-effects", &[("n", total.into()), ("count", ctx.number(total).into())]),
             state_links => state_links,
             messages => messages,
             prev_url => (page > 1).then(|| list_url(prefix, state.as_deref(), page - 1)),

@@ -120,7 +120,7 @@ fn render_history(ctx: &Ctx, meta: &ModelMeta, h: HistoryPage<'_>) -> Result<Htm
             list_url => format!("{prefix}/{}/", meta.slug),
             entries => h.rows,
             links => h.links,
-            total_phrase => format!("{} {}", thousands(h.total), if h.total == 1 { "entry" } else { "entries" }),
+            total_phrase => ctx.t("count-entries", &[("n", h.total.into()), ("count", ctx.number(h.total).into())]),
             prev_url => (h.page > 1).then(|| page_url(h.page - 1)),
             next_url => (h.page < pages).then(|| page_url(h.page + 1)),
             page => h.page,
@@ -306,9 +306,9 @@ fn render_audit(ctx: &Ctx, aq: &AuditQuery, p: AuditPage) -> Result<Html<String>
         format!("{prefix}/audit{}", query_string(&q))
     };
     let total_phrase = if capped {
-        format!("More than {} entries", thousands(AUDIT_COUNT_CAP))
+        ctx.t("count-entries-more", &[("count", ctx.number(AUDIT_COUNT_CAP).into())])
     } else {
-        format!("{} {}", thousands(p.total), if p.total == 1 { "entry" } else { "entries" })
+        ctx.t("count-entries", &[("n", p.total.into()), ("count", ctx.number(p.total).into())])
     };
     let kind_options: Vec<Value> =
         p.kinds.iter().map(|k| context! { value => k, label => kind_label(k, ctx.reader()) }).collect();

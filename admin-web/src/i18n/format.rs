@@ -159,10 +159,11 @@ pub fn parse_utc(text: &str) -> Option<(NaiveDateTime, bool)> {
 pub fn cell(catalogs: &Catalogs, locale: &Locale, cell: &Cell) -> Option<String> {
     let lang = locale.lang.as_str();
     Some(match cell {
-        Cell::Int(n) => integer(lang, *n),
+        // Whole numbers are mostly keys and codes: written as stored.
+        Cell::Int(n) => n.to_string(),
         Cell::Decimal(_) | Cell::Float(_) => decimal(lang, &cell.form_value()),
         Cell::Money(m) => money(catalogs, lang, m),
-        Cell::DateTime(t) => datetime(catalogs, locale, *t, true),
+        Cell::DateTime(t) => datetime(catalogs, locale, *t, false),
         Cell::Date(d) => date(catalogs, lang, *d),
         Cell::Bool(b) => catalogs.text(lang, if *b { "yes" } else { "no" }, &[]),
         Cell::Null | Cell::Text(_) => return None,
