@@ -316,7 +316,9 @@ fn environment(overrides: Arc<HashMap<String, String>>, catalogs: Arc<Catalogs>)
     env.add_filter("number", |state: &State, value: Value| -> String {
         let lang = page_locale(state).lang;
         match value.as_i64() {
-            Some(n) if value.kind() == minijinja::value::ValueKind::Number => crate::i18n::format::integer(&lang, n),
+            Some(n) if value.kind() == minijinja::value::ValueKind::Number => {
+                crate::i18n::format::integer(&lang, n)
+            }
             _ => crate::i18n::format::decimal(&lang, &value.to_string()),
         }
     });

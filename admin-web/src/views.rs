@@ -161,9 +161,24 @@ pub fn field_view(
 #[must_use]
 pub fn kind_label(kind: &str, reader: Reader<'_>) -> String {
     let known = [
-        "create", "update", "delete", "login", "login_failed", "logout", "approve", "reject",
-        "approval_requested", "approval_failed", "login_locked", "login_password", "two_factor_enrolled",
-        "two_factor_disabled", "reauth", "reauth_failed", "reauth_locked", "restore",
+        "create",
+        "update",
+        "delete",
+        "login",
+        "login_failed",
+        "logout",
+        "approve",
+        "reject",
+        "approval_requested",
+        "approval_failed",
+        "login_locked",
+        "login_password",
+        "two_factor_enrolled",
+        "two_factor_disabled",
+        "reauth",
+        "reauth_failed",
+        "reauth_locked",
+        "restore",
     ];
     if known.contains(&kind) {
         return reader.t(&format!("kind-{}", kind.replace('_', "-")), &[]);

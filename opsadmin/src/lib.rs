@@ -132,6 +132,9 @@ pub mod migration {
 /// what a custom page needs (the signed-in request context, the CSRF-checked form).
 pub mod web {
     pub use admin_web::extract::Submitted;
+    /// The admin's languages: message catalogs, the reader's language and time
+    /// zone, and formatting numbers and times for them.
+    pub use admin_web::i18n;
     /// Metrics in the Prometheus text format: the recorder, and routers serving it
     /// behind a bearer token or on a listener of its own.
     pub use admin_web::metrics;
@@ -140,9 +143,6 @@ pub mod web {
     /// is older than the session policy allows (and back afterwards).
     pub use admin_web::session::require_recent_auth;
     pub use admin_web::{AdminState, Config, Error, Result, TemplateError, router, router_at, spawn_worker};
-    /// The admin's languages: message catalogs, the reader's language and time
-    /// zone, and formatting numbers and times for them.
-    pub use admin_web::i18n;
 }
 
 /// Items the derive macros refer to. Not a public API: it may change in any release.

@@ -17,8 +17,11 @@ async fn choose(c: &mut Client, language: &str, zone: &str) -> Resp {
     let page = c.get("/admin/me/preferences").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = page.input_value("csrf_token").expect("the form has a CSRF token");
-    c.post_follow("/admin/me/preferences", &[("csrf_token", &csrf), ("language", language), ("time_zone", zone)])
-        .await
+    c.post_follow(
+        "/admin/me/preferences",
+        &[("csrf_token", &csrf), ("language", language), ("time_zone", zone)],
+    )
+    .await
 }
 
 /// An invoice of a large amount, so its digits are grouped.
@@ -95,7 +98,10 @@ async fn preferences_refuse_an_unknown_language_or_zone_with_a_message_and_keep_
     let page = c.get("/admin/me/preferences").await;
     let csrf = page.input_value("csrf_token").unwrap();
     let bad = c
-        .post("/admin/me/preferences", &[("csrf_token", &csrf), ("language", "xx"), ("time_zone", "Mars/Olympus")])
+        .post(
+            "/admin/me/preferences",
+            &[("csrf_token", &csrf), ("language", "xx"), ("time_zone", "Mars/Olympus")],
+        )
         .await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     bad.assert_contains("There is no language");
@@ -154,7 +160,10 @@ async fn csv_api_and_audit_stay_locale_neutral_for_a_german_reader() {
     choose(&mut s, "de", "").await;
     let csrf = s.csrf().await;
     let screen = s
-        .post_follow("/admin/account/actions/mark_for_manual_review", &[("csrf_token", &csrf), ("ids", &BOB.to_string())])
+        .post_follow(
+            "/admin/account/actions/mark_for_manual_review",
+            &[("csrf_token", &csrf), ("ids", &BOB.to_string())],
+        )
         .await;
     screen.assert_contains("Konto 2 ist schon zur manuellen Prüfung markiert.");
     screen.assert_lacks("already marked for manual review");
@@ -258,7 +267,8 @@ fn every_language_has_the_same_files_and_message_ids() {
     for lang in &langs {
         let mut own = Vec::new();
         files(lang, "ftl", &mut own);
-        let names = |v: &[PathBuf]| v.iter().map(|p| p.file_name().unwrap().to_owned()).collect::<BTreeSet<_>>();
+        let names =
+            |v: &[PathBuf]| v.iter().map(|p| p.file_name().unwrap().to_owned()).collect::<BTreeSet<_>>();
         assert_eq!(names(&own), names(&en_files), "{} has the same files as en", lang.display());
         for f in &en_files {
             let en = ids(&std::fs::read_to_string(f).unwrap());

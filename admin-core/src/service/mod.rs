@@ -55,8 +55,8 @@ pub(crate) fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result
 }
 
 /// [`refusal`] as a translatable message: `refusal-view-only` or `refusal-cannot`,
-/// with `noun` (the model's plural), `op` (`view`, `change`, `delete`, ...; the
-/// catalogs' `op-{op}` words) and `who` ([`crate::access::permission::Roles::who_can_message`]).
+/// with `noun` (the model's plural), `op` (`view`, `change`, `delete`, ...: the
+/// catalogs select their verb on it), `verb` (the English one) and `who` ([`crate::access::permission::Roles::who_can_message`]).
 #[must_use]
 pub fn refusal_message(staff: &Staff, slug: &str, noun: &str, op: &str) -> crate::kernel::message::Message {
     let who = staff.permissions.who_can_message(&permission(slug, op));
@@ -69,6 +69,7 @@ pub fn refusal_message(staff: &Staff, slug: &str, noun: &str, op: &str) -> crate
         .arg("noun", noun)
         .arg("model", slug)
         .arg("op", op)
+        .arg("verb", op.replace('_', " "))
         .arg("who", who)
 }
 

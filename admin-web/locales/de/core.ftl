@@ -89,7 +89,7 @@ refusal-view-only = Sie können { $noun } ansehen, aber nicht { $op ->
     [add] anlegen
     [export] exportieren
     [note] mit Notizen versehen
-   *[other] { $op }
+   *[other] { $verb }
   }. { $who }
 refusal-cannot = Sie können { $noun } nicht { $op ->
     [view] ansehen
@@ -98,7 +98,7 @@ refusal-cannot = Sie können { $noun } nicht { $op ->
     [add] anlegen
     [export] exportieren
     [note] mit Notizen versehen
-   *[other] { $op }
+   *[other] { $verb }
   }. { $who }
 
 ## Was Protokolleinträge festhalten.

@@ -89,23 +89,8 @@ who-can-none = No role can do this; a superuser can.
 who-can-one = Ask someone with the { $role } role.
 who-can-many = Ask someone with the { $roles } or { $last } role.
 denial = { $what } { $who }
-refusal-view-only = You can view { $noun } but not { $op ->
-    [change] change
-    [delete] delete
-    [add] add
-    [export] export
-    [note] add notes to
-   *[other] { $op }
-  } them. { $who }
-refusal-cannot = You cannot { $op ->
-    [view] view
-    [change] change
-    [delete] delete
-    [add] add
-    [export] export
-    [note] add notes to
-   *[other] { $op }
-  } { $noun }. { $who }
+refusal-view-only = You can view { $noun } but not { $verb } them. { $who }
+refusal-cannot = You cannot { $verb } { $noun }. { $who }
 
 ## What audit entries record (history and audit log).
 kind-create = Created

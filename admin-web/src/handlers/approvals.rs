@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use admin_core::action::{DynAction, Preview};
 use admin_core::approval::{self, request};
-use admin_core::kernel::model::thousands;
 use admin_core::{Error as CoreError, Record};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;

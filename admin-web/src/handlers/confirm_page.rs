@@ -134,7 +134,16 @@ impl Confirm<'_> {
             .enumerate()
             .map(|(i, f)| {
                 let value = self.form.get(f.name).unwrap_or("");
-                field_view(prefix, &input_meta, i, value, &Cell::Null, false, self.error(f.name).as_deref(), self.ctx.reader())
+                field_view(
+                    prefix,
+                    &input_meta,
+                    i,
+                    value,
+                    &Cell::Null,
+                    false,
+                    self.error(f.name).as_deref(),
+                    self.ctx.reader(),
+                )
             })
             .collect()
     }

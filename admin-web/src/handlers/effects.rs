@@ -3,7 +3,6 @@
 
 use admin_core::Error as CoreError;
 use admin_core::effect::{Filter, STATES, StoredEffect, state_label};
-use admin_core::kernel::model::thousands;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -188,8 +187,7 @@ pub async fn give_up(
     let reason = form.reason.unwrap_or_default();
     match ctx.service().give_up_effect(&ctx.caller, id, &reason).await {
         Ok(e) => {
-            ctx.flash_t("flash-effect-given-up", &[("summary", e.summary.clone().into())])
-                .await;
+            ctx.flash_t("flash-effect-given-up", &[("summary", e.summary.clone().into())]).await;
             Ok(Redirect::to(&format!("{}/effects/{id}", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errs)) => {

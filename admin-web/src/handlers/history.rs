@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 
 use admin_core::ModelMeta;
 use admin_core::audit::{self, entry};
-use admin_core::kernel::model::thousands;
 use admin_core::list::query::page_offset;
 use axum::extract::{Path, Query};
 use axum::response::{Html, Response};

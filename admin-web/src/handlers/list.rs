@@ -393,7 +393,8 @@ fn count_phrase(ctx: &Ctx, meta: &ModelMeta, count: admin_core::list::count::Cou
         Count::Exact(n) => ctx.t("list-count", &noun_args(n)),
         Count::About(n) if n >= 1_000_000 => {
             let tenths = (n + 50_000) / 100_000;
-            let millions = crate::i18n::format::decimal(&ctx.locale.lang, &format!("{}.{}", tenths / 10, tenths % 10));
+            let millions =
+                crate::i18n::format::decimal(&ctx.locale.lang, &format!("{}.{}", tenths / 10, tenths % 10));
             let mut args = noun_args(n);
             args.push(("millions", millions.into()));
             ctx.t("list-count-about-millions", &args)

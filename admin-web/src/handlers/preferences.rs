@@ -60,7 +60,8 @@ fn render(ctx: &Ctx, prefs: &Preferences, errors: &[FieldError], status: StatusC
         .into_iter()
         .map(|l| context! { tag => l, name => catalogs.text(l, "language-name", &[]), selected => l == chosen })
         .collect();
-    let error = |field: &str| errors.iter().find(|e| e.field.as_deref() == Some(field)).map(|e| e.message.clone());
+    let error =
+        |field: &str| errors.iter().find(|e| e.field.as_deref() == Some(field)).map(|e| e.message.clone());
     let html = ctx.state.templates.render(
         &["admin/preferences.html".to_owned()],
         context! {

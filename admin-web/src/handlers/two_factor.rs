@@ -145,8 +145,15 @@ pub async fn second_factor_submit(
             tracing::warn!(%username, "second factor locked: too many wrong codes");
             let lang = second_factor_lang(&state, &headers, &session);
             let msg = state.templates.catalogs().text(&lang, "second-locked", &[("minutes", minutes.into())]);
-            let mut resp =
-                render_second_factor(&state, "", &next, Some(&msg), true, StatusCode::TOO_MANY_REQUESTS, &lang)?;
+            let mut resp = render_second_factor(
+                &state,
+                "",
+                &next,
+                Some(&msg),
+                true,
+                StatusCode::TOO_MANY_REQUESTS,
+                &lang,
+            )?;
             if let Ok(v) = HeaderValue::from_str(&set_cookie(&state, SESSION_COOKIE, "", Some(0))) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }

@@ -299,8 +299,11 @@ pub async fn deleted_submit(
     let reason = form.reason.as_deref().unwrap_or("");
     match ctx.service().restore_deleted(&ctx.caller, slug, seq, reason).await {
         Ok(record) => {
-            ctx.flash_t("flash-restored", &[("label", model.meta().label.into()), ("key", record.key.clone().into())])
-                .await;
+            ctx.flash_t(
+                "flash-restored",
+                &[("label", model.meta().label.into()), ("key", record.key.clone().into())],
+            )
+            .await;
             let to = format!("{}/{slug}/{}", ctx.state.prefix(), url_path_segment(&record.key));
             Ok(Redirect::to(&to).into_response())
         }

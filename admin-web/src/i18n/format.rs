@@ -54,13 +54,13 @@ thread_local! {
 /// has no data for it).
 fn with_formatter<T>(lang: &str, f: impl FnOnce(&DecimalFormatter) -> T) -> T {
     FORMATTERS.with_borrow_mut(|map| {
-    let formatter = map.entry(lang.to_owned()).or_insert_with(|| {
-        let prefs = icu_locale_core::Locale::try_from_str(lang).map(|l| (&l).into()).unwrap_or_default();
-        DecimalFormatter::try_new(prefs, Default::default())
-            .or_else(|_| DecimalFormatter::try_new(Default::default(), Default::default()))
-            .expect("the root locale's decimal data is compiled in")
-    });
-    f(formatter)
+        let formatter = map.entry(lang.to_owned()).or_insert_with(|| {
+            let prefs = icu_locale_core::Locale::try_from_str(lang).map(|l| (&l).into()).unwrap_or_default();
+            DecimalFormatter::try_new(prefs, Default::default())
+                .or_else(|_| DecimalFormatter::try_new(Default::default(), Default::default()))
+                .expect("the root locale's decimal data is compiled in")
+        });
+        f(formatter)
     })
 }
 
