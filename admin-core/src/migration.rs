@@ -67,7 +67,7 @@ pub async fn is_current(db: &DatabaseConnection) -> Result<bool> {
 }
 
 /// The newest schema version this release knows.
-pub const LATEST: i64 = 8;
+pub const LATEST: i64 = 9;
 
 /// Applies schema step `version`.
 async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Result<()> {
@@ -140,6 +140,8 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         // A staff user's selection on a model's list, kept on the server so it
         // survives paging and searching and works without JavaScript.
         8 => create_entity(txn, schema, crate::db::entities::selection::Entity).await?,
+        // Each staff user's language and time zone for the screens.
+        9 => staff_preferences(txn).await?,
         _ => {}
     }
     Ok(())
@@ -160,6 +162,21 @@ async fn record_every_run<C: ConnectionTrait>(conn: &C) -> Result<()> {
             _ => def.string().null(),
         };
         conn.execute(&Table::alter().table(action_run::Entity).add_column(&mut def).to_owned()).await?;
+    }
+    Ok(())
+}
+
+/// Step 9: the staff table gets `language` and `time_zone` (both empty: the
+/// browser's language, UTC). Tables made by step 1 of this release have them.
+async fn staff_preferences<C: ConnectionTrait>(conn: &C) -> Result<()> {
+    use sea_orm::sea_query::Alias;
+    for column in ["language", "time_zone"] {
+        if has_column(conn, "admin_user", column).await? {
+            continue;
+        }
+        let mut def = ColumnDef::new(Alias::new(column));
+        def.string().null();
+        conn.execute(&Table::alter().table(staff_user::Entity).add_column(&mut def).to_owned()).await?;
     }
     Ok(())
 }

@@ -49,6 +49,45 @@ pub enum Error {
     Origin,
 }
 
+/// The catalog id of an error page's title.
+fn title_id(title: &str) -> &'static str {
+    match title {
+        "Sign-in required" => "error-title-sign-in",
+        "Form expired" => "error-title-csrf",
+        "Not from this site" => "error-title-origin",
+        "Not found" => "error-title-not-found",
+        "Not allowed" => "error-title-forbidden",
+        "Confirm your password" => "error-title-reauth",
+        "Changed by someone else" => "error-title-conflict",
+        "Database unavailable" => "error-title-unavailable",
+        "Something went wrong" => "error-title-internal",
+        _ => "error-title-cannot",
+    }
+}
+
+impl Error {
+    /// The error's sentence as a message screens translate: the catalogs' id for
+    /// the admin's fixed sentences and translatable refusals, else `english` as it is.
+    fn message_for_screens(&self, english: &str) -> admin_core::kernel::message::Message {
+        use admin_core::Error as C;
+        use admin_core::kernel::message::Message;
+        let id = match self {
+            Error::SignIn { .. } | Error::Core(C::Unauthenticated) => "error-unauthenticated",
+            Error::Csrf => "error-csrf",
+            Error::Origin => "error-origin",
+            Error::Core(C::Forbidden(d)) => match d.translatable() {
+                Some(m) => return m.clone(),
+                None => return crate::i18n::sentence(english),
+            },
+            Error::Core(C::ReauthRequired) => "error-reauth",
+            Error::Core(C::Conflict { .. }) => "error-conflict",
+            Error::Core(C::Internal(_)) => "error-internal",
+            _ => return crate::i18n::sentence(english),
+        };
+        Message::new(id, english)
+    }
+}
+
 /// Marks a refusal for want of a recent sign-in: the router sends it to `{prefix}/me/confirm`.
 #[derive(Clone, Copy, Debug)]
 pub struct NeedsRecentSignIn;
@@ -60,6 +99,9 @@ pub struct ErrorPage {
     pub title: &'static str,
     /// The sentence for the reader.
     pub message: String,
+    /// The title and the sentence as message ids of the catalogs, shown in the
+    /// reader's language (the plain sentence above stays English).
+    pub translated: Option<(&'static str, admin_core::kernel::message::Message)>,
 }
 
 impl IntoResponse for Error {
@@ -132,7 +174,8 @@ impl IntoResponse for Error {
         if matches!(self, Error::Core(admin_core::Error::ReauthRequired)) {
             resp.extensions_mut().insert(NeedsRecentSignIn);
         }
-        resp.extensions_mut().insert(ErrorPage { title, message });
+        let translated = Some((title_id(title), self.message_for_screens(&message)));
+        resp.extensions_mut().insert(ErrorPage { title, message, translated });
         resp
     }
 }
@@ -206,7 +249,7 @@ where
 /// page's business).
 pub(crate) async fn no_such_page(signed_in: Result<Ctx>) -> Error {
     drop(signed_in);
-    admin_core::Error::NotFound("There is no such page.".to_owned()).into()
+    admin_core::Error::NotFound(crate::i18n::NO_SUCH_PAGE.to_owned()).into()
 }
 
 /// The layer's function: renders each [`ErrorPage`] (except 401s, which go to
@@ -215,6 +258,7 @@ pub(crate) async fn no_such_page(signed_in: Result<Ctx>) -> Error {
 pub(crate) async fn render_error_pages(prefix: Arc<str>, mut req: Request, next: Next) -> Response {
     let scope = PageScope::default();
     req.extensions_mut().insert(scope.clone());
+    let accept_language = crate::session::accept_language(req.headers()).map(str::to_owned);
     let info = req.extensions().get::<RequestInfo>().cloned();
     let mut resp = next.run(req).await;
     let Some(page) = resp.extensions_mut().remove::<ErrorPage>() else { return resp };
@@ -234,23 +278,40 @@ pub(crate) async fn render_error_pages(prefix: Arc<str>, mut req: Request, next:
         };
         i.meta(trusted).request_id.clone()
     });
-    let page_ctx = |base: Value| {
+    // The title and sentence in the reader's language: their own, else the browser's.
+    let words = |templates: &Templates, lang: &str| match &page.translated {
+        Some((title, message)) => {
+            let catalogs = templates.catalogs();
+            (catalogs.text(lang, title, &[]), catalogs.message(lang, message))
+        }
+        None => (page.title.to_owned(), page.message.clone()),
+    };
+    let page_ctx = |base: Value, (title, message): (String, String)| {
         context! {
-            base => base, title => page.title, message => &page.message, status => status.as_u16(),
+            base => base, title => title, message => message, status => status.as_u16(),
             request_id => &request_id,
         }
     };
     let rendered = match scope {
-        Scope::SignedIn(ctx) => ctx.state.templates.render(&names, page_ctx(ctx.base(page.title))),
-        Scope::Site(state) => state
-            .templates
-            .render(&names, page_ctx(signed_out_base(state.prefix(), &state.config, page.title))),
+        Scope::SignedIn(ctx) => {
+            let (title, message) = words(&ctx.state.templates, &ctx.locale.lang);
+            ctx.state.templates.render(&names, page_ctx(ctx.base(&title), (title, message)))
+        }
+        Scope::Site(state) => {
+            let lang = state.templates.catalogs().negotiate(accept_language.as_deref());
+            let (title, message) = words(&state.templates, &lang);
+            let base = signed_out_base(state.prefix(), &state.config, &title, &lang);
+            state.templates.render(&names, page_ctx(base, (title, message)))
+        }
         Scope::Unknown => {
             // Refused before any handler ran, so the site is unknown: the built-in
             // templates and the default title.
             static BUILT_IN: OnceLock<(Templates, Config)> = OnceLock::new();
             let (templates, config) = BUILT_IN.get_or_init(|| (Templates::new(), Config::default()));
-            templates.render(&names, page_ctx(signed_out_base(&prefix, config, page.title)))
+            let lang = templates.catalogs().negotiate(accept_language.as_deref());
+            let (title, message) = words(templates, &lang);
+            let base = signed_out_base(&prefix, config, &title, &lang);
+            templates.render(&names, page_ctx(base, (title, message)))
         }
     };
     match rendered {
@@ -267,9 +328,10 @@ pub(crate) async fn render_error_pages(prefix: Arc<str>, mut req: Request, next:
 }
 
 /// The layout's values for a page without a signed-in user.
-pub(crate) fn signed_out_base(prefix: &str, config: &Config, title: &str) -> Value {
+pub(crate) fn signed_out_base(prefix: &str, config: &Config, title: &str, lang: &str) -> Value {
     context! {
         prefix => prefix, site_title => &config.site_title, title => title,
         user => (), csrf_token => (), flash => (), nav_models => Vec::<Value>::new(),
+        lang => lang, tz => "UTC",
     }
 }

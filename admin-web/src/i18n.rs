@@ -7,11 +7,17 @@
 //! to English, and a message missing from English shows its id, which the catalog
 //! tests catch.
 
+pub mod format;
+
 use std::collections::HashMap;
+
+use admin_core::kernel::message::{Message, MessageArg};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
+
+pub use format::Locale;
 
 /// The language every catalog falls back to.
 pub const FALLBACK: &str = "en";
@@ -62,10 +68,98 @@ impl From<i64> for Arg {
     }
 }
 
+impl From<u64> for Arg {
+    #[allow(clippy::cast_precision_loss)]
+    fn from(n: u64) -> Self {
+        Self::Number(n as f64)
+    }
+}
+
+impl From<i32> for Arg {
+    fn from(n: i32) -> Self {
+        Self::Number(f64::from(n))
+    }
+}
+
 impl From<usize> for Arg {
     #[allow(clippy::cast_precision_loss)]
     fn from(n: usize) -> Self {
         Self::Number(n as f64)
+    }
+}
+
+/// The sentence of a page that does not exist.
+pub const NO_SUCH_PAGE: &str = "There is no such page.";
+
+/// Fixed English sentences of the layers below that staff see on screens, with
+/// their message ids: the door and the forms keep answering in English (the API,
+/// the command line and the log read them), and screens look them up here.
+const SENTENCES: &[(&str, &str)] = &[
+    (NO_SUCH_PAGE, "error-no-such-page"),
+    ("The database could not complete the request. Nothing was changed.", "error-db"),
+    ("Please correct the errors below.", "error-invalid"),
+    ("Wrong username or password.", "login-wrong"),
+    ("This field is required.", "form-required"),
+    ("Enter a whole number.", "form-whole-number"),
+    ("Enter a number.", "form-number"),
+    ("Enter a decimal number, like 12.50.", "form-decimal"),
+    // Filter options and states the handlers name in words.
+    ("All", "word-all"),
+    ("Yes", "field-yes"),
+    ("No", "field-no"),
+    ("Waiting for approval", "status-pending"),
+    ("Approved, about to run", "status-approved"),
+    ("Running", "status-running"),
+    ("Done", "result-done"),
+    ("Failed", "status-failed"),
+    ("Rejected", "status-rejected"),
+    ("Waiting", "state-queued"),
+    ("Being carried out", "state-running"),
+    ("Given up", "state-given-up"),
+    ("Unknown", "field-unknown"),
+    ("Choose yes or no.", "form-yes-no"),
+    ("Enter a date as YYYY-MM-DD, like 2026-03-02.", "form-date"),
+    ("Enter a date and time as YYYY-MM-DD HH:MM, like 2026-03-02 14:05.", "form-datetime"),
+];
+
+/// `english` as a message: its id when it is one of the admin's fixed sentences
+/// ([`SENTENCES`]), else the text as it is in every language.
+#[must_use]
+pub fn sentence(english: &str) -> Message {
+    let id = SENTENCES.iter().find(|(e, _)| *e == english).map_or("", |(_, id)| *id);
+    Message::new(id, english)
+}
+
+/// Who reads a page: the catalogs and the reader's language and zone, for text
+/// made in Rust (list cells, audit kinds).
+#[derive(Clone, Copy, Debug)]
+pub struct Reader<'a> {
+    /// The message catalogs.
+    pub catalogs: &'a Catalogs,
+    /// The reader's language and time zone.
+    pub locale: &'a Locale,
+}
+
+impl Reader<'_> {
+    /// Message `id` in the reader's language.
+    #[must_use]
+    pub fn t(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        self.catalogs.text(&self.locale.lang, id, args)
+    }
+
+    /// A field's label for the reader: the application's message
+    /// `field-{model}-{field}` when a catalog of the reader's language has it,
+    /// else the label the derive gave (`label = "..."`).
+    #[must_use]
+    pub fn field_label(&self, model: &str, field: &str, label: &str) -> String {
+        let id = format!("field-{model}-{}", field.replace('_', "-"));
+        if self.catalogs.has(&self.locale.lang, &id) { self.t(&id, &[]) } else { label.to_owned() }
+    }
+
+    /// A cell's text for the reader, or `None` when it does not depend on them.
+    #[must_use]
+    pub fn cell(&self, cell: &admin_core::kernel::field::Cell) -> Option<String> {
+        format::cell(self.catalogs, self.locale, cell)
     }
 }
 
@@ -107,7 +201,8 @@ impl Catalogs {
     }
 
     /// Adds the messages of `source` to `lang`'s catalog (made when new). A message
-    /// id already in the catalog keeps its first text.
+    /// id already in the catalog takes the new text: the application's catalogs,
+    /// added after the built-in ones, replace the admin's words.
     ///
     /// # Errors
     /// [`CatalogError`] when the language tag or the Fluent text does not parse.
@@ -139,6 +234,58 @@ impl Catalogs {
     #[must_use]
     pub fn has(&self, lang: &str, key: &str) -> bool {
         self.bundles.get(lang).is_some_and(|b| b.has_message(key))
+    }
+
+    /// The language of `lang`'s catalog that best fits an `Accept-Language` header
+    /// (`de-DE,de;q=0.9,en;q=0.8` gives `de`), else English.
+    #[must_use]
+    pub fn negotiate(&self, accept_language: Option<&str>) -> String {
+        let mut wanted: Vec<(f32, usize, String)> = accept_language
+            .unwrap_or("")
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut bits = part.split(';');
+                let tag = bits.next()?.trim().to_ascii_lowercase();
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+                    .unwrap_or(1.0);
+                (!tag.is_empty() && q > 0.0).then_some((q, i, tag))
+            })
+            .collect();
+        wanted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, _, tag) in &wanted {
+            let primary = tag.split(['-', '_']).next().unwrap_or_default();
+            for lang in [tag.as_str(), primary] {
+                if let Some(found) = self.bundles.keys().find(|k| k.eq_ignore_ascii_case(lang)) {
+                    return found.clone();
+                }
+            }
+        }
+        FALLBACK.to_owned()
+    }
+
+    /// A message from the layers below ([`Message`]) in `lang`: its id in the
+    /// catalogs, with its arguments (numbers grouped for the language, messages
+    /// given as arguments in the same language), else its English text.
+    #[must_use]
+    pub fn message(&self, lang: &str, message: &Message) -> String {
+        if !self.has(lang, message.id()) && !self.has(FALLBACK, message.id()) {
+            return message.english().to_owned();
+        }
+        let args: Vec<(&str, Arg)> = message
+            .args()
+            .iter()
+            .map(|(name, value)| {
+                let arg = match value {
+                    MessageArg::Text(t) => Arg::Text(t.clone()),
+                    MessageArg::Number(n) => Arg::Text(format::integer(lang, *n)),
+                    MessageArg::Message(m) => Arg::Text(self.message(lang, m)),
+                };
+                (name.as_str(), arg)
+            })
+            .collect();
+        self.text(lang, message.id(), &args)
     }
 
     /// Message `key` in `lang` with `args`, else in English, else the key itself.

@@ -42,6 +42,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/two_factor.html", include_str!("../templates/admin/two_factor.html")),
     ("admin/tokens.html", include_str!("../templates/admin/tokens.html")),
     ("admin/confirm.html", include_str!("../templates/admin/confirm.html")),
+    ("admin/preferences.html", include_str!("../templates/admin/preferences.html")),
     ("admin/includes/entry.html", include_str!("../templates/admin/includes/entry.html")),
     ("admin/includes/effects.html", include_str!("../templates/admin/includes/effects.html")),
     ("admin/includes/messages.html", include_str!("../templates/admin/includes/messages.html")),
@@ -92,6 +93,9 @@ pub enum TemplateError {
         /// minijinja's message, with the line.
         message: String,
     },
+    /// A message catalog given with `AdminState::with_catalog` does not parse.
+    #[error(transparent)]
+    Catalog(#[from] crate::i18n::CatalogError),
     /// The template directory cannot be read, or holds a file that is not UTF-8.
     #[error("the template directory {}: {message}", path.display())]
     Directory {
@@ -106,6 +110,8 @@ pub enum TemplateError {
 #[derive(Default)]
 struct Pending {
     overrides: HashMap<String, String>,
+    /// The application's catalogs: language, name and Fluent source.
+    catalogs: Vec<(String, String, String)>,
     /// Set when the environment is built: later overrides are refused.
     closed: bool,
 }
@@ -114,6 +120,7 @@ struct Pending {
 struct Built {
     env: Environment<'static>,
     overrides: Arc<HashMap<String, String>>,
+    catalogs: Arc<Catalogs>,
 }
 
 /// The template environment of an admin site: the user's overrides in front of the
@@ -138,7 +145,6 @@ struct Built {
 pub struct Templates {
     pending: Mutex<Pending>,
     built: OnceLock<Built>,
-    catalogs: Arc<Catalogs>,
 }
 
 impl Default for Templates {
@@ -151,13 +157,39 @@ impl Templates {
     /// The built-in templates, open for overrides until the first render.
     #[must_use]
     pub fn new() -> Self {
-        Self { pending: Mutex::default(), built: OnceLock::new(), catalogs: Arc::new(Catalogs::builtin()) }
+        Self { pending: Mutex::default(), built: OnceLock::new() }
     }
 
-    /// The message catalogs the templates' `t(...)` reads.
+    /// The message catalogs the templates' `t(...)` reads: the built-in ones with
+    /// the application's ([`Templates::add_catalog`]) over them. Asking for them
+    /// closes registration, as the first render does.
     #[must_use]
     pub fn catalogs(&self) -> &Catalogs {
-        &self.catalogs
+        &self.built().catalogs
+    }
+
+    /// Adds the Fluent messages of `source` to language `lang` (a new language, or
+    /// one the admin has, whose messages with the same ids it replaces); `name`
+    /// names it in errors (`de/app.ftl`). The source is parsed now, so a broken
+    /// catalog stops the start-up.
+    ///
+    /// # Errors
+    /// [`TemplateError::Catalog`] when the tag or the source does not parse, and
+    /// [`TemplateError::Late`] once a page was rendered.
+    pub fn add_catalog(
+        &self,
+        lang: impl Into<String>,
+        name: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Result<(), TemplateError> {
+        let (lang, name, source) = (lang.into(), name.into(), source.into());
+        Catalogs::builtin().add(&lang, &name, &source)?;
+        let mut pending = self.pending();
+        if pending.closed {
+            return Err(TemplateError::Late { name });
+        }
+        pending.catalogs.push((lang, name, source));
+        Ok(())
     }
 
     /// Replaces a template (`admin/list.html`), adds a model-specific one
@@ -262,7 +294,15 @@ impl Templates {
             // either makes it into the environment or is refused.
             pending.closed = true;
             let overrides = Arc::new(std::mem::take(&mut pending.overrides));
-            Built { env: environment(Arc::clone(&overrides), Arc::clone(&self.catalogs)), overrides }
+            let mut catalogs = Catalogs::builtin();
+            for (lang, name, source) in std::mem::take(&mut pending.catalogs) {
+                if let Err(e) = catalogs.add(&lang, &name, &source) {
+                    // Checked when added; kept out rather than failing every page.
+                    tracing::error!(error = %e, "a message catalog was left out");
+                }
+            }
+            let catalogs = Arc::new(catalogs);
+            Built { env: environment(Arc::clone(&overrides), Arc::clone(&catalogs)), overrides, catalogs }
         })
     }
 }
@@ -272,10 +312,13 @@ fn environment(overrides: Arc<HashMap<String, String>>, catalogs: Arc<Catalogs>)
     let mut env = Environment::new();
     // `{{ t("message-id", name=value) }}`: the message in the page's language (the
     // context's `lang`), escaped like any other text.
+    let for_t = Arc::clone(&catalogs);
     env.add_function(
         "t",
         move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
-            let lang = state.lookup("lang").and_then(|v| v.as_str().map(str::to_owned));
+            let catalogs = &for_t;
+            let lang = page_locale(state).lang;
+            let lang = Some(lang);
             let mut args = Vec::new();
             for name in kwargs.args() {
                 let value: Value = kwargs.get(name)?;
@@ -288,6 +331,33 @@ fn environment(overrides: Arc<HashMap<String, String>>, catalogs: Arc<Catalogs>)
             Ok(catalogs.text(lang.as_deref().unwrap_or(FALLBACK), key, &args))
         },
     );
+    // `{{ n|number }}`: a count or amount with the page language's digit grouping.
+    env.add_filter("number", |state: &State, value: Value| -> String {
+        let lang = page_locale(state).lang;
+        match value.as_i64() {
+            Some(n) if value.kind() == minijinja::value::ValueKind::Number => {
+                crate::i18n::format::integer(&lang, n)
+            }
+            _ => crate::i18n::format::decimal(&lang, &value.to_string()),
+        }
+    });
+    // `{{ at|datetime }}`: a UTC time as the handlers write it, in the page's time
+    // zone and language (its zone is the context's `tz`).
+    let for_dt = Arc::clone(&catalogs);
+    env.add_filter("datetime", move |state: &State, value: Value| -> String {
+        let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+        match crate::i18n::format::parse_utc(&text) {
+            Some((t, seconds)) => crate::i18n::format::datetime(&for_dt, &page_locale(state), t, seconds),
+            None => text,
+        }
+    });
+    // `{{ error|sentence }}`: one of the admin's fixed English sentences (a form
+    // error from the layers below) in the page's language; other text as it is.
+    let for_sentence = Arc::clone(&catalogs);
+    env.add_filter("sentence", move |state: &State, value: Value| -> String {
+        let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+        for_sentence.message(&page_locale(state).lang, &crate::i18n::sentence(&text))
+    });
     env.set_loader(move |name| {
         // `builtin/admin/base.html` is always the built-in one, so an override of
         // `admin/base.html` can extend it.
@@ -318,6 +388,19 @@ fn environment(overrides: Arc<HashMap<String, String>>, catalogs: Arc<Catalogs>)
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env
+}
+
+/// The page's language and zone: the context's `lang` and `tz`, else `base.lang`
+/// and `base.tz` (every page's layout values), else English and UTC.
+fn page_locale(state: &State) -> crate::i18n::Locale {
+    let get = |name: &str| {
+        state
+            .lookup(name)
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .or_else(|| state.lookup("base").and_then(|b| b.get_attr(name).ok()))
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    crate::i18n::Locale::new(get("lang").unwrap_or_else(|| FALLBACK.to_owned()), get("tz").as_deref())
 }
 
 /// The prefix under which the built-in templates stay reachable when overridden:

@@ -12,7 +12,8 @@ use axum::routing::{get, post};
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
     action, action_run, api, approvals, autocomplete, dashboard, delete, detail, effects, health, history,
-    list, list_edit, login, notes, pages, search, selection, staff, static_files, tokens, two_factor, undo,
+    list, list_edit, login, notes, pages, preferences, search, selection, staff, static_files, tokens,
+    two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -133,6 +134,7 @@ where
         // A GET here (back from confirming the password) shows the user and the form.
         .route(&p("/staff/{id}/password"), get(staff::show).post(staff::reset_password))
         .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
+        .route(&p("/me/preferences"), get(preferences::form).post(preferences::save))
         .route(&p("/api/{model}/actions/{action}"), post(api::run_action))
         .route(&p("/search"), get(search::search))
         .route(&p("/views/{id}/delete"), post(dashboard::delete_view))

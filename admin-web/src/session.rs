@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, header};
 use minijinja::{Value, context};
 
 use crate::error::{Error, Result};
+use crate::i18n::{Arg, Locale};
 use crate::request_log::RequestInfo;
 use crate::state::{AdminState, Config};
 
@@ -41,6 +42,12 @@ pub fn set_cookie(state: &AdminState, name: &str, value: &str, max_age: Option<i
     c
 }
 
+/// The request's `Accept-Language` header, if readable.
+#[must_use]
+pub fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+}
+
 /// Whether the client is a browser asking for a page (else it gets 401, not a redirect).
 #[must_use]
 pub fn wants_html(headers: &HeaderMap) -> bool {
@@ -70,6 +77,9 @@ pub struct Ctx {
     pub proof: Proof,
     /// The caller every call through the door ([`admin_core::service::Service`]) carries.
     pub caller: Caller,
+    /// The language and time zone of this user's pages: their own choice, else the
+    /// browser's `Accept-Language` and UTC.
+    pub locale: Locale,
 }
 
 /// The request id and client address of a request, for audit entries and the log
@@ -145,7 +155,12 @@ where
         let Identity { staff, proof, session } = identity;
         let session =
             session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;
-        let CurrentSession { csrf_token, flash, .. } = session.clone();
+        let CurrentSession { csrf_token, flash, language, time_zone, .. } = session.clone();
+        let lang = match language {
+            Some(l) if state.templates.catalogs().languages().contains(&l.as_str()) => l,
+            _ => state.templates.catalogs().negotiate(accept_language(&parts.headers)),
+        };
+        let locale = Locale::new(lang, time_zone.as_deref());
         let ctx = Ctx {
             state,
             staff,
@@ -157,6 +172,7 @@ where
             session,
             proof,
             caller,
+            locale,
         };
         crate::error::note_signed_in(parts, &ctx);
         Ok(ctx)
@@ -269,6 +285,41 @@ impl Ctx {
         self.caller.clone().with_reason(reason.map(str::to_owned))
     }
 
+    /// Message `id` of the catalogs in this user's language, with `args`.
+    #[must_use]
+    pub fn t(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        self.state.templates.catalogs().text(&self.locale.lang, id, args)
+    }
+
+    /// The catalogs and this user's language and zone, for text made in Rust.
+    #[must_use]
+    pub fn reader(&self) -> crate::i18n::Reader<'_> {
+        crate::i18n::Reader { catalogs: self.state.templates.catalogs(), locale: &self.locale }
+    }
+
+    /// A whole number as this user reads it (`1,234`, `1.234`).
+    #[must_use]
+    pub fn number(&self, n: impl TryInto<i64>) -> String {
+        crate::i18n::format::integer(&self.locale.lang, n.try_into().unwrap_or(i64::MAX))
+    }
+
+    /// A stored UTC time in this user's zone and language (`seconds`: with them).
+    #[must_use]
+    pub fn datetime(&self, utc: chrono::NaiveDateTime, seconds: bool) -> String {
+        crate::i18n::format::datetime(self.state.templates.catalogs(), &self.locale, utc, seconds)
+    }
+
+    /// A message from the layers below in this user's language.
+    #[must_use]
+    pub fn message(&self, message: &admin_core::kernel::message::Message) -> String {
+        self.state.templates.catalogs().message(&self.locale.lang, message)
+    }
+
+    /// Leaves message `id` (with `args`), in this user's language, for the next page.
+    pub async fn flash_t(&self, id: &str, args: &[(&str, Arg)]) {
+        self.flash(&self.t(id, args)).await;
+    }
+
     /// Leaves a message for the next page.
     pub async fn flash(&self, message: &str) {
         if let Err(e) = auth::set_flash(&self.state.db, &self.token, message).await {
@@ -298,6 +349,8 @@ impl Ctx {
             may_approvals => admin_core::approval::may_see_queue(&self.staff, &self.state.registry),
             may_effects => self.staff.may("effects.view"),
             nav_pages => crate::handlers::pages::nav(self),
+            lang => &self.locale.lang,
+            tz => self.locale.tz_name(),
         }
     }
 

@@ -189,6 +189,53 @@ impl AdminState {
         Ok(self)
     }
 
+    /// Adds an application catalog of messages (Fluent) to language `lang`: the
+    /// application's own messages (`field-account-email`, its actions' blocked
+    /// reasons), a replacement for some of the admin's, or a whole new language
+    /// (then give every message of `admin-web/locales/en/`, else those missing show
+    /// in English).
+    ///
+    /// # Errors
+    /// [`TemplateError::Catalog`] when it does not parse; [`TemplateError::Late`]
+    /// after the first page.
+    pub fn with_catalog(self, lang: &str, source: impl Into<String>) -> Result<Self, TemplateError> {
+        self.templates.add_catalog(lang, format!("{lang}/app.ftl"), source)?;
+        Ok(self)
+    }
+
+    /// Adds every `*.ftl` file under `dir/{lang}/` as [`AdminState::with_catalog`]
+    /// does (`dir/de/app.ftl`, `dir/fr/core.ftl`), read now.
+    ///
+    /// # Errors
+    /// [`TemplateError::Directory`] when it cannot be read, [`TemplateError::Catalog`]
+    /// when a file does not parse.
+    pub fn with_catalog_dir(self, dir: impl AsRef<std::path::Path>) -> Result<Self, TemplateError> {
+        let dir = dir.as_ref();
+        let fail = |path: &std::path::Path, e: &dyn std::fmt::Display| TemplateError::Directory {
+            path: path.to_owned(),
+            message: e.to_string(),
+        };
+        let mut langs: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| fail(dir, &e))?
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| fail(dir, &e))?;
+        langs.sort_by_key(std::fs::DirEntry::file_name);
+        for lang_dir in langs.into_iter().filter(|d| d.path().is_dir()) {
+            let lang = lang_dir.file_name().to_string_lossy().into_owned();
+            let mut files: Vec<_> = std::fs::read_dir(lang_dir.path())
+                .map_err(|e| fail(&lang_dir.path(), &e))?
+                .collect::<std::io::Result<_>>()
+                .map_err(|e| fail(&lang_dir.path(), &e))?;
+            files.sort_by_key(std::fs::DirEntry::file_name);
+            for file in files.into_iter().filter(|f| f.path().extension().is_some_and(|x| x == "ftl")) {
+                let source = std::fs::read_to_string(file.path()).map_err(|e| fail(&file.path(), &e))?;
+                let name = format!("{lang}/{}", file.file_name().to_string_lossy());
+                self.templates.add_catalog(&lang, name, source)?;
+            }
+        }
+        Ok(self)
+    }
+
     /// Overrides templates with the files under `dir`, named by their path below it
     /// (`dir/admin/base.html` replaces `admin/base.html`). The files are read now;
     /// embedded overrides ([`AdminState::with_template`]) win over a directory, and

@@ -7,22 +7,29 @@ use admin_core::kernel::text;
 use admin_core::{FieldMeta, ForeignNames, ModelMeta, Record};
 use minijinja::{Value, context};
 
+use crate::i18n::Reader;
 use crate::render::escape_html;
 
 /// One cell for a list or related-records table.
 #[must_use]
-pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell) -> Value {
-    cell_view_named(prefix, field, cell, &ForeignNames::none())
+pub fn cell_view(prefix: &str, field: &FieldMeta, cell: &Cell, reader: Reader<'_>) -> Value {
+    cell_view_named(prefix, field, cell, &ForeignNames::none(), reader)
 }
 
 /// One cell, a foreign key showing the display name of the record it refers to
 /// (from `names`, which the door loaded for the whole page) instead of its id.
 #[must_use]
-pub fn cell_view_named(prefix: &str, field: &FieldMeta, cell: &Cell, names: &ForeignNames) -> Value {
+pub fn cell_view_named(
+    prefix: &str,
+    field: &FieldMeta,
+    cell: &Cell,
+    names: &ForeignNames,
+    reader: Reader<'_>,
+) -> Value {
     match cell {
         Cell::Null => context! { kind => "null", text => "" },
         Cell::Bool(b) => {
-            context! { kind => "bool", value => *b, text => if *b { "yes" } else { "no" } }
+            context! { kind => "bool", value => *b, text => reader.t(if *b { "yes" } else { "no" }, &[]) }
         }
         Cell::Int(_) if field.foreign_key.is_some() => {
             let target = field.foreign_key.unwrap_or_default();
@@ -33,7 +40,10 @@ pub fn cell_view_named(prefix: &str, field: &FieldMeta, cell: &Cell, names: &For
             }
         }
         Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_) => {
-            context! { kind => "number", text => cell.display() }
+            context! { kind => "number", text => reader.cell(cell).unwrap_or_else(|| cell.display()) }
+        }
+        Cell::Date(_) | Cell::DateTime(_) => {
+            context! { kind => "text", text => reader.cell(cell).unwrap_or_else(|| field.display(cell)) }
         }
         _ => context! { kind => "text", text => field.display(cell) },
     }
@@ -51,6 +61,7 @@ pub fn row_cells_html(
     record: &Record,
     url: &str,
     names: &ForeignNames,
+    reader: Reader<'_>,
 ) -> String {
     let mut out = String::with_capacity(96 * columns.len());
     for (n, &i) in columns.iter().enumerate() {
@@ -60,13 +71,13 @@ pub fn row_cells_html(
             out.push_str("<th scope=\"row\"><a href=\"");
             out.push_str(&escape_html(url));
             out.push_str("\">");
-            cell_html(&mut out, prefix, field, cell, names);
+            cell_html(&mut out, prefix, field, cell, names, reader);
             out.push_str("</a></th>\n");
         } else {
             let numeric = matches!(cell, Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_))
                 && field.foreign_key.is_none();
             out.push_str(if numeric { "<td class=\"num\">" } else { "<td class=\"\">" });
-            cell_html(&mut out, prefix, field, cell, names);
+            cell_html(&mut out, prefix, field, cell, names, reader);
             out.push_str("</td>\n");
         }
     }
@@ -80,11 +91,16 @@ pub(crate) fn cell_html(
     field: &FieldMeta,
     cell: &Cell,
     names: &ForeignNames,
+    reader: Reader<'_>,
 ) {
     match cell {
-        Cell::Null => out.push_str("<span class=\"null\" title=\"empty\">\u{2014}</span>"),
+        Cell::Null => out.push_str(&format!(
+            "<span class=\"null\" title=\"{}\">\u{2014}</span>",
+            escape_html(&reader.t("cell-empty", &[]))
+        )),
         Cell::Bool(b) => {
-            let (class, mark, text) = if *b { ("yes", "\u{2714}", "yes") } else { ("no", "\u{2718}", "no") };
+            let (class, mark) = if *b { ("yes", "\u{2714}") } else { ("no", "\u{2718}") };
+            let text = escape_html(&reader.t(class, &[]));
             out.push_str(&format!(
                 "<span class=\"bool {class}\" title=\"{text}\"><span aria-hidden=\"true\">{mark}</span><span class=\"sr\">{text}</span></span>"
             ));
@@ -96,7 +112,10 @@ pub(crate) fn cell_html(
             out.push_str(&format!("<a href=\"{}\">{}</a>", escape_html(&href), escape_html(&text)));
         }
         Cell::Int(_) | Cell::Float(_) | Cell::Decimal(_) | Cell::Money(_) => {
-            out.push_str(&escape_html(&cell.display()));
+            out.push_str(&escape_html(&reader.cell(cell).unwrap_or_else(|| cell.display())));
+        }
+        Cell::Date(_) | Cell::DateTime(_) => {
+            out.push_str(&escape_html(&reader.cell(cell).unwrap_or_else(|| field.display(cell))));
         }
         _ => out.push_str(&escape_html(&field.display(cell))),
     }
@@ -131,6 +150,7 @@ fn max_length_hint(field: &FieldMeta) -> Option<usize> {
 /// One form control: the field's metadata, its current (or submitted) value, and
 /// its error, if any.
 #[must_use]
+#[allow(clippy::too_many_arguments)] // each is a distinct input of one control
 pub fn field_view(
     prefix: &str,
     meta: &ModelMeta,
@@ -139,6 +159,7 @@ pub fn field_view(
     display: &Cell,
     readonly: bool,
     error: Option<&str>,
+    reader: Reader<'_>,
 ) -> Value {
     let f = &meta.fields[index];
     let choices: Vec<Value> = f
@@ -151,7 +172,7 @@ pub fn field_view(
     context! {
         name => f.name,
         id => format!("id_{}", f.name),
-        label => f.label,
+        label => reader.field_label(meta.slug, f.name, f.label),
         help => f.help,
         input => input_type(f),
         step => (f.widget == Widget::Decimal).then(|| decimal_step(f.decimal_digits.map(|(_, s)| s))),
@@ -159,7 +180,7 @@ pub fn field_view(
         max_length_hint => max_length_hint(f),
         value => value,
         checked => value == "1",
-        display => cell_view(prefix, f, display),
+        display => cell_view(prefix, f, display, reader),
         readonly => readonly,
         required => f.required(),
         nullable => f.nullable,
@@ -173,33 +194,37 @@ pub fn field_view(
     }
 }
 
-/// A kind as people read it: `action:lock` becomes "Action: lock".
+/// A kind as people read it: `action:lock` becomes "Action: lock" (the catalogs'
+/// `kind-{kind}` messages; `kind-action` and `kind-undo` with the action's name).
 #[must_use]
-pub fn kind_label(kind: &str) -> String {
-    match kind {
-        "create" => "Created".to_owned(),
-        "update" => "Changed".to_owned(),
-        "delete" => "Deleted".to_owned(),
-        "login" => "Signed in".to_owned(),
-        "login_failed" => "Sign-in failed".to_owned(),
-        "logout" => "Signed out".to_owned(),
-        "approve" => "Approved".to_owned(),
-        "reject" => "Rejected".to_owned(),
-        "approval_requested" => "Asked for approval".to_owned(),
-        "approval_failed" => "Approved action failed".to_owned(),
-        "login_locked" => "Sign-in locked after failures".to_owned(),
-        "login_password" => "Password accepted, second factor next".to_owned(),
-        "two_factor_enrolled" => "Two-factor sign-in turned on".to_owned(),
-        "two_factor_disabled" => "Two-factor sign-in turned off".to_owned(),
-        "reauth" => "Confirmed identity".to_owned(),
-        "reauth_failed" => "Identity confirmation failed".to_owned(),
-        "reauth_locked" => "Locked after wrong passwords".to_owned(),
-        "restore" => "Restored".to_owned(),
-        other => match (other.strip_prefix("action:"), other.strip_prefix("undo:")) {
-            (Some(a), _) => format!("Action: {}", a.replace('_', " ")),
-            (_, Some(a)) => format!("Undone: {}", a.replace('_', " ")),
-            _ => other.to_owned(),
-        },
+pub fn kind_label(kind: &str, reader: Reader<'_>) -> String {
+    let known = [
+        "create",
+        "update",
+        "delete",
+        "login",
+        "login_failed",
+        "logout",
+        "approve",
+        "reject",
+        "approval_requested",
+        "approval_failed",
+        "login_locked",
+        "login_password",
+        "two_factor_enrolled",
+        "two_factor_disabled",
+        "reauth",
+        "reauth_failed",
+        "reauth_locked",
+        "restore",
+    ];
+    if known.contains(&kind) {
+        return reader.t(&format!("kind-{}", kind.replace('_', "-")), &[]);
+    }
+    match (kind.strip_prefix("action:"), kind.strip_prefix("undo:")) {
+        (Some(a), _) => reader.t("kind-action", &[("name", a.replace('_', " ").into())]),
+        (_, Some(a)) => reader.t("kind-undo", &[("name", a.replace('_', " ").into())]),
+        _ => kind.to_owned(),
     }
 }
 
@@ -212,6 +237,7 @@ pub fn entry_view(
     meta: Option<&ModelMeta>,
     record_url: Option<String>,
     deleted: bool,
+    reader: Reader<'_>,
 ) -> Value {
     let changes: Vec<Value> = audit::parse_changes(&e.changes)
         .into_iter()
@@ -227,25 +253,25 @@ pub fn entry_view(
             context! { field => label, before => show(&before), after => show(&after) }
         })
         .collect();
-    let model_label = meta.map(|m| m.label).or(match e.model.as_deref() {
-        Some("approval") => Some("Approval request"),
-        Some("staff") => Some("Staff user"),
-        Some("api_token") => Some("API token"),
+    let model_label = meta.map(|m| m.label.to_owned()).or(match e.model.as_deref() {
+        Some("approval") => Some(reader.t("model-approval", &[])),
+        Some("staff") => Some(reader.t("model-staff", &[])),
+        Some("api_token") => Some(reader.t("model-api-token", &[])),
         _ => None,
     });
     // "Account 42"; the pages put the record's display name in its place where
     // the model has one (read when the log is shown: entries keep the key).
     let record_title = format!(
         "{} {}",
-        model_label.or(e.model.as_deref()).unwrap_or_default(),
+        model_label.as_deref().or(e.model.as_deref()).unwrap_or_default(),
         e.object_id.as_deref().unwrap_or_default()
     );
     context! {
         seq => e.seq,
-        at => e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        at => crate::i18n::format::datetime(reader.catalogs, reader.locale, e.at, true),
         actor => &e.actor,
         kind => &e.kind,
-        kind_label => kind_label(&e.kind),
+        kind_label => kind_label(&e.kind, reader),
         model => &e.model,
         model_label => model_label,
         object_id => &e.object_id,

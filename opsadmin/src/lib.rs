@@ -67,6 +67,9 @@ pub mod action {
     };
     /// An effect a run schedules with [`RunContext::schedule`].
     pub use admin_core::kernel::effect::Effect;
+    /// A translatable sentence ([`Blocked::message`]): a message id, its arguments
+    /// and the English text.
+    pub use admin_core::kernel::message::{Message, MessageArg};
 }
 
 /// Effects carried out after an action's run commits: the handler a kind of effect
@@ -145,6 +148,9 @@ pub mod migration {
 /// what a custom page needs (the signed-in request context, the CSRF-checked form).
 pub mod web {
     pub use admin_web::extract::Submitted;
+    /// The admin's languages: message catalogs, the reader's language and time
+    /// zone, and formatting numbers and times for them.
+    pub use admin_web::i18n;
     /// Metrics in the Prometheus text format: the recorder, and routers serving it
     /// behind a bearer token or on a listener of its own.
     pub use admin_web::metrics;
@@ -224,6 +230,10 @@ pub mod guide {
     /// `docs/src/sessions.md`.
     #[doc = include_str!("../../docs/src/sessions.md")]
     pub struct Sessions;
+
+    /// `docs/src/languages.md`.
+    #[doc = include_str!("../../docs/src/languages.md")]
+    pub struct Languages;
 
     /// `docs/src/deployment.md`.
     #[doc = include_str!("../../docs/src/deployment.md")]

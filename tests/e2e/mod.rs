@@ -33,6 +33,7 @@ mod finance;
 mod forms;
 mod inlines;
 mod keyboard;
+mod languages;
 mod layout;
 mod limits;
 mod list_editable;

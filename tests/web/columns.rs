@@ -315,20 +315,21 @@ async fn money_round_trips_exactly_through_form_list_csv_and_history() {
     let path = "/admin/ledger_entry/1";
     assert_eq!(c.get(path).await.input_value("amount").as_deref(), Some("0.10"));
 
-    // Each edit: the form shows exactly what was typed, with two places.
+    // Each edit: the form, the export and the history show exactly what was typed,
+    // with two places; the list groups the figure for its reader (English here).
     let mut before = "0.10";
-    for (typed, shown) in [
-        ("19.99", "19.99"),
-        ("1234567.89", "1234567.89"),
-        ("250", "250.00"),
-        ("9999999999.9", "9999999999.90"),
+    for (typed, shown, listed) in [
+        ("19.99", "19.99", "19.99"),
+        ("1234567.89", "1234567.89", "1,234,567.89"),
+        ("250", "250.00", "250.00"),
+        ("9999999999.9", "9999999999.90", "9,999,999,999.90"),
     ] {
         let (_, mut form) = c.edit_form(path).await;
         form.extend(fields(typed).into_iter().skip(1));
         let r = c.post(path, &refs(&form)).await;
         assert_eq!(r.status, 303, "{typed}: {}", r.body);
         assert_eq!(c.get(path).await.input_value("amount").as_deref(), Some(shown), "{typed}");
-        assert_eq!(first_amount(&c.get("/admin/ledger_entry/").await.body), shown, "{typed}");
+        assert_eq!(first_amount(&c.get("/admin/ledger_entry/").await.body), listed, "{typed}");
         let csv = c.get("/admin/ledger_entry/export.csv").await;
         assert!(csv.body.contains(&format!(",Travel,{shown},")), "{typed}: {}", csv.body);
         let history = c.get(&format!("{path}/history")).await;
@@ -393,5 +394,5 @@ async fn money_sorts_by_value_not_by_text() {
             rest[..rest.find('<').unwrap()].trim().to_owned()
         }));
     }
-    assert_eq!(shown, ["0.10", "9.50", "19.99", "100.00", "250.00", "1234567.89"]);
+    assert_eq!(shown, ["0.10", "9.50", "19.99", "100.00", "250.00", "1,234,567.89"]);
 }

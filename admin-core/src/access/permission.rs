@@ -242,6 +242,12 @@ impl Permissions {
     pub fn who_can(&self, permission: &str) -> String {
         self.site.who_can(permission)
     }
+
+    /// Who to ask for `permission`, as a translatable message ([`Roles::who_can_message`]).
+    #[must_use]
+    pub fn who_can_message(&self, permission: &str) -> crate::kernel::message::Message {
+        self.site.who_can_message(permission)
+    }
 }
 
 /// The namespaces of the admin's own permissions: staff users (`staff.view`,

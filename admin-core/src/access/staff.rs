@@ -35,6 +35,17 @@ impl Staff {
         Denial::missing(format!("{what} {}", self.permissions.who_can(permission)), permission)
     }
 
+    /// [`Staff::denial`] from a translatable `what` (`denial` with `what` and `who`).
+    #[must_use]
+    pub fn denial_message(&self, what: crate::kernel::message::Message, permission: &str) -> Denial {
+        let who = self.permissions.who_can_message(permission);
+        let english = format!("{what} {who}");
+        Denial::missing_message(
+            crate::kernel::message::Message::new("denial", english).arg("what", what).arg("who", who),
+            permission,
+        )
+    }
+
     /// The user as the given roles make them.
     #[must_use]
     pub fn from_model(m: &staff_user::Model, roles: &Roles) -> Self {

@@ -2,6 +2,7 @@
 //! sentence that sends the person to them ("Ask someone with the finance role.").
 
 use super::permission::{Role, Roles, matches};
+use crate::kernel::message::Message;
 
 impl Roles {
     /// The roles that grant `permission`: first those that name it or reach it by
@@ -51,6 +52,22 @@ impl Roles {
     #[must_use]
     pub fn who_can(&self, permission: &str) -> String {
         self.who_can_among(permission, |_| true)
+    }
+
+    /// [`Roles::who_can`] as a translatable message (`who-can-none`,
+    /// `who-can-one` with `role`, `who-can-many` with `roles` and `last`).
+    #[must_use]
+    pub fn who_can_message(&self, permission: &str) -> Message {
+        let english = self.who_can(permission);
+        let names: Vec<&str> =
+            Self::preferred(self.granting(permission)).iter().map(|r| r.name.as_str()).collect();
+        match names.as_slice() {
+            [] => Message::new("who-can-none", english),
+            [one] => Message::new("who-can-one", english).arg("role", *one),
+            [rest @ .., last] => {
+                Message::new("who-can-many", english).arg("roles", rest.join(", ")).arg("last", *last)
+            }
+        }
     }
 
     /// [`Roles::who_can`] among the roles `eligible` keeps (for a field that some

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::preview::{BlockedRecord, Preview, Trial};
-use super::{Action, ActionInput, Blocked, Outcome, Policy, Report, RunContext, Undo};
+use super::{Action, ActionInput, Outcome, Policy, Report, RunContext, Undo};
 use crate::audit;
 use crate::kernel::error::{Error, FieldError, Result};
 use crate::kernel::field::Cell;
@@ -209,8 +209,8 @@ where
         let mut before: HashMap<String, Vec<Cell>> = HashMap::new();
         for m in models {
             let key = m.cell(meta.pk).form_value();
-            if let Err(Blocked(reason)) = self.action.check_async(txn, &m).await? {
-                report.skipped.push((key, reason));
+            if let Err(blocked) = self.action.check_async(txn, &m).await? {
+                report.skipped.push((key, blocked.into_parts().0));
                 continue;
             }
             before.insert(key, Self::cells(&m));
@@ -307,7 +307,10 @@ where
             for m in &models {
                 match self.action.check_async(db, m).await? {
                     Ok(()) => ready.push(Self::record(m)),
-                    Err(Blocked(reason)) => blocked.push(BlockedRecord { record: Self::record(m), reason }),
+                    Err(why) => {
+                        let (reason, message) = why.into_parts();
+                        blocked.push(BlockedRecord { record: Self::record(m), reason, message });
+                    }
                 }
             }
             Ok(Preview { ready, blocked, missing, trial: None, trial_failed: None })

@@ -88,9 +88,68 @@ use crate::kernel::model::{AdminModel, FieldMeta};
 use crate::kernel::record::FormData;
 
 /// Why a record cannot take an action, in plain words ("Cannot refund: invoice
-/// INV-00001234 is already refunded.").
+/// INV-00001234 is already refunded."). Make one with [`Blocked()`] from an English
+/// sentence, or with [`Blocked::message`] from a message id and its arguments, which
+/// screens show in the viewer's language (the JSON API, the command line and the
+/// audit log keep the English text).
+///
+/// ```
+/// use admin_core::action::Blocked;
+/// use admin_core::kernel::message::Message;
+///
+/// let plain = Blocked("Account 7 is locked.".to_owned());
+/// assert_eq!(plain.reason(), "Account 7 is locked.");
+/// let translatable = Blocked::message(
+///     Message::new("account-locked", "Account 7 is locked.").arg("id", 7),
+/// );
+/// assert_eq!(translatable.reason(), "Account 7 is locked.");
+/// assert_eq!(translatable.translatable().map(|m| m.id()), Some("account-locked"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Blocked(pub String);
+pub struct Blocked {
+    reason: String,
+    message: Option<crate::kernel::message::Message>,
+}
+
+/// A [`Blocked`] with an English sentence, as `Blocked(format!(...))` has always read.
+#[allow(non_snake_case)]
+#[must_use]
+pub fn Blocked(reason: impl Into<String>) -> Blocked {
+    Blocked { reason: reason.into(), message: None }
+}
+
+impl Blocked {
+    /// A reason screens translate: `message`'s id and arguments, its English text for
+    /// every other way out.
+    #[must_use]
+    pub fn message(message: crate::kernel::message::Message) -> Self {
+        Self { reason: message.english().to_owned(), message: Some(message) }
+    }
+
+    /// The reason in English.
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The translatable message, when the action gave one.
+    #[must_use]
+    pub fn translatable(&self) -> Option<&crate::kernel::message::Message> {
+        self.message.as_ref()
+    }
+
+    /// The English reason and the translatable message.
+    #[must_use]
+    pub fn into_parts(self) -> (String, Option<crate::kernel::message::Message>) {
+        (self.reason, self.message)
+    }
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
 
 /// What happened to one record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

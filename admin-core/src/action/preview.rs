@@ -27,8 +27,10 @@ pub const TRIAL_RUNS: usize = 25;
 pub struct BlockedRecord {
     /// The record.
     pub record: Record,
-    /// Why.
+    /// Why, in English.
     pub reason: String,
+    /// Why, as a message screens translate, when the action gave one.
+    pub message: Option<crate::kernel::message::Message>,
 }
 
 /// What an action would do to the selected records.

@@ -7,6 +7,7 @@
 
 mod credentials;
 pub mod password;
+mod preferences;
 mod session;
 mod staff;
 mod throttle;
@@ -16,6 +17,7 @@ pub mod two_factor;
 
 // The concerns live in their own files; their items keep their old paths here.
 pub use credentials::*;
+pub use preferences::{Preferences, known_time_zone, preferences, set_preferences};
 pub use session::*;
 pub use staff::*;
 pub(crate) use throttle::*;

@@ -275,6 +275,10 @@ pub struct CurrentSession {
     pub two_factor_enrolled: bool,
     /// Whether a role of the user requires two-factor sign-in.
     pub two_factor_required: bool,
+    /// The language the user chose for the screens, if any.
+    pub language: Option<String>,
+    /// The time zone the user chose for the screens, if any.
+    pub time_zone: Option<String>,
 }
 
 impl CurrentSession {
@@ -343,6 +347,8 @@ pub async fn load_session(
         second_factor_pending: s.second_factor_pending,
         two_factor_enrolled: u.totp_secret.is_some(),
         two_factor_required,
+        language: u.language,
+        time_zone: u.time_zone,
     }))
 }
 

@@ -32,6 +32,10 @@ pub mod staff_user {
         pub totp_secret: Option<String>,
         /// The last TOTP time step accepted, so a code works only once.
         pub totp_last_step: Option<i64>,
+        /// The language the screens speak to this user (`de`); none: the browser's.
+        pub language: Option<String>,
+        /// The time zone the screens show times in (`Europe/Berlin`); none: UTC.
+        pub time_zone: Option<String>,
     }
 
     /// No relations are navigated from staff users.

@@ -96,13 +96,31 @@ pub enum Error {
 pub struct Denial {
     sentence: String,
     permission: Option<String>,
+    message: Option<crate::kernel::message::Message>,
 }
 
 impl Denial {
     /// A refusal for a missing permission.
     #[must_use]
     pub fn missing(sentence: impl Into<String>, permission: impl Into<String>) -> Self {
-        Self { sentence: sentence.into(), permission: Some(permission.into()) }
+        Self { sentence: sentence.into(), permission: Some(permission.into()), message: None }
+    }
+
+    /// A refusal for a missing permission that screens show in the viewer's
+    /// language; its sentence is the message's English text.
+    #[must_use]
+    pub fn missing_message(message: crate::kernel::message::Message, permission: impl Into<String>) -> Self {
+        Self {
+            sentence: message.english().to_owned(),
+            permission: Some(permission.into()),
+            message: Some(message),
+        }
+    }
+
+    /// The refusal as a translatable message, when it was made from one.
+    #[must_use]
+    pub fn translatable(&self) -> Option<&crate::kernel::message::Message> {
+        self.message.as_ref()
     }
 
     /// The sentence for the person.
@@ -135,7 +153,7 @@ impl std::ops::Deref for Denial {
 impl From<String> for Denial {
     /// A refusal that is not about one permission (another user's token).
     fn from(sentence: String) -> Self {
-        Self { sentence, permission: None }
+        Self { sentence, permission: None, message: None }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod effect;
 pub mod error;
 pub mod field;
 pub mod form;
+pub mod message;
 pub mod metrics;
 pub mod model;
 pub mod record;

@@ -53,7 +53,29 @@ pub(crate) fn require(staff: &Staff, admin: &dyn ModelAdmin, op: &str) -> Result
     if staff.may(&perm) {
         return Ok(());
     }
-    Err(Error::Forbidden(Denial::missing(refusal(staff, meta.slug, &meta.noun_plural(), op), perm)))
+    Err(Error::Forbidden(Denial::missing_message(
+        refusal_message(staff, meta.slug, &meta.noun_plural(), op),
+        perm,
+    )))
+}
+
+/// [`refusal`] as a translatable message: `refusal-view-only` or `refusal-cannot`,
+/// with `noun` (the model's plural), `op` (`view`, `change`, `delete`, ...: the
+/// catalogs select their verb on it), `verb` (the English one) and `who` ([`crate::access::permission::Roles::who_can_message`]).
+#[must_use]
+pub fn refusal_message(staff: &Staff, slug: &str, noun: &str, op: &str) -> crate::kernel::message::Message {
+    let who = staff.permissions.who_can_message(&permission(slug, op));
+    let id = if op != "view" && staff.may(&permission(slug, "view")) {
+        "refusal-view-only"
+    } else {
+        "refusal-cannot"
+    };
+    crate::kernel::message::Message::new(id, refusal(staff, slug, noun, op))
+        .arg("noun", noun)
+        .arg("model", slug)
+        .arg("op", op)
+        .arg("verb", op.replace('_', " "))
+        .arg("who", who)
 }
 
 /// The sentence for a missing permission, naming the roles that grant it (not the

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use admin_core::action::{DynAction, Preview};
 use admin_core::approval::{self, request};
-use admin_core::kernel::model::thousands;
 use admin_core::{Error as CoreError, Record};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -138,9 +137,9 @@ pub async fn queue(ctx: Ctx, Query(q): Query<QueueQuery>) -> Result<Response> {
     let html = ctx.state.templates.render(
         &["admin/approvals.html".to_owned()],
         context! {
-            base => ctx.base("Approvals"),
+            base => ctx.base(&ctx.t("base-nav-approvals", &[])),
             rows => rows.iter().map(|r| row(&ctx, r)).collect::<Vec<_>>(),
-            total_phrase => format!("{} request{}", thousands(total), if total == 1 { "" } else { "s" }),
+            total_phrase => ctx.t("count-requests", &[("n", total.into()), ("count", ctx.number(total).into())]),
             status_links => f.status_links(prefix),
             messages => &f.messages,
             own_only => own_only,
@@ -209,7 +208,8 @@ fn records_view(ctx: &Ctx, action: &dyn DynAction, p: &Preview) -> (Vec<Value>, 
         }
     });
     let blocked = p.blocked.iter().map(|b| {
-        context! { key => &b.record.key, url => link(&b.record.key), title => title(&b.record), reason => &b.reason }
+        let reason = b.message.as_ref().map_or_else(|| b.reason.clone(), |m| ctx.message(m));
+        context! { key => &b.record.key, url => link(&b.record.key), title => title(&b.record), reason => reason }
     });
     (ready.collect(), blocked.collect())
 }

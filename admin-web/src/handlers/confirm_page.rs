@@ -144,7 +144,16 @@ impl Confirm<'_> {
             .enumerate()
             .map(|(i, f)| {
                 let value = self.form.get(f.name).unwrap_or("");
-                field_view(prefix, &input_meta, i, value, &Cell::Null, false, self.error(f.name).as_deref())
+                field_view(
+                    prefix,
+                    &input_meta,
+                    i,
+                    value,
+                    &Cell::Null,
+                    false,
+                    self.error(f.name).as_deref(),
+                    self.ctx.reader(),
+                )
             })
             .collect()
     }
@@ -198,7 +207,11 @@ impl Confirm<'_> {
             .blocked
             .iter()
             .take(SHOWN)
-            .map(|b| context! { record => record_row(self.ctx, meta, &b.record, &preview, &names), reason => &b.reason })
+            .map(|b| {
+                // An action may give its reason as a message: it reads in the viewer's language.
+                let reason = b.message.as_ref().map_or_else(|| b.reason.clone(), |m| self.ctx.message(m));
+                context! { record => record_row(self.ctx, meta, &b.record, &preview, &names), reason => reason }
+            })
             .collect();
         let mut columns: Vec<&str> = meta.display.iter().map(|_| meta.label).collect();
         columns.extend(summary_columns(self.ctx, meta).into_iter().map(|i| meta.fields[i].label));

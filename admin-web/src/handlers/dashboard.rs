@@ -1,7 +1,6 @@
 //! The dashboard: the models this user may see, their work queues and tiles with
 //! counts (in sections), the user's saved views, and approvals waiting for them.
 
-use admin_core::kernel::model::thousands;
 use admin_core::service::TileLink;
 use axum::extract::Path;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -37,12 +36,12 @@ pub async fn show(ctx: Ctx) -> Result<Html<String>> {
     ctx.state.templates.render(
         &["admin/dashboard.html".to_owned()],
         context! {
-            base => ctx.base("Dashboard"),
+            base => ctx.base(&ctx.t("dashboard-title", &[])),
             models => models,
             queues => queues,
             tile_sections => tile_sections,
             views => views(&ctx).await?,
-            approvals_waiting => (waiting > 0).then(|| thousands(waiting)),
+            approvals_waiting => (waiting > 0).then_some(waiting),
             worker_warning => service.worker_warning(&ctx.caller).await?,
         },
     )
@@ -56,7 +55,7 @@ async fn tiles(ctx: &Ctx) -> Result<(Vec<Value>, Vec<Value>)> {
     let (mut queues, mut sections): (Vec<Value>, Vec<(String, Vec<Value>)>) = (Vec::new(), Vec::new());
     for tile in service.tiles(&ctx.caller, QUEUE_COUNT_CAP + 1).await? {
         let count = tile.count.map(|n| {
-            if n > QUEUE_COUNT_CAP { format!("{}+", thousands(QUEUE_COUNT_CAP)) } else { thousands(n) }
+            if n > QUEUE_COUNT_CAP { format!("{}+", ctx.number(QUEUE_COUNT_CAP)) } else { ctx.number(n) }
         });
         let url = match &tile.link {
             TileLink::List { model, query } => Some(format!("{prefix}/{model}/{}", query_string(query))),
@@ -77,7 +76,7 @@ async fn tiles(ctx: &Ctx) -> Result<(Vec<Value>, Vec<Value>)> {
     if ctx.caller.may("effects.view") {
         let n = service.failed_effects(&ctx.caller).await?;
         queues.push(context! {
-            label => "Failed effects", count => thousands(n), empty => n == 0,
+            label => ctx.t("dashboard-failed-effects", &[]), count => ctx.number(n), empty => n == 0,
             url => format!("{prefix}/effects/?state=failed"),
         });
     }
@@ -150,7 +149,7 @@ pub async fn save_view(
     let mut back = format!("{}/{}/", ctx.state.prefix(), meta.slug);
     match saved {
         Ok(v) => {
-            ctx.flash(&format!("Saved the view \u{201c}{}\u{201d}; it is on your dashboard.", v.name)).await;
+            ctx.flash_t("flash-view-saved", &[("name", v.name.clone().into())]).await;
             back.push_str(qs.as_deref().unwrap_or(""));
         }
         Err(admin_core::Error::Invalid(errs)) => {
@@ -170,6 +169,6 @@ pub async fn delete_view(Path(id): Path<String>, Submitted(ctx, _): Submitted<Pa
     let id: i64 =
         id.parse().map_err(|_| admin_core::Error::NotFound(format!("You have no saved view {id}.")))?;
     ctx.service().delete_view(&ctx.caller, id).await?;
-    ctx.flash("The saved view was deleted.").await;
+    ctx.flash_t("flash-view-deleted", &[]).await;
     Ok(Redirect::to(&format!("{}/", ctx.state.prefix())).into_response())
 }

@@ -103,7 +103,7 @@ pub async fn delete(
     let caller = ctx.caller_with_reason(form.reason.as_deref());
     match ctx.service().delete(&caller, meta.slug, &key, &form.version).await {
         Ok(record) => {
-            ctx.flash(&format!("{} deleted.", record.title(meta))).await;
+            ctx.flash_t("flash-deleted", &[("title", record.title(meta).into())]).await;
             Ok(Redirect::to(&list_url(ctx.state.prefix(), meta.slug, &back)).into_response())
         }
         Err(CoreError::Refused(reason)) => {

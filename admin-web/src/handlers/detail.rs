@@ -100,7 +100,12 @@ impl<'a> Page<'a> {
             may_change => may_change,
             // Seen but not changeable: the page says so once, with who can.
             why_read_only => (!may_change && !creating).then(|| {
-                admin_core::service::refusal(self.ctx.caller.staff(), meta.slug, &meta.noun_plural(), "change")
+                self.ctx.message(&admin_core::service::refusal_message(
+                    self.ctx.caller.staff(),
+                    meta.slug,
+                    &meta.noun_plural(),
+                    "change",
+                ))
             }),
             delete_url => self.record.filter(|_| self.may("delete")).map(|r| self.record_url(r, &format!("/delete{}", back_query(&self.back)))),
             related => self.related().await?,
@@ -184,6 +189,7 @@ impl<'a> Page<'a> {
             &display,
             readonly,
             self.state.error(f.name),
+            self.ctx.reader(),
         );
         let id = format!("id_{}", f.name);
         let spot = super::autocomplete::Spot { here: page.here, input_id: &id, submit: false };
@@ -204,7 +210,7 @@ impl<'a> Page<'a> {
         Some(context! {
             readonly_why => read_only_reason(staff, meta, f, creating),
             autocomplete => autocomplete,
-            display => cell_view_named(self.ctx.state.prefix(), f, &display, page.names),
+            display => cell_view_named(self.ctx.state.prefix(), f, &display, page.names, self.ctx.reader()),
             fk_name => page.names.of(f, &display).filter(|_| named),
             ..view
         })
@@ -319,8 +325,10 @@ impl<'a> Page<'a> {
             .rows
             .iter()
             .map(|r| {
-                let cells: Vec<Value> =
-                    cols.iter().map(|&i| cell_view_named(prefix, &m.fields[i], &r.cells[i], names)).collect();
+                let cells: Vec<Value> = cols
+                    .iter()
+                    .map(|&i| cell_view_named(prefix, &m.fields[i], &r.cells[i], names, self.ctx.reader()))
+                    .collect();
                 context! { url => format!("{prefix}/{}/{}", m.slug, url_path_segment(&r.key)), cells => cells }
             })
             .collect();
@@ -429,8 +437,8 @@ pub async fn save(
     }
     match ctx.service().update(&caller, meta.slug, &key, version, &form).await {
         Ok((record, changes)) => {
-            let nothing = if changes.is_empty() { " (nothing had changed)" } else { "" };
-            ctx.flash(&format!("{} saved{nothing}.", record.title(meta))).await;
+            let id = if changes.is_empty() { "flash-saved-unchanged" } else { "flash-saved" };
+            ctx.flash_t(id, &[("title", record.title(meta).into())]).await;
             Ok(after_save(&ctx, meta, &record, &form, &back, true))
         }
         Err(CoreError::Invalid(errors)) => {
@@ -574,7 +582,7 @@ pub async fn create(
     let caller = ctx.caller_with_reason(form.get("_reason"));
     match ctx.service().create(&caller, meta.slug, &form).await {
         Ok(record) => {
-            ctx.flash(&format!("{} created.", record.title(meta))).await;
+            ctx.flash_t("flash-created", &[("title", record.title(meta).into())]).await;
             // A new record's page starts without the list's query.
             Ok(after_save(&ctx, meta, &record, &form, &back, false))
         }

@@ -3,7 +3,6 @@
 
 use admin_core::Error as CoreError;
 use admin_core::effect::{Filter, STATES, StoredEffect, state_label};
-use admin_core::kernel::model::thousands;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -102,9 +101,9 @@ pub async fn list(ctx: Ctx, Query(q): Query<EffectsQuery>) -> Result<Response> {
     let html = ctx.state.templates.render(
         &["admin/effects.html".to_owned()],
         context! {
-            base => ctx.base("Effects"),
+            base => ctx.base(&ctx.t("base-nav-effects", &[])),
             rows => rows.iter().map(|e| effect_row(&ctx, e)).collect::<Vec<_>>(),
-            total_phrase => format!("{} effect{}", thousands(total), if total == 1 { "" } else { "s" }),
+            total_phrase => ctx.t("count-effects", &[("n", total.into()), ("count", ctx.number(total).into())]),
             state_links => state_links,
             messages => messages,
             prev_url => (page > 1).then(|| list_url(prefix, state.as_deref(), page - 1)),
@@ -164,7 +163,7 @@ pub async fn retry(Path(id): Path<String>, Submitted(ctx, _): Submitted<RetryFor
     let id = parse_id(&id)?;
     match ctx.service().retry_effect(&ctx.caller, id).await {
         Ok(e) => {
-            ctx.flash(&format!("\u{201c}{}\u{201d} will be tried again in a moment.", e.summary)).await;
+            ctx.flash_t("flash-effect-retry", &[("summary", e.summary.clone().into())]).await;
             Ok(Redirect::to(&format!("{}/effects/{id}", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Refused(msg)) => render_effect(&ctx, id, Some(msg), StatusCode::CONFLICT).await,
@@ -188,8 +187,7 @@ pub async fn give_up(
     let reason = form.reason.unwrap_or_default();
     match ctx.service().give_up_effect(&ctx.caller, id, &reason).await {
         Ok(e) => {
-            ctx.flash(&format!("\u{201c}{}\u{201d} was given up; it will not be tried again.", e.summary))
-                .await;
+            ctx.flash_t("flash-effect-given-up", &[("summary", e.summary.clone().into())]).await;
             Ok(Redirect::to(&format!("{}/effects/{id}", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errs)) => {

@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 
 use admin_core::ModelMeta;
 use admin_core::audit::{self, entry};
-use admin_core::kernel::model::thousands;
 use admin_core::list::query::page_offset;
 use axum::extract::{Path, Query};
 use axum::response::{Html, Response};
@@ -78,7 +77,7 @@ pub async fn record_history(
     let rows: Vec<Value> = entries
         .iter()
         .map(|e| {
-            let view = entry_view(&ctx.staff, e, Some(meta), None, false);
+            let view = entry_view(&ctx.staff, e, Some(meta), None, false, ctx.reader());
             match &name {
                 Some(name) => context! { record_title => name, ..view },
                 None => view,
@@ -136,7 +135,7 @@ fn render_history(ctx: &Ctx, meta: &ModelMeta, h: HistoryPage<'_>) -> Result<Htm
             list_url => format!("{prefix}/{}/", meta.slug),
             entries => h.rows,
             links => h.links,
-            total_phrase => format!("{} {}", thousands(h.total), if h.total == 1 { "entry" } else { "entries" }),
+            total_phrase => ctx.t("count-entries", &[("n", h.total.into()), ("count", ctx.number(h.total).into())]),
             prev_url => (h.page > 1).then(|| page_url(h.page - 1)),
             next_url => (h.page < pages).then(|| page_url(h.page + 1)),
             page => h.page,
@@ -276,7 +275,7 @@ async fn audit_rows(ctx: &Ctx, entries: &[entry::Model]) -> Result<Vec<Value>> {
         .map(|e| {
             let meta = e.model.as_deref().and_then(|m| ctx.state.registry.model(m));
             let (url, deleted) = link_of(prefix, e, &existing);
-            let view = entry_view(&ctx.staff, e, meta, url, deleted);
+            let view = entry_view(&ctx.staff, e, meta, url, deleted, ctx.reader());
             let name = match (&e.model, &e.object_id) {
                 (Some(m), Some(o)) => names.get(m.as_str()).and_then(|n| n.get(o)),
                 _ => None,
@@ -336,16 +335,16 @@ fn render_audit(ctx: &Ctx, aq: &AuditQuery, p: AuditPage) -> Result<Html<String>
         format!("{prefix}/audit{}", query_string(&q))
     };
     let total_phrase = if capped {
-        format!("More than {} entries", thousands(AUDIT_COUNT_CAP))
+        ctx.t("count-entries-more", &[("count", ctx.number(AUDIT_COUNT_CAP).into())])
     } else {
-        format!("{} {}", thousands(p.total), if p.total == 1 { "entry" } else { "entries" })
+        ctx.t("count-entries", &[("n", p.total.into()), ("count", ctx.number(p.total).into())])
     };
     let kind_options: Vec<Value> =
-        p.kinds.iter().map(|k| context! { value => k, label => kind_label(k) }).collect();
+        p.kinds.iter().map(|k| context! { value => k, label => kind_label(k, ctx.reader()) }).collect();
     ctx.state.templates.render(
         &["admin/audit.html".to_owned()],
         context! {
-            base => ctx.base("Audit log"),
+            base => ctx.base(&ctx.t("base-nav-audit", &[])),
             entries => p.rows,
             links => p.links,
             total_phrase => total_phrase,

@@ -89,7 +89,7 @@ fn table(
             .map(|(s, sub)| sub.form.get(&format!("{s}{}", f.name)).unwrap_or_default().to_owned());
         let value = typed.unwrap_or_else(|| display.form_value());
         let error = src.zip(submitted).and_then(|(s, sub)| sub.error(&format!("{s}{}", f.name)));
-        let view = field_view(prefix, meta, i, &value, &display, readonly, error);
+        let view = field_view(prefix, meta, i, &value, &display, readonly, error, ctx.reader());
         context! { name => format!("{p}{}", f.name), id => format!("id_{p}{}", f.name), ..view }
     };
     let rows: Vec<Value> = g

@@ -1,6 +1,5 @@
 //! The list screen (Django's change list) and its CSV export.
 
-use admin_core::kernel::model::thousands;
 use admin_core::list::view::{self, FilterChoice, Params};
 use admin_core::{ForeignNames, ListQuery, ListResult, ModelMeta, service};
 use std::borrow::Cow;
@@ -14,6 +13,7 @@ use futures_util::StreamExt;
 use minijinja::{Value, context};
 
 use super::Pairs;
+use super::list_count::count_phrase;
 use crate::error::Result;
 use crate::extract::ModelParam;
 use crate::render::{Templates, query_string};
@@ -148,7 +148,7 @@ impl ListPage<'_> {
             columns => self.columns(),
             rows => self.rows(&back),
             total => self.result.total(),
-            total_phrase => self.result.count.phrase(meta),
+            total_phrase => count_phrase(self.ctx, meta, self.result.count),
             count_exact => self.result.count.is_exact(),
             exact_url => exact_url,
             q => self.query.q.clone().unwrap_or_default(),
@@ -180,7 +180,7 @@ impl ListPage<'_> {
         let here = self.result.rows.iter().filter(|r| self.selected.contains(&r.key)).count();
         context! {
             count => n,
-            phrase => self.meta.count_phrase(n),
+            phrase => count_phrase(self.ctx, self.meta, admin_core::list::count::Count::Exact(n)),
             here => here,
             page_all => here > 0 && here == self.result.rows.len(),
             url => format!("{}/{}/selection", self.ctx.state.prefix(), self.meta.slug),
@@ -193,7 +193,7 @@ impl ListPage<'_> {
             .map(|c| {
                 let f = &self.meta.fields[c.field];
                 let sort_url = self.url_with(|p| *p = view::with_param(std::mem::take(p), "sort", &c.sort_param));
-                context! { name => f.name, label => f.label, sort_url => sort_url, sorted => c.sorted, numeric => c.numeric }
+                context! { name => f.name, label => self.ctx.reader().field_label(self.meta.slug, f.name, f.label), sort_url => sort_url, sorted => c.sorted, numeric => c.numeric }
             })
             .collect()
     }
@@ -216,10 +216,23 @@ impl ListPage<'_> {
                     return context! { key => &r.key, url => url, edit_cells => edit_cells, selected => selected };
                 }
                 let (cells, cells_html) = if fast {
-                    (Vec::new(), Some(Value::from_safe_string(row_cells_html(prefix, meta, &shown, r, &url, self.names))))
+                    (
+                        Vec::new(),
+                        Some(Value::from_safe_string(row_cells_html(
+                            prefix,
+                            meta,
+                            &shown,
+                            r,
+                            &url,
+                            self.names,
+                            self.ctx.reader(),
+                        ))),
+                    )
                 } else {
-                    let cells: Vec<Value> =
-                        shown.iter().map(|&i| cell_view_named(prefix, &meta.fields[i], &r.cells[i], self.names)).collect();
+                    let cells: Vec<Value> = shown
+                        .iter()
+                        .map(|&i| cell_view_named(prefix, &meta.fields[i], &r.cells[i], self.names, self.ctx.reader()))
+                        .collect();
                     (cells, None)
                 };
                 context! { key => &r.key, url => url, cells => cells, cells_html => cells_html, selected => selected }
@@ -235,7 +248,7 @@ impl ListPage<'_> {
             .map(|n| match n {
                 None => context! { gap => true },
                 Some(n) => context! {
-                    gap => false, n => thousands(*n), current => *n == p.page,
+                    gap => false, n => self.ctx.number(*n), current => *n == p.page,
                     url => self.link(&view::PageLink { page: *n, cursor: None }),
                 },
             })
@@ -246,8 +259,8 @@ impl ListPage<'_> {
             prev_url => p.prev.as_ref().map(|l| self.link(l)),
             next_url => p.next.as_ref().map(|l| self.link(l)),
             links => links,
-            first_row => thousands(p.first_row),
-            last_row => thousands(p.last_row),
+            first_row => self.ctx.number(p.first_row),
+            last_row => self.ctx.number(p.last_row),
         }
     }
 

@@ -385,10 +385,10 @@ impl Editing {
                 if !self.columns.contains(&i) {
                     let html = fast.then(|| {
                         let mut out = String::new();
-                        crate::views::cell_html(&mut out, prefix, f, cell, names);
+                        crate::views::cell_html(&mut out, prefix, f, cell, names, ctx.reader());
                         Value::from_safe_string(out)
                     });
-                    let view = (!fast).then(|| crate::views::cell_view_named(prefix, f, cell, names));
+                    let view = (!fast).then(|| crate::views::cell_view_named(prefix, f, cell, names, ctx.reader()));
                     return context! { first => pos == 0, url => url, numeric => numeric, html => html, cell => view, field => None::<Value>, hidden => Vec::<Value>::new(), messages => Vec::<&str>::new() };
                 }
                 // What the page showed: kept from the first showing when editing goes on.
@@ -402,7 +402,7 @@ impl Editing {
                     }))
                     .unwrap_or_else(|| was.clone());
                 let error = input.and_then(|inp| inp.errors.iter().find(|e| e.field.as_deref() == Some(f.name))).map(|e| e.message.as_str());
-                let view = field_view(prefix, meta, i, &value, cell, false, error);
+                let view = field_view(prefix, meta, i, &value, cell, false, error, ctx.reader());
                 let label = text(ctx, "list-edit-cell-label", &[("field", Arg::Text(f.label.to_owned())), ("row", Arg::Text(record.title(meta)))]);
                 let field = context! {
                     name => format!("r{n}-{}", f.name),

@@ -71,18 +71,22 @@ fn render_form(
     username: &str,
     error: Option<&str>,
     status: StatusCode,
+    lang: &str,
 ) -> Result<Response> {
+    let title = state.templates.catalogs().text(lang, "login-title", &[]);
     let html = state.templates.render(
         &["admin/login.html".to_owned()],
         context! {
             base => context! {
                 prefix => state.prefix(),
                 site_title => &state.config.site_title,
-                title => "Sign in",
+                title => title,
                 user => (),
                 csrf_token => csrf,
                 flash => (),
                 nav_models => Vec::<String>::new(),
+                lang => lang,
+                tz => "UTC",
             },
             next => next,
             username => username,
@@ -105,9 +109,15 @@ pub struct NextQuery {
 }
 
 /// `GET {prefix}/login`.
-pub async fn form(_: Site, State(state): State<AdminState>, Query(q): Query<NextQuery>) -> Result<Response> {
+pub async fn form(
+    _: Site,
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response> {
     let csrf = auth::random_hex(32)?;
-    render_form(&state, &csrf, &safe_next(state.prefix(), q.next.as_deref()), "", None, StatusCode::OK)
+    let lang = state.templates.catalogs().negotiate(crate::session::accept_language(&headers));
+    render_form(&state, &csrf, &safe_next(state.prefix(), q.next.as_deref()), "", None, StatusCode::OK, &lang)
 }
 
 /// The sign-in form.
@@ -151,7 +161,10 @@ pub async fn submit(
         admin_core::audit::Context { request_id: Some(request_id), client_addr, ..Default::default() };
     let session = match auth::sign_in(&state.db, &state.auth, username, &form.password, &audit).await? {
         auth::SignIn::Success(session) => session,
-        refused => return refused_sign_in(&state, &next, &shown, refused).await,
+        refused => {
+            let lang = state.templates.catalogs().negotiate(crate::session::accept_language(&headers));
+            return refused_sign_in(&state, &next, &shown, refused, &lang).await;
+        }
     };
     // Rotate: the session cookie the browser had before (if any) ends now.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
@@ -184,21 +197,21 @@ async fn refused_sign_in(
     next: &str,
     shown: &str,
     refused: auth::SignIn,
+    lang: &str,
 ) -> Result<Response> {
+    let catalogs = state.templates.catalogs();
     let csrf = auth::random_hex(32)?;
     match refused {
         auth::SignIn::Locked { minutes } => {
             tracing::warn!(username = %shown, "sign-in refused: too many failures");
-            let msg = format!(
-                "Too many failed sign-ins. Wait {minutes} minute{}, then try again.",
-                if minutes == 1 { "" } else { "s" }
-            );
-            render_form(state, &csrf, next, shown, Some(&msg), StatusCode::TOO_MANY_REQUESTS)
+            let msg = catalogs.text(lang, "login-locked", &[("minutes", minutes.into())]);
+            render_form(state, &csrf, next, shown, Some(&msg), StatusCode::TOO_MANY_REQUESTS, lang)
         }
         auth::SignIn::Failed { delay } => {
             tracing::info!(username = %shown, "sign-in failed");
             tokio::time::sleep(delay).await;
-            render_form(state, &csrf, next, shown, Some("Wrong username or password."), StatusCode::OK)
+            let msg = catalogs.text(lang, "login-wrong", &[]);
+            render_form(state, &csrf, next, shown, Some(&msg), StatusCode::OK, lang)
         }
         auth::SignIn::Success(_) => {
             Err(admin_core::Error::Internal("a sign-in refused and made".into()).into())

@@ -28,7 +28,7 @@ pub async fn add(
         Ok(note) => {
             // The record's key as the door found it.
             key = note.object_id;
-            ctx.flash("Note added.").await;
+            ctx.flash_t("flash-note-added", &[]).await;
         }
         Err(admin_core::Error::Invalid(errs)) => {
             let msg = errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");

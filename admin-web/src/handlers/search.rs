@@ -40,7 +40,7 @@ pub async fn search(ctx: Ctx, Query(params): Query<SearchQuery>) -> Result<Html<
     }
     ctx.state.templates.render(
         &["admin/search.html".to_owned()],
-        context! { base => ctx.base("Search"), q => q, groups => groups },
+        context! { base => ctx.base(&ctx.t("list-search", &[])), q => q, groups => groups },
     )
 }
 

@@ -52,7 +52,7 @@ pub async fn list(ctx: Ctx) -> Result<Response> {
     let html = ctx.state.templates.render(
         &["admin/staff_list.html".to_owned()],
         context! {
-            base => ctx.base("Staff users"),
+            base => ctx.base(&ctx.t("staff-title", &[])),
             users => rows,
             may_change => ctx.staff.may("staff.change"),
         },
@@ -94,7 +94,12 @@ fn render_form(ctx: &Ctx, page: FormPage<'_>, status: StatusCode) -> Result<Resp
     // A form the user cannot submit is not shown: without staff.change, or for a
     // superuser, whom only superusers change, the page only shows the user.
     let (may_edit, why_read_only) = if !ctx.staff.may("staff.change") {
-        (false, ctx.staff.denial("You can view staff users but not change them.", "staff.change").to_string())
+        let what = admin_core::kernel::message::Message::new(
+            "staff-view-only",
+            "You can view staff users but not change them.",
+        );
+        let denial = ctx.staff.denial_message(what, "staff.change");
+        (false, denial.translatable().map_or_else(|| denial.to_string(), |m| ctx.message(m)))
     } else if page.user.is_some_and(|u| u.is_superuser) && !ctx.staff.is_superuser {
         (false, "Only a superuser can change a superuser or reset their password.".to_owned())
     } else {
@@ -151,7 +156,7 @@ pub async fn create(Submitted(ctx, form): Submitted<Pairs>) -> Result<Response> 
     let password = form.get("password").unwrap_or("");
     match ctx.service().create_user(&ctx.caller, &username, password, &roles, is_superuser).await {
         Ok(user) => {
-            ctx.flash(&format!("Staff user {} created.", user.username)).await;
+            ctx.flash_t("flash-staff-created", &[("username", user.username.clone().into())]).await;
             Ok(Redirect::to(&format!("{}/staff/", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errors)) => {
@@ -192,11 +197,7 @@ pub async fn save(Path(id): Path<String>, Submitted(ctx, form): Submitted<Pairs>
     let service = ctx.service();
     let (errors, status) = match service.update_user(&ctx.caller, id, &roles, is_active, is_superuser).await {
         Ok(user) => {
-            ctx.flash(&format!(
-                "Staff user {} saved; their sessions were ended if anything changed.",
-                user.username
-            ))
-            .await;
+            ctx.flash_t("flash-staff-saved", &[("username", user.username.clone().into())]).await;
             return Ok(Redirect::to(&format!("{}/staff/", ctx.state.prefix())).into_response());
         }
         Err(CoreError::Invalid(errors)) => (errors, StatusCode::BAD_REQUEST),
@@ -226,7 +227,7 @@ pub async fn reset_password(
     match service.set_password(&ctx.caller, id, &form.password).await {
         Ok(()) => {
             let user = service.user(&ctx.caller, id).await?;
-            ctx.flash(&format!("New password set for {}; their sessions were ended.", user.username)).await;
+            ctx.flash_t("flash-staff-password", &[("username", user.username.clone().into())]).await;
             Ok(Redirect::to(&format!("{}/staff/{id}", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errors)) => {
@@ -242,7 +243,7 @@ fn render_own_password(ctx: &Ctx, errors: &[FieldError], status: StatusCode) -> 
     let html = ctx.state.templates.render(
         &["admin/password.html".to_owned()],
         context! {
-            base => ctx.base("Change your password"),
+            base => ctx.base(&ctx.t("password-title", &[])),
             errors => context! { current => err("current_password"), new => err("new_password"), confirm => err("confirm") },
             min_len => auth::MIN_PASSWORD_LEN,
         },
@@ -288,7 +289,7 @@ pub async fn own_password(Submitted(ctx, form): Submitted<OwnPassword>) -> Resul
     .await
     {
         Ok(()) => {
-            ctx.flash("Your password was changed. Your other sessions were signed out.").await;
+            ctx.flash_t("flash-password-changed", &[]).await;
             Ok(Redirect::to(&format!("{}/", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errors)) => render_own_password(&ctx, &errors, StatusCode::BAD_REQUEST),

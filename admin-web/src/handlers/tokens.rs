@@ -43,7 +43,7 @@ async fn render(ctx: &Ctx, view: View<'_>, status: StatusCode) -> Result<Respons
     let html = ctx.state.templates.render(
         &["admin/tokens.html".to_owned()],
         context! {
-            base => ctx.base("API tokens"),
+            base => ctx.base(&ctx.t("base-tokens", &[])),
             tokens => tokens,
             new_token => view.new_token,
             name => view.name,
@@ -115,10 +115,6 @@ async fn revoke(ctx: &Ctx, id: i64) -> Result<Response> {
     let service = ctx.service();
     service.revoke_token(&ctx.caller, id).await?;
     let name = service.tokens(&ctx.caller, false).await?.into_iter().find(|t| t.id == id).map(|t| t.name);
-    ctx.flash(&format!(
-        "The token \u{201c}{}\u{201d} is revoked: calls with it are refused.",
-        name.unwrap_or_else(|| id.to_string())
-    ))
-    .await;
+    ctx.flash_t("flash-token-revoked", &[("name", name.unwrap_or_else(|| id.to_string()).into())]).await;
     Ok(Redirect::to(&format!("{}/me/tokens", ctx.state.prefix())).into_response())
 }

@@ -36,6 +36,15 @@ async fn cookie_session(state: &AdminState, headers: &HeaderMap) -> Result<Optio
     Ok(auth::load_session(&state.db, &state.auth, token).await?.map(|s| (token.to_owned(), s)))
 }
 
+/// The language of the second step: the staff member's own, else the browser's.
+fn second_factor_lang(state: &AdminState, headers: &HeaderMap, session: &auth::CurrentSession) -> String {
+    let catalogs = state.templates.catalogs();
+    match &session.language {
+        Some(l) if catalogs.languages().contains(&l.as_str()) => l.clone(),
+        _ => catalogs.negotiate(crate::session::accept_language(headers)),
+    }
+}
+
 fn render_second_factor(
     state: &AdminState,
     csrf: &str,
@@ -43,6 +52,7 @@ fn render_second_factor(
     error: Option<&str>,
     locked: bool,
     status: StatusCode,
+    lang: &str,
 ) -> Result<Response> {
     let html = state.templates.render(
         &["admin/second_factor.html".to_owned()],
@@ -50,11 +60,13 @@ fn render_second_factor(
             base => context! {
                 prefix => state.prefix(),
                 site_title => &state.config.site_title,
-                title => "Two-factor sign-in",
+                title => state.templates.catalogs().text(lang, "base-two-factor", &[]),
                 user => (),
                 csrf_token => csrf,
                 flash => (),
                 nav_models => Vec::<String>::new(),
+                lang => lang,
+                tz => "UTC",
             },
             next => next,
             error => error,
@@ -77,7 +89,8 @@ pub async fn second_factor_form(
     if !session.second_factor_pending {
         return Ok(Redirect::to(&next).into_response());
     }
-    render_second_factor(&state, &session.csrf_token, &next, None, false, StatusCode::OK)
+    let lang = second_factor_lang(&state, &headers, &session);
+    render_second_factor(&state, &session.csrf_token, &next, None, false, StatusCode::OK, &lang)
 }
 
 /// The second step's form.
@@ -124,20 +137,23 @@ pub async fn second_factor_submit(
         }
         SecondFactor::Wrong { tries_left } => {
             tracing::info!(%username, "second factor refused");
-            let msg = format!(
-                "That code is not right, or it was already used. {tries_left} more {} before this sign-in ends.",
-                if tries_left == 1 { "try" } else { "tries" }
-            );
-            render_second_factor(&state, &session.csrf_token, &next, Some(&msg), false, StatusCode::OK)
+            let lang = second_factor_lang(&state, &headers, &session);
+            let msg = state.templates.catalogs().text(&lang, "second-wrong", &[("n", tries_left.into())]);
+            render_second_factor(&state, &session.csrf_token, &next, Some(&msg), false, StatusCode::OK, &lang)
         }
         SecondFactor::Locked { minutes } => {
             tracing::warn!(%username, "second factor locked: too many wrong codes");
-            let msg = format!(
-                "Too many wrong codes, so this sign-in has ended. Wait {minutes} minute{}, then sign in again.",
-                if minutes == 1 { "" } else { "s" }
-            );
-            let mut resp =
-                render_second_factor(&state, "", &next, Some(&msg), true, StatusCode::TOO_MANY_REQUESTS)?;
+            let lang = second_factor_lang(&state, &headers, &session);
+            let msg = state.templates.catalogs().text(&lang, "second-locked", &[("minutes", minutes.into())]);
+            let mut resp = render_second_factor(
+                &state,
+                "",
+                &next,
+                Some(&msg),
+                true,
+                StatusCode::TOO_MANY_REQUESTS,
+                &lang,
+            )?;
             if let Ok(v) = HeaderValue::from_str(&set_cookie(&state, SESSION_COOKIE, "", Some(0))) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -176,7 +192,7 @@ async fn render_settings(ctx: &Ctx, view: SettingsView<'_>, status: StatusCode) 
     let html = state.templates.render(
         &["admin/two_factor.html".to_owned()],
         context! {
-            base => ctx.base("Two-factor sign-in"),
+            base => ctx.base(&ctx.t("base-two-factor", &[])),
             enrolled => enrolled,
             required => ctx.session.two_factor_required,
             secret => secret,
@@ -258,7 +274,7 @@ async fn disable(ctx: &Ctx, password: &str) -> Result<Response> {
     match two_factor::disable(&state.db, &state.auth, ctx.caller.context(), ctx.staff.id, password).await {
         Ok(()) => {
             tracing::info!(username = %ctx.staff.username, "two-factor sign-in turned off");
-            ctx.flash("Two-factor sign-in is off, and your recovery codes no longer work.").await;
+            ctx.flash_t("flash-two-factor-off", &[]).await;
             Ok(Redirect::to(&format!("{}/me/two-factor", ctx.state.prefix())).into_response())
         }
         Err(admin_core::Error::Invalid(errors)) => {
@@ -273,7 +289,7 @@ fn render_confirm(ctx: &Ctx, next: &str, error: Option<&str>, status: StatusCode
     let html = ctx.state.templates.render(
         &["admin/confirm.html".to_owned()],
         context! {
-            base => ctx.base("Confirm it is you"),
+            base => ctx.base(&ctx.t("confirm-me-title", &[])),
             next => next,
             needs_code => ctx.session.two_factor_enrolled,
             error => error,
@@ -319,7 +335,7 @@ pub async fn confirm_submit(Submitted(ctx, form): Submitted<ConfirmForm>) -> Res
     .await
     {
         Ok(()) => {
-            ctx.flash("Thank you. If a form was interrupted, submit it again.").await;
+            ctx.flash_t("flash-confirmed", &[]).await;
             Ok(Redirect::to(&next).into_response())
         }
         Err(admin_core::Error::Invalid(errors)) => {

@@ -160,7 +160,7 @@ pub async fn submit(Path(id): Path<String>, Submitted(ctx, form): Submitted<Undo
             Ok(Redirect::to(&to).into_response())
         }
         Ok(ActionResult::Queued { id: request }) => {
-            ctx.flash("The undo waits for a second person's approval.").await;
+            ctx.flash_t("flash-undo-waits", &[]).await;
             Ok(Redirect::to(&format!("{prefix}/approvals/{request}")).into_response())
         }
         Err(e) => match in_place(&e) {
@@ -261,7 +261,11 @@ pub async fn version_submit(
     let reason = form.reason.as_deref().unwrap_or("");
     match ctx.service().restore_version(&ctx.caller, slug, key, seq, &form.version, reason).await {
         Ok(_) => {
-            ctx.flash(&format!("{} {key} restored to the version of entry {seq}.", model.meta().label)).await;
+            ctx.flash_t(
+                "flash-restored-version",
+                &[("label", model.meta().label.into()), ("key", key.into()), ("seq", seq.to_string().into())],
+            )
+            .await;
             let to = format!("{}/{slug}/{}", ctx.state.prefix(), url_path_segment(key));
             Ok(Redirect::to(&to).into_response())
         }
@@ -295,7 +299,11 @@ pub async fn deleted_submit(
     let reason = form.reason.as_deref().unwrap_or("");
     match ctx.service().restore_deleted(&ctx.caller, slug, seq, reason).await {
         Ok(record) => {
-            ctx.flash(&format!("{} {} restored.", model.meta().label, record.key)).await;
+            ctx.flash_t(
+                "flash-restored",
+                &[("label", model.meta().label.into()), ("key", record.key.clone().into())],
+            )
+            .await;
             let to = format!("{}/{slug}/{}", ctx.state.prefix(), url_path_segment(&record.key));
             Ok(Redirect::to(&to).into_response())
         }

@@ -279,6 +279,10 @@ pub fn admin_state(
         // been rendered yet while the state is built.
         .with_template(pages::BILLING_HEALTH_TEMPLATE, pages::BILLING_HEALTH_SOURCE)
         .expect("the billing health template parses")
+        // The app's own words (its actions' blocked reasons, its labels in German).
+        .with_catalog("en", include_str!("../locales/en/app.ftl"))
+        .and_then(|s| s.with_catalog("de", include_str!("../locales/de/app.ftl")))
+        .expect("the app's catalogs parse")
 }
 
 /// The web app over an admin state: the admin under `/admin`, and `/` redirecting

@@ -58,6 +58,13 @@ impl Money {
         Self { minor, currency: currency.into() }
     }
 
+    /// The symbol written for the currency (`€` for EUR), when it has one nobody
+    /// misreads; others are written as their code.
+    #[must_use]
+    pub fn symbol(&self) -> Option<&'static str> {
+        symbol(&self.currency)
+    }
+
     /// The amount in major units, locale-neutral, as forms and CSV carry it: `190.00`,
     /// `-5.50`, `19000` (JPY).
     #[must_use]

@@ -99,6 +99,28 @@ impl Service {
         auth::admin_set_password(&self.db, caller.context(), id, password).await
     }
 
+    /// The caller's own language and time zone for the screens.
+    ///
+    /// # Errors
+    /// `NotFound` for a system caller; `Db`.
+    pub async fn preferences(&self, caller: &Caller) -> Result<auth::Preferences> {
+        auth::preferences(&self.db, caller.staff().id).await
+    }
+
+    /// Stores the caller's own language (one of `languages`, those with a catalog)
+    /// and time zone, with its audit entry. Anyone signed in may set their own.
+    ///
+    /// # Errors
+    /// `Invalid` for a language without a catalog or an unknown time zone; `Db`.
+    pub async fn set_preferences(
+        &self,
+        caller: &Caller,
+        prefs: &auth::Preferences,
+        languages: &[&str],
+    ) -> Result<()> {
+        auth::set_preferences(&self.db, caller.context(), prefs, languages).await
+    }
+
     /// The caller's own API tokens (or, with `staff.change`, everyone's when
     /// `all` is set).
     ///

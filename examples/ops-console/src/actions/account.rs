@@ -6,7 +6,7 @@
 //! worker all run it through `opsadmin::Service::run_action` (or the worker), with
 //! the same permission, reason, checks, transaction and audit entries.
 
-use opsadmin::action::{Action, Blocked, Effect, NoInput, Outcome, Policy, RunContext, Undo};
+use opsadmin::action::{Action, Blocked, Effect, Message, NoInput, Outcome, Policy, RunContext, Undo};
 use opsadmin::{ActionInput, AdminChoices};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -37,7 +37,15 @@ impl Action for MarkForManualReview {
 
     fn check(&self, account: &account::Model) -> Result<(), Blocked> {
         if account.manual_review {
-            return Err(Blocked(format!("Account {} is already marked for manual review.", account.id)));
+            // A message id and its argument: screens show it in the viewer's
+            // language, the API, the command line and the audit log in English.
+            return Err(Blocked::message(
+                Message::new(
+                    "account-already-in-review",
+                    format!("Account {} is already marked for manual review.", account.id),
+                )
+                .arg("id", account.id),
+            ));
         }
         Ok(())
     }
@@ -191,7 +199,7 @@ impl Action for RetryWelcomeEmail {
         let jobs = welcome_jobs(ctx.txn, account.id).await?;
         let job = match job_to_retry(&account, &jobs) {
             Ok(job) => job.clone(),
-            Err(Blocked(reason)) => return Ok(Outcome::Skipped(reason)),
+            Err(blocked) => return Ok(Outcome::Skipped(blocked.reason().to_owned())),
         };
         let job_id = job.id;
         let before = job.status.clone();
@@ -367,16 +375,22 @@ mod tests {
         let jobs = [job(1, "failed", 1), job(2, "failed", 2)];
         assert_eq!(job_to_retry(&a, &jobs).unwrap().id, 2);
         assert_eq!(
-            job_to_retry(&a, &[job(1, "failed", 1), job(2, "sent", 2)]).unwrap_err().0,
+            job_to_retry(&a, &[job(1, "failed", 1), job(2, "sent", 2)]).unwrap_err().reason().to_owned(),
             "Cannot retry: the welcome email was already sent on 2026-03-02."
         );
         assert_eq!(
-            job_to_retry(&a, &[job(1, "failed", 1), job(2, "queued", 2)]).unwrap_err().0,
+            job_to_retry(&a, &[job(1, "failed", 1), job(2, "queued", 2)]).unwrap_err().reason().to_owned(),
             "Cannot retry: a retry is already queued."
         );
-        assert!(job_to_retry(&a, &[]).unwrap_err().0.contains("account 42 has no welcome email job"));
+        assert!(
+            job_to_retry(&a, &[])
+                .unwrap_err()
+                .reason()
+                .to_owned()
+                .contains("account 42 has no welcome email job")
+        );
         assert_eq!(
-            job_to_retry(&account(true), &jobs).unwrap_err().0,
+            job_to_retry(&account(true), &jobs).unwrap_err().reason().to_owned(),
             "Cannot retry: the welcome email was already sent."
         );
     }

@@ -223,7 +223,7 @@ mod tests {
         let now = at(10, 12);
         assert_eq!(retry_check(&job("failed", 3, at(1, 8)), now), Ok(()));
         assert_eq!(retry_check(&job("bounced", 1, at(1, 8)), now), Ok(()));
-        let why = |j| retry_check(&j, now).unwrap_err().0;
+        let why = |j| retry_check(&j, now).unwrap_err().reason().to_owned();
         assert_eq!(
             why(job("sent", 1, at(2, 8))),
             "Cannot retry: email job 7 was already sent on 2026-03-02."
@@ -243,7 +243,7 @@ mod tests {
     fn requeue_takes_only_jobs_queued_for_a_day_without_an_attempt() {
         let now = at(10, 12);
         assert_eq!(requeue_check(&job("queued", 0, at(9, 11)), now), Ok(()));
-        let why = |j| requeue_check(&j, now).unwrap_err().0;
+        let why = |j| requeue_check(&j, now).unwrap_err().reason().to_owned();
         assert_eq!(
             why(job("queued", 0, at(9, 13))),
             "Cannot requeue: email job 7 was queued less than 24 hours ago; the mail worker may still send it."
