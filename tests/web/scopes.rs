@@ -47,6 +47,7 @@ fn desk_roles() -> opsadmin::Roles {
                 "invoice.view",
                 "invoice.export",
                 "email_job.view",
+                "email_job.change",
                 "approvals.decide",
             ],
         )
@@ -309,6 +310,116 @@ async fn the_trials_desk_sees_nothing_outside_its_scope_on_any_path() {
     // An unscoped user still sees everything.
     let mut admin = app.signed_in().await;
     admin.get("/admin/account/?exact=1").await.assert_contains("6 accounts");
+}
+
+/// The keys an autocomplete answer suggests.
+fn suggested(body: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    v["results"].as_array().expect("results").iter().map(|r| r["id"].to_string().replace('"', "")).collect()
+}
+
+#[tokio::test]
+async fn autocomplete_tiles_inlines_and_list_edits_keep_to_the_scope() {
+    let (app, _, _) = fixture().await;
+    let mut tina = client_for(&app, "tina", "desk").await;
+
+    // Choosing an invoice's account by name: only trial accounts are suggested,
+    // with or without JavaScript, whatever is typed (names, ids, nothing).
+    for q in ["", "acme", "globex", "user", "user2", "2", "3", "4"] {
+        let r = get_clean(&mut tina, &format!("/admin/invoice/autocomplete/account_id?q={q}")).await;
+        assert_eq!(r.status, 200, "{q}: {}", r.body);
+        for key in suggested(&r.body) {
+            assert!(!["2", "3"].contains(&key.as_str()), "{q}: out-of-scope account {key} suggested");
+        }
+        // The pick page says what was typed back; nothing else of those accounts.
+        let page = tina.get(&format!("/admin/invoice/lookup/account_id?q={q}")).await;
+        assert_eq!(page.status, 200, "{q}");
+        let echoes = [format!("value=\"{q}\""), format!("\u{201c}{q}\u{201d}")];
+        assert_clean(q, &echoes.iter().fold(page.body.to_lowercase(), |b, e| b.replace(e.as_str(), "")));
+    }
+    let found = get_clean(&mut tina, "/admin/invoice/autocomplete/account_id?q=acme").await;
+    assert_eq!(suggested(&found.body), ["1"]);
+    // A filter naming an out-of-scope account by id shows the id, never its name.
+    for path in [format!("/admin/invoice/?account_id={BOB}"), format!("/admin/email_job/?account_id={CAROL}")]
+    {
+        get_clean(&mut tina, &path).await;
+    }
+
+    // Dashboard tiles count only what the desk sees: Bob is in manual review and
+    // Carol's welcome email failed, but neither is the desk's.
+    let door = opsadmin::Service::new(app.db.clone(), ops_console::registry()).with_roles(desk_roles());
+    let (desk, admin) = (door.local("tina").await.unwrap(), door.local(super::support::USER).await.unwrap());
+    let counts = |tiles: Vec<opsadmin::pages::TileCount>| -> Vec<(String, Option<u64>)> {
+        tiles.into_iter().map(|t| (t.label, t.count)).collect()
+    };
+    let seen = counts(door.tiles(&desk, 1000).await.unwrap());
+    let all = counts(door.tiles(&admin, 1000).await.unwrap());
+    let of = |tiles: &[(String, Option<u64>)], label: &str| {
+        tiles.iter().find(|(l, _)| l == label).unwrap_or_else(|| panic!("no tile {label}: {tiles:?}")).1
+    };
+    assert_eq!(of(&all, "Accounts in manual review"), Some(1));
+    assert_eq!(of(&seen, "Accounts in manual review"), Some(0));
+    assert_eq!(of(&all, "Failed email jobs"), Some(2));
+    assert_eq!(of(&seen, "Failed email jobs"), Some(1));
+    get_clean(&mut tina, "/admin/").await;
+
+    // Inlines: Alice's page lists her email job only; a forged row naming Carol's
+    // job is "no such record", and nothing is saved.
+    let alice = get_clean(&mut tina, &format!("/admin/account/{ALICE}")).await;
+    alice.assert_contains("name=\"email_job-0-_key\"");
+    alice.assert_lacks("name=\"email_job-1-_key\" value");
+    let csrf = tina.csrf().await;
+    let version = alice.input_value("_version").unwrap();
+    let job_version = alice.input_value("email_job-0-_version").unwrap();
+    for (key, job) in [("2", version.as_str()), ("2", job_version.as_str())] {
+        let form = [
+            ("csrf_token", csrf.as_str()),
+            ("_version", version.as_str()),
+            ("company", "Acme 42 Ltd"),
+            ("email_job-0-_key", key),
+            ("email_job-0-_version", job),
+            ("email_job-0-attempts", "9"),
+        ];
+        let r = tina.post(&format!("/admin/account/{ALICE}"), &form).await;
+        assert_clean("inline save", &r.body);
+        // Not even the name of Carol's job ("Welcome email to account 3").
+        r.assert_lacks("to account 3");
+        assert!(r.status.as_u16() < 500 && r.status != 303, "{}: {}", r.status, r.body);
+    }
+    let carols = email_job::Entity::find_by_id(2).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(carols.attempts, 2, "an out-of-scope child row was changed");
+
+    // List edits: rows of out-of-scope accounts are gone, in the review and the save.
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("r0-_key", "2"),
+        ("r0-_version", "x"),
+        ("r0-company", "Hijacked Inc"),
+        ("r0-_was-company", "Globex 7 Inc"),
+        ("r1-_key", "3"),
+        ("r1-_version", "x"),
+        ("r1-company", "Hijacked Inc"),
+        ("r1-_was-company", "Acme 420 GmbH"),
+    ];
+    for save in [false, true] {
+        let mut form = form.to_vec();
+        if save {
+            form.push(("_confirmed", "1"));
+        }
+        let r = tina.post("/admin/account/list-edit", &form).await;
+        assert!(r.status.as_u16() < 500, "{}: {}", r.status, r.body);
+        let lower = r.body.to_lowercase();
+        for m in ["globex 7", "acme 420 gmbh", "user2@", "user3@"] {
+            assert!(!lower.contains(m), "list edit shows {m}: {}", r.body);
+        }
+        if r.status == 303 {
+            get_clean(&mut tina, r.location()).await;
+        }
+    }
+    for id in [BOB, CAROL] {
+        let a = account::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        assert_ne!(a.company, "Hijacked Inc", "an out-of-scope account was edited in the list");
+    }
 }
 
 #[tokio::test]
