@@ -360,7 +360,7 @@ where
                 // A request for records that do not exist is not worth a second
                 // person's time: refuse it rather than queue it.
                 if !missing.is_empty() {
-                    return Err(Error::NotFound(missing_sentence(meta, &missing)));
+                    return Err(Error::NotFound(super::missing::missing_sentence(meta, &missing)));
                 }
                 return Ok(Executed::NeedsApproval);
             }
@@ -429,24 +429,4 @@ pub(super) fn tally(
         }
     }
     Ok(done)
-}
-
-/// "There is no invoice with the id 7 or 9; nothing was queued for approval.",
-/// naming at most five ids.
-fn missing_sentence(meta: &ModelMeta, missing: &[String]) -> String {
-    const NAMED: usize = 5;
-    let mut ids: Vec<String> = missing.iter().take(NAMED).map(|k| format!("\u{201c}{k}\u{201d}")).collect();
-    if missing.len() > NAMED {
-        ids.push(format!("{} more", crate::kernel::model::thousands((missing.len() - NAMED) as u64)));
-    }
-    let list = match ids.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
-    };
-    let noun = if missing.len() == 1 { "id" } else { "ids" };
-    format!(
-        "There is no {} with the {noun} {list}; nothing was queued for approval. Select records that exist and try again.",
-        meta.label.to_lowercase()
-    )
 }

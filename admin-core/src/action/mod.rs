@@ -61,6 +61,7 @@
 mod dynamic;
 pub mod idempotency;
 mod measure;
+mod missing;
 mod policy;
 mod preview;
 mod registration;

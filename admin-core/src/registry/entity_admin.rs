@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, Select, Value,
+    ActiveModelBehavior, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, Select, Value,
 };
 
 use crate::access::permission::FieldAccess;
@@ -23,7 +23,6 @@ use crate::db::sql::{all_limited, count_capped, escape_like};
 
 use super::ExportPosition;
 use super::ModelAdmin;
-use super::write::write_refused;
 use crate::kernel::{BoxFuture, Changes};
 
 /// The bridge from a derived [`AdminModel`] to the object-safe [`ModelAdmin`].
@@ -84,30 +83,6 @@ where
             Some(c) => select.filter(c),
             None => select,
         }
-    }
-
-    /// Refuses a write that leaves record `key` outside `scope`: read again in
-    /// `txn`, after the write, so the caller's transaction rolls it back.
-    pub(super) async fn still_in_scope(
-        &self,
-        txn: &sea_orm::DatabaseTransaction,
-        key: &str,
-        scope: &RowScope,
-    ) -> Result<()> {
-        if scope.is_all() {
-            return Ok(());
-        }
-        let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
-        let found = Self::scoped(EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)), scope)
-            .count(txn)
-            .await?;
-        if found == 0 {
-            return Err(Error::Refused(format!(
-                "This {} would be outside the records your role looks after, so it was not saved. Change the values that decide that, or ask someone whose role covers it.",
-                M::meta().label.to_lowercase()
-            )));
-        }
-        Ok(())
     }
 
     pub(super) fn record(m: &M) -> Record {
@@ -309,22 +284,7 @@ where
         form: &'a FormData,
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Record>> {
-        Box::pin(async move {
-            let meta = M::meta();
-            let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
-            self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
-            let model = am.insert(txn).await.map_err(write_refused)?;
-            let record = Self::record(&model);
-            self.still_in_scope(txn, &record.key, scope).await?;
-            let event = audit::Event {
-                kind: "create",
-                model: Some(meta.slug),
-                object_id: Some(&record.key),
-                changes: audit::snapshot_json(meta, &record.cells, true),
-            };
-            audit::record(txn, audit, event).await?;
-            Ok(record)
-        })
+        Box::pin(self.insert_in(txn, audit, access, form, scope))
     }
 
     fn update_in<'a>(
@@ -338,42 +298,7 @@ where
         form: &'a FormData,
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<(Record, Changes)>> {
-        Box::pin(async move {
-            let meta = M::meta();
-            if !scope.is_all() {
-                let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
-                let select = EntityOf::<M>::find().filter(self.columns[meta.pk].eq(pk));
-                if Self::scoped(select, scope).count(txn).await? == 0 {
-                    return Err(self.not_found(key));
-                }
-            }
-            let before = self.locked_at_version(txn, key, version).await?;
-            let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
-            let mut am = model.into_active_model();
-            self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
-            let saved = am.update(txn).await.map_err(write_refused)?;
-            let after = Self::record(&saved);
-            self.still_in_scope(txn, &after.key, scope).await?;
-            let changes: Changes = before
-                .cells
-                .iter()
-                .zip(&after.cells)
-                .enumerate()
-                .filter(|(_, (b, a))| b != a)
-                .map(|(i, (b, a))| (i, b.clone(), a.clone()))
-                .collect();
-            check(&changes)?;
-            if !changes.is_empty() {
-                let event = audit::Event {
-                    kind: "update",
-                    model: Some(meta.slug),
-                    object_id: Some(&after.key),
-                    changes: audit::diff_json(meta, &changes),
-                };
-                audit::record(txn, audit, event).await?;
-            }
-            Ok((after, changes))
-        })
+        Box::pin(self.save_in(txn, audit, access, check, (key, version), form, scope))
     }
 
     fn delete_in<'a>(
@@ -383,31 +308,7 @@ where
         key: &'a str,
         version: &'a str,
     ) -> BoxFuture<'a, Result<Record>> {
-        Box::pin(async move {
-            let meta = M::meta();
-            let before = self.locked_at_version(txn, key, version).await?;
-            let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
-            EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(txn).await.map_err(
-                |e| {
-                    if crate::kernel::error::refusal(&e) == Some(crate::kernel::error::Refusal::ForeignKey) {
-                        Error::Refused(format!(
-                            "{} cannot be deleted: other records still refer to it.",
-                            before.title(meta)
-                        ))
-                    } else {
-                        Error::from(e)
-                    }
-                },
-            )?;
-            let event = audit::Event {
-                kind: "delete",
-                model: Some(meta.slug),
-                object_id: Some(&before.key),
-                changes: audit::snapshot_json(meta, &before.cells, false),
-            };
-            audit::record(txn, audit, event).await?;
-            Ok(before)
-        })
+        Box::pin(self.remove_in(txn, audit, key, version))
     }
 
     fn get_for_write<'a>(

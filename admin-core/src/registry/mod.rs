@@ -21,6 +21,7 @@ mod scope;
 mod site;
 mod tiles;
 mod write;
+mod write_in;
 
 pub use builder::{Plugin, RegistryBuilder};
 pub(crate) use entity_admin::EntityAdmin;

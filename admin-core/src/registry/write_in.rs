@@ -1,0 +1,155 @@
+//! [`EntityAdmin`]'s writes inside a caller's transaction: create, update and
+//! delete, each with its audit entry, the row-level scope checked after the write.
+
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter,
+};
+
+use crate::access::permission::FieldAccess;
+use crate::access::scope::RowScope;
+use crate::audit;
+use crate::kernel::Changes;
+use crate::kernel::error::{Error, Result};
+use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf};
+use crate::kernel::record::{FormData, Record};
+
+use super::EntityAdmin;
+use super::write::write_refused;
+
+impl<M> EntityAdmin<M>
+where
+    M: AdminModel,
+    EntityOf<M>: EntityTrait<Model = M>,
+    ActiveModelOf<M>: Send + Sync,
+{
+    /// Refuses a write that leaves record `key` outside `scope`: read again in
+    /// `txn`, after the write, so the caller's transaction rolls it back.
+    pub(super) async fn still_in_scope(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        key: &str,
+        scope: &RowScope,
+    ) -> Result<()> {
+        if scope.is_all() {
+            return Ok(());
+        }
+        let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+        let found = Self::scoped(EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk)), scope)
+            .count(txn)
+            .await?;
+        if found == 0 {
+            return Err(Error::Refused(format!(
+                "This {} would be outside the records your role looks after, so it was not saved. Change the values that decide that, or ask someone whose role covers it.",
+                M::meta().label.to_lowercase()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Inserts a record from `form` in `txn`, with its `create` entry; refused
+    /// when it would fall outside `scope`.
+    pub(super) async fn insert_in(
+        &self,
+        txn: &DatabaseTransaction,
+        audit: &audit::Context,
+        access: &[FieldAccess],
+        form: &FormData,
+        scope: &RowScope,
+    ) -> Result<Record> {
+        let meta = M::meta();
+        let mut am = <ActiveModelOf<M> as ActiveModelBehavior>::new();
+        self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
+        let model = am.insert(txn).await.map_err(write_refused)?;
+        let record = Self::record(&model);
+        self.still_in_scope(txn, &record.key, scope).await?;
+        let event = audit::Event {
+            kind: "create",
+            model: Some(meta.slug),
+            object_id: Some(&record.key),
+            changes: audit::snapshot_json(meta, &record.cells, true),
+        };
+        audit::record(txn, audit, event).await?;
+        Ok(record)
+    }
+
+    /// Saves `form` onto record `key` at `version` in `txn`, with its `update`
+    /// entry when anything changed; `check` may refuse the changes.
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of one save
+    pub(super) async fn save_in(
+        &self,
+        txn: &DatabaseTransaction,
+        audit: &audit::Context,
+        access: &[FieldAccess],
+        check: &(dyn Fn(&Changes) -> Result<()> + Send + Sync),
+        (key, version): (&str, &str),
+        form: &FormData,
+        scope: &RowScope,
+    ) -> Result<(Record, Changes)> {
+        let meta = M::meta();
+        if !scope.is_all() {
+            let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+            let select = EntityOf::<M>::find().filter(self.columns[meta.pk].eq(pk));
+            if Self::scoped(select, scope).count(txn).await? == 0 {
+                return Err(self.not_found(key));
+            }
+        }
+        let before = self.locked_at_version(txn, key, version).await?;
+        let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
+        let mut am = model.into_active_model();
+        self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
+        let saved = am.update(txn).await.map_err(write_refused)?;
+        let after = Self::record(&saved);
+        self.still_in_scope(txn, &after.key, scope).await?;
+        let changes: Changes = before
+            .cells
+            .iter()
+            .zip(&after.cells)
+            .enumerate()
+            .filter(|(_, (b, a))| b != a)
+            .map(|(i, (b, a))| (i, b.clone(), a.clone()))
+            .collect();
+        check(&changes)?;
+        if !changes.is_empty() {
+            let event = audit::Event {
+                kind: "update",
+                model: Some(meta.slug),
+                object_id: Some(&after.key),
+                changes: audit::diff_json(meta, &changes),
+            };
+            audit::record(txn, audit, event).await?;
+        }
+        Ok((after, changes))
+    }
+
+    /// Deletes record `key` at `version` in `txn`, with its `delete` entry.
+    pub(super) async fn remove_in(
+        &self,
+        txn: &DatabaseTransaction,
+        audit: &audit::Context,
+        key: &str,
+        version: &str,
+    ) -> Result<Record> {
+        let meta = M::meta();
+        let before = self.locked_at_version(txn, key, version).await?;
+        let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+        EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(txn).await.map_err(|e| {
+            if crate::kernel::error::refusal(&e) == Some(crate::kernel::error::Refusal::ForeignKey) {
+                Error::Refused(format!(
+                    "{} cannot be deleted: other records still refer to it.",
+                    before.title(meta)
+                ))
+            } else {
+                Error::from(e)
+            }
+        })?;
+        let event = audit::Event {
+            kind: "delete",
+            model: Some(meta.slug),
+            object_id: Some(&before.key),
+            changes: audit::snapshot_json(meta, &before.cells, false),
+        };
+        audit::record(txn, audit, event).await?;
+        Ok(before)
+    }
+}
