@@ -235,13 +235,7 @@ where
         let mut diffs = Vec::with_capacity(done.len());
         for key in done {
             let changes: Changes = match (before.get(key), after.get(key)) {
-                (Some(b), Some(a)) => b
-                    .iter()
-                    .zip(a)
-                    .enumerate()
-                    .filter(|(_, (b, a))| b != a)
-                    .map(|(i, (b, a))| (i, b.clone(), a.clone()))
-                    .collect(),
+                (Some(b), Some(a)) => crate::kernel::changes(b, a),
                 _ => Vec::new(),
             };
             let mut diff = audit::diff_json(meta, &changes);

@@ -23,3 +23,16 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What a save changed: `(field index, before, after)` for every changed field.
 pub type Changes = Vec<(usize, field::Cell, field::Cell)>;
+
+/// The fields whose cells differ between `before` and `after` (a record's cells,
+/// in field order), with both values.
+#[must_use]
+pub fn changes(before: &[field::Cell], after: &[field::Cell]) -> Changes {
+    before
+        .iter()
+        .zip(after)
+        .enumerate()
+        .filter(|(_, (b, a))| b != a)
+        .map(|(i, (b, a))| (i, b.clone(), a.clone()))
+        .collect()
+}

@@ -101,14 +101,7 @@ where
         let saved = am.update(txn).await.map_err(write_refused)?;
         let after = Self::record(&saved);
         self.still_in_scope(txn, &after.key, scope).await?;
-        let changes: Changes = before
-            .cells
-            .iter()
-            .zip(&after.cells)
-            .enumerate()
-            .filter(|(_, (b, a))| b != a)
-            .map(|(i, (b, a))| (i, b.clone(), a.clone()))
-            .collect();
+        let changes = crate::kernel::changes(&before.cells, &after.cells);
         check(&changes)?;
         if !changes.is_empty() {
             let event = audit::Event {

@@ -373,14 +373,7 @@ async fn put_back(
         else {
             continue;
         };
-        let changed: crate::kernel::Changes = before
-            .cells
-            .iter()
-            .zip(&after.cells)
-            .enumerate()
-            .filter(|(_, (b, a))| b != a)
-            .map(|(i, (b, a))| (i, b.clone(), a.clone()))
-            .collect();
+        let changed = crate::kernel::changes(&before.cells, &after.cells);
         diffs.push((plan.key.clone(), audit::diff_json(meta, &changed)));
         report.done.push((plan.key, "put back".to_owned()));
     }
