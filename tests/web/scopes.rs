@@ -423,6 +423,46 @@ async fn autocomplete_tiles_inlines_and_list_edits_keep_to_the_scope() {
 }
 
 #[tokio::test]
+async fn a_record_that_leaves_the_scope_while_an_action_waits_is_skipped_inside_its_transaction() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let (app, _, _) = fixture().await;
+    opsadmin::auth::create_user(&app.db, "tina", super::support::PASSWORD, &["desk"], false).await.unwrap();
+    let door = opsadmin::Service::new(app.db.clone(), ops_console::registry()).with_roles(desk_roles());
+    let tina = door.local("tina").await.unwrap().with_reason(Some("Customer called".into()));
+    // Someone else moves Alice off the trial plan and holds the write open; the
+    // desk's run checks its scope (Alice is still a trial there), then waits.
+    let other = app.db.begin().await.unwrap();
+    other
+        .execute_unprepared(&format!("UPDATE account SET plan = 'annual' WHERE id = {ALICE}"))
+        .await
+        .unwrap();
+    let run = tokio::spawn({
+        let door = door.clone();
+        async move {
+            let request = opsadmin::service::ActionRequest {
+                keys: vec![ALICE.to_string()],
+                input: serde_json::json!({}),
+                idempotency_key: None,
+            };
+            door.run_action(&tina, "account", "mark_for_manual_review", &request).await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    other.commit().await.unwrap();
+    let result = run.await.unwrap().expect("the run answers");
+    // The run read Alice again in its transaction, outside the desk's scope now:
+    // skipped as not there, and not marked.
+    match result {
+        opsadmin::service::ActionResult::Ran(report) => {
+            assert!(report.done.is_empty(), "{report:?}");
+            assert_eq!(report.skipped.len(), 1, "{report:?}");
+        }
+        other => panic!("expected a run that skipped Alice: {other:?}"),
+    }
+    assert!(!account::Entity::find_by_id(ALICE).one(&app.db).await.unwrap().unwrap().manual_review);
+}
+
+#[tokio::test]
 async fn a_scoped_edit_that_leaves_the_scope_is_refused() {
     let roles = ops_console::roles::roles().role("desk", "", &["account.view", "account.change"]).scope(
         "desk",

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::preview::{BlockedRecord, Preview, Trial};
 use super::{Action, ActionInput, Outcome, Policy, Report, RunContext, Undo};
+use crate::access::scope::RowScope;
 use crate::audit;
 use crate::kernel::error::{Error, FieldError, Result};
 use crate::kernel::field::Cell;
@@ -109,7 +110,10 @@ pub trait DynAction: Send + Sync {
     /// Loads (and locks) the records in `txn`, checks them, asks whether the request
     /// needs approval (unless `approval` is [`Approval::Granted`]), runs the action
     /// on those that pass, and writes one audit entry per changed record, all in
-    /// `txn`. With [`Executed::NeedsApproval`] it has written nothing.
+    /// `txn`. With [`Executed::NeedsApproval`] it has written nothing. A record
+    /// outside `scope` (the caller's row-level scope, read in `txn`) is skipped as
+    /// one that is not there.
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of one run
     fn execute<'a>(
         &'a self,
         txn: &'a DatabaseTransaction,
@@ -117,6 +121,7 @@ pub trait DynAction: Send + Sync {
         keys: &'a [String],
         input: &'a serde_json::Value,
         approval: Approval,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Executed>>;
 }
 
@@ -163,6 +168,7 @@ where
         conn: &C,
         keys: &[String],
         lock: bool,
+        scope: &RowScope,
     ) -> Result<(Vec<A::Model>, Vec<String>)> {
         let meta = A::Model::meta();
         let values: Vec<Value> = keys.iter().filter_map(|k| A::Model::parse_value(meta.pk, k).ok()).collect();
@@ -170,6 +176,9 @@ where
         // Chunks keep the statement's parameter count within every database's limit.
         for chunk in values.chunks(500) {
             let mut q = EntityOf::<A::Model>::find().filter(self.pk_column.is_in(chunk.to_vec()));
+            if let Some(only) = scope.condition() {
+                q = q.filter(only);
+            }
             if lock && conn.get_database_backend() == DbBackend::Postgres {
                 q = q.lock_exclusive();
             }
@@ -229,7 +238,7 @@ where
         input_json: &serde_json::Value,
     ) -> Result<Vec<serde_json::Value>> {
         let meta = A::Model::meta();
-        let (after, _) = self.load(txn, done, false).await?;
+        let (after, _) = self.load(txn, done, false, &RowScope::All).await?;
         let after: HashMap<String, Vec<Cell>> =
             after.iter().map(|m| (m.cell(meta.pk).form_value(), Self::cells(m))).collect();
         let mut diffs = Vec::with_capacity(done.len());
@@ -295,7 +304,7 @@ where
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Preview>> {
         Box::pin(async move {
-            let (models, missing) = self.load(db, keys, false).await?;
+            let (models, missing) = self.load(db, keys, false, &RowScope::All).await?;
             let mut ready = Vec::new();
             let mut blocked = Vec::new();
             for m in &models {
@@ -337,12 +346,13 @@ where
         keys: &'a [String],
         input: &'a serde_json::Value,
         approval: Approval,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Executed>> {
         Box::pin(async move {
             let meta = A::Model::meta();
             let input = self.input(input)?;
             let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
-            let (models, missing) = self.load(txn, keys, true).await?;
+            let (models, missing) = self.load(txn, keys, true, scope).await?;
             let mut report = Report::default();
             for k in missing.iter().cloned() {
                 report

@@ -28,7 +28,7 @@ where
 {
     let input = A::Input::from_json(input)
         .map_err(|m| Error::BadRequest(format!("The action's input does not fit: {m}")))?;
-    let (models, _) = admin.load(txn, keys, true).await?;
+    let (models, _) = admin.load(txn, keys, true, &crate::access::scope::RowScope::All).await?;
     let mut out = Vec::with_capacity(models.len());
     for m in &models {
         if admin.action.check_async(txn, m).await?.is_ok() {

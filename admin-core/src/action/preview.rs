@@ -132,7 +132,7 @@ where
         let meta = A::Model::meta();
         let input = self.input(input)?;
         let actor = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
-        let (models, missing) = self.load(txn, keys, false).await?;
+        let (models, missing) = self.load(txn, keys, false, &crate::access::scope::RowScope::All).await?;
         let mut report = Report::default();
         for k in missing {
             report
@@ -144,7 +144,7 @@ where
         let order: Vec<String> = ready.iter().map(|m| m.cell(meta.pk).form_value()).collect();
         let outcomes = self.action.run_many(&run_ctx, ready, &input).await?;
         let done = tally(A::NAME, order, outcomes, &mut report)?;
-        let (after, _) = self.load(txn, &done, false).await?;
+        let (after, _) = self.load(txn, &done, false, &crate::access::scope::RowScope::All).await?;
         let after: HashMap<String, Vec<Cell>> =
             after.iter().map(|m| (m.cell(meta.pk).form_value(), Self::cells(m))).collect();
         let mut outcome: HashMap<String, Outcome> = report

@@ -279,7 +279,10 @@ async fn run_claimed(
         ..Default::default()
     };
     let txn = begin_write(db).await?;
-    let report: Report = match action.execute(&txn, &ctx, &keys, &input, Approval::Granted).await? {
+    let report: Report = match action
+        .execute(&txn, &ctx, &keys, &input, Approval::Granted, &crate::access::scope::RowScope::All)
+        .await?
+    {
         Executed::Ran(report) => report,
         Executed::NeedsApproval => {
             return Err(Error::Internal("an approved request was asked for approval again".to_owned()));

@@ -351,7 +351,10 @@ async fn execute(
         if limits.counts_amounts() { action.measure(&txn, keys, input).await? } else { Vec::new() };
     // The action's approval rule is asked inside the run, on the records it loaded
     // (and locked): a request that needs approval changes nothing and is queued.
-    let report = match action.execute(&txn, ctx, keys, &request.input, Approval::Ask).await? {
+    // The caller's row-level scope holds inside the transaction too: a record that
+    // left it since the door's check is skipped as not there.
+    let scope = registry.row_scope(staff, slug);
+    let report = match action.execute(&txn, ctx, keys, &request.input, Approval::Ask, &scope).await? {
         Executed::Ran(report) => report,
         Executed::NeedsApproval => {
             let usage = if limits.is_empty() {
