@@ -11,7 +11,7 @@ use super::support::{ALICE, Client, Resp, TestApp, client_for, refs};
 
 /// The fields the record form would post: its inputs (checkboxes when ticked),
 /// selects (the chosen option) and text areas, in order.
-fn record_form(page: &Resp) -> Vec<(String, String)> {
+pub(super) fn record_form(page: &Resp) -> Vec<(String, String)> {
     let body = &page.body;
     let start = body.find("class=\"record\"").expect("a record form");
     let form = &body[start..start + body[start..].find("</form>").unwrap()];
@@ -52,7 +52,7 @@ fn record_form(page: &Resp) -> Vec<(String, String)> {
     out
 }
 
-fn set(form: &mut Vec<(String, String)>, name: &str, value: &str) {
+pub(super) fn set(form: &mut Vec<(String, String)>, name: &str, value: &str) {
     form.retain(|(k, _)| k != name);
     form.push((name.to_owned(), value.to_owned()));
 }

@@ -92,6 +92,59 @@ async fn a_staff_member_who_chooses_german_reads_german_pages_numbers_and_times_
 }
 
 #[tokio::test]
+async fn the_pick_page_list_edits_and_inline_saves_speak_the_readers_language() {
+    let app = TestApp::new(0).await;
+    let mut c = app.signed_in().await;
+    assert_eq!(choose(&mut c, "de", "Europe/Berlin").await.status, 200);
+    // The foreign key's pick page.
+    let pick = c.get("/admin/invoice/lookup/account_id?q=acme").await;
+    assert_eq!(pick.status, 200, "{}", pick.body);
+    pick.assert_contains("Account wählen");
+    pick.assert_lacks("Choose Account");
+    // A list edit's review.
+    let csrf = c.csrf().await;
+    let list = c.get("/admin/account/").await;
+    let version = list
+        .body
+        .split("name=\"r0-_version\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the first row's version")
+        .to_owned();
+    let key = list
+        .body
+        .split("name=\"r0-_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the first row's key")
+        .to_owned();
+    let review = c
+        .post(
+            "/admin/account/list-edit",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("r0-_key", key.as_str()),
+                ("r0-_version", version.as_str()),
+                ("r0-company", "Neue Firma GmbH"),
+            ],
+        )
+        .await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    review.assert_contains("Änderungen an");
+    review.assert_lacks("Review changes to");
+    // A record page with inline rows, saved: the message is German.
+    let page = c.get(&format!("/admin/account/{ALICE}")).await;
+    let mut form = super::inlines::record_form(&page);
+    super::inlines::set(&mut form, "email_job-0-attempts", "4");
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = c.post(&format!("/admin/account/{ALICE}"), &refs).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let after = c.get(saved.location()).await;
+    after.assert_contains("gespeichert");
+    after.assert_lacks(" saved.");
+}
+
+#[tokio::test]
 async fn preferences_refuse_an_unknown_language_or_zone_with_a_message_and_keep_the_old_ones() {
     let app = TestApp::new(0).await;
     let mut c = client_for(&app, "greta", "support").await;

@@ -269,7 +269,8 @@ where
     ) -> BoxFuture<'a, Result<Record>> {
         Box::pin(async move {
             let txn = begin_write(db).await?;
-            let before = self.delete_in(&txn, audit, key, version).await?;
+            // The door planned the delete within the caller's scope.
+            let before = self.delete_in(&txn, audit, key, version, &RowScope::All).await?;
             crate::db::txn::commit(txn).await?;
             self.cache.touch();
             Ok(before)
@@ -307,8 +308,9 @@ where
         audit: &'a audit::Context,
         key: &'a str,
         version: &'a str,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Record>> {
-        Box::pin(self.remove_in(txn, audit, key, version))
+        Box::pin(self.remove_in(txn, audit, key, version, scope))
     }
 
     fn get_for_write<'a>(

@@ -116,13 +116,15 @@ pub trait ModelAdmin: ModelFields {
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<(Record, Changes)>>;
 
-    /// [`ModelAdmin::delete`] inside the caller's transaction `txn`; the caller commits.
+    /// [`ModelAdmin::delete`] inside the caller's transaction `txn`, of a record within
+    /// `scope` (one outside it is "no such record"); the caller commits.
     fn delete_in<'a>(
         &'a self,
         txn: &'a DatabaseTransaction,
         audit: &'a audit::Context,
         key: &'a str,
         version: &'a str,
+        scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Record>>;
 
     /// The record `key` read in `txn` (row-locked on PostgreSQL), for an undo or a

@@ -47,6 +47,20 @@ where
         Ok(())
     }
 
+    /// Refuses record `key` as "no such record" when it is outside `scope`, read in
+    /// `txn` before a write.
+    async fn within(&self, txn: &DatabaseTransaction, key: &str, scope: &RowScope) -> Result<()> {
+        if scope.is_all() {
+            return Ok(());
+        }
+        let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
+        let select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].eq(pk));
+        if Self::scoped(select, scope).count(txn).await? == 0 {
+            return Err(self.not_found(key));
+        }
+        Ok(())
+    }
+
     /// Inserts a record from `form` in `txn`, with its `create` entry; refused
     /// when it would fall outside `scope`.
     pub(super) async fn insert_in(
@@ -87,13 +101,7 @@ where
         scope: &RowScope,
     ) -> Result<(Record, Changes)> {
         let meta = M::meta();
-        if !scope.is_all() {
-            let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
-            let select = EntityOf::<M>::find().filter(self.columns[meta.pk].eq(pk));
-            if Self::scoped(select, scope).count(txn).await? == 0 {
-                return Err(self.not_found(key));
-            }
-        }
+        self.within(txn, key, scope).await?;
         let before = self.locked_at_version(txn, key, version).await?;
         let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
         let mut am = model.into_active_model();
@@ -115,15 +123,18 @@ where
         Ok((after, changes))
     }
 
-    /// Deletes record `key` at `version` in `txn`, with its `delete` entry.
+    /// Deletes record `key` at `version` in `txn`, with its `delete` entry; one
+    /// outside `scope` is "no such record".
     pub(super) async fn remove_in(
         &self,
         txn: &DatabaseTransaction,
         audit: &audit::Context,
         key: &str,
         version: &str,
+        scope: &RowScope,
     ) -> Result<Record> {
         let meta = M::meta();
+        self.within(txn, key, scope).await?;
         let before = self.locked_at_version(txn, key, version).await?;
         let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
         EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(txn).await.map_err(|e| {

@@ -203,14 +203,34 @@ pub(crate) async fn update_with_inlines(
         let rows = rows_in(child, staff, form)?;
         let scope = registry.row_scope(staff, child.meta().slug);
         for row in &rows {
+            // A row gone (or outside the caller's scope, answered alike) is a
+            // conflict: the form comes back with what was typed.
+            let gone = |key: &String| InlineSave::RowConflict {
+                child: child.meta(),
+                key: key.clone(),
+                current: None,
+            };
             match &row.op {
                 Op::Add => require(staff, child.admin.as_ref(), "add")?,
                 Op::Delete { key, .. } => {
-                    require(staff, child.admin.as_ref(), "delete")?;
-                    in_scope(db, child, key, &scope).await?;
-                    delete_blocked(db, registry, child, key).await?;
+                    // Blocked by referring rows, counted within what the caller sees
+                    // (the delete page's rule: no count of rows outside the scope).
+                    let plan =
+                        match super::records::plan_delete(db, staff, registry, child.admin.as_ref(), key)
+                            .await
+                        {
+                            Err(Error::NotFound(_)) => return Ok(gone(key)),
+                            plan => plan?,
+                        };
+                    if let Some(why) = plan.blocked_reason(child.meta()) {
+                        return Err(Error::Refused(why));
+                    }
                 }
-                Op::Change { key, .. } => in_scope(db, child, key, &scope).await?,
+                Op::Change { key, .. } => {
+                    if !in_scope(db, child, key, &scope).await? {
+                        return Ok(gone(key));
+                    }
+                }
             }
         }
         plans.push((rows, scope));
@@ -251,10 +271,12 @@ pub(crate) async fn update_with_inlines(
                             current: None,
                         });
                     };
+                    // Named by the key the form sent: the row may be outside the
+                    // caller's scope, and its name is not theirs to read.
                     if current.cells[child.fk].form_value() != parent.key {
                         return Err(Error::Refused(format!(
-                            "{} does not belong to {}, so nothing was saved.",
-                            current.title(child_meta),
+                            "{} {key} does not belong to {}, so nothing was saved.",
+                            child_meta.label,
                             parent.title(meta)
                         )));
                     }
@@ -265,7 +287,7 @@ pub(crate) async fn update_with_inlines(
                                 "Say why you are deleting this record: the reason is kept in its history.",
                             )]))
                         } else {
-                            child_admin.delete_in(&sp, ctx, key, version).await.map(|_| true)
+                            child_admin.delete_in(&sp, ctx, key, version, &scope).await.map(|_| true)
                         }
                     } else {
                         let access = child.access_map(staff, false);
@@ -320,33 +342,8 @@ pub(crate) async fn update_with_inlines(
     Ok(InlineSave::Saved { record, changes, rows: written })
 }
 
-/// Refuses child row `key` as "no such record" when it is outside the caller's
-/// row-level `scope` on the child (an update checks again in its transaction).
-async fn in_scope(db: &DatabaseConnection, child: &InlineChild, key: &str, scope: &RowScope) -> Result<()> {
-    if scope.is_all() || !child.admin.existing(db, &[key.to_owned()], scope).await?.is_empty() {
-        return Ok(());
-    }
-    Err(super::not_found(child.admin.as_ref(), key))
-}
-
-/// Refuses deleting child `key` when other records refer to it (all of them,
-/// seen by the caller or not: any one blocks the delete).
-async fn delete_blocked(
-    db: &DatabaseConnection,
-    registry: &Registry,
-    child: &InlineChild,
-    key: &str,
-) -> Result<()> {
-    for rel in registry.related_to(child.meta().slug) {
-        let Ok(value) = rel.admin.parse_value(rel.field, key) else { continue };
-        let n = rel.admin.count_where(db, rel.field, value, &RowScope::All).await?;
-        if n > 0 {
-            return Err(Error::Refused(format!(
-                "{} {key} cannot be deleted: {} still refer to it. Delete or move those first.",
-                child.meta().label,
-                rel.admin.meta().count_phrase(n)
-            )));
-        }
-    }
-    Ok(())
+/// Whether child row `key` exists within the caller's row-level `scope` on the
+/// child (an update checks again in its transaction).
+async fn in_scope(db: &DatabaseConnection, child: &InlineChild, key: &str, scope: &RowScope) -> Result<bool> {
+    Ok(scope.is_all() || !child.admin.existing(db, &[key.to_owned()], scope).await?.is_empty())
 }

@@ -93,9 +93,7 @@ pub async fn pick(
     let back = back_target(prefix, meta, &params.back)
         .unwrap_or_else(|| (format!("{prefix}/{}/", meta.slug), Vec::new()));
     let results = choices(&found, f.name, &back);
-    let lang = "en";
-    let catalogs = ctx.state.templates.catalogs();
-    let title = catalogs.text(lang, "autocomplete-pick-title", &[("field", f.label.into())]);
+    let title = ctx.t("autocomplete-pick-title", &[("field", f.label.into())]);
     ctx.state.templates.render(
         &["admin/autocomplete_pick.html".to_owned()],
         context! {

@@ -132,16 +132,12 @@ async fn save_with_inlines(
     let outcome = ctx.service().update_with_inlines(&caller, meta.slug, key, version, form).await;
     let (errors, record, status, conflict, keep_versions, parent_version) = match outcome {
         Ok(InlineSave::Saved { record, changes, rows }) => {
-            let nothing = if changes.is_empty() && rows == 0 { " (nothing had changed)" } else { "" };
-            ctx.flash(&format!("{} saved{nothing}.", record.title(meta))).await;
+            let id = if changes.is_empty() && rows == 0 { "flash-saved-unchanged" } else { "flash-saved" };
+            ctx.flash_t(id, &[("title", record.title(meta).into())]).await;
             return Ok(after_save(ctx, meta, &record, form, &back, true));
         }
         Ok(InlineSave::RowConflict { child, key: row, .. }) => {
-            let text = ctx.state.templates.catalogs().text(
-                "en",
-                "inline-conflict",
-                &[("row", format!("{} {row}", child.label).into())],
-            );
+            let text = ctx.t("inline-conflict", &[("row", format!("{} {row}", child.label).into())]);
             let record = ctx.service().get(&ctx.caller, meta.slug, key).await?;
             (
                 vec![FieldError::form(text)],

@@ -106,13 +106,9 @@ struct HistoryPage<'a> {
 fn render_history(ctx: &Ctx, meta: &ModelMeta, h: HistoryPage<'_>) -> Result<Html<String>> {
     let prefix = ctx.state.prefix();
     let key = h.key;
-    let title = match &h.name {
-        Some(name) => {
-            let args = [("name", crate::i18n::Arg::from(name.as_str()))];
-            ctx.state.templates.catalogs().text(crate::i18n::FALLBACK, "display-history-title", &args)
-        }
-        None => format!("History of {} {key}", meta.label.to_lowercase()),
-    };
+    // "History of Acme 42 Ltd <…>", or "History of account 42" without a name.
+    let name = h.name.clone().unwrap_or_else(|| format!("{} {key}", meta.label.to_lowercase()));
+    let title = ctx.t("display-history-title", &[("name", crate::i18n::Arg::from(name.as_str()))]);
     let pages = h.total.div_ceil(PER_PAGE).max(1);
     let page_url = |n: u64| {
         format!(

@@ -33,9 +33,6 @@ use crate::render::Templates;
 use crate::session::Ctx;
 use crate::views::field_view;
 
-/// The language of text made here, until the staff language is wired.
-const LANG: &str = "en";
-
 /// A row as the form sent it, with what the page should show for it again.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RowInput {
@@ -89,9 +86,9 @@ fn rows_of(form: &FormData) -> Vec<RowEdit> {
         .collect()
 }
 
-/// Text of this feature's catalog.
+/// Text of this feature's catalog, in the reader's language.
 fn text(ctx: &Ctx, id: &str, args: &[(&str, Arg)]) -> String {
-    ctx.state.templates.catalogs().text(LANG, id, args)
+    ctx.t(id, args)
 }
 
 /// `GET {prefix}/{model}/list-edit`: nothing to show on its own; back to the list.
