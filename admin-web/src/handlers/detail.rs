@@ -308,8 +308,14 @@ impl<'a> Page<'a> {
         let Some(record) = self.record.filter(|_| !self.meta.inlines.is_empty()) else {
             return Ok(Vec::new());
         };
-        let groups = self.ctx.service().inlines(&self.ctx.caller, self.meta.slug, record).await?;
-        Ok(super::inline::tables(self.ctx, &groups, record, may_change, self.submitted.as_ref()))
+        let service = self.ctx.service();
+        let groups = service.inlines(&self.ctx.caller, self.meta.slug, record).await?;
+        let mut names = Vec::with_capacity(groups.len());
+        for g in &groups {
+            names.push(service.foreign_names(&self.ctx.caller, g.child.meta().slug, &g.rows).await?);
+        }
+        let tables = (groups.as_slice(), names.as_slice());
+        Ok(super::inline::tables(self.ctx, tables, record, may_change, self.submitted.as_ref()))
     }
 
     fn related_group(&self, record: &Record, g: &RelatedRows, names: &ForeignNames) -> Value {

@@ -6,12 +6,12 @@
 use admin_core::access::permission::FieldAccess;
 use admin_core::kernel::field::Cell;
 use admin_core::service::{InlineRows, row_prefix};
-use admin_core::{FieldError, FormData, Record};
+use admin_core::{FieldError, ForeignNames, FormData, Record};
 use minijinja::{Value, context};
 
 use crate::handlers::list::url_path_segment;
 use crate::session::Ctx;
-use crate::views::field_view;
+use crate::views::{cell_view_named, field_view};
 
 /// What a re-shown form keeps of a refused submission.
 pub(super) struct Submitted<'a> {
@@ -51,20 +51,21 @@ impl Submitted<'_> {
 }
 
 /// The inline tables of `parent`'s page; `editable` when the person may change the
-/// parent (the tables are part of its form).
+/// parent (the tables are part of its form). `names` are each group's foreign
+/// names ([`admin_core::Service::foreign_names`] of its rows), in order.
 pub(super) fn tables(
     ctx: &Ctx,
-    groups: &[InlineRows],
+    (groups, names): (&[InlineRows], &[ForeignNames]),
     parent: &Record,
     editable: bool,
     submitted: Option<&Submitted<'_>>,
 ) -> Vec<Value> {
-    groups.iter().map(|g| table(ctx, g, parent, editable, submitted)).collect()
+    groups.iter().zip(names).map(|(g, names)| table(ctx, (g, names), parent, editable, submitted)).collect()
 }
 
 fn table(
     ctx: &Ctx,
-    g: &InlineRows,
+    (g, names): (&InlineRows, &ForeignNames),
     parent: &Record,
     editable: bool,
     submitted: Option<&Submitted<'_>>,
@@ -90,7 +91,9 @@ fn table(
         let value = typed.unwrap_or_else(|| display.form_value());
         let error = src.zip(submitted).and_then(|(s, sub)| sub.error(&format!("{s}{}", f.name)));
         let view = field_view(prefix, meta, i, &value, &display, readonly, error, ctx.reader());
-        context! { name => format!("{p}{}", f.name), id => format!("id_{p}{}", f.name), ..view }
+        // A foreign key read here names the record it refers to.
+        let shown = cell_view_named(prefix, f, &display, names, ctx.reader());
+        context! { name => format!("{p}{}", f.name), id => format!("id_{p}{}", f.name), display => shown, ..view }
     };
     let rows: Vec<Value> = g
         .rows
