@@ -142,6 +142,12 @@ async fn the_pick_page_list_edits_and_inline_saves_speak_the_readers_language() 
     let after = c.get(saved.location()).await;
     after.assert_contains("gespeichert");
     after.assert_lacks(" saved.");
+    // Titles made in code: a new record, and a delete page that keeps the display
+    // name as it is written.
+    c.get("/admin/account/new").await.assert_contains("<h1>account anlegen</h1>");
+    let delete = c.get(&format!("/admin/account/{ALICE}/delete")).await;
+    delete.assert_contains("Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt; löschen");
+    delete.assert_lacks("acme 42 ltd &lt;");
 }
 
 #[tokio::test]

@@ -425,3 +425,8 @@ flash-effect-given-up = „{ $summary }“ wurde aufgegeben; es wird nicht mehr 
 flash-undo-waits = Das Rückgängigmachen wartet auf die Freigabe einer zweiten Person.
 flash-restored-version = { $label } { $key } auf die Fassung von Eintrag { $seq } zurückgesetzt.
 flash-restored = { $label } { $key } wiederhergestellt.
+
+## Titles and buttons made in code.
+search-more-than = mehr als { $count }
+confirm-button = { $action }: { $what }
+confirm-button-approval = Freigabe anfragen: { $action } ({ $what })

@@ -427,3 +427,8 @@ flash-effect-given-up = “{ $summary }” was given up; it will not be tried ag
 flash-undo-waits = The undo waits for a second person's approval.
 flash-restored-version = { $label } { $key } restored to the version of entry { $seq }.
 flash-restored = { $label } { $key } restored.
+
+## Titles and buttons made in code.
+search-more-than = more than { $count }
+confirm-button = { $action }: { $what }
+confirm-button-approval = Ask for approval: { $action } ({ $what })

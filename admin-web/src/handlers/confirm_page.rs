@@ -24,13 +24,10 @@ const SHOWN: usize = 100;
 
 /// The button's words: "Mark 12 accounts for manual review" reads best as the
 /// label followed by the count: "Mark for manual review: 12 accounts".
-fn button_label(action: &dyn DynAction, n: usize, approval: bool) -> String {
+fn button_label(ctx: &Ctx, action: &dyn DynAction, n: usize, approval: bool) -> String {
     let what = action.model().count_phrase(n as u64);
-    if approval {
-        format!("Ask for approval: {} ({what})", action.label())
-    } else {
-        format!("{}: {what}", action.label())
-    }
+    let args = [("action", action.label().into()), ("what", what.into())];
+    ctx.t(if approval { "confirm-button-approval" } else { "confirm-button" }, &args)
 }
 
 /// The first four columns of the list the user may see: a record in a few words.
@@ -246,7 +243,7 @@ impl Confirm<'_> {
                 message => &self.message,
                 limits => service.limit_status(&self.ctx.caller, meta.slug, action.name()).await?,
                 idempotency_key => self.idempotency_key()?,
-                button => button_label(action, preview.ready.len(), policy.approval),
+                button => button_label(self.ctx, action, preview.ready.len(), policy.approval),
             },
         )?;
         Ok((status, html).into_response())

@@ -59,7 +59,8 @@ async fn render(
         .into_iter()
         .map(|i| context! { label => meta.fields[i].label, value => meta.fields[i].display(&plan.record.cells[i]) })
         .collect();
-    let title = format!("Delete {}", plan.record.title(meta).to_lowercase());
+    // The record's name as it is written (a display name keeps its capitals).
+    let title = ctx.t("delete-submit", &[("title", plan.record.title(meta).into())]);
     let record_url = format!("{prefix}/{}/{}", meta.slug, url_path_segment(&plan.record.key));
     let html = ctx.state.templates.render(
         &Templates::chain(meta.slug, "delete.html"),

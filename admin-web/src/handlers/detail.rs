@@ -66,8 +66,10 @@ impl<'a> Page<'a> {
     pub(super) async fn render(self, status: StatusCode) -> Result<Response> {
         let (meta, prefix, creating) = (self.meta, self.ctx.state.prefix(), self.creating());
         let may_change = self.may(if creating { "add" } else { "change" });
-        let title =
-            self.record.map_or_else(|| format!("Add {}", meta.label.to_lowercase()), |r| r.title(meta));
+        let title = self.record.map_or_else(
+            || self.ctx.t("list-add", &[("noun", meta.label.to_lowercase().into())]),
+            |r| r.title(meta),
+        );
         let here = format!(
             "{}{}",
             self.record.map_or_else(|| format!("{prefix}/{}/new", meta.slug), |r| self.record_url(r, "")),

@@ -2,7 +2,6 @@
 //! by each model's search fields.
 
 use admin_core::ModelMeta;
-use admin_core::kernel::model::thousands;
 use admin_core::list::view::visible_columns;
 use axum::extract::Query;
 use axum::response::Html;
@@ -79,7 +78,11 @@ async fn group(ctx: &Ctx, meta: &'static ModelMeta, q: &str) -> Result<Option<Va
     Ok(Some(context! {
         label => meta.label_plural,
         items => items,
-        total => if total > TOTAL_CAP { "more than 1,000".to_owned() } else { thousands(total) },
+        total => if total > TOTAL_CAP {
+            ctx.t("search-more-than", &[("count", ctx.number(TOTAL_CAP).into())])
+        } else {
+            ctx.number(total)
+        },
         all_url => format!("{prefix}/{}/{}", meta.slug, query_string(&pairs)),
     }))
 }
