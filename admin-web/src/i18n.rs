@@ -123,7 +123,7 @@ const SENTENCES: &[(&str, &str)] = &[
 ];
 
 /// `english` as a message: its id when it is one of the admin's fixed sentences
-/// ([`SENTENCES`]), else the text as it is in every language.
+/// (the table `SENTENCES`), else the text as it is in every language.
 #[must_use]
 pub fn sentence(english: &str) -> Message {
     let id = SENTENCES.iter().find(|(e, _)| *e == english).map_or("", |(_, id)| *id);

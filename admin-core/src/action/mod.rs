@@ -112,7 +112,7 @@ pub struct Blocked {
     message: Option<crate::kernel::message::Message>,
 }
 
-/// A [`Blocked`] with an English sentence, as `Blocked(format!(...))` has always read.
+/// A [`Blocked`](struct@Blocked) with an English sentence, as `Blocked(format!(...))` has always read.
 #[allow(non_snake_case)]
 #[must_use]
 pub fn Blocked(reason: impl Into<String>) -> Blocked {

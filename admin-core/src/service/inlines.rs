@@ -47,7 +47,7 @@ pub struct InlineRows {
     pub may_delete: bool,
 }
 
-/// What [`update_with_inlines`] did.
+/// What [`crate::service::Service::update_with_inlines`] did.
 pub enum InlineSave {
     /// Everything was saved: the parent as saved, its changes, and how many child
     /// rows were changed, added or deleted.

@@ -1,4 +1,4 @@
-//! The list screen (Django's change list); its CSV export is in [`super::export`].
+//! The list screen (Django's change list); its CSV export is [`export`].
 
 use admin_core::list::view::{self, FilterChoice, Params};
 use admin_core::{ForeignNames, ListQuery, ListResult, ModelMeta};
