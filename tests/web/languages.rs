@@ -148,6 +148,24 @@ async fn the_pick_page_list_edits_and_inline_saves_speak_the_readers_language() 
     let delete = c.get(&format!("/admin/account/{ALICE}/delete")).await;
     delete.assert_contains("Acme 42 Ltd &lt;user1@acme-42-ltd.example&gt; löschen");
     delete.assert_lacks("acme 42 ltd &lt;");
+    // An action's result page sums the run up in German.
+    let page = c
+        .post("/admin/account/actions/mark_for_manual_review", &[("csrf_token", csrf.as_str()), ("ids", "1")])
+        .await;
+    let key = page.input_value("idempotency_key").expect("the confirmation page");
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("confirm", "1"),
+        ("idempotency_key", key.as_str()),
+        ("ids", "1"),
+        ("reason", "Kunde hat angerufen"),
+    ];
+    let ran = c.post("/admin/account/actions/mark_for_manual_review", &form).await;
+    assert_eq!(ran.status, 303, "{}", ran.body);
+    let result = c.get(ran.location()).await;
+    result.assert_contains("1 erledigt.");
+    result.assert_contains(": Lauf ");
+    result.assert_lacks("1 done");
 }
 
 #[tokio::test]

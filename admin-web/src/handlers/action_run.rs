@@ -4,7 +4,6 @@
 
 use admin_core::action::DynAction;
 use admin_core::action::runs::ActionRun;
-use admin_core::kernel::model::thousands;
 use admin_core::{Error as CoreError, ModelMeta};
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
@@ -149,16 +148,17 @@ fn page(
         .iter()
         .map(|(k, reason)| context! { key => k, title => title(k), url => link(k), reason => reason })
         .collect();
-    let summary = format!(
-        "{label}: {} done{}.",
-        thousands(report.done.len() as u64),
-        if report.skipped.is_empty() {
-            String::new()
-        } else {
-            format!(", {} skipped", thousands(report.skipped.len() as u64))
-        }
+    // "Mark for manual review: 2 done, 1 skipped." in the reader's language.
+    let (done_n, skipped_n) = (report.done.len() as u64, report.skipped.len() as u64);
+    let summary = ctx.t(
+        if skipped_n == 0 { "result-summary" } else { "result-summary-skipped" },
+        &[
+            ("action", label.into()),
+            ("done", ctx.number(done_n).into()),
+            ("skipped", ctx.number(skipped_n).into()),
+        ],
     );
-    let title = format!("{label}: run {}", run.id);
+    let title = ctx.t("result-title", &[("action", label.into()), ("id", run.id.to_string().into())]);
     context! {
         base => ctx.base(&title),
         model => context! { slug => meta.slug, label => meta.label, label_plural => meta.label_plural },

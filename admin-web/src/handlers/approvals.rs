@@ -281,7 +281,7 @@ async fn render_request(ctx: &Ctx, id: i64, error: Option<String>, status: Statu
     // someone can still decide; afterwards the outcome says what happened.
     let pending = r.status == "pending";
     let (ready, blocked) = if pending { (ready, blocked) } else { (Vec::new(), Vec::new()) };
-    let title = format!("Approval request {id}");
+    let title = ctx.t("approval-title", &[("id", id.to_string().into())]);
     let html = ctx.state.templates.render(
         &["admin/approval.html".to_owned()],
         context! {
@@ -328,12 +328,8 @@ async fn decide(ctx: Ctx, id: String, form: Decision, approve: bool) -> Result<R
     let id = parse_id(&id)?;
     match ctx.service().decide(&ctx.caller, id, approve, form.note.as_deref()).await {
         Ok(r) => {
-            let msg = if approve {
-                format!("Request {} approved; it runs in a moment.", r.id)
-            } else {
-                format!("Request {} rejected; it will not run.", r.id)
-            };
-            ctx.flash(&msg).await;
+            let id_arg = [("id", crate::i18n::Arg::from(r.id.to_string()))];
+            ctx.flash_t(if approve { "flash-approved" } else { "flash-rejected" }, &id_arg).await;
             Ok(Redirect::to(&format!("{}/approvals/{id}", ctx.state.prefix())).into_response())
         }
         Err(CoreError::Invalid(errs)) => {
