@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
 use super::{actor, mask, reason_check, reason_error, require};
 use crate::access::Staff;
@@ -120,6 +120,16 @@ struct RowOp {
     form: FormData,
 }
 
+impl RowOp {
+    /// The key of the row it changes or deletes (none for a new row).
+    fn key(&self) -> Option<&str> {
+        match &self.op {
+            Op::Change { key, .. } | Op::Delete { key, .. } => Some(key),
+            Op::Add => None,
+        }
+    }
+}
+
 /// The rows of one child the form carries, by their number.
 fn rows_in(child: &InlineChild, staff: &Staff, form: &FormData) -> Result<Vec<RowOp>> {
     let slug = child.meta().slug;
@@ -200,40 +210,10 @@ pub(crate) async fn update_with_inlines(
     let children = registry.inlines_of(meta.slug);
     let mut plans = Vec::new();
     for child in &children {
-        let rows = rows_in(child, staff, form)?;
-        let scope = registry.row_scope(staff, child.meta().slug);
-        for row in &rows {
-            // A row gone (or outside the caller's scope, answered alike) is a
-            // conflict: the form comes back with what was typed.
-            let gone = |key: &String| InlineSave::RowConflict {
-                child: child.meta(),
-                key: key.clone(),
-                current: None,
-            };
-            match &row.op {
-                Op::Add => require(staff, child.admin.as_ref(), "add")?,
-                Op::Delete { key, .. } => {
-                    // Blocked by referring rows, counted within what the caller sees
-                    // (the delete page's rule: no count of rows outside the scope).
-                    let plan =
-                        match super::records::plan_delete(db, staff, registry, child.admin.as_ref(), key)
-                            .await
-                        {
-                            Err(Error::NotFound(_)) => return Ok(gone(key)),
-                            plan => plan?,
-                        };
-                    if let Some(why) = plan.blocked_reason(child.meta()) {
-                        return Err(Error::Refused(why));
-                    }
-                }
-                Op::Change { key, .. } => {
-                    if !in_scope(db, child, key, &scope).await? {
-                        return Ok(gone(key));
-                    }
-                }
-            }
+        match plan_rows(db, staff, registry, child, form).await? {
+            Ok(plan) => plans.push(plan),
+            Err(conflict) => return Ok(conflict),
         }
-        plans.push((rows, scope));
     }
 
     let _turn = registry.write_turn(db).await;
@@ -243,12 +223,10 @@ pub(crate) async fn update_with_inlines(
     let access = crate::access::permission::access_map(staff, meta, false);
     let check = reason_check(ctx, meta);
     let scope = registry.row_scope(staff, meta.slug);
+    // The parent in its own savepoint: its errors are shown with the rows'.
     let sp = txn.begin().await?;
     let saved = match admin.update_in(&sp, ctx, &access, &check, key, version, form, &scope).await {
-        Ok(saved) => {
-            sp.commit().await?;
-            Some(saved)
-        }
+        Ok(saved) => Some(sp.commit().await.map(|()| saved)?),
         Err(Error::Invalid(e)) => {
             sp.rollback().await?;
             errors.extend(e);
@@ -258,73 +236,27 @@ pub(crate) async fn update_with_inlines(
     };
     let mut written = 0;
     for (child, (rows, scope)) in children.iter().zip(plans) {
-        let child_admin = child.admin.as_ref();
         let child_meta = child.meta();
         for row in rows {
             let sp = txn.begin().await?;
-            let done = match &row.op {
-                Op::Change { key, version } | Op::Delete { key, version } => {
-                    let Some(current) = child_admin.get_for_write(&sp, key).await? else {
-                        return Ok(InlineSave::RowConflict {
-                            child: child_meta,
-                            key: key.clone(),
-                            current: None,
-                        });
-                    };
-                    // Named by the key the form sent: the row may be outside the
-                    // caller's scope, and its name is not theirs to read.
-                    if current.cells[child.fk].form_value() != parent.key {
-                        return Err(Error::Refused(format!(
-                            "{} {key} does not belong to {}, so nothing was saved.",
-                            child_meta.label,
-                            parent.title(meta)
-                        )));
-                    }
-                    if matches!(row.op, Op::Delete { .. }) {
-                        if child_meta.reason_required && ctx.reason.is_none() {
-                            Err(Error::Invalid(vec![FieldError::field(
-                                "_reason",
-                                "Say why you are deleting this record: the reason is kept in its history.",
-                            )]))
-                        } else {
-                            child_admin.delete_in(&sp, ctx, key, version, &scope).await.map(|_| true)
-                        }
-                    } else {
-                        let access = child.access_map(staff, false);
-                        let check = reason_check(ctx, child_meta);
-                        child_admin
-                            .update_in(&sp, ctx, &access, &check, key, version, &row.form, &scope)
-                            .await
-                            .map(|(_, changes)| !changes.is_empty())
-                    }
-                }
-                Op::Add => {
-                    let mut form = row.form.clone();
-                    form.0.push((child_meta.fields[child.fk].name.to_owned(), parent.key.clone()));
-                    let access = child.access_map(staff, true);
-                    child_admin.create_in(&sp, ctx, &access, &form, &scope).await.map(|_| true)
-                }
-            };
-            match done {
+            match write_row(&sp, ctx, (child, &scope), (&parent, meta), &row).await {
                 Ok(changed) => {
                     sp.commit().await?;
                     written += usize::from(changed);
                 }
                 Err(Error::Invalid(e)) => {
                     sp.rollback().await?;
-                    // A reason is the form's, not the row's.
-                    let (reason, rest): (Vec<_>, Vec<_>) =
-                        e.into_iter().partition(|e| e.field.as_deref() == Some("_reason"));
-                    for r in reason {
-                        if !errors.iter().any(|e: &FieldError| e.field.as_deref() == Some("_reason")) {
-                            errors.push(r);
-                        }
-                    }
-                    errors.extend(prefixed(rest, &row.prefix));
+                    add_row_errors(&mut errors, e, &row.prefix);
                 }
                 Err(Error::Conflict { current }) => {
                     let key = current.key.clone();
                     return Ok(InlineSave::RowConflict { child: child_meta, key, current: Some(*current) });
+                }
+                // Gone since the form was shown, or outside the caller's scope:
+                // the form comes back with what was typed.
+                Err(Error::NotFound(_)) if row.key().is_some() => {
+                    let key = row.key().unwrap_or_default().to_owned();
+                    return Ok(InlineSave::RowConflict { child: child_meta, key, current: None });
                 }
                 Err(e) => return Err(e),
             }
@@ -340,6 +272,111 @@ pub(crate) async fn update_with_inlines(
         child.admin.touch();
     }
     Ok(InlineSave::Saved { record, changes, rows: written })
+}
+
+/// The rows of `child` the form carries, checked before the save begins: the
+/// caller may add, change or delete them, a row to delete is not blocked by
+/// referring rows (counted within what the caller sees, as on the delete page),
+/// and a row to change or delete is within the caller's scope on the child. A row
+/// gone or out of scope is `Ok(Err(conflict))`: the form comes back with what was
+/// typed.
+async fn plan_rows(
+    db: &DatabaseConnection,
+    staff: &Staff,
+    registry: &Registry,
+    child: &InlineChild,
+    form: &FormData,
+) -> Result<std::result::Result<(Vec<RowOp>, RowScope), InlineSave>> {
+    let rows = rows_in(child, staff, form)?;
+    let scope = registry.row_scope(staff, child.meta().slug);
+    let gone =
+        |key: &String| InlineSave::RowConflict { child: child.meta(), key: key.clone(), current: None };
+    for row in &rows {
+        match &row.op {
+            Op::Add => require(staff, child.admin.as_ref(), "add")?,
+            Op::Delete { key, .. } => {
+                let plan =
+                    match super::records::plan_delete(db, staff, registry, child.admin.as_ref(), key).await {
+                        Err(Error::NotFound(_)) => return Ok(Err(gone(key))),
+                        plan => plan?,
+                    };
+                if let Some(why) = plan.blocked_reason(child.meta()) {
+                    return Err(Error::Refused(why));
+                }
+            }
+            Op::Change { key, .. } => {
+                if !in_scope(db, child, key, &scope).await? {
+                    return Ok(Err(gone(key)));
+                }
+            }
+        }
+    }
+    Ok(Ok((rows, scope)))
+}
+
+/// Writes one child row in the savepoint `sp`: whether it changed anything. A row
+/// that is gone is `NotFound`; one that is not the parent's is refused, named by
+/// the key the form sent (the row may be outside the caller's scope, and its name
+/// is not theirs to read).
+async fn write_row(
+    sp: &DatabaseTransaction,
+    ctx: &Context,
+    (child, scope): (&InlineChild, &RowScope),
+    (parent, meta): (&Record, &'static ModelMeta),
+    row: &RowOp,
+) -> Result<bool> {
+    let staff = actor(ctx)?;
+    let (child_admin, child_meta) = (child.admin.as_ref(), child.meta());
+    match &row.op {
+        Op::Change { key, version } | Op::Delete { key, version } => {
+            let current = child_admin
+                .get_for_write(sp, key)
+                .await?
+                .ok_or_else(|| super::not_found(child_admin, key))?;
+            if current.cells[child.fk].form_value() != parent.key {
+                return Err(Error::Refused(format!(
+                    "{} {key} does not belong to {}, so nothing was saved.",
+                    child_meta.label,
+                    parent.title(meta)
+                )));
+            }
+            if matches!(row.op, Op::Delete { .. }) {
+                if child_meta.reason_required && ctx.reason.is_none() {
+                    return Err(Error::Invalid(vec![FieldError::field(
+                        "_reason",
+                        "Say why you are deleting this record: the reason is kept in its history.",
+                    )]));
+                }
+                child_admin.delete_in(sp, ctx, key, version, scope).await.map(|_| true)
+            } else {
+                let access = child.access_map(staff, false);
+                let check = reason_check(ctx, child_meta);
+                child_admin
+                    .update_in(sp, ctx, &access, &check, key, version, &row.form, scope)
+                    .await
+                    .map(|(_, changes)| !changes.is_empty())
+            }
+        }
+        Op::Add => {
+            let mut form = row.form.clone();
+            form.0.push((child_meta.fields[child.fk].name.to_owned(), parent.key.clone()));
+            let access = child.access_map(staff, true);
+            child_admin.create_in(sp, ctx, &access, &form, scope).await.map(|_| true)
+        }
+    }
+}
+
+/// Adds a refused row's errors to the form's: its fields under the row's prefix,
+/// and a reason error once (the reason is the form's, not the row's).
+fn add_row_errors(errors: &mut Vec<FieldError>, row_errors: Vec<FieldError>, prefix: &str) {
+    let (reason, rest): (Vec<_>, Vec<_>) =
+        row_errors.into_iter().partition(|e| e.field.as_deref() == Some("_reason"));
+    for r in reason {
+        if !errors.iter().any(|e| e.field.as_deref() == Some("_reason")) {
+            errors.push(r);
+        }
+    }
+    errors.extend(prefixed(rest, prefix));
 }
 
 /// Whether child row `key` exists within the caller's row-level `scope` on the
