@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "limits",
     "registry",
     "approval",
+    "job",
     "service",
     "migration",
 ];

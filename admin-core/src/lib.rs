@@ -20,6 +20,7 @@
 //! - [`action`]: the `Action` trait, its policy, running it on a batch;
 //! - [`registry`]: the site (Django's `AdminSite`): models, their admins, actions;
 //! - [`approval`]: the second person's decision and the worker;
+//! - [`job`]: background jobs, an action over a fixed selection run in chunks;
 //! - [`service`]: the door, [`service::Service`], which every caller goes through
 //!   with a [`service::Caller`];
 //! - [`migration`]: creating and upgrading the admin's tables.
@@ -45,6 +46,7 @@ pub mod audit;
 pub mod auth;
 pub mod db;
 pub mod effect;
+pub mod job;
 pub mod kernel;
 pub mod limits;
 pub mod list;

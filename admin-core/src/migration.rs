@@ -67,7 +67,7 @@ pub async fn is_current(db: &DatabaseConnection) -> Result<bool> {
 }
 
 /// The newest schema version this release knows.
-pub const LATEST: i64 = 9;
+pub const LATEST: i64 = 10;
 
 /// Applies schema step `version`.
 async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Result<()> {
@@ -142,6 +142,37 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         8 => create_entity(txn, schema, crate::db::entities::selection::Entity).await?,
         // Each staff user's language and time zone for the screens.
         9 => staff_preferences(txn).await?,
+        // Background jobs: an action over a selection fixed when the job is made,
+        // run in chunks by the job worker; each record is an item.
+        10 => {
+            use crate::db::entities::{job, job_item};
+            create_entity(txn, schema, job::Entity).await?;
+            create_entity(txn, schema, job_item::Entity).await?;
+            // A chunk takes the next pending items in order.
+            txn.execute(
+                &Index::create()
+                    .name("admin_job_item_state_idx")
+                    .table(job_item::Entity)
+                    .col(job_item::Column::JobId)
+                    .col(job_item::Column::State)
+                    .col(job_item::Column::Seq)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+            // A requester's idempotency key names one job.
+            txn.execute(
+                &Index::create()
+                    .name("admin_job_key_idx")
+                    .table(job::Entity)
+                    .col(job::Column::RequesterId)
+                    .col(job::Column::IdempotencyKey)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        }
         _ => {}
     }
     Ok(())

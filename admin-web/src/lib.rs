@@ -70,12 +70,17 @@ pub fn spawn_worker(state: AdminState) -> tokio::task::JoinHandle<()> {
             }
             let approvals = service.work_approvals_once().await;
             let effects = service.work_effects_once(&instance).await;
-            match (approvals, effects) {
-                (Ok(admin_core::approval::Work::Idle), Ok(admin_core::effect::Work::Idle)) => {
+            let jobs = service.work_jobs_once(&instance).await;
+            match (approvals, effects, jobs) {
+                (
+                    Ok(admin_core::approval::Work::Idle),
+                    Ok(admin_core::effect::Work::Idle),
+                    Ok(admin_core::job::worker::Work::Idle),
+                ) => {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 }
-                (Ok(a), Ok(e)) => tracing::info!(approval = ?a, effect = ?e, "worker"),
-                (Err(e), _) | (_, Err(e)) => {
+                (Ok(a), Ok(e), Ok(j)) => tracing::info!(approval = ?a, effect = ?e, job = ?j, "worker"),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                     tracing::error!(error = %e, "the worker could not reach the database");
                     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                 }

@@ -29,6 +29,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("admin/confirm_action.html", include_str!("../templates/admin/confirm_action.html")),
     ("admin/approvals.html", include_str!("../templates/admin/approvals.html")),
     ("admin/effects.html", include_str!("../templates/admin/effects.html")),
+    ("admin/job.html", include_str!("../templates/admin/job.html")),
+    ("admin/jobs.html", include_str!("../templates/admin/jobs.html")),
     ("admin/effect.html", include_str!("../templates/admin/effect.html")),
     ("admin/search.html", include_str!("../templates/admin/search.html")),
     ("admin/approval.html", include_str!("../templates/admin/approval.html")),

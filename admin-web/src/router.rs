@@ -11,9 +11,9 @@ use axum::routing::{get, post};
 
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
-    action, action_run, api, approvals, autocomplete, dashboard, delete, detail, effects, health, history,
-    list, list_edit, login, notes, pages, preferences, search, selection, staff, static_files, tokens,
-    two_factor, undo,
+    action, action_run, api, api_jobs, approvals, autocomplete, dashboard, delete, detail, effects, health,
+    history, jobs, list, list_edit, login, notes, pages, preferences, search, selection, staff, static_files,
+    tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -136,6 +136,10 @@ where
         .route(&p("/me/password"), get(staff::own_password_form).post(staff::own_password))
         .route(&p("/me/preferences"), get(preferences::form).post(preferences::save))
         .route(&p("/api/{model}/actions/{action}"), post(api::run_action))
+        .route(&p("/api/{model}/actions/{action}/job"), post(api_jobs::start))
+        .route(&p("/api/jobs"), get(api_jobs::list))
+        .route(&p("/api/jobs/{id}"), get(api_jobs::show))
+        .route(&p("/api/jobs/{id}/{change}"), post(api_jobs::change))
         .route(&p("/search"), get(search::search))
         .route(&p("/views/{id}/delete"), post(dashboard::delete_view))
         .route(&p("/{model}/views"), post(dashboard::save_view))
@@ -149,6 +153,10 @@ where
         .route(&p("/effects/{id}"), get(effects::show))
         .route(&p("/effects/{id}/retry"), get(effects::to_page).post(effects::retry))
         .route(&p("/effects/{id}/give-up"), get(effects::to_page).post(effects::give_up))
+        .route(&p("/jobs/"), get(jobs::list))
+        .route(&p("/jobs/{id}"), get(jobs::show))
+        .route(&p("/jobs/{id}/progress"), get(jobs::progress))
+        .route(&p("/jobs/{id}/{change}"), get(jobs::to_page).post(jobs::change))
         .route(&p("/pages/{*path}"), get(pages::show).post(pages::submit))
         .route(&p("/audit"), get(history::audit_log))
         .route(&p("/audit/export.csv"), get(history::audit_export))

@@ -323,3 +323,36 @@
     });
   });
 })();
+
+// ---- A background job's page -------------------------------------------------
+// Without this script the page reloads itself every five seconds (a meta refresh
+// in <noscript>); with it, the progress and counts are fetched every two seconds,
+// and the page reloads once when the job stops moving, to show its forms.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-job-progress]");
+  if (!box) return;
+  var url = box.getAttribute("data-job-progress");
+  var field = function (name) { return box.querySelector("[data-job=" + name + "]"); };
+  var state = field("state_label") ? field("state_label").textContent : "";
+  function tick() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j) return;
+        var bar = field("percent");
+        if (bar) { bar.value = j.percent; bar.textContent = j.percent + "%"; }
+        ["done", "skipped", "failed"].forEach(function (k) { var el = field(k); if (el) el.textContent = j[k]; });
+        var pct = field("percent_text");
+        if (pct && bar) pct.textContent = pct.textContent.replace(/\d+/, String(j.percent));
+        var rate = field("rate");
+        if (rate) rate.textContent = j.rate || "\u2014";
+        var left = field("left");
+        if (left) left.textContent = j.left || "\u2014";
+        if (j.finished || j.state_label.trim() !== state.trim()) { window.location.reload(); return; }
+        window.setTimeout(tick, 2000);
+      })
+      .catch(function () { window.setTimeout(tick, 5000); });
+  }
+  window.setTimeout(tick, 2000);
+})();

@@ -84,6 +84,17 @@ pub mod effect {
     pub use admin_core::kernel::effect::Effect;
 }
 
+/// Background jobs: an action over more records than one run takes, fixed when
+/// it is asked for ([`Service::start_job`]) and run in chunks by the worker
+/// ([`Service::work_jobs_once_until`]); where one stands ([`job::Job`]) and the
+/// changes staff make to it ([`Service::change_job`]).
+pub mod job {
+    pub use admin_core::job::control::Change;
+    pub use admin_core::job::worker::Work;
+    pub use admin_core::job::{CHUNK, Filter, Job, JobItem, JobState};
+    pub use admin_core::service::{JOBS_MANAGE_REFUSED, JobRequest, JobStarted};
+}
+
 /// The door: [`Service`] and [`Caller`], and the
 /// requests and answers of its methods.
 pub mod service {
@@ -94,8 +105,8 @@ pub mod service {
     pub use admin_core::limits::LimitStatus;
     pub use admin_core::service::{
         ActionRequest, ActionResult, AuditedWrite, Caller, DeletePlan, EXPORT_LIMIT, FieldBack, FieldRestore,
-        LOOKUP_LIMIT, RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan, Service, Suggestion,
-        Suggestions, UndoPlan, UndoPreview,
+        JobRequest, JobStarted, LOOKUP_LIMIT, RESTORE_WINDOW_DAYS, RecordBack, RelatedRows, RestorePlan,
+        Service, Suggestion, Suggestions, UndoPlan, UndoPreview,
     };
     /// A list edited in place ([`Service::review_list_edit`], [`Service::save_list_edit`]).
     pub use admin_core::service::{FieldChange, LIST_EDIT_MAX, ListEditReview, RowEdit, RowReview, RowState};

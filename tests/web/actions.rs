@@ -219,18 +219,20 @@ async fn retry_welcome_email_shows_blocked_records_with_their_reasons() {
 }
 
 #[tokio::test]
-async fn selecting_more_than_the_batch_limit_is_refused_with_a_clear_message() {
+async fn selecting_more_than_the_batch_limit_offers_a_background_job_instead() {
     let app = TestApp::new(501).await;
     let mut c = client_for(&app, "sue", "support").await;
     let csrf = c.csrf().await;
     let r = c
-        .post(
+        .post_follow(
             "/admin/account/actions/mark_for_manual_review",
             &[("csrf_token", &csrf), ("select_all", "1"), ("q", "hooli")],
         )
         .await;
-    assert_eq!(r.status, 409, "{}", r.body);
-    r.assert_contains("takes at most 500 at a time");
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.assert_contains("All 501 accounts are more than one run takes");
+    r.assert_contains("Below are the checks for the first 500 accounts.");
+    r.assert_contains("Start a background job: Mark for manual review (501 accounts)");
     // Selecting all matching a narrower search works and covers every page.
     let r = c
         .post_follow(

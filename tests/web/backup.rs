@@ -55,6 +55,8 @@ async fn mark(db: &sea_orm::DatabaseConnection, id: i64) {
         input: Vec::new(),
         idempotency_key: None,
         database_url: None,
+        all_matching: None,
+        no_wait: false,
     };
     let roles = ops_console::roles::roles();
     ops_console::commands::action(db, &ops_console::registry(), &roles, &args).await.unwrap();

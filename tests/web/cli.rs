@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "createuser",
     "audit",
     "action",
+    "job",
     "worker",
     "check",
     "token",

@@ -170,6 +170,8 @@ async fn run(app: &TestApp, channel: Channel, s: &Scenario, id: i64) -> Outcome 
                 input: s.input.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
                 idempotency_key: None,
                 database_url: None,
+                all_matching: None,
+                no_wait: false,
             };
             let registry = ops_console::registry();
             match ops_console::commands::action(&app.db, &registry, &ops_console::roles::roles(), &args).await

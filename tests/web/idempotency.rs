@@ -122,6 +122,8 @@ async fn the_command_line_replays_the_same_request_and_refuses_another_with_the_
         input: Vec::new(),
         idempotency_key: Some("ticket-9001".into()),
         database_url: None,
+        all_matching: None,
+        no_wait: false,
     };
     let first = ops_console::commands::action(&app.db, &registry, &roles, &args("96")).await.unwrap();
     assert!(first.starts_with("Mark for manual review: 1 done"), "{first}");

@@ -30,6 +30,7 @@ mod idempotency;
 mod identity;
 mod inlines;
 mod instances;
+mod jobs;
 mod languages;
 mod limits;
 mod list;

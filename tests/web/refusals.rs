@@ -118,6 +118,8 @@ async fn the_command_line_refusal_names_who_can() {
         input: Vec::new(),
         idempotency_key: None,
         database_url: None,
+        all_matching: None,
+        no_wait: false,
     };
     let registry = ops_console::registry();
     let err = ops_console::commands::action(&app.db, &registry, &ops_console::roles::roles(), &args)

@@ -202,6 +202,8 @@ async fn schedule_mail(app: &TestApp) -> effect::Model {
         input: Vec::new(),
         idempotency_key: None,
         database_url: None,
+        all_matching: None,
+        no_wait: false,
     };
     let roles = ops_console::roles::roles();
     ops_console::commands::action(&app.db, &ops_console::registry(), &roles, &args).await.unwrap();

@@ -252,10 +252,12 @@ impl Permissions {
 
 /// The namespaces of the admin's own permissions: staff users (`staff.view`,
 /// `staff.change`), the audit log (`audit.view`), approvals (`approvals.decide`) and
-/// effects (`effects.view`, `effects.manage`: retry or give up a failed one).
+/// effects (`effects.view`, `effects.manage`: retry or give up a failed one) and
+/// background jobs (`jobs.view`: everyone's; `jobs.manage`: pause, resume or
+/// cancel anyone's).
 /// A pattern over models (`*.view`, `*.change`) does not reach them; a grant must
 /// name them (`audit.view`, `staff.*`), or be the full grant `*`.
-pub const RESERVED: &[&str] = &["staff", "audit", "approvals", "effects"];
+pub const RESERVED: &[&str] = &["staff", "audit", "approvals", "effects", "jobs"];
 
 /// `*` matches everything; `a.*` matches `a.` and anything after it; `*.view`
 /// matches one leading part that is not [`RESERVED`]; otherwise the grant must

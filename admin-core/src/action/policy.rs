@@ -18,10 +18,17 @@ pub struct Policy {
     pub dangerous: bool,
     /// The user must have proved who they are recently (password again).
     pub recent_auth: bool,
+    /// The most records one background job may take (a selection past
+    /// `max_batch` runs as a job, in chunks).
+    pub max_job: usize,
+    /// A background job of more records than this needs a second person's
+    /// approval (as `approval` asks for every run), by `approval_permission`.
+    pub job_approval_above: Option<usize>,
 }
 
 impl Policy {
-    /// The defaults: confirmation, no reason, at most 500 records, no approval.
+    /// The defaults: confirmation, no reason, at most 500 records a run and 100,000
+    /// a background job, no approval.
     #[must_use]
     pub const fn new() -> Self {
         Self {
@@ -32,6 +39,8 @@ impl Policy {
             approval_permission: "approvals.decide",
             dangerous: false,
             recent_auth: false,
+            max_job: 100_000,
+            job_approval_above: None,
         }
     }
 
@@ -68,6 +77,21 @@ impl Policy {
     #[must_use]
     pub const fn dangerous(mut self) -> Self {
         self.dangerous = true;
+        self
+    }
+
+    /// Sets the most records one background job may take.
+    #[must_use]
+    pub const fn max_job(mut self, n: usize) -> Self {
+        self.max_job = n;
+        self
+    }
+
+    /// A background job of more than `n` records waits for a second person's
+    /// approval (holding `approval_permission`).
+    #[must_use]
+    pub const fn job_approval_above(mut self, n: usize) -> Self {
+        self.job_approval_above = Some(n);
         self
     }
 

@@ -431,3 +431,10 @@ pub mod effect;
 
 /// The last time each worker process was seen (`admin_worker`, schema version 6).
 pub mod worker_seen;
+
+/// Background jobs (`admin_job`, schema version 10): an action over a fixed
+/// selection, run in chunks by the job worker.
+pub mod job;
+
+/// The records of background jobs (`admin_job_item`, schema version 10).
+pub mod job_item;

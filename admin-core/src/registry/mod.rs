@@ -64,6 +64,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "views",
     "effects",
     "pages",
+    "jobs",
 ];
 
 /// A work queue on the dashboard: a filtered list with its count ("Accounts in

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use super::batch::{check_batch, check_job_size, check_keys};
 use super::{actor, mask, reason_error};
 use crate::access::Staff;
 use crate::audit::Context;
@@ -164,44 +165,6 @@ fn refusal_text(action: &str, e: &Error) -> String {
     }
 }
 
-fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {
-    let noun = action.model().noun_plural();
-    // A key longer than any id, or with control characters, names no record.
-    if keys.iter().any(|k| !crate::kernel::text::is_lookup(k, crate::kernel::text::LOOKUP)) {
-        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
-            "ids",
-            format!(
-                "One of the selected ids is not an id of the {noun}: it is longer than {} characters or has invisible control characters. Nothing was changed.",
-                crate::kernel::text::LOOKUP
-            ),
-        )]));
-    }
-    if keys.is_empty() {
-        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
-            "ids",
-            format!("Select at least one of the {noun} first."),
-        )]));
-    }
-    check_batch_size(action, keys.len() as u64)
-}
-
-/// Refuses `selected` records past the action's batch limit, saying how many were
-/// selected (the screens pass the count of a whole "all matching" selection, of
-/// which they fetch only one key past the limit).
-pub(crate) fn check_batch_size(action: &dyn crate::action::DynAction, selected: u64) -> Result<()> {
-    let max = action.policy().max_batch;
-    if selected > max as u64 {
-        return Err(Error::Refused(format!(
-            "You selected {} {}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
-            crate::kernel::model::thousands(selected),
-            action.model().noun_plural(),
-            action.label(),
-            crate::kernel::model::thousands(max as u64)
-        )));
-    }
-    Ok(())
-}
-
 /// Runs an action, or queues it for approval when its policy says so. The one path
 /// for the screens, the JSON API and scripts: permission, batch limit, reason, input
 /// validation, per-record checks, one transaction with one audit entry per changed
@@ -242,7 +205,7 @@ pub(crate) async fn run_action_undoing(
 ) -> Result<ActionResult> {
     let staff = actor(ctx)?;
     let action = action_for(staff, registry, slug, name)?;
-    let (keys, input, binding) = checked(ctx, action.as_ref(), slug, name, request)?;
+    let (keys, input, binding) = checked(ctx, action.as_ref(), (slug, name), request, Scale::Run)?;
     if let Some(b) = &binding
         && let Some(answer) = replay(db, staff.id, b).await?
     {
@@ -253,15 +216,24 @@ pub(crate) async fn run_action_undoing(
     execute(db, ctx, registry, target, (slug, name, undo_of), &keys, request, &input, binding.as_ref()).await
 }
 
+/// How many records a request may name: one run's batch, or a background job's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scale {
+    /// [`crate::action::Policy::max_batch`].
+    Run,
+    /// [`crate::action::Policy::max_job`].
+    Job,
+}
+
 /// The request's distinct keys, the input as the action reads it, and the binding
 /// of its idempotency key, after every check that needs no database: the batch
 /// limit, the reason, the key and the input.
-fn checked(
+pub(crate) fn checked(
     ctx: &Context,
     action: &dyn crate::action::DynAction,
-    slug: &str,
-    name: &str,
+    (slug, name): (&str, &str),
     request: &ActionRequest,
+    scale: Scale,
 ) -> Result<(Vec<String>, serde_json::Value, Option<crate::action::idempotency::Binding>)> {
     let mut keys: Vec<String> = Vec::with_capacity(request.keys.len());
     let mut seen = std::collections::HashSet::with_capacity(request.keys.len());
@@ -271,7 +243,13 @@ fn checked(
             keys.push(k.to_owned());
         }
     }
-    check_batch(action, &keys)?;
+    match scale {
+        Scale::Run => check_batch(action, &keys)?,
+        Scale::Job => {
+            check_keys(action, &keys)?;
+            check_job_size(action, keys.len() as u64)?;
+        }
+    }
     let policy = action.policy();
     let mut errors = Vec::new();
     if policy.reason_required && ctx.reason.is_none() {

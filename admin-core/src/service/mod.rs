@@ -3,6 +3,7 @@
 //! one transaction (where the audit entry is written too).
 
 mod actions;
+mod batch;
 mod caller;
 mod door;
 mod inlines;
@@ -14,15 +15,17 @@ mod write;
 
 pub use caller::Caller;
 pub use door::{
-    AUDIT_REFUSED, EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, EXPORT_PAGE, Gauges, Health, LOOKUP_LIMIT, Pages,
-    RESTORE_WINDOW_DAYS, Service, Suggestion, Suggestions, TileCount, TileLink, WORKER_SILENCE,
+    AUDIT_REFUSED, EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, EXPORT_PAGE, Gauges, Health, JOBS_MANAGE_REFUSED,
+    JobRequest, JobStarted, LOOKUP_LIMIT, Pages, RESTORE_WINDOW_DAYS, Service, Suggestion, Suggestions,
+    TileCount, TileLink, WORKER_SILENCE,
 };
 pub use restore::{FieldRestore, RestorePlan};
 pub use undo::{FieldBack, RecordBack, UndoPlan, UndoPreview};
 pub use write::AuditedWrite;
 
 pub use actions::{ActionRequest, ActionResult};
-pub(crate) use actions::{action_for, action_preview, check_batch_size, preview_of, run_action};
+pub(crate) use actions::{action_for, action_preview, preview_of, run_action};
+pub(crate) use batch::{check_batch_size, check_job_size};
 pub use inlines::{InlineRows, InlineSave, row_prefix};
 pub(crate) use inlines::{inline_rows, update_with_inlines};
 pub use list_edit::{FieldChange, LIST_EDIT_MAX, ListEditReview, RowEdit, RowReview, RowState};

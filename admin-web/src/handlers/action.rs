@@ -10,7 +10,7 @@
 //! approval, to the approval request's page).
 
 use admin_core::action::{DynAction, Report};
-use admin_core::service::{ActionRequest, ActionResult};
+use admin_core::service::{ActionRequest, ActionResult, JobRequest};
 use admin_core::{Error as CoreError, FieldError, FormData, ModelMeta};
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -33,50 +33,51 @@ pub struct ActionPath {
     pub action: String,
 }
 
+/// What a list's form selected: the keys, and, for "all N matching" past the
+/// action's batch limit, the whole count and the list's query, which can run as a
+/// background job (the keys are then the first batch, for the preview).
+pub(super) struct Selected {
+    /// The keys to run on (or preview).
+    pub(super) keys: Vec<String>,
+    /// Every matching record's count, when it is past one run's batch.
+    pub(super) job_total: Option<u64>,
+    /// The list's query string, for a job.
+    pub(super) query: String,
+}
+
+/// The list parameters a form carried (`q`, `sort`, the model's filters), as a
+/// query string.
+fn list_query(meta: &ModelMeta, form: &FormData) -> Pairs {
+    let is_list_param =
+        |k: &str| k == "q" || k == "sort" || meta.filters.iter().any(|&i| k.starts_with(meta.fields[i].name));
+    form.0.iter().filter(|(k, _)| !k.starts_with('_') && is_list_param(k.as_str())).cloned().collect()
+}
+
 /// The selected keys: repeated `ids`; with `selection=1` the caller's stored
 /// selection of the model, first brought up to date with the list page's
 /// checkboxes (`ids`, `page_ids`, see [`super::selection::PageEdit`]), so what
 /// the person saw checked is what runs; or with `select_all=1` every record
 /// matching the list query the form carried (`q`, filters, `sort`), up to one
-/// more than the batch limit, so the door can explain the limit. Past the limit
-/// the refusal counts every matching record, as the list did.
+/// more than the batch limit. Past the limit the count of every matching record
+/// comes too: up to the action's largest job the page offers a background job,
+/// past it the door refuses, counting as the list did.
 async fn selected_keys(
     ctx: &Ctx,
     meta: &ModelMeta,
     action: &dyn DynAction,
     form: &FormData,
-) -> Result<Vec<String>> {
+) -> Result<Selected> {
     let service = ctx.service();
+    let only = |keys| Selected { keys, job_total: None, query: String::new() };
     if form.get("select_all") != Some("1") {
         if form.get("selection") != Some("1") {
-            return Ok(form.all("ids").into_iter().map(str::to_owned).collect());
+            return Ok(only(form.all("ids").into_iter().map(str::to_owned).collect()));
         }
         let edit = super::selection::PageEdit::from_form(form);
         service.change_selection(&ctx.caller, meta.slug, &edit.add, &edit.remove).await?;
-        return Ok(service.selection(&ctx.caller, meta.slug).await?);
+        return Ok(only(service.selection(&ctx.caller, meta.slug).await?));
     }
-    let is_list_param =
-        |k: &str| k == "q" || k == "sort" || meta.filters.iter().any(|&i| k.starts_with(meta.fields[i].name));
-    let params: Pairs = form
-        .0
-        .iter()
-        .filter(|(k, _)| {
-            !k.starts_with('_')
-                && !matches!(
-                    k.as_str(),
-                    "ids"
-                        | "page_ids"
-                        | "select_all"
-                        | "selection"
-                        | "csrf_token"
-                        | "confirm"
-                        | "reason"
-                        | "idempotency_key"
-                )
-        })
-        .filter(|(k, _)| is_list_param(k.as_str()))
-        .cloned()
-        .collect();
+    let params = list_query(meta, form);
     let query = service.query(&ctx.caller, meta.slug, &params)?;
     // A search or filter the list could not use would widen the selection to
     // records nobody saw: refuse rather than act on them.
@@ -86,13 +87,18 @@ async fn selected_keys(
         );
     }
     let max = action.policy().max_batch as u64;
-    let keys = service.keys(&ctx.caller, meta.slug, &query, max + 1).await?;
+    let mut keys = service.keys(&ctx.caller, meta.slug, &query, max + 1).await?;
+    let query_string = crate::render::query_string(&params).trim_start_matches('?').to_owned();
     if keys.len() as u64 > max {
         // Every matching record, as the list counts them (a cap past any table).
         let total = service.count(&ctx.caller, meta.slug, &query, i64::MAX as u64).await?;
-        service.check_batch(&ctx.caller, meta.slug, action.name(), total)?;
+        if total > action.policy().max_job as u64 {
+            service.check_job_size(&ctx.caller, meta.slug, action.name(), total)?;
+        }
+        keys.truncate(max as usize);
+        return Ok(Selected { keys, job_total: Some(total), query: query_string });
     }
-    Ok(keys)
+    Ok(Selected { keys, job_total: None, query: query_string })
 }
 
 /// `GET {prefix}/{model}/actions/{action}`: with `ids` (repeated) or `select_all=1`
@@ -114,8 +120,9 @@ pub async fn show(
     }
     // A GET only reads: the stored selection as it is (the list's POST brought it
     // up to date before it sent the browser here).
-    let keys = if stored && form.get("select_all") != Some("1") {
-        ctx.service().selection(&ctx.caller, meta.slug).await?
+    let selected = if stored && form.get("select_all") != Some("1") {
+        let keys = ctx.service().selection(&ctx.caller, meta.slug).await?;
+        Selected { keys, job_total: None, query: String::new() }
     } else {
         selected_keys(&ctx, meta, action.as_ref(), &form).await?
     };
@@ -123,7 +130,8 @@ pub async fn show(
         ctx: &ctx,
         meta,
         action: &action,
-        keys,
+        keys: selected.keys,
+        job: selected.job_total.map(|total| (total, selected.query)),
         form: &form,
         errors: Vec::new(),
         message: None,
@@ -167,7 +175,9 @@ pub async fn submit(
     let form = FormData::from(form);
     let meta = model.meta();
     let action = ctx.service().action(&ctx.caller, meta.slug, &name)?;
-    let keys = selected_keys(&ctx, meta, action.as_ref(), &form).await?;
+    let selected = selected_keys(&ctx, meta, action.as_ref(), &form).await?;
+    let keys = selected.keys;
+    let job = selected.job_total.map(|total| (total, selected.query));
     // From the list (its form runs on the stored selection, or on all matching):
     // the confirmation is a GET page, so Back and reload after the run never ask to
     // send a form again.
@@ -180,6 +190,7 @@ pub async fn submit(
         meta,
         action: &action,
         keys: keys.clone(),
+        job: job.clone(),
         form: &form,
         errors,
         message,
@@ -193,6 +204,44 @@ pub async fn submit(
         Err(errors) => return confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
     };
     let caller = ctx.caller_with_reason(form.get("reason"));
+    if let Some((_, query)) = &job {
+        let request = JobRequest {
+            keys: Vec::new(),
+            query: Some(query.clone()),
+            input,
+            idempotency_key: form.get("idempotency_key").map(str::to_owned),
+        };
+        return match ctx.service().start_job(&caller, meta.slug, &name, &request).await {
+            Ok(started) => {
+                let id = if started.awaiting_approval { "flash-job-awaiting" } else { "flash-job-started" };
+                ctx.flash_t(id, &[("action", action.label().into()), ("id", started.id.into())]).await;
+                Ok(see_other(&format!("{}/jobs/{}", ctx.state.prefix(), started.id)))
+            }
+            Err(CoreError::Invalid(errors)) => {
+                confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await
+            }
+            Err(e @ CoreError::ReauthRequired) => {
+                Err(reauth_redirect(&ctx, &format!("{}/{}/", ctx.state.prefix(), meta.slug), e))
+            }
+            Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
+                Err(e.into())
+            }
+            Err(e) if e.is_unavailable() => Err(e.into()),
+            Err(e) if admin_core::action::idempotency::is_reused(&e) => {
+                confirm(Vec::new(), Some(format!("{e} Nothing was started.")), true)
+                    .render(StatusCode::CONFLICT)
+                    .await
+            }
+            Err(e) => {
+                let status = if e.is_server_error() {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::CONFLICT
+                };
+                confirm(Vec::new(), Some(failure(action.as_ref(), &e)), false).render(status).await
+            }
+        };
+    }
     let request = ActionRequest {
         keys: keys.clone(),
         input,

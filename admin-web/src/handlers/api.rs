@@ -161,14 +161,14 @@ async fn by_session(state: &AdminState, parts: &Parts) -> Result<auth::Identity,
 /// The model and action an API address names.
 #[derive(Deserialize)]
 pub struct ActionPath {
-    model: String,
-    action: String,
+    pub(super) model: String,
+    pub(super) action: String,
 }
 
 /// One record id: text, or a number taken as its digits.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Id {
+pub(super) enum Id {
     Text(String),
     Number(Number),
 }
@@ -177,7 +177,7 @@ enum Id {
 /// whatever it is, so that anything else is refused by name, never dropped.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Given {
+pub(super) enum Given {
     Text(String),
     Number(Number),
     Other(serde::de::IgnoredAny),
@@ -199,7 +199,7 @@ pub struct ActionBody {
 /// for the idempotency key only. Anything else is refused (400 `invalid`, naming the
 /// field), never dropped: a dropped key would let a retried request run twice, a
 /// dropped reason would let an action run without one.
-fn text_of(
+pub(super) fn text_of(
     value: Option<Given>,
     name: &str,
     whole_numbers: bool,
@@ -243,7 +243,7 @@ impl ActionBody {
 }
 
 /// The refusal of an action that needs a recent sign-in the caller does not have.
-fn recent_auth_required(state: &AdminState, caller: &Caller, label: &str) -> ApiError {
+pub(super) fn recent_auth_required(state: &AdminState, caller: &Caller, label: &str) -> ApiError {
     let why = if caller.proof() == Proof::Token {
         format!(
             "\u{201c}{label}\u{201d} needs a recent sign-in, which an API token cannot give: run it from the admin screens, or through the API with a session that signed in recently."
@@ -305,7 +305,10 @@ pub fn json_errors(resp: Response) -> Response {
         StatusCode::NOT_FOUND => {
             ("not_found", "There is no such API address; actions are at /api/{model}/actions/{action}.")
         }
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "The API takes POST requests only."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "This API address does not take that method: actions and job changes are POST, jobs are read with GET.",
+        ),
         StatusCode::UNAUTHORIZED => {
             ("unauthenticated", "Send an API token as `Authorization: Bearer <token>`.")
         }
@@ -336,12 +339,20 @@ pub fn json_errors(resp: Response) -> Response {
     out
 }
 
-/// Whether a path after `{prefix}/api` has the one shape the API answers:
-/// `/{model}/actions/{action}`.
+/// Whether a path after `{prefix}/api` has a shape the API answers:
+/// `/{model}/actions/{action}` (and `…/job`), `/jobs`, `/jobs/{id}` and
+/// `/jobs/{id}/{change}`.
 #[must_use]
 pub fn is_action_path(rest: &str) -> bool {
     let parts: Vec<&str> = rest.strip_prefix('/').unwrap_or("").split('/').collect();
-    matches!(parts.as_slice(), [model, "actions", action] if !model.is_empty() && !action.is_empty())
+    match parts.as_slice() {
+        [model, "actions", action] | [model, "actions", action, "job"] => {
+            !model.is_empty() && !action.is_empty()
+        }
+        ["jobs"] => true,
+        ["jobs", id] | ["jobs", id, _] => !id.is_empty(),
+        _ => false,
+    }
 }
 
 /// Any other address under `{prefix}/api/`: 404, in JSON.

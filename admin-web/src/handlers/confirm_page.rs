@@ -102,6 +102,9 @@ pub(super) struct Confirm<'a> {
     pub(super) meta: &'static ModelMeta,
     pub(super) action: &'a Arc<dyn DynAction>,
     pub(super) keys: Vec<String>,
+    /// "All N matching" past one run's batch: the count and the list's query
+    /// string. The page then offers a background job; `keys` is the first batch.
+    pub(super) job: Option<(u64, String)>,
     pub(super) form: &'a FormData,
     pub(super) errors: Vec<FieldError>,
     pub(super) message: Option<String>,
@@ -243,7 +246,25 @@ impl Confirm<'_> {
                 message => &self.message,
                 limits => service.limit_status(&self.ctx.caller, meta.slug, action.name()).await?,
                 idempotency_key => self.idempotency_key()?,
-                button => button_label(self.ctx, action, preview.ready.len(), policy.approval),
+                button => match &self.job {
+                    Some((total, _)) => self.ctx.t(
+                        "confirm-button-job",
+                        &[("action", action.label().into()), ("what", meta.count_phrase(*total).into())],
+                    ),
+                    None => button_label(self.ctx, action, preview.ready.len(), policy.approval),
+                },
+                job => self.job.as_ref().map(|(total, query)| {
+                    let params: Vec<(String, String)> =
+                        form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+                    context! {
+                        total => *total,
+                        phrase => meta.count_phrase(*total),
+                        batch => meta.count_phrase(self.keys.len() as u64),
+                        chunk => thousands(policy.max_batch.min(admin_core::job::CHUNK) as u64),
+                        params => params,
+                        approval => policy.approval || policy.job_approval_above.is_some_and(|n| *total > n as u64),
+                    }
+                }),
             },
         )?;
         Ok((status, html).into_response())

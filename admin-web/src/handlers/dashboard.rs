@@ -43,6 +43,7 @@ pub async fn show(ctx: Ctx) -> Result<Html<String>> {
             views => views(&ctx).await?,
             approvals_waiting => (waiting > 0).then_some(waiting),
             worker_warning => service.worker_warning(&ctx.caller).await?,
+            jobs => jobs(&ctx).await?,
         },
     )
 }
@@ -82,6 +83,16 @@ async fn tiles(ctx: &Ctx) -> Result<(Vec<Value>, Vec<Value>)> {
     }
     let sections = sections.into_iter().map(|(label, tiles)| context! { label => label, tiles => tiles });
     Ok((queues, sections.collect()))
+}
+
+/// Background jobs that are not finished, and those that failed, the caller may
+/// see (their own, or everyone's with `jobs.view`): the newest ten.
+async fn jobs(ctx: &Ctx) -> Result<Vec<Value>> {
+    use admin_core::job::JobState as S;
+    let states = vec![S::AwaitingApproval, S::Queued, S::Running, S::Paused, S::Failed];
+    let filter = admin_core::job::Filter { states, ..Default::default() };
+    let (jobs, _) = ctx.service().jobs(&ctx.caller, &filter, 0, 10).await?;
+    Ok(jobs.iter().map(|j| super::jobs::job_view(ctx, j)).collect())
 }
 
 /// The user's saved views of models they may still view.

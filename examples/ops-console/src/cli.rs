@@ -128,6 +128,14 @@ pub enum Command {
     /// batch size), 2 for a model, action or input that does not exist.
     #[command(after_long_help = ACTION_FOOTER, verbatim_doc_comment)]
     Action(ActionArgs),
+    /// Background jobs: list them, show one, pause, resume or cancel one.
+    ///
+    /// A job is an action on more records than one run takes (from the screens'
+    /// "all N matching", the API, or `action --all-matching`), carried out in
+    /// chunks by the workers. Pausing, resuming and cancelling are done as a staff
+    /// user (--as) with a reason, as on the job's page, and audited.
+    #[command(verbatim_doc_comment)]
+    Job(JobArgs),
     /// Carry out approved requests (refunds, unlocks of fraud locks) and effects (mail).
     ///
     /// Runs until Ctrl-C or SIGTERM, finishing the item in hand (past
@@ -307,8 +315,23 @@ pub struct ActionArgs {
     pub action: String,
     /// The records' ids, comma-separated; may be repeated. Each runs once, in the
     /// order given.
-    #[arg(long, value_name = "IDS", value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        required_unless_present = "all_matching",
+        conflicts_with = "all_matching"
+    )]
     pub ids: Vec<String>,
+    /// Every record the model's list matches with this query, as the list
+    /// screen's address carries it (e.g. 'plan=annual&billing_state=failed_first_charge'),
+    /// fixed now and run as a background job; the command follows it with a
+    /// progress bar, working its chunks itself, until it finishes.
+    #[arg(long, value_name = "QUERY", value_parser = text)]
+    pub all_matching: Option<String>,
+    /// With --all-matching: start the job, print its id and leave it to the workers.
+    #[arg(long, requires = "all_matching")]
+    pub no_wait: bool,
     /// The staff user to act as: their permissions apply and the audit log names
     /// them.
     #[arg(long = "as", value_name = "USER", value_parser = text)]
@@ -326,6 +349,55 @@ pub struct ActionArgs {
     pub idempotency_key: Option<String>,
     /// The database URL (default: $DATABASE_URL, else ops-console.db).
     #[arg(long, value_name = "URL", value_parser = text)]
+    pub database_url: Option<String>,
+}
+
+/// What `job` does.
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub enum JobCommand {
+    /// List the newest jobs: id, state, action, progress, who asked, when.
+    List {
+        /// Only jobs in this state (running, paused, failed, ...).
+        #[arg(long, value_name = "STATE", value_parser = text)]
+        state: Option<String>,
+    },
+    /// Show one job, with the records it skipped or failed and why.
+    Show {
+        /// The job's id, as `job list` shows it.
+        #[arg(value_name = "ID", value_parser = job_id)]
+        id: i64,
+    },
+    /// Stop a job after the chunk in progress, until it is resumed.
+    Pause(JobChange),
+    /// Go on with a paused job.
+    Resume(JobChange),
+    /// Stop a job for good; the records not reached are left as they are.
+    Cancel(JobChange),
+}
+
+/// Who changes a job, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
+pub struct JobChange {
+    /// The job's id, as `job list` shows it.
+    #[arg(value_name = "ID", value_parser = job_id)]
+    pub id: i64,
+    /// The staff user who makes the change (their own job, or with jobs.manage).
+    #[arg(long = "as", value_name = "USER", value_parser = text)]
+    pub user: String,
+    /// Why, for the audit log and the job's page.
+    #[arg(long, value_name = "TEXT", value_parser = text)]
+    pub reason: String,
+}
+
+/// The options of `job`.
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
+#[command(subcommand_required = true, arg_required_else_help = true)]
+pub struct JobArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: JobCommand,
+    /// The database URL (default: $DATABASE_URL, else ops-console.db).
+    #[arg(long, value_name = "URL", value_parser = text, global = true)]
     pub database_url: Option<String>,
 }
 
@@ -430,6 +502,7 @@ impl Command {
             | Self::Action(ActionArgs { database_url, .. })
             | Self::Check { database_url }
             | Self::Token(TokenArgs { database_url, .. })
+            | Self::Job(JobArgs { database_url, .. })
             | Self::Backup { database_url, .. }
             | Self::Restore { database_url, .. } => (with_url(database_url), Scope::Database),
             Self::Completions { .. } => return None,
@@ -500,11 +573,12 @@ where
 }
 
 impl ActionArgs {
-    /// The ids trimmed, without empty ones or repeats; an error when none is left.
+    /// The ids trimmed, without empty ones or repeats; an error when none is left
+    /// (and no --all-matching query stands for them).
     fn checked(mut self) -> Result<Self, clap::Error> {
         let ids = self.ids.iter().map(|id| id.trim().to_owned()).filter(|id| !id.is_empty()).collect();
         self.ids = without_repeats(ids);
-        if self.ids.is_empty() {
+        if self.ids.is_empty() && self.all_matching.is_none() {
             return Err(error_in(
                 "action",
                 ErrorKind::ValueValidation,
@@ -561,6 +635,11 @@ fn text(raw: &str) -> Result<String, String> {
 
 fn token_id(raw: &str) -> Result<i64, String> {
     raw.trim().parse().map_err(|_| "not a token id; `ops-console token list` shows the ids".to_owned())
+}
+
+/// A background job's id.
+fn job_id(raw: &str) -> Result<i64, String> {
+    raw.trim().parse().map_err(|_| "not a job id; `ops-console job list` shows the ids".to_owned())
 }
 
 /// `NAME=VALUE`: the name trimmed and not empty, the value as given.
@@ -635,6 +714,8 @@ mod tests {
             model: "account".into(),
             action: "lock_account".into(),
             ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            all_matching: None,
+            no_wait: false,
             user: "root".into(),
             reason: None,
             input: input.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),

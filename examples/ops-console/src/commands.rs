@@ -15,6 +15,7 @@ use futures_util::future::{Fuse, FusedFuture};
 
 use opsadmin::action::{DynAction, Report};
 use opsadmin::effect::Work as EffectWork;
+use opsadmin::job::Work as JobWork;
 use opsadmin::service::{ActionRequest, ActionResult, Work};
 use opsadmin::{Caller, Error, FormData, Registry, Roles, Service};
 use sea_orm::DatabaseConnection;
@@ -38,11 +39,11 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self { code: EXIT_USAGE, message: message.into() }
     }
 
-    fn refused(message: impl Into<String>) -> Self {
+    pub(crate) fn refused(message: impl Into<String>) -> Self {
         Self { code: EXIT_REFUSED, message: message.into() }
     }
 }
@@ -174,6 +175,15 @@ pub async fn action(
         msg.push_str(&format!(" Inputs: {}.", described()));
         CommandError::refused(msg)
     })?;
+    if let Some(query) = &args.all_matching {
+        let request = opsadmin::job::JobRequest {
+            keys: Vec::new(),
+            query: Some(query.clone()),
+            input,
+            idempotency_key: args.idempotency_key.clone(),
+        };
+        return crate::jobs::start(&service, &caller, (slug, action.as_ref()), &request, !args.no_wait).await;
+    }
     let request =
         ActionRequest { keys: args.ids.clone(), input, idempotency_key: args.idempotency_key.clone() };
     let result = service
@@ -200,9 +210,11 @@ pub struct WorkerSummary {
     pub effects_retried: u32,
     /// Effects that failed for the last time (a bounce).
     pub effects_failed: u32,
-    /// Requests and effects given back unfinished when the shutdown timeout ran
-    /// out, for another worker to take at once.
+    /// Requests, effects and job chunks given back unfinished when the shutdown
+    /// timeout ran out, for another worker to take at once.
     pub released: u32,
+    /// Chunks of background jobs carried out.
+    pub job_chunks: u32,
 }
 
 /// How long the worker sleeps when nothing is due.
@@ -217,7 +229,7 @@ pub const AFTER_DB_ERROR_MAX: Duration = Duration::from_secs(30);
 pub const HEARTBEAT: Duration = Duration::from_secs(30);
 
 /// A name for this worker process, unique enough to tell instances apart.
-fn instance_name() -> String {
+pub(crate) fn instance_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "ops-console".to_owned());
     let random = opsadmin::auth::random_hex(3).unwrap_or_default();
     format!("{host}:{}:{random}", std::process::id())
@@ -294,7 +306,30 @@ where
             );
         }
     }
-    Ok(approval != Work::Idle || effect != EffectWork::Idle)
+    if cutoff.is_terminated() || shutdown.is_terminated() || shutdown.as_mut().now_or_never().is_some() {
+        return Ok(approval != Work::Idle || effect != EffectWork::Idle);
+    }
+    let job = service.work_jobs_once_until(instance, cutoff.as_mut()).await?;
+    match &job {
+        JobWork::Idle => {}
+        JobWork::Chunk { job, done, skipped, failed, finished } => {
+            summary.job_chunks += 1;
+            tracing::info!(job, done, skipped, failed, finished, "ran a chunk of a background job");
+        }
+        JobWork::NeedsApproval(id) => {
+            tracing::info!(job = id, "a background job's action asked for approval; the job waits for it")
+        }
+        JobWork::Failed(id, error) => tracing::error!(job = id, %error, "a background job cannot go on"),
+        JobWork::Released(id) => {
+            summary.released += 1;
+            tracing::warn!(
+                job = id,
+                "the shutdown timeout ran out during a chunk of a background job: rolled back, its records wait \
+                 for another worker"
+            );
+        }
+    }
+    Ok(approval != Work::Idle || effect != EffectWork::Idle || job != JobWork::Idle)
 }
 
 /// `ops-console worker`: carries out approved requests and effects (the mail of
@@ -390,7 +425,7 @@ pub async fn worker_until(
 }
 
 /// The door over the command's database, registry and roles.
-fn door(db: &DatabaseConnection, registry: &Registry, roles: &Roles) -> Service {
+pub(crate) fn door(db: &DatabaseConnection, registry: &Registry, roles: &Roles) -> Service {
     Service::new(db.clone(), registry.clone()).with_roles(roles.clone())
 }
 
@@ -398,7 +433,7 @@ fn door(db: &DatabaseConnection, registry: &Registry, roles: &Roles) -> Service 
 /// the API (a local credential): the user must exist and be active. Whoever runs
 /// the command holds the database, so no password or second factor is asked. Its
 /// audit entries carry a `cli-…` request id.
-async fn acting_as(service: &Service, username: &str) -> Result<Caller, CommandError> {
+pub(crate) async fn acting_as(service: &Service, username: &str) -> Result<Caller, CommandError> {
     let refused = |e: Error| CommandError::refused(explain(&e));
     service.local(username).await.map_err(refused)?.with_new_request("cli").map_err(refused)
 }

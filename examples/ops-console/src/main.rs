@@ -58,6 +58,7 @@ async fn main() -> ExitCode {
         Command::Worker(args) => worker_command(args, s).await,
         Command::Check { .. } => check(s).await,
         Command::Token(args) => token_command(args, s).await,
+        Command::Job(args) => job_command(args, s).await,
         Command::Backup { path, force, .. } => backup(s, &path, force).await,
         Command::Restore { path, .. } => restore(s, &path).await,
         Command::Completions { shell } => completions(shell),
@@ -159,6 +160,15 @@ async fn action_command(args: ActionArgs, settings: &Settings) -> Outcome {
 async fn token_command(args: cli::TokenArgs, settings: &Settings) -> Outcome {
     let db = open(settings, EXIT_FAILURE).await?;
     let result = commands::token(&db, &roles::roles(), &args).await;
+    db.close().await.ok();
+    printed(result)
+}
+
+/// `job list|show|pause|resume|cancel`.
+async fn job_command(args: cli::JobArgs, settings: &Settings) -> Outcome {
+    let registry = registry(settings)?;
+    let db = open(settings, EXIT_FAILURE).await?;
+    let result = ops_console::jobs::job(&db, &registry, &roles::roles(), &args).await;
     db.close().await.ok();
     printed(result)
 }

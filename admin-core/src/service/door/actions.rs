@@ -157,7 +157,7 @@ impl Service {
 }
 
 /// "There is no account with the id “7”; nothing was run.", naming at most five ids.
-fn unseen_sentence(meta: &ModelMeta, keys: &[String]) -> String {
+pub(super) fn unseen_sentence(meta: &ModelMeta, keys: &[String]) -> String {
     const NAMED: usize = 5;
     let mut ids: Vec<String> = keys.iter().take(NAMED).map(|k| format!("\u{201c}{k}\u{201d}")).collect();
     if keys.len() > NAMED {

@@ -18,6 +18,7 @@ mod approvals;
 mod audit_log;
 mod effects;
 mod inlines;
+mod jobs;
 mod list_edit;
 mod lookup;
 mod notes;
@@ -30,6 +31,7 @@ mod staff;
 mod undo;
 
 pub use effects::{EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, WORKER_SILENCE};
+pub use jobs::{JOBS_MANAGE_REFUSED, JobRequest, JobStarted};
 pub use lookup::{LOOKUP_LIMIT, Suggestion, Suggestions};
 pub use observe::{Gauges, Health};
 pub use site::{TileCount, TileLink};

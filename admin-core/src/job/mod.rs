@@ -1,0 +1,243 @@
+//! Background jobs: an action over more records than one run takes, stored with its
+//! selection fixed (the keys, in order), and run in chunks by the job worker.
+//!
+//! A job is made in one transaction with its items, its `job:created` audit entry
+//! and what it counts against the requester's limits (one run, and every record).
+//! The worker ([`worker::work_once_until`]) takes the next chunk of pending items
+//! inside the chunk's own write transaction, which holds the job's row (`FOR UPDATE
+//! SKIP LOCKED` on PostgreSQL, the write lock on SQLite) until it commits: the
+//! action's changes, their audit entries and effects, the items' outcomes and the
+//! job's counters commit together or not at all. So a chunk runs exactly once
+//! across instances, and a worker killed mid-chunk leaves its items pending for the
+//! next one. Staff pause, resume and cancel a job ([`control`]), each audited with
+//! a reason; a pause or cancel takes effect when the chunk in progress ends.
+
+pub mod control;
+mod store;
+pub mod worker;
+
+pub use store::{AUDIT_MODEL, Filter, get, items, list};
+pub(crate) use store::{NewJob, create, record_state};
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::db::entities::job;
+
+/// The most records one chunk of a job takes: one transaction each.
+pub const CHUNK: usize = 500;
+
+/// Where a job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// It waits for someone else to approve it.
+    AwaitingApproval,
+    /// Made, not started yet.
+    Queued,
+    /// Started; chunks remain.
+    Running,
+    /// Stopped by staff until resumed.
+    Paused,
+    /// Every record was done, skipped or failed.
+    Done,
+    /// It cannot go on (its requester may no longer run the action).
+    Failed,
+    /// Stopped for good by staff; the records not reached were left alone.
+    Cancelled,
+    /// Its approver said no; nothing ran.
+    Rejected,
+}
+
+impl JobState {
+    /// The stored word.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AwaitingApproval => "awaiting_approval",
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    /// The state a stored word names.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::AwaitingApproval,
+            Self::Queued,
+            Self::Running,
+            Self::Paused,
+            Self::Done,
+            Self::Failed,
+            Self::Cancelled,
+            Self::Rejected,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// Whether the job will not change any more.
+    #[must_use]
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Done | Self::Failed | Self::Cancelled | Self::Rejected)
+    }
+
+    /// Whether a worker may take its next chunk.
+    #[must_use]
+    pub fn is_workable(self) -> bool {
+        matches!(self, Self::Queued | Self::Running)
+    }
+
+    /// In a few words, for people.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AwaitingApproval => "Waiting for approval",
+            Self::Queued => "Waiting to start",
+            Self::Running => "Running",
+            Self::Paused => "Paused",
+            Self::Done => "Finished",
+            Self::Failed => "Failed",
+            Self::Cancelled => "Cancelled",
+            Self::Rejected => "Rejected",
+        }
+    }
+}
+
+/// A background job as staff see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Job {
+    /// Its id.
+    pub id: i64,
+    /// The model's slug.
+    pub model: String,
+    /// The action's name.
+    pub action: String,
+    /// Where it stands.
+    pub state: JobState,
+    /// Who asked for it.
+    pub requester: String,
+    /// Their staff id (0 for a system identity).
+    pub requester_id: i64,
+    /// Why, in their words.
+    pub reason: Option<String>,
+    /// The list query its records were taken from, if any.
+    pub query: Option<String>,
+    /// Records in the job.
+    pub total: i64,
+    /// Records the action did.
+    pub done: i64,
+    /// Records left alone, each with its reason.
+    pub skipped: i64,
+    /// Records whose run failed, each with the error.
+    pub failed: i64,
+    /// Records per chunk.
+    pub chunk_size: i32,
+    /// The last failure of a chunk, in words (it is tried again).
+    pub last_error: Option<String>,
+    /// Who last paused, resumed, cancelled, approved or rejected it.
+    pub state_by: Option<String>,
+    /// Their reason or note.
+    pub state_reason: Option<String>,
+    /// Who approved it.
+    pub approved_by: Option<String>,
+    /// The worker that ran its latest chunk.
+    pub worker: Option<String>,
+    /// When it was asked for (UTC).
+    pub created_at: NaiveDateTime,
+    /// When its first chunk began (UTC).
+    pub started_at: Option<NaiveDateTime>,
+    /// When it last moved (UTC).
+    pub updated_at: NaiveDateTime,
+    /// When it finished (UTC).
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+impl Job {
+    /// Records done, skipped or failed so far.
+    #[must_use]
+    pub fn processed(&self) -> i64 {
+        self.done + self.skipped + self.failed
+    }
+
+    /// How far along it is, 0 to 100.
+    #[must_use]
+    pub fn percent(&self) -> i64 {
+        if self.total <= 0 { 100 } else { (self.processed() * 100 / self.total).clamp(0, 100) }
+    }
+
+    /// Records per second since its first chunk began, once it has done some.
+    #[must_use]
+    pub fn rate(&self) -> Option<f64> {
+        let started = self.started_at?;
+        let until = self.finished_at.unwrap_or(self.updated_at);
+        let secs = (until - started).num_milliseconds() as f64 / 1000.0;
+        (self.processed() > 0 && secs > 0.0).then(|| self.processed() as f64 / secs)
+    }
+
+    /// Seconds left at the rate so far, while it runs.
+    #[must_use]
+    pub fn seconds_left(&self) -> Option<i64> {
+        if self.state.is_finished() {
+            return None;
+        }
+        let rate = self.rate()?;
+        Some((Ord::max(self.total - self.processed(), 0) as f64 / rate).ceil() as i64)
+    }
+
+    /// The audit log's name of the job: `job` and its id.
+    #[must_use]
+    pub fn audit_key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl From<job::Model> for Job {
+    fn from(m: job::Model) -> Self {
+        Self {
+            id: m.id,
+            state: JobState::parse(&m.state).unwrap_or(JobState::Failed),
+            model: m.model,
+            action: m.action,
+            requester: m.requester,
+            requester_id: m.requester_id,
+            reason: m.reason,
+            query: m.query,
+            total: m.total,
+            done: m.done,
+            skipped: m.skipped,
+            failed: m.failed,
+            chunk_size: m.chunk_size,
+            last_error: m.last_error,
+            state_by: m.state_by,
+            state_reason: m.state_reason,
+            approved_by: m.approved_by,
+            worker: m.worker,
+            created_at: m.created_at,
+            started_at: m.started_at,
+            updated_at: m.updated_at,
+            finished_at: m.finished_at,
+        }
+    }
+}
+
+/// One record of a job and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JobItem {
+    /// Its place in the selection, from 0.
+    pub seq: i64,
+    /// The record's key.
+    pub key: String,
+    /// `pending`, `done`, `skipped` or `failed`.
+    pub state: String,
+    /// Why it was skipped or failed, or what the action said it did.
+    pub note: Option<String>,
+    /// The run of the chunk that did it.
+    pub run_id: Option<i64>,
+}

@@ -1,0 +1,432 @@
+//! The job worker: one chunk of one job per call, in one transaction that holds the
+//! job's row from the claim to the commit.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use super::{JobState, record_state};
+use crate::access::Staff;
+use crate::action::{Approval, DynAction, Executed, Report};
+use crate::audit::Context;
+use crate::db::entities::{job, job_item, staff_user};
+use crate::kernel::clock::now;
+use crate::kernel::error::{Error, Result};
+use crate::registry::Registry;
+
+/// What one call of [`work_once_until`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Work {
+    /// No job had work waiting.
+    Idle,
+    /// A chunk of job `job` committed.
+    Chunk {
+        /// The job's id.
+        job: i64,
+        /// Records the action did in this chunk.
+        done: u64,
+        /// Records it left alone.
+        skipped: u64,
+        /// Records whose run failed.
+        failed: u64,
+        /// Whether that was the job's last chunk.
+        finished: bool,
+    },
+    /// The action asked for a second person's approval: the job waits for it and
+    /// this chunk changed nothing.
+    NeedsApproval(i64),
+    /// Job `id` cannot go on (its requester may no longer run the action); it is
+    /// marked failed.
+    Failed(i64, String),
+    /// The worker was told to stop while a chunk of job `id` ran: the chunk rolled
+    /// back and its records are pending for the next worker.
+    Released(i64),
+}
+
+/// Takes the next chunk of a job with work waiting (of job `only`, when given)
+/// and runs it, unless `stop` completes first (then the chunk is rolled back,
+/// [`Work::Released`]).
+///
+/// # Errors
+/// `Db` when the database fails; the chunk is rolled back and tried again by the
+/// next call.
+pub async fn work_once_until(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    roles: &crate::access::permission::Roles,
+    (instance, only): (&str, Option<i64>),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<Work> {
+    let turn = registry.write_turn(db).await;
+    let txn = crate::db::txn::begin_write(db).await?;
+    let Some(row) = claim(&txn, only).await? else {
+        txn.commit().await?;
+        return Ok(Work::Idle);
+    };
+    let id = row.id;
+    let work = tokio::select! {
+        biased;
+        work = run_chunk(&txn, registry, roles, instance, row) => work,
+        () = stop => None,
+    };
+    let Some(work) = work else {
+        txn.rollback().await?;
+        return Ok(Work::Released(id));
+    };
+    let work = match work {
+        Ok(w) => w,
+        Err(e) => {
+            txn.rollback().await?;
+            return Err(e);
+        }
+    };
+    crate::db::txn::commit(txn).await?;
+    drop(turn);
+    if matches!(work, Work::Chunk { .. }) {
+        // The action may have written to any table: page anchors are outdated.
+        registry.touch_all();
+    }
+    Ok(work)
+}
+
+/// Wraps the chunk's future so that [`work_once_until`] can tell a stop from a result.
+async fn run_chunk(
+    txn: &DatabaseTransaction,
+    registry: &Registry,
+    roles: &crate::access::permission::Roles,
+    instance: &str,
+    row: job::Model,
+) -> Option<Result<Work>> {
+    Some(chunk(txn, registry, roles, instance, row).await)
+}
+
+/// The next job with work waiting, locked for this transaction: the one whose
+/// last chunk is oldest, so jobs take turns.
+async fn claim(txn: &DatabaseTransaction, only: Option<i64>) -> Result<Option<job::Model>> {
+    let t = now();
+    let mut q = job::Entity::find();
+    if let Some(id) = only {
+        q = q.filter(job::Column::Id.eq(id));
+    }
+    let mut q = q
+        .filter(job::Column::State.is_in([JobState::Queued.as_str(), JobState::Running.as_str()]))
+        .filter(
+            sea_orm::Condition::any()
+                .add(job::Column::NextAttemptAt.is_null())
+                .add(job::Column::NextAttemptAt.lte(t)),
+        )
+        .order_by_asc(job::Column::UpdatedAt)
+        .order_by_asc(job::Column::Id)
+        .limit(1);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    Ok(q.one(txn).await?)
+}
+
+/// Who the job runs as: its requester as they are now, or the system identity
+/// that asked for it. `Err` with the sentence when they may no longer run it.
+async fn requester(
+    txn: &DatabaseTransaction,
+    roles: &crate::access::permission::Roles,
+    row: &job::Model,
+) -> Result<std::result::Result<Staff, String>> {
+    let perm = format!("{}.action.{}", row.model, row.action);
+    // A system identity (`system:nightly-bot`, staff id 0) holds every permission.
+    if row.requester_id == 0 && row.requester.starts_with("system:") {
+        return Ok(Ok(Staff {
+            id: 0,
+            username: row.requester.clone(),
+            is_superuser: true,
+            roles: Vec::new(),
+            permissions: crate::access::permission::Permissions::default(),
+        }));
+    }
+    let found = staff_user::Entity::find_by_id(row.requester_id).one(txn).await?;
+    let staff = found.as_ref().map(|m| (m.is_active, Staff::from_model(m, roles)));
+    match staff {
+        Some((true, staff)) if staff.may(&perm) => Ok(Ok(staff)),
+        _ => Ok(Err(format!(
+            "{} can no longer run this action (inactive, or their roles no longer allow it), so the job stopped. {}",
+            row.requester,
+            roles.who_can(&perm)
+        ))),
+    }
+}
+
+/// Runs one chunk of `row` in `txn`.
+async fn chunk(
+    txn: &DatabaseTransaction,
+    registry: &Registry,
+    roles: &crate::access::permission::Roles,
+    instance: &str,
+    row: job::Model,
+) -> Result<Work> {
+    let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
+    let staff = match requester(txn, roles, &row).await? {
+        Ok(staff) => staff,
+        Err(why) => return fail(txn, &row, from, why).await,
+    };
+    let Some(action) = registry.action_named(&row.model, &row.action) else {
+        let why =
+            format!("The action \u{201c}{}\u{201d} on {} is no longer registered.", row.action, row.model);
+        return fail(txn, &row, from, why).await;
+    };
+    let pending: Vec<job_item::Model> = job_item::Entity::find()
+        .filter(job_item::Column::JobId.eq(row.id))
+        .filter(job_item::Column::State.eq("pending"))
+        .order_by_asc(job_item::Column::Seq)
+        .limit(u64::try_from(Ord::max(row.chunk_size, 1)).unwrap_or(1))
+        .all(txn)
+        .await?;
+    let input: serde_json::Value = serde_json::from_str(&row.input)
+        .map_err(|e| Error::Internal(format!("a job's stored input is not JSON: {e}")))?;
+    let reason = match (&row.reason, &row.approved_by) {
+        (Some(reason), Some(by)) => Some(format!("{reason} (approved by {by})")),
+        (None, Some(by)) => Some(format!("approved by {by}")),
+        (reason, None) => reason.clone(),
+    };
+    let scope = registry.row_scope(&staff, &row.model);
+    let ctx = Context {
+        actor: Some(staff),
+        reason,
+        request_id: Some(format!("job-{}", row.id)),
+        ..Default::default()
+    };
+    let approval = if row.approved_by.is_some() { Approval::Granted } else { Approval::Ask };
+    let keys: Vec<String> = pending.iter().map(|i| i.object_id.clone()).collect();
+    let run = Run { action: action.as_ref(), ctx: &ctx, input: &input, approval, scope: &scope };
+    let outcome = match run.whole(txn, &keys).await? {
+        Some(outcome) => outcome,
+        None => {
+            let to = JobState::AwaitingApproval;
+            txn.execute(
+                Query::update()
+                    .table(job::Entity)
+                    .value(job::Column::State, to.as_str())
+                    .value(job::Column::StateBy, "system:job-worker")
+                    .value(
+                        job::Column::StateReason,
+                        "The action asks for a second person's approval for these records.",
+                    )
+                    .value(job::Column::UpdatedAt, now())
+                    .and_where(Expr::col(job::Column::Id).eq(row.id)),
+            )
+            .await?;
+            record_state(txn, &worker_ctx(None), row.id, "needs_approval", (from, to)).await?;
+            return Ok(Work::NeedsApproval(row.id));
+        }
+    };
+    settle(txn, &row, instance, &pending, outcome).await
+}
+
+/// One job's run of its action, as its requester.
+struct Run<'a> {
+    action: &'a dyn DynAction,
+    ctx: &'a Context,
+    input: &'a serde_json::Value,
+    approval: Approval,
+    scope: &'a crate::access::scope::RowScope,
+}
+
+/// What a chunk did: the reports of its runs, and the records whose run failed.
+#[derive(Default)]
+struct Outcome {
+    reports: Vec<Report>,
+    failed: Vec<(String, String)>,
+}
+
+impl Run<'_> {
+    /// The chunk as one run, in a savepoint; when the action fails, each record in
+    /// a savepoint of its own, so one bad record fails alone. `None` when the
+    /// action asks for approval.
+    async fn whole(&self, txn: &DatabaseTransaction, keys: &[String]) -> Result<Option<Outcome>> {
+        if keys.is_empty() {
+            return Ok(Some(Outcome::default()));
+        }
+        match self.once(txn, keys).await {
+            Ok(Some(report)) => return Ok(Some(Outcome { reports: vec![report], failed: Vec::new() })),
+            Ok(None) => return Ok(None),
+            Err(e) if e.is_unavailable() => return Err(e),
+            Err(e) => tracing::info!(error = %e, "a job's chunk failed; its records are tried one by one"),
+        }
+        let mut outcome = Outcome::default();
+        for key in keys {
+            match self.once(txn, std::slice::from_ref(key)).await {
+                Ok(Some(report)) => outcome.reports.push(report),
+                Ok(None) => outcome
+                    .failed
+                    .push((key.clone(), "It needs a second person's approval on its own.".to_owned())),
+                Err(e) if e.is_unavailable() => return Err(e),
+                Err(e) => outcome.failed.push((key.clone(), failure_text(self.action.name(), &e))),
+            }
+        }
+        Ok(Some(outcome))
+    }
+
+    /// One run on `keys` in a savepoint of `txn`, rolled back when it fails or asks
+    /// for approval.
+    async fn once(&self, txn: &DatabaseTransaction, keys: &[String]) -> Result<Option<Report>> {
+        let sp = txn.begin().await?;
+        let ran = self.action.execute(&sp, self.ctx, keys, self.input, self.approval, self.scope).await;
+        match ran {
+            Ok(Executed::Ran(report)) => {
+                sp.commit().await?;
+                Ok(Some(report))
+            }
+            Ok(Executed::NeedsApproval) => {
+                sp.rollback().await?;
+                Ok(None)
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Why one record's run failed, in words for the job's page (details to the log).
+fn failure_text(action: &str, e: &Error) -> String {
+    match e {
+        Error::Refused(m) | Error::BadRequest(m) | Error::NotFound(m) => m.clone(),
+        Error::Forbidden(d) => d.sentence().to_owned(),
+        Error::Invalid(errors) => errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
+        other => {
+            tracing::warn!(action, error = %other, "a record of a job failed");
+            "The database refused the change.".to_owned()
+        }
+    }
+}
+
+/// Records the chunk's outcome on its items and the job's counters, and finishes
+/// the job when no record is left.
+async fn settle(
+    txn: &DatabaseTransaction,
+    row: &job::Model,
+    instance: &str,
+    pending: &[job_item::Model],
+    outcome: Outcome,
+) -> Result<Work> {
+    let seq_of: HashMap<&str, i64> = pending.iter().map(|i| (i.object_id.as_str(), i.seq)).collect();
+    let mut left: HashMap<i64, ()> = pending.iter().map(|i| (i.seq, ())).collect();
+    let (mut done, mut skipped, mut failed) = (0u64, 0u64, 0u64);
+    for report in &outcome.reports {
+        let seqs: Vec<i64> = report
+            .done
+            .iter()
+            .filter_map(|(k, _)| seq_of.get(k.as_str()).copied())
+            .filter(|s| left.remove(s).is_some())
+            .collect();
+        done += seqs.len() as u64;
+        for part in seqs.chunks(500) {
+            txn.execute(
+                Query::update()
+                    .table(job_item::Entity)
+                    .value(job_item::Column::State, "done")
+                    .value(job_item::Column::RunId, report.run_id)
+                    .and_where(Expr::col(job_item::Column::JobId).eq(row.id))
+                    .and_where(Expr::col(job_item::Column::Seq).is_in(part.iter().copied())),
+            )
+            .await?;
+        }
+        for (k, why) in &report.skipped {
+            if let Some(&seq) = seq_of.get(k.as_str())
+                && left.remove(&seq).is_some()
+            {
+                skipped += 1;
+                mark(txn, row.id, seq, "skipped", why, report.run_id).await?;
+            }
+        }
+    }
+    for (k, why) in &outcome.failed {
+        if let Some(&seq) = seq_of.get(k.as_str())
+            && left.remove(&seq).is_some()
+        {
+            failed += 1;
+            mark(txn, row.id, seq, "failed", why, None).await?;
+        }
+    }
+    // Every record the chunk took leaves `pending`, so the job always moves on.
+    for seq in left.into_keys() {
+        skipped += 1;
+        mark(txn, row.id, seq, "skipped", "The action did not say what it did with this record.", None)
+            .await?;
+    }
+    let processed = row.done + row.skipped + row.failed + (done + skipped + failed) as i64;
+    let finished = processed >= row.total || pending.is_empty();
+    let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
+    let to = if finished { JobState::Done } else { JobState::Running };
+    let t = now();
+    let mut update = Query::update();
+    update
+        .table(job::Entity)
+        .value(job::Column::State, to.as_str())
+        .value(job::Column::Done, Expr::col(job::Column::Done).add(done as i64))
+        .value(job::Column::Skipped, Expr::col(job::Column::Skipped).add(skipped as i64))
+        .value(job::Column::Failed, Expr::col(job::Column::Failed).add(failed as i64))
+        .value(job::Column::Worker, instance)
+        .value(job::Column::Attempts, 0)
+        .value(job::Column::LastError, Option::<String>::None)
+        .value(job::Column::UpdatedAt, t)
+        .and_where(Expr::col(job::Column::Id).eq(row.id));
+    if row.started_at.is_none() {
+        update.value(job::Column::StartedAt, Some(t));
+    }
+    if finished {
+        update.value(job::Column::FinishedAt, Some(t));
+    }
+    txn.execute(&update).await?;
+    if finished {
+        record_state(txn, &worker_ctx(None), row.id, "finished", (from, to)).await?;
+    }
+    Ok(Work::Chunk { job: row.id, done, skipped, failed, finished })
+}
+
+/// Marks one item with its outcome.
+async fn mark(
+    txn: &DatabaseTransaction,
+    job_id: i64,
+    seq: i64,
+    state: &str,
+    note: &str,
+    run_id: Option<i64>,
+) -> Result<()> {
+    txn.execute(
+        Query::update()
+            .table(job_item::Entity)
+            .value(job_item::Column::State, state)
+            .value(job_item::Column::Note, note)
+            .value(job_item::Column::RunId, run_id)
+            .and_where(Expr::col(job_item::Column::JobId).eq(job_id))
+            .and_where(Expr::col(job_item::Column::Seq).eq(seq)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The job worker's own audit context.
+fn worker_ctx(reason: Option<String>) -> Context {
+    Context { actor_name: Some("system:job-worker".to_owned()), reason, ..Default::default() }
+}
+
+/// Marks the job failed, with why, and audits it.
+async fn fail(txn: &DatabaseTransaction, row: &job::Model, from: JobState, why: String) -> Result<Work> {
+    let t = now();
+    txn.execute(
+        Query::update()
+            .table(job::Entity)
+            .value(job::Column::State, JobState::Failed.as_str())
+            .value(job::Column::LastError, why.clone())
+            .value(job::Column::UpdatedAt, t)
+            .value(job::Column::FinishedAt, Some(t))
+            .and_where(Expr::col(job::Column::Id).eq(row.id)),
+    )
+    .await?;
+    record_state(txn, &worker_ctx(Some(why.clone())), row.id, "failed", (from, JobState::Failed)).await?;
+    Ok(Work::Failed(row.id, why))
+}

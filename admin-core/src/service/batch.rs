@@ -1,0 +1,64 @@
+//! How many records a request may name: one run's batch, or a background job's.
+
+use crate::kernel::error::{Error, Result};
+
+/// Refuses keys that cannot be ids, an empty selection, and one past the batch.
+pub(crate) fn check_batch(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {
+    check_keys(action, keys)?;
+    check_batch_size(action, keys.len() as u64)
+}
+
+/// Refuses keys that cannot be ids, and an empty selection.
+pub(crate) fn check_keys(action: &dyn crate::action::DynAction, keys: &[String]) -> Result<()> {
+    let noun = action.model().noun_plural();
+    // A key longer than any id, or with control characters, names no record.
+    if keys.iter().any(|k| !crate::kernel::text::is_lookup(k, crate::kernel::text::LOOKUP)) {
+        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
+            "ids",
+            format!(
+                "One of the selected ids is not an id of the {noun}: it is longer than {} characters or has invisible control characters. Nothing was changed.",
+                crate::kernel::text::LOOKUP
+            ),
+        )]));
+    }
+    if keys.is_empty() {
+        return Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
+            "ids",
+            format!("Select at least one of the {noun} first."),
+        )]));
+    }
+    Ok(())
+}
+
+/// Refuses a background job of `selected` records past the action's
+/// [`crate::action::Policy::max_job`].
+pub(crate) fn check_job_size(action: &dyn crate::action::DynAction, selected: u64) -> Result<()> {
+    let max = action.policy().max_job;
+    if selected > max as u64 {
+        return Err(Error::Refused(format!(
+            "You selected {} {}; a background job of \u{201c}{}\u{201d} takes at most {}. Narrow the selection and try again.",
+            crate::kernel::model::thousands(selected),
+            action.model().noun_plural(),
+            action.label(),
+            crate::kernel::model::thousands(max as u64)
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses `selected` records past the action's batch limit, saying how many were
+/// selected (the screens pass the count of a whole "all matching" selection, of
+/// which they fetch only one key past the limit).
+pub(crate) fn check_batch_size(action: &dyn crate::action::DynAction, selected: u64) -> Result<()> {
+    let max = action.policy().max_batch;
+    if selected > max as u64 {
+        return Err(Error::Refused(format!(
+            "You selected {} {}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
+            crate::kernel::model::thousands(selected),
+            action.model().noun_plural(),
+            action.label(),
+            crate::kernel::model::thousands(max as u64)
+        )));
+    }
+    Ok(())
+}
