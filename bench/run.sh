@@ -2,7 +2,7 @@
 # The W1..W6 benchmark of the reference console (see docs/benchmarks.md).
 #
 #   bench/run.sh [--accounts N[,N...]] [--backend sqlite|postgres|both]
-#                [--duration 10s] [--connections 8] [--workloads W1,...,W6[,W7]] [--no-build]
+#                [--duration 10s] [--connections 8] [--workloads W1,...,W6[,W7][,J1]] [--no-build]
 #                [--bin PATH] [--results FILE]
 #
 # For each scale and backend it: generates the data set once with
@@ -202,6 +202,61 @@ audit_entries() {
   fi
 }
 
+# job_row BACKEND URL ID: "state|total|processed|seconds from the first chunk's
+# start to the last one's commit" of background job ID.
+job_row() {
+  local sql
+  if [ "$1" = sqlite ]; then
+    sql="SELECT state || '|' || total || '|' || (done + skipped + failed) || '|' || \
+      COALESCE((julianday(finished_at) - julianday(started_at)) * 86400, '') FROM admin_job WHERE id = $3"
+    python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" \
+      "${2#sqlite://}" "$sql"
+  else
+    sql="SELECT state || '|' || total || '|' || (done + skipped + failed) || '|' || \
+      COALESCE(EXTRACT(EPOCH FROM finished_at - started_at)::text, '') FROM admin_job WHERE id = $3"
+    psql -X -At "$2" -c "$sql"
+  fi
+}
+
+# J1 (opt-in, --workloads ...,J1): "mark for manual review" on every trial account
+# (10% of the accounts: about 100,000 at 1M) as a background job, started from the
+# command line and run by the server's worker, while W1 is driven as usual. Prints
+# "records/s W1-p50 W1-p99 non2xx timeouts"; checks that the job finished, wrote one
+# audit entry per record it did, and that the audit chain verifies.
+job_workload() {
+  local backend="$1" n="$2" url="$3" out id
+  out="$(RUST_LOG=error "$BIN" action account mark_for_manual_review --as bench --reason "bench job" \
+    --all-matching 'plan=trial' --no-wait --database-url "$url")"
+  id="$(sed -n 's/.*background job \([0-9]*\).*/\1/p' <<<"$out" | head -1)"
+  [ -n "$id" ] || { log "J1: no job was started: $out"; return 1; }
+  local w1 row=""
+  w1="$(run_wrk "$backend-$n-J1" "$BASE/admin/account/" -H "Cookie: $COOKIE" -H 'Accept: text/html')"
+  local running_after; running_after="$(job_row "$backend" "$url" "$id" | cut -d'|' -f1)"
+  local i
+  for i in $(seq 1 2400); do
+    row="$(job_row "$backend" "$url" "$id")"
+    [ "${row%%|*}" = done ] && break
+    sleep 0.5
+  done
+  local state total processed secs
+  IFS='|' read -r state total processed secs <<<"$row"
+  [ "$state" = done ] || { log "J1: job $id did not finish: $row"; return 1; }
+  local entries sql="SELECT count(*) FROM admin_audit WHERE request_id = 'job-$id'" done_n
+  if [ "$backend" = sqlite ]; then
+    entries="$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "${url#sqlite://}" "$sql")"
+    done_n="$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "${url#sqlite://}" "SELECT done FROM admin_job WHERE id = $id")"
+  else
+    entries="$(psql -X -At "$url" -c "$sql")"
+    done_n="$(psql -X -At "$url" -c "SELECT done FROM admin_job WHERE id = $id")"
+  fi
+  [ "$entries" = "$done_n" ] || { log "J1: $done_n records done but $entries audit entries"; return 1; }
+  RUST_LOG=error "$BIN" audit verify --database-url "$url" >/dev/null \
+    || { log "J1: the audit chain does not verify after the job"; return 1; }
+  log "   J1: job $id, $processed of $total records in $secs s ($done_n done), W1 measured while it was $running_after at the end"
+  read -r _ p50 p99 bad slow <<<"$w1"
+  printf '%s %s %s %s %s\n' "$(python3 -c "print(round($processed / $secs))")" "$p50" "$p99" "$bad" "$slow"
+}
+
 # run_wrk NAME URL [extra wrk args]: a one-second warm-up, then the measured run;
 # prints "req/s p50 p99 non2xx timeouts".
 run_wrk() {
@@ -306,6 +361,7 @@ bench_one() {
       W3) res="$(run_wrk "$backend-$n-W3" "$BASE/admin/account/?q=acme-42" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       W4) res="$(run_wrk "$backend-$n-W4" "$BASE/admin/account/?plan=annual&billing_state=failed_first_charge" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       W5) res="$(run_wrk "$backend-$n-W5" "$BASE/admin/account/$w5" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
+      J1) res="$(job_workload "$backend" "$n" "$url")" ;;
       W7) res="$(run_wrk "$backend-$n-W7" "$BASE/admin/invoice/autocomplete/account_id?q=acme-42" -H "Cookie: $COOKIE" -H 'Accept: application/json')" ;;
       # The warm-up and the measured run share the state file: the measured run
       # posts ids the warm-up did not touch.

@@ -32,6 +32,7 @@ mod effects;
 mod finance;
 mod forms;
 mod inlines;
+mod jobs;
 mod keyboard;
 mod languages;
 mod layout;

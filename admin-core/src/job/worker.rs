@@ -166,6 +166,7 @@ async fn chunk(
     instance: &str,
     row: job::Model,
 ) -> Result<Work> {
+    let began = now();
     let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
     let staff = match requester(txn, roles, &row).await? {
         Ok(staff) => staff,
@@ -221,7 +222,7 @@ async fn chunk(
             return Ok(Work::NeedsApproval(row.id));
         }
     };
-    settle(txn, &row, instance, &pending, outcome).await
+    settle(txn, (&row, began), instance, &pending, outcome).await
 }
 
 /// One job's run of its action, as its requester.
@@ -307,7 +308,7 @@ fn failure_text(action: &str, e: &Error) -> String {
 /// the job when no record is left.
 async fn settle(
     txn: &DatabaseTransaction,
-    row: &job::Model,
+    (row, began): (&job::Model, chrono::NaiveDateTime),
     instance: &str,
     pending: &[job_item::Model],
     outcome: Outcome,
@@ -375,7 +376,7 @@ async fn settle(
         .value(job::Column::UpdatedAt, t)
         .and_where(Expr::col(job::Column::Id).eq(row.id));
     if row.started_at.is_none() {
-        update.value(job::Column::StartedAt, Some(t));
+        update.value(job::Column::StartedAt, Some(began));
     }
     if finished {
         update.value(job::Column::FinishedAt, Some(t));

@@ -35,6 +35,11 @@ impl Action for MarkForManualReview {
         Undo::PutBack
     }
 
+    /// A flag anyone can put back: a background job may take every account.
+    fn policy(&self) -> Policy {
+        Policy::new().max_job(1_000_000)
+    }
+
     fn check(&self, account: &account::Model) -> Result<(), Blocked> {
         if account.manual_review {
             // A message id and its argument: screens show it in the viewer's
