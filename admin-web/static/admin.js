@@ -326,8 +326,9 @@
 
 // ---- A background job's page -------------------------------------------------
 // Without this script the page reloads itself every five seconds (a meta refresh
-// in <noscript>); with it, the progress and counts are fetched every two seconds,
-// and the page reloads once when the job stops moving, to show its forms.
+// in <noscript>, while it is queued or running); with it, the progress and counts
+// are fetched every two seconds, and the page reloads when the job's state changes,
+// to show the forms that fit it, unless a reason is being typed in one of them.
 (function () {
   "use strict";
   var box = document.querySelector("[data-job-progress]");
@@ -337,7 +338,11 @@
   var state = field("state_label") ? field("state_label").textContent : "";
   function tick() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        // Signed out, or the job is gone: stop asking; the reload link stays.
+        return r.ok && json ? r.json() : null;
+      })
       .then(function (j) {
         if (!j) return;
         var bar = field("percent");
@@ -349,7 +354,14 @@
         if (rate) rate.textContent = j.rate || "\u2014";
         var left = field("left");
         if (left) left.textContent = j.left || "\u2014";
-        if (j.finished || j.state_label.trim() !== state.trim()) { window.location.reload(); return; }
+        if (j.finished || j.state_label.trim() !== state.trim()) {
+          var typing = Array.prototype.some.call(document.querySelectorAll("main textarea"),
+            function (t) { return t.value.trim() !== ""; });
+          if (!typing) { window.location.reload(); return; }
+          var label = field("state_label");
+          if (label) label.textContent = j.state_label;
+          state = j.state_label;
+        }
         window.setTimeout(tick, 2000);
       })
       .catch(function () { window.setTimeout(tick, 5000); });

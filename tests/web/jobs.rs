@@ -477,3 +477,113 @@ async fn the_command_line_starts_a_job_from_a_list_query_follows_it_and_looks_af
     assert!(both.is_err());
     assert!(ops_console::cli::parse(["job", "pause", "2", "--as", "a", "--reason", "r"]).is_ok());
 }
+
+#[tokio::test]
+async fn a_scoped_job_takes_only_what_its_requester_sees_and_counts_against_their_limits() {
+    use opsadmin::Limit;
+    use opsadmin::Scope;
+    let app = TestApp::new(60).await;
+    // A desk that sees only free-plan accounts, may stamp at most 50 records a day
+    // and three runs a day.
+    let roles = ops_console::roles::roles()
+        .role("desk", "", &["account.view", "account.action.stamp"])
+        .scope("desk", "account", Scope::eq("plan", "free"))
+        .limit("desk", "account.action.stamp", Limit::records_per_day(50))
+        .limit("desk", "account.action.stamp", Limit::runs_per_day(3));
+    let service = Service::new(app.db.clone(), registry()).with_roles(roles);
+    let desk = staff(&service, "desk", "desk").await.with_reason(Some("Clean-up".to_owned()));
+    // All sixty free accounts are past the records a day: refused whole, in words.
+    let everything = JobRequest { query: Some(String::new()), input: json!({}), ..JobRequest::default() };
+    let err = service.start_job(&desk, "account", "stamp", &everything).await.unwrap_err();
+    assert!(matches!(&err, Error::Refused(m) if m.contains("50")), "{err:?}");
+    assert_eq!(entries(&app, "limit:hit").await, 1);
+    // "Acme" matches only Alice and Carol, outside the desk's scope: nothing to take.
+    let acme = JobRequest { query: Some("q=acme".to_owned()), input: json!({}), ..JobRequest::default() };
+    let err = service.start_job(&desk, "account", "stamp", &acme).await.unwrap_err();
+    assert!(matches!(&err, Error::Invalid(e) if e[0].message.contains("Select at least one")), "{err:?}");
+    let hooli = JobRequest { query: Some("q=hooli 1".to_owned()), input: json!({}), ..JobRequest::default() };
+    let started = service.start_job(&desk, "account", "stamp", &hooli).await.unwrap();
+    let job = service.job(&desk, started.id).await.unwrap();
+    assert_eq!(job.total, 10, "Hooli 10 to 19");
+    // Named keys outside the scope are refused as records that are not there.
+    let alice = JobRequest { keys: vec!["1".into(), "4".into()], input: json!({}), ..JobRequest::default() };
+    assert!(matches!(service.start_job(&desk, "account", "stamp", &alice).await, Err(Error::NotFound(_))));
+    // One account leaves the scope before its chunk runs: left alone, as not there.
+    let mut moved = account::Entity::find_by_id(10).one(&app.db).await.unwrap().unwrap().into_active_model();
+    moved.plan = Set("annual".to_owned());
+    moved.update(&app.db).await.unwrap();
+    drain(&service).await;
+    let job = service.job(&desk, started.id).await.unwrap();
+    assert_eq!((job.state, job.done, job.skipped), (JobState::Done, 9, 1), "{job:?}");
+    assert!(!company(&app, 10).await.ends_with('*'));
+    // The job counted its ten records: 40 of 50 are left today.
+    let more = JobRequest {
+        keys: (20..61).map(|i| i.to_string()).collect(),
+        input: json!({}),
+        ..JobRequest::default()
+    };
+    let err = service.start_job(&desk, "account", "stamp", &more).await.unwrap_err();
+    assert!(matches!(&err, Error::Refused(m) if m.contains("40 left")), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_chunk_that_keeps_failing_is_retried_later_lets_other_jobs_go_first_then_fails_the_job() {
+    let app = TestApp::new(60).await;
+    let service = door(&app);
+    let caller = admin(&service).await;
+    let broken = start(&service, &caller, "stamp").await.id;
+    let healthy = start(&service, &caller, "stamp").await.id;
+    // The first job's stored input is damaged: no record is to blame.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(&format!("UPDATE admin_job SET input = 'not json' WHERE id = {broken}"))
+        .await
+        .unwrap();
+    let work = service.work_jobs_once("test").await.unwrap();
+    assert!(matches!(&work, Work::Retry(id, m) if *id == broken && m.contains("not JSON")), "{work:?}");
+    // The broken job waits for its back-off; the healthy one runs meanwhile.
+    assert!(
+        matches!(service.work_jobs_once("test").await.unwrap(), Work::Chunk { job, .. } if job == healthy)
+    );
+    let seen = service.job(&caller, broken).await.unwrap();
+    assert!(seen.last_error.as_deref().is_some_and(|e| e.contains("not JSON")), "{seen:?}");
+    assert_eq!(seen.state, JobState::Queued);
+    // Due again at once, four more tries: then it is failed, with an entry.
+    let mut last = Work::Idle;
+    for _ in 0..4 {
+        app.db.execute_unprepared("UPDATE admin_job SET next_attempt_at = NULL").await.unwrap();
+        last = service.work_jobs_once_until("test", std::future::pending()).await.unwrap();
+        if let Work::Chunk { .. } = last {
+            // The healthy job's turn; the broken one is next.
+            last = service.work_jobs_once("test").await.unwrap();
+        }
+    }
+    assert!(matches!(&last, Work::Failed(id, _) if *id == broken), "{last:?}");
+    assert_eq!(service.job(&caller, broken).await.unwrap().state, JobState::Failed);
+    assert_eq!(entries(&app, "job:failed").await, 1);
+    assert_eq!(entries(&app, "action:stamp").await as i64, service.job(&caller, healthy).await.unwrap().done);
+}
+
+#[tokio::test]
+async fn whoever_may_approve_a_waiting_job_sees_it_and_nobody_else_does() {
+    let app = TestApp::new(60).await;
+    let roles = ops_console::roles::roles().role("approver", "", &["account.view", "approvals.decide"]).role(
+        "desk",
+        "",
+        &["account.view", "account.action.guarded"],
+    );
+    let service = Service::new(app.db.clone(), registry()).with_roles(roles);
+    let desk = staff(&service, "desk", "desk").await.with_reason(Some("Clean-up".to_owned()));
+    let started = start(&service, &desk, "guarded").await;
+    assert!(started.awaiting_approval);
+    let fay = staff(&service, "fay", "approver").await.with_reason(Some("Looked at the list".to_owned()));
+    let other = staff(&service, "otto", "desk").await;
+    let (waiting, total) = service.jobs(&fay, &Filter::default(), 0, 10).await.unwrap();
+    assert_eq!((waiting.len(), total), (1, 1));
+    assert_eq!(service.jobs(&other, &Filter::default(), 0, 10).await.unwrap().1, 0);
+    assert!(matches!(service.job(&other, started.id).await, Err(Error::NotFound(_))));
+    let approved = service.change_job(&fay, started.id, Change::Approve).await.unwrap();
+    assert_eq!(approved.state, JobState::Queued);
+    // Approved, it is no longer hers to see.
+    assert!(matches!(service.job(&fay, started.id).await, Err(Error::NotFound(_))));
+}

@@ -91,13 +91,15 @@ impl Change {
 /// `NotFound`; `Refused` when the job's state does not allow the change; what
 /// `allowed` answers; `Db` when the database fails.
 pub(crate) async fn change(
-    db: &DatabaseConnection,
+    (db, registry): (&DatabaseConnection, &crate::registry::Registry),
     ctx: &Context,
     id: i64,
     change: Change,
     allowed: impl FnOnce(&super::Job) -> Result<()>,
 ) -> Result<super::Job> {
     let by = ctx.actor.as_ref().map(|s| s.username.clone()).or_else(|| ctx.actor_name.clone());
+    // On SQLite, after this instance's chunk in progress (its writes take turns).
+    let _turn = registry.write_turn(db).await;
     let txn = crate::db::txn::begin_write(db).await?;
     let mut q = job::Entity::find_by_id(id);
     if db.get_database_backend() == DbBackend::Postgres {

@@ -17,7 +17,7 @@ mod store;
 pub mod worker;
 
 pub use store::{AUDIT_MODEL, Filter, get, items, list};
-pub(crate) use store::{NewJob, create, record_state};
+pub(crate) use store::{NewJob, create, prior, record_state};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -139,7 +139,8 @@ pub struct Job {
     pub failed: i64,
     /// Records per chunk.
     pub chunk_size: i32,
-    /// The last failure of a chunk, in words (it is tried again).
+    /// The last failure of a chunk, in words (tried again after a back-off, up to
+    /// [`worker::MAX_ATTEMPTS`] times in a row).
     pub last_error: Option<String>,
     /// Who last paused, resumed, cancelled, approved or rejected it.
     pub state_by: Option<String>,
@@ -181,10 +182,11 @@ impl Job {
         (self.processed() > 0 && secs > 0.0).then(|| self.processed() as f64 / secs)
     }
 
-    /// Seconds left at the rate so far, while it runs.
+    /// Seconds left at the rate so far, while it runs (not while it is paused or
+    /// waits for approval).
     #[must_use]
     pub fn seconds_left(&self) -> Option<i64> {
-        if self.state.is_finished() {
+        if !self.state.is_workable() {
             return None;
         }
         let rate = self.rate()?;

@@ -133,7 +133,7 @@ pub(crate) async fn create(
 
 /// The job a requester's key already made for this request, or the refusal of a
 /// key used for another one.
-async fn prior(
+pub(crate) async fn prior(
     db: &DatabaseConnection,
     staff_id: i64,
     binding: &crate::action::idempotency::Binding,
@@ -169,6 +169,10 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Job> {
 pub struct Filter {
     /// Only this requester's (their staff id).
     pub requester_id: Option<i64>,
+    /// Only those this staff member may see without `jobs.view`: their own, and
+    /// those awaiting approval of one of these (model, action) pairs that someone
+    /// else asked for.
+    pub visible_to: Option<(i64, Vec<(String, String)>)>,
     /// Only jobs in these states (none: all).
     pub states: Vec<JobState>,
 }
@@ -186,6 +190,25 @@ pub async fn list(
     let mut q = job::Entity::find();
     if let Some(r) = filter.requester_id {
         q = q.filter(job::Column::RequesterId.eq(r));
+    }
+    if let Some((me, pairs)) = &filter.visible_to {
+        let mut decidable = sea_orm::Condition::any();
+        for (model, action) in pairs {
+            decidable = decidable.add(
+                sea_orm::Condition::all()
+                    .add(job::Column::Model.eq(model))
+                    .add(job::Column::Action.eq(action)),
+            );
+        }
+        let waiting = sea_orm::Condition::all()
+            .add(job::Column::State.eq(JobState::AwaitingApproval.as_str()))
+            .add(job::Column::RequesterId.ne(*me))
+            .add(if pairs.is_empty() {
+                sea_orm::Condition::all().add(Expr::val(1).eq(0))
+            } else {
+                decidable
+            });
+        q = q.filter(sea_orm::Condition::any().add(job::Column::RequesterId.eq(*me)).add(waiting));
     }
     if !filter.states.is_empty() {
         q = q.filter(job::Column::State.is_in(filter.states.iter().map(|s| s.as_str())));

@@ -45,7 +45,15 @@ pub enum Work {
     /// The worker was told to stop while a chunk of job `id` ran: the chunk rolled
     /// back and its records are pending for the next worker.
     Released(i64),
+    /// A chunk of job `id` failed outside any one record (its stored input, the
+    /// database refusing the job's own rows): rolled back, and tried again after a
+    /// back-off; other jobs go first meanwhile. After [`MAX_ATTEMPTS`] tries in a
+    /// row the job is failed ([`Work::Failed`]).
+    Retry(i64, String),
 }
+
+/// Tries of one chunk in a row before its job is failed.
+pub const MAX_ATTEMPTS: i32 = 5;
 
 /// Takes the next chunk of a job with work waiting (of job `only`, when given)
 /// and runs it, unless `stop` completes first (then the chunk is rolled back,
@@ -81,7 +89,13 @@ pub async fn work_once_until(
         Ok(w) => w,
         Err(e) => {
             txn.rollback().await?;
-            return Err(e);
+            drop(turn);
+            // The database away is an outage, not the job's failure: the caller
+            // backs off and the chunk is taken again.
+            if e.is_unavailable() {
+                return Err(e);
+            }
+            return record_failure(db, registry, id, &e).await;
         }
     };
     crate::db::txn::commit(txn).await?;
@@ -91,6 +105,46 @@ pub async fn work_once_until(
         registry.touch_all();
     }
     Ok(work)
+}
+
+/// Records a chunk's failure on its job, in a transaction of its own: tried again
+/// after a back-off (the job goes to the back of the line), or failed for good
+/// after [`MAX_ATTEMPTS`] tries in a row, with an audit entry.
+async fn record_failure(db: &DatabaseConnection, registry: &Registry, id: i64, e: &Error) -> Result<Work> {
+    let msg = match e {
+        Error::Db(db) => format!("The database failed: {db}"),
+        Error::Internal(m) => m.clone(),
+        other => other.to_string(),
+    };
+    tracing::warn!(job = id, error = %msg, "a chunk of a background job failed");
+    let _turn = registry.write_turn(db).await;
+    let txn = crate::db::txn::begin_write(db).await?;
+    let Some(row) = job::Entity::find_by_id(id).one(&txn).await? else {
+        txn.rollback().await?;
+        return Ok(Work::Retry(id, msg));
+    };
+    let attempts = row.attempts + 1;
+    let last = attempts >= MAX_ATTEMPTS;
+    let t = now();
+    let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
+    let mut update = Query::update();
+    update
+        .table(job::Entity)
+        .value(job::Column::Attempts, attempts)
+        .value(job::Column::LastError, msg.clone())
+        .value(job::Column::UpdatedAt, t)
+        .and_where(Expr::col(job::Column::Id).eq(id));
+    if last {
+        update.value(job::Column::State, JobState::Failed.as_str()).value(job::Column::FinishedAt, Some(t));
+    } else {
+        update.value(job::Column::NextAttemptAt, Some(t + crate::approval::backoff(attempts)));
+    }
+    txn.execute(&update).await?;
+    if last {
+        record_state(&txn, &worker_ctx(Some(msg.clone())), id, "failed", (from, JobState::Failed)).await?;
+    }
+    crate::db::txn::commit(txn).await?;
+    Ok(if last { Work::Failed(id, msg) } else { Work::Retry(id, msg) })
 }
 
 /// Wraps the chunk's future so that [`work_once_until`] can tell a stop from a result.

@@ -320,6 +320,9 @@ where
             tracing::info!(job = id, "a background job's action asked for approval; the job waits for it")
         }
         JobWork::Failed(id, error) => tracing::error!(job = id, %error, "a background job cannot go on"),
+        JobWork::Retry(id, error) => {
+            tracing::warn!(job = id, %error, "a chunk of a background job failed; it will be tried again")
+        }
         JobWork::Released(id) => {
             summary.released += 1;
             tracing::warn!(

@@ -61,6 +61,29 @@ impl Service {
         if policy.recent_auth {
             caller.require_recent()?;
         }
+        // A job from a query is bound to its key by the query, not the keys it
+        // matches: sent again after some chunks ran, the same query matches other
+        // records, and it is still the same request.
+        let by_query =
+            match (&request.query, crate::action::idempotency::parse_key(request.idempotency_key.as_deref()))
+            {
+                (Some(q), Ok(Some(k))) => Some(crate::action::idempotency::Binding::new(
+                    &k,
+                    slug,
+                    name,
+                    &[format!("?{}", q.trim_start_matches('?'))],
+                    &request.input,
+                    caller.context().reason.as_deref(),
+                )),
+                _ => None,
+            };
+        if let Some(b) = &by_query
+            && let Some(id) = job::prior(&self.db, caller.staff().id, b).await?
+        {
+            let j = job::get(&self.db, id).await?;
+            let awaiting_approval = j.state == job::JobState::AwaitingApproval;
+            return Ok(JobStarted { id, repeated: true, awaiting_approval });
+        }
         let keys = match &request.query {
             Some(q) => self.matching_keys(caller, slug, action.as_ref(), q).await?,
             None => {
@@ -79,6 +102,7 @@ impl Service {
         let ctx = caller.context();
         let (keys, input, binding) =
             crate::service::actions::checked(ctx, action.as_ref(), (slug, name), &run, Scale::Job)?;
+        let binding = by_query.or(binding);
         let limits = crate::limits::Applied::new(&self.auth.roles, caller.staff(), action.as_ref());
         if limits.counts_amounts() {
             return Err(Error::Refused(format!(
@@ -165,14 +189,32 @@ impl Service {
         }
     }
 
+    /// Whether the caller sees the job: their own; anyone's with `jobs.view`,
+    /// `audit.view` or `jobs.manage`; and one awaiting approval they may decide.
     fn sees_job(&self, caller: &Caller, j: &Job) -> bool {
         (j.requester_id != 0 && caller.staff().id == j.requester_id)
-            || caller.may("jobs.view")
-            || caller.may("audit.view")
+            || Self::sees_all_jobs(caller)
+            || (j.state == job::JobState::AwaitingApproval && self.may_decide_job(caller, j))
+    }
+
+    fn sees_all_jobs(caller: &Caller) -> bool {
+        caller.may("jobs.view") || caller.may("audit.view") || caller.may("jobs.manage")
+    }
+
+    /// The (model, action) pairs whose jobs the caller may approve.
+    fn decidable(&self, caller: &Caller) -> Vec<(String, String)> {
+        self.registry
+            .metas()
+            .iter()
+            .flat_map(|m| self.registry.actions_for(m.slug))
+            .filter(|a| caller.may(a.policy().approval_permission))
+            .map(|a| (a.model().slug.to_owned(), a.name().to_owned()))
+            .collect()
     }
 
     /// A page of background jobs, newest first, with how many match: everyone's
-    /// with `jobs.view` (or `audit.view`), otherwise the caller's own.
+    /// with `jobs.view` (or `audit.view`, `jobs.manage`), otherwise the caller's own
+    /// and those awaiting an approval the caller may give.
     ///
     /// # Errors
     /// `Db` when the database fails.
@@ -184,8 +226,8 @@ impl Service {
         limit: u64,
     ) -> Result<(Vec<Job>, u64)> {
         let mut filter = filter.clone();
-        if !(caller.may("jobs.view") || caller.may("audit.view")) {
-            filter.requester_id = Some(caller.staff().id);
+        if !Self::sees_all_jobs(caller) {
+            filter.visible_to = Some((caller.staff().id, self.decidable(caller)));
         }
         job::list(&self.db, &filter, offset, limit.min(500)).await
     }
@@ -271,7 +313,7 @@ impl Service {
             }
         };
         check(&seen)?;
-        job::control::change(&self.db, caller.context(), id, change, check).await
+        job::control::change((&self.db, &self.registry), caller.context(), id, change, check).await
     }
 
     /// Runs one chunk of a background job, if one has work waiting, unless `stop`
