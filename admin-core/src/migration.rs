@@ -144,37 +144,42 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
         9 => staff_preferences(txn).await?,
         // Background jobs: an action over a selection fixed when the job is made,
         // run in chunks by the job worker; each record is an item.
-        10 => {
-            use crate::db::entities::{job, job_item};
-            create_entity(txn, schema, job::Entity).await?;
-            create_entity(txn, schema, job_item::Entity).await?;
-            // A chunk takes the next pending items in order.
-            txn.execute(
-                &Index::create()
-                    .name("admin_job_item_state_idx")
-                    .table(job_item::Entity)
-                    .col(job_item::Column::JobId)
-                    .col(job_item::Column::State)
-                    .col(job_item::Column::Seq)
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await?;
-            // A requester's idempotency key names one job.
-            txn.execute(
-                &Index::create()
-                    .name("admin_job_key_idx")
-                    .table(job::Entity)
-                    .col(job::Column::RequesterId)
-                    .col(job::Column::IdempotencyKey)
-                    .unique()
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await?;
-        }
+        10 => background_jobs(txn, schema).await?,
         _ => {}
     }
+    Ok(())
+}
+
+/// Step 10: background jobs and their items, with the index a chunk reads its next
+/// pending items by and the one that makes a requester's idempotency key unique.
+async fn background_jobs<C: ConnectionTrait>(txn: &C, schema: &Schema) -> Result<()> {
+    use crate::db::entities::{job, job_item};
+    create_entity(txn, schema, job::Entity).await?;
+    create_entity(txn, schema, job_item::Entity).await?;
+    // A chunk takes the next pending items in order.
+    txn.execute(
+        &Index::create()
+            .name("admin_job_item_state_idx")
+            .table(job_item::Entity)
+            .col(job_item::Column::JobId)
+            .col(job_item::Column::State)
+            .col(job_item::Column::Seq)
+            .if_not_exists()
+            .to_owned(),
+    )
+    .await?;
+    // A requester's idempotency key names one job.
+    txn.execute(
+        &Index::create()
+            .name("admin_job_key_idx")
+            .table(job::Entity)
+            .col(job::Column::RequesterId)
+            .col(job::Column::IdempotencyKey)
+            .unique()
+            .if_not_exists()
+            .to_owned(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@
 //! next one. Staff pause, resume and cancel a job ([`control`]), each audited with
 //! a reason; a pause or cancel takes effect when the chunk in progress ends.
 
+mod chunk;
 pub mod control;
 mod store;
 pub mod worker;

@@ -52,12 +52,59 @@ pub(crate) async fn create(
     let state = if new.needs_approval { JobState::AwaitingApproval } else { JobState::Queued };
     let guard = turn.write_turn(db).await;
     let txn = crate::db::txn::begin_write(db).await?;
-    let row = job::ActiveModel {
+    let row = new_row(new, staff, (state, t), ctx.reason.clone());
+    let inserted = job::Entity::insert(row).exec(&txn).await;
+    let id = match inserted {
+        Ok(r) => r.last_insert_id,
+        Err(e) => {
+            // The same key sent twice at once: the first one's job is the answer.
+            txn.rollback().await?;
+            drop(guard);
+            if let Some(b) = new.binding
+                && let Some(id) = prior(db, staff.id, b).await?
+            {
+                return Ok(Err(id));
+            }
+            return Err(e.into());
+        }
+    };
+    insert_items(&txn, id, new.keys).await?;
+    // A job is one run for the limits, and each of its records counts as a record.
+    let usage = crate::limits::Usage { records: new.keys.len() as u64, ..Default::default() };
+    if let Some(hit) = crate::limits::charge(&txn, staff.id, limits, &usage).await? {
+        txn.rollback().await?;
+        drop(guard);
+        return Err(crate::limits::refuse(db, ctx, limits, &hit).await);
+    }
+    let key = id.to_string();
+    let changes = serde_json::json!({
+        "action": [null, format!("{}.{}", new.slug, new.name)],
+        "records": [null, new.keys.len()],
+        "state": [null, state.as_str()],
+    });
+    audit::record(
+        &txn,
+        ctx,
+        audit::Event { kind: "job:created", model: Some(AUDIT_MODEL), object_id: Some(&key), changes },
+    )
+    .await?;
+    crate::db::txn::commit(txn).await?;
+    Ok(Ok(id))
+}
+
+/// The job's row as it is made.
+fn new_row(
+    new: &NewJob<'_>,
+    staff: &crate::access::Staff,
+    (state, t): (JobState, chrono::NaiveDateTime),
+    reason: Option<String>,
+) -> job::ActiveModel {
+    job::ActiveModel {
         kind: Set("action".to_owned()),
         model: Set(new.slug.to_owned()),
         action: Set(new.name.to_owned()),
         input: Set(new.input.to_string()),
-        reason: Set(ctx.reason.clone()),
+        reason: Set(reason),
         query: Set(new.query.map(str::to_owned)),
         requester_id: Set(staff.id),
         requester: Set(staff.username.clone()),
@@ -81,23 +128,12 @@ pub(crate) async fn create(
         updated_at: Set(t),
         finished_at: Set(None),
         ..Default::default()
-    };
-    let inserted = job::Entity::insert(row).exec(&txn).await;
-    let id = match inserted {
-        Ok(r) => r.last_insert_id,
-        Err(e) => {
-            // The same key sent twice at once: the first one's job is the answer.
-            txn.rollback().await?;
-            drop(guard);
-            if let Some(b) = new.binding
-                && let Some(id) = prior(db, staff.id, b).await?
-            {
-                return Ok(Err(id));
-            }
-            return Err(e.into());
-        }
-    };
-    for (n, chunk) in new.keys.chunks(400).enumerate() {
+    }
+}
+
+/// One pending item per key, in order, 400 rows a statement.
+async fn insert_items<C: ConnectionTrait>(conn: &C, id: i64, keys: &[String]) -> Result<()> {
+    for (n, chunk) in keys.chunks(400).enumerate() {
         let rows = chunk.iter().enumerate().map(|(i, k)| job_item::ActiveModel {
             job_id: Set(id),
             seq: Set((n * 400 + i) as i64),
@@ -106,29 +142,9 @@ pub(crate) async fn create(
             note: Set(None),
             run_id: Set(None),
         });
-        job_item::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+        job_item::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
-    // A job is one run for the limits, and each of its records counts as a record.
-    let usage = crate::limits::Usage { records: new.keys.len() as u64, ..Default::default() };
-    if let Some(hit) = crate::limits::charge(&txn, staff.id, limits, &usage).await? {
-        txn.rollback().await?;
-        drop(guard);
-        return Err(crate::limits::refuse(db, ctx, limits, &hit).await);
-    }
-    let key = id.to_string();
-    let changes = serde_json::json!({
-        "action": [null, format!("{}.{}", new.slug, new.name)],
-        "records": [null, new.keys.len()],
-        "state": [null, state.as_str()],
-    });
-    audit::record(
-        &txn,
-        ctx,
-        audit::Event { kind: "job:created", model: Some(AUDIT_MODEL), object_id: Some(&key), changes },
-    )
-    .await?;
-    crate::db::txn::commit(txn).await?;
-    Ok(Ok(id))
+    Ok(())
 }
 
 /// The job a requester's key already made for this request, or the refusal of a

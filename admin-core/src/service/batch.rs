@@ -33,32 +33,37 @@ pub(crate) fn check_keys(action: &dyn crate::action::DynAction, keys: &[String])
 /// Refuses a background job of `selected` records past the action's
 /// [`crate::action::Policy::max_job`].
 pub(crate) fn check_job_size(action: &dyn crate::action::DynAction, selected: u64) -> Result<()> {
-    let max = action.policy().max_job;
-    if selected > max as u64 {
-        return Err(Error::Refused(format!(
-            "You selected {} {}; a background job of \u{201c}{}\u{201d} takes at most {}. Narrow the selection and try again.",
-            crate::kernel::model::thousands(selected),
-            action.model().noun_plural(),
-            action.label(),
-            crate::kernel::model::thousands(max as u64)
-        )));
-    }
-    Ok(())
+    let label = action.label();
+    past(action, selected, action.policy().max_job, |max| {
+        format!("a background job of \u{201c}{label}\u{201d} takes at most {max}")
+    })
 }
 
 /// Refuses `selected` records past the action's batch limit, saying how many were
 /// selected (the screens pass the count of a whole "all matching" selection, of
 /// which they fetch only one key past the limit).
 pub(crate) fn check_batch_size(action: &dyn crate::action::DynAction, selected: u64) -> Result<()> {
-    let max = action.policy().max_batch;
-    if selected > max as u64 {
-        return Err(Error::Refused(format!(
-            "You selected {} {}; \u{201c}{}\u{201d} takes at most {} at a time. Narrow the selection and try again.",
-            crate::kernel::model::thousands(selected),
-            action.model().noun_plural(),
-            action.label(),
-            crate::kernel::model::thousands(max as u64)
-        )));
+    let label = action.label();
+    past(action, selected, action.policy().max_batch, |max| {
+        format!("\u{201c}{label}\u{201d} takes at most {max} at a time")
+    })
+}
+
+/// "You selected 527 accounts; {limit}. Narrow the selection and try again." past
+/// `max`.
+fn past(
+    action: &dyn crate::action::DynAction,
+    selected: u64,
+    max: usize,
+    limit: impl FnOnce(String) -> String,
+) -> Result<()> {
+    if selected <= max as u64 {
+        return Ok(());
     }
-    Ok(())
+    Err(Error::Refused(format!(
+        "You selected {} {}; {}. Narrow the selection and try again.",
+        crate::kernel::model::thousands(selected),
+        action.model().noun_plural(),
+        limit(crate::kernel::model::thousands(max as u64))
+    )))
 }

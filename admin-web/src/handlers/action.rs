@@ -204,53 +204,26 @@ pub async fn submit(
         Err(errors) => return confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
     };
     let caller = ctx.caller_with_reason(form.get("reason"));
-    if let Some((_, query)) = &job {
-        let request = JobRequest {
-            keys: Vec::new(),
-            query: Some(query.clone()),
-            input,
-            idempotency_key: form.get("idempotency_key").map(str::to_owned),
-        };
-        return match ctx.service().start_job(&caller, meta.slug, &name, &request).await {
-            Ok(started) => {
-                let id = if started.awaiting_approval { "flash-job-awaiting" } else { "flash-job-started" };
-                ctx.flash_t(id, &[("action", action.label().into()), ("id", started.id.into())]).await;
-                Ok(see_other(&format!("{}/jobs/{}", ctx.state.prefix(), started.id)))
-            }
-            Err(CoreError::Invalid(errors)) => {
-                confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await
-            }
-            Err(e @ CoreError::ReauthRequired) => {
-                Err(reauth_redirect(&ctx, &format!("{}/{}/", ctx.state.prefix(), meta.slug), e))
-            }
-            Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
-                Err(e.into())
-            }
-            Err(e) if e.is_unavailable() => Err(e.into()),
-            Err(e) if admin_core::action::idempotency::is_reused(&e) => {
-                confirm(Vec::new(), Some(format!("{e} Nothing was started.")), true)
-                    .render(StatusCode::CONFLICT)
-                    .await
-            }
-            Err(e) => {
-                let status = if e.is_server_error() {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    StatusCode::CONFLICT
-                };
-                confirm(Vec::new(), Some(failure(action.as_ref(), &e)), false).render(status).await
-            }
-        };
-    }
-    let request = ActionRequest {
-        keys: keys.clone(),
-        input,
-        idempotency_key: form.get("idempotency_key").map(str::to_owned),
+    let idempotency_key = form.get("idempotency_key").map(str::to_owned);
+    let outcome = match &job {
+        Some((_, query)) => {
+            let request = JobRequest { keys: Vec::new(), query: Some(query.clone()), input, idempotency_key };
+            ctx.service().start_job(&caller, meta.slug, &name, &request).await.map(Done::Job)
+        }
+        None => {
+            let request = ActionRequest { keys: keys.clone(), input, idempotency_key };
+            ctx.service().run_action(&caller, meta.slug, &name, &request).await.map(Done::Run)
+        }
     };
-    match ctx.service().run_action(&caller, meta.slug, &name, &request).await {
-        Ok(ActionResult::Ran(report)) => ran(&ctx, meta, action.as_ref(), &report, false),
-        Ok(ActionResult::AlreadyRan(report)) => ran(&ctx, meta, action.as_ref(), &report, true),
-        Ok(ActionResult::Queued { id }) => {
+    match outcome {
+        Ok(Done::Job(started)) => {
+            let id = if started.awaiting_approval { "flash-job-awaiting" } else { "flash-job-started" };
+            ctx.flash_t(id, &[("action", action.label().into()), ("id", started.id.into())]).await;
+            Ok(see_other(&format!("{}/jobs/{}", ctx.state.prefix(), started.id)))
+        }
+        Ok(Done::Run(ActionResult::Ran(report))) => ran(&ctx, meta, action.as_ref(), &report, false),
+        Ok(Done::Run(ActionResult::AlreadyRan(report))) => ran(&ctx, meta, action.as_ref(), &report, true),
+        Ok(Done::Run(ActionResult::Queued { id })) => {
             let msg = format!(
                 "\u{201c}{}\u{201d} on {} was sent for approval: it waits for someone else to approve it. Nothing has changed yet.",
                 action.label(),
@@ -259,18 +232,37 @@ pub async fn submit(
             ctx.flash(&msg).await;
             Ok(see_other(&format!("{}/approvals/{id}", ctx.state.prefix())))
         }
-        Err(CoreError::Invalid(errors)) => confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
+        Err(e) => refusal(&ctx, meta, action.as_ref(), e, confirm).await,
+    }
+}
+
+/// What the door did with a confirmed request: a run (or a request for approval),
+/// or a background job.
+enum Done {
+    Run(ActionResult),
+    Job(admin_core::service::JobStarted),
+}
+
+/// The answer to a request the door refused or failed: the confirmation page again
+/// with why (and, for a key used before, a new key), or the error's own page.
+async fn refusal<'a>(
+    ctx: &Ctx,
+    meta: &ModelMeta,
+    action: &dyn DynAction,
+    e: CoreError,
+    confirm: impl Fn(Vec<FieldError>, Option<String>, bool) -> Confirm<'a>,
+) -> Result<Response> {
+    match e {
+        CoreError::Invalid(errors) => confirm(errors, None, false).render(StatusCode::BAD_REQUEST).await,
         // A stale sign-in confirms the password, then starts again from the list.
-        Err(e @ CoreError::ReauthRequired) => {
-            Err(reauth_redirect(&ctx, &format!("{}/{}/", ctx.state.prefix(), meta.slug), e))
+        e @ CoreError::ReauthRequired => {
+            Err(reauth_redirect(ctx, &format!("{}/{}/", ctx.state.prefix(), meta.slug), e))
         }
-        Err(e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated)) => {
-            Err(e.into())
-        }
+        e @ (CoreError::Forbidden(_) | CoreError::NotFound(_) | CoreError::Unauthenticated) => Err(e.into()),
         // The database was away or busy: the 503 page says whether anything was
         // saved; Back and confirming again is safe (the form's key runs it once).
-        Err(e) if e.is_unavailable() => Err(e.into()),
-        Err(e) if admin_core::action::idempotency::is_reused(&e) => {
+        e if e.is_unavailable() => Err(e.into()),
+        e if admin_core::action::idempotency::is_reused(&e) => {
             // The key came with another request before: nothing ran. The page comes
             // back with a new key, so confirming it again is a new request.
             let msg = format!(
@@ -279,10 +271,10 @@ pub async fn submit(
             );
             confirm(Vec::new(), Some(msg), true).render(StatusCode::CONFLICT).await
         }
-        Err(e) => {
+        e => {
             let status =
                 if e.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::CONFLICT };
-            confirm(Vec::new(), Some(failure(action.as_ref(), &e)), false).render(status).await
+            confirm(Vec::new(), Some(failure(action, &e)), false).render(status).await
         }
     }
 }

@@ -173,6 +173,37 @@ impl Confirm<'_> {
         }
     }
 
+    /// The submit button's words: the run's, or the background job's.
+    fn button(&self, ready: usize) -> String {
+        let action = self.action.as_ref();
+        match &self.job {
+            Some((total, _)) => self.ctx.t(
+                "confirm-button-job",
+                &[("action", action.label().into()), ("what", self.meta.count_phrase(*total).into())],
+            ),
+            None => button_label(self.ctx, action, ready, action.policy().approval),
+        }
+    }
+
+    /// For "all N matching" past one run's batch: the job's size, the first
+    /// batch's, the chunk, the list's query for the form, and whether it needs
+    /// approval.
+    fn job_offer(&self) -> Option<Value> {
+        let policy = self.action.policy();
+        self.job.as_ref().map(|(total, query)| {
+            let params: Vec<(String, String)> =
+                form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+            context! {
+                total => *total,
+                phrase => self.meta.count_phrase(*total),
+                batch => self.meta.count_phrase(self.keys.len() as u64),
+                chunk => thousands(policy.max_batch.min(admin_core::job::CHUNK) as u64),
+                params => params,
+                approval => policy.approval || policy.job_approval_above.is_some_and(|n| *total > n as u64),
+            }
+        })
+    }
+
     pub(super) async fn render(self, status: StatusCode) -> Result<Response> {
         let (meta, prefix, action) = (self.meta, self.ctx.state.prefix(), self.action.as_ref());
         let service = self.ctx.service();
@@ -246,25 +277,8 @@ impl Confirm<'_> {
                 message => &self.message,
                 limits => service.limit_status(&self.ctx.caller, meta.slug, action.name()).await?,
                 idempotency_key => self.idempotency_key()?,
-                button => match &self.job {
-                    Some((total, _)) => self.ctx.t(
-                        "confirm-button-job",
-                        &[("action", action.label().into()), ("what", meta.count_phrase(*total).into())],
-                    ),
-                    None => button_label(self.ctx, action, preview.ready.len(), policy.approval),
-                },
-                job => self.job.as_ref().map(|(total, query)| {
-                    let params: Vec<(String, String)> =
-                        form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-                    context! {
-                        total => *total,
-                        phrase => meta.count_phrase(*total),
-                        batch => meta.count_phrase(self.keys.len() as u64),
-                        chunk => thousands(policy.max_batch.min(admin_core::job::CHUNK) as u64),
-                        params => params,
-                        approval => policy.approval || policy.job_approval_above.is_some_and(|n| *total > n as u64),
-                    }
-                }),
+                button => self.button(preview.ready.len()),
+                job => self.job_offer(),
             },
         )?;
         Ok((status, html).into_response())

@@ -65,6 +65,11 @@ pub struct EffectsQuery {
 }
 
 fn list_url(prefix: &str, state: Option<&str>, page: u64) -> String {
+    state_page_url(&format!("{prefix}/effects/"), state, page)
+}
+
+/// A list filtered by `state` at `page` (the effects', the background jobs').
+pub(super) fn state_page_url(list: &str, state: Option<&str>, page: u64) -> String {
     let mut p: Pairs = Vec::new();
     if let Some(s) = state {
         p.push(("state".into(), s.into()));
@@ -72,7 +77,7 @@ fn list_url(prefix: &str, state: Option<&str>, page: u64) -> String {
     if page > 1 {
         p.push(("page".into(), page.to_string()));
     }
-    format!("{prefix}/effects/{}", query_string(&p))
+    format!("{list}{}", query_string(&p))
 }
 
 /// `GET {prefix}/effects/`: filter by `state`; `page`.

@@ -11,11 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::Pairs;
 use crate::error::Result;
 use crate::extract::Submitted;
 use crate::handlers::list::url_path_segment;
-use crate::render::query_string;
 use crate::session::Ctx;
 
 /// Jobs per page of the list.
@@ -95,14 +93,7 @@ pub struct JobsQuery {
 }
 
 fn list_url(prefix: &str, state: Option<&str>, page: u64) -> String {
-    let mut p: Pairs = Vec::new();
-    if let Some(s) = state {
-        p.push(("state".into(), s.into()));
-    }
-    if page > 1 {
-        p.push(("page".into(), page.to_string()));
-    }
-    format!("{prefix}/jobs/{}", query_string(&p))
+    super::effects::state_page_url(&format!("{prefix}/jobs/"), state, page)
 }
 
 /// `GET {prefix}/jobs/`: filter by `state`; `page`. Everyone's jobs with

@@ -36,6 +36,21 @@ pub struct JobStarted {
     pub awaiting_approval: bool,
 }
 
+/// A job from a query is bound to its idempotency key by the query, not the keys
+/// it matches: sent again after some chunks ran, the same query matches other
+/// records, and it is still the same request.
+fn query_binding(
+    caller: &Caller,
+    (slug, name): (&str, &str),
+    request: &JobRequest,
+) -> Option<crate::action::idempotency::Binding> {
+    let q = request.query.as_deref()?;
+    let key = crate::action::idempotency::parse_key(request.idempotency_key.as_deref()).ok()??;
+    let marker = [format!("?{}", q.trim_start_matches('?'))];
+    let reason = caller.context().reason.as_deref();
+    Some(crate::action::idempotency::Binding::new(&key, slug, name, &marker, &request.input, reason))
+}
+
 impl Service {
     /// Starts `name` on the model's records as a background job: the records are
     /// fixed now (the keys given, or all the list query matches for the caller),
@@ -61,22 +76,7 @@ impl Service {
         if policy.recent_auth {
             caller.require_recent()?;
         }
-        // A job from a query is bound to its key by the query, not the keys it
-        // matches: sent again after some chunks ran, the same query matches other
-        // records, and it is still the same request.
-        let by_query =
-            match (&request.query, crate::action::idempotency::parse_key(request.idempotency_key.as_deref()))
-            {
-                (Some(q), Ok(Some(k))) => Some(crate::action::idempotency::Binding::new(
-                    &k,
-                    slug,
-                    name,
-                    &[format!("?{}", q.trim_start_matches('?'))],
-                    &request.input,
-                    caller.context().reason.as_deref(),
-                )),
-                _ => None,
-            };
+        let by_query = query_binding(caller, (slug, name), request);
         if let Some(b) = &by_query
             && let Some(id) = job::prior(&self.db, caller.staff().id, b).await?
         {
