@@ -52,6 +52,9 @@ struct Inner {
     forwarded_for: Vec<String>,
     meta: OnceLock<Meta>,
     staff_id: OnceLock<i64>,
+    /// The admin's prefix, when this request may write through a door with a read
+    /// replica: its answer then marks the browser as having just written.
+    wrote_under: OnceLock<(String, bool)>,
 }
 
 /// A request's id and client address, as settled.
@@ -87,6 +90,7 @@ impl RequestInfo {
             forwarded_for,
             meta: OnceLock::new(),
             staff_id: OnceLock::new(),
+            wrote_under: OnceLock::new(),
         }))
     }
 
@@ -101,6 +105,14 @@ impl RequestInfo {
     /// Notes the signed-in staff user, for the log line.
     pub fn record_staff(&self, staff_id: i64) {
         let _ = self.0.staff_id.set(staff_id);
+    }
+
+    /// Notes that this request may write through a door with a read replica, under
+    /// the admin's `prefix`: a successful answer sets [`WROTE_COOKIE`] (`Secure`
+    /// with `secure`, as the session cookie), so the staff member's next reads come
+    /// from the primary.
+    pub fn record_write(&self, prefix: &str, secure: bool) {
+        let _ = self.0.wrote_under.set((prefix.to_owned(), secure));
     }
 
     /// The signed-in staff user noted, if any.
@@ -170,6 +182,15 @@ fn fresh_id() -> String {
     })
 }
 
+/// The cookie that says a browser's staff member has just written (its value: when,
+/// in Unix seconds), so their reads skip the read replica for
+/// [`READ_YOUR_WRITES`].
+pub const WROTE_COOKIE: &str = "opsadmin_wrote";
+
+/// How long after a write a staff member's reads come from the primary: longer
+/// than a healthy replica lags.
+pub const READ_YOUR_WRITES: chrono::Duration = chrono::Duration::seconds(15);
+
 /// The layer's function: gives the request its [`RequestInfo`], echoes the id in
 /// `X-Request-Id` and writes the request's log line.
 pub(crate) async fn layer(mut req: Request, next: Next) -> Response {
@@ -179,6 +200,19 @@ pub(crate) async fn layer(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
     let mut resp = next.run(req).await;
+    if let Some((prefix, secure)) = info.0.wrote_under.get()
+        && (resp.status().is_success() || resp.status().is_redirection())
+    {
+        let now = chrono::Utc::now().timestamp();
+        let cookie = format!(
+            "{WROTE_COOKIE}={now}; Path={prefix}/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+            READ_YOUR_WRITES.num_seconds(),
+            if *secure { "; Secure" } else { "" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+        }
+    }
     // Not settled by a handler of the site: no proxy is known, none is trusted.
     let meta = info.meta(&[]);
     if let Ok(v) = HeaderValue::from_str(&meta.request_id) {

@@ -104,6 +104,24 @@ pub fn note_staff(parts: &Parts, staff_id: i64) {
     }
 }
 
+/// With a read replica: whether this browser's staff member wrote within
+/// [`crate::request_log::READ_YOUR_WRITES`] (then their reads come from the
+/// primary); a request that may write marks its answer so.
+fn just_wrote(state: &AdminState, parts: &Parts) -> bool {
+    if state.read_db.is_none() {
+        return false;
+    }
+    if !parts.method.is_safe()
+        && let Some(info) = parts.extensions.get::<RequestInfo>()
+    {
+        info.record_write(state.prefix(), state.config.secure_cookies);
+    }
+    let window = crate::request_log::READ_YOUR_WRITES.num_seconds();
+    cookie(&parts.headers, crate::request_log::WROTE_COOKIE)
+        .and_then(|v| v.parse::<i64>().ok())
+        .is_some_and(|at| (0..=window).contains(&(chrono::Utc::now().timestamp() - at)))
+}
+
 impl<S> FromRequestParts<S> for Ctx
 where
     AdminState: FromRef<S>,
@@ -150,8 +168,9 @@ where
         };
         let (request_id, client_addr) = request_meta(parts, &state.config);
         note_staff(parts, identity.staff.id);
-        let caller =
-            Caller::from_identity(&identity).with_request(Some(request_id.clone()), client_addr.clone());
+        let caller = Caller::from_identity(&identity)
+            .with_request(Some(request_id.clone()), client_addr.clone())
+            .with_own_writes(just_wrote(&state, parts));
         let Identity { staff, proof, session } = identity;
         let session =
             session.ok_or_else(|| admin_core::Error::Internal("a session without its row".into()))?;

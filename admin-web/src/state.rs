@@ -69,6 +69,9 @@ pub struct AdminState {
     pub config: Arc<Config>,
     /// Roles, session lifetimes and sign-in throttling.
     pub auth: Arc<AuthConfig>,
+    /// A read replica for lists, counts, search and exports
+    /// ([`AdminState::with_read_replica`]).
+    pub read_db: Option<DatabaseConnection>,
 }
 
 impl AdminState {
@@ -83,7 +86,19 @@ impl AdminState {
             templates: Arc::new(Templates::new()),
             config: Arc::new(Config::default()),
             auth: Arc::new(AuthConfig::default()),
+            read_db: None,
         }
+    }
+
+    /// Reads lists, their counts, search, exports and dashboard tiles from
+    /// `replica` (see [`admin_core::service::Service::with_read_replica`]), never
+    /// what a write checks. A staff member who has just written through the screens
+    /// reads from the primary for [`crate::request_log::READ_YOUR_WRITES`] (a
+    /// cookie marks it, so it holds across instances).
+    #[must_use]
+    pub fn with_read_replica(mut self, replica: DatabaseConnection) -> Self {
+        self.read_db = Some(replica);
+        self
     }
 
     /// Declares the site's roles. Without roles only superusers may do anything.
@@ -150,9 +165,13 @@ impl AdminState {
     /// The door every handler calls: this state's database, registry and sign-in rules.
     #[must_use]
     pub fn service(&self) -> admin_core::service::Service {
-        admin_core::service::Service::new(self.db.clone(), Arc::clone(&self.registry))
+        let service = admin_core::service::Service::new(self.db.clone(), Arc::clone(&self.registry))
             .with_auth(Arc::clone(&self.auth))
-            .with_restore_window(self.config.restore_window)
+            .with_restore_window(self.config.restore_window);
+        match &self.read_db {
+            Some(replica) => service.with_read_replica(replica.clone()),
+            None => service,
+        }
     }
 
     /// Overrides the template `name` with `source`: a page (`admin/list.html`), one

@@ -47,6 +47,7 @@ mod preview;
 pub mod proxies;
 mod refapp;
 mod refusals;
+mod replica;
 mod run_pages;
 mod runs;
 mod scale;

@@ -19,6 +19,7 @@ pub struct Caller {
     ctx: Context,
     proof: Proof,
     system: Option<&'static str>,
+    own_writes: bool,
 }
 
 /// The audit id of a system identity: it stands for no staff row.
@@ -28,12 +29,12 @@ impl Caller {
     /// The caller an identity makes (the authenticator's answer).
     #[must_use]
     pub fn from_identity(identity: &Identity) -> Self {
-        Self { ctx: Context::staff(&identity.staff), proof: identity.proof, system: None }
+        Self { ctx: Context::staff(&identity.staff), proof: identity.proof, system: None, own_writes: false }
     }
 
     /// The caller a custom page's visit carries (see [`crate::registry::Visit`]).
     pub(crate) fn from_parts(ctx: Context, proof: Proof, system: Option<&'static str>) -> Self {
-        Self { ctx, proof, system }
+        Self { ctx, proof, system, own_writes: false }
     }
 
     /// A named system identity, for work no person signed in for: the approval
@@ -48,7 +49,7 @@ impl Caller {
             roles: Vec::new(),
             permissions: Permissions::default(),
         };
-        Self { ctx: Context::staff(&staff), proof: Proof::Local, system: Some(name) }
+        Self { ctx: Context::staff(&staff), proof: Proof::Local, system: Some(name), own_writes: false }
     }
 
     /// The same caller with the reason the person gave (trimmed; empty is none).
@@ -83,6 +84,21 @@ impl Caller {
     #[must_use]
     pub fn staff(&self) -> &Staff {
         self.ctx.actor.as_ref().expect("a caller always has an actor")
+    }
+
+    /// The same caller, who has just written (`true`): their reads go to the
+    /// primary database even where the door has a read replica
+    /// ([`super::Service::with_read_replica`]), so they see what they did at once.
+    #[must_use]
+    pub fn with_own_writes(mut self, just_wrote: bool) -> Self {
+        self.own_writes = just_wrote;
+        self
+    }
+
+    /// Whether the caller has just written and reads from the primary.
+    #[must_use]
+    pub fn reads_own_writes(&self) -> bool {
+        self.own_writes
     }
 
     /// The system identity's name, when this is one.

@@ -48,6 +48,7 @@ fn value(s: &Settings, key: &str) -> Option<String> {
     let list = |items: Vec<String>| if items.is_empty() { None } else { Some(items.join(", ")) };
     match key {
         "database_url" => Some(s.database_url.clone()),
+        "read_database_url" => s.read_database_url.clone(),
         "db_max_connections" => s.db_max_connections.map(|n| n.to_string()),
         "addr" => Some(s.addr.to_string()),
         "public_url" => s.public_url.clone(),

@@ -319,7 +319,13 @@ async fn serve(db: DatabaseConnection, settings: &Settings) -> Outcome {
     }
     // One admin instance for the screens and the worker: the worker's writes take
     // the same SQLite write turn and outdate the same list caches.
-    let state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry(settings)?), config);
+    let mut state = ops_console::admin_state(db.clone(), std::sync::Arc::new(registry(settings)?), config);
+    if let Some(url) = &settings.read_database_url {
+        let replica = ops_console::connect_with(url, settings).await.map_err(|e| {
+            Failure(EXIT_FAILURE, format!("Cannot open the read replica (OPSADMIN_READ_DATABASE_URL): {e}."))
+        })?;
+        state = state.with_read_replica(replica);
+    }
     let registry = std::sync::Arc::clone(&state.registry);
     let in_flight = shutdown::InFlight::default();
     let metrics = metrics_listener(settings, &state).await?;

@@ -38,6 +38,9 @@ pub enum LogFormat {
 pub struct Settings {
     /// The database URL (`--database-url`, `DATABASE_URL`; default `sqlite://ops-console.db`).
     pub database_url: String,
+    /// A read replica for lists, counts, search and exports
+    /// (`OPSADMIN_READ_DATABASE_URL`; none by default).
+    pub read_database_url: Option<String>,
     /// Where the server listens (`--addr`, `OPSADMIN_ADDR`).
     pub addr: SocketAddr,
     /// The address staff open the console at (`--public-url`, `OPSADMIN_PUBLIC_URL`).
@@ -87,6 +90,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             database_url: crate::DEFAULT_DATABASE_URL.to_owned(),
+            read_database_url: None,
             addr: crate::cli::DEFAULT_ADDR
                 .parse()
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8000))),

@@ -71,6 +71,7 @@ pub const AUDIT_REFUSED: &str = "You cannot view the audit log.";
 #[derive(Clone)]
 pub struct Service {
     db: DatabaseConnection,
+    read: Option<DatabaseConnection>,
     registry: Arc<Registry>,
     auth: Arc<AuthConfig>,
     restore_window: chrono::Duration,
@@ -86,6 +87,7 @@ impl Service {
     pub fn new(db: DatabaseConnection, registry: impl Into<Arc<Registry>>) -> Self {
         Self {
             db,
+            read: None,
             registry: registry.into(),
             auth: Arc::new(AuthConfig::default()),
             restore_window: chrono::Duration::days(RESTORE_WINDOW_DAYS),
@@ -105,6 +107,32 @@ impl Service {
     pub fn with_restore_window(mut self, window: chrono::Duration) -> Self {
         self.restore_window = window;
         self
+    }
+
+    /// The same door, reading lists, their counts, search, exports and tiles from
+    /// `replica` (a PostgreSQL streaming replica of the primary, say), never the
+    /// records a write checks or changes. A caller who has just written
+    /// ([`Caller::with_own_writes`]) reads from the primary, so a replica that lags
+    /// behind never hides their own change from them.
+    #[must_use]
+    pub fn with_read_replica(mut self, replica: DatabaseConnection) -> Self {
+        self.read = Some(replica);
+        self
+    }
+
+    /// Where `caller`'s reads for display go: the read replica, unless there is
+    /// none or the caller has just written.
+    pub(super) fn reader(&self, caller: &Caller) -> &DatabaseConnection {
+        match &self.read {
+            Some(replica) if !caller.reads_own_writes() => replica,
+            _ => &self.db,
+        }
+    }
+
+    /// Whether this door reads for display from a replica.
+    #[must_use]
+    pub fn has_read_replica(&self) -> bool {
+        self.read.is_some()
     }
 
     /// The same door with these roles (the rest of the sign-in rules unchanged).

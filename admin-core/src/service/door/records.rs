@@ -55,13 +55,14 @@ impl Service {
         Ok(query)
     }
 
-    /// One page of a model's list.
+    /// One page of a model's list, from the read replica if the door has one and
+    /// the caller has not just written.
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`.
     pub async fn list(&self, caller: &Caller, slug: &str, query: &ListQuery) -> Result<ListResult> {
         let query = self.scoped(caller, slug, query);
-        crate::service::list(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query).await
+        crate::service::list(self.reader(caller), caller.staff(), self.admin(slug)?.as_ref(), &query).await
     }
 
     // ---- streamed exports ---------------------------------------------------
@@ -84,14 +85,15 @@ impl Service {
         let admin = Arc::clone(self.admin(slug)?);
         crate::service::require(caller.staff(), admin.as_ref(), "export")?;
         let query = &self.scoped(caller, slug, query);
-        if admin.count_capped(&self.db, query, limit.saturating_add(1)).await? > limit {
+        let db = self.reader(caller).clone();
+        if admin.count_capped(&db, query, limit.saturating_add(1)).await? > limit {
             return Err(Error::Refused(format!(
                 "This list has more than {} {}, more than one export may hold. Narrow it with a search or filters and export again.",
                 crate::kernel::text::thousands(limit),
                 admin.meta().noun_plural()
             )));
         }
-        let (db, query, staff) = (self.db.clone(), query.clone(), caller.staff().clone());
+        let (query, staff) = (query.clone(), caller.staff().clone());
         let start = (ExportPosition::default(), limit);
         Ok(Box::pin(futures_util::stream::try_unfold(Some(start), move |state| {
             let (admin, db, query, staff) = (Arc::clone(&admin), db.clone(), query.clone(), staff.clone());
@@ -155,7 +157,7 @@ impl Service {
     /// `Forbidden` without `{model}.export`.
     pub async fn export(&self, caller: &Caller, slug: &str, query: &ListQuery) -> Result<Vec<Record>> {
         let query = self.scoped(caller, slug, query);
-        crate::service::export(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query).await
+        crate::service::export(self.reader(caller), caller.staff(), self.admin(slug)?.as_ref(), &query).await
     }
 
     /// The keys of the rows a list query matches, at most `limit` ("select all").
@@ -173,7 +175,8 @@ impl Service {
         crate::service::list_keys(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query, limit).await
     }
 
-    /// The first `limit` rows a list query matches, hidden fields blanked.
+    /// The first `limit` rows a list query matches, hidden fields blanked, for
+    /// people to read (search, suggestions): from the read replica, if any.
     ///
     /// # Errors
     /// `Forbidden` without `{model}.view`.
@@ -185,7 +188,8 @@ impl Service {
         limit: u64,
     ) -> Result<Vec<Record>> {
         let query = self.scoped(caller, slug, query);
-        crate::service::first_rows(&self.db, caller.staff(), self.admin(slug)?.as_ref(), &query, limit).await
+        let db = self.reader(caller);
+        crate::service::first_rows(db, caller.staff(), self.admin(slug)?.as_ref(), &query, limit).await
     }
 
     /// One record, hidden fields blanked.
@@ -354,13 +358,14 @@ impl Service {
     }
 
     /// How many rows a list query matches, counting no further than `cap` (the
-    /// answer `cap` means "at least"), so a count on a huge table stays cheap.
+    /// answer `cap` means "at least"), so a count on a huge table stays cheap. A
+    /// count is for people to read: it comes from the read replica, if any.
     ///
     /// # Errors
     /// `NotFound` for an unknown model; `Forbidden` without `{model}.view`.
     pub async fn count(&self, caller: &Caller, slug: &str, query: &ListQuery, cap: u64) -> Result<u64> {
         let admin = self.admin(slug)?;
         crate::service::require(caller.staff(), admin.as_ref(), "view")?;
-        admin.count_capped(&self.db, &self.scoped(caller, slug, query), cap).await
+        admin.count_capped(self.reader(caller), &self.scoped(caller, slug, query), cap).await
     }
 }

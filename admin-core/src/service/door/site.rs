@@ -151,8 +151,10 @@ impl Visit {
     /// The door, for the calls of a custom page's code or a tile's function.
     #[must_use]
     pub fn service(&self) -> Service {
+        // A page's own code reads from the primary.
         Service {
             db: self.db.clone(),
+            read: None,
             registry: Arc::clone(&self.registry),
             auth: Arc::clone(&self.auth),
             restore_window: self.restore_window,

@@ -315,6 +315,7 @@ impl Layers<'_> {
         if let Some(v) = self.one("database_url", url_flag, parse::database_url)? {
             s.database_url = v;
         }
+        s.read_database_url = self.one("read_database_url", None, parse::database_url)?;
         s.db_max_connections = self.one("db_max_connections", None, parse::connections)?;
         if let Some(v) = self.one("addr", flags.addr, parse::listen_addr)? {
             s.addr = v;

@@ -59,6 +59,16 @@ pub const SPECS: &[Spec] = &[
         ),
         Mask::UrlPassword,
     ),
+    masked(
+        spec(
+            "read_database_url",
+            None,
+            &["OPSADMIN_READ_DATABASE_URL"],
+            "(none: every read from the database)",
+            "A PostgreSQL replica for lists, counts, search and exports; never for what a write checks.",
+        ),
+        Mask::UrlPassword,
+    ),
     spec(
         "db_max_connections",
         None,
