@@ -153,9 +153,10 @@ async fn step<C: ConnectionTrait>(txn: &C, schema: &Schema, version: i64) -> Res
 /// Step 10: background jobs and their items, with the index a chunk reads its next
 /// pending items by and the one that makes a requester's idempotency key unique.
 async fn background_jobs<C: ConnectionTrait>(txn: &C, schema: &Schema) -> Result<()> {
-    use crate::db::entities::{job, job_item};
+    use crate::db::entities::{job, job_file, job_item};
     create_entity(txn, schema, job::Entity).await?;
     create_entity(txn, schema, job_item::Entity).await?;
+    create_entity(txn, schema, job_file::Entity).await?;
     // A chunk takes the next pending items in order.
     txn.execute(
         &Index::create()
@@ -164,6 +165,17 @@ async fn background_jobs<C: ConnectionTrait>(txn: &C, schema: &Schema) -> Result
             .col(job_item::Column::JobId)
             .col(job_item::Column::State)
             .col(job_item::Column::Seq)
+            .if_not_exists()
+            .to_owned(),
+    )
+    .await?;
+    // An import's check finds a value twice in one file.
+    txn.execute(
+        &Index::create()
+            .name("admin_job_item_match_idx")
+            .table(job_item::Entity)
+            .col(job_item::Column::JobId)
+            .col(job_item::Column::MatchKey)
             .if_not_exists()
             .to_owned(),
     )

@@ -20,8 +20,8 @@ use crate::symbol::{
     DISPLAY, DISPLAY_WITH, ENUM_OPTIONS, FIELD_OPTIONS, FIELDSET, FILTERS, FOREIGN_KEY, HELP, HIDDEN_FOR,
     IGNORE, INPUT_FIELD_OPTIONS, INPUT_OPTIONS, LABEL, LABEL_PLURAL, LIST_DISPLAY, MAX_LENGTH,
     MODEL_ONLY_FIELD_OPTIONS, MODEL_OPTIONS, MONEY, NUM_VALUE, ORDERING, PER_PAGE, PRIMARY_KEY, READONLY,
-    READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, VALUE, VARIANT_OPTIONS,
-    WIDGET, one_of,
+    READONLY_FOR, REASON_REQUIRED, SEA_ORM, SEARCH, STRING_VALUE, Symbol, TABLE_NAME, UNIQUE, VALUE,
+    VARIANT_OPTIONS, WIDGET, one_of,
 };
 
 /// The largest `max_length` a text field may declare (a million characters).
@@ -342,6 +342,8 @@ pub struct Field {
     pub auto_increment: Option<bool>,
     /// `#[sea_orm(ignore)]`: not a column.
     pub ignore: bool,
+    /// `#[sea_orm(unique)]`: no two rows share a value.
+    pub unique: bool,
     /// `#[sea_orm(column_name = "...")]`: the column's name, when not the field's.
     pub column_name: Option<String>,
     /// The precision and scale of `#[sea_orm(column_type = "Decimal(Some((p, s)))")]`
@@ -395,6 +397,7 @@ impl Field {
         let mut primary_key = None;
         let mut auto_increment = None;
         let mut ignore = false;
+        let mut unique = false;
         let mut column_name = None;
         let mut decimal_digits = None;
         let mut column_length = None;
@@ -408,6 +411,9 @@ impl Field {
                     skip_value(meta.input)?;
                 } else if meta.path == IGNORE {
                     ignore = true;
+                    skip_value(meta.input)?;
+                } else if meta.path == UNIQUE {
+                    unique = true;
                     skip_value(meta.input)?;
                 } else if meta.path == COLUMN_NAME && meta.input.peek(Token![=]) {
                     if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = meta.value()?.parse::<Expr>()? {
@@ -526,6 +532,7 @@ impl Field {
             primary_key,
             auto_increment,
             ignore,
+            unique,
             column_name,
             decimal_digits,
             max_length: max_length.get(),

@@ -265,6 +265,7 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
     let multiline = crate::form::multiline(field);
     let widget = crate::form::expand_widget(field, &kind, &nullable, &choices, multiline);
     let blank = field.attrs.blank.is_some();
+    let unique = field.attrs.unique || primary_key;
     let money = match field.attrs.money.as_ref().map(|m| &m.value) {
         Some(Money::Field(name, _)) => {
             quote!(::core::option::Option::Some(__a::MoneyCurrency::Field(#name)))
@@ -306,6 +307,7 @@ fn field_meta(field: &Field<'_>, primary_key: bool, readonly: bool) -> TokenStre
             money: #money,
             widget: #widget,
             blank: #blank,
+            unique: #unique,
         }
     }
 }

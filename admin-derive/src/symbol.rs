@@ -83,6 +83,8 @@ pub const PRIMARY_KEY: Symbol = Symbol("primary_key");
 pub const AUTO_INCREMENT: Symbol = Symbol("auto_increment");
 /// `#[sea_orm(ignore)]`: a field that is not a column.
 pub const IGNORE: Symbol = Symbol("ignore");
+/// `#[sea_orm(unique)]`.
+pub const UNIQUE: Symbol = Symbol("unique");
 /// `#[sea_orm(column_name = "...")]`: the column's name when it is not the field's.
 pub const COLUMN_NAME: Symbol = Symbol("column_name");
 /// `#[sea_orm(column_type = "Decimal(Some((12, 2)))")]`: the column's declared type,

@@ -86,12 +86,16 @@ pub mod effect {
 
 /// Background jobs: an action over more records than one run takes, fixed when
 /// it is asked for ([`Service::start_job`]) and run in chunks by the worker
-/// ([`Service::work_jobs_once_until`]); where one stands ([`job::Job`]) and the
-/// changes staff make to it ([`Service::change_job`]).
+/// ([`Service::work_jobs_once_until`]); CSV imports with a preview
+/// ([`Service::start_import`]) and exports to a file ([`Service::start_export_job`]);
+/// where one stands ([`job::Job`]) and the changes staff make to it
+/// ([`Service::change_job`]).
 pub mod job {
     pub use admin_core::job::control::Change;
+    pub use admin_core::job::files::ImportSummary;
+    pub use admin_core::job::import::{IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ImportFields, ImportSpec};
     pub use admin_core::job::worker::Work;
-    pub use admin_core::job::{CHUNK, Filter, Job, JobItem, JobState};
+    pub use admin_core::job::{CHUNK, Filter, Job, JobItem, JobKind, JobState};
     pub use admin_core::service::{JOBS_MANAGE_REFUSED, JobRequest, JobStarted};
 }
 

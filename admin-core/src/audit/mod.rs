@@ -20,12 +20,14 @@ mod chain;
 mod checkpoint;
 mod diff;
 mod query;
+mod reason;
 mod record;
 mod report;
 mod witness;
 
 pub use diff::{cell_json, diff_json, json_form_text, parse_changes, snapshot_json};
 pub use query::{Filter, count_matching, facets, older_page, page, search};
+pub(crate) use reason::reason_check;
 pub use record::{record, record_many};
 pub use report::Report;
 

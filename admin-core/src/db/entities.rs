@@ -438,3 +438,6 @@ pub mod job;
 
 /// The records of background jobs (`admin_job_item`, schema version 10).
 pub mod job_item;
+
+/// The files export jobs write, in parts (`admin_job_file`, schema version 10).
+pub mod job_file;

@@ -63,7 +63,10 @@ impl Change {
                     S::Queued
                 }
             }
-            (Self::Cancel, S::AwaitingApproval | S::Queued | S::Running | S::Paused) => S::Cancelled,
+            (
+                Self::Cancel,
+                S::Draft | S::Checking | S::Ready | S::AwaitingApproval | S::Queued | S::Running | S::Paused,
+            ) => S::Cancelled,
             (Self::Approve, S::AwaitingApproval) => {
                 if started {
                     S::Running

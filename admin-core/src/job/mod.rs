@@ -14,6 +14,11 @@
 
 mod chunk;
 pub mod control;
+pub mod export_run;
+pub mod files;
+pub mod import;
+mod import_plan;
+mod import_run;
 mod store;
 pub mod worker;
 
@@ -23,7 +28,7 @@ pub(crate) use store::{NewJob, create, prior, record_state};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::db::entities::job;
+use crate::db::entities::{job, job_item};
 
 /// The most records one chunk of a job takes: one transaction each.
 pub const CHUNK: usize = 500;
@@ -32,6 +37,12 @@ pub const CHUNK: usize = 500;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
+    /// An import whose file is read: its columns wait to be matched to fields.
+    Draft,
+    /// An import's rows are being checked for its preview; nothing is written.
+    Checking,
+    /// An import's preview is ready: it waits for its requester to confirm it.
+    Ready,
     /// It waits for someone else to approve it.
     AwaitingApproval,
     /// Made, not started yet.
@@ -55,6 +66,9 @@ impl JobState {
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Draft => "draft",
+            Self::Checking => "checking",
+            Self::Ready => "ready",
             Self::AwaitingApproval => "awaiting_approval",
             Self::Queued => "queued",
             Self::Running => "running",
@@ -70,6 +84,9 @@ impl JobState {
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         [
+            Self::Draft,
+            Self::Checking,
+            Self::Ready,
             Self::AwaitingApproval,
             Self::Queued,
             Self::Running,
@@ -92,13 +109,16 @@ impl JobState {
     /// Whether a worker may take its next chunk.
     #[must_use]
     pub fn is_workable(self) -> bool {
-        matches!(self, Self::Queued | Self::Running)
+        matches!(self, Self::Checking | Self::Queued | Self::Running)
     }
 
     /// In a few words, for people.
     #[must_use]
     pub fn label(self) -> &'static str {
         match self {
+            Self::Draft => "Columns to match",
+            Self::Checking => "Checking rows",
+            Self::Ready => "Ready to import",
             Self::AwaitingApproval => "Waiting for approval",
             Self::Queued => "Waiting to start",
             Self::Running => "Running",
@@ -111,11 +131,58 @@ impl JobState {
     }
 }
 
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Runs an action over records fixed when it was made.
+    Action,
+    /// Writes the rows of a CSV file as records, after a preview.
+    Import,
+    /// Writes a list to a CSV file to download later.
+    Export,
+}
+
+impl JobKind {
+    /// The stored word.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Action => "action",
+            Self::Import => "import",
+            Self::Export => "export",
+        }
+    }
+
+    /// The kind a stored word names (an action for any other word).
+    #[must_use]
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "import" => Self::Import,
+            "export" => Self::Export,
+            _ => Self::Action,
+        }
+    }
+
+    /// The permission its requester must still hold when a chunk runs:
+    /// `{model}.action.{name}`, `{model}.import` or `{model}.export`.
+    #[must_use]
+    pub fn permission(self, model: &str, action: &str) -> String {
+        match self {
+            Self::Action => format!("{model}.action.{action}"),
+            Self::Import => format!("{model}.import"),
+            Self::Export => format!("{model}.export"),
+        }
+    }
+}
+
 /// A background job as staff see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Job {
     /// Its id.
     pub id: i64,
+    /// What it does: an action over records, an import or an export.
+    pub kind: JobKind,
     /// The model's slug.
     pub model: String,
     /// The action's name.
@@ -138,6 +205,8 @@ pub struct Job {
     pub skipped: i64,
     /// Records whose run failed, each with the error.
     pub failed: i64,
+    /// An import's rows checked for its preview so far.
+    pub checked: i64,
     /// Records per chunk.
     pub chunk_size: i32,
     /// The last failure of a chunk, in words (tried again after a back-off, up to
@@ -168,10 +237,15 @@ impl Job {
         self.done + self.skipped + self.failed
     }
 
-    /// How far along it is, 0 to 100.
+    /// How far along it is, 0 to 100 (an import being checked: how far the check is).
     #[must_use]
     pub fn percent(&self) -> i64 {
-        if self.total <= 0 { 100 } else { (self.processed() * 100 / self.total).clamp(0, 100) }
+        let n = if matches!(self.state, JobState::Draft | JobState::Checking) {
+            self.checked
+        } else {
+            self.processed()
+        };
+        if self.total <= 0 { 100 } else { (n * 100 / self.total).clamp(0, 100) }
     }
 
     /// Records per second since its first chunk began, once it has done some.
@@ -205,6 +279,8 @@ impl From<job::Model> for Job {
     fn from(m: job::Model) -> Self {
         Self {
             id: m.id,
+            kind: JobKind::parse(&m.kind),
+            checked: m.checked,
             state: JobState::parse(&m.state).unwrap_or(JobState::Failed),
             model: m.model,
             action: m.action,
@@ -243,4 +319,28 @@ pub struct JobItem {
     pub note: Option<String>,
     /// The run of the chunk that did it.
     pub run_id: Option<i64>,
+    /// An import's row: its line in the file.
+    pub line: Option<i64>,
+    /// An import's row: `create` or `update`.
+    pub op: Option<String>,
+    /// An import's row: `[label, before, after]` per field it sets.
+    pub diff: Vec<[String; 3]>,
+    /// An import's row: its cells as read.
+    pub cells: Vec<String>,
+}
+
+impl From<job_item::Model> for JobItem {
+    fn from(i: job_item::Model) -> Self {
+        Self {
+            seq: i.seq,
+            key: i.object_id,
+            state: i.state,
+            note: i.note,
+            run_id: i.run_id,
+            line: i.line,
+            op: i.op,
+            diff: i.diff.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default(),
+            cells: i.data.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default(),
+        }
+    }
 }

@@ -110,6 +110,8 @@ fn new_row(
         requester: Set(staff.username.clone()),
         state: Set(state.as_str().to_owned()),
         total: Set(new.keys.len() as i64),
+        checked: Set(0),
+        cursor: Set(None),
         done: Set(0),
         skipped: Set(0),
         failed: Set(0),
@@ -141,6 +143,11 @@ async fn insert_items<C: ConnectionTrait>(conn: &C, id: i64, keys: &[String]) ->
             state: Set("pending".to_owned()),
             note: Set(None),
             run_id: Set(None),
+            line: Set(None),
+            data: Set(None),
+            op: Set(None),
+            diff: Set(None),
+            match_key: Set(None),
         });
         job_item::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
@@ -255,7 +262,7 @@ pub async fn items(
         .all(db)
         .await?
         .into_iter()
-        .map(|i| JobItem { seq: i.seq, key: i.object_id, state: i.state, note: i.note, run_id: i.run_id })
+        .map(JobItem::from)
         .collect())
 }
 

@@ -154,7 +154,21 @@ async fn run_chunk(
     instance: &str,
     row: job::Model,
 ) -> Option<Result<Work>> {
-    Some(chunk(txn, registry, roles, instance, row).await)
+    let staff = match requester(txn, roles, &row).await {
+        Ok(Ok(staff)) => staff,
+        Ok(Err(why)) => return Some(fail(txn, &row, why).await),
+        Err(e) => return Some(Err(e)),
+    };
+    let other = match super::JobKind::parse(&row.kind) {
+        super::JobKind::Action => return Some(chunk(txn, registry, staff, instance, row).await),
+        super::JobKind::Import => super::import_run::chunk(txn, registry, staff, instance, &row).await,
+        super::JobKind::Export => super::export_run::chunk(txn, registry, &staff, instance, &row).await,
+    };
+    Some(match other {
+        Ok(Ok(work)) => Ok(work),
+        Ok(Err(why)) => fail(txn, &row, why).await,
+        Err(e) => Err(e),
+    })
 }
 
 /// The next job with work waiting, locked for this transaction: the one whose
@@ -166,7 +180,11 @@ async fn claim(txn: &DatabaseTransaction, only: Option<i64>) -> Result<Option<jo
         q = q.filter(job::Column::Id.eq(id));
     }
     let mut q = q
-        .filter(job::Column::State.is_in([JobState::Queued.as_str(), JobState::Running.as_str()]))
+        .filter(job::Column::State.is_in([
+            JobState::Checking.as_str(),
+            JobState::Queued.as_str(),
+            JobState::Running.as_str(),
+        ]))
         .filter(
             sea_orm::Condition::any()
                 .add(job::Column::NextAttemptAt.is_null())
@@ -188,7 +206,7 @@ async fn requester(
     roles: &crate::access::permission::Roles,
     row: &job::Model,
 ) -> Result<std::result::Result<Staff, String>> {
-    let perm = format!("{}.action.{}", row.model, row.action);
+    let perm = super::JobKind::parse(&row.kind).permission(&row.model, &row.action);
     // A system identity (`system:nightly-bot`, staff id 0) holds every permission.
     if row.requester_id == 0 && row.requester.starts_with("system:") {
         return Ok(Ok(Staff {
@@ -204,8 +222,13 @@ async fn requester(
     match staff {
         Some((true, staff)) if staff.may(&perm) => Ok(Ok(staff)),
         _ => Ok(Err(format!(
-            "{} can no longer run this action (inactive, or their roles no longer allow it), so the job stopped. {}",
+            "{} can no longer {} (inactive, or their roles no longer allow it), so the job stopped. {}",
             row.requester,
+            match super::JobKind::parse(&row.kind) {
+                super::JobKind::Action => "run this action",
+                super::JobKind::Import => "import these records",
+                super::JobKind::Export => "export these records",
+            },
             roles.who_can(&perm)
         ))),
     }
@@ -215,20 +238,16 @@ async fn requester(
 async fn chunk(
     txn: &DatabaseTransaction,
     registry: &Registry,
-    roles: &crate::access::permission::Roles,
+    staff: Staff,
     instance: &str,
     row: job::Model,
 ) -> Result<Work> {
     let began = now();
     let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
-    let staff = match requester(txn, roles, &row).await? {
-        Ok(staff) => staff,
-        Err(why) => return fail(txn, &row, from, why).await,
-    };
     let Some(action) = registry.action_named(&row.model, &row.action) else {
         let why =
             format!("The action \u{201c}{}\u{201d} on {} is no longer registered.", row.action, row.model);
-        return fail(txn, &row, from, why).await;
+        return fail(txn, &row, why).await;
     };
     let pending: Vec<job_item::Model> = job_item::Entity::find()
         .filter(job_item::Column::JobId.eq(row.id))
@@ -284,7 +303,8 @@ pub(super) fn worker_ctx(reason: Option<String>) -> Context {
 }
 
 /// Marks the job failed, with why, and audits it.
-async fn fail(txn: &DatabaseTransaction, row: &job::Model, from: JobState, why: String) -> Result<Work> {
+async fn fail(txn: &DatabaseTransaction, row: &job::Model, why: String) -> Result<Work> {
+    let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
     let t = now();
     txn.execute(
         Query::update()

@@ -129,6 +129,7 @@ mod tests {
             money: None,
             widget: crate::kernel::form::Widget::auto(FieldKind::Text, false, false, false, false),
             blank: false,
+            unique: false,
         }
     }
 

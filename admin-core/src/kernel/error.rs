@@ -361,7 +361,9 @@ impl std::fmt::Display for Unavailable {
 ///   reset, closed), a TLS or protocol failure of the connection, a crashed driver worker;
 /// - PostgreSQL's SQLSTATE class 08 (connection exception), 57P01 (admin shutdown),
 ///   57P02 (crash shutdown), 57P03 (cannot connect now), 53300 (too many connections);
-/// - SQLite's `SQLITE_BUSY` and `SQLITE_LOCKED` (any extended code): [`Unavailable::Busy`].
+/// - SQLite's `SQLITE_BUSY` and `SQLITE_LOCKED` (any extended code), and
+///   PostgreSQL's 40001 (serialization failure), 40P01 (deadlock) and 55P03 (lock
+///   not available): [`Unavailable::Busy`].
 #[must_use]
 pub fn unavailability(e: &sea_orm::DbErr) -> Option<Unavailable> {
     use sea_orm::{DbErr, RuntimeErr, sqlx};
@@ -386,6 +388,11 @@ pub fn unavailability(e: &sea_orm::DbErr) -> Option<Unavailable> {
                 // (5 SQLITE_BUSY, 6 SQLITE_LOCKED).
                 let primary = code.parse::<i32>().ok()? & 0xff;
                 return matches!(primary, 5 | 6).then_some(Unavailable::Busy);
+            }
+            // A deadlock, a serialization failure or a lock not granted in time:
+            // the same statement succeeds when tried again.
+            if matches!(&*code, "40001" | "40P01" | "55P03") {
+                return Some(Unavailable::Busy);
             }
             let down = code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300");
             down.then_some(Unavailable::Down)

@@ -3,6 +3,7 @@
 //! effect to carry out after commit, and the clock. It imports nothing from the rest of the crate.
 
 pub mod clock;
+pub mod csv_text;
 pub mod display;
 pub mod effect;
 pub mod error;

@@ -59,6 +59,9 @@ pub struct FieldMeta {
     /// A non-optional text field that may be left empty (`#[admin(blank)]`): empty
     /// text saves "" instead of being refused as required.
     pub blank: bool,
+    /// No two rows share a value (`#[sea_orm(unique)]`, or the primary key): an
+    /// import may match its rows to records by it.
+    pub unique: bool,
 }
 
 impl FieldMeta {

@@ -150,6 +150,15 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Words joined for a sentence: "a", "a and b", "a, b and c".
+pub(crate) fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {}", init.join(", "), last),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,4 +9,5 @@ pub mod index_advice;
 pub mod query;
 pub mod search_index;
 pub mod seek;
+pub(crate) mod typed;
 pub mod view;

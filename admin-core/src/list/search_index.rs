@@ -294,7 +294,7 @@ async fn ensure_postgres(db: &DatabaseConnection, meta: &'static ModelMeta) -> R
 ///
 /// # Errors
 /// `Db` when the database cannot be asked.
-pub async fn present(db: &DatabaseConnection, meta: &ModelMeta) -> Result<bool> {
+pub async fn present(db: &impl ConnectionTrait, meta: &ModelMeta) -> Result<bool> {
     if indexed_fields(meta).is_empty() {
         return Ok(false);
     }

@@ -66,7 +66,7 @@ where
 
     /// Whether searches may narrow through the search index: it is in place in
     /// this instance's database (asked once, then remembered).
-    pub(super) async fn search_indexed(&self, db: &DatabaseConnection) -> Result<bool> {
+    pub(super) async fn search_indexed(&self, db: &impl sea_orm::ConnectionTrait) -> Result<bool> {
         if let Some(known) = self.search_index.lock().ok().and_then(|k| *k) {
             return Ok(known);
         }
@@ -200,6 +200,16 @@ where
         limit: u64,
     ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>> {
         Box::pin(self.export_after(db, query, from, limit))
+    }
+
+    fn export_page_in<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        query: &'a ListQuery,
+        from: &'a ExportPosition,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>> {
+        Box::pin(self.export_after(txn, query, from, limit))
     }
 
     fn get<'a>(
@@ -364,15 +374,17 @@ where
         scope: &'a RowScope,
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
-        Box::pin(async move {
-            let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
-            if values.is_empty() {
-                return Ok(Vec::new());
-            }
-            let select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].is_in(values));
-            let rows = Self::scoped(select, scope).all(db).await?;
-            Ok(rows.iter().map(Self::record).collect())
-        })
+        Box::pin(self.rows_by_keys(db, scope, keys))
+    }
+
+    fn where_in<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        field: usize,
+        values: &'a [String],
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Vec<Record>>> {
+        Box::pin(self.rows_where_in(txn, field, values, scope))
     }
 
     fn existing<'a>(
@@ -381,18 +393,7 @@ where
         keys: &'a [String],
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<std::collections::HashSet<String>>> {
-        Box::pin(async move {
-            let pk = M::meta().pk;
-            let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
-            let mut out = std::collections::HashSet::new();
-            // Chunks keep the statement's parameter count within every database's limit.
-            for chunk in values.chunks(500) {
-                let select = EntityOf::<M>::find().filter(self.columns[pk].is_in(chunk.to_vec()));
-                let rows = Self::scoped(select, scope).all(db).await?;
-                out.extend(rows.iter().map(|m| m.cell(pk).form_value()));
-            }
-            Ok(out)
-        })
+        Box::pin(self.keys_existing(db, keys, scope))
     }
 
     fn count_where<'a>(

@@ -122,11 +122,46 @@ where
         })
     }
 
+    /// The records with these keys within `scope`, in one query.
+    pub(super) async fn rows_by_keys(
+        &self,
+        db: &DatabaseConnection,
+        scope: &crate::access::scope::RowScope,
+        keys: &[String],
+    ) -> Result<Vec<crate::kernel::record::Record>> {
+        let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let select = EntityOf::<M>::find().filter(self.columns[M::meta().pk].is_in(values));
+        let rows = Self::scoped(select, scope).all(db).await?;
+        Ok(rows.iter().map(Self::record).collect())
+    }
+
+    /// Which of `keys` exist within `scope`, 500 keys a statement.
+    pub(super) async fn keys_existing(
+        &self,
+        db: &DatabaseConnection,
+        keys: &[String],
+        scope: &crate::access::scope::RowScope,
+    ) -> Result<std::collections::HashSet<String>> {
+        let pk = M::meta().pk;
+        let values: Vec<Value> = keys.iter().filter_map(|k| self.pk_value(k)).collect();
+        let mut out = std::collections::HashSet::new();
+        // Chunks keep the statement's parameter count within every database's limit.
+        for chunk in values.chunks(500) {
+            let select = EntityOf::<M>::find().filter(self.columns[pk].is_in(chunk.to_vec()));
+            let rows = Self::scoped(select, scope).all(db).await?;
+            out.extend(rows.iter().map(|m| m.cell(pk).form_value()));
+        }
+        Ok(out)
+    }
+
     /// The page of an export after `from`: sought by the last row's sort key when
     /// the order allows ([`Self::seekable`]), else skipped to by `OFFSET`.
     pub(super) async fn export_after(
         &self,
-        db: &DatabaseConnection,
+        db: &impl sea_orm::ConnectionTrait,
         query: &ListQuery,
         from: &super::ExportPosition,
         limit: u64,

@@ -37,6 +37,16 @@ pub trait ModelAdmin: ModelFields {
         limit: u64,
     ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>>;
 
+    /// [`ModelAdmin::export_page`] read in `txn`: an export job's chunk, which
+    /// holds its job's row in that transaction.
+    fn export_page_in<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        query: &'a ListQuery,
+        from: &'a ExportPosition,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<(Vec<Record>, ExportPosition)>>;
+
     /// Every row matching `query` (for export), at most `limit`.
     fn export<'a>(
         &'a self,
@@ -162,6 +172,17 @@ pub trait ModelAdmin: ModelFields {
         keys: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Record>>>;
 
+    /// The records within `scope` whose `field` holds one of `values` (as form
+    /// text; a value the field cannot parse matches nothing), read in `txn`: an
+    /// import finding the records its rows name, its own earlier rows included.
+    fn where_in<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        field: usize,
+        values: &'a [String],
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Vec<Record>>>;
+
     /// Which of `keys` exist within `scope`.
     fn existing<'a>(
         &'a self,
@@ -216,4 +237,13 @@ pub trait ModelAdmin: ModelFields {
 pub struct ExportPosition {
     pub(super) seek: Option<Vec<Value>>,
     pub(super) read: u64,
+}
+
+impl ExportPosition {
+    /// Just after the row whose sort key is `seek` (its values in the order's
+    /// columns: for an order by primary key, the key alone), `read` rows in.
+    #[must_use]
+    pub fn after(seek: Vec<Value>, read: u64) -> Self {
+        Self { seek: Some(seek), read }
+    }
 }

@@ -61,6 +61,25 @@ where
         Ok(())
     }
 
+    /// The records within `scope` whose `field` holds one of `values` (form text),
+    /// read in `txn`, 500 values a statement.
+    pub(super) async fn rows_where_in(
+        &self,
+        txn: &DatabaseTransaction,
+        field: usize,
+        values: &[String],
+        scope: &RowScope,
+    ) -> Result<Vec<Record>> {
+        let parsed: Vec<sea_orm::Value> =
+            values.iter().filter_map(|v| M::parse_value(field, v).ok()).collect();
+        let mut out = Vec::new();
+        for chunk in parsed.chunks(500) {
+            let select = EntityOf::<M>::find().filter(self.columns[field].is_in(chunk.to_vec()));
+            out.extend(Self::scoped(select, scope).all(txn).await?.iter().map(Self::record));
+        }
+        Ok(out)
+    }
+
     /// Inserts a record from `form` in `txn`, with its `create` entry; refused
     /// when it would fall outside `scope`.
     pub(super) async fn insert_in(

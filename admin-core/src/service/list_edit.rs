@@ -17,9 +17,10 @@ use crate::access::permission::{FieldAccess, field_access};
 use crate::access::scope::RowScope;
 use crate::audit::Context;
 use crate::kernel::error::{Error, FieldError, Result};
-use crate::kernel::field::{FieldKind, MoneyCurrency, parse_amount};
+use crate::kernel::field::FieldKind;
 use crate::kernel::model::ModelMeta;
 use crate::kernel::record::{FormData, Record};
+use crate::list::typed::typed_value;
 use crate::registry::ModelAdmin;
 
 /// The most rows one list edit takes: the largest list page.
@@ -245,38 +246,6 @@ fn typed_text<'a>(f: &crate::kernel::model::FieldMeta, raw: Option<&'a str>) -> 
         Some(v) => v,
         None if f.kind == FieldKind::Boolean && !f.nullable => "0",
         None => "",
-    }
-}
-
-/// The typed value of field `i`: an amount of money in its currency's minor units
-/// (the currency typed in the same row when that column is editable, else the
-/// record's), anything else as the field parses it.
-fn typed_value(
-    admin: &dyn ModelAdmin,
-    i: usize,
-    raw: &str,
-    record: &Record,
-    form: &FormData,
-    columns: &[usize],
-) -> std::result::Result<sea_orm::Value, String> {
-    let meta = admin.meta();
-    let f = &meta.fields[i];
-    match f.money {
-        Some(currency) if !raw.trim().is_empty() => {
-            let code = match currency {
-                MoneyCurrency::Fixed(code) => code.to_owned(),
-                MoneyCurrency::Field(name) => match meta.field(name) {
-                    Some((j, _)) if columns.contains(&j) && form.get(name).is_some() => {
-                        form.get(name).unwrap_or_default().trim().to_owned()
-                    }
-                    Some((j, _)) => record.cells[j].form_value(),
-                    None => String::new(),
-                },
-            };
-            let minor = parse_amount(raw, &code)?;
-            admin.parse_value(i, &minor.to_string())
-        }
-        _ => admin.parse_value(i, raw),
     }
 }
 

@@ -15,9 +15,9 @@ mod write;
 
 pub use caller::Caller;
 pub use door::{
-    AUDIT_REFUSED, EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, EXPORT_PAGE, Gauges, Health, JOBS_MANAGE_REFUSED,
-    JobRequest, JobStarted, LOOKUP_LIMIT, Pages, RESTORE_WINDOW_DAYS, Service, Suggestion, Suggestions,
-    TileCount, TileLink, WORKER_SILENCE,
+    AUDIT_REFUSED, EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, EXPORT_JOB_LIMIT, EXPORT_PAGE, Gauges, Health,
+    JOBS_MANAGE_REFUSED, JobRequest, JobStarted, LOOKUP_LIMIT, Pages, RESTORE_WINDOW_DAYS, Service,
+    Suggestion, Suggestions, TileCount, TileLink, WORKER_SILENCE,
 };
 pub use restore::{FieldRestore, RestorePlan};
 pub use undo::{FieldBack, RecordBack, UndoPlan, UndoPreview};

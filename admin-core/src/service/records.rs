@@ -9,10 +9,12 @@ use super::{mask, not_found, require};
 use crate::access::Staff;
 use crate::access::scope::RowScope;
 use crate::audit::Context;
+pub(crate) use crate::audit::reason_check;
 use crate::kernel::Changes;
 use crate::kernel::error::{Error, Result};
 use crate::kernel::model::ModelMeta;
 use crate::kernel::record::{FormData, Record};
+pub(crate) use crate::kernel::text::join_and;
 use crate::list::query::{ListQuery, ListResult};
 use crate::registry::{ModelAdmin, Registry, Related};
 
@@ -149,37 +151,6 @@ pub async fn update_only(
     admin.update(db, ctx, &access, &check, key, version, form, scope).await
 }
 
-/// The check an update runs on its changes: a change to a field (or model) that
-/// requires a reason is refused when the caller gave none.
-pub(crate) fn reason_check(
-    ctx: &Context,
-    meta: &'static ModelMeta,
-) -> impl Fn(&Changes) -> Result<()> + Send + Sync + use<> {
-    let has_reason = ctx.reason.is_some();
-    move |changes: &Changes| -> Result<()> {
-        if has_reason {
-            return Ok(());
-        }
-        let needs: Vec<&str> = changes
-            .iter()
-            .map(|(i, _, _)| &meta.fields[*i])
-            .filter(|f| meta.reason_required || f.reason_required)
-            .map(|f| f.label)
-            .collect();
-        if needs.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(vec![crate::kernel::error::FieldError::field(
-                "_reason",
-                format!(
-                    "Say why you are changing {}: the reason is kept in the record's history.",
-                    join_and(&needs.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>())
-                ),
-            )]))
-        }
-    }
-}
-
 /// What deleting a record would touch: per referring model, how many rows refer to it.
 #[derive(Clone)]
 pub struct DeletePlan {
@@ -211,14 +182,6 @@ impl DeletePlan {
             self.record.title(meta),
             join_and(&parts)
         ))
-    }
-}
-
-pub(crate) fn join_and(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {}", init.join(", "), last),
     }
 }
 

@@ -8,13 +8,15 @@ pub struct Model {
     /// Primary key.
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// What the job does: `action`.
+    /// What the job does: `action` (an action over records), `import` (rows of a
+    /// CSV file written as records) or `export` (a list written to a CSV file).
     pub kind: String,
     /// The model's slug.
     pub model: String,
-    /// The action's name.
+    /// The action's name (`import` or `export` for those kinds).
     pub action: String,
-    /// The action's input as the action reads it, as JSON.
+    /// The action's input as the action reads it, as JSON; an import's file name,
+    /// header, delimiter, column mapping and key; an export's columns.
     #[sea_orm(column_type = "Text")]
     pub input: String,
     /// Why, as the requester said it; every audit entry of the job carries it.
@@ -33,8 +35,13 @@ pub struct Model {
     /// `cancelled` or `rejected`.
     #[sea_orm(indexed)]
     pub state: String,
-    /// Records in the job.
+    /// Records in the job (an import's rows; an export's rows when it began).
     pub total: i64,
+    /// An import's rows checked for its preview so far.
+    pub checked: i64,
+    /// An export's position: the key of the last record written.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub cursor: Option<String>,
     /// Records the action did.
     pub done: i64,
     /// Records left alone, with the reason on their item.

@@ -28,6 +28,7 @@ const fn field(name: &'static str, kind: FieldKind) -> FieldMeta {
         money: None,
         widget: crate::kernel::form::Widget::auto(kind, false, false, false, false),
         blank: false,
+        unique: false,
     }
 }
 

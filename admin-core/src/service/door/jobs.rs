@@ -233,7 +233,9 @@ impl Service {
     }
 
     /// A job's records in one state (`skipped`, `failed`, `pending` or `done`),
-    /// in order, after `after_seq` (-1 for the first).
+    /// in order, after `after_seq` (-1 for the first). An import's rows hold what
+    /// its file said, records of any scope: only its requester gets them (anyone
+    /// else, none).
     ///
     /// # Errors
     /// As [`Service::job`].
@@ -245,7 +247,10 @@ impl Service {
         after_seq: i64,
         limit: u64,
     ) -> Result<Vec<JobItem>> {
-        self.job(caller, id).await?;
+        let j = self.job(caller, id).await?;
+        if j.kind == job::JobKind::Import && j.requester_id != caller.staff().id {
+            return Ok(Vec::new());
+        }
         job::items(&self.db, id, state, after_seq, limit.min(1_000)).await
     }
 

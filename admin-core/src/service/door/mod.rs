@@ -17,6 +17,7 @@ mod actions;
 mod approvals;
 mod audit_log;
 mod effects;
+mod imports;
 mod inlines;
 mod jobs;
 mod list_edit;
@@ -31,6 +32,7 @@ mod staff;
 mod undo;
 
 pub use effects::{EFFECTS_MANAGE_REFUSED, EFFECTS_REFUSED, WORKER_SILENCE};
+pub use imports::EXPORT_JOB_LIMIT;
 pub use jobs::{JOBS_MANAGE_REFUSED, JobRequest, JobStarted};
 pub use lookup::{LOOKUP_LIMIT, Suggestion, Suggestions};
 pub use observe::{Gauges, Health};

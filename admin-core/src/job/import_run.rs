@@ -1,0 +1,306 @@
+//! One chunk of an import, as its importer: its rows checked for the preview
+//! (each written in a savepoint that is then rolled back) or written for good,
+//! one audit entry per created or changed record.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+use super::import::ImportSpec;
+use super::import_plan::{Applied, Plan};
+use super::worker::{Work, worker_ctx};
+use super::{JobState, record_state};
+use crate::access::Staff;
+use crate::audit::Context;
+use crate::db::entities::{job, job_item};
+use crate::kernel::clock::now;
+use crate::kernel::error::{Error, Result};
+use crate::kernel::record::Record;
+use crate::registry::Registry;
+/// The outcome of each row of a chunk, in order.
+type Outcomes = Vec<std::result::Result<Applied, String>>;
+
+/// Writes `rows` in a savepoint of `txn`: all of them while none fails; when one
+/// does, again, each row in a savepoint of its own, so it fails alone. `keep`
+/// commits the savepoint (an import's run) or rolls it back (its check).
+async fn write_rows(
+    txn: &DatabaseTransaction,
+    plan: &Plan<'_>,
+    rows: &[(i64, Vec<String>)],
+    dupes: &HashMap<usize, i64>,
+    keep: bool,
+) -> Result<Outcomes> {
+    for one_by_one in [false, true] {
+        let sp = txn.begin().await?;
+        let keys: Vec<String> = rows.iter().map(|(_, c)| plan.key_of(c)).collect();
+        let found: HashMap<String, Record> = plan
+            .admin
+            .where_in(&sp, plan.key_field, &keys, &plan.scope)
+            .await?
+            .into_iter()
+            .map(|r| (plan.canon(&r.cells[plan.key_field].form_value()), r))
+            .collect();
+        let missing = plan.missing_targets(&sp, rows).await?;
+        let mut out: Outcomes = Vec::with_capacity(rows.len());
+        let mut failed = false;
+        for (i, (_, cells)) in rows.iter().enumerate() {
+            if let Some(line) = dupes.get(&i) {
+                let key = &plan.admin.meta().fields[plan.key_field];
+                out.push(Err(format!(
+                    "{} {} is on line {line} too: each record may be in the file once.",
+                    key.label, keys[i]
+                )));
+                continue;
+            }
+            if keys[i].is_empty() {
+                let key = &plan.admin.meta().fields[plan.key_field];
+                out.push(Err(format!("{} is empty: it is what matches the row to a record.", key.label)));
+                continue;
+            }
+            let applied = if one_by_one {
+                let row_sp = sp.begin().await?;
+                let r = plan.apply(&row_sp, cells, found.get(&plan.canon(&keys[i])), &missing).await;
+                if r.is_ok() {
+                    row_sp.commit().await?
+                } else {
+                    row_sp.rollback().await?
+                }
+                r
+            } else {
+                plan.apply(&sp, cells, found.get(&plan.canon(&keys[i])), &missing).await
+            };
+            match applied {
+                Ok(a) => out.push(Ok(a)),
+                Err(e) if e.is_unavailable() => return Err(e),
+                Err(e) if one_by_one => out.push(Err(plan.words(&e))),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if failed {
+            sp.rollback().await?;
+            continue;
+        }
+        if keep {
+            sp.commit().await?
+        } else {
+            sp.rollback().await?
+        }
+        return Ok(out);
+    }
+    Err(Error::Internal("an import's rows were written twice".to_owned()))
+}
+
+/// Runs one chunk of import `row` as `staff`: checks its next rows, or writes them.
+pub(super) async fn chunk(
+    txn: &DatabaseTransaction,
+    registry: &Registry,
+    staff: Staff,
+    instance: &str,
+    row: &job::Model,
+) -> Result<std::result::Result<Work, String>> {
+    let began = now();
+    let Some(admin) = registry.get(&row.model) else {
+        return Ok(Err(format!("The model {} is no longer registered.", row.model)));
+    };
+    let spec: ImportSpec = serde_json::from_str(&row.input)
+        .map_err(|e| Error::Internal(format!("an import's stored input is not readable: {e}")))?;
+    let checking = row.state == JobState::Checking.as_str();
+    let ctx = Context {
+        actor: Some(staff.clone()),
+        reason: row.reason.clone(),
+        request_id: Some(format!("job-{}", row.id)),
+        ..Default::default()
+    };
+    let plan = match Plan::new(registry, admin.as_ref(), &staff, &spec, ctx) {
+        Ok(plan) => plan,
+        Err(why) => return Ok(Err(why)),
+    };
+    let items: Vec<job_item::Model> = job_item::Entity::find()
+        .filter(job_item::Column::JobId.eq(row.id))
+        .filter(job_item::Column::State.eq(if checking { "unchecked" } else { "pending" }))
+        .order_by_asc(job_item::Column::Seq)
+        .limit(u64::try_from(Ord::max(row.chunk_size, 1)).unwrap_or(1))
+        .all(txn)
+        .await?;
+    let rows: Vec<(i64, Vec<String>)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.line.unwrap_or_default(),
+                serde_json::from_str(i.data.as_deref().unwrap_or("[]")).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let dupes = if checking { duplicates(txn, row.id, &plan, &rows).await? } else { HashMap::new() };
+    let outcomes = write_rows(txn, &plan, &rows, &dupes, !checking).await?;
+    let counts = settle_rows(txn, row.id, &items, &rows, outcomes, (&plan, checking)).await?;
+    finish(txn, row, (began, instance), checking, counts, items.is_empty()).await.map(Ok)
+}
+
+/// Rows whose key is on an earlier line of the file: their index in `rows`, and
+/// that line.
+async fn duplicates(
+    txn: &DatabaseTransaction,
+    id: i64,
+    plan: &Plan<'_>,
+    rows: &[(i64, Vec<String>)],
+) -> Result<HashMap<usize, i64>> {
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|(_, c)| plan.key_of(c))
+        .map(|k| if k.is_empty() { k } else { plan.canon(&k) })
+        .collect();
+    let mut first: HashMap<String, i64> = HashMap::new();
+    for part in keys.chunks(500) {
+        let earlier: Vec<job_item::Model> = job_item::Entity::find()
+            .filter(job_item::Column::JobId.eq(id))
+            .filter(job_item::Column::MatchKey.is_in(part.iter().filter(|k| !k.is_empty()).cloned()))
+            .all(txn)
+            .await?;
+        for e in earlier {
+            if let (Some(k), Some(line)) = (e.match_key, e.line) {
+                first.entry(k).and_modify(|l| *l = Ord::min(*l, line)).or_insert(line);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if k.is_empty() {
+            continue;
+        }
+        match first.get(k) {
+            Some(&line) => {
+                out.insert(i, line);
+            }
+            None => {
+                first.insert(k.clone(), rows[i].0);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Rows created or changed, left alone, and failed, in one chunk.
+#[derive(Default)]
+struct Counts {
+    done: i64,
+    skipped: i64,
+    failed: i64,
+}
+
+/// Writes each row's outcome on its item.
+async fn settle_rows(
+    txn: &DatabaseTransaction,
+    id: i64,
+    items: &[job_item::Model],
+    rows: &[(i64, Vec<String>)],
+    outcomes: Outcomes,
+    (plan, checking): (&Plan<'_>, bool),
+) -> Result<Counts> {
+    let mut counts = Counts::default();
+    for ((item, (_, cells)), outcome) in items.iter().zip(rows).zip(outcomes) {
+        let (state, op, key, diff, note) = match outcome {
+            Ok(Applied::Created(key, values)) => {
+                let note = format!("Added {} {key}.", plan.admin.meta().label.to_lowercase());
+                ("done", Some("create"), if checking { String::new() } else { key }, Some(values), note)
+            }
+            Ok(Applied::Updated(key, diff)) => {
+                let labels: Vec<String> = diff.iter().map(|d| d[0].clone()).collect();
+                let note = format!("Changed {}.", crate::kernel::text::join_and(&labels));
+                ("done", Some("update"), key, Some(diff), note)
+            }
+            Ok(Applied::Unchanged(key)) => {
+                ("skipped", None, key, None, "No change: the record already has these values.".to_owned())
+            }
+            Err(why) => ("failed", None, item.object_id.clone(), None, why),
+        };
+        match state {
+            "done" => counts.done += 1,
+            "skipped" => counts.skipped += 1,
+            _ => counts.failed += 1,
+        }
+        // Checked, a row that would be written waits for the import to be confirmed.
+        let state = if checking && state == "done" { "pending" } else { state };
+        let mut update = Query::update();
+        update
+            .table(job_item::Entity)
+            .value(job_item::Column::State, state)
+            .value(job_item::Column::ObjectId, key)
+            .value(job_item::Column::Note, note)
+            .and_where(Expr::col(job_item::Column::JobId).eq(id))
+            .and_where(Expr::col(job_item::Column::Seq).eq(item.seq));
+        if checking {
+            update
+                .value(job_item::Column::Op, op)
+                .value(job_item::Column::Diff, diff.map(|d| serde_json::json!(d).to_string()))
+                .value(
+                    job_item::Column::MatchKey,
+                    Some(plan.key_of(cells)).filter(|k| !k.is_empty()).map(|k| plan.canon(&k)),
+                );
+        }
+        txn.execute(&update).await?;
+    }
+    Ok(counts)
+}
+
+/// The job's counters after a chunk, and its next state when no row is left.
+async fn finish(
+    txn: &DatabaseTransaction,
+    row: &job::Model,
+    (began, instance): (chrono::NaiveDateTime, &str),
+    checking: bool,
+    c: Counts,
+    empty: bool,
+) -> Result<Work> {
+    let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
+    let processed = if checking {
+        row.checked + c.done + c.skipped + c.failed
+    } else {
+        row.done + row.skipped + row.failed + c.done + c.skipped + c.failed
+    };
+    let finished = empty || processed >= row.total;
+    let to = match (checking, finished) {
+        (true, true) => JobState::Ready,
+        (true, false) => JobState::Checking,
+        (false, true) => JobState::Done,
+        (false, false) => JobState::Running,
+    };
+    let t = now();
+    let mut update = Query::update();
+    update
+        .table(job::Entity)
+        .value(job::Column::State, to.as_str())
+        .value(job::Column::Worker, instance)
+        .value(job::Column::Attempts, 0)
+        .value(job::Column::LastError, Option::<String>::None)
+        .value(job::Column::UpdatedAt, t)
+        .and_where(Expr::col(job::Column::Id).eq(row.id));
+    if checking {
+        update.value(job::Column::Checked, processed);
+    } else {
+        update
+            .value(job::Column::Done, Expr::col(job::Column::Done).add(c.done))
+            .value(job::Column::Skipped, Expr::col(job::Column::Skipped).add(c.skipped))
+            .value(job::Column::Failed, Expr::col(job::Column::Failed).add(c.failed));
+        if row.started_at.is_none() {
+            update.value(job::Column::StartedAt, Some(began));
+        }
+        if finished {
+            update.value(job::Column::FinishedAt, Some(t));
+        }
+    }
+    txn.execute(&update).await?;
+    if finished {
+        let what = if checking { "checked" } else { "finished" };
+        record_state(txn, &worker_ctx(None), row.id, what, (from, to)).await?;
+    }
+    let (done, skipped, failed) = (c.done as u64, c.skipped as u64, c.failed as u64);
+    Ok(Work::Chunk { job: row.id, done, skipped, failed, finished: finished && !checking })
+}
