@@ -2,7 +2,7 @@
 # The W1..W6 benchmark of the reference console (see docs/benchmarks.md).
 #
 #   bench/run.sh [--accounts N[,N...]] [--backend sqlite|postgres|both]
-#                [--duration 10s] [--connections 8] [--workloads W1,...,W6[,W7][,J1]] [--no-build]
+#                [--duration 10s] [--connections 8] [--workloads W1,...,W6[,W7][,J1][,I1][,E1]] [--no-build]
 #                [--bin PATH] [--results FILE]
 #
 # For each scale and backend it: generates the data set once with
@@ -257,6 +257,65 @@ job_workload() {
   printf '%s %s %s %s %s\n' "$(python3 -c "print(round($processed / $secs))")" "$p50" "$p99" "$bad" "$slow"
 }
 
+# I1 (opt-in): a CSV import of 100,000 rows from the command line (`job import
+# --yes`): 50,000 change the company of existing accounts, 50,000 add trial
+# accounts. Prints "rows/s-written check-s write-s peak-RSS-MiB" (rows/s over
+# the write phase; the peak RSS of the importing process); checks that every row
+# was written with its audit entry and that the audit chain verifies.
+import_workload() {
+  local backend="$1" n="$2" url="$3" file="$BENCH_DIR/import-$2.csv" out timing
+  python3 - "$(dataset "$n")" "$file" <<'PY'
+import csv, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+with open(sys.argv[2], "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["Email", "Company", "Plan"])
+    for email, plan in db.execute("SELECT email, plan FROM account ORDER BY id LIMIT 50000"):
+        w.writerow([email, "Imported Co", plan])
+    for i in range(50000):
+        w.writerow([f"import{i}@bench-import.example", f"New Co {i}", "trial"])
+PY
+  timing="$( { RUST_LOG=error /usr/bin/time -f 'TIME %e %M' "$BIN" job import account "$file" --as bench \
+    --reason "bench import" --key email --yes --database-url "$url" >"$BENCH_DIR/import-$backend-$n.txt"; } 2>&1 \
+    | grep '^TIME' | tail -1)"
+  out="$(cat "$BENCH_DIR/import-$backend-$n.txt")"
+  local id check write written
+  id="$(sed -n 's/^Import \([0-9]*\) of.*/\1/p' <<<"$out" | head -1)"
+  check="$(sed -n 's/.*(checked in \([0-9.]*\) s).*/\1/p' <<<"$out" | head -1)"
+  write="$(sed -n 's/.*(in \([0-9.]*\) s)\.$/\1/p' <<<"$out" | tail -1)"
+  written="$(sed -n 's/.*: \([0-9]*\) written.*/\1/p' <<<"$out" | tail -1)"
+  [ -n "$id" ] && [ "$written" = 100000 ] || { log "I1: the import did not write 100,000 rows: $out"; return 1; }
+  local entries sql="SELECT count(*) FROM admin_audit WHERE request_id = 'job-$id' AND kind IN ('create', 'update')"
+  if [ "$backend" = sqlite ]; then
+    entries="$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "${url#sqlite://}" "$sql")"
+  else
+    entries="$(psql -X -At "$url" -c "$sql")"
+  fi
+  [ "$entries" = 100000 ] || { log "I1: 100,000 rows written but $entries audit entries"; return 1; }
+  RUST_LOG=error "$BIN" audit verify --database-url "$url" >/dev/null \
+    || { log "I1: the audit chain does not verify after the import"; return 1; }
+  local rss; rss="$(awk '{ printf "%.1f", $3 / 1024 }' <<<"$timing")"
+  log "   I1: import $id, 100,000 rows checked in $check s, written in $write s; $timing"
+  printf '%s %s %s %s\n' "$(python3 -c "print(round(100000 / $write))")" "$check" "$write" "$rss"
+}
+
+# E1 (opt-in): the whole account list exported by a job from the command line
+# (`job export`) to a file. Prints "rows/s seconds peak-RSS-MiB"; checks the file
+# has a line per account and the header.
+export_workload() {
+  local backend="$1" n="$2" url="$3" file="$BENCH_DIR/export-$2.csv" timing lines
+  rm -f "$file"
+  timing="$( { RUST_LOG=error /usr/bin/time -f 'TIME %e %M' "$BIN" job export account --as bench --out "$file" \
+    --database-url "$url" >"$BENCH_DIR/export-$backend-$n.txt"; } 2>&1 | grep '^TIME' | tail -1)"
+  lines="$(wc -l <"$file")"
+  local total; total="$(sed -n 's/.*: \([0-9]*\) rows written.*/\1/p' "$BENCH_DIR/export-$backend-$n.txt")"
+  [ -n "$total" ] && [ "$lines" = "$((total + 1))" ] && [ "$total" -ge "$n" ] \
+    || { log "E1: the file has $lines lines for $total rows: $(cat "$BENCH_DIR/export-$backend-$n.txt")"; return 1; }
+  local secs rss; read -r _ secs rss <<<"$timing"
+  log "   E1: $total rows in $secs s, peak RSS $((rss / 1024)) MiB"
+  printf '%s %s %s\n' "$(python3 -c "print(round($total / $secs))")" "$secs" "$(awk "BEGIN { printf \"%.1f\", $rss / 1024 }")"
+}
+
 # run_wrk NAME URL [extra wrk args]: a one-second warm-up, then the measured run;
 # prints "req/s p50 p99 non2xx timeouts".
 run_wrk() {
@@ -362,6 +421,16 @@ bench_one() {
       W4) res="$(run_wrk "$backend-$n-W4" "$BASE/admin/account/?plan=annual&billing_state=failed_first_charge" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       W5) res="$(run_wrk "$backend-$n-W5" "$BASE/admin/account/$w5" -H "Cookie: $COOKIE" -H 'Accept: text/html')" ;;
       J1) res="$(job_workload "$backend" "$n" "$url")" ;;
+      # Not request rates: rows a second, then seconds and the importing (or
+      # exporting) process's peak RSS, in the table's note.
+      I1) res="$(import_workload "$backend" "$n" "$url")" || return 1
+          read -r rps a b rss <<<"$res"
+          RESULTS+=("| $backend | $(thousands "$n") | I1 import | $rps rows/s | | | $(cut -d' ' -f1 /proc/loadavg) | checked in $a s, written in $b s; the command's peak RSS $rss MiB |")
+          log "   I1: $rps rows/s"; continue ;;
+      E1) res="$(export_workload "$backend" "$n" "$url")" || return 1
+          read -r rps a rss <<<"$res"
+          RESULTS+=("| $backend | $(thousands "$n") | E1 export | $rps rows/s | | | $(cut -d' ' -f1 /proc/loadavg) | $a s for the whole list; the command's peak RSS $rss MiB |")
+          log "   E1: $rps rows/s"; continue ;;
       W7) res="$(run_wrk "$backend-$n-W7" "$BASE/admin/invoice/autocomplete/account_id?q=acme-42" -H "Cookie: $COOKIE" -H 'Accept: application/json')" ;;
       # The warm-up and the measured run share the state file: the measured run
       # posts ids the warm-up did not touch.

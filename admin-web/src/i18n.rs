@@ -28,6 +28,8 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     ("de", "core.ftl", include_str!("../locales/de/core.ftl")),
     ("en", "list_editable.ftl", include_str!("../locales/en/list_editable.ftl")),
     ("de", "list_editable.ftl", include_str!("../locales/de/list_editable.ftl")),
+    ("en", "imports.ftl", include_str!("../locales/en/imports.ftl")),
+    ("de", "imports.ftl", include_str!("../locales/de/imports.ftl")),
     ("en", "forms.ftl", include_str!("../locales/en/forms.ftl")),
     ("de", "forms.ftl", include_str!("../locales/de/forms.ftl")),
     ("en", "pages.ftl", include_str!("../locales/en/pages.ftl")),

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use crate::error::NeedsRecentSignIn;
 use crate::handlers::{
     action, action_run, api, api_jobs, approvals, autocomplete, dashboard, delete, detail, effects, health,
-    history, jobs, list, list_edit, login, notes, pages, preferences, search, selection, staff, static_files,
-    tokens, two_factor, undo,
+    history, imports, jobs, list, list_edit, login, notes, pages, preferences, search, selection, staff,
+    static_files, tokens, two_factor, undo,
 };
 use crate::session::confirm_location;
 use crate::state::AdminState;
@@ -156,12 +156,23 @@ where
         .route(&p("/jobs/"), get(jobs::list))
         .route(&p("/jobs/{id}"), get(jobs::show))
         .route(&p("/jobs/{id}/progress"), get(jobs::progress))
+        .route(&p("/jobs/{id}/match"), get(jobs::to_job).post(imports::match_columns))
+        .route(&p("/jobs/{id}/confirm"), get(jobs::to_job).post(imports::confirm))
+        .route(&p("/jobs/{id}/failed.csv"), get(imports::failed_rows))
+        .route(&p("/jobs/{id}/download"), get(imports::download))
         .route(&p("/jobs/{id}/{change}"), get(jobs::to_page).post(jobs::change))
         .route(&p("/pages/{*path}"), get(pages::show).post(pages::submit))
         .route(&p("/audit"), get(history::audit_log))
         .route(&p("/audit/export.csv"), get(history::audit_export))
         .route(&p("/{model}/"), get(list::show))
         .route(&p("/{model}/export.csv"), get(list::export))
+        .route(&p("/{model}/export-job"), get(list_edit::to_list).post(imports::start_export))
+        .route(
+            &p("/{model}/import"),
+            get(imports::form).post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(
+                admin_core::job::import::IMPORT_MAX_BYTES + 64 * 1024,
+            )),
+        )
         .route(&p("/{model}/new"), get(detail::new_form).post(detail::create))
         .route(&p("/{model}/{id}"), get(detail::show).post(detail::save))
         .route(&p("/{model}/{id}/delete"), get(delete::confirm).post(delete::delete))

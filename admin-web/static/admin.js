@@ -328,7 +328,7 @@
 // Without this script the page reloads itself every five seconds (a meta refresh
 // in <noscript>, while it is queued or running); with it, the progress and counts
 // are fetched every two seconds, and the page reloads when the job's state changes,
-// to show the forms that fit it, unless a reason is being typed in one of them.
+// to show the forms that fit it, unless something is being typed in one of them.
 (function () {
   "use strict";
   var box = document.querySelector("[data-job-progress]");
@@ -348,6 +348,9 @@
         var bar = field("percent");
         if (bar) { bar.value = j.percent; bar.textContent = j.percent + "%"; }
         ["done", "skipped", "failed"].forEach(function (k) { var el = field(k); if (el) el.textContent = j[k]; });
+        // An import being checked: "N of M" rows, the first number replaced.
+        var checked = field("checked");
+        if (checked) checked.textContent = checked.textContent.replace(/^[\d.,\s\u00a0\u202f]+/, j.checked + " ");
         var pct = field("percent_text");
         if (pct && bar) pct.textContent = pct.textContent.replace(/\d+/, String(j.percent));
         var rate = field("rate");
@@ -356,7 +359,7 @@
         if (left) left.textContent = j.left || "\u2014";
         if (j.finished || j.state_label.trim() !== state.trim()) {
           var typing = Array.prototype.some.call(document.querySelectorAll("main textarea"),
-            function (t) { return t.value.trim() !== ""; });
+            function (t) { return t.value !== t.defaultValue; });
           if (!typing) { window.location.reload(); return; }
           var label = field("state_label");
           if (label) label.textContent = j.state_label;

@@ -31,6 +31,7 @@ mod conflict;
 mod effects;
 mod finance;
 mod forms;
+mod imports;
 mod inlines;
 mod jobs;
 mod keyboard;

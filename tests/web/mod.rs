@@ -28,6 +28,7 @@ mod health;
 mod hostile;
 mod idempotency;
 mod identity;
+mod imports;
 mod inlines;
 mod instances;
 mod jobs;

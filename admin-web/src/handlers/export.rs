@@ -1,7 +1,5 @@
 //! A list's CSV export, and the CSV writing the audit log's export shares.
 
-use std::borrow::Cow;
-
 use admin_core::{ListQuery, service};
 use axum::body::{Body, Bytes};
 use axum::extract::Query;
@@ -14,27 +12,11 @@ use crate::error::Result;
 use crate::extract::ModelParam;
 use crate::session::Ctx;
 
-/// Defuses a CSV cell that a spreadsheet would run as a formula: text that starts
-/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. Quoting
-/// is the CSV writer's (`csv_response`).
-#[must_use]
-pub fn csv_cell(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{text}"))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
+pub use admin_core::kernel::csv_text::cell as csv_cell;
 
-/// CSV lines (CRLF-terminated, quoted where needed, every cell defused by
-/// [`csv_cell`]) of `rows`.
+/// CSV lines of `rows`, as [`admin_core::kernel::csv_text::lines`] writes them.
 fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Bytes> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    for row in rows {
-        let cells: Vec<Cow<'_, str>> = row.iter().map(|c| csv_cell(c)).collect();
-        w.write_record(cells.iter().map(|c| c.as_bytes()))?;
-    }
-    w.into_inner().map(Bytes::from).map_err(|e| std::io::Error::other(e.to_string()))
+    admin_core::kernel::csv_text::lines(rows).map(Bytes::from)
 }
 
 /// A CSV file streamed as `pages` are read from the database: the header line,
@@ -123,28 +105,4 @@ pub async fn export(
         }
     }));
     Ok(csv_response(meta.slug, header, pages, Vec::clone))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_lines;
-
-    fn line(cell: &str) -> String {
-        String::from_utf8(csv_lines([vec![cell.to_owned()]]).unwrap().to_vec()).unwrap()
-    }
-
-    #[test]
-    fn csv_cells_are_defused_and_quoted() {
-        assert_eq!(line("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"\r\n");
-        assert_eq!(line("+1"), "'+1\r\n");
-        assert_eq!(line("-5"), "'-5\r\n");
-        assert_eq!(line("@SUM(A1)"), "'@SUM(A1)\r\n");
-        assert_eq!(line("\tx"), "'\tx\r\n");
-        assert_eq!(line("a,b"), "\"a,b\"\r\n");
-        assert_eq!(line("two\nlines"), "\"two\nlines\"\r\n");
-        assert_eq!(line("plain"), "plain\r\n");
-        let two =
-            csv_lines([vec!["a".to_owned(), "=b".to_owned()], vec![String::new(), "c".to_owned()]]).unwrap();
-        assert_eq!(&two[..], b"a,'=b\r\n,c\r\n");
-    }
 }

@@ -4,7 +4,7 @@
 
 use admin_core::Error as CoreError;
 use admin_core::job::control::Change;
-use admin_core::job::{Filter, Job, JobState};
+use admin_core::job::{Filter, Job, JobKind, JobState};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,7 +21,10 @@ const PER_PAGE: u64 = 50;
 /// Skipped or failed records the page names.
 const ITEMS_SHOWN: u64 = 100;
 /// The states the list filters by.
-const STATES: [JobState; 8] = [
+const STATES: [JobState; 11] = [
+    JobState::Draft,
+    JobState::Checking,
+    JobState::Ready,
     JobState::AwaitingApproval,
     JobState::Queued,
     JobState::Running,
@@ -53,10 +56,16 @@ pub fn job_view(ctx: &Ctx, j: &Job) -> Value {
     let registry = &ctx.state.registry;
     let action = registry.action_named(&j.model, &j.action);
     let meta = registry.model(&j.model);
-    let label = action.as_ref().map_or_else(|| j.action.clone(), |a| a.label().to_owned());
+    let label = match j.kind {
+        JobKind::Import => ctx.t("job-kind-import", &[]),
+        JobKind::Export => ctx.t("job-kind-export", &[]),
+        JobKind::Action => action.as_ref().map_or_else(|| j.action.clone(), |a| a.label().to_owned()),
+    };
     let n = |v: i64| ctx.number(v.max(0) as u64);
     context! {
         id => j.id,
+        kind => j.kind.as_str(),
+        checked => n(j.checked),
         url => format!("{prefix}/jobs/{}", j.id),
         action => label,
         model => meta.map_or(j.model.as_str(), |m| m.label_plural),
@@ -152,7 +161,8 @@ async fn items_view(ctx: &Ctx, j: &Job, state: &str) -> Result<Vec<Value>> {
         .map(|i| {
             context! {
                 key => &i.key,
-                url => known.then(|| format!("{prefix}/{}/{}", j.model, url_path_segment(&i.key))),
+                line => i.line,
+                url => (known && !i.key.is_empty()).then(|| format!("{prefix}/{}/{}", j.model, url_path_segment(&i.key))),
                 note => &i.note,
                 run_url => i.run_id.map(|r| super::action_run::run_url(prefix, &j.model, &j.action, r)),
             }
@@ -160,13 +170,26 @@ async fn items_view(ctx: &Ctx, j: &Job, state: &str) -> Result<Vec<Value>> {
         .collect())
 }
 
-async fn render_job(ctx: &Ctx, id: i64, error: Option<String>, status: StatusCode) -> Result<Response> {
+/// A job's page, with `error` above it (a refused form) and `status`.
+pub(crate) async fn render_job(
+    ctx: &Ctx,
+    id: i64,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response> {
     let service = ctx.service();
     let j = service.job(&ctx.caller, id).await?;
     let prefix = ctx.state.prefix();
     let title = ctx.t("job-title", &[("id", id.into())]);
-    let skipped = items_view(ctx, &j, "skipped").await?;
-    let failed = items_view(ctx, &j, "failed").await?;
+    // An import's preview lists its rows itself, before it is confirmed.
+    let preview = matches!(j.state, JobState::Draft | JobState::Checking | JobState::Ready);
+    let skipped = if preview { Vec::new() } else { items_view(ctx, &j, "skipped").await? };
+    let failed = if preview { Vec::new() } else { items_view(ctx, &j, "failed").await? };
+    let import = match j.kind {
+        JobKind::Import => Some(super::imports::import_view(ctx, &j).await?),
+        _ => None,
+    };
+    let export = (j.kind == JobKind::Export).then(|| super::imports::export_view(ctx, &j));
     let may_manage = service.may_manage_job(&ctx.caller, &j);
     let may_decide = service.may_decide_job(&ctx.caller, &j);
     let html = ctx.state.templates.render(
@@ -177,6 +200,8 @@ async fn render_job(ctx: &Ctx, id: i64, error: Option<String>, status: StatusCod
             j => job_view(ctx, &j),
             skipped => skipped,
             failed => failed,
+            import => import,
+            export => export,
             items_shown => ITEMS_SHOWN,
             error => error,
             may_pause => may_manage && matches!(j.state, JobState::Queued | JobState::Running),
@@ -229,6 +254,12 @@ fn change_of(raw: &str) -> Option<Change> {
 /// forms are.
 pub async fn to_page(ctx: Ctx, Path(p): Path<ChangePath>) -> Result<Response> {
     let id = parse_id(&p.id)?;
+    Ok(Redirect::to(&format!("{}/jobs/{id}", ctx.state.prefix())).into_response())
+}
+
+/// `GET {prefix}/jobs/{id}/match` or `/confirm` (a bookmark, Back): the job's page.
+pub async fn to_job(ctx: Ctx, Path(id): Path<String>) -> Result<Response> {
+    let id = parse_id(&id)?;
     Ok(Redirect::to(&format!("{}/jobs/{id}", ctx.state.prefix())).into_response())
 }
 

@@ -163,6 +163,8 @@ impl ListPage<'_> {
             messages => view::messages(self.query, self.result),
             add_url => service.may(caller, meta.slug, "add").then(|| format!("{prefix}/{}/new?{back}", meta.slug)),
             export_url => service.may(caller, meta.slug, "export").then(|| format!("{prefix}/{}/export.csv{current_qs}", meta.slug)),
+            export_job_url => format!("{prefix}/{}/export-job", meta.slug),
+            import_url => service.may(caller, meta.slug, "import").then(|| format!("{prefix}/{}/import", meta.slug)),
             actions => self.actions(),
             view_query => query_string(&self.params).trim_start_matches('?').to_owned(),
             list_params => hidden_fields(self.params.clone()),

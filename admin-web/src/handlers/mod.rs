@@ -19,6 +19,7 @@ pub mod effects;
 mod export;
 pub mod health;
 pub mod history;
+pub mod imports;
 mod inline;
 pub mod jobs;
 pub mod list;

@@ -16,6 +16,8 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
     ("admin/approvals.html", include_str!("../../templates/admin/approvals.html")),
     ("admin/effects.html", include_str!("../../templates/admin/effects.html")),
     ("admin/job.html", include_str!("../../templates/admin/job.html")),
+    ("admin/job_import.html", include_str!("../../templates/admin/job_import.html")),
+    ("admin/import.html", include_str!("../../templates/admin/import.html")),
     ("admin/jobs.html", include_str!("../../templates/admin/jobs.html")),
     ("admin/effect.html", include_str!("../../templates/admin/effect.html")),
     ("admin/search.html", include_str!("../../templates/admin/search.html")),

@@ -373,6 +373,70 @@ pub enum JobCommand {
     Resume(JobChange),
     /// Stop a job for good; the records not reached are left as they are.
     Cancel(JobChange),
+    /// Import a model's records from a CSV file, as a job.
+    ///
+    /// Reads the file (UTF-8, `,` or `;`), matches its columns to fields as the
+    /// user's last import of the model did, else by name (--map COLUMN=FIELD
+    /// changes one, --map COLUMN= leaves it out), checks every row as the user,
+    /// prints what it would do and each row's problem with its line, and with
+    /// --yes writes the rows, one audit entry per record. Without --yes the
+    /// import waits on its page (/admin/jobs/ID) or for `job confirm ID`.
+    #[command(verbatim_doc_comment)]
+    Import(ImportArgs),
+    /// Write a previewed import's rows (as on its page's Import button).
+    Confirm {
+        /// The import's job id.
+        #[arg(value_name = "ID", value_parser = job_id)]
+        id: i64,
+        /// The staff user who uploaded it.
+        #[arg(long = "as", value_name = "USER", value_parser = text)]
+        user: String,
+    },
+    /// Export a model's list (search and filters of --query) to a CSV file, as a job.
+    Export(ExportArgs),
+}
+
+/// The options of `job import`.
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
+pub struct ImportArgs {
+    /// The model's slug (account, invoice, ...).
+    #[arg(value_name = "MODEL", value_parser = text)]
+    pub model: String,
+    /// The CSV file.
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// The staff user who imports it (their permissions, scope and field rules apply).
+    #[arg(long = "as", value_name = "USER", value_parser = text)]
+    pub user: String,
+    /// Why, kept with every record's change.
+    #[arg(long, value_name = "TEXT", value_parser = text)]
+    pub reason: Option<String>,
+    /// The field that matches rows to records (the ID or a unique field).
+    #[arg(long, value_name = "FIELD", value_parser = text)]
+    pub key: Option<String>,
+    /// A column's field: COLUMN=FIELD, or COLUMN= to leave the column out.
+    #[arg(long = "map", value_name = "COLUMN=FIELD", value_parser = map_pair)]
+    pub map: Vec<(String, String)>,
+    /// Write the rows after the check, without stopping at the preview.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// The options of `job export`.
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
+pub struct ExportArgs {
+    /// The model's slug (account, invoice, ...).
+    #[arg(value_name = "MODEL", value_parser = text)]
+    pub model: String,
+    /// The staff user who exports it (their permissions, scope and hidden fields apply).
+    #[arg(long = "as", value_name = "USER", value_parser = text)]
+    pub user: String,
+    /// The list's query string, as its address has it (q=acme&plan=annual).
+    #[arg(long, value_name = "QUERY", value_parser = text)]
+    pub query: Option<String>,
+    /// Where to write the file.
+    #[arg(long, value_name = "PATH")]
+    pub out: std::path::PathBuf,
 }
 
 /// Who changes a job, and why.
@@ -640,6 +704,16 @@ fn token_id(raw: &str) -> Result<i64, String> {
 /// A background job's id.
 fn job_id(raw: &str) -> Result<i64, String> {
     raw.trim().parse().map_err(|_| "not a job id; `ops-console job list` shows the ids".to_owned())
+}
+
+/// `COLUMN=FIELD`: the column as the file's header has it, the field (or nothing).
+fn map_pair(raw: &str) -> Result<(String, String), String> {
+    match raw.split_once('=') {
+        Some((column, field)) if !column.trim().is_empty() => {
+            Ok((column.trim().to_owned(), field.trim().to_owned()))
+        }
+        _ => Err("use COLUMN=FIELD, like \"E-mail address=email\", or COLUMN= to leave it out".to_owned()),
+    }
 }
 
 /// `NAME=VALUE`: the name trimmed and not empty, the value as given.

@@ -101,6 +101,9 @@ pub async fn job(
         JobCommand::Pause(c) => change(&service, c, Change::Pause).await,
         JobCommand::Resume(c) => change(&service, c, Change::Resume).await,
         JobCommand::Cancel(c) => change(&service, c, Change::Cancel).await,
+        JobCommand::Import(a) => crate::imports::import(&service, a).await,
+        JobCommand::Confirm { id, user } => crate::imports::confirm(&service, *id, user).await,
+        JobCommand::Export(a) => crate::imports::export(&service, a).await,
     }
 }
 

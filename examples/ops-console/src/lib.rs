@@ -20,6 +20,7 @@ pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod config_cmd;
+pub mod imports;
 pub mod jobs;
 pub mod logging;
 pub mod mail;

@@ -3,7 +3,7 @@
 //! | role | may |
 //! |---|---|
 //! | `admin` | everything, including staff users and the audit log |
-//! | `support` | view accounts, invoices and email jobs; run "mark for manual review" (and undo their own runs of it) and "retry welcome email" (at most 200 welcome emails a day) on accounts, "retry" and "requeue stuck job" on email jobs; see effects (the mail sent) and retry or give up a failed one; billing fields stay read-only |
+//! | `support` | view accounts, invoices and email jobs; import accounts from CSV (the fields they may change); run "mark for manual review" (and undo their own runs of it) and "retry welcome email" (at most 200 welcome emails a day) on accounts, "retry" and "requeue stuck job" on email jobs; see effects (the mail sent) and retry or give up a failed one; billing fields stay read-only |
 //! | `finance` | view invoices, request (at most 2,000.00 a day per currency) and approve refunds, export; the "Billing health" page |
 //! | `viewer` | view every model; not the staff users or the audit log |
 //! | `trials` | the trials desk: trial accounts only, and their invoices and email jobs (row-level scopes); view, note and export them |
@@ -47,6 +47,8 @@ pub fn roles() -> opsadmin::Roles {
             &[
                 "account.view",
                 "account.change",
+                // Support's spreadsheets of corrected e-mails and company names.
+                "account.import",
                 "account.action.mark_for_manual_review",
                 // Their own runs only; `.undo_any` would be anyone's.
                 "account.action.mark_for_manual_review.undo",
