@@ -23,8 +23,14 @@ import-errors = Zeilen mit Problemen
 import-unchecked = Noch nicht geprüfte Zeilen
 import-rows-checked = Geprüfte Zeilen
 import-failed-download = Zeilen mit Problemen herunterladen (CSV, mit Zeilennummer und Problem)
-import-confirm-lead = Mit der Bestätigung werden { $writes } Zeilen als Hintergrundauftrag geschrieben, ein Audit-Eintrag je Datensatz. Jede Zeile wird beim Schreiben erneut geprüft.
-import-confirm-errors = Die { $failed } Zeilen mit Problemen werden ausgelassen.
+import-confirm-lead = Mit der Bestätigung { $n ->
+    [one] wird eine Zeile
+   *[other] werden { $count } Zeilen
+} als Hintergrundauftrag geschrieben, ein Audit-Eintrag je Datensatz. Jede Zeile wird beim Schreiben erneut geprüft.
+import-confirm-errors = { $n ->
+    [one] Die Zeile mit einem Problem wird ausgelassen.
+   *[other] Die { $count } Zeilen mit Problemen werden ausgelassen.
+}
 import-confirm = Importieren: { $create } anlegen, { $update } ändern
 import-nothing-to-write = Keine Zeile würde einen Datensatz anlegen oder ändern; es gibt nichts zu importieren.
 import-error-rows = Zeilen mit Problemen

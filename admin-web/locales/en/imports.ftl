@@ -23,8 +23,14 @@ import-errors = Rows with problems
 import-unchecked = Rows not checked yet
 import-rows-checked = Rows checked
 import-failed-download = Download the rows with problems (CSV, with the line and the problem of each)
-import-confirm-lead = Confirming writes { $writes } rows as a background job, one audit entry per record. Each row is checked again as it is written.
-import-confirm-errors = The { $failed } rows with problems are left out.
+import-confirm-lead = Confirming writes { $n ->
+    [one] one row
+   *[other] { $count } rows
+} as a background job, one audit entry per record. Each row is checked again as it is written.
+import-confirm-errors = { $n ->
+    [one] The row with a problem is left out.
+   *[other] The { $count } rows with problems are left out.
+}
 import-confirm = Import: add { $create }, change { $update }
 import-nothing-to-write = No row would add or change a record, so there is nothing to import.
 import-error-rows = Rows with problems

@@ -170,6 +170,7 @@ pub async fn import_view(ctx: &Ctx, j: &Job) -> Result<Value> {
             create => n(summary.create), update => n(summary.update), unchanged => n(summary.unchanged),
             failed => n(summary.failed), unchecked => n(summary.unchecked),
             writes => summary.create + summary.update, failed_count => summary.failed,
+            writes_text => n(summary.create + summary.update),
         },
         failed_rows => rows(Some("failed"), None).await?,
         updates => rows(None, Some("update")).await?,
