@@ -72,6 +72,21 @@ impl Served {
         opsadmin::auth::create_user(&self.app.db, name, PASSWORD, &[role], false).await.expect("create user");
     }
 
+    /// A job worker on this app's database, running chunks until none is left
+    /// (a pause between them, so a page can be seen following it).
+    pub fn job_worker(&self) -> tokio::task::JoinHandle<()> {
+        let service = opsadmin::Service::new(self.app.db.clone(), ops_console::registry())
+            .with_roles(ops_console::roles::roles());
+        tokio::spawn(async move {
+            loop {
+                match service.work_jobs_once("e2e").await.expect("worker") {
+                    opsadmin::job::Work::Idle => break,
+                    _ => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
+                }
+            }
+        })
+    }
+
     /// A new browser session on this app.
     pub async fn browser(&self, tools: &Tools) -> Browser {
         Browser::start(tools, &self.base, Options::default()).await

@@ -4,7 +4,6 @@
 //! worker while the page follows it.
 
 use ops_console::models::account;
-use opsadmin::Service;
 use sea_orm::EntityTrait;
 
 use super::browser::tools;
@@ -52,15 +51,7 @@ async fn support_imports_corrected_company_names_after_seeing_the_preview() {
     // Confirmed, the worker writes it and the page follows.
     b.click_button("Import: add 0, change 1").await;
     b.find("p.flash").await;
-    let service = Service::new(db.clone(), ops_console::registry()).with_roles(ops_console::roles::roles());
-    let worker = tokio::spawn(async move {
-        loop {
-            match service.work_jobs_once("e2e").await.expect("worker") {
-                opsadmin::job::Work::Idle => break,
-                _ => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
-            }
-        }
-    });
+    let worker = served.job_worker();
     b.wait_text("Finished").await;
     worker.await.unwrap();
     assert_eq!(account::Entity::find_by_id(4).one(&db).await.unwrap().unwrap().company, "Hooli Four LLC");

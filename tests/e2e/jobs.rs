@@ -36,15 +36,7 @@ async fn support_runs_all_matching_as_a_job_and_watches_it_finish() {
     b.accessible("job page").await;
 
     // A worker runs it; the page follows without anyone reloading it.
-    let service = Service::new(db.clone(), ops_console::registry()).with_roles(ops_console::roles::roles());
-    let worker = tokio::spawn(async move {
-        loop {
-            match service.work_jobs_once("e2e").await.expect("worker") {
-                opsadmin::job::Work::Idle => break,
-                _ => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
-            }
-        }
-    });
+    let worker = served.job_worker();
     b.wait_text("Finished").await;
     worker.await.unwrap();
     b.sees("520 of 520").await;

@@ -151,30 +151,46 @@ pub(super) async fn settle(
     let finished = processed >= row.total || pending.is_empty();
     let from = JobState::parse(&row.state).unwrap_or(JobState::Running);
     let to = if finished { JobState::Done } else { JobState::Running };
-    let t = now();
-    let mut update = Query::update();
-    update
-        .table(job::Entity)
-        .value(job::Column::State, to.as_str())
-        .value(job::Column::Done, Expr::col(job::Column::Done).add(done as i64))
-        .value(job::Column::Skipped, Expr::col(job::Column::Skipped).add(skipped as i64))
-        .value(job::Column::Failed, Expr::col(job::Column::Failed).add(failed as i64))
-        .value(job::Column::Worker, instance)
-        .value(job::Column::Attempts, 0)
-        .value(job::Column::LastError, Option::<String>::None)
-        .value(job::Column::UpdatedAt, t)
-        .and_where(Expr::col(job::Column::Id).eq(row.id));
-    if row.started_at.is_none() {
-        update.value(job::Column::StartedAt, Some(began));
-    }
-    if finished {
-        update.value(job::Column::FinishedAt, Some(t));
-    }
+    let update = moved(row, to, (instance, began), Some((done as i64, skipped as i64, failed as i64)));
     txn.execute(&update).await?;
     if finished {
         record_state(txn, &worker_ctx(None), row.id, "finished", (from, to)).await?;
     }
     Ok(Work::Chunk { job: row.id, done, skipped, failed, finished })
+}
+
+/// The update that records a chunk on its job: its next state, the worker, no
+/// failure pending; with `counts` (done, skipped, failed), those added, when it
+/// began (its first chunk) and, when `to` ends it, when it ended.
+pub(super) fn moved(
+    row: &job::Model,
+    to: JobState,
+    (instance, began): (&str, chrono::NaiveDateTime),
+    counts: Option<(i64, i64, i64)>,
+) -> sea_orm::sea_query::UpdateStatement {
+    let t = now();
+    let mut update = Query::update();
+    update
+        .table(job::Entity)
+        .value(job::Column::State, to.as_str())
+        .value(job::Column::Worker, instance)
+        .value(job::Column::Attempts, 0)
+        .value(job::Column::LastError, Option::<String>::None)
+        .value(job::Column::UpdatedAt, t)
+        .and_where(Expr::col(job::Column::Id).eq(row.id));
+    if let Some((done, skipped, failed)) = counts {
+        update
+            .value(job::Column::Done, Expr::col(job::Column::Done).add(done))
+            .value(job::Column::Skipped, Expr::col(job::Column::Skipped).add(skipped))
+            .value(job::Column::Failed, Expr::col(job::Column::Failed).add(failed));
+        if row.started_at.is_none() {
+            update.value(job::Column::StartedAt, Some(began));
+        }
+        if to.is_finished() {
+            update.value(job::Column::FinishedAt, Some(t));
+        }
+    }
+    update
 }
 
 /// Marks one item with its outcome.

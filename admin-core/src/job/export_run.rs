@@ -1,7 +1,6 @@
 //! One chunk of an export job: the next rows of its list, in primary-key order
 //! after the last one written, as a part of its CSV file.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 
 use super::worker::{Work, worker_ctx};
@@ -90,26 +89,13 @@ pub(super) async fn chunk(
     let finished = (written as u64) < EXPORT_CHUNK;
     let from_state = JobState::parse(&row.state).unwrap_or(JobState::Running);
     let to = if finished { JobState::Done } else { JobState::Running };
-    let t = now();
-    let mut update = Query::update();
-    update
-        .table(job::Entity)
-        .value(job::Column::State, to.as_str())
-        .value(job::Column::Done, Expr::col(job::Column::Done).add(written))
-        .value(job::Column::Worker, instance)
-        .value(job::Column::Attempts, 0)
-        .value(job::Column::LastError, Option::<String>::None)
-        .value(job::Column::UpdatedAt, t)
-        .and_where(Expr::col(job::Column::Id).eq(row.id));
+    let mut update = super::chunk::moved(row, to, (instance, began), Some((written, 0, 0)));
     if let Some(last) = rows.last() {
         update.value(job::Column::Cursor, Some(last.key.clone()));
     }
-    if row.started_at.is_none() {
-        update.value(job::Column::StartedAt, Some(began));
-    }
     if finished {
         // The rows written are the file's: the count at the start was an estimate.
-        update.value(job::Column::Total, row.done + written).value(job::Column::FinishedAt, Some(t));
+        update.value(job::Column::Total, row.done + written);
     }
     txn.execute(&update).await?;
     if finished {

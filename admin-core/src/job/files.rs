@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::import::{CsvFile, ImportSpec};
-use super::{CHUNK, JobKind, JobState, record_state};
+use super::{JobKind, JobState, record_state};
 use crate::audit::{self, Context};
 use crate::db::entities::{job, job_file, job_item};
 use crate::kernel::clock::now;
@@ -26,39 +26,11 @@ fn new_row(
     (state, total): (JobState, i64),
 ) -> Result<job::ActiveModel> {
     let staff = ctx.actor.as_ref().ok_or(Error::Unauthenticated)?;
-    let t = now();
-    Ok(job::ActiveModel {
-        kind: Set(kind.as_str().to_owned()),
-        model: Set(slug.to_owned()),
-        action: Set(kind.as_str().to_owned()),
-        input: Set(input),
-        reason: Set(ctx.reason.clone()),
-        query: Set(query),
-        requester_id: Set(staff.id),
-        requester: Set(staff.username.clone()),
-        state: Set(state.as_str().to_owned()),
-        total: Set(total),
-        checked: Set(0),
-        cursor: Set(None),
-        done: Set(0),
-        skipped: Set(0),
-        failed: Set(0),
-        chunk_size: Set(CHUNK as i32),
-        idempotency_key: Set(None),
-        fingerprint: Set(None),
-        worker: Set(None),
-        approved_by: Set(None),
-        attempts: Set(0),
-        next_attempt_at: Set(None),
-        last_error: Set(None),
-        state_by: Set(None),
-        state_reason: Set(None),
-        created_at: Set(t),
-        started_at: Set(None),
-        updated_at: Set(t),
-        finished_at: Set(None),
-        ..Default::default()
-    })
+    let mut row = super::store::blank_row((kind, slug, kind.as_str()), staff, (state, total), now());
+    row.input = Set(input);
+    row.reason = Set(ctx.reason.clone());
+    row.query = Set(query);
+    Ok(row)
 }
 
 /// Writes the `job:created` entry of a new import or export.

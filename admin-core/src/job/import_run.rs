@@ -272,29 +272,10 @@ async fn finish(
         (false, true) => JobState::Done,
         (false, false) => JobState::Running,
     };
-    let t = now();
-    let mut update = Query::update();
-    update
-        .table(job::Entity)
-        .value(job::Column::State, to.as_str())
-        .value(job::Column::Worker, instance)
-        .value(job::Column::Attempts, 0)
-        .value(job::Column::LastError, Option::<String>::None)
-        .value(job::Column::UpdatedAt, t)
-        .and_where(Expr::col(job::Column::Id).eq(row.id));
+    let counts = (!checking).then_some((c.done, c.skipped, c.failed));
+    let mut update = super::chunk::moved(row, to, (instance, began), counts);
     if checking {
         update.value(job::Column::Checked, processed);
-    } else {
-        update
-            .value(job::Column::Done, Expr::col(job::Column::Done).add(c.done))
-            .value(job::Column::Skipped, Expr::col(job::Column::Skipped).add(c.skipped))
-            .value(job::Column::Failed, Expr::col(job::Column::Failed).add(c.failed));
-        if row.started_at.is_none() {
-            update.value(job::Column::StartedAt, Some(began));
-        }
-        if finished {
-            update.value(job::Column::FinishedAt, Some(t));
-        }
     }
     txn.execute(&update).await?;
     if finished {

@@ -99,25 +99,45 @@ fn new_row(
     (state, t): (JobState, chrono::NaiveDateTime),
     reason: Option<String>,
 ) -> job::ActiveModel {
+    let mut row =
+        blank_row((super::JobKind::Action, new.slug, new.name), staff, (state, new.keys.len() as i64), t);
+    row.input = Set(new.input.to_string());
+    row.reason = Set(reason);
+    row.query = Set(new.query.map(str::to_owned));
+    row.chunk_size = Set(i32::try_from(new.chunk_size.clamp(1, CHUNK)).unwrap_or(CHUNK as i32));
+    row.idempotency_key = Set(new.binding.map(|b| b.key.clone()));
+    row.fingerprint = Set(new.binding.map(|b| b.fingerprint.clone()));
+    row
+}
+
+/// A new job's row of `kind` on model `slug` (action `name`), asked for by
+/// `staff` at `t`, in `state`, over `total` records: nothing done, no input,
+/// reason or query yet, chunks of [`CHUNK`].
+pub(super) fn blank_row(
+    (kind, slug, name): (super::JobKind, &str, &str),
+    staff: &crate::access::Staff,
+    (state, total): (JobState, i64),
+    t: chrono::NaiveDateTime,
+) -> job::ActiveModel {
     job::ActiveModel {
-        kind: Set("action".to_owned()),
-        model: Set(new.slug.to_owned()),
-        action: Set(new.name.to_owned()),
-        input: Set(new.input.to_string()),
-        reason: Set(reason),
-        query: Set(new.query.map(str::to_owned)),
+        kind: Set(kind.as_str().to_owned()),
+        model: Set(slug.to_owned()),
+        action: Set(name.to_owned()),
+        input: Set("{}".to_owned()),
+        reason: Set(None),
+        query: Set(None),
         requester_id: Set(staff.id),
         requester: Set(staff.username.clone()),
         state: Set(state.as_str().to_owned()),
-        total: Set(new.keys.len() as i64),
+        total: Set(total),
         checked: Set(0),
         cursor: Set(None),
         done: Set(0),
         skipped: Set(0),
         failed: Set(0),
-        chunk_size: Set(i32::try_from(new.chunk_size.clamp(1, CHUNK)).unwrap_or(CHUNK as i32)),
-        idempotency_key: Set(new.binding.map(|b| b.key.clone())),
-        fingerprint: Set(new.binding.map(|b| b.fingerprint.clone())),
+        chunk_size: Set(CHUNK as i32),
+        idempotency_key: Set(None),
+        fingerprint: Set(None),
         worker: Set(None),
         approved_by: Set(None),
         attempts: Set(0),
