@@ -288,6 +288,7 @@ impl Ctx {
             reason: None,
             request_id: Some(self.request_id.clone()),
             client_addr: self.client_addr.clone(),
+            batch: None,
         }
         .with_reason(reason.map(str::to_owned))
     }

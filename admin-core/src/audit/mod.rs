@@ -129,6 +129,76 @@ pub struct Context {
     pub request_id: Option<String>,
     /// The client's address.
     pub client_addr: Option<String>,
+    /// When set, [`record`] gathers the entries here instead of writing them,
+    /// for the caller to write them all at once ([`AuditBatch::write`]) in the
+    /// same transaction: an import's chunk of hundreds of records.
+    pub batch: Option<AuditBatch>,
+}
+
+/// Entries gathered by [`record`] for a [`Context`] that carries this batch, to be
+/// written together, in order, by [`AuditBatch::write`] (or dropped with the rows
+/// they describe: [`AuditBatch::truncate`]).
+#[derive(Clone, Debug, Default)]
+pub struct AuditBatch(std::sync::Arc<std::sync::Mutex<Vec<Gathered>>>);
+
+/// One gathered entry: kind, model, record, changes.
+type Gathered = (String, Option<String>, Option<String>, Json);
+
+impl AuditBatch {
+    fn push(&self, e: &Event<'_>) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push((
+                e.kind.to_owned(),
+                e.model.map(str::to_owned),
+                e.object_id.map(str::to_owned),
+                e.changes.clone(),
+            ));
+        }
+    }
+
+    /// How many entries are gathered.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.lock().map_or(0, |v| v.len())
+    }
+
+    /// Whether none is.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops the entries gathered after the first `n` (the writes they describe
+    /// were rolled back).
+    pub fn truncate(&self, n: usize) {
+        if let Ok(mut v) = self.0.lock() {
+            v.truncate(n);
+        }
+    }
+
+    /// Writes the gathered entries in `txn` with `ctx`'s actor, reason and
+    /// request (as [`record_many`]), and empties the batch.
+    ///
+    /// # Errors
+    /// `Db` when the database refuses; the caller's transaction must then roll back.
+    pub async fn write<C: sea_orm::ConnectionTrait>(
+        &self,
+        txn: &C,
+        ctx: &Context,
+    ) -> crate::kernel::error::Result<()> {
+        let taken = self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        let events = taken
+            .iter()
+            .map(|(kind, model, object_id, changes)| Event {
+                kind,
+                model: model.as_deref(),
+                object_id: object_id.as_deref(),
+                changes: changes.clone(),
+            })
+            .collect();
+        record_many(txn, ctx, events).await?;
+        Ok(())
+    }
 }
 
 impl Context {

@@ -10,11 +10,32 @@ use crate::kernel::error::{Error, Result};
 use super::{Context, Event, entry, entry_hash, head};
 use crate::kernel::clock::now;
 
-/// Appends an entry inside `txn`, the transaction of the change it records.
+/// Appends an entry inside `txn`, the transaction of the change it records; when
+/// `ctx` carries a batch ([`Context::batch`]), gathers it there instead (the
+/// answer is then the entry as it would be, without its sequence number and hash).
 ///
 /// # Errors
 /// `Db` when the database refuses; the caller's transaction must then roll back.
 pub async fn record<C: ConnectionTrait>(txn: &C, ctx: &Context, event: Event<'_>) -> Result<entry::Model> {
+    if let Some(batch) = &ctx.batch {
+        batch.push(&event);
+        return Ok(entry::Model {
+            id: 0,
+            seq: 0,
+            at: truncate_micros(now()),
+            actor_id: ctx.actor.as_ref().map(|s| s.id),
+            actor: ctx.actor.as_ref().map(|s| s.username.clone()).unwrap_or_default(),
+            model: event.model.map(str::to_owned),
+            object_id: event.object_id.map(str::to_owned),
+            kind: event.kind.to_owned(),
+            changes: event.changes.to_string(),
+            reason: ctx.reason.clone(),
+            request_id: ctx.request_id.clone(),
+            client_addr: ctx.client_addr.clone(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        });
+    }
     // Take the head first: this row lock orders every appender.
     let bumped = txn
         .execute(

@@ -37,7 +37,7 @@ pub(super) struct Plan<'a> {
     create: Vec<FieldAccess>,
     change: Vec<FieldAccess>,
     pub(super) scope: RowScope,
-    ctx: Context,
+    pub(super) ctx: Context,
 }
 
 impl<'a> Plan<'a> {

@@ -4,10 +4,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use super::import::ImportSpec;
@@ -34,7 +33,11 @@ async fn write_rows(
     dupes: &HashMap<usize, i64>,
     keep: bool,
 ) -> Result<Outcomes> {
+    // The entries of the rows written, gathered and written at the end in a few
+    // statements (the rows' own are dropped with a row that rolls back).
+    let batch = plan.ctx.batch.clone().unwrap_or_default();
     for one_by_one in [false, true] {
+        batch.truncate(0);
         let sp = txn.begin().await?;
         let keys: Vec<String> = rows.iter().map(|(_, c)| plan.key_of(c)).collect();
         let found: HashMap<String, Record> = plan
@@ -62,12 +65,13 @@ async fn write_rows(
                 continue;
             }
             let applied = if one_by_one {
-                let row_sp = sp.begin().await?;
+                let (row_sp, entries) = (sp.begin().await?, batch.len());
                 let r = plan.apply(&row_sp, cells, found.get(&plan.canon(&keys[i])), &missing).await;
                 if r.is_ok() {
-                    row_sp.commit().await?
+                    row_sp.commit().await?;
                 } else {
-                    row_sp.rollback().await?
+                    row_sp.rollback().await?;
+                    batch.truncate(entries);
                 }
                 r
             } else {
@@ -88,9 +92,11 @@ async fn write_rows(
             continue;
         }
         if keep {
-            sp.commit().await?
+            batch.write(&sp, &plan.ctx).await?;
+            sp.commit().await?;
         } else {
-            sp.rollback().await?
+            batch.truncate(0);
+            sp.rollback().await?;
         }
         return Ok(out);
     }
@@ -116,6 +122,7 @@ pub(super) async fn chunk(
         actor: Some(staff.clone()),
         reason: row.reason.clone(),
         request_id: Some(format!("job-{}", row.id)),
+        batch: Some(crate::audit::AuditBatch::default()),
         ..Default::default()
     };
     let plan = match Plan::new(registry, admin.as_ref(), &staff, &spec, ctx) {
@@ -205,6 +212,7 @@ async fn settle_rows(
     (plan, checking): (&Plan<'_>, bool),
 ) -> Result<Counts> {
     let mut counts = Counts::default();
+    let mut settled: Vec<job_item::Model> = Vec::with_capacity(items.len());
     for ((item, (_, cells)), outcome) in items.iter().zip(rows).zip(outcomes) {
         let (state, op, key, diff, note) = match outcome {
             Ok(Applied::Created(key, values)) => {
@@ -228,24 +236,42 @@ async fn settle_rows(
         }
         // Checked, a row that would be written waits for the import to be confirmed.
         let state = if checking && state == "done" { "pending" } else { state };
-        let mut update = Query::update();
-        update
-            .table(job_item::Entity)
-            .value(job_item::Column::State, state)
-            .value(job_item::Column::ObjectId, key)
-            .value(job_item::Column::Note, note)
-            .and_where(Expr::col(job_item::Column::JobId).eq(id))
-            .and_where(Expr::col(job_item::Column::Seq).eq(item.seq));
+        let mut m = item.clone();
+        m.state = state.to_owned();
+        m.object_id = key;
+        m.note = Some(note);
         if checking {
-            update
-                .value(job_item::Column::Op, op)
-                .value(job_item::Column::Diff, diff.map(|d| serde_json::json!(d).to_string()))
-                .value(
-                    job_item::Column::MatchKey,
-                    Some(plan.key_of(cells)).filter(|k| !k.is_empty()).map(|k| plan.canon(&k)),
-                );
+            m.op = op.map(str::to_owned);
+            m.diff = diff.map(|d| serde_json::json!(d).to_string());
+            m.match_key = Some(plan.key_of(cells)).filter(|k| !k.is_empty()).map(|k| plan.canon(&k));
         }
-        txn.execute(&update).await?;
+        settled.push(m);
+    }
+    // The chunk's items written again whole: two statements a few hundred rows,
+    // not one a row.
+    let seqs: Vec<i64> = settled.iter().map(|m| m.seq).collect();
+    for part in seqs.chunks(500) {
+        job_item::Entity::delete_many()
+            .filter(job_item::Column::JobId.eq(id))
+            .filter(job_item::Column::Seq.is_in(part.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    for part in settled.chunks(400) {
+        let rows = part.iter().map(|m| job_item::ActiveModel {
+            job_id: Set(m.job_id),
+            seq: Set(m.seq),
+            object_id: Set(m.object_id.clone()),
+            state: Set(m.state.clone()),
+            note: Set(m.note.clone()),
+            run_id: Set(m.run_id),
+            line: Set(m.line),
+            data: Set(m.data.clone()),
+            op: Set(m.op.clone()),
+            diff: Set(m.diff.clone()),
+            match_key: Set(m.match_key.clone()),
+        });
+        job_item::Entity::insert_many(rows).exec_without_returning(txn).await?;
     }
     Ok(counts)
 }

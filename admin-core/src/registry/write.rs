@@ -90,19 +90,20 @@ where
     }
 
     /// Loads record `key` for writing (row-locked on PostgreSQL; SQLite write
-    /// transactions hold the database lock) and checks it still has `version`.
+    /// transactions hold the database lock) and checks it still has `version`:
+    /// the model, to write onto, and the record as it was.
     pub(super) async fn locked_at_version<C: ConnectionTrait>(
         &self,
         txn: &C,
         key: &str,
         version: &str,
-    ) -> Result<Record> {
+    ) -> Result<(M, Record)> {
         let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
         let record = Self::record(&model);
         if record.version() != version {
             return Err(Error::Conflict { current: Box::new(record) });
         }
-        Ok(record)
+        Ok((model, record))
     }
 }
 

@@ -121,8 +121,7 @@ where
     ) -> Result<(Record, Changes)> {
         let meta = M::meta();
         self.within(txn, key, scope).await?;
-        let before = self.locked_at_version(txn, key, version).await?;
-        let model = self.find_in(txn, key).await?.ok_or_else(|| self.not_found(key))?;
+        let (model, before) = self.locked_at_version(txn, key, version).await?;
         let mut am = model.into_active_model();
         self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
         let saved = am.update(txn).await.map_err(write_refused)?;
@@ -154,7 +153,7 @@ where
     ) -> Result<Record> {
         let meta = M::meta();
         self.within(txn, key, scope).await?;
-        let before = self.locked_at_version(txn, key, version).await?;
+        let (_, before) = self.locked_at_version(txn, key, version).await?;
         let pk = self.pk_value(key).ok_or_else(|| self.not_found(key))?;
         EntityOf::<M>::delete_many().filter(self.columns[meta.pk].eq(pk)).exec(txn).await.map_err(|e| {
             if crate::kernel::error::refusal(&e) == Some(crate::kernel::error::Refusal::ForeignKey) {
