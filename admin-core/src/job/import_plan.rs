@@ -24,6 +24,16 @@ pub(super) enum Applied {
     Unchanged(String),
 }
 
+/// What a row comes to before anything is written.
+pub(super) enum Prepared {
+    /// Nothing to write: its record already has its values.
+    Now(Applied),
+    /// A record to change: its key, its version and the row's form.
+    Update(String, String, FormData),
+    /// A record to add, from the row's form.
+    Create(FormData),
+}
+
 /// Everything one chunk's rows are written with.
 pub(super) struct Plan<'a> {
     registry: &'a Registry,
@@ -35,7 +45,7 @@ pub(super) struct Plan<'a> {
     key_col: usize,
     pub(super) key_field: usize,
     create: Vec<FieldAccess>,
-    change: Vec<FieldAccess>,
+    pub(super) change: Vec<FieldAccess>,
     pub(super) scope: RowScope,
     pub(super) ctx: Context,
 }
@@ -140,6 +150,27 @@ impl<'a> Plan<'a> {
         found: Option<&Record>,
         missing: &HashMap<usize, HashSet<String>>,
     ) -> Result<Applied> {
+        match self.prepare(cells, found, missing)? {
+            Prepared::Now(applied) => Ok(applied),
+            Prepared::Create(form) => self.create(txn, &form).await,
+            Prepared::Update(key, version, form) => {
+                let check = crate::audit::reason_check(&self.ctx, self.admin.meta());
+                let (after, changes) = self
+                    .admin
+                    .update_in(txn, &self.ctx, &self.change, &check, &key, &version, &form, &self.scope)
+                    .await?;
+                Ok(self.updated(after.key, &changes))
+            }
+        }
+    }
+
+    /// What one row comes to, checked before anything is written.
+    pub(super) fn prepare(
+        &self,
+        cells: &[String],
+        found: Option<&Record>,
+        missing: &HashMap<usize, HashSet<String>>,
+    ) -> Result<Prepared> {
         let meta = self.admin.meta();
         let header_len = self.columns.iter().map(|(c, _)| c + 1).max().unwrap_or(0);
         if cells.len() < header_len {
@@ -170,27 +201,9 @@ impl<'a> Plan<'a> {
                 )));
             }
             if self.unchanged(record, &form) {
-                return Ok(Applied::Unchanged(record.key.clone()));
+                return Ok(Prepared::Now(Applied::Unchanged(record.key.clone())));
             }
-            let check = crate::audit::reason_check(&self.ctx, meta);
-            let version = record.version();
-            let (after, changes) = self
-                .admin
-                .update_in(txn, &self.ctx, &self.change, &check, &record.key, &version, &form, &self.scope)
-                .await?;
-            // What the model changes on its own (a "last changed" time) is not the file's.
-            let diff: Vec<[String; 3]> = changes
-                .iter()
-                .filter(|(i, _, _)| self.columns.iter().any(|(_, f)| f == i))
-                .map(|(i, b, a)| {
-                    let f = &meta.fields[*i];
-                    [f.label.to_owned(), f.display(b), f.display(a)]
-                })
-                .collect();
-            if diff.is_empty() {
-                return Ok(Applied::Unchanged(after.key));
-            }
-            return Ok(Applied::Updated(after.key, diff));
+            return Ok(Prepared::Update(record.key.clone(), record.version(), form));
         }
         let key_meta = &meta.fields[self.key_field];
         if key_meta.primary_key {
@@ -219,7 +232,28 @@ impl<'a> Plan<'a> {
                 key_meta.label
             )));
         }
-        let created = self.admin.create_in(txn, &self.ctx, &self.create, &form, &self.scope).await?;
+        Ok(Prepared::Create(form))
+    }
+
+    /// What an update did, as the file's columns see it: what the model changes
+    /// on its own (a "last changed" time) is not the file's.
+    pub(super) fn updated(&self, key: String, changes: &crate::kernel::Changes) -> Applied {
+        let meta = self.admin.meta();
+        let diff: Vec<[String; 3]> = changes
+            .iter()
+            .filter(|(i, _, _)| self.columns.iter().any(|(_, f)| f == i))
+            .map(|(i, b, a)| {
+                let f = &meta.fields[*i];
+                [f.label.to_owned(), f.display(b), f.display(a)]
+            })
+            .collect();
+        if diff.is_empty() { Applied::Unchanged(key) } else { Applied::Updated(key, diff) }
+    }
+
+    /// A new record from a row's form, in `txn`.
+    pub(super) async fn create(&self, txn: &DatabaseTransaction, form: &FormData) -> Result<Applied> {
+        let meta = self.admin.meta();
+        let created = self.admin.create_in(txn, &self.ctx, &self.create, form, &self.scope).await?;
         let values = self
             .columns
             .iter()

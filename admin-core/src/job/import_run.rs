@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::import::ImportSpec;
-use super::import_plan::{Applied, Plan};
+use super::import_plan::{Applied, Plan, Prepared};
 use super::worker::{Work, worker_ctx};
 use super::{JobState, record_state};
 use crate::access::Staff;
@@ -18,7 +18,7 @@ use crate::audit::Context;
 use crate::db::entities::{job, job_item};
 use crate::kernel::clock::now;
 use crate::kernel::error::{Error, Result};
-use crate::kernel::record::Record;
+use crate::kernel::record::{FormData, Record};
 use crate::registry::Registry;
 /// The outcome of each row of a chunk, in order.
 type Outcomes = Vec<std::result::Result<Applied, String>>;
@@ -48,12 +48,14 @@ async fn write_rows(
             .map(|r| (plan.canon(&r.cells[plan.key_field].form_value()), r))
             .collect();
         let missing = plan.missing_targets(&sp, rows).await?;
-        let mut out: Outcomes = Vec::with_capacity(rows.len());
+        let mut out: Vec<Option<std::result::Result<Applied, String>>> =
+            (0..rows.len()).map(|_| None).collect();
+        let mut updates: Vec<(usize, (String, String, FormData))> = Vec::new();
         let mut failed = false;
         for (i, (_, cells)) in rows.iter().enumerate() {
             if let Some(line) = dupes.get(&i) {
                 let key = &plan.admin.meta().fields[plan.key_field];
-                out.push(Err(format!(
+                out[i] = Some(Err(format!(
                     "{} {} is on line {line} too: each record may be in the file once.",
                     key.label, keys[i]
                 )));
@@ -61,12 +63,14 @@ async fn write_rows(
             }
             if keys[i].is_empty() {
                 let key = &plan.admin.meta().fields[plan.key_field];
-                out.push(Err(format!("{} is empty: it is what matches the row to a record.", key.label)));
+                out[i] =
+                    Some(Err(format!("{} is empty: it is what matches the row to a record.", key.label)));
                 continue;
             }
+            let found = found.get(&plan.canon(&keys[i]));
             let applied = if one_by_one {
                 let (row_sp, entries) = (sp.begin().await?, batch.len());
-                let r = plan.apply(&row_sp, cells, found.get(&plan.canon(&keys[i])), &missing).await;
+                let r = plan.apply(&row_sp, cells, found, &missing).await;
                 if r.is_ok() {
                     row_sp.commit().await?;
                 } else {
@@ -75,16 +79,39 @@ async fn write_rows(
                 }
                 r
             } else {
-                plan.apply(&sp, cells, found.get(&plan.canon(&keys[i])), &missing).await
+                // Checked before anything is written: a refusal here is the row's.
+                match plan.prepare(cells, found, &missing) {
+                    Err(e) => Err(e),
+                    Ok(Prepared::Now(a)) => Ok(a),
+                    Ok(Prepared::Create(form)) => plan.create(&sp, &form).await,
+                    Ok(Prepared::Update(key, version, form)) => {
+                        updates.push((i, (key, version, form)));
+                        continue;
+                    }
+                }
             };
             match applied {
-                Ok(a) => out.push(Ok(a)),
+                Ok(a) => out[i] = Some(Ok(a)),
                 Err(e) if e.is_unavailable() => return Err(e),
-                Err(e) if one_by_one => out.push(Err(plan.words(&e))),
+                Err(e) if one_by_one || !wrote(&e) => out[i] = Some(Err(plan.words(&e))),
                 Err(_) => {
                     failed = true;
                     break;
                 }
+            }
+        }
+        if !failed && !updates.is_empty() {
+            // The chunk's changes: their records read and locked in one query.
+            let check = crate::audit::reason_check(&plan.ctx, plan.admin.meta());
+            let forms: Vec<(String, String, FormData)> = updates.iter().map(|(_, f)| f.clone()).collect();
+            match plan.admin.update_many_in(&sp, &plan.ctx, &plan.change, &check, &forms, &plan.scope).await {
+                Ok(done) => {
+                    for ((i, _), (after, changes)) in updates.iter().zip(done) {
+                        out[*i] = Some(Ok(plan.updated(after.key, &changes)));
+                    }
+                }
+                Err(e) if e.is_unavailable() => return Err(e),
+                Err(_) => failed = true,
             }
         }
         if failed {
@@ -98,9 +125,19 @@ async fn write_rows(
             batch.truncate(0);
             sp.rollback().await?;
         }
-        return Ok(out);
+        return Ok(out
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err("The row was not written.".to_owned())))
+            .collect());
     }
     Err(Error::Internal("an import's rows were written twice".to_owned()))
+}
+
+/// Whether an error came from the database's side of a write (a constraint,
+/// a statement refused), after which the savepoint must be rolled back; a row's
+/// own refusal before any write is not.
+fn wrote(e: &Error) -> bool {
+    !matches!(e, Error::BadRequest(_))
 }
 
 /// Runs one chunk of import `row` as `staff`: checks its next rows, or writes them.

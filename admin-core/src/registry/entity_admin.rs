@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelBehavior, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, Select, Value,
+    ActiveModelBehavior, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Select, Value,
 };
 
 use crate::access::permission::FieldAccess;
@@ -312,6 +312,18 @@ where
         Box::pin(self.save_in(txn, audit, access, check, (key, version), form, scope))
     }
 
+    fn update_many_in<'a>(
+        &'a self,
+        txn: &'a sea_orm::DatabaseTransaction,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
+        rows: &'a [(String, String, FormData)],
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Vec<(Record, Changes)>>> {
+        Box::pin(self.save_many_in(txn, audit, (access, check), rows, scope))
+    }
+
     fn delete_in<'a>(
         &'a self,
         txn: &'a sea_orm::DatabaseTransaction,
@@ -417,14 +429,7 @@ where
         limit: u64,
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<Vec<Record>>> {
-        Box::pin(async move {
-            let meta = M::meta();
-            let select = Self::scoped(EntityOf::<M>::find(), scope)
-                .filter(self.columns[field].eq(value))
-                .order_by(self.columns[meta.pk], Order::Desc);
-            let rows = all_limited(db, select, limit, 0).await?;
-            Ok(rows.iter().map(Self::record).collect())
-        })
+        Box::pin(self.rows_where(db, (field, value), limit, scope))
     }
 
     fn touch(&self) {

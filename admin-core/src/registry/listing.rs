@@ -122,6 +122,22 @@ where
         })
     }
 
+    /// The newest `limit` rows within `scope` with `field = value`.
+    pub(super) async fn rows_where(
+        &self,
+        db: &DatabaseConnection,
+        (field, value): (usize, Value),
+        limit: u64,
+        scope: &crate::access::scope::RowScope,
+    ) -> Result<Vec<crate::kernel::record::Record>> {
+        let meta = M::meta();
+        let select = Self::scoped(EntityOf::<M>::find(), scope)
+            .filter(self.columns[field].eq(value))
+            .order_by(self.columns[meta.pk], Order::Desc);
+        let rows = all_limited(db, select, limit, 0).await?;
+        Ok(rows.iter().map(Self::record).collect())
+    }
+
     /// The records with these keys within `scope`, in one query.
     pub(super) async fn rows_by_keys(
         &self,

@@ -126,6 +126,21 @@ pub trait ModelAdmin: ModelFields {
         scope: &'a RowScope,
     ) -> BoxFuture<'a, Result<(Record, Changes)>>;
 
+    /// [`ModelAdmin::update_in`] for several records at once, `(key, version,
+    /// form)` each, in `txn`: read (and locked) in one query, then each written
+    /// with its audit entry, in order. The first that fails stops it, with its
+    /// error; the caller rolls back what was written before.
+    #[allow(clippy::too_many_arguments)] // each is a distinct input of one save
+    fn update_many_in<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        audit: &'a audit::Context,
+        access: &'a [FieldAccess],
+        check: &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync),
+        rows: &'a [(String, String, FormData)],
+        scope: &'a RowScope,
+    ) -> BoxFuture<'a, Result<Vec<(Record, Changes)>>>;
+
     /// [`ModelAdmin::delete`] inside the caller's transaction `txn`, of a record within
     /// `scope` (one outside it is "no such record"); the caller commits.
     fn delete_in<'a>(

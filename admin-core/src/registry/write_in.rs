@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 use crate::access::permission::FieldAccess;
@@ -15,6 +15,9 @@ use crate::kernel::model::{ActiveModelOf, AdminModel, EntityOf};
 use crate::kernel::record::{FormData, Record};
 
 use super::EntityAdmin;
+
+/// What a save may write (each field's access) and the check its changes pass.
+type Rules<'a> = (&'a [FieldAccess], &'a (dyn Fn(&Changes) -> Result<()> + Send + Sync));
 use super::write::write_refused;
 
 impl<M> EntityAdmin<M>
@@ -119,9 +122,58 @@ where
         form: &FormData,
         scope: &RowScope,
     ) -> Result<(Record, Changes)> {
-        let meta = M::meta();
         self.within(txn, key, scope).await?;
         let (model, before) = self.locked_at_version(txn, key, version).await?;
+        self.write_loaded(txn, audit, (access, check), (model, before), form, scope).await
+    }
+
+    /// [`Self::save_in`] for several records: read and locked in one query
+    /// within `scope`, each checked at its version and written in order.
+    pub(super) async fn save_many_in(
+        &self,
+        txn: &DatabaseTransaction,
+        audit: &audit::Context,
+        rules: Rules<'_>,
+        rows: &[(String, String, FormData)],
+        scope: &RowScope,
+    ) -> Result<Vec<(Record, Changes)>> {
+        let meta = M::meta();
+        let mut models: std::collections::HashMap<String, M> = std::collections::HashMap::new();
+        let pks: Vec<sea_orm::Value> = rows.iter().filter_map(|(k, _, _)| self.pk_value(k)).collect();
+        for part in pks.chunks(500) {
+            let mut select =
+                Self::scoped(EntityOf::<M>::find().filter(self.columns[meta.pk].is_in(part.to_vec())), scope);
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                select = select.lock_exclusive();
+            }
+            for m in select.all(txn).await? {
+                models.insert(Self::record(&m).key, m);
+            }
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for (key, version, form) in rows {
+            let model = models.remove(key).ok_or_else(|| self.not_found(key))?;
+            let before = Self::record(&model);
+            if before.version() != *version {
+                return Err(Error::Conflict { current: Box::new(before) });
+            }
+            out.push(self.write_loaded(txn, audit, rules, (model, before), form, scope).await?);
+        }
+        Ok(out)
+    }
+
+    /// Writes `form` onto `model` (read and locked, `before` as it was), with its
+    /// `update` entry when anything changed; `check` may refuse the changes.
+    async fn write_loaded(
+        &self,
+        txn: &DatabaseTransaction,
+        audit: &audit::Context,
+        (access, check): Rules<'_>,
+        (model, before): (M, Record),
+        form: &FormData,
+        scope: &RowScope,
+    ) -> Result<(Record, Changes)> {
+        let meta = M::meta();
         let mut am = model.into_active_model();
         self.apply_form(txn.get_database_backend(), &mut am, form, access).map_err(Error::Invalid)?;
         let saved = am.update(txn).await.map_err(write_refused)?;
