@@ -17,24 +17,31 @@ use crate::kernel::clock::now;
 /// # Errors
 /// `Db` when the database refuses; the caller's transaction must then roll back.
 pub async fn record<C: ConnectionTrait>(txn: &C, ctx: &Context, event: Event<'_>) -> Result<entry::Model> {
+    let mut e = entry::Model {
+        id: 0,
+        seq: 0,
+        // Microsecond precision: what both SQLite text and PostgreSQL keep.
+        at: truncate_micros(now()),
+        actor_id: ctx.actor.as_ref().map(|s| s.id).filter(|&id| id != 0), // 0: a system identity
+        actor: ctx
+            .actor
+            .as_ref()
+            .map(|s| s.username.clone())
+            .or_else(|| ctx.actor_name.clone())
+            .unwrap_or_default(),
+        model: event.model.map(str::to_owned),
+        object_id: event.object_id.map(str::to_owned),
+        kind: event.kind.to_owned(),
+        changes: event.changes.to_string(),
+        reason: ctx.reason.clone(),
+        request_id: ctx.request_id.clone(),
+        client_addr: ctx.client_addr.clone(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    };
     if let Some(batch) = &ctx.batch {
         batch.push(&event);
-        return Ok(entry::Model {
-            id: 0,
-            seq: 0,
-            at: truncate_micros(now()),
-            actor_id: ctx.actor.as_ref().map(|s| s.id),
-            actor: ctx.actor.as_ref().map(|s| s.username.clone()).unwrap_or_default(),
-            model: event.model.map(str::to_owned),
-            object_id: event.object_id.map(str::to_owned),
-            kind: event.kind.to_owned(),
-            changes: event.changes.to_string(),
-            reason: ctx.reason.clone(),
-            request_id: ctx.request_id.clone(),
-            client_addr: ctx.client_addr.clone(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        });
+        return Ok(e);
     }
     // Take the head first: this row lock orders every appender.
     let bumped = txn
@@ -52,28 +59,10 @@ pub async fn record<C: ConnectionTrait>(txn: &C, ctx: &Context, event: Event<'_>
         .one(txn)
         .await?
         .ok_or_else(|| Error::Internal("the audit head row is missing".to_owned()))?;
-    let mut e = entry::Model {
-        id: 0,
-        seq: head.seq,
-        // Microsecond precision: what both SQLite text and PostgreSQL keep.
-        at: truncate_micros(now()),
-        actor_id: ctx.actor.as_ref().map(|s| s.id).filter(|&id| id != 0), // 0: a system identity
-        actor: ctx
-            .actor
-            .as_ref()
-            .map(|s| s.username.clone())
-            .or_else(|| ctx.actor_name.clone())
-            .unwrap_or_default(),
-        model: event.model.map(str::to_owned),
-        object_id: event.object_id.map(str::to_owned),
-        kind: event.kind.to_owned(),
-        changes: event.changes.to_string(),
-        reason: ctx.reason.clone(),
-        request_id: ctx.request_id.clone(),
-        client_addr: ctx.client_addr.clone(),
-        prev_hash: head.hash.clone(),
-        hash: String::new(),
-    };
+    e.seq = head.seq;
+    // Timed under the head's lock, so times follow the sequence.
+    e.at = truncate_micros(now());
+    e.prev_hash = head.hash.clone();
     e.hash = entry_hash(&e);
     let am = entry::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
