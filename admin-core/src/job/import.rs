@@ -99,13 +99,7 @@ pub fn read_csv(bytes: &[u8]) -> std::result::Result<CsvFile, String> {
             continue;
         }
         if header.is_none() {
-            if cells.len() > IMPORT_MAX_COLUMNS {
-                return Err(format!(
-                    "The header has {} columns; an import takes at most {IMPORT_MAX_COLUMNS}. Remove the columns you do not import.",
-                    cells.len()
-                ));
-            }
-            header = Some(cells.iter().map(|c| c.trim().to_owned()).collect());
+            header = Some(header_of(&cells)?);
             continue;
         }
         if rows.len() == IMPORT_MAX_ROWS {
@@ -127,6 +121,17 @@ pub fn read_csv(bytes: &[u8]) -> std::result::Result<CsvFile, String> {
         return Err("The file has a header line but no rows.".to_owned());
     }
     Ok(CsvFile { header, rows, delimiter })
+}
+
+/// The header's cells, trimmed, within [`IMPORT_MAX_COLUMNS`].
+fn header_of(cells: &[String]) -> std::result::Result<Vec<String>, String> {
+    if cells.len() > IMPORT_MAX_COLUMNS {
+        return Err(format!(
+            "The header has {} columns; an import takes at most {IMPORT_MAX_COLUMNS}. Remove the columns you do not import.",
+            cells.len()
+        ));
+    }
+    Ok(cells.iter().map(|c| c.trim().to_owned()).collect())
 }
 
 /// The line of a quote that opens a cell and is never closed, if any. A quote

@@ -40,31 +40,15 @@ async fn write_rows(
         batch.truncate(0);
         let sp = txn.begin().await?;
         let keys: Vec<String> = rows.iter().map(|(_, c)| plan.key_of(c)).collect();
-        let found: HashMap<String, Record> = plan
-            .admin
-            .where_in(&sp, plan.key_field, &keys, &plan.scope)
-            .await?
-            .into_iter()
-            .map(|r| (plan.canon(&r.cells[plan.key_field].form_value()), r))
-            .collect();
+        let found = found_records(&sp, plan, &keys).await?;
         let missing = plan.missing_targets(&sp, rows).await?;
         let mut out: Vec<Option<std::result::Result<Applied, String>>> =
             (0..rows.len()).map(|_| None).collect();
         let mut updates: Vec<(usize, (String, String, FormData))> = Vec::new();
         let mut failed = false;
         for (i, (_, cells)) in rows.iter().enumerate() {
-            if let Some(line) = dupes.get(&i) {
-                let key = &plan.admin.meta().fields[plan.key_field];
-                out[i] = Some(Err(format!(
-                    "{} {} is on line {line} too: each record may be in the file once.",
-                    key.label, keys[i]
-                )));
-                continue;
-            }
-            if keys[i].is_empty() {
-                let key = &plan.admin.meta().fields[plan.key_field];
-                out[i] =
-                    Some(Err(format!("{} is empty: it is what matches the row to a record.", key.label)));
+            if let Some(why) = unmatched(plan, &keys[i], dupes.get(&i)) {
+                out[i] = Some(Err(why));
                 continue;
             }
             let found = found.get(&plan.canon(&keys[i]));
@@ -101,18 +85,7 @@ async fn write_rows(
             }
         }
         if !failed && !updates.is_empty() {
-            // The chunk's changes: their records read and locked in one query.
-            let check = crate::audit::reason_check(&plan.ctx, plan.admin.meta());
-            let forms: Vec<(String, String, FormData)> = updates.iter().map(|(_, f)| f.clone()).collect();
-            match plan.admin.update_many_in(&sp, &plan.ctx, &plan.change, &check, &forms, &plan.scope).await {
-                Ok(done) => {
-                    for ((i, _), (after, changes)) in updates.iter().zip(done) {
-                        out[*i] = Some(Ok(plan.updated(after.key, &changes)));
-                    }
-                }
-                Err(e) if e.is_unavailable() => return Err(e),
-                Err(_) => failed = true,
-            }
+            failed = !update_all(&sp, plan, &updates, &mut out).await?;
         }
         if failed {
             sp.rollback().await?;
@@ -131,6 +104,60 @@ async fn write_rows(
             .collect());
     }
     Err(Error::Internal("an import's rows were written twice".to_owned()))
+}
+
+/// The records the rows' keys name, within the importer's scope, by their key
+/// as the database compares it: one query.
+async fn found_records(
+    sp: &DatabaseTransaction,
+    plan: &Plan<'_>,
+    keys: &[String],
+) -> Result<HashMap<String, Record>> {
+    Ok(plan
+        .admin
+        .where_in(sp, plan.key_field, keys, &plan.scope)
+        .await?
+        .into_iter()
+        .map(|r| (plan.canon(&r.cells[plan.key_field].form_value()), r))
+        .collect())
+}
+
+/// Why a row cannot be matched to a record, if it cannot: its key is on an
+/// earlier `line` of the file, or empty.
+fn unmatched(plan: &Plan<'_>, key: &str, line: Option<&i64>) -> Option<String> {
+    let field = &plan.admin.meta().fields[plan.key_field];
+    match line {
+        Some(line) => {
+            Some(format!("{} {key} is on line {line} too: each record may be in the file once.", field.label))
+        }
+        None if key.is_empty() => {
+            Some(format!("{} is empty: it is what matches the row to a record.", field.label))
+        }
+        None => None,
+    }
+}
+
+/// The chunk's changes, their records read and locked in one query; their
+/// outcomes set in `out`. `false` when the database refused one (the chunk is
+/// then done again row by row).
+async fn update_all(
+    sp: &DatabaseTransaction,
+    plan: &Plan<'_>,
+    updates: &[(usize, (String, String, FormData))],
+    out: &mut [Option<std::result::Result<Applied, String>>],
+) -> Result<bool> {
+    let check = crate::audit::reason_check(&plan.ctx, plan.admin.meta());
+    let forms: Vec<(String, String, FormData)> = updates.iter().map(|(_, f)| f.clone()).collect();
+    match plan.admin.update_many_in(sp, &plan.ctx, &plan.change, &check, &forms, &plan.scope).await {
+        Ok(done) => {
+            for ((i, _), (after, changes)) in updates.iter().zip(done) {
+                out[*i] = Some(Ok(plan.updated(after.key, &changes)));
+            }
+            Ok(true)
+        }
+        Err(e) if e.is_unavailable() => Err(e),
+        Err(_) => Ok(false),
+    }
 }
 
 /// Whether an error came from the database's side of a write (a constraint,
